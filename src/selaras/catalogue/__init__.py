@@ -1,0 +1,1 @@
+"""The error catalogue: every code of errors.md with its texts, as data."""

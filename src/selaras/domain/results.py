@@ -1,0 +1,110 @@
+"""What a check and a sync produce, as data frames (one definition shared by all layers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import polars as pl
+
+
+class Flow(StrEnum):
+    """The two sync flows of e-Kinerja."""
+
+    SKP = "skp"
+    PENILAIAN = "penilaian"
+
+
+class Status(StrEnum):
+    """A pegawai's state for one flow (snapshot.md)."""
+
+    SIAP = "SIAP"
+    GAGAL = "GAGAL"
+    TERSINKRON = "TERSINKRON"
+
+
+class Outcome(StrEnum):
+    """What a sync did for one pegawai."""
+
+    BARU = "BARU"  # new e-Kinerja data written (new SKP, or new assessment data)
+    DIPERBARUI = "DIPERBARUI"  # an existing synced SKP updated from changed PMM data
+    TIDAK_BERUBAH = "TIDAK_BERUBAH"  # already equal: nothing written (flow SKP)
+    SAMA = "SAMA"  # already equal: nothing sent (flow PENILAIAN)
+    GAGAL = "GAGAL"  # errors: nothing written
+
+
+PEGAWAI_SCHEMA: dict[str, pl.DataType] = {
+    "nip": pl.String(),
+    "nama": pl.String(),
+    "instansi_id": pl.String(),
+    "unor_id": pl.String(),
+    "npsn": pl.String(),  # school of the pegawai's current SIASN unit, when matched
+    "kepala_sekolah": pl.Boolean(),
+    "status": pl.String(),
+}
+"""One row per pegawai in scope."""
+
+ERROR_SCHEMA: dict[str, pl.DataType] = {
+    "nip": pl.String(),
+    "code": pl.String(),
+    "urutan": pl.Int64(),  # fix-first order of the code (errors.md), lower first
+    "pmm_skp_id": pl.String(),  # the SKP the error is about, for SKP-level errors
+    "detail": pl.String(),  # JSON object with the values from each system
+    "selesai_oleh": pl.String(),  # NIP whose ready sync will clear this error, if any
+}
+"""One row per error that holds."""
+
+
+@dataclass
+class CheckResult:
+    """The outcome of checking the pegawai in scope for one year and one flow."""
+
+    tahun: int
+    flow: Flow
+    pegawai: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PEGAWAI_SCHEMA))
+    errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
+
+    def status_counts(self) -> dict[str, int]:
+        """How many pegawai have each status."""
+        counts = self.pegawai.group_by("status").len()
+        return {row["status"]: row["len"] for row in counts.iter_rows(named=True)}
+
+OUTCOME_SCHEMA: dict[str, pl.DataType] = {
+    "nip": pl.String(),
+    "hasil": pl.String(),  # an Outcome
+}
+
+
+@dataclass
+class EkinerjaChanges:
+    """Rows a sync writes to e-Kinerja: full rows to insert or update, keys of rows to delete.
+
+    ``upserts[table]`` has every column of the contract table; ``deletes[table]`` only its key
+    columns. Applying the same changes twice gives the same state (idempotent).
+    """
+
+    upserts: dict[str, pl.DataFrame] = field(default_factory=dict)
+    deletes: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return all(df.height == 0 for df in (*self.upserts.values(), *self.deletes.values()))
+
+    def row_counts(self) -> dict[str, tuple[int, int]]:
+        """(upserted, deleted) rows per table."""
+        names = set(self.upserts) | set(self.deletes)
+        return {
+            n: (
+                self.upserts[n].height if n in self.upserts else 0,
+                self.deletes[n].height if n in self.deletes else 0,
+            )
+            for n in sorted(names)
+        }
+
+
+@dataclass
+class SyncResult:
+    """A sync run: the final check of every pegawai, what happened to each, what was written."""
+
+    check: CheckResult
+    outcomes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OUTCOME_SCHEMA))
+    changes: EkinerjaChanges = field(default_factory=EkinerjaChanges)

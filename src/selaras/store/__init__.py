@@ -1,0 +1,1 @@
+"""The store: SQLite by default, PostgreSQL at scale; schema, migrations and repositories."""
