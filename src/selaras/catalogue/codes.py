@@ -1,0 +1,282 @@
+"""The 18 error codes of ``errors.md``: titles, causes, actors and steps.
+
+This is the only place where these texts live. Everything that shows an error (the command
+line, exports, the recap, later the web pages) looks the code up here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Aktor(StrEnum):
+    """Who must act to fix an error."""
+
+    PEGAWAI = "Pegawai"
+    KEPALA_SEKOLAH = "Kepala Sekolah"
+    OPERATOR_SEKOLAH = "Operator Sekolah"
+    ADMIN_INSTANSI = "Admin Instansi"
+    DINAS_PENDIDIKAN = "Dinas Pendidikan"
+    SISTEM = "Sistem"
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One entry of the catalogue."""
+
+    code: str
+    flow: str  # "skp", "penilaian" or "sistem"
+    judul: str  # the title the user sees (the official message where it is known)
+    penyebab: str  # cause, in Bahasa Indonesia
+    aktor: tuple[Aktor, ...]
+    langkah: tuple[str, ...]  # steps to fix, in order
+    cause_en: str
+    teacher_only: bool = False
+    known: bool = False  # the title is the real system's public message
+
+    @property
+    def urutan(self) -> int:
+        """Fix-first position: lower numbers are fixed first (errors.md, Clarifications)."""
+        return FIX_ORDER.index(self.code)
+
+
+FIX_ORDER: tuple[str, ...] = (
+    "SYS-01", "SYS-02",
+    "PMM-09", "PMM-01", "PMM-04", "PMM-05",
+    "PMM-03", "PMM-08", "PMM-10",
+    "PMM-06", "PMM-02", "PMM-07",
+    "PMM-12", "PMM-11", "PMM-13",
+    "PER-02", "PER-01", "PER-03",
+)  # fmt: skip
+
+A = Aktor
+_CODES: tuple[ErrorCode, ...] = (
+    ErrorCode(
+        "PMM-01", "skp", "Tombol sinkron PMM tidak muncul di e-Kinerja",
+        "NIP pegawai di SIASN tidak ditemukan pada data PTK di Dapodik (Verval PTK). Tanpa "
+        "pasangan NIP, e-Kinerja tidak menampilkan tombol Sinkron PMM.",
+        (A.OPERATOR_SEKOLAH, A.PEGAWAI),
+        (
+            "Pegawai menyerahkan NIP yang tercatat di SIASN kepada operator sekolah.",
+            "Operator sekolah memperbaiki NIP di Verval PTK (Dapodik).",
+            "Perbaikan memerlukan beberapa hari sampai tiba di PMM; Selaras akan mencoba lagi "
+            "setelah data baru tiba.",
+        ),
+        "The pegawai's SIASN NIP is not on any Dapodik PTK record (Verval PTK).",
+        known=True,
+    ),
+    ErrorCode(
+        "PMM-02", "skp", "Pegawai belum membuat SKP di PMM",
+        "Belum ada SKP tahun ini di PMM yang berstatus DISEPAKATI. Hanya SKP yang sudah "
+        "disepakati yang dapat dikirim ke e-Kinerja.",
+        (A.PEGAWAI, A.KEPALA_SEKOLAH),
+        (
+            "Pegawai menyelesaikan dan mengajukan SKP di PMM.",
+            "Kepala sekolah menyetujui SKP, lalu pegawai dan atasan menyepakatinya.",
+            "Coba sinkron lagi setelah 1x24 jam.",
+        ),
+        "No PMM plan of the year has status DISEPAKATI.",
+        known=True,
+    ),
+    ErrorCode(
+        "PMM-03", "skp", "Data Unit Kerja Pegawai tidak terdaftar di Referensi Unit Kerja",
+        "Unit kerja (unor) pegawai tidak ada atau tidak aktif di SIASN dan/atau di e-Kinerja.",
+        (A.ADMIN_INSTANSI,),
+        (
+            "Admin Instansi memeriksa unit kerja pegawai di SIASN dan di e-Kinerja.",
+            "Aktifkan atau perbaiki unit tersebut di kedua sistem.",
+            "Jalankan sinkron lagi untuk pegawai ini.",
+        ),
+        "The pegawai's unit is missing or inactive in SIASN and/or e-Kinerja.",
+        known=True,
+    ),
+    ErrorCode(
+        "PMM-04", "skp", "Jenis PTK tidak dapat melakukan Sinkron PMM",
+        "Jenis PTK di Dapodik bukan salah satu dari 11 jenis yang boleh memakai Pengelolaan "
+        "Kinerja PMM.",
+        (A.OPERATOR_SEKOLAH,),
+        (
+            "Operator sekolah memeriksa jenis PTK pegawai di Dapodik.",
+            "Jika keliru, perbaiki jenis PTK (misalnya Guru Mapel, Guru Kelas, Kepala Sekolah).",
+            "Sinkron dicoba lagi setelah data Dapodik diperbarui.",
+        ),
+        "The Dapodik PTK type is not one of the 11 types allowed to use PMM performance.",
+    ),
+    ErrorCode(
+        "PMM-05", "skp", "Jabatan pegawai di SIASN bukan jabatan fungsional Guru",
+        "Jabatan pegawai di SIASN bukan jabatan fungsional yang namanya diawali 'Guru'.",
+        (A.ADMIN_INSTANSI,),
+        (
+            "Admin Instansi memeriksa riwayat jabatan pegawai di SIASN.",
+            "Perbarui jabatan menjadi jabatan fungsional Guru yang benar.",
+            "Jalankan sinkron lagi untuk pegawai ini.",
+        ),
+        "The SIASN position is not a functional position whose name starts with 'Guru'.",
+    ),
+    ErrorCode(
+        "PMM-06", "skp", "Periode SKP belum tersedia di e-Kinerja",
+        "Instansi belum memiliki periode TAHUNAN di e-Kinerja yang mencakup tanggal SKP.",
+        (A.ADMIN_INSTANSI,),
+        (
+            "Admin Instansi membuka Manajemen Periode di e-Kinerja.",
+            "Buat periode TAHUNAN yang mencakup seluruh tanggal SKP.",
+            "Selaras akan mencoba lagi sinkron pegawai yang tertahan setelah periode dibuat.",
+        ),
+        "No yearly period of the instansi covers the plan's dates.",
+    ),
+    ErrorCode(
+        "PMM-07", "skp", "SKP periode ini sudah dibuat manual di e-Kinerja",
+        "Di e-Kinerja sudah ada SKP buatan tangan (MANUAL) untuk periode dan unit yang sama. "
+        "Selaras tidak menimpanya tanpa persetujuan.",
+        (A.PEGAWAI, A.ADMIN_INSTANSI),
+        (
+            "Pegawai atau Admin Instansi memeriksa SKP manual tersebut.",
+            "Hapus SKP manual, atau izinkan secara tegas agar SKP dari PMM menggantikannya "
+            "(tindakan ini dicatat di log audit).",
+            "Jalankan sinkron lagi.",
+        ),
+        "A hand-made (MANUAL) e-Kinerja SKP exists for the same period and unit.",
+    ),
+    ErrorCode(
+        "PMM-08", "skp", "Unor di PMM belum padan",
+        "Sekolah (NPSN) pada SKP di PMM belum dipadankan dengan unit kerja (unor) di SIASN.",
+        (A.DINAS_PENDIDIKAN,),
+        (
+            "Dinas Pendidikan memadankan NPSN sekolah dengan unor di SIASN.",
+            "Selaras akan mencoba lagi sinkron pegawai sekolah itu setelah padanan tersedia.",
+        ),
+        "The plan's school (NPSN) is not matched to any SIASN unit.",
+        known=True,
+    ),
+    ErrorCode(
+        "PMM-09", "skp", "Pegawai tidak aktif atau bukan ASN di SIASN",
+        "Status pegawai di SIASN bukan AKTIF, atau jenis pegawai bukan PNS/PPPK.",
+        (A.ADMIN_INSTANSI,),
+        (
+            "Admin Instansi memeriksa status kepegawaian di SIASN.",
+            "Jika data keliru, perbaiki status; pegawai non-ASN atau tidak aktif tidak disinkron.",
+        ),
+        "The SIASN status is not AKTIF, or the pegawai is not PNS/PPPK.",
+    ),
+    ErrorCode(
+        "PMM-10", "skp", "Unit kerja di PMM tidak sama dengan unit kerja di SIASN",
+        "Tidak ada SKP tahun ini yang berada di sekolah unit kerja pegawai saat ini di SIASN.",
+        (A.ADMIN_INSTANSI, A.OPERATOR_SEKOLAH),
+        (
+            "Bandingkan sekolah di PMM/Dapodik dengan unit kerja di SIASN (nilai di bawah).",
+            "Jika SIASN yang tertinggal, Admin Instansi memperbarui unit kerja di SIASN.",
+            "Jika Dapodik yang tertinggal, operator sekolah memperbarui penugasan di Dapodik.",
+        ),
+        "None of the year's plans is at the school of the pegawai's current SIASN unit.",
+    ),
+    ErrorCode(
+        "PMM-11", "skp", "Data SKP Organisasi belum dibuat oleh atasan",
+        "Atasan (kepala sekolah) belum memiliki SKP di e-Kinerja untuk periode ini, sehingga "
+        "SKP guru belum punya induk.",
+        (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
+        (
+            "Pilihan A: kepala sekolah menekan Sinkron PMM untuk SKP-nya sendiri.",
+            "Pilihan B: Admin Instansi menjalankan sinkron atas nama kepala sekolah.",
+            "Setelah itu Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
+        ),
+        "The superior (principal) has no e-Kinerja SKP for the period yet.",
+        teacher_only=True,
+        known=True,
+    ),
+    ErrorCode(
+        "PMM-12", "skp", "Atasan Pegawai tidak sama dengan data PMM",
+        "Atasan unit kerja di e-Kinerja berbeda dengan atasan yang menyetujui SKP di PMM.",
+        (A.ADMIN_INSTANSI,),
+        (
+            "Admin Instansi melihat perbedaan atasan di Log Sinkronisasi PMM (nilai di bawah).",
+            "Perbarui atasan unit kerja di e-Kinerja dan SIASN agar sama dengan PMM.",
+            "Jalankan sinkron lagi untuk pegawai ini.",
+        ),
+        "The unit's superior in e-Kinerja differs from the superior in PMM.",
+        teacher_only=True,
+        known=True,
+    ),
+    ErrorCode(
+        "PMM-13", "skp", "Tidak ada RHK yang bisa dikaitkan",
+        "Ada RHK guru yang induknya tidak ditemukan di antara RHK SKP atasan di e-Kinerja "
+        "(biasanya karena SKP kepala sekolah dibuat manual, bukan hasil sinkron).",
+        (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
+        (
+            "Kepala sekolah (atau Admin Instansi atas namanya) menyinkronkan SKP kepala sekolah "
+            "dari PMM.",
+            "Setelah itu Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
+        ),
+        "A teacher RHK's parent is not among the RHK of the superior's e-Kinerja SKP.",
+        teacher_only=True,
+        known=True,
+    ),
+    ErrorCode(
+        "PER-01", "penilaian", "Periode penilaian periodik di e-Kinerja tidak standar",
+        "Pengaturan periode PERIODIK instansi tahun ini tidak standar: campuran BULANAN dan "
+        "TRIWULANAN, nomor ganda, nomor di luar rentang, atau tidak ada periode yang cocok "
+        "dengan penilaian di PMM.",
+        (A.ADMIN_INSTANSI,),
+        (
+            "Admin Instansi memperbaiki Manajemen Periode: satu jenis saja (BULANAN 1..12 atau "
+            "TRIWULANAN 1..4), setiap nomor sekali.",
+            "Setelah itu siapa pun dapat mencoba lagi; Selaras mencoba lagi dengan sendirinya.",
+        ),
+        "The instansi's periodic periods are not standard or do not match PMM's assessment.",
+    ),
+    ErrorCode(
+        "PER-02", "penilaian", "SKP belum tersinkron ke e-Kinerja",
+        "SKP yang disepakati di PMM belum ada di e-Kinerja, sehingga penilaian belum punya "
+        "tempat.",
+        (A.PEGAWAI,),
+        (
+            "Jalankan Sinkron PMM terlebih dahulu dan ikuti kendala yang muncul.",
+            "Setelah SKP tersinkron, Sinkron Penilaian Periodik dapat dijalankan.",
+        ),
+        "The agreed plan has not been synced to e-Kinerja yet.",
+    ),
+    ErrorCode(
+        "PER-03", "penilaian", "Data penilaian periodik belum tersedia di PMM",
+        "Belum ada data penilaian periodik untuk SKP ini di PMM.",
+        (A.PEGAWAI, A.KEPALA_SEKOLAH),
+        (
+            "Pegawai dan kepala sekolah menyelesaikan penilaian periode ini di PMM.",
+            "Coba sinkron penilaian lagi setelahnya.",
+        ),
+        "PMM has no periodic assessment for the agreed plan.",
+    ),
+    ErrorCode(
+        "SYS-01", "sistem", "Layanan sumber data tidak dapat dihubungi",
+        "Sistem sumber (PMM, SIASN atau Dapodik) tidak menjawab, menolak, atau sedang sibuk. "
+        "Permintaan disimpan dan dicoba lagi otomatis.",
+        (A.SISTEM,),
+        ("Tidak perlu tindakan: permintaan Anda sudah antre dan akan dicoba lagi otomatis.",),
+        "A source system timed out, refused, or answered 5xx/429; the request is retried.",
+    ),
+    ErrorCode(
+        "SYS-02", "sistem", "Data dari sumber tidak valid",
+        "Sistem sumber mengirim data yang melanggar kontrak data (format, rujukan). Rekaman dan "
+        "kolom yang salah disebutkan.",
+        (A.SISTEM,),
+        (
+            "Selaras melaporkan rekaman dan kolom yang salah kepada pemilik sistem sumber.",
+            "Setelah sumber diperbaiki, sinkron dicoba lagi.",
+        ),
+        "A source answered with data that breaks the contract; the record and field are named.",
+    ),
+)  # fmt: skip
+
+CATALOGUE: dict[str, ErrorCode] = {c.code: c for c in _CODES}
+CODES: tuple[str, ...] = tuple(sorted(CATALOGUE))
+SKP_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "skp")
+PENILAIAN_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "penilaian")
+
+
+def lookup(code: str) -> ErrorCode:
+    """The catalogue entry of ``code``; KeyError for an unknown code."""
+    return CATALOGUE[code]
+
+
+def actors(code: str) -> list[str]:
+    """The roles that must act on ``code``, as display names."""
+    return [a.value for a in CATALOGUE[code].aktor]

@@ -1,0 +1,199 @@
+"""The sync plan: what a sync writes to e-Kinerja, decided from the check's own frames.
+
+Only SIAP pegawai are written; a pegawai is written whole (every school of the year) or not at
+all. Ids of rows already synced are kept, so links from teachers' RHK to a principal's RHK
+survive a re-sync; RHK made by hand (no ``pmm_rhk_id``) are left alone; nothing is duplicated.
+
+A batch runs in rounds: principals and other SIAP pegawai first, then the teachers whose only
+errors were waiting on a principal synced in the round before (``selesai_oleh``). One batch
+therefore clears the dependants without anyone pressing a button again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import polars as pl
+
+from selaras.domain.results import (
+    OUTCOME_SCHEMA,
+    EkinerjaChanges,
+    Flow,
+    Outcome,
+    Status,
+    SyncResult,
+)
+from selaras.domain.rules import Evaluation, evaluate
+from selaras.domain.snapshot import TABLE, Snapshot
+
+SKP_PREFIX = "SKP-PMM-"
+RHK_PREFIX = "RHK-PMM-"
+MAX_ROUNDS = 4
+
+
+def sync(
+    snapshot: Snapshot,
+    tahun: int,
+    flow: Flow = Flow.SKP,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+) -> tuple[Snapshot, SyncResult]:
+    """Sync everything that can be synced; return the new snapshot and what happened."""
+    ev = evaluate(snapshot, tahun, flow, nips, instansi_id)
+    current = snapshot
+    changes = EkinerjaChanges()
+    outcomes: list[pl.DataFrame] = []
+    pegawai, errors = ev.pegawai, ev.errors
+    for _ in range(MAX_ROUNDS):
+        step, outcome = plan(current, ev)
+        current = apply(current, step)
+        changes = merge(changes, step)
+        outcomes.append(outcome)
+        synced = outcome.filter(pl.col("hasil").is_in([Outcome.BARU, Outcome.DIPERBARUI]))["nip"]
+        waiting = _waiting_on(ev, synced)
+        if flow is not Flow.SKP or waiting.len() == 0:
+            break
+        ev = evaluate(current, tahun, flow, waiting.to_list())
+        pegawai = pl.concat([pegawai.filter(~pl.col("nip").is_in(waiting.implode())), ev.pegawai], how="diagonal_relaxed")
+        errors = pl.concat([errors.filter(~pl.col("nip").is_in(waiting.implode())), ev.errors])
+
+    final = pl.concat(outcomes).unique("nip", keep="last", maintain_order=True)
+    done = final.filter(pl.col("hasil") != Outcome.GAGAL)["nip"].implode()
+    pegawai = pegawai.with_columns(
+        pl.when(pl.col("nip").is_in(done)).then(pl.lit(Status.TERSINKRON.value))
+        .otherwise(pl.col("status")).alias("status")
+    )  # fmt: skip
+    check = Evaluation(tahun, flow, pegawai, errors, ev.targets, ev.rhk, ev.penilaian).result()
+    return current, SyncResult(check=check, outcomes=final.select(list(OUTCOME_SCHEMA)), changes=changes)
+
+
+def _waiting_on(ev: Evaluation, synced: pl.Series) -> pl.Series:
+    """GAGAL pegawai whose every error names a sync that has just run."""
+    errs = ev.errors.group_by("nip").agg(
+        pl.col("selesai_oleh").is_in(synced.implode()).fill_null(False).all().alias("clear")
+    )
+    return errs.filter(pl.col("clear"))["nip"]
+
+
+def plan(snapshot: Snapshot, ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFrame]:
+    """The e-Kinerja rows to write for the SIAP pegawai of ``ev``, and each pegawai's outcome."""
+    if ev.flow is Flow.SKP:
+        return _plan_skp(snapshot, ev)
+    return _plan_penilaian(ev)
+
+
+def _outcomes(ev: Evaluation, siap: pl.DataFrame, synced_default: Outcome) -> pl.DataFrame:
+    """Outcome per pegawai: ``siap`` gives (nip, hasil) for the written ones."""
+    return (
+        ev.pegawai.select("nip", "status")
+        .join(siap, on="nip", how="left")
+        .select(
+            "nip",
+            pl.when(pl.col("status") == Status.GAGAL.value).then(pl.lit(Outcome.GAGAL.value))
+            .when(pl.col("status") == Status.TERSINKRON.value).then(pl.lit(synced_default.value))
+            .otherwise(pl.col("hasil")).alias("hasil"),
+        )
+    )  # fmt: skip
+
+
+def _plan_skp(s: Snapshot, ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFrame]:
+    siap = ev.pegawai.filter(pl.col("status") == Status.SIAP.value).select("nip")
+    t = ev.targets.join(siap, on="nip", how="inner")
+    existing = (
+        s["ekinerja_skp"].filter(pl.col("pmm_skp_id").is_not_null() & (pl.col("sumber") == "PMM"))
+        .sort("pmm_skp_id", "skp_id").unique("pmm_skp_id", keep="first", maintain_order=True)
+    )  # fmt: skip
+    want = t.select(
+        "pmm_skp_id",
+        pl.col("nip"),
+        "periode_id",
+        pl.col("skp_unor_id").alias("unor_id"),
+        pl.col("atasan_ek").alias("atasan_nip"),
+    ).join(existing.select("pmm_skp_id", "skp_id"), on="pmm_skp_id", how="left")
+    want = want.with_columns(
+        pl.col("skp_id").is_null().alias("baru"),
+        pl.coalesce("skp_id", pl.lit(SKP_PREFIX) + pl.col("pmm_skp_id")).alias("skp_id"),
+        pl.lit("PMM").alias("sumber"),
+    )
+    skp_rows = want.select(TABLE["ekinerja_skp"].column_names)
+    skp_up = skp_rows.join(existing.select(skp_rows.columns), on=skp_rows.columns, how="anti", nulls_equal=True)
+    _refuse_taken_ids(s["ekinerja_skp"], skp_up.filter(pl.col("skp_id").str.starts_with(SKP_PREFIX)), "skp_id", "pmm_skp_id")
+
+    ek_rhk = s["ekinerja_rhk"].filter(pl.col("pmm_rhk_id").is_not_null())
+    rhk_want = (
+        ev.rhk.join(want.select("pmm_skp_id", "skp_id"), on="pmm_skp_id", how="inner")
+        .join(ek_rhk.select("skp_id", "pmm_rhk_id", "rhk_id"), on=["skp_id", "pmm_rhk_id"], how="left")
+        .with_columns(pl.coalesce("rhk_id", pl.lit(RHK_PREFIX) + pl.col("pmm_rhk_id")).alias("rhk_id"))
+        .select(TABLE["ekinerja_rhk"].column_names)
+    )
+    rhk_up = rhk_want.join(ek_rhk.select(rhk_want.columns), on=rhk_want.columns, how="anti", nulls_equal=True)
+    _refuse_taken_ids(s["ekinerja_rhk"], rhk_up.filter(pl.col("rhk_id").str.starts_with(RHK_PREFIX)), "rhk_id", "pmm_rhk_id")
+    rhk_del = (
+        ek_rhk.join(want.select("skp_id"), on="skp_id", how="inner")
+        .join(rhk_want.select("rhk_id"), on="rhk_id", how="anti")
+        .select("rhk_id")
+    )
+
+    baru = want.group_by("nip").agg(pl.col("baru").any()).select(
+        "nip",
+        pl.when(pl.col("baru")).then(pl.lit(Outcome.BARU.value))
+        .otherwise(pl.lit(Outcome.DIPERBARUI.value)).alias("hasil"),
+    )  # fmt: skip
+    changes = EkinerjaChanges(
+        upserts={"ekinerja_skp": skp_up, "ekinerja_rhk": rhk_up},
+        deletes={"ekinerja_rhk": rhk_del},
+    )
+    return changes, _outcomes(ev, baru, Outcome.TIDAK_BERUBAH)
+
+
+def _refuse_taken_ids(table: pl.DataFrame, new: pl.DataFrame, key: str, source: str) -> None:
+    """A new id must not already name a different row (e.g. one typed by hand)."""
+    clash = new.join(table.select(key, pl.col(source).alias("_other")), on=key, how="inner").filter(
+        ~pl.col("_other").eq_missing(pl.col(source))
+    )
+    if clash.height:
+        raise ValueError(f"id {clash[key][0]} sudah dipakai baris lain di e-Kinerja; sinkron dihentikan")
+
+
+def _plan_penilaian(ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFrame]:
+    siap = ev.pegawai.filter(pl.col("status") == Status.SIAP.value).select("nip")
+    rows = ev.penilaian.join(siap, on="nip", how="inner").filter(~pl.col("sama"))
+    up = rows.select(TABLE["ekinerja_penilaian"].column_names)
+    hasil = siap.with_columns(pl.lit(Outcome.BARU.value).alias("hasil"))
+    return EkinerjaChanges(upserts={"ekinerja_penilaian": up}), _outcomes(ev, hasil, Outcome.SAMA)
+
+
+def apply(snapshot: Snapshot, changes: EkinerjaChanges) -> Snapshot:
+    """The snapshot with ``changes`` written: deleted keys gone, upserted rows in place."""
+    frames = {}
+    for name in set(changes.upserts) | set(changes.deletes):
+        key = list(TABLE[name].key)
+        df = snapshot[name]
+        if name in changes.deletes and changes.deletes[name].height:
+            df = df.join(changes.deletes[name].select(key), on=key, how="anti")
+        if name in changes.upserts and changes.upserts[name].height:
+            up = changes.upserts[name].select(df.columns)
+            df = pl.concat([df.join(up.select(key), on=key, how="anti"), up])
+        frames[name] = df
+    return snapshot.replace(**frames)
+
+
+def merge(first: EkinerjaChanges, then: EkinerjaChanges) -> EkinerjaChanges:
+    """One set of changes equal to applying ``first`` and then ``then``."""
+    upserts, deletes = dict(first.upserts), dict(first.deletes)
+    for name in set(then.upserts) | set(then.deletes):
+        key = list(TABLE[name].key)
+        up = then.upserts.get(name)
+        de = then.deletes.get(name)
+        if name in upserts and de is not None:
+            upserts[name] = upserts[name].join(de.select(key), on=key, how="anti")
+        if up is not None:
+            old = upserts.get(name)
+            upserts[name] = up if old is None else pl.concat([old.join(up.select(key), on=key, how="anti"), up])
+            if name in deletes:
+                deletes[name] = deletes[name].join(up.select(key), on=key, how="anti")
+        if de is not None:
+            old = deletes.get(name)
+            deletes[name] = de.select(key) if old is None else pl.concat([old, de.select(key)]).unique()
+    return EkinerjaChanges(upserts=upserts, deletes=deletes)
+
