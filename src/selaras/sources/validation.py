@@ -1,0 +1,376 @@
+"""Validation of snapshot input against the data contract (``selaras.domain.snapshot``).
+
+The readers turn each file or sheet into a :class:`RawTable`: every value still a string, one
+row per data row with its spreadsheet row number. Everything here is vectorised with polars;
+only offending rows are ever materialised, to word their messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from selaras.domain.snapshot import FORMAT_TEXT, PATTERNS, TABLES, Column, Kind, Table
+
+ROW = "__baris"
+"""Spreadsheet row number of a data row (the header is row 1)."""
+
+LIMIT = 1000
+"""Problems kept per (file, rule) in an exception; the rest are counted in a summary."""
+
+Progress = Callable[[str, float], None]
+
+# PATTERNS use \d, which in both Python and Rust regex also matches non-ASCII digits that
+# the typed conversion cannot parse.
+_REGEX: dict[Kind, str] = {k: p.pattern.replace(r"\d", "[0-9]") for k, p in PATTERNS.items()}
+_TIME_IN_RANGE = (
+    r"^.{10}(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
+)
+_ROWS_SCHEMA: dict[str, pl.DataType] = {
+    "table": pl.String(),
+    "file": pl.String(),
+    "row": pl.Int64(),
+    "column": pl.String(),
+    "value": pl.String(),
+    "rule": pl.String(),
+    "what": pl.String(),
+}
+_ORDER = {t.name: i for i, t in enumerate(TABLES)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about bad input: where it is and which rule it breaks."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    rule: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" baris {self.row}"
+        if self.column is not None:
+            where += f", kolom {self.column}"
+        if self.value is not None:
+            where += f": '{self.value}'"
+        return f"{where} — {self.rule}"
+
+
+class SnapshotError(Exception):
+    """The input is not a valid snapshot; ``problems`` lists everything that was found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        shown = "\n".join(f"  {p}" for p in self.problems[:20])
+        more = len(self.problems) - 20
+        tail = f"\n  ... dan {more} masalah lain" if more > 0 else ""
+        super().__init__(f"snapshot tidak sah: {len(self.problems)} masalah\n{shown}{tail}")
+
+
+@dataclass
+class RawTable:
+    """One table as read from its file or sheet, before typing."""
+
+    table: Table
+    label: str
+    """How problems name the file: ``dapodik_ptk.csv`` or ``workbook.xlsx:dapodik_ptk``."""
+    frame: pl.DataFrame | None
+    """``ROW`` (Int64) and the contract columns found, all strings, null for an empty cell.
+    None when the file could not be read at all (its problem is reported already)."""
+    broken: pl.Series | None = None
+    """Rows (``ROW``) whose fields could not be split right: reported once, their values are
+    not checked, since they would only repeat that problem."""
+
+    def has(self, column: str) -> bool:
+        return self.frame is not None and column in self.frame.columns
+
+    def checkable(self) -> pl.DataFrame:
+        """The rows whose values are to be checked."""
+        assert self.frame is not None
+        if self.broken is None or self.broken.is_empty():
+            return self.frame
+        return self.frame.filter(~pl.col(ROW).is_in(self.broken.implode()))
+
+
+def empty_raw(table: Table, label: str) -> RawTable:
+    """An absent file or sheet: an empty table with every column."""
+    schema: dict[str, pl.DataType] = {ROW: pl.Int64()}
+    schema.update({c: pl.String() for c in table.column_names})
+    return RawTable(table, label, pl.DataFrame(schema=schema))
+
+
+class Findings:
+    """The problems found so far: file-level ones, and row-level ones kept as one frame."""
+
+    def __init__(self) -> None:
+        self.file_level: list[Problem] = []
+        self._rows: list[pl.DataFrame] = []
+
+    def add_file(self, file: str, rule: str, column: str | None = None) -> None:
+        """A problem with a whole file or sheet (it makes the snapshot unusable)."""
+        self.file_level.append(Problem(file, None, column, None, rule))
+
+    def add_rows(
+        self,
+        raw: RawTable,
+        offending: pl.DataFrame,
+        *,
+        what: str,
+        rule: str | pl.Expr | None = None,
+        column: str | None = None,
+        value: pl.Expr | None = None,
+    ) -> None:
+        """One problem per row of ``offending`` (which holds ``ROW`` and what ``rule`` and
+        ``value`` need). ``what`` names the rule for summaries; it is the rule when no
+        per-row ``rule`` is given."""
+        if offending.is_empty():
+            return
+        rule_expr = pl.lit(what) if rule is None else pl.lit(rule) if isinstance(rule, str) else rule
+        self._rows.append(
+            offending.select(
+                pl.lit(raw.table.name, pl.String).alias("table"),
+                pl.lit(raw.label, pl.String).alias("file"),
+                pl.col(ROW).cast(pl.Int64).alias("row"),
+                pl.lit(column, pl.String).alias("column"),
+                (pl.lit(None, pl.String) if value is None else value.cast(pl.String)).alias("value"),
+                rule_expr.cast(pl.String).alias("rule"),
+                pl.lit(what, pl.String).alias("what"),
+            )
+        )
+
+    def rows(self) -> pl.DataFrame:
+        """Row-level problems as one frame, in the order they were found."""
+        if not self._rows:
+            return pl.DataFrame(schema=_ROWS_SCHEMA)
+        merged = pl.concat(self._rows)
+        self._rows = [merged]
+        return merged
+
+    @property
+    def any(self) -> bool:
+        return bool(self.file_level) or any(f.height for f in self._rows)
+
+    def problems(self, limit: int | None = None) -> list[Problem]:
+        """Every problem: file-level first, then by file and row. With ``limit``, at most that
+        many per (file, column, rule), plus one problem saying how many more there were."""
+        rows = self.rows().with_columns(
+            pl.col("table").replace_strict(_ORDER, return_dtype=pl.Int64).alias("_t")
+        )
+        rows = rows.sort(["_t", "row"], maintain_order=True)
+        summaries: list[Problem] = []
+        if limit is not None:
+            group = ["file", "column", "what"]
+            counted = rows.with_columns(pl.int_range(pl.len()).over(group).alias("_n"))
+            over = (
+                counted.group_by(group, maintain_order=True)
+                .agg(pl.len().alias("n"))
+                .filter(pl.col("n") > limit)
+            )
+            rows = counted.filter(pl.col("_n") < limit)
+            for file, column, what, n in over.iter_rows():
+                summaries.append(
+                    Problem(
+                        file, None, column, None,
+                        f"{n - limit} baris lain juga melanggar aturan ini ({what}); "
+                        f"hanya {limit} yang pertama dicantumkan",
+                    )
+                )
+        found = [
+            Problem(*r)
+            for r in rows.select("file", "row", "column", "value", "rule").iter_rows()
+        ]
+        return [*self.file_level, *found, *summaries]
+
+
+def validate(tables: Mapping[str, RawTable], findings: Findings, progress: Progress) -> None:
+    """Check every value, key and reference of ``tables`` against the contract."""
+    for i, raw in enumerate(tables.values()):
+        progress(f"memeriksa {raw.label}", 0.6 + 0.3 * i / len(tables))
+        if raw.frame is not None:
+            _check_values(raw, findings)
+            _check_key(raw, findings)
+    progress("memeriksa rujukan antartabel", 0.9)
+    for raw in tables.values():
+        _check_references(raw, tables, findings)
+
+
+def _value_checks(col: Column) -> list[tuple[pl.Expr, str]]:
+    """(mask of offending rows, rule) for each rule a value of ``col`` must follow."""
+    s = pl.col(col.name)
+    checks: list[tuple[pl.Expr, str]] = []
+    if col.required:
+        checks.append((s.is_null(), "nilai wajib kosong"))
+    regex = _REGEX.get(col.kind)
+    if regex is not None:
+        checks.append((s.is_not_null() & ~s.str.contains(regex), FORMAT_TEXT[col.kind]))
+        well_formed = s.str.contains(regex)
+        if col.kind is Kind.DATE:
+            bad = s.str.to_date("%Y-%m-%d", strict=False).is_null()
+            checks.append((well_formed & bad, "tanggal tidak ada di kalender"))
+        elif col.kind is Kind.TIMESTAMP:
+            bad_day = s.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).is_null()
+            bad = bad_day | ~s.str.contains(_TIME_IN_RANGE)
+            checks.append((well_formed & bad, "waktu tidak ada di kalender (tanggal atau jam)"))
+        elif col.kind is Kind.INT:
+            bad = s.cast(pl.Int64, strict=False).is_null()
+            checks.append((well_formed & bad, "bilangan bulat terlalu besar"))
+    if col.kind is Kind.ENUM:
+        allowed = ", ".join(col.values)
+        checks.append(
+            (s.is_not_null() & ~s.is_in(list(col.values)), f"nilai harus salah satu dari: {allowed}")
+        )
+    return checks
+
+
+def _check_values(raw: RawTable, findings: Findings) -> None:
+    frame = raw.checkable()
+    checks: list[tuple[Column, str]] = []
+    masks: list[pl.Expr] = []
+    for col in raw.table.columns:
+        if col.name not in frame.columns:
+            continue
+        for mask, rule in _value_checks(col):
+            masks.append(mask.fill_null(False).alias(f"_m{len(masks)}"))
+            checks.append((col, rule))
+    if not masks:
+        return
+    # One pass over the table for all rules (polars evaluates the expressions in parallel).
+    flags = frame.select(masks)
+    hits = flags.sum().row(0)
+    for i, ((col, rule), n) in enumerate(zip(checks, hits, strict=True)):
+        if not n:
+            continue
+        offending = frame.filter(flags.get_column(f"_m{i}")).select(ROW, col.name)
+        value = None if rule == "nilai wajib kosong" else pl.col(col.name)
+        findings.add_rows(raw, offending, what=rule, column=col.name, value=value)
+
+
+def _key_exprs(table: Table) -> list[pl.Expr]:
+    # "1" and "01" are the same number once typed, so INT key parts compare as numbers.
+    return [
+        pl.col(k).cast(pl.Int64, strict=False) if table.column(k).kind is Kind.INT else pl.col(k)
+        for k in table.key
+    ]
+
+
+def _check_key(raw: RawTable, findings: Findings) -> None:
+    assert raw.frame is not None
+    table = raw.table
+    if not all(raw.has(k) for k in table.key):
+        return
+    exprs = _key_exprs(table)
+    complete = pl.all_horizontal([e.is_not_null() for e in exprs])
+    # Hashes first: far cheaper than comparing the values, and equal keys always have equal
+    # hashes; the rare collision is sorted out by the exact grouping below.
+    hashed = exprs[0].hash() if len(exprs) == 1 else pl.struct(exprs).hash()
+    candidates = raw.checkable().filter(hashed.is_duplicated() & complete)
+    if candidates.is_empty():
+        return
+    later = candidates.with_columns(pl.col(ROW).min().over(exprs).alias("_pertama")).filter(
+        pl.col(ROW) != pl.col("_pertama")
+    )
+    first = pl.col("_pertama").cast(pl.String)
+    if len(table.key) == 1:
+        k = table.key[0]
+        rule = pl.concat_str(
+            pl.lit(f"kunci ganda: {k} '"), pl.col(k), pl.lit("' sudah ada di baris "), first
+        )
+        value = pl.col(k)
+    else:
+        parts: list[pl.Expr] = [pl.lit("kunci ganda: (")]
+        for i, k in enumerate(table.key):
+            parts += [pl.lit(f"{', ' if i else ''}{k} '"), pl.col(k), pl.lit("'")]
+        parts += [pl.lit(") sudah ada di baris "), first]
+        rule = pl.concat_str(parts)
+        value = pl.concat_str([pl.col(k) for k in table.key], separator=", ")
+    findings.add_rows(
+        raw, later, what=f"kunci ganda pada {', '.join(table.key)}", rule=rule,
+        column=", ".join(table.key), value=value,
+    )
+
+
+def _references(table: Table) -> list[tuple[Column, str, str]]:
+    return [(c, *c.references) for c in table.columns if c.references is not None]
+
+
+def _where(target: RawTable, column: str, target_column: str) -> str:
+    return target.label if column == target_column else f"{target.label} (kolom {target_column})"
+
+
+def _check_references(
+    raw: RawTable, tables: Mapping[str, RawTable], findings: Findings
+) -> None:
+    for col, target_name, target_column in _references(raw.table):
+        target = tables[target_name]
+        if not raw.has(col.name) or not target.has(target_column):
+            continue  # the missing file or column is reported on its own
+        assert target.frame is not None
+        values = target.frame.get_column(target_column).drop_nulls().implode()
+        s = pl.col(col.name)
+        offending = raw.checkable().select(ROW, col.name).filter(
+            s.is_not_null() & ~s.is_in(values)
+        )
+        where = _where(target, col.name, target_column)
+        rule = pl.concat_str(
+            pl.lit(f"rujukan tidak ditemukan: {col.name} '"), pl.col(col.name),
+            pl.lit(f"' tidak ada di {where}"),
+        )
+        findings.add_rows(
+            raw, offending, what=f"rujukan {col.name} tidak ditemukan di {where}", rule=rule,
+            column=col.name, value=pl.col(col.name),
+        )
+
+
+def keep_valid(tables: Mapping[str, RawTable], findings: Findings) -> dict[str, pl.DataFrame]:
+    """The rows without problems, after also rejecting rows that point at rejected rows
+    (repeated until nothing changes). Every rejection is added to ``findings``."""
+    rows = findings.rows()
+    kept: dict[str, pl.DataFrame] = {}
+    for name, raw in tables.items():
+        assert raw.frame is not None
+        bad = rows.filter(pl.col("table") == name).get_column("row").unique()
+        kept[name] = raw.frame.filter(~pl.col(ROW).is_in(bad.implode()))
+    changed = True
+    while changed:
+        changed = False
+        for name, raw in tables.items():
+            for col, target_name, target_column in _references(raw.table):
+                target = tables[target_name]
+                if not raw.has(col.name) or not target.has(target_column):
+                    continue
+                assert target.frame is not None
+                values = kept[target_name].get_column(target_column).drop_nulls().implode()
+                s = pl.col(col.name)
+                offending = kept[name].select(ROW, col.name).filter(
+                    s.is_not_null() & ~s.is_in(values)
+                )
+                if offending.is_empty():
+                    continue
+                rejected_target = (
+                    target.frame.join(kept[target_name].select(ROW), on=ROW, how="anti")
+                    .group_by(target_column)
+                    .agg(pl.col(ROW).min().alias("_ditolak"))
+                )
+                offending = offending.join(
+                    rejected_target, left_on=col.name, right_on=target_column, how="left"
+                )
+                rule = pl.concat_str(
+                    pl.lit(f"rujukan ke baris yang ditolak: {col.name} '"), pl.col(col.name),
+                    pl.lit(f"' hanya ada di {target.label} baris "),
+                    pl.col("_ditolak").cast(pl.String), pl.lit(", yang ditolak"),
+                )
+                findings.add_rows(
+                    raw, offending, what=f"rujukan {col.name} ke baris yang ditolak",
+                    rule=rule, column=col.name, value=pl.col(col.name),
+                )
+                kept[name] = kept[name].filter(
+                    ~pl.col(ROW).is_in(offending.get_column(ROW).implode())
+                )
+                changed = True
+    return {name: frame.drop(ROW) for name, frame in kept.items()}
