@@ -1,0 +1,399 @@
+"""The ``selaras`` command.
+
+Exit status: 0 all well, 1 some pegawai failed their checks, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+import polars as pl
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from selaras import __version__
+from selaras.catalogue.codes import CATALOGUE
+from selaras.domain.recap import recap
+from selaras.domain.results import CheckResult, Flow, Status
+from selaras.domain.rules import check as run_check
+from selaras.domain.snapshot import Snapshot
+from selaras.domain.sync import sync as run_sync
+from selaras.views import error_cards, jsonl_lines, print_all, recap_tables, status_table, sync_summary
+
+console = Console(stderr=True)
+out = Console()
+
+EXIT_OK, EXIT_GAGAL, EXIT_INPUT = 0, 1, 2
+
+
+def _pelaku() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "cli"
+
+
+@contextmanager
+def progress() -> Iterator[Callable[[str, float], None]]:
+    """A progress bar on stderr; yields a callback ``(stage, fraction)``."""
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:  # fmt: skip
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, fraction: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=1.0)
+            bar.update(tasks[stage], completed=min(max(fraction, 0.0), 1.0))
+
+        yield update
+
+
+def rows_progress(update: Callable[[str, float], None]) -> Callable[[str, int, int], None]:
+    """Adapt a ``(stage, fraction)`` callback to the store's ``(table, done, total)``."""
+    return lambda table, done, total: update(f"menulis {table}", done / total if total else 1.0)
+
+
+@contextmanager
+def stage(text: str) -> Iterator[None]:
+    """A spinner with ``text`` while a single step runs."""
+    with console.status(text, spinner="dots"):
+        yield
+
+
+def fail(message: str) -> None:
+    """Bad input or usage: print the message and exit 2."""
+    console.print(f"[bold red]Galat:[/] {message}")
+    sys.exit(EXIT_INPUT)
+
+
+def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snapshot:
+    """Read a snapshot folder or workbook; bad input ends the command with exit 2."""
+    from selaras.sources.files import SnapshotError, read_snapshot, write_problems
+
+    try:
+        with progress() as p:
+            result = read_snapshot(path, lenient=lenient, progress=p)
+    except SnapshotError as e:
+        console.print(f"[bold red]Snapshot {path} tidak valid:[/] {len(e.problems):,} masalah; tidak ada yang diubah.")
+        for problem in e.problems[:50]:
+            console.print(f"  - {problem}")
+        if len(e.problems) > 50:
+            console.print(f"  ... dan {len(e.problems) - 50:,} lagi")
+        if report:
+            write_problems(e.problems, report)
+            console.print(f"Daftar lengkap: {report}")
+        sys.exit(EXIT_INPUT)
+    if result.rejected:
+        target = report or path.with_name(path.name.removesuffix(".xlsx") + "-ditolak.csv")
+        write_problems(result.rejected, target)
+        console.print(
+            f"[yellow]{len(result.rejected):,} baris ditolak (SYS-02 {CATALOGUE['SYS-02'].judul}); "
+            f"alasannya ditulis ke {target}[/]"
+        )
+    return result.snapshot
+
+
+def open_store(db: str | None):  # type: ignore[no-untyped-def]
+    from selaras.store.database import Store
+
+    try:
+        return Store.open(db)
+    except Exception as e:  # noqa: BLE001 - any connection problem is the user's input
+        fail(f"penyimpanan {db or '(bawaan)'} tidak dapat dibuka: {e}")
+
+
+def _tahun(tahun: int | None) -> int:
+    return tahun if tahun is not None else date.today().year
+
+
+db_option = click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
+tahun_option = click.option("--tahun", type=int, help="Tahun SKP (bawaan: tahun berjalan).")
+flow_option = click.option(
+    "--flow", type=click.Choice([f.value for f in Flow]), default=Flow.SKP.value, show_default=True,
+    help="skp: Sinkron PMM; penilaian: Sinkron Penilaian Periodik.",
+)  # fmt: skip
+nip_option = click.option("--nip", "nips", multiple=True, help="Hanya pegawai ini (boleh diulang).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="selaras")
+def main() -> None:
+    """Selaras: Sinkron PMM yang memberi tahu setiap orang apa yang salah, di mana, dan siapa yang memperbaiki."""
+
+
+@main.command()
+@click.option("--pegawai", "n", type=click.IntRange(1, 3_000_000), required=True, help="Jumlah pegawai (guru ASN).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder atau berkas .xlsx.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--instansi", type=click.IntRange(1, 1000), help="Jumlah instansi (bawaan: ~3.700 pegawai per instansi).")
+@tahun_option
+def generate(n: int, out_dir: Path, seed: int, instansi: int | None, tahun: int | None) -> None:
+    """Buat snapshot sintetis yang realistis, dengan setiap kode kendala disisipkan."""
+    from selaras.sources.files import write_snapshot
+    from selaras.sources.generator import generate as gen
+
+    with progress() as p:
+        g = gen(n, seed=seed, tahun=_tahun(tahun), instansi=instansi, progress=p)
+        p("menulis berkas", 0.0)
+        write_snapshot(g.snapshot, out_dir)
+        p("menulis berkas", 1.0)
+    counts = g.snapshot.counts()
+    console.print(f"Snapshot ditulis ke {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
+
+
+@main.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@db_option
+@click.option("--lenient", is_flag=True, help="Impor baris yang baik; baris yang ditolak ditulis ke laporan.")
+@click.option("--report", type=click.Path(path_type=Path), help="Berkas CSV laporan baris yang ditolak.")
+def import_(source: Path, db: str | None, lenient: bool, report: Path | None) -> None:
+    """Impor snapshot (folder CSV atau .xlsx) ke penyimpanan, menggantikan isinya secara atomik."""
+    from selaras.store.repository import save_snapshot
+
+    snapshot = read(source, lenient, report)
+    store = open_store(db)
+    with progress() as p:
+        save_snapshot(store, snapshot, progress=rows_progress(p))
+    console.print(f"Diimpor: {sum(snapshot.counts().values()):,} baris dari {source}.")
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@db_option
+def export(target: Path, db: str | None) -> None:
+    """Ekspor isi penyimpanan sebagai snapshot (folder CSV atau .xlsx)."""
+    from selaras.sources.files import write_snapshot
+    from selaras.store.repository import load_snapshot
+
+    store = open_store(db)
+    with stage("membaca penyimpanan"):
+        snapshot = load_snapshot(store)
+    try:
+        write_snapshot(snapshot, target)
+    except ValueError as e:
+        fail(str(e))
+    console.print(f"Diekspor ke {target}.")
+
+
+def _load(snapshot_dir: Path | None, db: str | None, nips: tuple[str, ...]) -> tuple[Snapshot, object | None]:
+    if snapshot_dir is not None:
+        return read(snapshot_dir), None
+    from selaras.store.repository import load_snapshot
+
+    store = open_store(db)
+    with stage("membaca penyimpanan"):
+        return load_snapshot(store, list(nips) if nips else None), store
+
+
+def _emit(result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None) -> None:
+    if fmt == "jsonl":
+        write = sys.stdout.write
+        for line in jsonl_lines(result, outcomes):
+            write(line + "\n")
+        return
+    if result.pegawai.height <= 3:
+        for nip in result.pegawai["nip"]:
+            row = result.pegawai.filter(pl.col("nip") == nip).row(0, named=True)
+            out.print(f"[bold]{row['nama']}[/] (NIP {nip}): {row['status']}")
+            print_all(out, error_cards(result, nip))
+    else:
+        out.print(status_table(result))
+    counts = result.status_counts()
+    out.print("  ".join(f"{s.value}: {counts.get(s.value, 0):,}" for s in Status))
+
+
+def _exit_for(result: CheckResult) -> None:
+    sys.exit(EXIT_GAGAL if result.errors.height else EXIT_OK)
+
+
+@main.command()
+@click.option("--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Folder snapshot (tanpa ini: penyimpanan).")
+@db_option
+@tahun_option
+@flow_option
+@nip_option
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+def check(snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: str, nips: tuple[str, ...], fmt: str) -> None:
+    """Periksa data PMM, e-Kinerja, SIASN dan Dapodik; laporkan setiap kendala per pegawai.
+
+    Dari penyimpanan, setiap pemeriksaan dicatat di log sinkronisasi.
+    """
+    snapshot, store = _load(snapshot_dir, db, nips)
+    with stage("memeriksa"):
+        result = run_check(snapshot, _tahun(tahun), Flow(flow), nips=list(nips) or None)
+    if store is not None:
+        from selaras.store.repository import record_run
+
+        with stage("mencatat log"):
+            record_run(store, pelaku=_pelaku(), mode="CHECK", flow=Flow(flow), tahun=_tahun(tahun), check=result)
+    _emit(result, fmt)
+    _exit_for(result)
+
+
+@main.command()
+@click.option("--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Folder snapshot (tanpa ini: penyimpanan).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder untuk snapshot hasil (wajib dengan --snapshot).")
+@db_option
+@tahun_option
+@flow_option
+@nip_option
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+def sync(snapshot_dir: Path | None, out_dir: Path | None, db: str | None, tahun: int | None, flow: str,
+         nips: tuple[str, ...], fmt: str) -> None:  # fmt: skip
+    """Sinkronkan semua yang siap ke e-Kinerja (kepala sekolah lebih dulu, lalu gurunya)."""
+    if snapshot_dir is not None and out_dir is None:
+        raise click.UsageError("--out wajib bersama --snapshot")
+    snapshot, store = _load(snapshot_dir, db, nips)
+    with stage("menyinkronkan"):
+        after, result = run_sync(snapshot, _tahun(tahun), Flow(flow), nips=list(nips) or None)
+    if store is not None:
+        from selaras.store.repository import apply_changes, record_run
+
+        with stage("menulis e-Kinerja"):
+            apply_changes(store, result.changes)  # type: ignore[arg-type]
+        record_run(store, pelaku=_pelaku(), mode="SYNC", flow=Flow(flow), tahun=_tahun(tahun),  # type: ignore[arg-type]
+                   check=result.check, outcomes=result.outcomes)  # fmt: skip
+    else:
+        from selaras.sources.files import write_snapshot
+
+        assert out_dir is not None
+        with stage(f"menulis {out_dir}"):
+            write_snapshot(after, out_dir)
+    if fmt == "jsonl":
+        _emit(result.check, fmt, result.outcomes)
+    else:
+        console.print(sync_summary(result))
+        failed = result.check.errors["nip"].n_unique()
+        if failed:
+            console.print(f"{failed:,} pegawai masih GAGAL; lihat `selaras check` atau `selaras recap`.")
+    _exit_for(result.check)
+
+
+@main.command("recap")
+@click.option("--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Periksa snapshot ini (tanpa ini: log terakhir).")
+@db_option
+@tahun_option
+@flow_option
+@click.option("--instansi", "instansi_id", help="Hanya instansi ini.")
+def recap_(snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: str, instansi_id: str | None) -> None:
+    """Rekap kendala sinkron: per status, kode, pihak, sekolah, dan kepala sekolah yang menahan guru."""
+    if snapshot_dir is not None:
+        snapshot = read(snapshot_dir)
+        result = run_check(snapshot, _tahun(tahun), Flow(flow), instansi_id=instansi_id)
+        sekolah = snapshot["dapodik_sekolah"]
+    else:
+        from selaras.store.repository import latest_results, load_table
+
+        store = open_store(db)
+        found = latest_results(store, Flow(flow), instansi_id)
+        if found is None:
+            fail("belum ada pemeriksaan di penyimpanan ini; jalankan `selaras check` atau `selaras sync` dulu")
+        result = found  # type: ignore[assignment]
+        sekolah = load_table(store, "dapodik_sekolah")
+    print_all(out, recap_tables(recap(result, sekolah)))
+
+
+@main.command()
+@click.argument("code", required=False)
+def kode(code: str | None) -> None:
+    """Katalog kode kendala: semua kode, atau satu kode lengkap dengan langkahnya."""
+    from rich.table import Table
+
+    if code is None:
+        t = Table(title="Katalog kode kendala")
+        for c in ("Kode", "Judul", "Pihak"):
+            t.add_column(c)
+        for c in sorted(CATALOGUE.values(), key=lambda c: c.urutan):
+            t.add_row(c.code, c.judul, ", ".join(a.value for a in c.aktor))
+        out.print(t)
+        return
+    c = CATALOGUE.get(code.upper())
+    if c is None:
+        fail(f"kode {code} tidak dikenal; kode yang ada: {', '.join(sorted(CATALOGUE))}")
+        return
+    out.print(f"[bold]{c.code}[/] {c.judul}\n{c.penyebab}\n[dim]{c.cause_en}[/]")
+    out.print("Pihak: " + ", ".join(a.value for a in c.aktor))
+    for i, s in enumerate(c.langkah, 1):
+        out.print(f"  {i}. {s}")
+
+
+@main.command()
+@click.option("--dir", "workdir", type=click.Path(path_type=Path), default=Path("selaras-demo"), show_default=True)
+@click.option("--pegawai", "n", type=click.IntRange(50, 100_000), default=600, show_default=True)
+@tahun_option
+def demo(workdir: Path, n: int, tahun: int | None) -> None:
+    """Demo: satu instansi realistis dengan setiap kode kendala; periksa, sinkron, tampilkan rekap."""
+    from selaras.sources.files import write_snapshot
+    from selaras.sources.generator import generate as gen
+    from selaras.store.repository import apply_changes, record_run, save_snapshot
+
+    th = _tahun(tahun)
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    with progress() as p:
+        g = gen(n, seed=7, tahun=th, instansi=1, progress=p)
+    write_snapshot(g.snapshot, workdir / "snapshot")
+    store = open_store(str(workdir / "selaras.db"))
+    with progress() as p:
+        save_snapshot(store, g.snapshot, progress=rows_progress(p))
+    out.rule(f"[bold]Selaras demo[/]: {g.snapshot['instansi']['nama'][0]}, tahun {th}")
+    out.print(f"Snapshot: {workdir / 'snapshot'}   Penyimpanan: {workdir / 'selaras.db'}")
+
+    before = run_check(g.snapshot, th, Flow.SKP)
+    record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=th, check=before)
+    out.rule("1. Pemeriksaan sebelum sinkron (Sinkron PMM)")
+    print_all(out, recap_tables(recap(before, g.snapshot["dapodik_sekolah"]), top_schools=8))
+    _demo_examples(before)
+
+    after, result = run_sync(g.snapshot, th, Flow.SKP)
+    apply_changes(store, result.changes)
+    record_run(store, pelaku="demo", mode="SYNC", flow=Flow.SKP, tahun=th, check=result.check, outcomes=result.outcomes)
+    out.rule("2. Sinkron PMM untuk semua yang siap (kepala sekolah dulu, lalu gurunya)")
+    out.print(sync_summary(result))
+
+    after2, result2 = run_sync(after, th, Flow.PENILAIAN)
+    apply_changes(store, result2.changes)
+    record_run(store, pelaku="demo", mode="SYNC", flow=Flow.PENILAIAN, tahun=th, check=result2.check,
+               outcomes=result2.outcomes)  # fmt: skip
+    out.rule("3. Sinkron Penilaian Periodik")
+    out.print(sync_summary(result2))
+    print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
+    _demo_examples(result2.check)
+
+    write_snapshot(after2, workdir / "hasil")
+    out.rule("Selesai")
+    out.print(
+        f"Snapshot hasil sinkron: {workdir / 'hasil'}\n"
+        f"Coba: selaras recap --db {workdir / 'selaras.db'}   |   selaras check --snapshot {workdir / 'hasil'} --nip <NIP>\n"
+        "SYS-01 dan SYS-02 muncul saat berbicara dengan sistem sumber (konektor langsung); "
+        "impor dengan --lenient menandai baris yang melanggar kontrak sebagai SYS-02."
+    )
+
+
+def _demo_examples(result: CheckResult) -> None:
+    """One full error card per code, as a teacher or principal would see it."""
+    out.rule("Contoh kartu kendala (satu per kode)")
+    seen: set[str] = set()
+    for e in result.errors.sort("urutan").iter_rows(named=True):
+        if e["code"] in seen:
+            continue
+        seen.add(e["code"])
+        single = CheckResult(result.tahun, result.flow, result.pegawai,
+                             result.errors.filter((pl.col("nip") == e["nip"]) & (pl.col("code") == e["code"])))  # fmt: skip
+        name = result.pegawai.filter(pl.col("nip") == e["nip"])["nama"].item()
+        out.print(f"[bold]{name}[/] (NIP {e['nip']})")
+        print_all(out, error_cards(single, e["nip"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,727 @@
+"""Reading and writing the store: snapshots, e-Kinerja changes and the sync log.
+
+Bulk paths work on the raw DBAPI connection inside the SQLAlchemy transaction: executemany of
+tuples on SQLite, ``COPY`` on PostgreSQL. Going through SQLAlchemy's per-row type processing
+would cost several times the time at national scale (tens of millions of rows).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from selaras.domain import snapshot as contract
+from selaras.domain.results import (
+    ERROR_SCHEMA,
+    PEGAWAI_SCHEMA,
+    CheckResult,
+    EkinerjaChanges,
+    Flow,
+    Status,
+)
+from selaras.domain.snapshot import TABLE, TABLES, Kind, Snapshot
+from selaras.store.database import SQLITE_BUSY_TIMEOUT_MS, Store
+from selaras.store.tables import sync_log, sync_log_error, sync_run
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(table, rows_done, rows_total)`` while a snapshot is written."""
+
+IN_CHUNK = 500
+"""Values per ``IN (...)`` list: well under every driver's bound-parameter limit."""
+WRITE_CHUNK = 100_000
+"""Rows per executemany / COPY batch: bounds the memory of the Python tuples."""
+FETCH_CHUNK = 200_000
+"""Rows per fetchmany."""
+MODES = ("CHECK", "SYNC")
+ANALYZE_LOG_ROWS = 10_000
+"""A run logging this many pegawai refreshes the PostgreSQL statistics of the log."""
+SQLITE_BULK_CACHE_KIB = 512 * 1024
+"""SQLite page cache while a snapshot is replaced."""
+
+
+# --------------------------------------------------------------------------------- snapshot
+
+
+def save_snapshot(store: Store, snapshot: Snapshot, *, progress: Progress | None = None) -> None:
+    """Replace the 13 contract tables with ``snapshot`` in one transaction.
+
+    Either every table holds the new snapshot afterwards or (on any error) nothing changed.
+    Secondary indexes are dropped and rebuilt inside the transaction: building an index once
+    from sorted data is several times faster than maintaining it row by row.
+    """
+    with store.write() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cur = raw.cursor()
+        cache_size = None
+        try:
+            if store.dialect == "postgresql":
+                names = ", ".join(_q(conn, t.name) for t in TABLES)
+                cur.execute(f"TRUNCATE {names}")
+            else:
+                # The default 2 MB page cache makes the index rebuilds spill to disk.
+                cache_size = cur.execute("PRAGMA cache_size").fetchone()[0]
+                cur.execute(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
+            for table in TABLES:
+                if store.dialect != "postgresql":
+                    cur.execute(f"DELETE FROM {_q(conn, table.name)}")
+                indexes = _secondary_indexes(store, cur, table.name)
+                for name, _ddl in indexes:
+                    cur.execute(f"DROP INDEX {_q(conn, name)}")
+                _bulk_insert(store, conn, cur, table.name, snapshot[table.name], progress)
+                for _name, ddl in indexes:
+                    cur.execute(ddl)
+                if store.dialect == "postgresql":
+                    # Fresh statistics, or the planner guesses badly on the first lookups.
+                    cur.execute(f"ANALYZE {_q(conn, table.name)}")
+        finally:
+            if cache_size is not None:
+                cur.execute(f"PRAGMA cache_size={int(cache_size)}")
+            cur.close()
+    if store.dialect == "sqlite":
+        _sqlite_checkpoint(store)
+
+
+def load_snapshot(store: Store, nips: Collection[str] | None = None) -> Snapshot:
+    """Read the snapshot from the store: all of it, or what checking ``nips`` needs.
+
+    With ``nips``: those pegawai; the Dapodik PTK matched by their NIP or NIK and the PTK's
+    PMM SKP, RHK and assessments; their instansi with all its units (plus the units'
+    parents and the units of the schools of their SKP), periods and schools; the superiors
+    (``ekinerja_unor.atasan_nip`` of those units, ``pmm_skp.atasan_nip`` of their SKP) with
+    their SIASN, Dapodik and PMM rows; and the e-Kinerja SKP, RHK and assessments of the
+    pegawai and the superiors.
+    """
+    with store.read() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            if nips is None:
+                return Snapshot({t.name: _read_table(store, conn, cur, t.name) for t in TABLES})
+            return _load_subset(_Reader(store, conn, cur), set(nips))
+        finally:
+            cur.close()
+
+
+class _Reader:
+    """Chunked ``WHERE column IN (...)`` reads of contract tables into typed frames."""
+
+    def __init__(self, store: Store, conn: sa.Connection, cur: Any) -> None:
+        self.store, self.conn, self.cur = store, conn, cur
+        self.ph = "?" if store.dialect == "sqlite" else "%s"
+
+    def where(self, table: str, column: str, values: Iterable[object]) -> pl.DataFrame:
+        wanted = sorted({v for v in values if v is not None})
+        cols = ", ".join(_q(self.conn, c) for c in TABLE[table].column_names)
+        rows: list[tuple[Any, ...]] = []
+        for i in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[i : i + IN_CHUNK]
+            marks = ", ".join([self.ph] * len(chunk))
+            self.cur.execute(
+                f"SELECT {cols} FROM {_q(self.conn, table)} "
+                f"WHERE {_q(self.conn, column)} IN ({marks})",
+                chunk,
+            )
+            rows.extend(self.cur.fetchall())
+        return _typed(self.store, table, rows)
+
+
+def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
+    def ids(*frames_and_columns: tuple[pl.DataFrame, str]) -> set[Any]:
+        out: set[Any] = set()
+        for df, col in frames_and_columns:
+            out.update(df[col].drop_nulls().to_list())
+        return out
+
+    pegawai = r.where("siasn_pegawai", "nip", nips)
+    instansi_ids = ids((pegawai, "instansi_id"))
+    ptk = pl.concat([
+        r.where("dapodik_ptk", "nip", nips),
+        r.where("dapodik_ptk", "nik", ids((pegawai, "nik"))),
+    ])
+    skp = r.where("pmm_skp", "ptk_id", ids((ptk, "ptk_id")))
+    skp_ids = ids((skp, "pmm_skp_id"))
+    rhk = r.where("pmm_rhk", "pmm_skp_id", skp_ids)
+    pmm_penilaian = r.where("pmm_penilaian", "pmm_skp_id", skp_ids)
+
+    school_npsn = ids((ptk, "npsn"), (skp, "npsn"))
+    unor = pl.concat([
+        r.where("siasn_unor", "instansi_id", instansi_ids),
+        r.where("siasn_unor", "npsn", school_npsn),
+        r.where("siasn_unor", "unor_id", ids((pegawai, "unor_id"))),
+    ])
+    parents = ids((unor, "parent_unor_id")) - ids((unor, "unor_id"))
+    unor = pl.concat([unor, r.where("siasn_unor", "unor_id", parents)])
+    ekinerja_unor = r.where("ekinerja_unor", "unor_id", ids((unor, "unor_id"), (pegawai, "unor_id")))
+    sekolah = pl.concat([
+        r.where("dapodik_sekolah", "instansi_id", instansi_ids),
+        r.where("dapodik_sekolah", "npsn", school_npsn | ids((unor, "npsn"))),
+    ])
+
+    superiors = ids((ekinerja_unor, "atasan_nip"), (skp, "atasan_nip"))
+    pegawai = pl.concat([pegawai, r.where("siasn_pegawai", "nip", superiors - nips)])
+    sup_ptk = r.where("dapodik_ptk", "nip", superiors - nips)
+    sup_skp = r.where("pmm_skp", "ptk_id", ids((sup_ptk, "ptk_id")) - ids((ptk, "ptk_id")))
+    sup_rhk = r.where("pmm_rhk", "pmm_skp_id", ids((sup_skp, "pmm_skp_id")) - skp_ids)
+
+    ek_skp = r.where("ekinerja_skp", "nip", nips | superiors)
+    ek_skp_ids = ids((ek_skp, "skp_id"))
+    periode = r.where("ekinerja_periode", "instansi_id", instansi_ids)
+    periode = pl.concat([
+        periode,
+        r.where("ekinerja_periode", "periode_id", ids((ek_skp, "periode_id")) - ids((periode, "periode_id"))),
+    ])
+    frames = {
+        "instansi": r.where("instansi", "instansi_id", instansi_ids),
+        "siasn_unor": unor,
+        "siasn_pegawai": pegawai,
+        "dapodik_sekolah": sekolah,
+        "dapodik_ptk": pl.concat([ptk, sup_ptk]),
+        "pmm_skp": pl.concat([skp, sup_skp]),
+        "pmm_rhk": pl.concat([rhk, sup_rhk]),
+        "pmm_penilaian": pmm_penilaian,
+        "ekinerja_unor": ekinerja_unor,
+        "ekinerja_periode": periode,
+        "ekinerja_skp": ek_skp,
+        "ekinerja_rhk": r.where("ekinerja_rhk", "skp_id", ek_skp_ids),
+        "ekinerja_penilaian": r.where("ekinerja_penilaian", "skp_id", ek_skp_ids),
+    }
+    return Snapshot({
+        name: df.unique(subset=list(TABLE[name].key), keep="first", maintain_order=True)
+        for name, df in frames.items()
+    })
+
+
+def load_table(store: Store, name: str) -> pl.DataFrame:
+    """One whole contract table, typed as in a snapshot."""
+    if name not in TABLE:
+        raise KeyError(f"no contract table {name!r}")
+    with store.read() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            return _read_table(store, conn, cur, name)
+        finally:
+            cur.close()
+
+
+# ---------------------------------------------------------------------------- e-Kinerja
+
+
+def apply_changes(store: Store, changes: EkinerjaChanges) -> None:
+    """Write a sync's changes to the e-Kinerja tables in one transaction.
+
+    First every ``deletes`` key is removed, then every ``upserts`` row is inserted or, when
+    its key exists, updated. Applying the same changes twice gives the same state.
+    """
+    for name in (*changes.upserts, *changes.deletes):
+        if name not in contract.EKINERJA_TABLES:
+            raise ValueError(f"apply_changes writes only e-Kinerja tables, not {name!r}")
+    with store.write() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            for name, df in changes.deletes.items():
+                if df.height:
+                    _delete_keys(store, conn, cur, name, _keys_frame(name, df))
+            for name, df in changes.upserts.items():
+                if df.height:
+                    _upsert(store, conn, cur, name, _upsert_frame(name, df))
+        finally:
+            cur.close()
+
+
+def _keys_frame(name: str, df: pl.DataFrame) -> pl.DataFrame:
+    table = TABLE[name]
+    return df.select(
+        pl.col(k).cast(table.column(k).dtype) for k in table.key
+    ).unique(maintain_order=True)
+
+
+def _upsert_frame(name: str, df: pl.DataFrame) -> pl.DataFrame:
+    key = list(TABLE[name].key)
+    # PostgreSQL refuses to update one row twice in one statement; the last row wins.
+    return contract.conform(name, df).unique(subset=key, keep="last").sort(key)
+
+
+def _delete_keys(
+    store: Store, conn: sa.Connection, cur: Any, name: str, keys: pl.DataFrame
+) -> None:
+    table = _q(conn, name)
+    if store.dialect == "postgresql":
+        tmp = _pg_temp_copy(conn, cur, name, keys)
+        match = " AND ".join(f"t.{_q(conn, k)} = d.{_q(conn, k)}" for k in keys.columns)
+        cur.execute(f"DELETE FROM {table} t USING {tmp} d WHERE {match}")
+        cur.execute(f"DROP TABLE {tmp}")
+        return
+    match = " AND ".join(f"{_q(conn, k)} = ?" for k in keys.columns)
+    sql = f"DELETE FROM {table} WHERE {match}"
+    for chunk in _chunks(_for_sqlite(keys)):
+        cur.executemany(sql, chunk.iter_rows())
+
+
+def _upsert(store: Store, conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame) -> None:
+    table = TABLE[name]
+    cols = ", ".join(_q(conn, c) for c in table.column_names)
+    key = ", ".join(_q(conn, k) for k in table.key)
+    others = [c for c in table.column_names if c not in table.key]
+    update = ", ".join(f"{_q(conn, c)} = excluded.{_q(conn, c)}" for c in others)
+    conflict = f"ON CONFLICT ({key}) DO UPDATE SET {update}" if others else (
+        f"ON CONFLICT ({key}) DO NOTHING"
+    )
+    if store.dialect == "postgresql":
+        tmp = _pg_temp_copy(conn, cur, name, df)
+        cur.execute(f"INSERT INTO {_q(conn, name)} ({cols}) SELECT {cols} FROM {tmp} {conflict}")
+        cur.execute(f"DROP TABLE {tmp}")
+        return
+    marks = ", ".join("?" * len(table.column_names))
+    sql = f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({marks}) {conflict}"
+    for chunk in _chunks(_for_sqlite(df)):
+        cur.executemany(sql, chunk.iter_rows())
+
+
+def _pg_temp_copy(conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame) -> str:
+    """COPY ``df`` into a new temporary table shaped like columns of ``name``; its name."""
+    tmp = _q(conn, f"_selaras_tmp_{name}")
+    cols = ", ".join(_q(conn, c) for c in df.columns)
+    cur.execute(
+        f"CREATE TEMPORARY TABLE {tmp} ON COMMIT DROP AS "
+        f"SELECT {cols} FROM {_q(conn, name)} WITH NO DATA"
+    )
+    _pg_copy_in(cur, tmp, df, None)
+    return tmp
+
+
+# ------------------------------------------------------------------------------ the log
+
+
+def record_run(
+    store: Store,
+    *,
+    pelaku: str,
+    mode: str,
+    flow: Flow,
+    tahun: int,
+    check: CheckResult,
+    outcomes: pl.DataFrame | None = None,
+    mulai: datetime | None = None,
+) -> int:
+    """Log one check or sync run; returns its ``run_id``.
+
+    Writes a ``sync_run`` row, one ``sync_log`` row per pegawai of ``check.pegawai`` (with
+    ``hasil`` from ``outcomes`` by NIP, and ``kode``: the pegawai's distinct codes in
+    fix-first order) and one ``sync_log_error`` row per row of ``check.errors``. ``mulai`` is
+    when the run started (default: now). Old rows are never changed.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    flow = Flow(flow)
+    pegawai = check.pegawai.select(
+        pl.col(c).cast(t) if c in check.pegawai.columns else pl.lit(None, t).alias(c)
+        for c, t in PEGAWAI_SCHEMA.items()
+    )
+    if pegawai["nip"].n_unique() != pegawai.height:
+        raise ValueError("check.pegawai lists a NIP more than once")
+    errors = check.errors.select(
+        pl.col(c).cast(t) if c in check.errors.columns else pl.lit(None, t).alias(c)
+        for c, t in ERROR_SCHEMA.items()
+    )
+    unknown = errors.join(pegawai, on="nip", how="anti")
+    if unknown.height:
+        raise ValueError(f"check.errors has NIPs not in check.pegawai: {unknown['nip'][0]}")
+    selesai = datetime.now(UTC)
+    mulai = (mulai or selesai).astimezone(UTC)
+    counts = pegawai["status"].value_counts()
+    count = dict(zip(counts["status"].to_list(), counts["count"].to_list(), strict=True))
+
+    with store.write() as conn:
+        run_id = conn.execute(
+            sync_run.insert().values(
+                mulai=mulai, selesai=selesai, pelaku=pelaku, mode=mode, flow=flow.value,
+                tahun=tahun, jumlah_pegawai=pegawai.height,
+                jumlah_siap=count.get(Status.SIAP.value, 0),
+                jumlah_gagal=count.get(Status.GAGAL.value, 0),
+                jumlah_tersinkron=count.get(Status.TERSINKRON.value, 0),
+            )
+        ).inserted_primary_key[0]
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            if store.dialect == "postgresql":
+                # log_ids are assigned here in one block; other writers wait (readers don't).
+                cur.execute(f"LOCK TABLE {_q(conn, 'sync_log')} IN EXCLUSIVE MODE")
+            cur.execute("SELECT coalesce(max(log_id), 0) FROM sync_log")
+            base = int(cur.fetchone()[0])
+            log = _log_frame(store, pegawai, errors, outcomes, base, run_id, selesai,
+                             pelaku, mode, flow, tahun)
+            _bulk_insert_frame(store, conn, cur, "sync_log", log)
+            err = (
+                errors.with_row_index("_pos")
+                .join(log.select("nip", "log_id"), on="nip")
+                .sort("_pos")
+                .with_columns(nomor=pl.col("_pos").cum_count().over("log_id").cast(pl.Int64))
+                .select("log_id", "nomor", "urutan", "code", "pmm_skp_id", "detail",
+                        "selesai_oleh")
+            )
+            _bulk_insert_frame(store, conn, cur, "sync_log_error", err)
+            if store.dialect == "postgresql" and log.height:
+                cur.execute(
+                    "SELECT setval(pg_get_serial_sequence('sync_log', 'log_id'), %s)",
+                    (base + log.height,),
+                )
+                if log.height >= ANALYZE_LOG_ROWS:
+                    # Until autovacuum samples a big first run, the planner scans the
+                    # whole log backwards for a nip or npsn filter instead of its index.
+                    cur.execute("ANALYZE sync_log, sync_log_error")
+        finally:
+            cur.close()
+    return int(run_id)
+
+
+def _log_frame(
+    store: Store, pegawai: pl.DataFrame, errors: pl.DataFrame, outcomes: pl.DataFrame | None,
+    base: int, run_id: int, waktu: datetime, pelaku: str, mode: str, flow: Flow, tahun: int,
+) -> pl.DataFrame:
+    kode = (
+        errors.with_row_index("_pos")
+        .sort("urutan", "_pos", nulls_last=True)
+        .unique(subset=["nip", "code"], keep="first", maintain_order=True)
+        .group_by("nip", maintain_order=True)
+        .agg(kode=pl.col("code").str.join(","))
+    )
+    if outcomes is not None and outcomes.height:
+        hasil = outcomes.select(pl.col("nip").cast(pl.String), pl.col("hasil").cast(pl.String))
+        hasil = hasil.unique(subset="nip", keep="last")
+    else:
+        hasil = pl.DataFrame(schema={"nip": pl.String, "hasil": pl.String})
+    # The text SQLAlchemy's DateTime uses on SQLite, so that Core reads it back.
+    stamp = (
+        waktu.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        if store.dialect == "sqlite" else waktu.isoformat()
+    )
+    return (
+        pegawai.with_row_index("_pos")
+        .join(kode, on="nip", how="left")
+        .join(hasil, on="nip", how="left")
+        .sort("_pos")
+        .select(
+            (pl.col("_pos").cast(pl.Int64) + base + 1).alias("log_id"),
+            pl.lit(run_id, pl.Int64).alias("run_id"),
+            pl.lit(stamp).alias("waktu"),
+            pl.lit(pelaku).alias("pelaku"),
+            pl.lit(mode).alias("mode"),
+            pl.lit(flow.value).alias("flow"),
+            pl.lit(tahun, pl.Int64).alias("tahun"),
+            "nip", "nama", "instansi_id", "unor_id", "npsn", "kepala_sekolah", "status",
+            "hasil", "kode",
+        )
+    )
+
+
+def latest_results(
+    store: Store, flow: Flow, instansi_id: str | None = None, *, tahun: int | None = None
+) -> CheckResult | None:
+    """The check result of the latest logged run of ``flow`` (optionally of one year).
+
+    With ``instansi_id``: the latest run that logged pegawai of that instansi, limited to
+    them. ``None`` when there is no such run. ``unor_id`` and ``kepala_sekolah`` are as
+    logged (null when the run did not know them).
+    """
+    flow = Flow(flow)
+    with store.read() as conn:
+        if instansi_id is None:
+            query = sa.select(sync_run.c.run_id).where(sync_run.c.flow == flow.value)
+            if tahun is not None:
+                query = query.where(sync_run.c.tahun == tahun)
+            run_id = conn.execute(query.order_by(sync_run.c.run_id.desc()).limit(1)).scalar()
+        else:
+            query = sa.select(sync_log.c.run_id).where(
+                sync_log.c.instansi_id == instansi_id, sync_log.c.flow == flow.value
+            )
+            if tahun is not None:
+                query = query.where(sync_log.c.tahun == tahun)
+            run_id = conn.execute(
+                query.order_by(sync_log.c.waktu.desc(), sync_log.c.log_id.desc()).limit(1)
+            ).scalar()
+        if run_id is None:
+            return None
+        run_tahun = conn.execute(
+            sa.select(sync_run.c.tahun).where(sync_run.c.run_id == run_id)
+        ).scalar_one()
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            ph = "?" if store.dialect == "sqlite" else "%s"
+            where = f"l.run_id = {ph}"
+            params: list[Any] = [run_id]
+            if instansi_id is not None:
+                where += f" AND l.instansi_id = {ph}"
+                params.append(instansi_id)
+            cur.execute(
+                "SELECT l.nip, l.nama, l.instansi_id, l.unor_id, l.npsn, l.kepala_sekolah, "
+                f"l.status FROM sync_log l WHERE {where} ORDER BY l.log_id",
+                params,
+            )
+            pegawai = _fetch_frame(cur, PEGAWAI_SCHEMA, store.dialect)
+            cur.execute(
+                "SELECT l.nip, e.code, e.urutan, e.pmm_skp_id, e.detail, e.selesai_oleh "
+                "FROM sync_log_error e JOIN sync_log l ON l.log_id = e.log_id "
+                f"WHERE {where} ORDER BY e.log_id, e.nomor",
+                params,
+            )
+            errors = _fetch_frame(cur, ERROR_SCHEMA, store.dialect)
+        finally:
+            cur.close()
+    return CheckResult(tahun=int(run_tahun), flow=flow, pegawai=pegawai, errors=errors)
+
+
+def log_entries(
+    store: Store,
+    *,
+    nip: str | None = None,
+    code: str | None = None,
+    npsn: str | None = None,
+    status: str | None = None,
+    instansi_id: str | None = None,
+    limit: int = 50,
+    before_log_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Log rows, newest first, filtered; page on with ``before_log_id`` = the last ``log_id``.
+
+    Each entry has the ``sync_log`` columns (``waktu`` a UTC ``datetime``) and ``errors``: a
+    list of ``{code, urutan, pmm_skp_id, detail, selesai_oleh}`` in the logged order, with
+    ``detail`` parsed from JSON.
+    """
+    query = sa.select(sync_log)
+    if nip is not None:
+        query = query.where(sync_log.c.nip == nip)
+    if npsn is not None:
+        query = query.where(sync_log.c.npsn == npsn)
+    if status is not None:
+        query = query.where(sync_log.c.status == status)
+    if instansi_id is not None:
+        query = query.where(sync_log.c.instansi_id == instansi_id)
+    if code is not None:
+        query = query.where(
+            sa.exists().where(
+                sync_log_error.c.log_id == sync_log.c.log_id, sync_log_error.c.code == code
+            )
+        )
+    if before_log_id is not None:
+        query = query.where(sync_log.c.log_id < before_log_id)
+    query = query.order_by(sync_log.c.log_id.desc()).limit(limit)
+    with store.read() as conn:
+        entries = [dict(row._mapping) for row in conn.execute(query)]
+        by_id = {e["log_id"]: e for e in entries}
+        for e in entries:
+            e["waktu"] = _utc(e["waktu"])
+            e["errors"] = []
+        ids = list(by_id)
+        for i in range(0, len(ids), IN_CHUNK):
+            rows = conn.execute(
+                sa.select(sync_log_error)
+                .where(sync_log_error.c.log_id.in_(ids[i : i + IN_CHUNK]))
+                .order_by(sync_log_error.c.log_id, sync_log_error.c.nomor)
+            )
+            for row in rows:
+                by_id[row.log_id]["errors"].append({
+                    "code": row.code,
+                    "urutan": row.urutan,
+                    "pmm_skp_id": row.pmm_skp_id,
+                    "detail": _json(row.detail),
+                    "selesai_oleh": row.selesai_oleh,
+                })
+    return entries
+
+
+# ---------------------------------------------------------------------------- internals
+
+
+def _q(conn: sa.Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def _chunks(df: pl.DataFrame, size: int = WRITE_CHUNK) -> Iterator[pl.DataFrame]:
+    for offset in range(0, df.height, size):
+        yield df.slice(offset, size)
+
+
+def _for_sqlite(df: pl.DataFrame) -> pl.DataFrame:
+    """Values as SQLAlchemy stores them on SQLite: dates as ISO text (booleans stay 0/1)."""
+    return df.with_columns(
+        pl.col(c).dt.strftime("%Y-%m-%d") for c, t in df.schema.items() if t == pl.Date
+    )
+
+
+def _secondary_indexes(store: Store, cur: Any, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the indexes of ``table`` other than its primary key."""
+    if store.dialect == "postgresql":
+        cur.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(%s)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+            " ORDER BY c.relname",
+            (table,),
+        )
+    else:
+        cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL ORDER BY name",
+            (table,),
+        )
+    return [(name, ddl) for name, ddl in cur.fetchall()]
+
+
+def _bulk_insert(
+    store: Store, conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame,
+    progress: Progress | None,
+) -> None:
+    key = list(TABLE[name].key)
+    # Sorted by key, the rows arrive in primary-key order: appends instead of page splits.
+    df = contract.conform(name, df).sort(key)
+    _bulk_insert_frame(store, conn, cur, name, df, progress)
+
+
+def _bulk_insert_frame(
+    store: Store, conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame,
+    progress: Progress | None = None,
+) -> None:
+    def report(done: int) -> None:
+        if progress:
+            progress(name, done, df.height)
+
+    report(0)
+    if store.dialect == "postgresql":
+        _pg_copy_in(cur, _q(conn, name), df, report)
+        return
+    cols = ", ".join(_q(conn, c) for c in df.columns)
+    sql = f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({', '.join('?' * df.width)})"
+    done = 0
+    for chunk in _chunks(_for_sqlite(df)):
+        cur.executemany(sql, chunk.iter_rows())
+        done += chunk.height
+        report(done)
+
+
+def _pg_copy_in(
+    cur: Any, table_sql: str, df: pl.DataFrame, progress: Callable[[int], None] | None
+) -> None:
+    # CSV keeps NULL (unquoted empty) and '' (quoted "") apart, and polars writes it in Rust.
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    done = 0
+    with cur.copy(f"COPY {table_sql} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+        for chunk in _chunks(df):
+            copy.write(chunk.write_csv(include_header=False, date_format="%Y-%m-%d"))
+            done += chunk.height
+            if progress:
+                progress(done)
+
+
+def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str) -> pl.DataFrame:
+    table = TABLE[name]
+    cols = ", ".join(_q(conn, c) for c in table.column_names)
+    if store.dialect == "postgresql":
+        with tempfile.NamedTemporaryFile(prefix="selaras-", suffix=".csv") as f:
+            with cur.copy(f"COPY (SELECT {cols} FROM {_q(conn, name)}) TO STDOUT (FORMAT csv)") as cp:
+                for data in cp:
+                    f.write(data)
+            f.flush()
+            if f.tell() == 0:
+                return contract.empty_frame(name)
+            text = pl.read_csv(
+                f.name, has_header=False, new_columns=table.column_names,
+                schema={c: pl.String() for c in table.column_names},
+            )
+        return _from_text(name, text)
+    cur.execute(f"SELECT {cols} FROM {_q(conn, name)}")
+    return _fetch_typed(store, cur, name)
+
+
+def _from_text(name: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Typed contract frame from PostgreSQL's CSV text (booleans are t/f)."""
+    exprs = []
+    for c in TABLE[name].columns:
+        col = pl.col(c.name)
+        if c.kind is Kind.DATE:
+            exprs.append(col.str.to_date("%Y-%m-%d"))
+        elif c.kind is Kind.BOOL:
+            exprs.append(col.replace_strict({"t": True, "f": False}, return_dtype=pl.Boolean))
+        elif c.kind is Kind.INT:
+            exprs.append(col.cast(pl.Int64))
+        else:
+            exprs.append(col)
+    return df.select(exprs)
+
+
+def _raw_schema(store: Store, name: str) -> dict[str, pl.DataType]:
+    """The types the driver returns: SQLite gives dates as text and booleans as 0/1."""
+    if store.dialect != "sqlite":
+        return TABLE[name].polars_schema
+    raw = {Kind.DATE: pl.String(), Kind.BOOL: pl.Int64()}
+    return {c.name: raw.get(c.kind, c.dtype) for c in TABLE[name].columns}
+
+
+def _typed(store: Store, name: str, rows: Sequence[tuple[Any, ...]]) -> pl.DataFrame:
+    df = pl.DataFrame(rows, schema=_raw_schema(store, name), orient="row")
+    return contract.conform(name, df)
+
+
+def _fetch_typed(store: Store, cur: Any, name: str) -> pl.DataFrame:
+    schema = _raw_schema(store, name)
+    parts = []
+    while rows := cur.fetchmany(FETCH_CHUNK):
+        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    df = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    return contract.conform(name, df)
+
+
+def _fetch_frame(cur: Any, schema: dict[str, pl.DataType], dialect: str) -> pl.DataFrame:
+    raw = {c: (pl.Int64() if dialect == "sqlite" and t == pl.Boolean else t)
+           for c, t in schema.items()}
+    parts = []
+    while rows := cur.fetchmany(FETCH_CHUNK):
+        parts.append(pl.DataFrame(rows, schema=raw, orient="row"))
+    df = pl.concat(parts) if parts else pl.DataFrame(schema=raw)
+    return df.cast(schema)  # type: ignore[arg-type]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _json(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _sqlite_checkpoint(store: Store) -> None:
+    # A snapshot replace leaves a WAL as large as the data; fold it back into the database
+    # file and truncate it now. Best effort: when readers keep the WAL busy for more than a
+    # moment, SQLite's automatic checkpoints do it later.
+    with store.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA busy_timeout=2000")
+        try:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

@@ -1,0 +1,133 @@
+"""The database schema: the contract tables (derived from ``snapshot.TABLES``) and the log.
+
+Every contract table has the columns, types and key of its ``snapshot.Table``; nothing about
+them is written twice. The store's own tables (``sync_run``, ``sync_log``,
+``sync_log_error``) keep the history of checks and syncs: rows are only ever inserted.
+
+The contract tables have no foreign keys and only the key columns are NOT NULL: the import
+validates references and required values against the contract, the check reports dangling
+ones as data problems, and a bulk load of tens of millions of rows must not pay for
+constraint checks (nor depend on the order the tables are loaded in).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+from selaras.domain import snapshot
+from selaras.domain.snapshot import Kind
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# SQLite only makes an INTEGER PRIMARY KEY (exactly that type name) an auto-assigned rowid.
+_BIG_ID = sa.BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
+
+
+def _sql_type(kind: Kind) -> sa.types.TypeEngine[object]:
+    if kind is Kind.DATE:
+        return sa.Date()
+    if kind is Kind.BOOL:
+        return sa.Boolean()
+    if kind is Kind.INT:
+        return sa.BigInteger()
+    # Timestamps stay text, as in the snapshot frames (ISO strings of varying precision).
+    return sa.String()
+
+
+def _contract_table(table: snapshot.Table) -> sa.Table:
+    columns = [
+        sa.Column(c.name, _sql_type(c.kind), primary_key=c.name in table.key,
+                  nullable=c.name not in table.key)
+        for c in table.columns
+    ]
+    return sa.Table(table.name, metadata, *columns)
+
+
+CONTRACT: dict[str, sa.Table] = {t.name: _contract_table(t) for t in snapshot.TABLES}
+"""One table per snapshot table, in the order of ``snapshot.TABLES``."""
+
+# The lookups of load_snapshot(nips) and of the check's joins.
+_CONTRACT_INDEXES: tuple[tuple[str, str], ...] = (
+    ("dapodik_ptk", "nip"),
+    ("dapodik_ptk", "nik"),
+    ("pmm_skp", "ptk_id"),
+    ("pmm_rhk", "pmm_skp_id"),
+    ("pmm_penilaian", "pmm_skp_id"),
+    ("ekinerja_skp", "nip"),
+    ("ekinerja_skp", "pmm_skp_id"),
+    ("ekinerja_rhk", "skp_id"),
+    ("siasn_pegawai", "instansi_id"),
+    ("siasn_unor", "npsn"),
+    ("siasn_unor", "instansi_id"),
+    ("ekinerja_periode", "instansi_id"),
+    ("dapodik_sekolah", "instansi_id"),
+)
+for _table, _column in _CONTRACT_INDEXES:
+    sa.Index(None, CONTRACT[_table].c[_column])
+
+sync_run = sa.Table(
+    "sync_run", metadata,
+    sa.Column("run_id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("mulai", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("selesai", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("pelaku", sa.String(), nullable=False),
+    sa.Column("mode", sa.String(), nullable=False),
+    sa.Column("flow", sa.String(), nullable=False),
+    sa.Column("tahun", sa.Integer(), nullable=False),
+    sa.Column("jumlah_pegawai", sa.Integer(), nullable=False),
+    sa.Column("jumlah_siap", sa.Integer(), nullable=False),
+    sa.Column("jumlah_gagal", sa.Integer(), nullable=False),
+    sa.Column("jumlah_tersinkron", sa.Integer(), nullable=False),
+    sa.CheckConstraint("mode IN ('CHECK', 'SYNC')", name="mode"),
+    sa.CheckConstraint("flow IN ('skp', 'penilaian')", name="flow"),
+)
+"""One row per check or sync run."""
+
+sync_log = sa.Table(
+    "sync_log", metadata,
+    sa.Column("log_id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.BigInteger(), nullable=False),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("pelaku", sa.String(), nullable=False),
+    sa.Column("mode", sa.String(), nullable=False),
+    sa.Column("flow", sa.String(), nullable=False),
+    sa.Column("tahun", sa.Integer(), nullable=False),
+    sa.Column("nip", sa.String(), nullable=False),
+    sa.Column("nama", sa.String()),
+    sa.Column("instansi_id", sa.String()),
+    sa.Column("unor_id", sa.String()),
+    sa.Column("npsn", sa.String()),
+    sa.Column("kepala_sekolah", sa.Boolean()),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("hasil", sa.String()),
+    sa.Column("kode", sa.String()),
+    sa.Index("ix_sync_log_nip_waktu", "nip", "waktu"),
+    sa.Index("ix_sync_log_instansi_id_waktu", "instansi_id", "waktu"),
+    sa.Index("ix_sync_log_npsn", "npsn"),
+    sa.Index("ix_sync_log_status", "status"),
+    sa.Index("ix_sync_log_run_id", "run_id"),
+)
+"""One row per pegawai per run: the status and, for a sync, what it did (``hasil``)."""
+
+sync_log_error = sa.Table(
+    "sync_log_error", metadata,
+    sa.Column("log_id", sa.BigInteger(), primary_key=True),
+    sa.Column("nomor", sa.Integer(), primary_key=True),
+    sa.Column("urutan", sa.Integer(), nullable=False),
+    sa.Column("code", sa.String(), nullable=False),
+    sa.Column("pmm_skp_id", sa.String()),
+    sa.Column("detail", sa.Text()),
+    sa.Column("selesai_oleh", sa.String()),
+    sa.Index("ix_sync_log_error_code_log_id", "code", "log_id"),
+)
+"""One row per error of a logged pegawai; ``nomor`` is its position in the pegawai's list,
+``urutan`` the fix-first rank of its code (``results.ERROR_SCHEMA``)."""

@@ -1,0 +1,192 @@
+"""How results are shown: JSON Lines for machines, rich tables and error cards for people.
+
+Texts come from the catalogue; nothing here restates them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import polars as pl
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+
+from selaras.catalogue.codes import CATALOGUE, lookup
+from selaras.domain.recap import Recap
+from selaras.domain.results import CheckResult, Status, SyncResult
+
+SYSTEM_LABELS = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
+STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.TERSINKRON.value: "green"}
+
+
+def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> Iterator[str]:
+    """One JSON object per pegawai (snapshot.md, last section), built set-based for scale.
+
+    Each error: ``code``, ``judul``, ``actors``, ``urutan``, ``pmm_skp_id``, ``selesai_oleh``
+    (the NIP whose ready sync will clear it) and ``detail`` (values per system).
+    """
+    cat = pl.DataFrame(
+        {"code": list(CATALOGUE), "judul": [c.judul for c in CATALOGUE.values()],
+         "actors": [[a.value for a in c.aktor] for c in CATALOGUE.values()]}
+    )  # fmt: skip
+    err = result.errors.join(cat, on="code", how="left").with_columns(
+        (
+            pl.struct("code", "judul", "actors", "urutan", "pmm_skp_id", "selesai_oleh").struct.json_encode().str.head(-1)
+            + pl.lit(',"detail":') + pl.col("detail") + pl.lit("}")
+        ).alias("json")
+    )
+    per_nip = err.group_by("nip", maintain_order=True).agg(pl.col("json").str.join(",").alias("errors_json"))
+    peg = result.pegawai
+    fields = ["nip", "nama", "status"]
+    if outcomes is not None:
+        peg = peg.join(outcomes, on="nip", how="left")
+        fields.append("hasil")
+    lines = (
+        peg.join(per_nip, on="nip", how="left")
+        .select(
+            pl.struct(*fields, pl.lit(result.flow.value).alias("flow"), pl.lit(result.tahun).alias("tahun"))
+            .struct.json_encode().str.head(-1)
+            + pl.lit(',"errors":[') + pl.col("errors_json").fill_null("") + pl.lit("]}")
+        )
+        .to_series()
+    )  # fmt: skip
+    yield from lines
+
+
+def status_table(result: CheckResult, limit: int = 50) -> Table:
+    """Pegawai with their status and codes; GAGAL first, at most ``limit`` rows."""
+    codes = result.errors.group_by("nip", maintain_order=True).agg(pl.col("code").unique(maintain_order=True))
+    rows = (
+        result.pegawai.join(codes, on="nip", how="left")
+        .with_columns(pl.col("status").replace_strict({"GAGAL": 0, "SIAP": 1, "TERSINKRON": 2}, default=3).alias("_o"))
+        .sort("_o", "npsn", "nip")
+        .head(limit)
+    )
+    table = Table(title=f"Pegawai ({result.pegawai.height:,} dalam cakupan, {min(limit, result.pegawai.height)} ditampilkan)")
+    for col in ("NIP", "Nama", "NPSN", "Peran", "Status", "Kode"):
+        table.add_column(col)
+    for r in rows.iter_rows(named=True):
+        style = STATUS_STYLE.get(r["status"], "")
+        table.add_row(
+            r["nip"], r["nama"], r["npsn"] or "-", "Kepala Sekolah" if r["kepala_sekolah"] else "Guru",
+            f"[{style}]{r['status']}[/]", ", ".join(r["code"] or []),
+        )  # fmt: skip
+    return table
+
+
+def _side_by_side(detail: dict[str, Any]) -> Table | None:
+    systems = [k for k in SYSTEM_LABELS if isinstance(detail.get(k), dict)]
+    if not systems:
+        return None
+    fields: list[str] = []
+    for k in systems:
+        fields += [f for f in detail[k] if f not in fields]
+    t = Table(show_header=True, box=None, padding=(0, 2))
+    t.add_column("data")
+    for k in systems:
+        t.add_column(SYSTEM_LABELS[k], style="cyan")
+    for f in fields:
+        t.add_row(f, *[_fmt(detail[k].get(f, "")) if f in detail[k] else "" for k in systems])
+    return t
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "(kosong)"
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return "\n".join(", ".join(f"{k}={_fmt(v)}" for k, v in item.items()) for item in value)
+        return ", ".join(_fmt(v) for v in value) or "(tidak ada)"
+    return str(value)
+
+
+def error_cards(result: CheckResult, nip: str) -> list[Panel]:
+    """Every error of one pegawai as a card: title, cause, who acts, steps, values side by side."""
+    peg = {r["nip"]: r for r in result.pegawai.iter_rows(named=True)}
+    cards = []
+    for e in result.errors.filter(pl.col("nip") == nip).iter_rows(named=True):
+        c = lookup(e["code"])
+        detail = json.loads(e["detail"])
+        parts: list[Any] = [c.penyebab, ""]
+        parts.append(f"[bold]Yang harus bertindak:[/] {', '.join(a.value for a in c.aktor)}")
+        atasan = (detail.get("ekinerja") or {}).get("atasan_nama") if e["code"] in ("PMM-11", "PMM-13") else None
+        if atasan:
+            parts.append(f"[bold]Kepala sekolah / atasan:[/] {atasan} (NIP {detail['ekinerja']['atasan_nip']})")
+        if e["selesai_oleh"]:
+            who = peg.get(e["selesai_oleh"], {}).get("nama") or e["selesai_oleh"]
+            parts.append(
+                f"[green]Akan selesai sendiri:[/] sinkron {who} (NIP {e['selesai_oleh']}) sudah SIAP; "
+                "Selaras mencoba lagi sinkron Anda setelah itu."
+            )
+        parts.append("[bold]Langkah:[/]")
+        parts += [f"  {i}. {s}" for i, s in enumerate(c.langkah, 1)]
+        if e["pmm_skp_id"]:
+            parts.append(f"SKP PMM: {e['pmm_skp_id']}")
+        table = _side_by_side(detail)
+        body = Group(*parts, *([table] if table else []))
+        cards.append(Panel(body, title=f"[bold red]{c.code}[/] {c.judul}", title_align="left"))
+    return cards
+
+
+def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
+    """The recap as tables: status, by code, by actor, schools, blocking principals."""
+    out = []
+    t = Table(title=f"Ringkasan ({r.total:,} pegawai)")
+    for s in r.by_status:
+        t.add_column(s, justify="right", style=STATUS_STYLE.get(s, ""))
+    t.add_row(*[f"{n:,}" for n in r.by_status.values()])
+    out.append(t)
+
+    t = Table(title="Kendala per kode")
+    for col, j in (("Kode", "left"), ("Judul", "left"), ("Pegawai", "right"), ("", "left")):
+        t.add_column(col, justify=j)  # type: ignore[arg-type]
+    top = max([1, *r.by_code["pegawai"].to_list()])
+    for row in r.by_code.iter_rows(named=True):
+        t.add_row(row["code"], row["judul"], f"{row['pegawai']:,}", "█" * max(1, round(30 * row["pegawai"] / top)))
+    out.append(t)
+
+    t = Table(title="Kendala per pihak yang harus bertindak")
+    for col in ("Pihak", "Pegawai", "Kode"):
+        t.add_column(col)
+    for row in r.by_actor.iter_rows(named=True):
+        t.add_row(row["aktor"], f"{row['pegawai']:,}", ", ".join(row["kode"]))
+    out.append(t)
+
+    t = Table(title=f"Sekolah dengan kendala terbanyak (dari {r.by_school.height:,})")
+    for col in ("NPSN", "Sekolah", "Pegawai", "GAGAL", "SIAP", "TERSINKRON", "% tersinkron"):
+        t.add_column(col, justify="left" if col in ("NPSN", "Sekolah") else "right")
+    for row in r.by_school.head(top_schools).iter_rows(named=True):
+        t.add_row(row["npsn"] or "-", row["nama_sekolah"] or "-", str(row["pegawai"]), str(row["GAGAL"]),
+                  str(row["SIAP"]), str(row["TERSINKRON"]), f"{row['persen_tersinkron']:.1f}")  # fmt: skip
+    out.append(t)
+
+    if r.blockers.height:
+        t = Table(title="Kepala sekolah yang menahan guru (satu butir per kepala sekolah)")
+        for col in ("NIP", "Nama", "NPSN", "Status", "Guru tertahan"):
+            t.add_column(col)
+        for row in r.blockers.head(top_schools).iter_rows(named=True):
+            t.add_row(row["atasan"], row["nama"] or "-", row["npsn"] or "-", row["status_atasan"] or "-",
+                      str(row["guru_tertahan"]))  # fmt: skip
+        out.append(t)
+    return out
+
+
+def sync_summary(result: SyncResult) -> Table:
+    """Counts of outcomes and rows written."""
+    t = Table(title="Hasil sinkron")
+    t.add_column("Hasil")
+    t.add_column("Pegawai", justify="right")
+    counts = result.outcomes.group_by("hasil").len().sort("hasil")
+    for row in counts.iter_rows(named=True):
+        t.add_row(row["hasil"], f"{row['len']:,}")
+    for table, (up, de) in result.changes.row_counts().items():
+        t.add_row(f"[dim]{table}: ditulis / dihapus[/]", f"[dim]{up:,} / {de:,}[/]")
+    return t
+
+
+def print_all(console: Console, items: list[Any]) -> None:
+    for item in items:
+        console.print(item)

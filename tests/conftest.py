@@ -1,0 +1,68 @@
+"""Shared fixtures: a fresh store on SQLite and on PostgreSQL.
+
+PostgreSQL tests need the server at 127.0.0.1:5432 (user ``postgres``, trust auth). When it is
+not reachable they are skipped with the reason, except in CI (``CI=true``), where that fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from selaras.store.database import Store
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PG_MAINTENANCE_DBS = ("postgres", "test")
+
+
+def _pg_admin_engine() -> sa.Engine:
+    """An autocommit engine on a maintenance database (CREATE DATABASE needs autocommit)."""
+    errors = []
+    for db in PG_MAINTENANCE_DBS:
+        engine = sa.create_engine(
+            f"{PG_SERVER}/{db}", isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 3},
+        )
+        try:
+            with engine.connect():
+                return engine
+        except sa.exc.OperationalError as e:
+            engine.dispose()
+            errors.append(f"{db}: {str(e.orig).strip().splitlines()[0]}")
+    reason = f"PostgreSQL not reachable at 127.0.0.1:5432: {'; '.join(errors)}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'selaras.db'}"
+        return
+    admin = _pg_admin_engine()
+    name = f"selaras_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A migrated store on ``store_url``."""
+    s = Store.open(store_url)
+    try:
+        yield s
+    finally:
+        s.dispose()
