@@ -25,7 +25,8 @@ def _pg_admin_engine() -> sa.Engine:
     errors = []
     for db in PG_MAINTENANCE_DBS:
         engine = sa.create_engine(
-            f"{PG_SERVER}/{db}", isolation_level="AUTOCOMMIT",
+            f"{PG_SERVER}/{db}",
+            isolation_level="AUTOCOMMIT",
             connect_args={"connect_timeout": 3},
         )
         try:

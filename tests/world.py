@@ -23,21 +23,65 @@ def base_rows() -> Rows:
     """Rows of a clean world, as plain dicts (mutate freely: each call is a new copy)."""
 
     def pegawai(nip: str, nik: str, nama: str, unor: str, jabatan: str, jenis: str) -> dict[str, Any]:
-        return {"nip": nip, "nik": nik, "nama": nama, "instansi_id": "I1", "unor_id": unor,
-                "jenis_asn": "PNS", "status": "AKTIF", "jabatan_nama": jabatan, "jabatan_jenis": jenis}
+        return {
+            "nip": nip,
+            "nik": nik,
+            "nama": nama,
+            "instansi_id": "I1",
+            "unor_id": unor,
+            "jenis_asn": "PNS",
+            "status": "AKTIF",
+            "jabatan_nama": jabatan,
+            "jabatan_jenis": jenis,
+        }
 
-    def skp(sid: str, ptk: str, atasan: str, npsn: str = NPSN, awal: str = "2026-01-01",
-            akhir: str = "2026-12-31", status: str = "DISEPAKATI") -> dict[str, Any]:
-        return {"pmm_skp_id": sid, "ptk_id": ptk, "npsn": npsn, "periode_awal": awal,
-                "periode_akhir": akhir, "status": status, "atasan_nip": atasan,
-                "diperbarui": "2026-02-01T08:00:00"}
+    def skp(
+        sid: str,
+        ptk: str,
+        atasan: str,
+        npsn: str = NPSN,
+        awal: str = "2026-01-01",
+        akhir: str = "2026-12-31",
+        status: str = "DISEPAKATI",
+    ) -> dict[str, Any]:
+        return {
+            "pmm_skp_id": sid,
+            "ptk_id": ptk,
+            "npsn": npsn,
+            "periode_awal": awal,
+            "periode_akhir": akhir,
+            "status": status,
+            "atasan_nip": atasan,
+            "diperbarui": "2026-02-01T08:00:00",
+        }
 
     rows: Rows = {
         "instansi": [{"instansi_id": "I1", "nama": "Pemerintah Kabupaten Bima"}],
         "siasn_unor": [
-            {"unor_id": "U-DINAS", "instansi_id": "I1", "nama": "Dinas Pendidikan", "parent_unor_id": None, "npsn": None, "aktif": True},
-            {"unor_id": "U-SD1", "instansi_id": "I1", "nama": "SD Negeri 1 Bima", "parent_unor_id": "U-DINAS", "npsn": NPSN, "aktif": True},
-            {"unor_id": "U-SD2", "instansi_id": "I1", "nama": "SD Negeri 2 Bima", "parent_unor_id": "U-DINAS", "npsn": NPSN2, "aktif": True},
+            {
+                "unor_id": "U-DINAS",
+                "instansi_id": "I1",
+                "nama": "Dinas Pendidikan",
+                "parent_unor_id": None,
+                "npsn": None,
+                "aktif": True,
+            },
+            {
+                "unor_id": "U-SD1",
+                "instansi_id": "I1",
+                "nama": "SD Negeri 1 Bima",
+                "parent_unor_id": "U-DINAS",
+                "npsn": NPSN,
+                "aktif": True,
+            },
+            {
+                "unor_id": "U-SD2",
+                "instansi_id": "I1",
+                "nama": "SD Negeri 2 Bima",
+                "parent_unor_id": "U-DINAS",
+                "npsn": NPSN2,
+                "aktif": True,
+            },
         ],
         "siasn_pegawai": [
             pegawai(KADIS, "5206010101700001", "Drs. Kadis", "U-DINAS", "Kepala Dinas Pendidikan", "STRUKTURAL"),
@@ -50,20 +94,84 @@ def base_rows() -> Rows:
             {"npsn": NPSN2, "nama": "SD Negeri 2 Bima", "instansi_id": "I1"},
         ],
         "dapodik_ptk": [
-            {"ptk_id": "PTK-KS", "nik": "5206010101800001", "nuptk": None, "nama": "Siti Aminah", "nip": KS, "jenis_ptk": "Guru Kelas", "tugas_tambahan": "Kepala Sekolah", "npsn": NPSN},
-            {"ptk_id": "PTK-G1", "nik": "5206010202850002", "nuptk": None, "nama": "Budi Santoso", "nip": G1, "jenis_ptk": "Guru Kelas", "tugas_tambahan": None, "npsn": NPSN},
-            {"ptk_id": "PTK-G2", "nik": "5206010303900003", "nuptk": None, "nama": "Ani Lestari", "nip": G2, "jenis_ptk": "Guru Mapel", "tugas_tambahan": None, "npsn": NPSN},
+            {
+                "ptk_id": "PTK-KS",
+                "nik": "5206010101800001",
+                "nuptk": None,
+                "nama": "Siti Aminah",
+                "nip": KS,
+                "jenis_ptk": "Guru Kelas",
+                "tugas_tambahan": "Kepala Sekolah",
+                "npsn": NPSN,
+            },
+            {
+                "ptk_id": "PTK-G1",
+                "nik": "5206010202850002",
+                "nuptk": None,
+                "nama": "Budi Santoso",
+                "nip": G1,
+                "jenis_ptk": "Guru Kelas",
+                "tugas_tambahan": None,
+                "npsn": NPSN,
+            },
+            {
+                "ptk_id": "PTK-G2",
+                "nik": "5206010303900003",
+                "nuptk": None,
+                "nama": "Ani Lestari",
+                "nip": G2,
+                "jenis_ptk": "Guru Mapel",
+                "tugas_tambahan": None,
+                "npsn": NPSN,
+            },
         ],
         "pmm_skp": [skp("S-KS", "PTK-KS", KADIS), skp("S-G1", "PTK-G1", KS), skp("S-G2", "PTK-G2", KS)],
         "pmm_rhk": [
-            {"pmm_rhk_id": "R-KS-1", "pmm_skp_id": "S-KS", "uraian": "Meningkatnya mutu pembelajaran", "jenis": "UTAMA", "induk_pmm_rhk_id": None},
-            {"pmm_rhk_id": "R-KS-2", "pmm_skp_id": "S-KS", "uraian": "Meningkatnya budaya literasi", "jenis": "UTAMA", "induk_pmm_rhk_id": None},
-            {"pmm_rhk_id": "R-G1-1", "pmm_skp_id": "S-G1", "uraian": "Pembelajaran berdiferensiasi", "jenis": "UTAMA", "induk_pmm_rhk_id": "R-KS-1"},
-            {"pmm_rhk_id": "R-G1-2", "pmm_skp_id": "S-G1", "uraian": "Pojok baca kelas", "jenis": "TAMBAHAN", "induk_pmm_rhk_id": "R-KS-2"},
-            {"pmm_rhk_id": "R-G2-1", "pmm_skp_id": "S-G2", "uraian": "Asesmen formatif", "jenis": "UTAMA", "induk_pmm_rhk_id": "R-KS-1"},
+            {
+                "pmm_rhk_id": "R-KS-1",
+                "pmm_skp_id": "S-KS",
+                "uraian": "Meningkatnya mutu pembelajaran",
+                "jenis": "UTAMA",
+                "induk_pmm_rhk_id": None,
+            },
+            {
+                "pmm_rhk_id": "R-KS-2",
+                "pmm_skp_id": "S-KS",
+                "uraian": "Meningkatnya budaya literasi",
+                "jenis": "UTAMA",
+                "induk_pmm_rhk_id": None,
+            },
+            {
+                "pmm_rhk_id": "R-G1-1",
+                "pmm_skp_id": "S-G1",
+                "uraian": "Pembelajaran berdiferensiasi",
+                "jenis": "UTAMA",
+                "induk_pmm_rhk_id": "R-KS-1",
+            },
+            {
+                "pmm_rhk_id": "R-G1-2",
+                "pmm_skp_id": "S-G1",
+                "uraian": "Pojok baca kelas",
+                "jenis": "TAMBAHAN",
+                "induk_pmm_rhk_id": "R-KS-2",
+            },
+            {
+                "pmm_rhk_id": "R-G2-1",
+                "pmm_skp_id": "S-G2",
+                "uraian": "Asesmen formatif",
+                "jenis": "UTAMA",
+                "induk_pmm_rhk_id": "R-KS-1",
+            },
         ],
         "pmm_penilaian": [
-            {"pmm_skp_id": sid, "tipe_periodik": "TRIWULANAN", "angka_periodik": 1, "hasil_kerja": "SESUAI", "perilaku": "SESUAI", "predikat": "BAIK"}
+            {
+                "pmm_skp_id": sid,
+                "tipe_periodik": "TRIWULANAN",
+                "angka_periodik": 1,
+                "hasil_kerja": "SESUAI",
+                "perilaku": "SESUAI",
+                "predikat": "BAIK",
+            }
             for sid in ("S-KS", "S-G1", "S-G2")
         ],
         "ekinerja_unor": [
@@ -72,18 +180,34 @@ def base_rows() -> Rows:
             {"unor_id": "U-SD2", "aktif": True, "atasan_nip": None},
         ],
         "ekinerja_periode": [
-            {"periode_id": "P-2026", "instansi_id": "I1", "nama": "Tahunan 2026", "jenis": "TAHUNAN", "awal": "2026-01-01", "akhir": "2026-12-31", "tipe_periodik": None, "angka_periodik": None},
+            {
+                "periode_id": "P-2026",
+                "instansi_id": "I1",
+                "nama": "Tahunan 2026",
+                "jenis": "TAHUNAN",
+                "awal": "2026-01-01",
+                "akhir": "2026-12-31",
+                "tipe_periodik": None,
+                "angka_periodik": None,
+            },
             *[
-                {"periode_id": f"P-2026-TW{n}", "instansi_id": "I1", "nama": f"Triwulan {n}", "jenis": "PERIODIK",
-                 "awal": f"2026-{3 * n - 2:02d}-01", "akhir": ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"][n - 1],
-                 "tipe_periodik": "TRIWULANAN", "angka_periodik": n}
+                {
+                    "periode_id": f"P-2026-TW{n}",
+                    "instansi_id": "I1",
+                    "nama": f"Triwulan {n}",
+                    "jenis": "PERIODIK",
+                    "awal": f"2026-{3 * n - 2:02d}-01",
+                    "akhir": ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"][n - 1],
+                    "tipe_periodik": "TRIWULANAN",
+                    "angka_periodik": n,
+                }
                 for n in (1, 2, 3, 4)
             ],
         ],
         "ekinerja_skp": [],
         "ekinerja_rhk": [],
         "ekinerja_penilaian": [],
-    }  # fmt: skip
+    }
     return copy.deepcopy(rows)
 
 

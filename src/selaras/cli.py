@@ -44,9 +44,15 @@ def _pelaku() -> str:
 def progress() -> Iterator[Callable[[str, float], None]]:
     """A progress bar on stderr; yields a callback ``(stage, fraction)``."""
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
-    ) as bar:  # fmt: skip
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def update(stage: str, fraction: float) -> None:
@@ -118,9 +124,12 @@ def _tahun(tahun: int | None) -> int:
 db_option = click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
 tahun_option = click.option("--tahun", type=int, help="Tahun SKP (bawaan: tahun berjalan).")
 flow_option = click.option(
-    "--flow", type=click.Choice([f.value for f in Flow]), default=Flow.SKP.value, show_default=True,
+    "--flow",
+    type=click.Choice([f.value for f in Flow]),
+    default=Flow.SKP.value,
+    show_default=True,
     help="skp: Sinkron PMM; penilaian: Sinkron Penilaian Periodik.",
-)  # fmt: skip
+)
 nip_option = click.option("--nip", "nips", multiple=True, help="Hanya pegawai ini (boleh diulang).")
 
 
@@ -216,13 +225,17 @@ def _exit_for(result: CheckResult) -> None:
 
 
 @main.command()
-@click.option("--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Folder snapshot (tanpa ini: penyimpanan).")
+@click.option(
+    "--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Folder snapshot (tanpa ini: penyimpanan)."
+)
 @db_option
 @tahun_option
 @flow_option
 @nip_option
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
-def check(snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: str, nips: tuple[str, ...], fmt: str) -> None:
+def check(
+    snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: str, nips: tuple[str, ...], fmt: str
+) -> None:
     """Periksa data PMM, e-Kinerja, SIASN dan Dapodik; laporkan setiap kendala per pegawai.
 
     Dari penyimpanan, setiap pemeriksaan dicatat di log sinkronisasi.
@@ -240,15 +253,26 @@ def check(snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: st
 
 
 @main.command()
-@click.option("--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Folder snapshot (tanpa ini: penyimpanan).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder untuk snapshot hasil (wajib dengan --snapshot).")
+@click.option(
+    "--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Folder snapshot (tanpa ini: penyimpanan)."
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Folder untuk snapshot hasil (wajib dengan --snapshot)."
+)
 @db_option
 @tahun_option
 @flow_option
 @nip_option
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
-def sync(snapshot_dir: Path | None, out_dir: Path | None, db: str | None, tahun: int | None, flow: str,
-         nips: tuple[str, ...], fmt: str) -> None:  # fmt: skip
+def sync(
+    snapshot_dir: Path | None,
+    out_dir: Path | None,
+    db: str | None,
+    tahun: int | None,
+    flow: str,
+    nips: tuple[str, ...],
+    fmt: str,
+) -> None:
     """Sinkronkan semua yang siap ke e-Kinerja (kepala sekolah lebih dulu, lalu gurunya)."""
     if snapshot_dir is not None and out_dir is None:
         raise click.UsageError("--out wajib bersama --snapshot")
@@ -260,8 +284,15 @@ def sync(snapshot_dir: Path | None, out_dir: Path | None, db: str | None, tahun:
 
         with stage("menulis e-Kinerja"):
             apply_changes(store, result.changes)  # type: ignore[arg-type]
-        record_run(store, pelaku=_pelaku(), mode="SYNC", flow=Flow(flow), tahun=_tahun(tahun),  # type: ignore[arg-type]
-                   check=result.check, outcomes=result.outcomes)  # fmt: skip
+        record_run(
+            store,
+            pelaku=_pelaku(),
+            mode="SYNC",
+            flow=Flow(flow),
+            tahun=_tahun(tahun),  # type: ignore[arg-type]
+            check=result.check,
+            outcomes=result.outcomes,
+        )
     else:
         from selaras.sources.files import write_snapshot
 
@@ -279,7 +310,12 @@ def sync(snapshot_dir: Path | None, out_dir: Path | None, db: str | None, tahun:
 
 
 @main.command("recap")
-@click.option("--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Periksa snapshot ini (tanpa ini: log terakhir).")
+@click.option(
+    "--snapshot",
+    "snapshot_dir",
+    type=click.Path(path_type=Path),
+    help="Periksa snapshot ini (tanpa ini: log terakhir).",
+)
 @db_option
 @tahun_option
 @flow_option
@@ -363,8 +399,9 @@ def demo(workdir: Path, n: int, tahun: int | None) -> None:
 
     after2, result2 = run_sync(after, th, Flow.PENILAIAN)
     apply_changes(store, result2.changes)
-    record_run(store, pelaku="demo", mode="SYNC", flow=Flow.PENILAIAN, tahun=th, check=result2.check,
-               outcomes=result2.outcomes)  # fmt: skip
+    record_run(
+        store, pelaku="demo", mode="SYNC", flow=Flow.PENILAIAN, tahun=th, check=result2.check, outcomes=result2.outcomes
+    )
     out.rule("3. Sinkron Penilaian Periodik")
     out.print(sync_summary(result2))
     print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
@@ -374,7 +411,8 @@ def demo(workdir: Path, n: int, tahun: int | None) -> None:
     out.rule("Selesai")
     out.print(
         f"Snapshot hasil sinkron: {workdir / 'hasil'}\n"
-        f"Coba: selaras recap --db {workdir / 'selaras.db'}   |   selaras check --snapshot {workdir / 'hasil'} --nip <NIP>\n"
+        f"Coba: selaras recap --db {workdir / 'selaras.db'}\n"
+        f"      selaras check --snapshot {workdir / 'hasil'} --nip <NIP>\n"
         "SYS-01 dan SYS-02 muncul saat berbicara dengan sistem sumber (konektor langsung); "
         "impor dengan --lenient menandai baris yang melanggar kontrak sebagai SYS-02."
     )
@@ -388,8 +426,12 @@ def _demo_examples(result: CheckResult) -> None:
         if e["code"] in seen:
             continue
         seen.add(e["code"])
-        single = CheckResult(result.tahun, result.flow, result.pegawai,
-                             result.errors.filter((pl.col("nip") == e["nip"]) & (pl.col("code") == e["code"])))  # fmt: skip
+        single = CheckResult(
+            result.tahun,
+            result.flow,
+            result.pegawai,
+            result.errors.filter((pl.col("nip") == e["nip"]) & (pl.col("code") == e["code"])),
+        )
         name = result.pegawai.filter(pl.col("nip") == e["nip"])["nama"].item()
         out.print(f"[bold]{name}[/] (NIP {e['nip']})")
         print_all(out, error_cards(single, e["nip"]))

@@ -29,13 +29,20 @@ def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> It
     (the NIP whose ready sync will clear it) and ``detail`` (values per system).
     """
     cat = pl.DataFrame(
-        {"code": list(CATALOGUE), "judul": [c.judul for c in CATALOGUE.values()],
-         "actors": [[a.value for a in c.aktor] for c in CATALOGUE.values()]}
-    )  # fmt: skip
+        {
+            "code": list(CATALOGUE),
+            "judul": [c.judul for c in CATALOGUE.values()],
+            "actors": [[a.value for a in c.aktor] for c in CATALOGUE.values()],
+        }
+    )
     err = result.errors.join(cat, on="code", how="left").with_columns(
         (
-            pl.struct("code", "judul", "actors", "urutan", "pmm_skp_id", "selesai_oleh").struct.json_encode().str.head(-1)
-            + pl.lit(',"detail":') + pl.col("detail") + pl.lit("}")
+            pl.struct("code", "judul", "actors", "urutan", "pmm_skp_id", "selesai_oleh")
+            .struct.json_encode()
+            .str.head(-1)
+            + pl.lit(',"detail":')
+            + pl.col("detail")
+            + pl.lit("}")
         ).alias("json")
     )
     per_nip = err.group_by("nip", maintain_order=True).agg(pl.col("json").str.join(",").alias("errors_json"))
@@ -48,11 +55,14 @@ def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> It
         peg.join(per_nip, on="nip", how="left")
         .select(
             pl.struct(*fields, pl.lit(result.flow.value).alias("flow"), pl.lit(result.tahun).alias("tahun"))
-            .struct.json_encode().str.head(-1)
-            + pl.lit(',"errors":[') + pl.col("errors_json").fill_null("") + pl.lit("]}")
+            .struct.json_encode()
+            .str.head(-1)
+            + pl.lit(',"errors":[')
+            + pl.col("errors_json").fill_null("")
+            + pl.lit("]}")
         )
         .to_series()
-    )  # fmt: skip
+    )
     yield from lines
 
 
@@ -65,15 +75,21 @@ def status_table(result: CheckResult, limit: int = 50) -> Table:
         .sort("_o", "npsn", "nip")
         .head(limit)
     )
-    table = Table(title=f"Pegawai ({result.pegawai.height:,} dalam cakupan, {min(limit, result.pegawai.height)} ditampilkan)")
+    table = Table(
+        title=f"Pegawai ({result.pegawai.height:,} dalam cakupan, {min(limit, result.pegawai.height)} ditampilkan)"
+    )
     for col in ("NIP", "Nama", "NPSN", "Peran", "Status", "Kode"):
         table.add_column(col)
     for r in rows.iter_rows(named=True):
         style = STATUS_STYLE.get(r["status"], "")
         table.add_row(
-            r["nip"], r["nama"], r["npsn"] or "-", "Kepala Sekolah" if r["kepala_sekolah"] else "Guru",
-            f"[{style}]{r['status']}[/]", ", ".join(r["code"] or []),
-        )  # fmt: skip
+            r["nip"],
+            r["nama"],
+            r["npsn"] or "-",
+            "Kepala Sekolah" if r["kepala_sekolah"] else "Guru",
+            f"[{style}]{r['status']}[/]",
+            ", ".join(r["code"] or []),
+        )
     return table
 
 
@@ -159,8 +175,15 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
     for col in ("NPSN", "Sekolah", "Pegawai", "GAGAL", "SIAP", "TERSINKRON", "% tersinkron"):
         t.add_column(col, justify="left" if col in ("NPSN", "Sekolah") else "right")
     for row in r.by_school.head(top_schools).iter_rows(named=True):
-        t.add_row(row["npsn"] or "-", row["nama_sekolah"] or "-", str(row["pegawai"]), str(row["GAGAL"]),
-                  str(row["SIAP"]), str(row["TERSINKRON"]), f"{row['persen_tersinkron']:.1f}")  # fmt: skip
+        t.add_row(
+            row["npsn"] or "-",
+            row["nama_sekolah"] or "-",
+            str(row["pegawai"]),
+            str(row["GAGAL"]),
+            str(row["SIAP"]),
+            str(row["TERSINKRON"]),
+            f"{row['persen_tersinkron']:.1f}",
+        )
     out.append(t)
 
     if r.blockers.height:
@@ -168,8 +191,13 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
         for col in ("NIP", "Nama", "NPSN", "Status", "Guru tertahan"):
             t.add_column(col)
         for row in r.blockers.head(top_schools).iter_rows(named=True):
-            t.add_row(row["atasan"], row["nama"] or "-", row["npsn"] or "-", row["status_atasan"] or "-",
-                      str(row["guru_tertahan"]))  # fmt: skip
+            t.add_row(
+                row["atasan"],
+                row["nama"] or "-",
+                row["npsn"] or "-",
+                row["status_atasan"] or "-",
+                str(row["guru_tertahan"]),
+            )
         out.append(t)
     return out
 

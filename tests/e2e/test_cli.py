@@ -98,7 +98,9 @@ def test_sync_then_check_shows_tersinkron_and_second_sync_changes_nothing(
             assert after[nip]["status"] == "GAGAL"
             assert {e["code"] for e in after[nip]["errors"]} <= {e["code"] for e in row["errors"]}
     # Idempotent: syncing the synced snapshot writes nothing new.
-    r2 = cli("sync", "--snapshot", tmp_path / "once", "--tahun", TAHUN, "--out", tmp_path / "twice", "--format", "jsonl")
+    r2 = cli(
+        "sync", "--snapshot", tmp_path / "once", "--tahun", TAHUN, "--out", tmp_path / "twice", "--format", "jsonl"
+    )
     outcomes = {row["hasil"] for row in jsonl(r2).values()}
     assert outcomes <= {"TIDAK_BERUBAH", "GAGAL"}
     once = read_snapshot(tmp_path / "once").snapshot
@@ -169,8 +171,11 @@ def test_demo_runs_and_shows_every_data_code(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "160"}
     p = subprocess.run(
         [sys.executable, "-m", "selaras.cli", "demo", "--dir", str(tmp_path / "demo"), "--tahun", str(TAHUN)],
-        capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr
     for code in [f"PMM-{i:02d}" for i in range(1, 14)] + ["PER-01", "PER-02", "PER-03"]:
         assert code in p.stdout, code

@@ -36,89 +36,211 @@ def valid_rows() -> Rows:
             {"instansi_id": "I2", "nama": "Pemerintah Kota Bima"},
         ],
         "siasn_unor": [
-            {"unor_id": "U1", "instansi_id": "I1", "nama": "Dinas Pendidikan",
-             "parent_unor_id": None, "npsn": None, "aktif": "1"},
-            {"unor_id": "U2", "instansi_id": "I1", "nama": "SD Negeri 1 Bima",
-             "parent_unor_id": "U1", "npsn": "50100001", "aktif": "1"},
-            {"unor_id": "U3", "instansi_id": "I1", "nama": "SD Negeri 2 Bima",
-             "parent_unor_id": "U1", "npsn": "50100002", "aktif": "0"},
+            {
+                "unor_id": "U1",
+                "instansi_id": "I1",
+                "nama": "Dinas Pendidikan",
+                "parent_unor_id": None,
+                "npsn": None,
+                "aktif": "1",
+            },
+            {
+                "unor_id": "U2",
+                "instansi_id": "I1",
+                "nama": "SD Negeri 1 Bima",
+                "parent_unor_id": "U1",
+                "npsn": "50100001",
+                "aktif": "1",
+            },
+            {
+                "unor_id": "U3",
+                "instansi_id": "I1",
+                "nama": "SD Negeri 2 Bima",
+                "parent_unor_id": "U1",
+                "npsn": "50100002",
+                "aktif": "0",
+            },
         ],
         "siasn_pegawai": [
-            {"nip": NIP_KADIS, "nik": "5206010101700001", "nama": "Ahmad", "instansi_id": "I1",
-             "unor_id": "U1", "jenis_asn": "PNS", "status": "AKTIF",
-             "jabatan_nama": "Kepala Dinas", "jabatan_jenis": "STRUKTURAL"},
-            {"nip": NIP_KS, "nik": "5206010101800002", "nama": "Siti, S.Pd.", "instansi_id": "I1",
-             "unor_id": "U2", "jenis_asn": "PNS", "status": "AKTIF",
-             "jabatan_nama": "Guru Ahli Madya", "jabatan_jenis": "FUNGSIONAL"},
-            {"nip": NIP_GURU, "nik": None, "nama": "Budi", "instansi_id": "I1",
-             "unor_id": "U2", "jenis_asn": "PPPK", "status": "AKTIF",
-             "jabatan_nama": "Guru Ahli Pertama", "jabatan_jenis": None},
+            {
+                "nip": NIP_KADIS,
+                "nik": "5206010101700001",
+                "nama": "Ahmad",
+                "instansi_id": "I1",
+                "unor_id": "U1",
+                "jenis_asn": "PNS",
+                "status": "AKTIF",
+                "jabatan_nama": "Kepala Dinas",
+                "jabatan_jenis": "STRUKTURAL",
+            },
+            {
+                "nip": NIP_KS,
+                "nik": "5206010101800002",
+                "nama": "Siti, S.Pd.",
+                "instansi_id": "I1",
+                "unor_id": "U2",
+                "jenis_asn": "PNS",
+                "status": "AKTIF",
+                "jabatan_nama": "Guru Ahli Madya",
+                "jabatan_jenis": "FUNGSIONAL",
+            },
+            {
+                "nip": NIP_GURU,
+                "nik": None,
+                "nama": "Budi",
+                "instansi_id": "I1",
+                "unor_id": "U2",
+                "jenis_asn": "PPPK",
+                "status": "AKTIF",
+                "jabatan_nama": "Guru Ahli Pertama",
+                "jabatan_jenis": None,
+            },
         ],
         "dapodik_sekolah": [
             {"npsn": "50100001", "nama": "SD Negeri 1 Bima", "instansi_id": "I1"},
             {"npsn": "50100002", "nama": "SD Negeri 2 Bima", "instansi_id": "I1"},
         ],
         "dapodik_ptk": [
-            {"ptk_id": "P1", "nik": "5206010101800002", "nuptk": "1234567890123456",
-             "nama": "Siti, S.Pd.", "nip": NIP_KS, "jenis_ptk": "Guru Kelas",
-             "tugas_tambahan": "Kepala Sekolah", "npsn": "50100001"},
-            {"ptk_id": "P2", "nik": "5206010202900003", "nuptk": None, "nama": "Budi",
-             "nip": NIP_GURU, "jenis_ptk": "Guru Mapel", "tugas_tambahan": None,
-             "npsn": "50100001"},
+            {
+                "ptk_id": "P1",
+                "nik": "5206010101800002",
+                "nuptk": "1234567890123456",
+                "nama": "Siti, S.Pd.",
+                "nip": NIP_KS,
+                "jenis_ptk": "Guru Kelas",
+                "tugas_tambahan": "Kepala Sekolah",
+                "npsn": "50100001",
+            },
+            {
+                "ptk_id": "P2",
+                "nik": "5206010202900003",
+                "nuptk": None,
+                "nama": "Budi",
+                "nip": NIP_GURU,
+                "jenis_ptk": "Guru Mapel",
+                "tugas_tambahan": None,
+                "npsn": "50100001",
+            },
         ],
         "pmm_skp": [
-            {"pmm_skp_id": "S1", "ptk_id": "P1", "npsn": "50100001",
-             "periode_awal": "2024-01-01", "periode_akhir": "2024-12-31",
-             "status": "DISEPAKATI", "atasan_nip": NIP_KADIS,
-             "diperbarui": "2024-03-01T10:00:00"},
-            {"pmm_skp_id": "S2", "ptk_id": "P2", "npsn": "50100001",
-             "periode_awal": "2024-01-01", "periode_akhir": "2024-12-31",
-             "status": "DISETUJUI", "atasan_nip": NIP_KS, "diperbarui": None},
+            {
+                "pmm_skp_id": "S1",
+                "ptk_id": "P1",
+                "npsn": "50100001",
+                "periode_awal": "2024-01-01",
+                "periode_akhir": "2024-12-31",
+                "status": "DISEPAKATI",
+                "atasan_nip": NIP_KADIS,
+                "diperbarui": "2024-03-01T10:00:00",
+            },
+            {
+                "pmm_skp_id": "S2",
+                "ptk_id": "P2",
+                "npsn": "50100001",
+                "periode_awal": "2024-01-01",
+                "periode_akhir": "2024-12-31",
+                "status": "DISETUJUI",
+                "atasan_nip": NIP_KS,
+                "diperbarui": None,
+            },
         ],
         "pmm_rhk": [
-            {"pmm_rhk_id": "R1", "pmm_skp_id": "S1", "uraian": "Meningkatnya mutu pembelajaran",
-             "jenis": "UTAMA", "induk_pmm_rhk_id": None},
-            {"pmm_rhk_id": "R2", "pmm_skp_id": "S2",
-             "uraian": 'Menyusun modul "ajar", lengkap\ndengan asesmen', "jenis": "UTAMA",
-             "induk_pmm_rhk_id": "R1"},
-            {"pmm_rhk_id": "R3", "pmm_skp_id": "S2", "uraian": "Mengikuti komunitas belajar",
-             "jenis": "TAMBAHAN", "induk_pmm_rhk_id": None},
+            {
+                "pmm_rhk_id": "R1",
+                "pmm_skp_id": "S1",
+                "uraian": "Meningkatnya mutu pembelajaran",
+                "jenis": "UTAMA",
+                "induk_pmm_rhk_id": None,
+            },
+            {
+                "pmm_rhk_id": "R2",
+                "pmm_skp_id": "S2",
+                "uraian": 'Menyusun modul "ajar", lengkap\ndengan asesmen',
+                "jenis": "UTAMA",
+                "induk_pmm_rhk_id": "R1",
+            },
+            {
+                "pmm_rhk_id": "R3",
+                "pmm_skp_id": "S2",
+                "uraian": "Mengikuti komunitas belajar",
+                "jenis": "TAMBAHAN",
+                "induk_pmm_rhk_id": None,
+            },
         ],
         "pmm_penilaian": [
-            {"pmm_skp_id": "S2", "tipe_periodik": "TRIWULANAN", "angka_periodik": "1",
-             "hasil_kerja": "SESUAI", "perilaku": "SESUAI", "predikat": "BAIK"},
-            {"pmm_skp_id": "S2", "tipe_periodik": "TRIWULANAN", "angka_periodik": "2",
-             "hasil_kerja": "DIATAS", "perilaku": "SESUAI", "predikat": "SANGAT_BAIK"},
+            {
+                "pmm_skp_id": "S2",
+                "tipe_periodik": "TRIWULANAN",
+                "angka_periodik": "1",
+                "hasil_kerja": "SESUAI",
+                "perilaku": "SESUAI",
+                "predikat": "BAIK",
+            },
+            {
+                "pmm_skp_id": "S2",
+                "tipe_periodik": "TRIWULANAN",
+                "angka_periodik": "2",
+                "hasil_kerja": "DIATAS",
+                "perilaku": "SESUAI",
+                "predikat": "SANGAT_BAIK",
+            },
         ],
         "ekinerja_unor": [
             {"unor_id": "U1", "aktif": "1", "atasan_nip": NIP_KADIS},
             {"unor_id": "U2", "aktif": "1", "atasan_nip": NIP_KS},
         ],
         "ekinerja_periode": [
-            {"periode_id": "T2024", "instansi_id": "I1", "nama": "Tahunan 2024",
-             "jenis": "TAHUNAN", "awal": "2024-01-01", "akhir": "2024-12-31",
-             "tipe_periodik": None, "angka_periodik": None},
-            {"periode_id": "Q1", "instansi_id": "I1", "nama": "Triwulan I",
-             "jenis": "PERIODIK", "awal": "2024-01-01", "akhir": "2024-03-31",
-             "tipe_periodik": "TRIWULANAN", "angka_periodik": "1"},
+            {
+                "periode_id": "T2024",
+                "instansi_id": "I1",
+                "nama": "Tahunan 2024",
+                "jenis": "TAHUNAN",
+                "awal": "2024-01-01",
+                "akhir": "2024-12-31",
+                "tipe_periodik": None,
+                "angka_periodik": None,
+            },
+            {
+                "periode_id": "Q1",
+                "instansi_id": "I1",
+                "nama": "Triwulan I",
+                "jenis": "PERIODIK",
+                "awal": "2024-01-01",
+                "akhir": "2024-03-31",
+                "tipe_periodik": "TRIWULANAN",
+                "angka_periodik": "1",
+            },
         ],
         "ekinerja_skp": [
-            {"skp_id": "K1", "nip": NIP_KS, "periode_id": "T2024", "unor_id": "U2",
-             "atasan_nip": NIP_KADIS, "sumber": "PMM", "pmm_skp_id": "S1"},
+            {
+                "skp_id": "K1",
+                "nip": NIP_KS,
+                "periode_id": "T2024",
+                "unor_id": "U2",
+                "atasan_nip": NIP_KADIS,
+                "sumber": "PMM",
+                "pmm_skp_id": "S1",
+            },
         ],
         "ekinerja_rhk": [
-            {"rhk_id": "E1", "skp_id": "K1", "uraian": "Meningkatnya mutu pembelajaran",
-             "pmm_rhk_id": "R1", "induk_rhk_id": None},
+            {
+                "rhk_id": "E1",
+                "skp_id": "K1",
+                "uraian": "Meningkatnya mutu pembelajaran",
+                "pmm_rhk_id": "R1",
+                "induk_rhk_id": None,
+            },
         ],
         "ekinerja_penilaian": [
-            {"skp_id": "K1", "periode_id": "Q1", "hasil_kerja": "SESUAI", "perilaku": "SESUAI",
-             "predikat": "BAIK"},
+            {"skp_id": "K1", "periode_id": "Q1", "hasil_kerja": "SESUAI", "perilaku": "SESUAI", "predikat": "BAIK"},
         ],
     }
 
 
 def write_table(
-    folder: Path, name: str, rows: Iterable[dict[str, str | None]],
+    folder: Path,
+    name: str,
+    rows: Iterable[dict[str, str | None]],
     header: list[str] | None = None,
 ) -> Path:
     """Write one table as a CSV file the way a user's export would look."""
@@ -189,17 +311,13 @@ def test_reads_valid_folder_with_types(tmp_path: Path) -> None:
     skp = result.snapshot["pmm_skp"]
     assert skp.schema["periode_awal"] == pl.Date
     assert result.snapshot["siasn_unor"].get_column("aktif").to_list() == [True, True, False]
-    assert result.snapshot["pmm_rhk"].get_column("uraian")[1] == (
-        'Menyusun modul "ajar", lengkap\ndengan asesmen'
-    )
+    assert result.snapshot["pmm_rhk"].get_column("uraian")[1] == ('Menyusun modul "ajar", lengkap\ndengan asesmen')
 
 
 def test_csv_round_trip(tmp_path: Path) -> None:
     original = read_snapshot(write_folder(tmp_path / "a")).snapshot
     write_snapshot(original, tmp_path / "b")
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == sorted(
-        t.file_name for t in TABLES
-    )
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == sorted(t.file_name for t in TABLES)
     text = (tmp_path / "b" / "siasn_unor.csv").read_text(encoding="utf-8").splitlines()
     assert text[1] == "U1,I1,Dinas Pendidikan,,,1"
     assert_same(read_snapshot(tmp_path / "b").snapshot, original)
@@ -216,11 +334,20 @@ def test_xlsx_round_trip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["snap", "snap.xlsx"])
 def test_round_trip_keeps_awkward_text(tmp_path: Path, name: str) -> None:
-    texts = [" spasi depan", "spasi belakang ", 'kutip "ganda"', "koma, di tengah",
-             "baris\nbaru", "é 中文", "#pagar", "=1+1", "tab\tdi", '"', ","]
-    snapshot = Snapshot.from_rows(
-        {"instansi": [{"instansi_id": f"I{i}", "nama": t} for i, t in enumerate(texts)]}
-    )
+    texts = [
+        " spasi depan",
+        "spasi belakang ",
+        'kutip "ganda"',
+        "koma, di tengah",
+        "baris\nbaru",
+        "é 中文",
+        "#pagar",
+        "=1+1",
+        "tab\tdi",
+        '"',
+        ",",
+    ]
+    snapshot = Snapshot.from_rows({"instansi": [{"instansi_id": f"I{i}", "nama": t} for i, t in enumerate(texts)]})
     write_snapshot(snapshot, tmp_path / name)
     assert_same(read_snapshot(tmp_path / name).snapshot, snapshot)
 
@@ -244,8 +371,7 @@ def test_excel_style_csv_with_bom_crlf_quotes_and_blank_lines(tmp_path: Path) ->
     folder = tmp_path / "snap"
     folder.mkdir()
     (folder / "instansi.csv").write_bytes(
-        b'\xef\xbb\xbfinstansi_id , nama\r\nI1,"Pemerintah Kabupaten ""Bima"""\r\n\r\n'
-        b'I2,Kota\r\n,\r\n'
+        b'\xef\xbb\xbfinstansi_id , nama\r\nI1,"Pemerintah Kabupaten ""Bima"""\r\n\r\nI2,Kota\r\n,\r\n'
     )
     snapshot = read_snapshot(folder).snapshot
     assert snapshot["instansi"].rows() == [("I1", 'Pemerintah Kabupaten "Bima"'), ("I2", "Kota")]
@@ -267,14 +393,12 @@ BAD_VALUES = [
     ("dapodik_ptk", 0, "nik", "520601010180000", "NIK harus 16 digit angka"),
     ("siasn_unor", 1, "npsn", "5010001", "NPSN harus 8 digit angka"),
     ("siasn_unor", 2, "aktif", "ya", "nilai harus 1 atau 0"),
-    ("pmm_skp", 1, "status", "disetujui",
-     "nilai harus salah satu dari: DRAF, DIAJUKAN, DISETUJUI, DISEPAKATI"),
+    ("pmm_skp", 1, "status", "disetujui", "nilai harus salah satu dari: DRAF, DIAJUKAN, DISETUJUI, DISEPAKATI"),
     ("pmm_rhk", 2, "jenis", "LAINNYA", "nilai harus salah satu dari: UTAMA, TAMBAHAN"),
     ("pmm_skp", 0, "periode_awal", "01-01-2024", "tanggal harus berformat YYYY-MM-DD"),
     ("pmm_skp", 0, "periode_akhir", "2024-02-30", "tanggal tidak ada di kalender"),
     ("pmm_skp", 0, "diperbarui", "kemarin", "waktu harus berformat ISO (YYYY-MM-DDTHH:MM:SS)"),
-    ("pmm_skp", 0, "diperbarui", "2024-03-01T25:00:00",
-     "waktu tidak ada di kalender (tanggal atau jam)"),
+    ("pmm_skp", 0, "diperbarui", "2024-03-01T25:00:00", "waktu tidak ada di kalender (tanggal atau jam)"),
     ("pmm_penilaian", 1, "angka_periodik", "dua", "nilai harus bilangan bulat"),
     ("dapodik_ptk", 1, "nama", None, "nilai wajib kosong"),
     ("pmm_rhk", 0, "jenis", None, "nilai wajib kosong"),
@@ -313,9 +437,7 @@ def test_duplicate_key_names_both_rows(tmp_path: Path) -> None:
     rows = valid_rows()
     rows["dapodik_ptk"].append(dict(rows["dapodik_ptk"][0]))
     problems = problems_of(write_folder(tmp_path / "snap", rows))
-    assert problems == [
-        Problem("dapodik_ptk.csv", 4, "ptk_id", "P1", "kunci ganda: ptk_id 'P1' sudah ada di baris 2")
-    ]
+    assert problems == [Problem("dapodik_ptk.csv", 4, "ptk_id", "P1", "kunci ganda: ptk_id 'P1' sudah ada di baris 2")]
 
 
 def test_duplicate_composite_key(tmp_path: Path) -> None:
@@ -324,32 +446,38 @@ def test_duplicate_composite_key(tmp_path: Path) -> None:
     problems = problems_of(write_folder(tmp_path / "snap", rows))
     assert problems == [
         Problem(
-            "pmm_penilaian.csv", 4, "pmm_skp_id, tipe_periodik, angka_periodik",
+            "pmm_penilaian.csv",
+            4,
+            "pmm_skp_id, tipe_periodik, angka_periodik",
             "S2, TRIWULANAN, 01",
-            "kunci ganda: (pmm_skp_id 'S2', tipe_periodik 'TRIWULANAN', angka_periodik '01') "
-            "sudah ada di baris 2",
+            "kunci ganda: (pmm_skp_id 'S2', tipe_periodik 'TRIWULANAN', angka_periodik '01') sudah ada di baris 2",
         )
     ]
 
 
 def test_dangling_reference(tmp_path: Path) -> None:
-    problems = problems_of(
-        write_folder(tmp_path / "snap", changed("pmm_skp", 1, "npsn", "50109999"))
-    )
+    problems = problems_of(write_folder(tmp_path / "snap", changed("pmm_skp", 1, "npsn", "50109999")))
     assert problems == [
-        Problem("pmm_skp.csv", 3, "npsn", "50109999",
-                "rujukan tidak ditemukan: npsn '50109999' tidak ada di dapodik_sekolah.csv")
+        Problem(
+            "pmm_skp.csv",
+            3,
+            "npsn",
+            "50109999",
+            "rujukan tidak ditemukan: npsn '50109999' tidak ada di dapodik_sekolah.csv",
+        )
     ]
 
 
 def test_dangling_self_reference(tmp_path: Path) -> None:
-    problems = problems_of(
-        write_folder(tmp_path / "snap", changed("siasn_unor", 2, "parent_unor_id", "U9"))
-    )
+    problems = problems_of(write_folder(tmp_path / "snap", changed("siasn_unor", 2, "parent_unor_id", "U9")))
     assert problems == [
-        Problem("siasn_unor.csv", 4, "parent_unor_id", "U9",
-                "rujukan tidak ditemukan: parent_unor_id 'U9' tidak ada di siasn_unor.csv "
-                "(kolom unor_id)")
+        Problem(
+            "siasn_unor.csv",
+            4,
+            "parent_unor_id",
+            "U9",
+            "rujukan tidak ditemukan: parent_unor_id 'U9' tidak ada di siasn_unor.csv (kolom unor_id)",
+        )
     ]
 
 
@@ -357,10 +485,21 @@ def test_reference_into_absent_file(tmp_path: Path) -> None:
     rows = valid_rows()
     del rows["instansi"]
     problems = problems_of(write_folder(tmp_path / "snap", rows))
-    assert Problem("siasn_unor.csv", 2, "instansi_id", "I1",
-                   "rujukan tidak ditemukan: instansi_id 'I1' tidak ada di instansi.csv") in problems
+    assert (
+        Problem(
+            "siasn_unor.csv",
+            2,
+            "instansi_id",
+            "I1",
+            "rujukan tidak ditemukan: instansi_id 'I1' tidak ada di instansi.csv",
+        )
+        in problems
+    )
     assert {p.file for p in problems} == {
-        "siasn_unor.csv", "siasn_pegawai.csv", "dapodik_sekolah.csv", "ekinerja_periode.csv"
+        "siasn_unor.csv",
+        "siasn_pegawai.csv",
+        "dapodik_sekolah.csv",
+        "ekinerja_periode.csv",
     }
 
 
@@ -371,9 +510,7 @@ def test_missing_required_column(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "snap")
     header = [c for c in TABLE["dapodik_ptk"].column_names if c != "nama"]
     write_table(folder, "dapodik_ptk", valid_rows()["dapodik_ptk"], header=header)
-    assert problems_of(folder) == [
-        Problem("dapodik_ptk.csv", None, "nama", None, "kolom wajib tidak ada")
-    ]
+    assert problems_of(folder) == [Problem("dapodik_ptk.csv", None, "nama", None, "kolom wajib tidak ada")]
 
 
 def test_missing_optional_column_is_fine(tmp_path: Path) -> None:
@@ -390,9 +527,13 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     path.write_bytes("instansi_id,nama\nI1,Kabupaten Bima\nI2,Kota Bima José\n".encode("latin-1"))
     position = path.read_bytes().index(b"\xe9")
     assert problems_of(folder) == [
-        Problem("instansi.csv", None, None, None,
-                f"berkas bukan UTF-8 (byte 0xE9 pada posisi {position}, baris 3); "
-                "simpan ulang sebagai CSV UTF-8")
+        Problem(
+            "instansi.csv",
+            None,
+            None,
+            None,
+            f"berkas bukan UTF-8 (byte 0xE9 pada posisi {position}, baris 3); simpan ulang sebagai CSV UTF-8",
+        )
     ]
 
 
@@ -414,32 +555,24 @@ def test_semicolon_separated_file(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "snap")
     (folder / "instansi.csv").write_text("instansi_id;nama\nI1;Bima\n", encoding="utf-8")
     assert problems_of(folder) == [
-        Problem("instansi.csv", None, None, None,
-                "pemisah kolom harus koma (,), bukan titik koma (;)")
+        Problem("instansi.csv", None, None, None, "pemisah kolom harus koma (,), bukan titik koma (;)")
     ]
 
 
 def test_wrong_field_count(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "snap")
-    (folder / "instansi.csv").write_text(
-        "instansi_id,nama\nI1,Bima\nI2\n\nI3,Kota,lebih\n", encoding="utf-8"
-    )
+    (folder / "instansi.csv").write_text("instansi_id,nama\nI1,Bima\nI2\n\nI3,Kota,lebih\n", encoding="utf-8")
     assert problems_of(folder) == [
-        Problem("instansi.csv", 3, None, None,
-                "jumlah kolom salah: baris ini punya 1 kolom, baris judul punya 2"),
-        Problem("instansi.csv", 5, None, None,
-                "jumlah kolom salah: baris ini punya 3 kolom, baris judul punya 2"),
+        Problem("instansi.csv", 3, None, None, "jumlah kolom salah: baris ini punya 1 kolom, baris judul punya 2"),
+        Problem("instansi.csv", 5, None, None, "jumlah kolom salah: baris ini punya 3 kolom, baris judul punya 2"),
     ]
 
 
 def test_wrong_field_count_after_multiline_field(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "snap")
-    (folder / "instansi.csv").write_text(
-        'instansi_id,nama\nI1,"Bima\nbaris, kedua"\nI2\n', encoding="utf-8"
-    )
+    (folder / "instansi.csv").write_text('instansi_id,nama\nI1,"Bima\nbaris, kedua"\nI2\n', encoding="utf-8")
     assert problems_of(folder) == [
-        Problem("instansi.csv", 3, None, None,
-                "jumlah kolom salah: baris ini punya 1 kolom, baris judul punya 2"),
+        Problem("instansi.csv", 3, None, None, "jumlah kolom salah: baris ini punya 1 kolom, baris judul punya 2"),
     ]
 
 
@@ -447,26 +580,19 @@ def test_wrong_field_count_in_first_data_row(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "snap")
     (folder / "instansi.csv").write_text("instansi_id,nama\nI1\nI2,Kota\n", encoding="utf-8")
     assert problems_of(folder) == [
-        Problem("instansi.csv", 2, None, None,
-                "jumlah kolom salah: baris ini punya 1 kolom, baris judul punya 2"),
+        Problem("instansi.csv", 2, None, None, "jumlah kolom salah: baris ini punya 1 kolom, baris judul punya 2"),
     ]
 
 
 def test_stray_quote_inside_a_value_is_kept(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "snap")
-    (folder / "instansi.csv").write_text(
-        'instansi_id,nama\nI1,Layar 5" lebar\nI2,Kota\n', encoding="utf-8"
-    )
-    assert read_snapshot(folder).snapshot["instansi"].rows() == [
-        ("I1", 'Layar 5" lebar'), ("I2", "Kota")
-    ]
+    (folder / "instansi.csv").write_text('instansi_id,nama\nI1,Layar 5" lebar\nI2,Kota\n', encoding="utf-8")
+    assert read_snapshot(folder).snapshot["instansi"].rows() == [("I1", 'Layar 5" lebar'), ("I2", "Kota")]
 
 
 def test_unbalanced_quote(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "snap")
-    (folder / "instansi.csv").write_text(
-        'instansi_id,nama\nI1,Bima\nI2,"Kota\nI3,Dompu\n', encoding="utf-8"
-    )
+    (folder / "instansi.csv").write_text('instansi_id,nama\nI1,Bima\nI2,"Kota\nI3,Dompu\n', encoding="utf-8")
     [problem] = problems_of(folder)
     assert problem.file == "instansi.csv"
     assert problem.rule.startswith('berkas CSV rusak mulai baris 3: tanda kutip (") tidak')
@@ -485,9 +611,7 @@ def test_unknown_sheet(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "snap.xlsx", extra_sheets=["Sheet1"])
     [problem] = problems_of(path)
     assert problem.file == "snap.xlsx:Sheet1"
-    assert problem.rule.startswith(
-        "lembar 'Sheet1' bukan nama tabel snapshot (yang diterima: instansi, siasn_unor,"
-    )
+    assert problem.rule.startswith("lembar 'Sheet1' bukan nama tabel snapshot (yang diterima: instansi, siasn_unor,")
 
 
 def test_workbook_number_too_long_for_excel(tmp_path: Path) -> None:
@@ -523,7 +647,9 @@ def test_strict_reports_all_problems_of_all_files(tmp_path: Path) -> None:
     (folder / "ekinerja_unor.csv").write_bytes(b"")
     problems = problems_of(folder)
     assert [(p.file, p.row) for p in problems] == [
-        ("ekinerja_unor.csv", None), ("siasn_pegawai.csv", 2), ("pmm_rhk.csv", 3)
+        ("ekinerja_unor.csv", None),
+        ("siasn_pegawai.csv", 2),
+        ("pmm_rhk.csv", 3),
     ]
 
 
@@ -534,9 +660,11 @@ def test_strict_caps_each_rule_with_a_summary(tmp_path: Path) -> None:
     assert len(problems) == 1001
     assert problems[999].row == 1003
     assert problems[-1] == Problem(
-        "instansi.csv", None, "nama", None,
-        "500 baris lain juga melanggar aturan ini (nilai wajib kosong); "
-        "hanya 1000 yang pertama dicantumkan",
+        "instansi.csv",
+        None,
+        "nama",
+        None,
+        "500 baris lain juga melanggar aturan ini (nilai wajib kosong); hanya 1000 yang pertama dicantumkan",
     )
 
 
@@ -561,8 +689,7 @@ def test_lenient_rejects_bad_rows_and_what_points_at_them(tmp_path: Path) -> Non
         ("pmm_penilaian.csv", 3, "pmm_skp_id"),
     ]
     assert result.rejected[4].rule == (
-        "rujukan ke baris yang ditolak: pmm_skp_id 'S2' hanya ada di pmm_skp.csv baris 3, "
-        "yang ditolak"
+        "rujukan ke baris yang ditolak: pmm_skp_id 'S2' hanya ada di pmm_skp.csv baris 3, yang ditolak"
     )
 
     report = tmp_path / "ditolak.csv"
@@ -578,9 +705,7 @@ def test_lenient_keeps_first_of_duplicates_and_lists_every_row(tmp_path: Path) -
     rows = valid_rows()
     rows["instansi"] += [{"instansi_id": "I1", "nama": f"salinan {i}"} for i in range(1200)]
     result = read_snapshot(write_folder(tmp_path / "snap", rows), lenient=True)
-    assert result.snapshot["instansi"].get_column("nama").to_list()[0] == (
-        "Pemerintah Kabupaten Bima"
-    )
+    assert result.snapshot["instansi"].get_column("nama").to_list()[0] == ("Pemerintah Kabupaten Bima")
     assert result.snapshot["instansi"].height == 2
     assert len(result.rejected) == 1200
 
@@ -597,8 +722,7 @@ def test_lenient_still_raises_for_file_problems(tmp_path: Path) -> None:
 
 
 def test_xlsx_refuses_a_table_too_big_for_a_sheet(tmp_path: Path) -> None:
-    big = pl.DataFrame({"instansi_id": [str(i) for i in range(XLSX_MAX_ROWS + 1)],
-                        "nama": ["x"] * (XLSX_MAX_ROWS + 1)})
+    big = pl.DataFrame({"instansi_id": [str(i) for i in range(XLSX_MAX_ROWS + 1)], "nama": ["x"] * (XLSX_MAX_ROWS + 1)})
     with pytest.raises(ValueError, match=r"instansi \(1\.048\.576 baris\)"):
         write_snapshot(Snapshot({"instansi": big}), tmp_path / "snap.xlsx")
     assert list(tmp_path.iterdir()) == []
@@ -607,6 +731,4 @@ def test_xlsx_refuses_a_table_too_big_for_a_sheet(tmp_path: Path) -> None:
 def test_empty_string_is_written_as_no_value(tmp_path: Path) -> None:
     snapshot = Snapshot.from_rows({"instansi": [{"instansi_id": "I1", "nama": ""}]})
     write_snapshot(snapshot, tmp_path / "snap")
-    assert (tmp_path / "snap" / "instansi.csv").read_text(encoding="utf-8") == (
-        "instansi_id,nama\nI1,\n"
-    )
+    assert (tmp_path / "snap" / "instansi.csv").read_text(encoding="utf-8") == ("instansi_id,nama\nI1,\n")

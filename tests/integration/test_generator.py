@@ -113,8 +113,7 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
         tahunan = [x for x in periods[p["instansi_id"]] if x["jenis"] == "TAHUNAN"]
         for s in skps:
             period = next(
-                (x for x in tahunan
-                 if x["awal"] <= s["periode_awal"] and x["akhir"] >= s["periode_akhir"]),
+                (x for x in tahunan if x["awal"] <= s["periode_awal"] and x["akhir"] >= s["periode_akhir"]),
                 None,
             )
             if period is None:
@@ -124,8 +123,7 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
                 codes.add("PMM-08")
                 continue
             if period is not None and any(
-                k["sumber"] == "MANUAL" and k["unor_id"] == unit["unor_id"]
-                for k in ek_skp[(nip, period["periode_id"])]
+                k["sumber"] == "MANUAL" and k["unor_id"] == unit["unor_id"] for k in ek_skp[(nip, period["periode_id"])]
             ):
                 codes.add("PMM-07")
             if principal:
@@ -139,9 +137,7 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
             if not atasan_skps:
                 codes.add("PMM-11")
                 continue
-            carried = {
-                r["pmm_rhk_id"] for k in atasan_skps for r in ek_rhk[k["skp_id"]] if r["pmm_rhk_id"]
-            }
+            carried = {r["pmm_rhk_id"] for k in atasan_skps for r in ek_rhk[k["skp_id"]] if r["pmm_rhk_id"]}
             if any(r["induk_pmm_rhk_id"] not in carried for r in rhk_of[s["pmm_skp_id"]]):
                 codes.add("PMM-13")
         if skps and "PMM-08" not in codes:
@@ -154,7 +150,8 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
         if not agreed or any(s["pmm_skp_id"] not in synced_from for s in agreed):
             per.add("PER-02")
         periodic = [
-            x for x in periods[p["instansi_id"]]
+            x
+            for x in periods[p["instansi_id"]]
             if x["jenis"] == "PERIODIK" and x["awal"] <= last and x["akhir"] >= first
         ]
         kinds = {(x["tipe_periodik"], x["angka_periodik"]) for x in periodic}
@@ -162,12 +159,10 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
         broken = (
             len({x["tipe_periodik"] for x in periodic}) > 1
             or len(numbers) != len(set(numbers))
-            or any(not 1 <= x["angka_periodik"] <= (12 if x["tipe_periodik"] == "BULANAN" else 4)
-                   for x in periodic)
+            or any(not 1 <= x["angka_periodik"] <= (12 if x["tipe_periodik"] == "BULANAN" else 4) for x in periodic)
         )
         assessments = [a for s in agreed for a in pen_of[s["pmm_skp_id"]]]
-        if broken or any((a["tipe_periodik"], a["angka_periodik"]) not in kinds
-                         for a in assessments):
+        if broken or any((a["tipe_periodik"], a["angka_periodik"]) not in kinds for a in assessments):
             per.add("PER-01")
         if any(not pen_of[s["pmm_skp_id"]] for s in agreed):
             per.add("PER-03")
@@ -198,8 +193,11 @@ def test_manifest_is_what_the_rules_say_with_instansi_level_faults(regional: Gen
     periode = regional.snapshot["ekinerja_periode"]
     year = periode.filter(pl.col("awal").dt.year() == TAHUN)
     per_instansi = year.group_by("instansi_id").agg(
-        full_year=((pl.col("jenis") == "TAHUNAN") & (pl.col("awal") == date(TAHUN, 1, 1))
-                   & (pl.col("akhir") == date(TAHUN, 12, 31))).any(),
+        full_year=(
+            (pl.col("jenis") == "TAHUNAN")
+            & (pl.col("awal") == date(TAHUN, 1, 1))
+            & (pl.col("akhir") == date(TAHUN, 12, 31))
+        ).any(),
         tipe=pl.col("tipe_periodik").drop_nulls().n_unique(),
         n=(pl.col("jenis") == "PERIODIK").sum(),
     )
@@ -221,12 +219,12 @@ def test_manifest_is_what_the_rules_say_with_every_kind_of_broken_period() -> No
     names = set(year["nama"])
     assert "Semester I 2026" in names
     periodik = year.filter(pl.col("jenis") == "PERIODIK")
-    assert periodik.filter(pl.col("angka_periodik") > 12).height + periodik.filter(
-        (pl.col("tipe_periodik") == "TRIWULANAN") & (pl.col("angka_periodik") > 4)).height
-    assert periodik.group_by("instansi_id").agg(pl.col("tipe_periodik").n_unique())[
-        "tipe_periodik"].max() == 2
-    assert periodik.group_by("instansi_id", "tipe_periodik", "angka_periodik").len()[
-        "len"].max() == 2
+    assert (
+        periodik.filter(pl.col("angka_periodik") > 12).height
+        + periodik.filter((pl.col("tipe_periodik") == "TRIWULANAN") & (pl.col("angka_periodik") > 4)).height
+    )
+    assert periodik.group_by("instansi_id").agg(pl.col("tipe_periodik").n_unique())["tipe_periodik"].max() == 2
+    assert periodik.group_by("instansi_id", "tipe_periodik", "angka_periodik").len()["len"].max() == 2
     tahunan = year.filter(pl.col("jenis") == "TAHUNAN")["instansi_id"].n_unique()
     assert tahunan < g.snapshot["instansi"].height
     expected = _reference_codes(g.snapshot, TAHUN)
@@ -350,9 +348,7 @@ def test_units_atasan_and_periods(small: Generated) -> None:
     assert (schools["parent_unor_id"] == top["unor_id"][0]).all()
     ek = snap["ekinerja_unor"].join(unor, on="unor_id")
     kadis = ek.filter(pl.col("unor_id") == top["unor_id"][0])["atasan_nip"][0]
-    assert snap["siasn_pegawai"].filter(pl.col("nip") == kadis)["jabatan_nama"][0] == (
-        "Kepala Dinas Pendidikan"
-    )
+    assert snap["siasn_pegawai"].filter(pl.col("nip") == kadis)["jabatan_nama"][0] == ("Kepala Dinas Pendidikan")
     periode = snap["ekinerja_periode"].filter(pl.col("awal").dt.year() == TAHUN)
     tahunan = periode.filter(pl.col("jenis") == "TAHUNAN")
     assert tahunan.select("awal", "akhir").rows() == [(date(TAHUN, 1, 1), date(TAHUN, 12, 31))]
@@ -365,18 +361,14 @@ def test_units_atasan_and_periods(small: Generated) -> None:
 def test_rotations_present(small: Generated, regional: Generated) -> None:
     for g in (small, regional):
         skp = g.snapshot["pmm_skp"]
-        per_ptk = skp.group_by("ptk_id").agg(
-            schools=pl.col("npsn").n_unique(), first=pl.col("periode_akhir").min()
-        )
+        per_ptk = skp.group_by("ptk_id").agg(schools=pl.col("npsn").n_unique(), first=pl.col("periode_akhir").min())
         rotations = per_ptk.filter(pl.col("schools") >= 2)
         assert rotations.height >= 1
         assert (rotations["first"] == date(TAHUN, 6, 30)).all()
         # The SIASN unit is the school of the second half-year, and the pegawai has no error
         # in flow SKP unless synced state says otherwise.
         ptk = g.snapshot["dapodik_ptk"].filter(pl.col("ptk_id").is_in(rotations["ptk_id"].implode()))
-        errors = g.manifest.filter(
-            (pl.col("flow") == "skp") & pl.col("nip").is_in(ptk["nip"].implode())
-        )
+        errors = g.manifest.filter((pl.col("flow") == "skp") & pl.col("nip").is_in(ptk["nip"].implode()))
         assert errors.height == 0
 
 
@@ -384,9 +376,7 @@ def test_teacher_rhk_derive_from_the_principals_rhk(small: Generated) -> None:
     snap = small.snapshot
     rhk = snap["pmm_rhk"].join(snap["pmm_skp"].select("pmm_skp_id", "npsn"), on="pmm_skp_id")
     owner = rhk.select(induk_pmm_rhk_id="pmm_rhk_id", induk_npsn="npsn")
-    linked = rhk.filter(pl.col("induk_pmm_rhk_id").is_not_null()).join(
-        owner, on="induk_pmm_rhk_id", how="left"
-    )
+    linked = rhk.filter(pl.col("induk_pmm_rhk_id").is_not_null()).join(owner, on="induk_pmm_rhk_id", how="left")
     assert linked["induk_npsn"].null_count() == 0
     assert (linked["npsn"] == linked["induk_npsn"]).all()
     assert rhk["uraian"].n_unique() > 50
@@ -396,9 +386,7 @@ def test_teacher_rhk_derive_from_the_principals_rhk(small: Generated) -> None:
 
 
 def _equal(a: Generated, b: Generated) -> bool:
-    return a.manifest.equals(b.manifest) and all(
-        a.snapshot[t.name].equals(b.snapshot[t.name]) for t in TABLES
-    )
+    return a.manifest.equals(b.manifest) and all(a.snapshot[t.name].equals(b.snapshot[t.name]) for t in TABLES)
 
 
 def test_same_seed_same_snapshot_other_seed_other_snapshot(small: Generated) -> None:
@@ -441,4 +429,3 @@ def test_other_year() -> None:
     assert skp.filter(pl.col("periode_awal") == date(2025, 1, 1)).height > 250
     assert _manifest_set(g) == _reference_codes(g.snapshot, 2025)
     assert set(g.manifest["code"]) >= SKP_CODES | PER_CODES
-

@@ -32,102 +32,218 @@ NIK_GURU = "5206010101800001"
 
 def _snapshot() -> Snapshot:
     """One instansi with a school (teacher, principal, head of office) and an unrelated one."""
-    return Snapshot.from_rows({
-        "instansi": [
-            {"instansi_id": "I1", "nama": "Pemerintah Kabupaten Bima"},
-            {"instansi_id": "I2", "nama": "Pemerintah Kota Mataram"},
-        ],
-        "siasn_unor": [
-            {"unor_id": "U0", "instansi_id": "I1", "nama": "Dinas Pendidikan", "aktif": "1"},
-            {"unor_id": "U1", "instansi_id": "I1", "nama": "SDN 1 Bima", "parent_unor_id": "U0",
-             "npsn": "50100001", "aktif": "1"},
-            {"unor_id": "U2", "instansi_id": "I1", "nama": "SDN 2 Bima", "parent_unor_id": "U0",
-             "npsn": "50100002", "aktif": "0"},
-            {"unor_id": "U9", "instansi_id": "I2", "nama": "SDN 9 Mataram", "npsn": "50200009",
-             "aktif": "1"},
-        ],
-        "siasn_pegawai": [
-            {"nip": NIP_GURU, "nik": NIK_GURU, "nama": "Siti, S.Pd.", "instansi_id": "I1",
-             "unor_id": "U1", "jenis_asn": "PNS", "status": "AKTIF",
-             "jabatan_nama": "Guru Ahli Muda", "jabatan_jenis": "FUNGSIONAL"},
-            {"nip": NIP_KEPSEK, "nama": "Ahmad", "instansi_id": "I1", "unor_id": "U1",
-             "jenis_asn": "PNS", "status": "AKTIF", "jabatan_nama": "Guru Ahli Madya",
-             "jabatan_jenis": "FUNGSIONAL"},
-            {"nip": NIP_KADIS, "nama": "Kadis", "instansi_id": "I1", "unor_id": "U0",
-             "jenis_asn": "PNS", "status": "AKTIF", "jabatan_nama": "Kepala Dinas",
-             "jabatan_jenis": "STRUKTURAL"},
-            {"nip": NIP_LAIN, "nama": "Lain", "instansi_id": "I2", "unor_id": "U9",
-             "jenis_asn": "PPPK", "status": "AKTIF", "jabatan_nama": "Guru Pertama",
-             "jabatan_jenis": "FUNGSIONAL"},
-        ],
-        "dapodik_sekolah": [
-            {"npsn": "50100001", "nama": "SDN 1 Bima", "instansi_id": "I1"},
-            {"npsn": "50100002", "nama": "SDN 2 Bima", "instansi_id": "I1"},
-            {"npsn": "50200009", "nama": "SDN 9 Mataram", "instansi_id": "I2"},
-        ],
-        "dapodik_ptk": [
-            # Found only by NIK: the NIP in Verval PTK is wrong.
-            {"ptk_id": "PTK-G", "nik": NIK_GURU, "nuptk": "", "nama": "Siti",
-             "nip": "198001012005011999", "jenis_ptk": "Guru Kelas", "npsn": "50100001"},
-            {"ptk_id": "PTK-K", "nama": "Ahmad", "nip": NIP_KEPSEK, "jenis_ptk": "Guru Kelas",
-             "tugas_tambahan": "Kepala Sekolah", "npsn": "50100001"},
-            {"ptk_id": "PTK-L", "nama": "Lain", "nip": NIP_LAIN, "jenis_ptk": "Guru Mapel",
-             "npsn": "50200009"},
-        ],
-        "pmm_skp": [
-            {"pmm_skp_id": "S-G", "ptk_id": "PTK-G", "npsn": "50100001",
-             "periode_awal": "2024-01-01", "periode_akhir": "2024-12-31",
-             "status": "DISEPAKATI", "atasan_nip": NIP_KEPSEK,
-             "diperbarui": "2024-02-01T08:00:00"},
-            {"pmm_skp_id": "S-K", "ptk_id": "PTK-K", "npsn": "50100001",
-             "periode_awal": "2024-01-01", "periode_akhir": "2024-12-31",
-             "status": "DISEPAKATI", "atasan_nip": NIP_KADIS},
-            {"pmm_skp_id": "S-L", "ptk_id": "PTK-L", "npsn": "50200009",
-             "periode_awal": "2024-01-01", "periode_akhir": "2024-12-31", "status": "DRAF"},
-        ],
-        "pmm_rhk": [
-            {"pmm_rhk_id": "R-K1", "pmm_skp_id": "S-K", "uraian": "Mutu sekolah meningkat",
-             "jenis": "UTAMA"},
-            {"pmm_rhk_id": "R-G1", "pmm_skp_id": "S-G", "uraian": "Pembelajaran, \"aktif\"\nbaru",
-             "jenis": "UTAMA", "induk_pmm_rhk_id": "R-K1"},
-            {"pmm_rhk_id": "R-L1", "pmm_skp_id": "S-L", "uraian": "", "jenis": "TAMBAHAN"},
-        ],
-        "pmm_penilaian": [
-            {"pmm_skp_id": "S-G", "tipe_periodik": "TRIWULANAN", "angka_periodik": "1",
-             "hasil_kerja": "SESUAI", "perilaku": "DIATAS", "predikat": "BAIK"},
-            {"pmm_skp_id": "S-L", "tipe_periodik": "BULANAN", "angka_periodik": "12",
-             "hasil_kerja": "SESUAI", "perilaku": "SESUAI", "predikat": "BAIK"},
-        ],
-        "ekinerja_unor": [
-            {"unor_id": "U0", "aktif": "1", "atasan_nip": NIP_KADIS},
-            {"unor_id": "U1", "aktif": "1", "atasan_nip": NIP_KEPSEK},
-            {"unor_id": "U9", "aktif": "0"},
-        ],
-        "ekinerja_periode": [
-            {"periode_id": "P1", "instansi_id": "I1", "nama": "Tahunan 2024", "jenis": "TAHUNAN",
-             "awal": "2024-01-01", "akhir": "2024-12-31"},
-            {"periode_id": "P1-T1", "instansi_id": "I1", "jenis": "PERIODIK",
-             "awal": "2024-01-01", "akhir": "2024-03-31", "tipe_periodik": "TRIWULANAN",
-             "angka_periodik": "1"},
-            {"periode_id": "P2", "instansi_id": "I2", "nama": "Tahunan 2024", "jenis": "TAHUNAN",
-             "awal": "2024-01-01", "akhir": "2024-12-31"},
-        ],
-        "ekinerja_skp": [
-            {"skp_id": "E-K", "nip": NIP_KEPSEK, "periode_id": "P1", "unor_id": "U1",
-             "atasan_nip": NIP_KADIS, "sumber": "PMM", "pmm_skp_id": "S-K"},
-            {"skp_id": "E-L", "nip": NIP_LAIN, "periode_id": "P2", "unor_id": "U9",
-             "sumber": "MANUAL"},
-        ],
-        "ekinerja_rhk": [
-            {"rhk_id": "ER-K1", "skp_id": "E-K", "uraian": "Mutu sekolah meningkat",
-             "pmm_rhk_id": "R-K1"},
-            {"rhk_id": "ER-L1", "skp_id": "E-L", "uraian": "Dibuat manual"},
-        ],
-        "ekinerja_penilaian": [
-            {"skp_id": "E-K", "periode_id": "P1-T1", "hasil_kerja": "SESUAI",
-             "perilaku": "SESUAI", "predikat": "BAIK"},
-        ],
-    })
+    return Snapshot.from_rows(
+        {
+            "instansi": [
+                {"instansi_id": "I1", "nama": "Pemerintah Kabupaten Bima"},
+                {"instansi_id": "I2", "nama": "Pemerintah Kota Mataram"},
+            ],
+            "siasn_unor": [
+                {"unor_id": "U0", "instansi_id": "I1", "nama": "Dinas Pendidikan", "aktif": "1"},
+                {
+                    "unor_id": "U1",
+                    "instansi_id": "I1",
+                    "nama": "SDN 1 Bima",
+                    "parent_unor_id": "U0",
+                    "npsn": "50100001",
+                    "aktif": "1",
+                },
+                {
+                    "unor_id": "U2",
+                    "instansi_id": "I1",
+                    "nama": "SDN 2 Bima",
+                    "parent_unor_id": "U0",
+                    "npsn": "50100002",
+                    "aktif": "0",
+                },
+                {"unor_id": "U9", "instansi_id": "I2", "nama": "SDN 9 Mataram", "npsn": "50200009", "aktif": "1"},
+            ],
+            "siasn_pegawai": [
+                {
+                    "nip": NIP_GURU,
+                    "nik": NIK_GURU,
+                    "nama": "Siti, S.Pd.",
+                    "instansi_id": "I1",
+                    "unor_id": "U1",
+                    "jenis_asn": "PNS",
+                    "status": "AKTIF",
+                    "jabatan_nama": "Guru Ahli Muda",
+                    "jabatan_jenis": "FUNGSIONAL",
+                },
+                {
+                    "nip": NIP_KEPSEK,
+                    "nama": "Ahmad",
+                    "instansi_id": "I1",
+                    "unor_id": "U1",
+                    "jenis_asn": "PNS",
+                    "status": "AKTIF",
+                    "jabatan_nama": "Guru Ahli Madya",
+                    "jabatan_jenis": "FUNGSIONAL",
+                },
+                {
+                    "nip": NIP_KADIS,
+                    "nama": "Kadis",
+                    "instansi_id": "I1",
+                    "unor_id": "U0",
+                    "jenis_asn": "PNS",
+                    "status": "AKTIF",
+                    "jabatan_nama": "Kepala Dinas",
+                    "jabatan_jenis": "STRUKTURAL",
+                },
+                {
+                    "nip": NIP_LAIN,
+                    "nama": "Lain",
+                    "instansi_id": "I2",
+                    "unor_id": "U9",
+                    "jenis_asn": "PPPK",
+                    "status": "AKTIF",
+                    "jabatan_nama": "Guru Pertama",
+                    "jabatan_jenis": "FUNGSIONAL",
+                },
+            ],
+            "dapodik_sekolah": [
+                {"npsn": "50100001", "nama": "SDN 1 Bima", "instansi_id": "I1"},
+                {"npsn": "50100002", "nama": "SDN 2 Bima", "instansi_id": "I1"},
+                {"npsn": "50200009", "nama": "SDN 9 Mataram", "instansi_id": "I2"},
+            ],
+            "dapodik_ptk": [
+                # Found only by NIK: the NIP in Verval PTK is wrong.
+                {
+                    "ptk_id": "PTK-G",
+                    "nik": NIK_GURU,
+                    "nuptk": "",
+                    "nama": "Siti",
+                    "nip": "198001012005011999",
+                    "jenis_ptk": "Guru Kelas",
+                    "npsn": "50100001",
+                },
+                {
+                    "ptk_id": "PTK-K",
+                    "nama": "Ahmad",
+                    "nip": NIP_KEPSEK,
+                    "jenis_ptk": "Guru Kelas",
+                    "tugas_tambahan": "Kepala Sekolah",
+                    "npsn": "50100001",
+                },
+                {"ptk_id": "PTK-L", "nama": "Lain", "nip": NIP_LAIN, "jenis_ptk": "Guru Mapel", "npsn": "50200009"},
+            ],
+            "pmm_skp": [
+                {
+                    "pmm_skp_id": "S-G",
+                    "ptk_id": "PTK-G",
+                    "npsn": "50100001",
+                    "periode_awal": "2024-01-01",
+                    "periode_akhir": "2024-12-31",
+                    "status": "DISEPAKATI",
+                    "atasan_nip": NIP_KEPSEK,
+                    "diperbarui": "2024-02-01T08:00:00",
+                },
+                {
+                    "pmm_skp_id": "S-K",
+                    "ptk_id": "PTK-K",
+                    "npsn": "50100001",
+                    "periode_awal": "2024-01-01",
+                    "periode_akhir": "2024-12-31",
+                    "status": "DISEPAKATI",
+                    "atasan_nip": NIP_KADIS,
+                },
+                {
+                    "pmm_skp_id": "S-L",
+                    "ptk_id": "PTK-L",
+                    "npsn": "50200009",
+                    "periode_awal": "2024-01-01",
+                    "periode_akhir": "2024-12-31",
+                    "status": "DRAF",
+                },
+            ],
+            "pmm_rhk": [
+                {"pmm_rhk_id": "R-K1", "pmm_skp_id": "S-K", "uraian": "Mutu sekolah meningkat", "jenis": "UTAMA"},
+                {
+                    "pmm_rhk_id": "R-G1",
+                    "pmm_skp_id": "S-G",
+                    "uraian": 'Pembelajaran, "aktif"\nbaru',
+                    "jenis": "UTAMA",
+                    "induk_pmm_rhk_id": "R-K1",
+                },
+                {"pmm_rhk_id": "R-L1", "pmm_skp_id": "S-L", "uraian": "", "jenis": "TAMBAHAN"},
+            ],
+            "pmm_penilaian": [
+                {
+                    "pmm_skp_id": "S-G",
+                    "tipe_periodik": "TRIWULANAN",
+                    "angka_periodik": "1",
+                    "hasil_kerja": "SESUAI",
+                    "perilaku": "DIATAS",
+                    "predikat": "BAIK",
+                },
+                {
+                    "pmm_skp_id": "S-L",
+                    "tipe_periodik": "BULANAN",
+                    "angka_periodik": "12",
+                    "hasil_kerja": "SESUAI",
+                    "perilaku": "SESUAI",
+                    "predikat": "BAIK",
+                },
+            ],
+            "ekinerja_unor": [
+                {"unor_id": "U0", "aktif": "1", "atasan_nip": NIP_KADIS},
+                {"unor_id": "U1", "aktif": "1", "atasan_nip": NIP_KEPSEK},
+                {"unor_id": "U9", "aktif": "0"},
+            ],
+            "ekinerja_periode": [
+                {
+                    "periode_id": "P1",
+                    "instansi_id": "I1",
+                    "nama": "Tahunan 2024",
+                    "jenis": "TAHUNAN",
+                    "awal": "2024-01-01",
+                    "akhir": "2024-12-31",
+                },
+                {
+                    "periode_id": "P1-T1",
+                    "instansi_id": "I1",
+                    "jenis": "PERIODIK",
+                    "awal": "2024-01-01",
+                    "akhir": "2024-03-31",
+                    "tipe_periodik": "TRIWULANAN",
+                    "angka_periodik": "1",
+                },
+                {
+                    "periode_id": "P2",
+                    "instansi_id": "I2",
+                    "nama": "Tahunan 2024",
+                    "jenis": "TAHUNAN",
+                    "awal": "2024-01-01",
+                    "akhir": "2024-12-31",
+                },
+            ],
+            "ekinerja_skp": [
+                {
+                    "skp_id": "E-K",
+                    "nip": NIP_KEPSEK,
+                    "periode_id": "P1",
+                    "unor_id": "U1",
+                    "atasan_nip": NIP_KADIS,
+                    "sumber": "PMM",
+                    "pmm_skp_id": "S-K",
+                },
+                {"skp_id": "E-L", "nip": NIP_LAIN, "periode_id": "P2", "unor_id": "U9", "sumber": "MANUAL"},
+            ],
+            "ekinerja_rhk": [
+                {"rhk_id": "ER-K1", "skp_id": "E-K", "uraian": "Mutu sekolah meningkat", "pmm_rhk_id": "R-K1"},
+                {"rhk_id": "ER-L1", "skp_id": "E-L", "uraian": "Dibuat manual"},
+            ],
+            "ekinerja_penilaian": [
+                {
+                    "skp_id": "E-K",
+                    "periode_id": "P1-T1",
+                    "hasil_kerja": "SESUAI",
+                    "perilaku": "SESUAI",
+                    "predikat": "BAIK",
+                },
+            ],
+        }
+    )
 
 
 def _sorted(name: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -153,9 +269,7 @@ def test_migration_creates_the_schema_of_metadata(store: Store) -> None:
     store.migrate()  # a second upgrade is a no-op
 
 
-def test_open_resolves_bare_paths_and_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_open_resolves_bare_paths_and_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_url("foo.db") == "sqlite:///foo.db"
     assert resolve_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     monkeypatch.setenv("SELARAS_DB", str(tmp_path / "env.db"))
@@ -263,22 +377,48 @@ def test_load_for_many_nips_chunks_the_in_lists(store: Store) -> None:
 
 
 def _changes() -> EkinerjaChanges:
-    rows = Snapshot.from_rows({
-        "ekinerja_skp": [
-            {"skp_id": "E-G", "nip": NIP_GURU, "periode_id": "P1", "unor_id": "U1",
-             "atasan_nip": NIP_KEPSEK, "sumber": "PMM", "pmm_skp_id": "S-G"},
-            {"skp_id": "E-K", "nip": NIP_KEPSEK, "periode_id": "P1", "unor_id": "U1",
-             "atasan_nip": None, "sumber": "PMM", "pmm_skp_id": "S-K"},
-        ],
-        "ekinerja_rhk": [
-            {"rhk_id": "ER-G1", "skp_id": "E-G", "uraian": "Pembelajaran",
-             "pmm_rhk_id": "R-G1", "induk_rhk_id": "ER-K1"},
-        ],
-        "ekinerja_penilaian": [
-            {"skp_id": "E-G", "periode_id": "P1-T1", "hasil_kerja": "DIATAS",
-             "perilaku": "SESUAI", "predikat": "SANGAT_BAIK"},
-        ],
-    })
+    rows = Snapshot.from_rows(
+        {
+            "ekinerja_skp": [
+                {
+                    "skp_id": "E-G",
+                    "nip": NIP_GURU,
+                    "periode_id": "P1",
+                    "unor_id": "U1",
+                    "atasan_nip": NIP_KEPSEK,
+                    "sumber": "PMM",
+                    "pmm_skp_id": "S-G",
+                },
+                {
+                    "skp_id": "E-K",
+                    "nip": NIP_KEPSEK,
+                    "periode_id": "P1",
+                    "unor_id": "U1",
+                    "atasan_nip": None,
+                    "sumber": "PMM",
+                    "pmm_skp_id": "S-K",
+                },
+            ],
+            "ekinerja_rhk": [
+                {
+                    "rhk_id": "ER-G1",
+                    "skp_id": "E-G",
+                    "uraian": "Pembelajaran",
+                    "pmm_rhk_id": "R-G1",
+                    "induk_rhk_id": "ER-K1",
+                },
+            ],
+            "ekinerja_penilaian": [
+                {
+                    "skp_id": "E-G",
+                    "periode_id": "P1-T1",
+                    "hasil_kerja": "DIATAS",
+                    "perilaku": "SESUAI",
+                    "predikat": "SANGAT_BAIK",
+                },
+            ],
+        }
+    )
     return EkinerjaChanges(
         upserts={n: rows[n] for n in ("ekinerja_skp", "ekinerja_rhk", "ekinerja_penilaian")},
         deletes={
@@ -308,9 +448,7 @@ def test_apply_changes_upserts_and_deletes_idempotently(store: Store) -> None:
 def test_apply_changes_is_atomic(store: Store) -> None:
     repository.save_snapshot(store, _snapshot())
     bad = _changes()
-    bad.upserts["ekinerja_rhk"] = bad.upserts["ekinerja_rhk"].with_columns(
-        rhk_id=pl.lit(None, pl.String)
-    )
+    bad.upserts["ekinerja_rhk"] = bad.upserts["ekinerja_rhk"].with_columns(rhk_id=pl.lit(None, pl.String))
     with pytest.raises(Exception):  # noqa: B017 - the driver's own IntegrityError
         repository.apply_changes(store, bad)
     assert_snapshots_equal(repository.load_snapshot(store), _snapshot())
@@ -319,29 +457,83 @@ def test_apply_changes_is_atomic(store: Store) -> None:
 # ------------------------------------------------------------------------------ the log
 
 
-def _check(tahun: int = 2024, pegawai: list[dict[str, object]] | None = None,
-           errors: list[dict[str, object]] | None = None) -> CheckResult:
-    pegawai = pegawai if pegawai is not None else [
-        {"nip": NIP_GURU, "nama": "Siti", "instansi_id": "I1", "unor_id": "U1",
-         "npsn": "50100001", "kepala_sekolah": False, "status": "GAGAL"},
-        {"nip": NIP_KEPSEK, "nama": "Ahmad", "instansi_id": "I1", "unor_id": "U1",
-         "npsn": "50100001", "kepala_sekolah": True, "status": "SIAP"},
-        {"nip": NIP_LAIN, "nama": "Lain", "instansi_id": "I2", "unor_id": None,
-         "npsn": None, "kepala_sekolah": None, "status": "TERSINKRON"},
-    ]
-    errors = errors if errors is not None else [
-        {"nip": NIP_GURU, "code": "PMM-01", "urutan": 2, "pmm_skp_id": None,
-         "detail": json.dumps({"nip_verval": "198001012005011999", "nip_siasn": NIP_GURU}),
-         "selesai_oleh": None},
-        {"nip": NIP_GURU, "code": "PMM-13", "urutan": 14, "pmm_skp_id": "S-G",
-         "detail": json.dumps({"pmm_rhk_id": "R-G1"}), "selesai_oleh": NIP_KEPSEK},
-        {"nip": NIP_GURU, "code": "PMM-13", "urutan": 14, "pmm_skp_id": "S-G",
-         "detail": json.dumps({"pmm_rhk_id": "R-G2"}), "selesai_oleh": NIP_KEPSEK},
-        {"nip": NIP_GURU, "code": "PMM-11", "urutan": 13, "pmm_skp_id": "S-G",
-         "detail": "{}", "selesai_oleh": NIP_KEPSEK},
-    ]
+def _check(
+    tahun: int = 2024, pegawai: list[dict[str, object]] | None = None, errors: list[dict[str, object]] | None = None
+) -> CheckResult:
+    pegawai = (
+        pegawai
+        if pegawai is not None
+        else [
+            {
+                "nip": NIP_GURU,
+                "nama": "Siti",
+                "instansi_id": "I1",
+                "unor_id": "U1",
+                "npsn": "50100001",
+                "kepala_sekolah": False,
+                "status": "GAGAL",
+            },
+            {
+                "nip": NIP_KEPSEK,
+                "nama": "Ahmad",
+                "instansi_id": "I1",
+                "unor_id": "U1",
+                "npsn": "50100001",
+                "kepala_sekolah": True,
+                "status": "SIAP",
+            },
+            {
+                "nip": NIP_LAIN,
+                "nama": "Lain",
+                "instansi_id": "I2",
+                "unor_id": None,
+                "npsn": None,
+                "kepala_sekolah": None,
+                "status": "TERSINKRON",
+            },
+        ]
+    )
+    errors = (
+        errors
+        if errors is not None
+        else [
+            {
+                "nip": NIP_GURU,
+                "code": "PMM-01",
+                "urutan": 2,
+                "pmm_skp_id": None,
+                "detail": json.dumps({"nip_verval": "198001012005011999", "nip_siasn": NIP_GURU}),
+                "selesai_oleh": None,
+            },
+            {
+                "nip": NIP_GURU,
+                "code": "PMM-13",
+                "urutan": 14,
+                "pmm_skp_id": "S-G",
+                "detail": json.dumps({"pmm_rhk_id": "R-G1"}),
+                "selesai_oleh": NIP_KEPSEK,
+            },
+            {
+                "nip": NIP_GURU,
+                "code": "PMM-13",
+                "urutan": 14,
+                "pmm_skp_id": "S-G",
+                "detail": json.dumps({"pmm_rhk_id": "R-G2"}),
+                "selesai_oleh": NIP_KEPSEK,
+            },
+            {
+                "nip": NIP_GURU,
+                "code": "PMM-11",
+                "urutan": 13,
+                "pmm_skp_id": "S-G",
+                "detail": "{}",
+                "selesai_oleh": NIP_KEPSEK,
+            },
+        ]
+    )
     return CheckResult(
-        tahun=tahun, flow=Flow.SKP,
+        tahun=tahun,
+        flow=Flow.SKP,
         pegawai=pl.DataFrame(pegawai, schema=PEGAWAI_SCHEMA),
         errors=pl.DataFrame(errors, schema=ERROR_SCHEMA),
     )
@@ -351,8 +543,9 @@ def test_record_run_and_latest_results_round_trip(store: Store) -> None:
     assert repository.latest_results(store, Flow.SKP) is None
     check = _check()
     outcomes = pl.DataFrame({"nip": [NIP_KEPSEK, NIP_GURU], "hasil": ["BARU", "GAGAL"]})
-    run_id = repository.record_run(store, pelaku="cli:root", mode="SYNC", flow=Flow.SKP,
-                                   tahun=2024, check=check, outcomes=outcomes)
+    run_id = repository.record_run(
+        store, pelaku="cli:root", mode="SYNC", flow=Flow.SKP, tahun=2024, check=check, outcomes=outcomes
+    )
     latest = repository.latest_results(store, Flow.SKP)
     assert latest is not None
     assert (latest.tahun, latest.flow) == (2024, Flow.SKP)
@@ -375,27 +568,48 @@ def test_record_run_and_latest_results_round_trip(store: Store) -> None:
 
 
 def test_record_run_of_an_empty_check(store: Store) -> None:
-    run_id = repository.record_run(store, pelaku="demo", mode="CHECK", flow=Flow.PENILAIAN,
-                                   tahun=2025, check=CheckResult(tahun=2025, flow=Flow.PENILAIAN))
+    run_id = repository.record_run(
+        store,
+        pelaku="demo",
+        mode="CHECK",
+        flow=Flow.PENILAIAN,
+        tahun=2025,
+        check=CheckResult(tahun=2025, flow=Flow.PENILAIAN),
+    )
     latest = repository.latest_results(store, Flow.PENILAIAN)
     assert run_id >= 1 and latest is not None
     assert latest.pegawai.height == 0 and latest.tahun == 2025
     with pytest.raises(ValueError, match="mode"):
-        repository.record_run(store, pelaku="demo", mode="LIHAT", flow=Flow.SKP, tahun=2025,
-                              check=CheckResult(tahun=2025, flow=Flow.SKP))
+        repository.record_run(
+            store, pelaku="demo", mode="LIHAT", flow=Flow.SKP, tahun=2025, check=CheckResult(tahun=2025, flow=Flow.SKP)
+        )
 
 
 def test_the_log_keeps_history(store: Store) -> None:
-    first = repository.record_run(store, pelaku="cli:root", mode="CHECK", flow=Flow.SKP,
-                                  tahun=2024, check=_check())
+    first = repository.record_run(store, pelaku="cli:root", mode="CHECK", flow=Flow.SKP, tahun=2024, check=_check())
     only_guru = _check(
-        pegawai=[{"nip": NIP_GURU, "nama": "Siti", "instansi_id": "I1", "unor_id": "U1",
-                  "npsn": "50100001", "kepala_sekolah": False, "status": "SIAP"}],
+        pegawai=[
+            {
+                "nip": NIP_GURU,
+                "nama": "Siti",
+                "instansi_id": "I1",
+                "unor_id": "U1",
+                "npsn": "50100001",
+                "kepala_sekolah": False,
+                "status": "SIAP",
+            }
+        ],
         errors=[],
     )
-    second = repository.record_run(store, pelaku="demo", mode="SYNC", flow=Flow.SKP,
-                                   tahun=2024, check=only_guru,
-                                   outcomes=pl.DataFrame({"nip": [NIP_GURU], "hasil": ["BARU"]}))
+    second = repository.record_run(
+        store,
+        pelaku="demo",
+        mode="SYNC",
+        flow=Flow.SKP,
+        tahun=2024,
+        check=only_guru,
+        outcomes=pl.DataFrame({"nip": [NIP_GURU], "hasil": ["BARU"]}),
+    )
     assert second > first
 
     history = repository.log_entries(store, nip=NIP_GURU)
@@ -413,8 +627,7 @@ def test_the_log_keeps_history(store: Store) -> None:
 
 def test_log_entries_filters_and_pages(store: Store) -> None:
     for _ in range(3):
-        repository.record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=2024,
-                              check=_check())
+        repository.record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=2024, check=_check())
     all_entries = repository.log_entries(store, limit=100)
     assert len(all_entries) == 9
     ids = [e["log_id"] for e in all_entries]

@@ -26,8 +26,16 @@ def run(rows: Rows) -> CheckResult:
 
 
 def periodik(pid: str, tipe: str | None, angka: int | None) -> dict[str, Any]:
-    return {"periode_id": pid, "instansi_id": "I1", "nama": pid, "jenis": "PERIODIK", "awal": "2026-01-01",
-            "akhir": "2026-12-31", "tipe_periodik": tipe, "angka_periodik": angka}
+    return {
+        "periode_id": pid,
+        "instansi_id": "I1",
+        "nama": pid,
+        "jenis": "PERIODIK",
+        "awal": "2026-01-01",
+        "akhir": "2026-12-31",
+        "tipe_periodik": tipe,
+        "angka_periodik": angka,
+    }
 
 
 def test_all_synced_skp_with_assessments_are_ready() -> None:
@@ -70,7 +78,9 @@ def test_per03_no_assessment_in_pmm() -> None:
         ([periodik("X1", "TRIWULANAN", 0)], "di_luar_rentang", [0]),
     ],
 )
-def test_per01_nonstandard_setup_blocks_the_whole_instansi(extra: list[dict[str, Any]], field: str, expected: Any) -> None:
+def test_per01_nonstandard_setup_blocks_the_whole_instansi(
+    extra: list[dict[str, Any]], field: str, expected: Any
+) -> None:
     rows = synced()
     rows["ekinerja_periode"].extend(extra)
     r = run(rows)
@@ -109,8 +119,11 @@ def test_penilaian_sync_baru_then_sama_then_changed() -> None:
     assert set(r2.outcomes["hasil"]) == {Outcome.SAMA}
     assert r2.changes.is_empty()
     nilai = s2["pmm_penilaian"].with_columns(
-        predikat=__import__("polars").when(s2["pmm_penilaian"]["pmm_skp_id"] == "S-G1")
-        .then(__import__("polars").lit("SANGAT_BAIK")).otherwise("predikat"))
+        predikat=__import__("polars")
+        .when(s2["pmm_penilaian"]["pmm_skp_id"] == "S-G1")
+        .then(__import__("polars").lit("SANGAT_BAIK"))
+        .otherwise("predikat")
+    )
     s3, r3 = sync(s2.replace(pmm_penilaian=nilai), TAHUN, Flow.PENILAIAN)
     got = dict(zip(r3.outcomes["nip"], r3.outcomes["hasil"], strict=True))
     assert got == {KS: Outcome.SAMA, G1: Outcome.BARU, G2: Outcome.SAMA}

@@ -53,11 +53,19 @@ def test_clean_world_principal_ready_teachers_wait_on_principal() -> None:
 
 def test_scope_excludes_non_teachers_and_includes_guru_without_ptk() -> None:
     rows = base_rows()
-    rows["siasn_pegawai"].append({
-        "nip": "199505052020122005", "nik": "5206010505950005", "nama": "Guru Tanpa PTK",
-        "instansi_id": "I1", "unor_id": "U-SD1", "jenis_asn": "PPPK", "status": "AKTIF",
-        "jabatan_nama": "Guru Ahli Pertama", "jabatan_jenis": "FUNGSIONAL",
-    })  # fmt: skip
+    rows["siasn_pegawai"].append(
+        {
+            "nip": "199505052020122005",
+            "nik": "5206010505950005",
+            "nama": "Guru Tanpa PTK",
+            "instansi_id": "I1",
+            "unor_id": "U-SD1",
+            "jenis_asn": "PPPK",
+            "status": "AKTIF",
+            "jabatan_nama": "Guru Ahli Pertama",
+            "jabatan_jenis": "FUNGSIONAL",
+        }
+    )
     r = run(rows)
     nips = set(r.pegawai["nip"].to_list())
     assert KADIS not in nips
@@ -183,10 +191,28 @@ def test_pmm06_period_of_another_instansi_does_not_count() -> None:
 
 def test_pmm07_manual_skp_same_period_and_unit() -> None:
     rows = synced_rows()
-    rows["ekinerja_skp"].append({"skp_id": "MAN-1", "nip": G2, "periode_id": "P-2026", "unor_id": "U-SD1",
-                                 "atasan_nip": KS, "sumber": "MANUAL", "pmm_skp_id": None})
-    rows["ekinerja_skp"].append({"skp_id": "MAN-2", "nip": G1, "periode_id": "P-2026", "unor_id": "U-SD2",
-                                 "atasan_nip": KS, "sumber": "MANUAL", "pmm_skp_id": None})
+    rows["ekinerja_skp"].append(
+        {
+            "skp_id": "MAN-1",
+            "nip": G2,
+            "periode_id": "P-2026",
+            "unor_id": "U-SD1",
+            "atasan_nip": KS,
+            "sumber": "MANUAL",
+            "pmm_skp_id": None,
+        }
+    )
+    rows["ekinerja_skp"].append(
+        {
+            "skp_id": "MAN-2",
+            "nip": G1,
+            "periode_id": "P-2026",
+            "unor_id": "U-SD2",
+            "atasan_nip": KS,
+            "sumber": "MANUAL",
+            "pmm_skp_id": None,
+        }
+    )
     r = run(rows)
     e = error(r, G2, "PMM-07")
     assert e["detail"]["ekinerja"]["skp_id"] == "MAN-1"
@@ -196,12 +222,28 @@ def test_pmm07_manual_skp_same_period_and_unit() -> None:
 
 def test_pmm07_sync_never_overwrites_manual() -> None:
     rows = base_rows()
-    rows["ekinerja_skp"].append({"skp_id": "MAN-1", "nip": KS, "periode_id": "P-2026", "unor_id": "U-SD1",
-                                 "atasan_nip": KADIS, "sumber": "MANUAL", "pmm_skp_id": None})
+    rows["ekinerja_skp"].append(
+        {
+            "skp_id": "MAN-1",
+            "nip": KS,
+            "periode_id": "P-2026",
+            "unor_id": "U-SD1",
+            "atasan_nip": KADIS,
+            "sumber": "MANUAL",
+            "pmm_skp_id": None,
+        }
+    )
     after, result = sync(snapshot(rows), TAHUN)
     assert after["ekinerja_skp"].filter(after["ekinerja_skp"]["nip"] == KS).to_dicts() == [
-        {"skp_id": "MAN-1", "nip": KS, "periode_id": "P-2026", "unor_id": "U-SD1", "atasan_nip": KADIS,
-         "sumber": "MANUAL", "pmm_skp_id": None}
+        {
+            "skp_id": "MAN-1",
+            "nip": KS,
+            "periode_id": "P-2026",
+            "unor_id": "U-SD1",
+            "atasan_nip": KADIS,
+            "sumber": "MANUAL",
+            "pmm_skp_id": None,
+        }
     ]
     assert "PMM-07" in codes(result.check, KS)
 
@@ -218,7 +260,9 @@ def test_pmm08_school_not_matched_to_a_unit() -> None:
         assert not {"PMM-10", "PMM-11", "PMM-12", "PMM-13"} & set(codes(r, nip))
 
 
-@pytest.mark.parametrize(("field", "value"), [("status", "PENSIUN"), ("status", "CLTN"), ("jenis_asn", "HONORER"), ("jenis_asn", None)])
+@pytest.mark.parametrize(
+    ("field", "value"), [("status", "PENSIUN"), ("status", "CLTN"), ("jenis_asn", "HONORER"), ("jenis_asn", None)]
+)
 def test_pmm09_not_active_or_not_asn(field: str, value: str | None) -> None:
     rows = base_rows()
     row(rows, "siasn_pegawai", nip=G2)[field] = value
@@ -243,13 +287,37 @@ def test_rotation_two_schools_one_skp_each() -> None:
     row(rows, "siasn_pegawai", nip=G1)["unor_id"] = "U-SD2"
     s1 = row(rows, "pmm_skp", pmm_skp_id="S-G1")
     s1["periode_akhir"] = "2026-06-30"
-    rows["pmm_skp"].append({**s1, "pmm_skp_id": "S-G1-B", "npsn": NPSN2, "periode_awal": "2026-07-01",
-                            "periode_akhir": "2026-12-31", "atasan_nip": KADIS})
+    rows["pmm_skp"].append(
+        {
+            **s1,
+            "pmm_skp_id": "S-G1-B",
+            "npsn": NPSN2,
+            "periode_awal": "2026-07-01",
+            "periode_akhir": "2026-12-31",
+            "atasan_nip": KADIS,
+        }
+    )
     row(rows, "ekinerja_unor", unor_id="U-SD2")["atasan_nip"] = KADIS
-    rows["ekinerja_skp"].append({"skp_id": "EK-KADIS", "nip": KADIS, "periode_id": "P-2026", "unor_id": "U-DINAS",
-                                 "atasan_nip": None, "sumber": "MANUAL", "pmm_skp_id": None})
-    rows["pmm_rhk"].append({"pmm_rhk_id": "R-G1-B1", "pmm_skp_id": "S-G1-B", "uraian": "Literasi di sekolah baru",
-                            "jenis": "UTAMA", "induk_pmm_rhk_id": None})
+    rows["ekinerja_skp"].append(
+        {
+            "skp_id": "EK-KADIS",
+            "nip": KADIS,
+            "periode_id": "P-2026",
+            "unor_id": "U-DINAS",
+            "atasan_nip": None,
+            "sumber": "MANUAL",
+            "pmm_skp_id": None,
+        }
+    )
+    rows["pmm_rhk"].append(
+        {
+            "pmm_rhk_id": "R-G1-B1",
+            "pmm_skp_id": "S-G1-B",
+            "uraian": "Literasi di sekolah baru",
+            "jenis": "UTAMA",
+            "induk_pmm_rhk_id": None,
+        }
+    )
     r = run(rows)
     # No PMM-10: one of the year's SKPs is at the school of the SIASN unit.
     assert "PMM-10" not in codes(r, G1)
@@ -263,8 +331,15 @@ def test_rotation_sync_writes_one_ekinerja_skp_per_school() -> None:
     s1 = row(rows, "pmm_skp", pmm_skp_id="S-G1")
     s1["periode_akhir"] = "2026-06-30"
     rows["pmm_skp"].append({**s1, "pmm_skp_id": "S-G1-B", "periode_awal": "2026-07-01", "periode_akhir": "2026-12-31"})
-    rows["pmm_rhk"].append({"pmm_rhk_id": "R-G1-B1", "pmm_skp_id": "S-G1-B", "uraian": "Semester dua",
-                            "jenis": "UTAMA", "induk_pmm_rhk_id": "R-KS-2"})
+    rows["pmm_rhk"].append(
+        {
+            "pmm_rhk_id": "R-G1-B1",
+            "pmm_skp_id": "S-G1-B",
+            "uraian": "Semester dua",
+            "jenis": "UTAMA",
+            "induk_pmm_rhk_id": "R-KS-2",
+        }
+    )
     after, result = sync(snapshot(rows), TAHUN)
     ek = after["ekinerja_skp"].filter(after["ekinerja_skp"]["nip"] == G1)
     assert sorted(ek["pmm_skp_id"].to_list()) == ["S-G1", "S-G1-B"]
@@ -294,10 +369,20 @@ def test_button_for_one_teacher_still_knows_the_principal_is_ready() -> None:
 
 def test_pmm11_manual_superior_skp_counts_but_gives_pmm13() -> None:
     rows = base_rows()
-    rows["ekinerja_skp"].append({"skp_id": "MAN-KS", "nip": KS, "periode_id": "P-2026", "unor_id": "U-SD1",
-                                 "atasan_nip": KADIS, "sumber": "MANUAL", "pmm_skp_id": None})
-    rows["ekinerja_rhk"].append({"rhk_id": "MAN-R1", "skp_id": "MAN-KS", "uraian": "Diketik manual",
-                                 "pmm_rhk_id": None, "induk_rhk_id": None})
+    rows["ekinerja_skp"].append(
+        {
+            "skp_id": "MAN-KS",
+            "nip": KS,
+            "periode_id": "P-2026",
+            "unor_id": "U-SD1",
+            "atasan_nip": KADIS,
+            "sumber": "MANUAL",
+            "pmm_skp_id": None,
+        }
+    )
+    rows["ekinerja_rhk"].append(
+        {"rhk_id": "MAN-R1", "skp_id": "MAN-KS", "uraian": "Diketik manual", "pmm_rhk_id": None, "induk_rhk_id": None}
+    )
     r = run(rows)
     assert codes(r, G1) == ["PMM-13"]
     e = error(r, G1, "PMM-13")
@@ -373,8 +458,15 @@ def test_tersinkron_after_sync_and_changes_make_it_siap_again() -> None:
     row(rows, "pmm_rhk", pmm_rhk_id="R-G2-1")["uraian"] = "Asesmen formatif (revisi)"
     assert status(run(rows), G2) == Status.SIAP
     rows = synced_rows()
-    rows["pmm_rhk"].append({"pmm_rhk_id": "R-G2-2", "pmm_skp_id": "S-G2", "uraian": "Baru", "jenis": "TAMBAHAN",
-                            "induk_pmm_rhk_id": "R-KS-2"})
+    rows["pmm_rhk"].append(
+        {
+            "pmm_rhk_id": "R-G2-2",
+            "pmm_skp_id": "S-G2",
+            "uraian": "Baru",
+            "jenis": "TAMBAHAN",
+            "induk_pmm_rhk_id": "R-KS-2",
+        }
+    )
     assert status(run(rows), G2) == Status.SIAP
 
 

@@ -22,9 +22,14 @@ def test_one_batch_syncs_principal_first_then_the_teachers_it_blocked() -> None:
     skp = after["ekinerja_skp"]
     assert skp.height == 3 and set(skp["sumber"]) == {"PMM"}
     assert skp.filter(pl.col("nip") == G1).row(0, named=True) | {} == {
-        "skp_id": "SKP-PMM-S-G1", "nip": G1, "periode_id": "P-2026", "unor_id": "U-SD1",
-        "atasan_nip": KS, "sumber": "PMM", "pmm_skp_id": "S-G1",
-    }  # fmt: skip
+        "skp_id": "SKP-PMM-S-G1",
+        "nip": G1,
+        "periode_id": "P-2026",
+        "unor_id": "U-SD1",
+        "atasan_nip": KS,
+        "sumber": "PMM",
+        "pmm_skp_id": "S-G1",
+    }
     rhk = after["ekinerja_rhk"]
     ks_rhk = dict(zip(rhk["pmm_rhk_id"], rhk["rhk_id"], strict=True))
     linked = rhk.filter(pl.col("pmm_rhk_id") == "R-G1-2")["induk_rhk_id"].item()
@@ -53,13 +58,26 @@ def test_teacher_alone_waits_while_principal_blocked() -> None:
 
 def test_changed_pmm_updates_same_rows_keeps_ids_and_links_and_hand_made_rhk() -> None:
     once, _ = sync(snapshot(), TAHUN)
-    manual = pl.DataFrame([{"rhk_id": "HAND-1", "skp_id": "SKP-PMM-S-G1", "uraian": "Tambahan manual",
-                            "pmm_rhk_id": None, "induk_rhk_id": None}], schema=once["ekinerja_rhk"].schema)
+    manual = pl.DataFrame(
+        [
+            {
+                "rhk_id": "HAND-1",
+                "skp_id": "SKP-PMM-S-G1",
+                "uraian": "Tambahan manual",
+                "pmm_rhk_id": None,
+                "induk_rhk_id": None,
+            }
+        ],
+        schema=once["ekinerja_rhk"].schema,
+    )
     once = once.replace(ekinerja_rhk=pl.concat([once["ekinerja_rhk"], manual]))
     pmm_rhk = (
-        once["pmm_rhk"].filter(pl.col("pmm_rhk_id") != "R-G1-2")
-        .with_columns(uraian=pl.when(pl.col("pmm_rhk_id") == "R-KS-1").then(pl.lit("Mutu (revisi)")).otherwise("uraian"))
-    )  # fmt: skip
+        once["pmm_rhk"]
+        .filter(pl.col("pmm_rhk_id") != "R-G1-2")
+        .with_columns(
+            uraian=pl.when(pl.col("pmm_rhk_id") == "R-KS-1").then(pl.lit("Mutu (revisi)")).otherwise("uraian")
+        )
+    )
     after, result = sync(once.replace(pmm_rhk=pmm_rhk), TAHUN)
     assert outcomes(result) == {KS: Outcome.DIPERBARUI, G1: Outcome.DIPERBARUI, G2: Outcome.TIDAK_BERUBAH}
     rhk = after["ekinerja_rhk"]
@@ -74,7 +92,8 @@ def test_changed_pmm_updates_same_rows_keeps_ids_and_links_and_hand_made_rhk() -
 def test_superior_change_updates_the_synced_skp() -> None:
     once, _ = sync(snapshot(), TAHUN)
     unor = once["ekinerja_unor"].with_columns(
-        atasan_nip=pl.when(pl.col("unor_id") == "U-DINAS").then(pl.lit("196501011990031001")).otherwise("atasan_nip"))
+        atasan_nip=pl.when(pl.col("unor_id") == "U-DINAS").then(pl.lit("196501011990031001")).otherwise("atasan_nip")
+    )
     after, result = sync(once.replace(ekinerja_unor=unor), TAHUN)
     assert outcomes(result)[KS] == Outcome.DIPERBARUI
     assert after["ekinerja_skp"].filter(pl.col("nip") == KS)["atasan_nip"].item() == "196501011990031001"
@@ -85,8 +104,9 @@ def test_pegawai_synced_whole_or_not_at_all() -> None:
     rows = base_rows()
     s1 = row(rows, "pmm_skp", pmm_skp_id="S-G1")
     s1["periode_akhir"] = "2026-06-30"
-    rows["pmm_skp"].append({**s1, "pmm_skp_id": "S-G1-B", "npsn": "10000099", "periode_awal": "2026-07-01",
-                            "periode_akhir": "2026-12-31"})
+    rows["pmm_skp"].append(
+        {**s1, "pmm_skp_id": "S-G1-B", "npsn": "10000099", "periode_awal": "2026-07-01", "periode_akhir": "2026-12-31"}
+    )
     rows["dapodik_sekolah"].append({"npsn": "10000099", "nama": "SD Tanpa Unor", "instansi_id": "I1"})
     after, result = sync(snapshot(rows), TAHUN)
     assert outcomes(result)[G1] == Outcome.GAGAL

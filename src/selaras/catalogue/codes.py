@@ -42,32 +42,47 @@ class ErrorCode:
 
 
 FIX_ORDER: tuple[str, ...] = (
-    "SYS-01", "SYS-02",
-    "PMM-09", "PMM-01", "PMM-04", "PMM-05",
-    "PMM-03", "PMM-08", "PMM-10",
-    "PMM-06", "PMM-02", "PMM-07",
-    "PMM-12", "PMM-11", "PMM-13",
-    "PER-02", "PER-01", "PER-03",
-)  # fmt: skip
+    "SYS-01",
+    "SYS-02",
+    "PMM-09",
+    "PMM-01",
+    "PMM-04",
+    "PMM-05",
+    "PMM-03",
+    "PMM-08",
+    "PMM-10",
+    "PMM-06",
+    "PMM-02",
+    "PMM-07",
+    "PMM-12",
+    "PMM-11",
+    "PMM-13",
+    "PER-02",
+    "PER-01",
+    "PER-03",
+)
 
 A = Aktor
 _CODES: tuple[ErrorCode, ...] = (
     ErrorCode(
-        "PMM-01", "skp", "Tombol sinkron PMM tidak muncul di e-Kinerja",
+        "PMM-01",
+        "skp",
+        "Tombol sinkron PMM tidak muncul di e-Kinerja",
         "NIP pegawai di SIASN tidak ditemukan pada data PTK di Dapodik (Verval PTK). Tanpa "
         "pasangan NIP, e-Kinerja tidak menampilkan tombol Sinkron PMM.",
         (A.OPERATOR_SEKOLAH, A.PEGAWAI),
         (
             "Pegawai menyerahkan NIP yang tercatat di SIASN kepada operator sekolah.",
             "Operator sekolah memperbaiki NIP di Verval PTK (Dapodik).",
-            "Perbaikan memerlukan beberapa hari sampai tiba di PMM; Selaras akan mencoba lagi "
-            "setelah data baru tiba.",
+            "Perbaikan memerlukan beberapa hari sampai tiba di PMM; Selaras akan mencoba lagi setelah data baru tiba.",
         ),
         "The pegawai's SIASN NIP is not on any Dapodik PTK record (Verval PTK).",
         known=True,
     ),
     ErrorCode(
-        "PMM-02", "skp", "Pegawai belum membuat SKP di PMM",
+        "PMM-02",
+        "skp",
+        "Pegawai belum membuat SKP di PMM",
         "Belum ada SKP tahun ini di PMM yang berstatus DISEPAKATI. Hanya SKP yang sudah "
         "disepakati yang dapat dikirim ke e-Kinerja.",
         (A.PEGAWAI, A.KEPALA_SEKOLAH),
@@ -80,7 +95,9 @@ _CODES: tuple[ErrorCode, ...] = (
         known=True,
     ),
     ErrorCode(
-        "PMM-03", "skp", "Data Unit Kerja Pegawai tidak terdaftar di Referensi Unit Kerja",
+        "PMM-03",
+        "skp",
+        "Data Unit Kerja Pegawai tidak terdaftar di Referensi Unit Kerja",
         "Unit kerja (unor) pegawai tidak ada atau tidak aktif di SIASN dan/atau di e-Kinerja.",
         (A.ADMIN_INSTANSI,),
         (
@@ -92,9 +109,10 @@ _CODES: tuple[ErrorCode, ...] = (
         known=True,
     ),
     ErrorCode(
-        "PMM-04", "skp", "Jenis PTK tidak dapat melakukan Sinkron PMM",
-        "Jenis PTK di Dapodik bukan salah satu dari 11 jenis yang boleh memakai Pengelolaan "
-        "Kinerja PMM.",
+        "PMM-04",
+        "skp",
+        "Jenis PTK tidak dapat melakukan Sinkron PMM",
+        "Jenis PTK di Dapodik bukan salah satu dari 11 jenis yang boleh memakai Pengelolaan Kinerja PMM.",
         (A.OPERATOR_SEKOLAH,),
         (
             "Operator sekolah memeriksa jenis PTK pegawai di Dapodik.",
@@ -104,7 +122,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "The Dapodik PTK type is not one of the 11 types allowed to use PMM performance.",
     ),
     ErrorCode(
-        "PMM-05", "skp", "Jabatan pegawai di SIASN bukan jabatan fungsional Guru",
+        "PMM-05",
+        "skp",
+        "Jabatan pegawai di SIASN bukan jabatan fungsional Guru",
         "Jabatan pegawai di SIASN bukan jabatan fungsional yang namanya diawali 'Guru'.",
         (A.ADMIN_INSTANSI,),
         (
@@ -115,7 +135,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "The SIASN position is not a functional position whose name starts with 'Guru'.",
     ),
     ErrorCode(
-        "PMM-06", "skp", "Periode SKP belum tersedia di e-Kinerja",
+        "PMM-06",
+        "skp",
+        "Periode SKP belum tersedia di e-Kinerja",
         "Instansi belum memiliki periode TAHUNAN di e-Kinerja yang mencakup tanggal SKP.",
         (A.ADMIN_INSTANSI,),
         (
@@ -126,7 +148,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "No yearly period of the instansi covers the plan's dates.",
     ),
     ErrorCode(
-        "PMM-07", "skp", "SKP periode ini sudah dibuat manual di e-Kinerja",
+        "PMM-07",
+        "skp",
+        "SKP periode ini sudah dibuat manual di e-Kinerja",
         "Di e-Kinerja sudah ada SKP buatan tangan (MANUAL) untuk periode dan unit yang sama. "
         "Selaras tidak menimpanya tanpa persetujuan.",
         (A.PEGAWAI, A.ADMIN_INSTANSI),
@@ -139,7 +163,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "A hand-made (MANUAL) e-Kinerja SKP exists for the same period and unit.",
     ),
     ErrorCode(
-        "PMM-08", "skp", "Unor di PMM belum padan",
+        "PMM-08",
+        "skp",
+        "Unor di PMM belum padan",
         "Sekolah (NPSN) pada SKP di PMM belum dipadankan dengan unit kerja (unor) di SIASN.",
         (A.DINAS_PENDIDIKAN,),
         (
@@ -150,7 +176,9 @@ _CODES: tuple[ErrorCode, ...] = (
         known=True,
     ),
     ErrorCode(
-        "PMM-09", "skp", "Pegawai tidak aktif atau bukan ASN di SIASN",
+        "PMM-09",
+        "skp",
+        "Pegawai tidak aktif atau bukan ASN di SIASN",
         "Status pegawai di SIASN bukan AKTIF, atau jenis pegawai bukan PNS/PPPK.",
         (A.ADMIN_INSTANSI,),
         (
@@ -160,7 +188,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "The SIASN status is not AKTIF, or the pegawai is not PNS/PPPK.",
     ),
     ErrorCode(
-        "PMM-10", "skp", "Unit kerja di PMM tidak sama dengan unit kerja di SIASN",
+        "PMM-10",
+        "skp",
+        "Unit kerja di PMM tidak sama dengan unit kerja di SIASN",
         "Tidak ada SKP tahun ini yang berada di sekolah unit kerja pegawai saat ini di SIASN.",
         (A.ADMIN_INSTANSI, A.OPERATOR_SEKOLAH),
         (
@@ -171,7 +201,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "None of the year's plans is at the school of the pegawai's current SIASN unit.",
     ),
     ErrorCode(
-        "PMM-11", "skp", "Data SKP Organisasi belum dibuat oleh atasan",
+        "PMM-11",
+        "skp",
+        "Data SKP Organisasi belum dibuat oleh atasan",
         "Atasan (kepala sekolah) belum memiliki SKP di e-Kinerja untuk periode ini, sehingga "
         "SKP guru belum punya induk.",
         (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
@@ -185,7 +217,9 @@ _CODES: tuple[ErrorCode, ...] = (
         known=True,
     ),
     ErrorCode(
-        "PMM-12", "skp", "Atasan Pegawai tidak sama dengan data PMM",
+        "PMM-12",
+        "skp",
+        "Atasan Pegawai tidak sama dengan data PMM",
         "Atasan unit kerja di e-Kinerja berbeda dengan atasan yang menyetujui SKP di PMM.",
         (A.ADMIN_INSTANSI,),
         (
@@ -198,13 +232,14 @@ _CODES: tuple[ErrorCode, ...] = (
         known=True,
     ),
     ErrorCode(
-        "PMM-13", "skp", "Tidak ada RHK yang bisa dikaitkan",
+        "PMM-13",
+        "skp",
+        "Tidak ada RHK yang bisa dikaitkan",
         "Ada RHK guru yang induknya tidak ditemukan di antara RHK SKP atasan di e-Kinerja "
         "(biasanya karena SKP kepala sekolah dibuat manual, bukan hasil sinkron).",
         (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
         (
-            "Kepala sekolah (atau Admin Instansi atas namanya) menyinkronkan SKP kepala sekolah "
-            "dari PMM.",
+            "Kepala sekolah (atau Admin Instansi atas namanya) menyinkronkan SKP kepala sekolah dari PMM.",
             "Setelah itu Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
         ),
         "A teacher RHK's parent is not among the RHK of the superior's e-Kinerja SKP.",
@@ -212,7 +247,9 @@ _CODES: tuple[ErrorCode, ...] = (
         known=True,
     ),
     ErrorCode(
-        "PER-01", "penilaian", "Periode penilaian periodik di e-Kinerja tidak standar",
+        "PER-01",
+        "penilaian",
+        "Periode penilaian periodik di e-Kinerja tidak standar",
         "Pengaturan periode PERIODIK instansi tahun ini tidak standar: campuran BULANAN dan "
         "TRIWULANAN, nomor ganda, nomor di luar rentang, atau tidak ada periode yang cocok "
         "dengan penilaian di PMM.",
@@ -225,9 +262,10 @@ _CODES: tuple[ErrorCode, ...] = (
         "The instansi's periodic periods are not standard or do not match PMM's assessment.",
     ),
     ErrorCode(
-        "PER-02", "penilaian", "SKP belum tersinkron ke e-Kinerja",
-        "SKP yang disepakati di PMM belum ada di e-Kinerja, sehingga penilaian belum punya "
-        "tempat.",
+        "PER-02",
+        "penilaian",
+        "SKP belum tersinkron ke e-Kinerja",
+        "SKP yang disepakati di PMM belum ada di e-Kinerja, sehingga penilaian belum punya tempat.",
         (A.PEGAWAI,),
         (
             "Jalankan Sinkron PMM terlebih dahulu dan ikuti kendala yang muncul.",
@@ -236,7 +274,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "The agreed plan has not been synced to e-Kinerja yet.",
     ),
     ErrorCode(
-        "PER-03", "penilaian", "Data penilaian periodik belum tersedia di PMM",
+        "PER-03",
+        "penilaian",
+        "Data penilaian periodik belum tersedia di PMM",
         "Belum ada data penilaian periodik untuk SKP ini di PMM.",
         (A.PEGAWAI, A.KEPALA_SEKOLAH),
         (
@@ -246,7 +286,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM has no periodic assessment for the agreed plan.",
     ),
     ErrorCode(
-        "SYS-01", "sistem", "Layanan sumber data tidak dapat dihubungi",
+        "SYS-01",
+        "sistem",
+        "Layanan sumber data tidak dapat dihubungi",
         "Sistem sumber (PMM, SIASN atau Dapodik) tidak menjawab, menolak, atau sedang sibuk. "
         "Permintaan disimpan dan dicoba lagi otomatis.",
         (A.SISTEM,),
@@ -254,7 +296,9 @@ _CODES: tuple[ErrorCode, ...] = (
         "A source system timed out, refused, or answered 5xx/429; the request is retried.",
     ),
     ErrorCode(
-        "SYS-02", "sistem", "Data dari sumber tidak valid",
+        "SYS-02",
+        "sistem",
+        "Data dari sumber tidak valid",
         "Sistem sumber mengirim data yang melanggar kontrak data (format, rujukan). Rekaman dan "
         "kolom yang salah disebutkan.",
         (A.SISTEM,),
@@ -264,7 +308,7 @@ _CODES: tuple[ErrorCode, ...] = (
         ),
         "A source answered with data that breaks the contract; the record and field are named.",
     ),
-)  # fmt: skip
+)
 
 CATALOGUE: dict[str, ErrorCode] = {c.code: c for c in _CODES}
 CODES: tuple[str, ...] = tuple(sorted(CATALOGUE))

@@ -47,10 +47,12 @@ def recap(result: CheckResult, sekolah: pl.DataFrame | None = None) -> Recap:
     cat = _catalogue_frame()
 
     by_code = (
-        err.group_by("code").agg(pl.col("nip").n_unique().alias("pegawai"))
+        err.group_by("code")
+        .agg(pl.col("nip").n_unique().alias("pegawai"))
         .join(cat.select("code", "judul", "urutan"), on="code", how="left")
-        .sort("urutan").select("code", "judul", "pegawai")
-    )  # fmt: skip
+        .sort("urutan")
+        .select("code", "judul", "pegawai")
+    )
 
     statuses = [s.value for s in Status]
     by_school = (
@@ -67,19 +69,23 @@ def recap(result: CheckResult, sekolah: pl.DataFrame | None = None) -> Recap:
     )
 
     by_actor = (
-        err.select("nip", "code").join(cat.select("code", "aktor"), on="code", how="left").explode("aktor")
-        .group_by("aktor").agg(pl.col("nip").n_unique().alias("pegawai"), pl.col("code").unique().sort().alias("kode"))
+        err.select("nip", "code")
+        .join(cat.select("code", "aktor"), on="code", how="left")
+        .explode("aktor")
+        .group_by("aktor")
+        .agg(pl.col("nip").n_unique().alias("pegawai"), pl.col("code").unique().sort().alias("kode"))
         .sort("pegawai", descending=True)
-    )  # fmt: skip
+    )
 
     names = peg.select(pl.col("nip").alias("atasan"), "nama", "npsn", pl.col("status").alias("status_atasan"))
     blockers = (
         err.filter(pl.col("code").is_in(["PMM-11", "PMM-13"]))
         .with_columns(pl.col("detail").str.json_path_match("$.ekinerja.atasan_nip").alias("atasan"))
         .filter(pl.col("atasan").is_not_null())
-        .group_by("atasan").agg(pl.col("nip").n_unique().alias("guru_tertahan"))
+        .group_by("atasan")
+        .agg(pl.col("nip").n_unique().alias("guru_tertahan"))
         .join(names, on="atasan", how="left")
         .sort(["guru_tertahan", "atasan"], descending=[True, False])
         .select("atasan", "nama", "npsn", "status_atasan", "guru_tertahan")
-    )  # fmt: skip
+    )
     return Recap(peg.height, by_status, by_code, by_school, by_actor, blockers)

@@ -69,6 +69,7 @@ class CheckResult:
         counts = self.pegawai.group_by("status").len()
         return {row["status"]: row["len"] for row in counts.iter_rows(named=True)}
 
+
 OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "nip": pl.String(),
     "hasil": pl.String(),  # an Outcome

@@ -54,15 +54,19 @@ def sync(
         if flow is not Flow.SKP or waiting.len() == 0:
             break
         ev = evaluate(current, tahun, flow, waiting.to_list())
-        pegawai = pl.concat([pegawai.filter(~pl.col("nip").is_in(waiting.implode())), ev.pegawai], how="diagonal_relaxed")
+        pegawai = pl.concat(
+            [pegawai.filter(~pl.col("nip").is_in(waiting.implode())), ev.pegawai], how="diagonal_relaxed"
+        )
         errors = pl.concat([errors.filter(~pl.col("nip").is_in(waiting.implode())), ev.errors])
 
     final = pl.concat(outcomes).unique("nip", keep="last", maintain_order=True)
     done = final.filter(pl.col("hasil") != Outcome.GAGAL)["nip"].implode()
     pegawai = pegawai.with_columns(
-        pl.when(pl.col("nip").is_in(done)).then(pl.lit(Status.TERSINKRON.value))
-        .otherwise(pl.col("status")).alias("status")
-    )  # fmt: skip
+        pl.when(pl.col("nip").is_in(done))
+        .then(pl.lit(Status.TERSINKRON.value))
+        .otherwise(pl.col("status"))
+        .alias("status")
+    )
     check = Evaluation(tahun, flow, pegawai, errors, ev.targets, ev.rhk, ev.penilaian).result()
     return current, SyncResult(check=check, outcomes=final.select(list(OUTCOME_SCHEMA)), changes=changes)
 
@@ -89,20 +93,25 @@ def _outcomes(ev: Evaluation, siap: pl.DataFrame, synced_default: Outcome) -> pl
         .join(siap, on="nip", how="left")
         .select(
             "nip",
-            pl.when(pl.col("status") == Status.GAGAL.value).then(pl.lit(Outcome.GAGAL.value))
-            .when(pl.col("status") == Status.TERSINKRON.value).then(pl.lit(synced_default.value))
-            .otherwise(pl.col("hasil")).alias("hasil"),
+            pl.when(pl.col("status") == Status.GAGAL.value)
+            .then(pl.lit(Outcome.GAGAL.value))
+            .when(pl.col("status") == Status.TERSINKRON.value)
+            .then(pl.lit(synced_default.value))
+            .otherwise(pl.col("hasil"))
+            .alias("hasil"),
         )
-    )  # fmt: skip
+    )
 
 
 def _plan_skp(s: Snapshot, ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFrame]:
     siap = ev.pegawai.filter(pl.col("status") == Status.SIAP.value).select("nip")
     t = ev.targets.join(siap, on="nip", how="inner")
     existing = (
-        s["ekinerja_skp"].filter(pl.col("pmm_skp_id").is_not_null() & (pl.col("sumber") == "PMM"))
-        .sort("pmm_skp_id", "skp_id").unique("pmm_skp_id", keep="first", maintain_order=True)
-    )  # fmt: skip
+        s["ekinerja_skp"]
+        .filter(pl.col("pmm_skp_id").is_not_null() & (pl.col("sumber") == "PMM"))
+        .sort("pmm_skp_id", "skp_id")
+        .unique("pmm_skp_id", keep="first", maintain_order=True)
+    )
     want = t.select(
         "pmm_skp_id",
         pl.col("nip"),
@@ -117,7 +126,9 @@ def _plan_skp(s: Snapshot, ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFram
     )
     skp_rows = want.select(TABLE["ekinerja_skp"].column_names)
     skp_up = skp_rows.join(existing.select(skp_rows.columns), on=skp_rows.columns, how="anti", nulls_equal=True)
-    _refuse_taken_ids(s["ekinerja_skp"], skp_up.filter(pl.col("skp_id").str.starts_with(SKP_PREFIX)), "skp_id", "pmm_skp_id")
+    _refuse_taken_ids(
+        s["ekinerja_skp"], skp_up.filter(pl.col("skp_id").str.starts_with(SKP_PREFIX)), "skp_id", "pmm_skp_id"
+    )
 
     ek_rhk = s["ekinerja_rhk"].filter(pl.col("pmm_rhk_id").is_not_null())
     rhk_want = (
@@ -127,18 +138,26 @@ def _plan_skp(s: Snapshot, ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFram
         .select(TABLE["ekinerja_rhk"].column_names)
     )
     rhk_up = rhk_want.join(ek_rhk.select(rhk_want.columns), on=rhk_want.columns, how="anti", nulls_equal=True)
-    _refuse_taken_ids(s["ekinerja_rhk"], rhk_up.filter(pl.col("rhk_id").str.starts_with(RHK_PREFIX)), "rhk_id", "pmm_rhk_id")
+    _refuse_taken_ids(
+        s["ekinerja_rhk"], rhk_up.filter(pl.col("rhk_id").str.starts_with(RHK_PREFIX)), "rhk_id", "pmm_rhk_id"
+    )
     rhk_del = (
         ek_rhk.join(want.select("skp_id"), on="skp_id", how="inner")
         .join(rhk_want.select("rhk_id"), on="rhk_id", how="anti")
         .select("rhk_id")
     )
 
-    baru = want.group_by("nip").agg(pl.col("baru").any()).select(
-        "nip",
-        pl.when(pl.col("baru")).then(pl.lit(Outcome.BARU.value))
-        .otherwise(pl.lit(Outcome.DIPERBARUI.value)).alias("hasil"),
-    )  # fmt: skip
+    baru = (
+        want.group_by("nip")
+        .agg(pl.col("baru").any())
+        .select(
+            "nip",
+            pl.when(pl.col("baru"))
+            .then(pl.lit(Outcome.BARU.value))
+            .otherwise(pl.lit(Outcome.DIPERBARUI.value))
+            .alias("hasil"),
+        )
+    )
     changes = EkinerjaChanges(
         upserts={"ekinerja_skp": skp_up, "ekinerja_rhk": rhk_up},
         deletes={"ekinerja_rhk": rhk_del},
@@ -196,4 +215,3 @@ def merge(first: EkinerjaChanges, then: EkinerjaChanges) -> EkinerjaChanges:
             old = deletes.get(name)
             deletes[name] = de.select(key) if old is None else pl.concat([old, de.select(key)]).unique()
     return EkinerjaChanges(upserts=upserts, deletes=deletes)
-

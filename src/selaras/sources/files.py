@@ -80,15 +80,13 @@ def read_snapshot(
     report: Progress = progress or (lambda _message, _fraction: None)
     findings = Findings()
     if not path.exists():
-        raise SnapshotError([Problem(str(path), None, None, None,
-                                     "folder atau berkas tidak ditemukan")])
+        raise SnapshotError([Problem(str(path), None, None, None, "folder atau berkas tidak ditemukan")])
     if path.is_dir():
         tables = _read_folder(path, findings, report)
     elif path.suffix.lower() == ".xlsx":
         tables = _read_workbook(path, findings, report)
     else:
-        raise SnapshotError([Problem(path.name, None, None, None,
-                                     "bukan folder berkas CSV atau workbook .xlsx")])
+        raise SnapshotError([Problem(path.name, None, None, None, "bukan folder berkas CSV atau workbook .xlsx")])
     validate(tables, findings, report)
     if findings.file_level or (findings.any and not lenient):
         raise SnapshotError(findings.problems(limit=LIMIT))
@@ -97,8 +95,7 @@ def read_snapshot(
         frames = keep_valid(tables, findings)
         rejected = findings.problems()
     else:
-        frames = {name: raw.frame.drop(ROW) for name, raw in tables.items()
-                  if raw.frame is not None}
+        frames = {name: raw.frame.drop(ROW) for name, raw in tables.items() if raw.frame is not None}
         rejected = []
     snapshot = Snapshot(frames)
     report("selesai", 1.0)
@@ -129,8 +126,7 @@ def write_problems(problems: Sequence[Problem], path: Path) -> None:
             "value": [p.value for p in problems],
             "rule": [p.rule for p in problems],
         },
-        schema={"file": pl.String, "row": pl.Int64, "column": pl.String,
-                "value": pl.String, "rule": pl.String},
+        schema={"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String},
     ).write_csv(path, null_value="")
 
 
@@ -143,8 +139,9 @@ def _read_folder(folder: Path, findings: Findings, report: Progress) -> dict[str
         # A misnamed export ("Dapodik PTK.csv") would otherwise be an empty table unnoticed.
         if p.is_file() and p.suffix.lower() == ".csv" and p.name not in known:
             findings.add_file(
-                p.name, f"berkas '{p.name}' bukan nama tabel snapshot "
-                f"(yang diterima: {', '.join(t.file_name for t in TABLES)})"
+                p.name,
+                f"berkas '{p.name}' bukan nama tabel snapshot "
+                f"(yang diterima: {', '.join(t.file_name for t in TABLES)})",
             )
     tables: dict[str, RawTable] = {}
     for i, t in enumerate(TABLES):
@@ -205,10 +202,14 @@ def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
     raw = RawTable(table, label, frame)
     wrong = frame.filter(~pl.col("_kosong") & (pl.col("_n") != len(header)))
     findings.add_rows(
-        raw, wrong.select(ROW, "_n"), what=_WRONG_COUNT,
-        rule=pl.concat_str(pl.lit(f"{_WRONG_COUNT}: baris ini punya "),
-                           pl.col("_n").cast(pl.String),
-                           pl.lit(f" kolom, baris judul punya {len(header)}")),
+        raw,
+        wrong.select(ROW, "_n"),
+        what=_WRONG_COUNT,
+        rule=pl.concat_str(
+            pl.lit(f"{_WRONG_COUNT}: baris ini punya "),
+            pl.col("_n").cast(pl.String),
+            pl.lit(f" kolom, baris judul punya {len(header)}"),
+        ),
     )
     if frame.get_column("_kosong").any():
         frame = frame.filter(~pl.col("_kosong"))
@@ -238,8 +239,14 @@ def _field_counts(path: Path, rows: int) -> pl.DataFrame | None:
     the raw lines, because the CSV reader pads short rows without saying so. None when the
     records cannot be matched to the ``rows`` rows the reader found."""
     lines = pl.read_csv(
-        path, has_header=False, schema={"l": pl.String}, quote_char=None, separator="\x00",
-        truncate_ragged_lines=True, raise_if_empty=False, encoding="utf8",
+        path,
+        has_header=False,
+        schema={"l": pl.String},
+        quote_char=None,
+        separator="\x00",
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+        encoding="utf8",
     )
     line = pl.col("l")
     per_line = lines.select(
@@ -255,13 +262,18 @@ def _field_counts(path: Path, rows: int) -> pl.DataFrame | None:
         where = ((quotes > 0) | inside).arg_true()
         # Commas inside quotes are not separators; a line that starts inside a quoted field
         # gets the opening quote back, and an unclosed one runs to the end of the line.
-        outside = pl.DataFrame(
-            {"l": lines.get_column("l").gather(where), "i": inside.gather(where)}
-        ).select(
-            pl.when(pl.col("i")).then(pl.concat_str(pl.lit('"'), pl.col("l"))).otherwise("l")
-            .str.replace_all(r'"(?:[^"]|"")*(?:"|$)', "")
-            .str.count_matches(",", literal=True).cast(pl.Int64)
-        ).to_series()
+        outside = (
+            pl.DataFrame({"l": lines.get_column("l").gather(where), "i": inside.gather(where)})
+            .select(
+                pl.when(pl.col("i"))
+                .then(pl.concat_str(pl.lit('"'), pl.col("l")))
+                .otherwise("l")
+                .str.replace_all(r'"(?:[^"]|"")*(?:"|$)', "")
+                .str.count_matches(",", literal=True)
+                .cast(pl.Int64)
+            )
+            .to_series()
+        )
         per_line = per_line.with_columns(per_line.get_column("_n").scatter(where, outside))
         if odd.sum():
             per_line = (
@@ -275,9 +287,7 @@ def _field_counts(path: Path, rows: int) -> pl.DataFrame | None:
     return None
 
 
-def _parse_slowly(
-    path: Path, positions: dict[str, int]
-) -> tuple[pl.DataFrame, pl.DataFrame] | str:
+def _parse_slowly(path: Path, positions: dict[str, int]) -> tuple[pl.DataFrame, pl.DataFrame] | str:
     """Data and field counts with Python's csv module, for files whose quoting the fast path
     cannot follow (a stray quote inside an unquoted field). A rule text when the quoting is
     broken beyond reading."""
@@ -300,13 +310,12 @@ def _parse_slowly(
                     columns[name].append(record[i] or None if i < len(record) else None)
         except csv.Error:
             return (
-                f"berkas CSV rusak mulai baris {start}: tanda kutip (\") tidak "
+                f'berkas CSV rusak mulai baris {start}: tanda kutip (") tidak '
                 "berpasangan; nilai yang berisi koma, tanda kutip atau baris baru harus diapit "
                 'tanda kutip, dan tanda kutip di dalamnya ditulis dua kali ("")'
             )
     data = pl.DataFrame(columns, schema={name: pl.String for name in positions})
-    counts = pl.DataFrame({"_n": n, "_kosong": blank},
-                          schema={"_n": pl.Int64, "_kosong": pl.Boolean})
+    counts = pl.DataFrame({"_n": n, "_kosong": blank}, schema={"_n": pl.Int64, "_kosong": pl.Boolean})
     return data, counts
 
 
@@ -329,8 +338,10 @@ def _not_utf8(path: Path) -> str:
                     usable = e.start  # a character cut by the chunk boundary
                 else:
                     where = line + data.count(b"\n", 0, e.start)
-                    return (f"berkas bukan UTF-8 (byte 0x{data[e.start]:02X} pada posisi "
-                            f"{offset + e.start}, baris {where}); simpan ulang sebagai CSV UTF-8")
+                    return (
+                        f"berkas bukan UTF-8 (byte 0x{data[e.start]:02X} pada posisi "
+                        f"{offset + e.start}, baris {where}); simpan ulang sebagai CSV UTF-8"
+                    )
             line += data.count(b"\n", 0, usable)
             offset += usable
             carry = data[usable:]
@@ -365,16 +376,14 @@ def _read_workbook(path: Path, findings: Findings, report: Progress) -> dict[str
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a file that is no workbook
-        raise SnapshotError([Problem(path.name, None, None, None,
-                                     f"berkas bukan workbook XLSX yang sah ({e})")]) from e
+        raise SnapshotError([Problem(path.name, None, None, None, f"berkas bukan workbook XLSX yang sah ({e})")]) from e
     tables: dict[str, RawTable] = {}
     try:
         for sheet in wb.sheetnames:
             if sheet not in TABLE:
                 findings.add_file(
                     f"{path.name}:{sheet}",
-                    f"lembar '{sheet}' bukan nama tabel snapshot "
-                    f"(yang diterima: {', '.join(TABLE)})",
+                    f"lembar '{sheet}' bukan nama tabel snapshot (yang diterima: {', '.join(TABLE)})",
                 )
         for i, t in enumerate(TABLES):
             report(f"membaca lembar {t.name}", 0.6 * i / len(TABLES))
@@ -407,8 +416,7 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings) -> RawTab
         if all(v is None or v == "" for v in values):
             continue
         numbers.append(number)
-        beyond = [i for i, v in enumerate(values[len(header):], start=len(header))
-                  if v not in (None, "")]
+        beyond = [i for i, v in enumerate(values[len(header) :], start=len(header)) if v not in (None, "")]
         if beyond:
             wrong.append((number, beyond[-1] + 1))
         for name, i in positions.items():
@@ -420,21 +428,24 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings) -> RawTab
     schema.update({name: pl.String() for name in positions})
     raw = RawTable(table, label, pl.DataFrame({ROW: numbers, **columns}, schema=schema))
     findings.add_rows(
-        raw, pl.DataFrame(wrong, schema={ROW: pl.Int64, "_n": pl.Int64}, orient="row"),
+        raw,
+        pl.DataFrame(wrong, schema={ROW: pl.Int64, "_n": pl.Int64}, orient="row"),
         what=_WRONG_COUNT,
-        rule=pl.concat_str(pl.lit(f"{_WRONG_COUNT}: ada nilai di kolom ke-"),
-                           pl.col("_n").cast(pl.String),
-                           pl.lit(f", baris judul hanya punya {len(header)} kolom")),
+        rule=pl.concat_str(
+            pl.lit(f"{_WRONG_COUNT}: ada nilai di kolom ke-"),
+            pl.col("_n").cast(pl.String),
+            pl.lit(f", baris judul hanya punya {len(header)} kolom"),
+        ),
     )
-    numbers_frame = pl.DataFrame(
-        long_numbers, schema={ROW: pl.Int64, "_k": pl.String, "_v": pl.String}, orient="row"
-    )
+    numbers_frame = pl.DataFrame(long_numbers, schema={ROW: pl.Int64, "_k": pl.String, "_v": pl.String}, orient="row")
     for name in positions:
         findings.add_rows(
-            raw, numbers_frame.filter(pl.col("_k") == name),
+            raw,
+            numbers_frame.filter(pl.col("_k") == name),
             what="angka lebih dari 15 digit disimpan sebagai angka di Excel sehingga "
-                 "digit terakhirnya bisa berubah; simpan kolom ini sebagai Teks",
-            column=name, value=pl.col("_v"),
+            "digit terakhirnya bisa berubah; simpan kolom ini sebagai Teks",
+            column=name,
+            value=pl.col("_v"),
         )
     return raw
 
@@ -473,8 +484,7 @@ def _write_workbook(snapshot: Snapshot, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.utils.exceptions import IllegalCharacterError
 
-    too_big = [(t.name, snapshot[t.name].height) for t in TABLES
-               if snapshot[t.name].height > XLSX_MAX_ROWS]
+    too_big = [(t.name, snapshot[t.name].height) for t in TABLES if snapshot[t.name].height > XLSX_MAX_ROWS]
     if too_big:
         listed = ", ".join(f"{name} ({_thousands(n)} baris)" for name, n in too_big)
         raise ValueError(

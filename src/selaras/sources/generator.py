@@ -160,9 +160,7 @@ def _choice_index(u: pl.Expr, weights: Sequence[float]) -> pl.Expr:
         bounds.append(acc / total)
     if not bounds:
         return pl.lit(0, pl.Int64)
-    return pl.lit(pl.Series(bounds, dtype=pl.Float64)).search_sorted(u, side="right").cast(
-        pl.Int64
-    )
+    return pl.lit(pl.Series(bounds, dtype=pl.Float64)).search_sorted(u, side="right").cast(pl.Int64)
 
 
 def _choice(u: pl.Expr, options: Sequence[tuple[str, float]]) -> pl.Expr:
@@ -170,9 +168,7 @@ def _choice(u: pl.Expr, options: Sequence[tuple[str, float]]) -> pl.Expr:
     return _pick([name for name, _ in options], _choice_index(u, [w for _, w in options]))
 
 
-def _choice_by(
-    key: pl.Expr, u: pl.Expr, table: dict[str, Sequence[tuple[str, float]]]
-) -> pl.Expr:
+def _choice_by(key: pl.Expr, u: pl.Expr, table: dict[str, Sequence[tuple[str, float]]]) -> pl.Expr:
     """``_choice`` with the options depending on the value of ``key`` (null: no match)."""
     names: list[str] = []
     index: pl.Expr = pl.lit(None, dtype=pl.Int64)
@@ -224,9 +220,7 @@ def _assign(
     (rate times the number eligible, at least one once ``minimum_eligible`` rows are)."""
     n_eligible = df.select(eligible.sum()).item()
     quotas = [(label, _quota(n_eligible, rate, minimum_eligible)) for label, rate in rates]
-    df = df.with_columns(
-        _rank=pl.when(eligible).then(rand.u(key, stream)).otherwise(None).rank("ordinal")
-    )
+    df = df.with_columns(_rank=pl.when(eligible).then(rand.u(key, stream)).otherwise(None).rank("ordinal"))
     expr: pl.Expr = pl.lit(None, dtype=pl.String)
     bound = sum(k for _, k in quotas)
     for label, k in reversed(quotas):
@@ -363,44 +357,86 @@ _GURU_GELAR = (
     ("A.Ma.Pd.", 3.0),
     ("", 11.0),
 )
-_KEPALA_GELAR = (("S.Pd., M.Pd.", 45.0), ("S.Pd.", 40.0), ("S.Pd.I., M.Pd.I.", 8.0),
-                 ("M.Pd.", 7.0))
-_DINAS_GELAR = (("S.Pd., M.Pd.", 40.0), ("S.E., M.Si.", 25.0), ("S.Sos., M.A.P.", 20.0),
-                ("Dr.", 5.0), ("S.H.", 10.0))
+_KEPALA_GELAR = (("S.Pd., M.Pd.", 45.0), ("S.Pd.", 40.0), ("S.Pd.I., M.Pd.I.", 8.0), ("M.Pd.", 7.0))
+_DINAS_GELAR = (("S.Pd., M.Pd.", 40.0), ("S.E., M.Si.", 25.0), ("S.Sos., M.A.P.", 20.0), ("Dr.", 5.0), ("S.H.", 10.0))
 
 _JENJANG_KABKOTA = (("TK", 6.0), ("SD", 68.0), ("SMP", 26.0))
 _JENJANG_PROV = (("SMA", 48.0), ("SMK", 40.0), ("SLB", 12.0))
 _JENJANG_BOBOT = {"TK": 0.35, "SD": 0.9, "SMP": 1.5, "SMA": 1.9, "SMK": 2.1, "SLB": 0.9}
 
 _JENIS_GURU: dict[str, Sequence[tuple[str, float]]] = {
-    "TK": (("Kindergarten Teacher", 55.0), ("Guru Kelas", 30.0), ("Play Group Teacher", 10.0),
-           ("Guru Pendamping", 5.0)),
-    "SD": (("Guru Kelas", 66.0), ("Guru Mapel", 28.0), ("Guru Pendamping", 2.0),
-           ("Guru Pengganti", 2.0), ("Guru Pendamping Khusus", 2.0)),
-    "SMP": (("Guru Mapel", 85.0), ("Guru BK", 8.0), ("Guru TIK", 4.0),
-            ("Guru Pengganti", 2.0), ("Guru Pendamping Khusus", 1.0)),
-    "SMA": (("Guru Mapel", 85.0), ("Guru BK", 8.0), ("Guru TIK", 5.0),
-            ("Guru Pengganti", 2.0)),
-    "SMK": (("Guru Mapel", 86.0), ("Guru BK", 7.0), ("Guru TIK", 5.0),
-            ("Guru Pengganti", 2.0)),
-    "SLB": (("Guru Pendamping Khusus", 35.0), ("Guru Pembimbing Khusus", 25.0),
-            ("Guru Kelas", 25.0), ("Guru Mapel", 15.0)),
+    "TK": (
+        ("Kindergarten Teacher", 55.0),
+        ("Guru Kelas", 30.0),
+        ("Play Group Teacher", 10.0),
+        ("Guru Pendamping", 5.0),
+    ),
+    "SD": (
+        ("Guru Kelas", 66.0),
+        ("Guru Mapel", 28.0),
+        ("Guru Pendamping", 2.0),
+        ("Guru Pengganti", 2.0),
+        ("Guru Pendamping Khusus", 2.0),
+    ),
+    "SMP": (
+        ("Guru Mapel", 85.0),
+        ("Guru BK", 8.0),
+        ("Guru TIK", 4.0),
+        ("Guru Pengganti", 2.0),
+        ("Guru Pendamping Khusus", 1.0),
+    ),
+    "SMA": (("Guru Mapel", 85.0), ("Guru BK", 8.0), ("Guru TIK", 5.0), ("Guru Pengganti", 2.0)),
+    "SMK": (("Guru Mapel", 86.0), ("Guru BK", 7.0), ("Guru TIK", 5.0), ("Guru Pengganti", 2.0)),
+    "SLB": (
+        ("Guru Pendamping Khusus", 35.0),
+        ("Guru Pembimbing Khusus", 25.0),
+        ("Guru Kelas", 25.0),
+        ("Guru Mapel", 15.0),
+    ),
 }
 
 _MAPEL: dict[str, tuple[str, ...]] = {
     "TK": ("Kelompok A", "Kelompok B"),
     "KELAS_SD": ("Kelas I", "Kelas II", "Kelas III", "Kelas IV", "Kelas V", "Kelas VI"),
-    "MAPEL_SD": ("PJOK", "Pendidikan Agama Islam", "Pendidikan Agama Kristen", "Bahasa Inggris",
-                 "Seni Budaya"),
-    "SMP": ("Bahasa Indonesia", "Matematika", "IPA", "IPS", "Bahasa Inggris",
-            "Pendidikan Pancasila", "PJOK", "Seni Budaya", "Pendidikan Agama Islam", "Prakarya",
-            "Bahasa Daerah"),
-    "SMA": ("Bahasa Indonesia", "Matematika", "Fisika", "Kimia", "Biologi", "Ekonomi",
-            "Sejarah", "Geografi", "Sosiologi", "Bahasa Inggris", "Pendidikan Pancasila", "PJOK",
-            "Pendidikan Agama Islam"),
-    "SMK": ("Dasar-dasar Kejuruan", "Teknik Kendaraan Ringan", "Akuntansi dan Keuangan Lembaga",
-            "Teknik Komputer dan Jaringan", "Bahasa Inggris", "Matematika",
-            "Projek Kreatif dan Kewirausahaan", "Bahasa Indonesia"),
+    "MAPEL_SD": ("PJOK", "Pendidikan Agama Islam", "Pendidikan Agama Kristen", "Bahasa Inggris", "Seni Budaya"),
+    "SMP": (
+        "Bahasa Indonesia",
+        "Matematika",
+        "IPA",
+        "IPS",
+        "Bahasa Inggris",
+        "Pendidikan Pancasila",
+        "PJOK",
+        "Seni Budaya",
+        "Pendidikan Agama Islam",
+        "Prakarya",
+        "Bahasa Daerah",
+    ),
+    "SMA": (
+        "Bahasa Indonesia",
+        "Matematika",
+        "Fisika",
+        "Kimia",
+        "Biologi",
+        "Ekonomi",
+        "Sejarah",
+        "Geografi",
+        "Sosiologi",
+        "Bahasa Inggris",
+        "Pendidikan Pancasila",
+        "PJOK",
+        "Pendidikan Agama Islam",
+    ),
+    "SMK": (
+        "Dasar-dasar Kejuruan",
+        "Teknik Kendaraan Ringan",
+        "Akuntansi dan Keuangan Lembaga",
+        "Teknik Komputer dan Jaringan",
+        "Bahasa Inggris",
+        "Matematika",
+        "Projek Kreatif dan Kewirausahaan",
+        "Bahasa Indonesia",
+    ),
     "BK": ("Bimbingan dan Konseling",),
     "TIK": ("Informatika",),
     "KHUSUS": ("Pendidikan Khusus", "Bina Diri", "Bina Komunikasi"),
@@ -474,12 +510,30 @@ Mengikuti pengembangan kompetensi""")
 _EKSPEKTASI = ("DIATAS", "SESUAI", "DIBAWAH")
 # Permenpan RB 6/2022 matrix: predikat from hasil kerja (rows) and perilaku (columns).
 _PREDIKAT_MATRIX = (
-    "SANGAT_BAIK", "BAIK", "KURANG",
-    "BAIK", "BAIK", "KURANG",
-    "BUTUH_PERBAIKAN", "BUTUH_PERBAIKAN", "SANGAT_KURANG",
+    "SANGAT_BAIK",
+    "BAIK",
+    "KURANG",
+    "BAIK",
+    "BAIK",
+    "KURANG",
+    "BUTUH_PERBAIKAN",
+    "BUTUH_PERBAIKAN",
+    "SANGAT_KURANG",
 )
-_BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
+_BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 _ROMAWI = ("I", "II", "III", "IV", "V")
 
 # Fault rates: share of the eligible schools / teachers that get each fault.
@@ -511,9 +565,17 @@ _INSTANSI_TAHUNAN_RATE = 0.006
 _INSTANSI_PERIODIK_RATE = 0.011
 
 _LABEL_CODE = {
-    "PMM-01": "PMM-01", "PMM-02a": "PMM-02", "PMM-02b": "PMM-02", "PMM-04": "PMM-04",
-    "PMM-05": "PMM-05", "PMM-06": "PMM-06", "PMM-07": "PMM-07", "PMM-09": "PMM-09",
-    "PMM-10": "PMM-10", "PMM-12": "PMM-12", "PMM-13": "PMM-13",
+    "PMM-01": "PMM-01",
+    "PMM-02a": "PMM-02",
+    "PMM-02b": "PMM-02",
+    "PMM-04": "PMM-04",
+    "PMM-05": "PMM-05",
+    "PMM-06": "PMM-06",
+    "PMM-07": "PMM-07",
+    "PMM-09": "PMM-09",
+    "PMM-10": "PMM-10",
+    "PMM-12": "PMM-12",
+    "PMM-13": "PMM-13",
 }
 # Codes that a school fault gives its principal (KS) and its teachers (GURU).
 _SCHOOL_CODES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -547,7 +609,6 @@ def _month_end(year: int, month: int) -> date:
 # --- the builder -------------------------------------------------------------------------
 
 
-
 _CHUNK_SKP = 250_000
 """SKPs per batch when exploding RHK and assessments (bounds the transient memory)."""
 
@@ -569,8 +630,7 @@ _JABATAN: tuple[tuple[str, str], ...] = (
     ("Penata Layanan Operasional", "PELAKSANA"),  # 14
 )
 _JABATAN_05 = ((11, 30.0), (12, 25.0), (13, 25.0), (14, 20.0))
-_STATUS_09 = (("PENSIUN", 35.0), ("CLTN", 20.0), ("BERHENTI", 10.0), ("MENINGGAL", 5.0),
-              ("HONORER", 30.0))
+_STATUS_09 = (("PENSIUN", 35.0), ("CLTN", 20.0), ("BERHENTI", 10.0), ("MENINGGAL", 5.0), ("HONORER", 30.0))
 
 
 def _unor_id(index: pl.Expr) -> pl.Expr:
@@ -640,8 +700,20 @@ class _Builder:
         manifest = self._manifest()
         frames = self.frames
         # The working frames are no longer needed; free them before the snapshot is built.
-        for name in ("peg", "sch", "others", "nips", "skp", "skp_with_pen", "skp_unmatched",
-                     "tahunan", "known_periodik", "good_periodik", "broken_inst", "frames"):
+        for name in (
+            "peg",
+            "sch",
+            "others",
+            "nips",
+            "skp",
+            "skp_with_pen",
+            "skp_unmatched",
+            "tahunan",
+            "known_periodik",
+            "good_periodik",
+            "broken_inst",
+            "frames",
+        ):
             delattr(self, name)
         self._report("snapshot", 0.97)
         snapshot = Snapshot(frames)
@@ -709,9 +781,15 @@ class _Builder:
                 "prov_code": [11 + (i // 90) % 89 for i in range(n)],
                 "kab_code": [i % 90 + 1 for i in range(n)],
             },
-            schema_overrides={"inst": pl.Int64, "n_peg": pl.Int64, "n_sch": pl.Int64,
-                              "fault_tahunan": pl.String, "fault_periodik": pl.String,
-                              "prov_code": pl.Int64, "kab_code": pl.Int64},
+            schema_overrides={
+                "inst": pl.Int64,
+                "n_peg": pl.Int64,
+                "n_sch": pl.Int64,
+                "fault_tahunan": pl.String,
+                "fault_periodik": pl.String,
+                "prov_code": pl.Int64,
+                "kab_code": pl.Int64,
+            },
         ).with_columns(bad_tahunan=pl.col("fault_tahunan").is_not_null())
         self.frames["instansi"] = self.inst.select("instansi_id", "nama")
         self._periode()
@@ -720,41 +798,67 @@ class _Builder:
         tahun = self.tahun
         rows: list[dict[str, object]] = []
 
-        def add(inst_id: str, code: str, nama: str, jenis: str, awal: date, akhir: date,
-                tipe: str | None = None, angka: int | None = None) -> None:
-            rows.append({
-                "periode_id": f"PRD-{inst_id[4:]}-{code}", "instansi_id": inst_id,
-                "nama": nama, "jenis": jenis, "awal": awal, "akhir": akhir,
-                "tipe_periodik": tipe, "angka_periodik": angka,
-            })
+        def add(
+            inst_id: str,
+            code: str,
+            nama: str,
+            jenis: str,
+            awal: date,
+            akhir: date,
+            tipe: str | None = None,
+            angka: int | None = None,
+        ) -> None:
+            rows.append(
+                {
+                    "periode_id": f"PRD-{inst_id[4:]}-{code}",
+                    "instansi_id": inst_id,
+                    "nama": nama,
+                    "jenis": jenis,
+                    "awal": awal,
+                    "akhir": akhir,
+                    "tipe_periodik": tipe,
+                    "angka_periodik": angka,
+                }
+            )
 
-        def periodic(inst_id: str, year: int, tipe: str, numbers: Sequence[int],
-                     tag: str = "") -> None:
+        def periodic(inst_id: str, year: int, tipe: str, numbers: Sequence[int], tag: str = "") -> None:
             for a in numbers:
                 if tipe == "BULANAN":
                     m = min(max(a, 1), 12)
-                    add(inst_id, f"{year}-B{a:02d}{tag}", f"Bulan {_BULAN[m - 1]} {year}",
-                        "PERIODIK", date(year, m, 1), _month_end(year, m), tipe, a)
+                    add(
+                        inst_id,
+                        f"{year}-B{a:02d}{tag}",
+                        f"Bulan {_BULAN[m - 1]} {year}",
+                        "PERIODIK",
+                        date(year, m, 1),
+                        _month_end(year, m),
+                        tipe,
+                        a,
+                    )
                 else:
                     q = min(max(a, 1), 4)
-                    add(inst_id, f"{year}-Q{a}{tag}", f"Triwulan {_ROMAWI[a - 1]} {year}",
-                        "PERIODIK", date(year, 3 * q - 2, 1), _month_end(year, 3 * q), tipe, a)
+                    add(
+                        inst_id,
+                        f"{year}-Q{a}{tag}",
+                        f"Triwulan {_ROMAWI[a - 1]} {year}",
+                        "PERIODIK",
+                        date(year, 3 * q - 2, 1),
+                        _month_end(year, 3 * q),
+                        tipe,
+                        a,
+                    )
 
         for r in self.inst.iter_rows(named=True):
             iid, tipe = r["instansi_id"], r["periodik"]
             n_num = 12 if tipe == "BULANAN" else 4
             last = tahun - 1
-            add(iid, f"{last}-T", f"Tahunan {last}", "TAHUNAN", date(last, 1, 1),
-                date(last, 12, 31))
+            add(iid, f"{last}-T", f"Tahunan {last}", "TAHUNAN", date(last, 1, 1), date(last, 12, 31))
             periodic(iid, last, tipe, range(1, n_num + 1))
             if r["fault_tahunan"] is None:
-                add(iid, f"{tahun}-T", f"Tahunan {tahun}", "TAHUNAN", date(tahun, 1, 1),
-                    date(tahun, 12, 31))
+                add(iid, f"{tahun}-T", f"Tahunan {tahun}", "TAHUNAN", date(tahun, 1, 1), date(tahun, 12, 31))
             elif r["fault_tahunan"] == "semester":
-                add(iid, f"{tahun}-S1", f"Semester I {tahun}", "TAHUNAN", date(tahun, 1, 1),
-                    date(tahun, 6, 30))
-                add(iid, f"{tahun}-S2", f"Semester II {tahun}", "TAHUNAN", date(tahun, 7, 1),
-                    date(tahun, 12, 31))
+                add(iid, f"{tahun}-S1", f"Semester I {tahun}", "TAHUNAN", date(tahun, 1, 1), date(tahun, 6, 30))
+                add(iid, f"{tahun}-S2", f"Semester II {tahun}", "TAHUNAN", date(tahun, 7, 1), date(tahun, 12, 31))
             periodic(iid, tahun, tipe, range(1, n_num + 1))
             fault = r["fault_periodik"]
             if fault == "campur":
@@ -767,9 +871,14 @@ class _Builder:
         periode = pl.DataFrame(
             rows,
             schema={
-                "periode_id": pl.String, "instansi_id": pl.String, "nama": pl.String,
-                "jenis": pl.String, "awal": pl.Date, "akhir": pl.Date,
-                "tipe_periodik": pl.String, "angka_periodik": pl.Int64,
+                "periode_id": pl.String,
+                "instansi_id": pl.String,
+                "nama": pl.String,
+                "jenis": pl.String,
+                "awal": pl.Date,
+                "akhir": pl.Date,
+                "tipe_periodik": pl.String,
+                "angka_periodik": pl.Int64,
             },
         )
         self.frames["ekinerja_periode"] = periode
@@ -798,9 +907,7 @@ class _Builder:
             .sort("inst")
         )
         self.known_periodik = in_year.select("inst", "tipe", "angka").unique()
-        self.good_periodik = in_year.filter(
-            ~pl.col("inst").is_in(self.broken_inst["inst"].implode())
-        )
+        self.good_periodik = in_year.filter(~pl.col("inst").is_in(self.broken_inst["inst"].implode()))
 
     # -- schools ------------------------------------------------------------------------------
 
@@ -808,8 +915,7 @@ class _Builder:
         r = self.rand
         all_places = list(_KABUPATEN) + list(_KOTA)
         sch = (
-            self.inst.select("inst", "kind", "place", "n_peg", "n_sch", "bad_tahunan",
-                             k=pl.int_ranges(0, "n_sch"))
+            self.inst.select("inst", "kind", "place", "n_peg", "n_sch", "bad_tahunan", k=pl.int_ranges(0, "n_sch"))
             .explode("k")
             .with_row_index("sch")
             .with_columns(pl.col("sch").cast(pl.Int64))
@@ -823,9 +929,7 @@ class _Builder:
             .then(_pick(all_places, r.below("sch", "place", len(all_places))))
             .otherwise(pl.col("place")),
         )
-        w = pl.col("jenjang").replace_strict(_JENJANG_BOBOT, return_dtype=pl.Float64) * (
-            0.6 + 0.8 * pl.col("u_w")
-        )
+        w = pl.col("jenjang").replace_strict(_JENJANG_BOBOT, return_dtype=pl.Float64) * (0.6 + 0.8 * pl.col("u_w"))
         teachers = pl.col("n_peg") - pl.col("n_sch")
         sch = sch.with_columns(
             nomor=pl.int_range(1, pl.len() + 1).over(["inst", "jenjang", "place"]),
@@ -843,8 +947,7 @@ class _Builder:
         )
         eligible = (~pl.col("bad_tahunan")) & (pl.col("n_guru") >= 2)
         sch = _assign(sch, r, "sch", eligible, "school-fault", _SCHOOL_FAULTS, 12, "fault")
-        self.sch = sch.select("sch", "inst", "jenjang", "nama", "npsn", "n_guru", "unor",
-                              "fault", "bad_tahunan")
+        self.sch = sch.select("sch", "inst", "jenjang", "nama", "npsn", "n_guru", "unor", "fault", "bad_tahunan")
 
     # -- pegawai in scope: one principal (KS) per school and its teachers (GURU) -------------
 
@@ -882,8 +985,7 @@ class _Builder:
         )
         # A rotation or a wrong SIASN unit needs a second school; without one: no fault.
         peg = peg.with_columns(
-            label=pl.when(pl.col("label").is_in(["rotasi", "PMM-10"])
-                          & pl.col("partner").is_null())
+            label=pl.when(pl.col("label").is_in(["rotasi", "PMM-10"]) & pl.col("partner").is_null())
             .then(None)
             .otherwise(pl.col("label"))
         )
@@ -894,15 +996,24 @@ class _Builder:
             & (r.u("oid", "synced") < _TEACHER_SYNCED)
         )
         peg = peg.with_columns(
-            synced=pl.when(pl.col("role") == "KS")
-            .then(ks_synced & ~pl.col("bad_tahunan"))
-            .otherwise(teacher_synced)
+            synced=pl.when(pl.col("role") == "KS").then(ks_synced & ~pl.col("bad_tahunan")).otherwise(teacher_synced)
         )
         ks = peg.filter(pl.col("role") == "KS").select("sch", ks_oid="oid")
         peg = _join(peg, ks, "sch")
         peg = _join(peg, ks.rename({"sch": "partner", "ks_oid": "partner_ks_oid"}), "partner")
-        self.peg = peg.select("oid", "sch", "inst", "role", "fault", "bad_tahunan", "label",
-                              "partner", "synced", "ks_oid", "partner_ks_oid")
+        self.peg = peg.select(
+            "oid",
+            "sch",
+            "inst",
+            "role",
+            "fault",
+            "bad_tahunan",
+            "label",
+            "partner",
+            "synced",
+            "ks_oid",
+            "partner_ks_oid",
+        )
 
     # -- identities: NIP, NIK, names, for everyone -------------------------------------------
 
@@ -912,41 +1023,58 @@ class _Builder:
         dinas = pl.DataFrame({"inst": pl.int_range(0, self.n_inst, eager=True)})
         staff_roles = pl.DataFrame({"role": ["SEKDIS", "KABID", "PELAKSANA"], "sub": [1, 2, 1]})
         per_school = self.sch.select(
-            "sch", "inst",
+            "sch",
+            "inst",
             n_hon=r.below("sch", "honorer", 3),
             n_tas=r.below("sch", "tas", 2) + (pl.col("n_guru") >= 12).cast(pl.Int64),
         )
         none = pl.lit(None, pl.Int64)
         others = pl.concat(
             [
-                dinas.select("inst", role=pl.lit("KADIS"), sub=pl.lit(0, pl.Int64), sch=none,
-                             pengawas_sch=none),
+                dinas.select("inst", role=pl.lit("KADIS"), sub=pl.lit(0, pl.Int64), sch=none, pengawas_sch=none),
                 dinas.join(staff_roles, how="cross").select(
-                    "inst", "role", pl.col("sub").cast(pl.Int64), sch=none, pengawas_sch=none),
+                    "inst", "role", pl.col("sub").cast(pl.Int64), sch=none, pengawas_sch=none
+                ),
                 self.sch.filter(pl.col("fault") == "PMM-12S").select(
-                    "inst", role=pl.lit("PENGAWAS"), sub=pl.lit(0, pl.Int64), sch=none,
-                    pengawas_sch="sch"),
+                    "inst", role=pl.lit("PENGAWAS"), sub=pl.lit(0, pl.Int64), sch=none, pengawas_sch="sch"
+                ),
                 per_school.filter(pl.col("n_hon") > 0)
-                .with_columns(k=pl.int_ranges(0, "n_hon")).explode("k")
-                .select("inst", role=pl.lit("HONORER"), sub=pl.lit(0, pl.Int64), sch="sch",
-                        pengawas_sch=none),
+                .with_columns(k=pl.int_ranges(0, "n_hon"))
+                .explode("k")
+                .select("inst", role=pl.lit("HONORER"), sub=pl.lit(0, pl.Int64), sch="sch", pengawas_sch=none),
                 per_school.filter(pl.col("n_tas") > 0)
-                .with_columns(k=pl.int_ranges(0, "n_tas")).explode("k")
-                .select("inst", role=pl.lit("TAS"), sub=pl.lit(0, pl.Int64), sch="sch",
-                        pengawas_sch=none),
+                .with_columns(k=pl.int_ranges(0, "n_tas"))
+                .explode("k")
+                .select("inst", role=pl.lit("TAS"), sub=pl.lit(0, pl.Int64), sch="sch", pengawas_sch=none),
             ],
             how="vertical_relaxed",
         ).with_columns(oid=pl.int_range(base, base + pl.len(), dtype=pl.Int64))
         self.others = others
 
         orang = pl.concat(
-            [self.peg.select("oid", "inst", "sch", "role"),
-             others.select("oid", "inst", "sch", "role")],
+            [self.peg.select("oid", "inst", "sch", "role"), others.select("oid", "inst", "sch", "role")],
             how="vertical_relaxed",
         ).with_columns(
-            **{f"u_{s}": r.u("oid", s) for s in (
-                "sex", "by", "bm", "bd", "pppk", "ty", "tm0", "tm", "kec", "nl", "np", "nb",
-                "n1", "gelar", "nuptk")}
+            **{
+                f"u_{s}": r.u("oid", s)
+                for s in (
+                    "sex",
+                    "by",
+                    "bm",
+                    "bd",
+                    "pppk",
+                    "ty",
+                    "tm0",
+                    "tm",
+                    "kec",
+                    "nl",
+                    "np",
+                    "nb",
+                    "n1",
+                    "gelar",
+                    "nuptk",
+                )
+            }
         )
         role = pl.col("role")
         senior = role.is_in(["KADIS", "SEKDIS", "KABID", "PENGAWAS"])
@@ -958,18 +1086,23 @@ class _Builder:
         female_share = pl.when(role == "KS").then(0.45).when(senior).then(0.35).otherwise(0.64)
         orang = orang.with_columns(
             female=pl.col("u_sex") < female_share,
-            by=pl.when(senior).then(tahun - 58 + below("by", 12))
-            .when(role == "KS").then(tahun - 58 + below("by", 22))
-            .when(~asn).then(tahun - 48 + below("by", 26))
+            by=pl.when(senior)
+            .then(tahun - 58 + below("by", 12))
+            .when(role == "KS")
+            .then(tahun - 58 + below("by", 22))
+            .when(~asn)
+            .then(tahun - 48 + below("by", 26))
             .otherwise(tahun - 59 + below("by", 36)),
             bm=1 + below("bm", 12),
             bd=1 + below("bd", 28),
             pppk=(role == "GURU") & (pl.col("u_pppk") < 0.35),
             asn=asn,
         )
-        ty = pl.when(pl.col("pppk")).then(
-            pl.max_horizontal(pl.col("by") + 22, tahun - 1 - below("ty", 4))
-        ).otherwise(pl.min_horizontal(tahun - 1, pl.col("by") + 23 + below("ty", 18)))
+        ty = (
+            pl.when(pl.col("pppk"))
+            .then(pl.max_horizontal(pl.col("by") + 22, tahun - 1 - below("ty", 4)))
+            .otherwise(pl.min_horizontal(tahun - 1, pl.col("by") + 23 + below("ty", 18)))
+        )
         orang = orang.with_columns(
             ty=pl.min_horizontal(ty, tahun - 1),
             tm=pl.when(pl.col("u_tm0") < 0.6).then(1).otherwise(1 + below("tm", 12)),
@@ -979,8 +1112,7 @@ class _Builder:
         nip_key = birth * 10_000_000 + (pl.col("ty") * 100 + pl.col("tm")) * 10 + pl.col("sexd")
         region = pl.col("prov_code") * 10_000 + pl.col("kab_code") * 100 + 1 + below("kec", 30)
         nik_date = (
-            (pl.col("bd") + 40 * pl.col("female").cast(pl.Int64)) * 10_000
-            + pl.col("bm") * 100 + pl.col("by") % 100
+            (pl.col("bd") + 40 * pl.col("female").cast(pl.Int64)) * 10_000 + pl.col("bm") * 100 + pl.col("by") % 100
         )
         orang = _join(orang, self.inst.select("inst", "prov_code", "kab_code"), "inst")
         orang = orang.with_columns(
@@ -995,32 +1127,40 @@ class _Builder:
         if max_seq >= 500:
             raise RuntimeError("NIP sequence numbers overflow; too many pegawai for one date")
         nip_num = pl.col("nip_key") * 1000 + pl.col("nip_seq")
-        depan = pl.when(pl.col("female")).then(
-            _pick(_NAMA_DEPAN_P, below("np", len(_NAMA_DEPAN_P)))
-        ).otherwise(_pick(_NAMA_DEPAN_L, below("nl", len(_NAMA_DEPAN_L))))
-        belakang = _pick(_NAMA_BELAKANG, below("nb", len(_NAMA_BELAKANG)))
-        nama = pl.when(pl.col("u_n1") < 0.12).then(depan).otherwise(
-            pl.concat_str([depan, pl.lit(" "), belakang])
+        depan = (
+            pl.when(pl.col("female"))
+            .then(_pick(_NAMA_DEPAN_P, below("np", len(_NAMA_DEPAN_P))))
+            .otherwise(_pick(_NAMA_DEPAN_L, below("nl", len(_NAMA_DEPAN_L))))
         )
+        belakang = _pick(_NAMA_BELAKANG, below("nb", len(_NAMA_BELAKANG)))
+        nama = pl.when(pl.col("u_n1") < 0.12).then(depan).otherwise(pl.concat_str([depan, pl.lit(" "), belakang]))
         u_gelar = pl.col("u_gelar")
         gelar = (
-            pl.when(role == "KS").then(_choice(u_gelar, _KEPALA_GELAR))
-            .when(senior).then(_choice(u_gelar, _DINAS_GELAR))
-            .when(role.is_in(["GURU", "HONORER"])).then(_choice(u_gelar, _GURU_GELAR))
+            pl.when(role == "KS")
+            .then(_choice(u_gelar, _KEPALA_GELAR))
+            .when(senior)
+            .then(_choice(u_gelar, _DINAS_GELAR))
+            .when(role.is_in(["GURU", "HONORER"]))
+            .then(_choice(u_gelar, _GURU_GELAR))
             .when(role == "PELAKSANA")
             .then(_choice(u_gelar, (("", 60.0), ("S.E.", 25.0), ("A.Md.", 15.0))))
             .otherwise(pl.lit(""))
         )
         has_nuptk = role.is_in(["KS", "GURU", "HONORER"]) & (
-            pl.col("u_nuptk") < pl.when(pl.col("pppk")).then(0.6)
-            .when(role == "HONORER").then(0.4).otherwise(0.9)
+            pl.col("u_nuptk") < pl.when(pl.col("pppk")).then(0.6).when(role == "HONORER").then(0.4).otherwise(0.9)
         )
         # A bijection of the row number onto 15 digits (the multiplier is prime to 10), so
         # NUPTK are unique; a leading digit 1..9 makes 16.
         scrambled = (pl.col("oid") * 2_718_281_828_459 + 314_159_265_358_979) % (10**15)
         nuptk = (scrambled % 9 + 1) * 10**15 + scrambled
         self.orang = orang.select(
-            "oid", "inst", "sch", "role", "by", "ty", "pppk",
+            "oid",
+            "inst",
+            "sch",
+            "role",
+            "by",
+            "ty",
+            "pppk",
             nip=pl.when(pl.col("asn")).then(nip_num.cast(pl.String)),
             nip_wrong=pl.when(pl.col("asn")).then((nip_num + 500).cast(pl.String)),
             nik=(pl.col("nik_key") * 10_000 + pl.col("nik_seq")).cast(pl.String),
@@ -1039,28 +1179,45 @@ class _Builder:
 
         # Units: per instansi the Dinas Pendidikan (top), its Sekretariat and a Bidang; then
         # one unit per school under the Dinas.
-        dinas_units = pl.concat([
-            inst.select("instansi_id", unor=3 * pl.col("inst"), nama="dinas_nama",
-                        parent=pl.lit(None, pl.Int64)),
-            inst.select("instansi_id", unor=3 * pl.col("inst") + 1,
-                        nama=pl.concat_str([pl.lit("Sekretariat "), pl.col("dinas_nama")]),
-                        parent=3 * pl.col("inst")),
-            inst.select("instansi_id", unor=3 * pl.col("inst") + 2,
-                        nama=pl.when(pl.col("kind") == "prov")
-                        .then(pl.lit("Bidang Pembinaan SMA dan SMK"))
-                        .otherwise(pl.lit("Bidang Pembinaan Sekolah Dasar")),
-                        parent=3 * pl.col("inst")),
-        ]).sort("unor")
-        self.frames["siasn_unor"] = pl.concat([
-            dinas_units.select(unor_id=_unor_id(pl.col("unor")), instansi_id="instansi_id",
-                               nama="nama", parent_unor_id=_unor_id(pl.col("parent")),
-                               npsn=pl.lit(None, pl.String), aktif=pl.lit(True)),
-            sch.select(unor_id=_unor_id(pl.col("unor")), instansi_id="instansi_id", nama="nama",
-                       parent_unor_id=_unor_id(3 * pl.col("inst")),
-                       npsn=pl.when(pl.col("fault") == "PMM-08").then(None)
-                       .otherwise(pl.col("npsn")),
-                       aktif=pl.lit(True)),
-        ])
+        dinas_units = pl.concat(
+            [
+                inst.select("instansi_id", unor=3 * pl.col("inst"), nama="dinas_nama", parent=pl.lit(None, pl.Int64)),
+                inst.select(
+                    "instansi_id",
+                    unor=3 * pl.col("inst") + 1,
+                    nama=pl.concat_str([pl.lit("Sekretariat "), pl.col("dinas_nama")]),
+                    parent=3 * pl.col("inst"),
+                ),
+                inst.select(
+                    "instansi_id",
+                    unor=3 * pl.col("inst") + 2,
+                    nama=pl.when(pl.col("kind") == "prov")
+                    .then(pl.lit("Bidang Pembinaan SMA dan SMK"))
+                    .otherwise(pl.lit("Bidang Pembinaan Sekolah Dasar")),
+                    parent=3 * pl.col("inst"),
+                ),
+            ]
+        ).sort("unor")
+        self.frames["siasn_unor"] = pl.concat(
+            [
+                dinas_units.select(
+                    unor_id=_unor_id(pl.col("unor")),
+                    instansi_id="instansi_id",
+                    nama="nama",
+                    parent_unor_id=_unor_id(pl.col("parent")),
+                    npsn=pl.lit(None, pl.String),
+                    aktif=pl.lit(True),
+                ),
+                sch.select(
+                    unor_id=_unor_id(pl.col("unor")),
+                    instansi_id="instansi_id",
+                    nama="nama",
+                    parent_unor_id=_unor_id(3 * pl.col("inst")),
+                    npsn=pl.when(pl.col("fault") == "PMM-08").then(None).otherwise(pl.col("npsn")),
+                    aktif=pl.lit(True),
+                ),
+            ]
+        )
         self.frames["dapodik_sekolah"] = sch.select("npsn", "nama", "instansi_id")
 
         orang = _join(self.orang, self.peg.select("oid", "label", "partner"), "oid")
@@ -1068,58 +1225,78 @@ class _Builder:
         orang = _join(orang, sch.select("sch", "jenjang", "npsn", "unor", "instansi_id"), "sch")
         orang = _join(orang, sch.select(partner="sch", partner_unor="unor"), "partner")
         orang = orang.with_columns(
-            u_jab=r.u("oid", "jabatan"), u_fault=r.u("oid", "fault-variant"),
-            u_ptk=r.u("oid", "jenis-ptk"), u_kst=r.u("oid", "ks-tugas"),
+            u_jab=r.u("oid", "jabatan"),
+            u_fault=r.u("oid", "fault-variant"),
+            u_ptk=r.u("oid", "jenis-ptk"),
+            u_kst=r.u("oid", "ks-tugas"),
             u_dap=r.u("oid", "nama-dapodik"),
         )
         role, label = pl.col("role"), pl.col("label").fill_null("")
         years = tahun - pl.col("ty")
         u_jab, u_fault = pl.col("u_jab"), pl.col("u_fault")
         jab_guru = (
-            pl.when(pl.col("pppk")).then(pl.when(u_jab < 0.85).then(0).otherwise(1))
-            .when(u_jab < 0.04).then(
-                pl.when(years < 8).then(4).when(years < 16).then(5).otherwise(6))
-            .when((years >= 25) & (u_jab > 0.99)).then(3)
-            .when(years < 6).then(0)
-            .when(years < 14).then(1)
+            pl.when(pl.col("pppk"))
+            .then(pl.when(u_jab < 0.85).then(0).otherwise(1))
+            .when(u_jab < 0.04)
+            .then(pl.when(years < 8).then(4).when(years < 16).then(5).otherwise(6))
+            .when((years >= 25) & (u_jab > 0.99))
+            .then(3)
+            .when(years < 6)
+            .then(0)
+            .when(years < 14)
+            .then(1)
             .otherwise(2)
         )
         jab_05 = pl.lit(pl.Series([j for j, _ in _JABATAN_05], dtype=pl.Int64)).gather(
             _choice_index(u_fault, [w for _, w in _JABATAN_05])
         )
         jab = (
-            pl.when(label == "PMM-05").then(jab_05)
-            .when(role == "KS").then(pl.when(years < 14).then(1).otherwise(2))
-            .when(role == "GURU").then(jab_guru)
-            .when(role == "KADIS").then(7)
-            .when(role == "SEKDIS").then(8)
-            .when(role == "KABID").then(9)
-            .when(role == "PENGAWAS").then(10)
+            pl.when(label == "PMM-05")
+            .then(jab_05)
+            .when(role == "KS")
+            .then(pl.when(years < 14).then(1).otherwise(2))
+            .when(role == "GURU")
+            .then(jab_guru)
+            .when(role == "KADIS")
+            .then(7)
+            .when(role == "SEKDIS")
+            .then(8)
+            .when(role == "KABID")
+            .then(9)
+            .when(role == "PENGAWAS")
+            .then(10)
             .otherwise(11)
         )
         status_09 = _choice(u_fault, _STATUS_09)
         is_09 = label == "PMM-09"
         unor = (
-            pl.when(label == "PMM-10").then(pl.col("partner_unor"))
-            .when(role.is_in(["KS", "GURU"])).then(pl.col("unor"))
-            .when(role.is_in(["KADIS", "PENGAWAS"])).then(3 * pl.col("inst"))
+            pl.when(label == "PMM-10")
+            .then(pl.col("partner_unor"))
+            .when(role.is_in(["KS", "GURU"]))
+            .then(pl.col("unor"))
+            .when(role.is_in(["KADIS", "PENGAWAS"]))
+            .then(3 * pl.col("inst"))
             .otherwise(3 * pl.col("inst") + pl.col("sub"))
         )
         siasn = _join(
             orang.filter(pl.col("nip").is_not_null()).drop("instansi_id"),
-            inst.select("inst", "instansi_id"), "inst",
+            inst.select("inst", "instansi_id"),
+            "inst",
         )
         self.frames["siasn_pegawai"] = siasn.with_columns(jab=jab, s09=status_09).select(
-            "nip", "nik",
-            nama=pl.when(pl.col("gelar") == "").then(pl.col("nama"))
+            "nip",
+            "nik",
+            nama=pl.when(pl.col("gelar") == "")
+            .then(pl.col("nama"))
             .otherwise(pl.concat_str([pl.col("nama"), pl.lit(", "), pl.col("gelar")])),
             instansi_id="instansi_id",
             unor_id=_unor_id(unor),
-            jenis_asn=pl.when(is_09 & (pl.col("s09") == "HONORER")).then(pl.lit("HONORER"))
-            .when(pl.col("pppk")).then(pl.lit("PPPK"))
+            jenis_asn=pl.when(is_09 & (pl.col("s09") == "HONORER"))
+            .then(pl.lit("HONORER"))
+            .when(pl.col("pppk"))
+            .then(pl.lit("PPPK"))
             .otherwise(pl.lit("PNS")),
-            status=pl.when(is_09 & (pl.col("s09") != "HONORER")).then(pl.col("s09"))
-            .otherwise(pl.lit("AKTIF")),
+            status=pl.when(is_09 & (pl.col("s09") != "HONORER")).then(pl.col("s09")).otherwise(pl.lit("AKTIF")),
             jabatan_nama=_pick([n for n, _ in _JABATAN], pl.col("jab")),
             jabatan_jenis=_pick([j for _, j in _JABATAN], pl.col("jab")),
         )
@@ -1128,23 +1305,27 @@ class _Builder:
         ptk = orang.filter(pl.col("sch").is_not_null()).with_columns(
             jenis_asli=_choice_by(pl.col("jenjang"), pl.col("u_ptk"), _JENIS_GURU)
         )
-        jenis_04 = _choice(u_fault, (("Tenaga Administrasi Sekolah", 50.0), ("Laboran", 20.0),
-                                     ("Tenaga Perpustakaan", 30.0)))
-        jenis_tas = _choice(pl.col("u_ptk"), (("Tenaga Administrasi Sekolah", 80.0),
-                                              ("Tenaga Perpustakaan", 12.0), ("Laboran", 8.0)))
+        jenis_04 = _choice(
+            u_fault, (("Tenaga Administrasi Sekolah", 50.0), ("Laboran", 20.0), ("Tenaga Perpustakaan", 30.0))
+        )
+        jenis_tas = _choice(
+            pl.col("u_ptk"), (("Tenaga Administrasi Sekolah", 80.0), ("Tenaga Perpustakaan", 12.0), ("Laboran", 8.0))
+        )
         ks_plain = (role == "KS") & (pl.col("u_kst") >= 0.2)
         self.frames["dapodik_ptk"] = ptk.select(
             ptk_id=_ptk_id(pl.col("oid")),
             nik="nik",
             nuptk="nuptk",
-            nama=pl.when(pl.col("u_dap") < 0.35).then(pl.col("nama").str.to_uppercase())
-            .otherwise(pl.col("nama")),
+            nama=pl.when(pl.col("u_dap") < 0.35).then(pl.col("nama").str.to_uppercase()).otherwise(pl.col("nama")),
             nip=pl.when(label == "PMM-01")
             .then(pl.when(u_fault < 0.6).then(pl.col("nip_wrong")))
             .otherwise(pl.col("nip")),
-            jenis_ptk=pl.when(label == "PMM-04").then(jenis_04)
-            .when(ks_plain).then(pl.lit("Kepala Sekolah"))
-            .when(role == "TAS").then(jenis_tas)
+            jenis_ptk=pl.when(label == "PMM-04")
+            .then(jenis_04)
+            .when(ks_plain)
+            .then(pl.lit("Kepala Sekolah"))
+            .when(role == "TAS")
+            .then(jenis_tas)
             .otherwise(pl.col("jenis_asli")),
             # A principal recorded with another jenis PTK has the extra duty instead.
             tugas_tambahan=pl.when((role == "KS") & ~ks_plain).then(pl.lit("Kepala Sekolah")),
@@ -1153,42 +1334,53 @@ class _Builder:
         j = pl.col("jenis_asli")
         self.mapel_group = ptk.filter(role == "GURU").select(
             "oid",
-            mg=pl.when(j == "Guru BK").then(pl.lit("BK"))
-            .when(j == "Guru TIK").then(pl.lit("TIK"))
-            .when(j.is_in(["Guru Pendamping Khusus", "Guru Pembimbing Khusus"])
-                  | (pl.col("jenjang") == "SLB")).then(pl.lit("KHUSUS"))
-            .when(pl.col("jenjang") == "TK").then(pl.lit("TK"))
-            .when((pl.col("jenjang") == "SD") & (j == "Guru Mapel")).then(pl.lit("MAPEL_SD"))
-            .when(pl.col("jenjang") == "SD").then(pl.lit("KELAS_SD"))
+            mg=pl.when(j == "Guru BK")
+            .then(pl.lit("BK"))
+            .when(j == "Guru TIK")
+            .then(pl.lit("TIK"))
+            .when(j.is_in(["Guru Pendamping Khusus", "Guru Pembimbing Khusus"]) | (pl.col("jenjang") == "SLB"))
+            .then(pl.lit("KHUSUS"))
+            .when(pl.col("jenjang") == "TK")
+            .then(pl.lit("TK"))
+            .when((pl.col("jenjang") == "SD") & (j == "Guru Mapel"))
+            .then(pl.lit("MAPEL_SD"))
+            .when(pl.col("jenjang") == "SD")
+            .then(pl.lit("KELAS_SD"))
             .otherwise(pl.col("jenjang")),
         )
         del self.orang
 
         # e-Kinerja's copy of the units, each with its head as e-Kinerja knows it.
         heads = _join(
-            self.others.filter(pl.col("role").is_in(["KADIS", "SEKDIS", "KABID"]))
-            .select("oid", unor=3 * pl.col("inst") + pl.col("sub")),
-            self.nips, "oid",
+            self.others.filter(pl.col("role").is_in(["KADIS", "SEKDIS", "KABID"])).select(
+                "oid", unor=3 * pl.col("inst") + pl.col("sub")
+            ),
+            self.nips,
+            "oid",
         ).sort("unor")
-        ks_nip = _join(self.peg.filter(pl.col("role") == "KS").select("sch", "oid"),
-                       self.nips, "oid")
+        ks_nip = _join(self.peg.filter(pl.col("role") == "KS").select("sch", "oid"), self.nips, "oid")
         pengawas_nip = _join(
             self.others.filter(pl.col("role") == "PENGAWAS").select("oid", sch="pengawas_sch"),
-            self.nips, "oid",
+            self.nips,
+            "oid",
         ).select("sch", pengawas_nip="nip")
         school_units = _join(
             _join(self.sch.select("sch", "unor", "fault"), ks_nip.select("sch", "nip"), "sch"),
-            pengawas_nip, "sch",
+            pengawas_nip,
+            "sch",
         )
-        self.frames["ekinerja_unor"] = pl.concat([
-            heads.select(unor_id=_unor_id(pl.col("unor")), aktif=pl.lit(True), atasan_nip="nip"),
-            school_units.select(
-                unor_id=_unor_id(pl.col("unor")),
-                aktif=pl.col("fault").fill_null("") != "PMM-03",
-                atasan_nip=pl.when(pl.col("fault") == "PMM-12S").then(pl.col("pengawas_nip"))
-                .otherwise(pl.col("nip")),
-            ),
-        ])
+        self.frames["ekinerja_unor"] = pl.concat(
+            [
+                heads.select(unor_id=_unor_id(pl.col("unor")), aktif=pl.lit(True), atasan_nip="nip"),
+                school_units.select(
+                    unor_id=_unor_id(pl.col("unor")),
+                    aktif=pl.col("fault").fill_null("") != "PMM-03",
+                    atasan_nip=pl.when(pl.col("fault") == "PMM-12S")
+                    .then(pl.col("pengawas_nip"))
+                    .otherwise(pl.col("nip")),
+                ),
+            ]
+        )
 
     # -- PMM SKP ------------------------------------------------------------------------------
 
@@ -1197,23 +1389,33 @@ class _Builder:
         kadis = self.others.filter(pl.col("role") == "KADIS").select("inst", kadis_oid="oid")
         peg = _join(self.peg, kadis, "inst")
         label = pl.col("label").fill_null("")
-        status_02 = _choice(r.u("oid", "status-skp"),
-                            (("DRAF", 40.0), ("DIAJUKAN", 30.0), ("DISETUJUI", 30.0)))
+        status_02 = _choice(r.u("oid", "status-skp"), (("DRAF", 40.0), ("DIAJUKAN", 30.0), ("DISETUJUI", 30.0)))
         main = peg.filter(label != "PMM-02a").select(
-            "oid", "inst", "role", "label", "synced",
+            "oid",
+            "inst",
+            "role",
+            "label",
+            "synced",
             skp_sch="sch",
-            awal=pl.when(label == "PMM-06").then(pl.lit(date(tahun - 1, 7, 1)))
-            .when(label == "rotasi").then(pl.lit(date(tahun, 7, 1)))
+            awal=pl.when(label == "PMM-06")
+            .then(pl.lit(date(tahun - 1, 7, 1)))
+            .when(label == "rotasi")
+            .then(pl.lit(date(tahun, 7, 1)))
             .otherwise(pl.lit(date(tahun, 1, 1))),
-            akhir=pl.when(label == "PMM-06").then(pl.lit(date(tahun, 6, 30)))
-            .otherwise(pl.lit(date(tahun, 12, 31))),
+            akhir=pl.when(label == "PMM-06").then(pl.lit(date(tahun, 6, 30))).otherwise(pl.lit(date(tahun, 12, 31))),
             status=pl.when(label == "PMM-02b").then(status_02).otherwise(pl.lit("DISEPAKATI")),
-            atasan_oid=pl.when(pl.col("role") == "KS").then(pl.col("kadis_oid"))
-            .when(label == "PMM-12").then(pl.coalesce("partner_ks_oid", "kadis_oid"))
+            atasan_oid=pl.when(pl.col("role") == "KS")
+            .then(pl.col("kadis_oid"))
+            .when(label == "PMM-12")
+            .then(pl.coalesce("partner_ks_oid", "kadis_oid"))
             .otherwise(pl.col("ks_oid")),
         )
         rot = peg.filter(label == "rotasi").select(
-            "oid", "inst", "role", "label", "synced",
+            "oid",
+            "inst",
+            "role",
+            "label",
+            "synced",
             skp_sch="partner",
             awal=pl.lit(date(tahun, 1, 1)),
             akhir=pl.lit(date(tahun, 6, 30)),
@@ -1229,46 +1431,43 @@ class _Builder:
         is_ks = pl.col("role") == "KS"
         skp = skp.with_columns(
             # Not approved yet: PMM has no superior for the plan.
-            atasan_oid=pl.when(pl.col("status").is_in(["DRAF", "DIAJUKAN"])).then(None)
-            .otherwise(pl.col("atasan_oid")),
+            atasan_oid=pl.when(pl.col("status").is_in(["DRAF", "DIAJUKAN"])).then(None).otherwise(pl.col("atasan_oid")),
             synced=pl.col("synced") & (pl.col("status") == "DISEPAKATI"),
-            n_rhk=pl.when(is_ks).then(6 + r.below("skp", "n-rhk", 7))
-            .otherwise(5 + r.below("skp", "n-rhk", 8)),
-            n_tamb=pl.when(is_ks).then(1 + r.below("skp", "n-tamb", 2))
-            .otherwise(r.below("skp", "n-tamb", 3)),
+            n_rhk=pl.when(is_ks).then(6 + r.below("skp", "n-rhk", 7)).otherwise(5 + r.below("skp", "n-rhk", 8)),
+            n_tamb=pl.when(is_ks).then(1 + r.below("skp", "n-tamb", 2)).otherwise(r.below("skp", "n-tamb", 3)),
         )
         synced_n = pl.col("synced").cast(pl.Int64)
         skp = skp.with_columns(
             rhk_start=pl.col("n_rhk").cum_sum() - pl.col("n_rhk"),
             n_utama=pl.col("n_rhk") - pl.col("n_tamb"),
             ek=pl.when(pl.col("synced")).then(synced_n.cum_sum() - 1),
-            ek_rhk_start=pl.when(pl.col("synced")).then(
-                (pl.col("n_rhk") * synced_n).cum_sum() - pl.col("n_rhk")
-            ),
+            ek_rhk_start=pl.when(pl.col("synced")).then((pl.col("n_rhk") * synced_n).cum_sum() - pl.col("n_rhk")),
         )
         self.n_ek_skp = int(skp.select(synced_n.sum()).item() or 0)
         self.n_ek_rhk = int(skp.select((pl.col("n_rhk") * synced_n).sum()).item() or 0)
         ks_skp = skp.filter(is_ks).select(
-            "skp_sch", ks_rhk_start="rhk_start", ks_n_utama="n_utama", ks_n="n_rhk",
+            "skp_sch",
+            ks_rhk_start="rhk_start",
+            ks_n_utama="n_utama",
+            ks_n="n_rhk",
             ks_ek_rhk_start="ek_rhk_start",
         )
         skp = _join(skp, ks_skp, "skp_sch")
 
         label = pl.col("label").fill_null("")
         base_day = (
-            pl.when(label == "PMM-06").then(pl.lit(date(tahun - 1, 7, 8)))
-            .when(label == "PMM-02b").then(pl.lit(date(tahun, 8, 1)))
-            .when(pl.col("awal") == date(tahun, 7, 1)).then(pl.lit(date(tahun, 7, 3)))
+            pl.when(label == "PMM-06")
+            .then(pl.lit(date(tahun - 1, 7, 8)))
+            .when(label == "PMM-02b")
+            .then(pl.lit(date(tahun, 8, 1)))
+            .when(pl.col("awal") == date(tahun, 7, 1))
+            .then(pl.lit(date(tahun, 7, 3)))
             .otherwise(pl.lit(date(tahun, 1, 6)))
         )
         seconds = r.below("skp", "diperbarui", 60 * 86_400)
-        diperbarui = (
-            base_day.cast(pl.Datetime("us")) + pl.duration(seconds=seconds)
-        ).dt.strftime("%Y-%m-%dT%H:%M:%S")
-        skp = _join(skp, self.sch.select(skp_sch="sch", npsn="npsn", skp_unor="unor"),
-                    "skp_sch")
-        skp = _join(skp, self.nips.rename({"oid": "atasan_oid", "nip": "atasan_nip"}),
-                    "atasan_oid")
+        diperbarui = (base_day.cast(pl.Datetime("us")) + pl.duration(seconds=seconds)).dt.strftime("%Y-%m-%dT%H:%M:%S")
+        skp = _join(skp, self.sch.select(skp_sch="sch", npsn="npsn", skp_unor="unor"), "skp_sch")
+        skp = _join(skp, self.nips.rename({"oid": "atasan_oid", "nip": "atasan_nip"}), "atasan_oid")
         self.frames["pmm_skp"] = skp.select(
             pmm_skp_id=_skp_pmm_id(pl.col("skp")),
             ptk_id=_ptk_id(pl.col("oid")),
@@ -1294,7 +1493,9 @@ class _Builder:
         n_ku, n_kt = len(_RHK_KEPALA_UTAMA), len(_RHK_KEPALA_TAMBAHAN)
         n_gt, n_tpl = len(_RHK_GURU_TAMBAHAN), len(_RHK_GURU_TEMPLATE)
         pool = (
-            list(_RHK_KEPALA_UTAMA) + list(_RHK_KEPALA_TAMBAHAN) + list(_RHK_GURU_TAMBAHAN)
+            list(_RHK_KEPALA_UTAMA)
+            + list(_RHK_KEPALA_TAMBAHAN)
+            + list(_RHK_GURU_TAMBAHAN)
             + [t.format(m) for m in flat for t in _RHK_GURU_TEMPLATE]
         )
         mg = self.mapel_group.select(
@@ -1304,8 +1505,17 @@ class _Builder:
         )
         del self.mapel_group
         skp = _join(self.skp, mg, "oid").select(
-            "skp", "synced", "rhk_start", "n_rhk", "n_utama", "ks_rhk_start", "ks_n_utama",
-            "ks_n", "ks_ek_rhk_start", "ek", "ek_rhk_start",
+            "skp",
+            "synced",
+            "rhk_start",
+            "n_rhk",
+            "n_utama",
+            "ks_rhk_start",
+            "ks_n_utama",
+            "ks_n",
+            "ks_ek_rhk_start",
+            "ek",
+            "ek_rhk_start",
             is_ks=pl.col("role") == "KS",
             mapel=pl.col("mapel").fill_null(0),
             uoff=r.below("skp", "rhk-uoff", n_tpl),
@@ -1315,16 +1525,21 @@ class _Builder:
         )
         pos, n_utama = pl.col("pos"), pl.col("n_utama")
         utama = pos < n_utama
-        ks_text = pl.when(utama).then((pl.col("uoff") + pos) % n_ku).otherwise(
-            n_ku + (pl.col("toff") + pos - n_utama) % n_kt
+        ks_text = (
+            pl.when(utama).then((pl.col("uoff") + pos) % n_ku).otherwise(n_ku + (pl.col("toff") + pos - n_utama) % n_kt)
         )
-        guru_text = pl.when(utama).then(
-            n_ku + n_kt + n_gt + pl.col("mapel") * n_tpl + (pl.col("uoff") + pos) % n_tpl
-        ).otherwise(n_ku + n_kt + (pl.col("toff") + pos - n_utama) % n_gt)
+        guru_text = (
+            pl.when(utama)
+            .then(n_ku + n_kt + n_gt + pl.col("mapel") * n_tpl + (pl.col("uoff") + pos) % n_tpl)
+            .otherwise(n_ku + n_kt + (pl.col("toff") + pos - n_utama) % n_gt)
+        )
         u_induk = pl.col("u_induk")
-        induk_off = pl.when(utama).then((u_induk * pl.col("ks_n_utama")).floor()).otherwise(
-            (u_induk * pl.col("ks_n")).floor()
-        ).cast(pl.Int64)
+        induk_off = (
+            pl.when(utama)
+            .then((u_induk * pl.col("ks_n_utama")).floor())
+            .otherwise((u_induk * pl.col("ks_n")).floor())
+            .cast(pl.Int64)
+        )
         # The synced copy of a teacher RHK whose PMM text changed since the sync (a later
         # sync updates it).
         text = pl.col("text")
@@ -1347,32 +1562,50 @@ class _Builder:
                     .otherwise(induk_off),
                 )
             )
-            pmm_parts.append(part.select(
-                pmm_rhk_id=_rhk_pmm_id(pl.col("rhk")),
-                pmm_skp_id=_skp_pmm_id(pl.col("skp")),
-                uraian=_pick(pool, text),
-                jenis=_pick(("TAMBAHAN", "UTAMA"), pl.col("utama").cast(pl.Int64)),
-                induk_pmm_rhk_id=_rhk_pmm_id(pl.col("ks_rhk_start") + pl.col("induk_off")),
-            ))
-            ek_parts.append(part.filter(pl.col("synced")).select(
-                rhk_id=_rhk_ek_id(pl.col("ek_rhk_start") + pos),
-                skp_id=_skp_ek_id(pl.col("ek")),
-                uraian=_pick(pool, pl.when(pl.col("stale") & (pos == 0)).then(old_text)
-                             .otherwise(text)),
-                pmm_rhk_id=_rhk_pmm_id(pl.col("rhk")),
-                induk_rhk_id=_rhk_ek_id(pl.col("ks_ek_rhk_start") + pl.col("induk_off")),
-            ))
+            pmm_parts.append(
+                part.select(
+                    pmm_rhk_id=_rhk_pmm_id(pl.col("rhk")),
+                    pmm_skp_id=_skp_pmm_id(pl.col("skp")),
+                    uraian=_pick(pool, text),
+                    jenis=_pick(("TAMBAHAN", "UTAMA"), pl.col("utama").cast(pl.Int64)),
+                    induk_pmm_rhk_id=_rhk_pmm_id(pl.col("ks_rhk_start") + pl.col("induk_off")),
+                )
+            )
+            ek_parts.append(
+                part.filter(pl.col("synced")).select(
+                    rhk_id=_rhk_ek_id(pl.col("ek_rhk_start") + pos),
+                    skp_id=_skp_ek_id(pl.col("ek")),
+                    uraian=_pick(pool, pl.when(pl.col("stale") & (pos == 0)).then(old_text).otherwise(text)),
+                    pmm_rhk_id=_rhk_pmm_id(pl.col("rhk")),
+                    induk_rhk_id=_rhk_ek_id(pl.col("ks_ek_rhk_start") + pl.col("induk_off")),
+                )
+            )
             del part
             self._report("pmm_rhk", 0.4 + 0.34 * min(n, start + _CHUNK_SKP) / max(n, 1))
-        schema = {"pmm_rhk_id": pl.String, "pmm_skp_id": pl.String, "uraian": pl.String,
-                  "jenis": pl.String, "induk_pmm_rhk_id": pl.String}
-        self.frames["pmm_rhk"] = pl.concat(pmm_parts) if pmm_parts else pl.DataFrame(
-            schema=schema)
-        self.ek_rhk_synced = pl.concat(ek_parts) if ek_parts else pl.DataFrame(
-            schema={"rhk_id": pl.String, "skp_id": pl.String, "uraian": pl.String,
-                    "pmm_rhk_id": pl.String, "induk_rhk_id": pl.String})
-        self.skp = self.skp.select("skp", "oid", "inst", "role", "label", "status", "synced",
-                                   "ek", "awal", "akhir", "skp_unor", "atasan_nip")
+        schema = {
+            "pmm_rhk_id": pl.String,
+            "pmm_skp_id": pl.String,
+            "uraian": pl.String,
+            "jenis": pl.String,
+            "induk_pmm_rhk_id": pl.String,
+        }
+        self.frames["pmm_rhk"] = pl.concat(pmm_parts) if pmm_parts else pl.DataFrame(schema=schema)
+        self.ek_rhk_synced = (
+            pl.concat(ek_parts)
+            if ek_parts
+            else pl.DataFrame(
+                schema={
+                    "rhk_id": pl.String,
+                    "skp_id": pl.String,
+                    "uraian": pl.String,
+                    "pmm_rhk_id": pl.String,
+                    "induk_rhk_id": pl.String,
+                }
+            )
+        )
+        self.skp = self.skp.select(
+            "skp", "oid", "inst", "role", "label", "status", "synced", "ek", "awal", "akhir", "skp_unor", "atasan_nip"
+        )
 
     # -- PMM assessments, the ones already in e-Kinerja, and what PER-01/03 need ---------------
 
@@ -1385,10 +1618,11 @@ class _Builder:
             (pl.col("status") == "DISEPAKATI") & (pl.col("label").fill_null("") != "PER-03")
         )
         is_per01 = pl.col("label").fill_null("") == "PER-01"
-        tipe = pl.when(is_per01).then(
-            pl.when(pl.col("periodik") == "BULANAN").then(pl.lit("TRIWULANAN"))
-            .otherwise(pl.lit("BULANAN"))
-        ).otherwise(pl.col("periodik"))
+        tipe = (
+            pl.when(is_per01)
+            .then(pl.when(pl.col("periodik") == "BULANAN").then(pl.lit("TRIWULANAN")).otherwise(pl.lit("BULANAN")))
+            .otherwise(pl.col("periodik"))
+        )
         m0 = pl.col("awal").dt.year().cast(pl.Int64) * 12 + pl.col("awal").dt.month() - 1
         m1 = pl.min_horizontal(
             pl.col("akhir").dt.year().cast(pl.Int64) * 12 + pl.col("akhir").dt.month() - 1,
@@ -1397,13 +1631,23 @@ class _Builder:
         bulanan = pl.col("tipe") == "BULANAN"
         m0c, m1c = pl.col("m0"), pl.col("m1")
         u_flow = r.u("skp", "penilaian-flow")
-        skp = skp.select(
-            "skp", "inst", "synced", "ek", tipe=tipe, m0=m0, m1=m1,
-            flow=pl.when(u_flow < 0.3).then(2).when(u_flow < 0.9).then(1).otherwise(0),
-        ).with_columns(
-            lo=pl.when(bulanan).then(m0c).otherwise(m0c // 3),
-            hi=pl.when(bulanan).then(m1c).otherwise((m1c + 1) // 3 - 1),
-        ).filter(pl.col("hi") >= pl.col("lo"))
+        skp = (
+            skp.select(
+                "skp",
+                "inst",
+                "synced",
+                "ek",
+                tipe=tipe,
+                m0=m0,
+                m1=m1,
+                flow=pl.when(u_flow < 0.3).then(2).when(u_flow < 0.9).then(1).otherwise(0),
+            )
+            .with_columns(
+                lo=pl.when(bulanan).then(m0c).otherwise(m0c // 3),
+                hi=pl.when(bulanan).then(m1c).otherwise((m1c + 1) // 3 - 1),
+            )
+            .filter(pl.col("hi") >= pl.col("lo"))
+        )
         known = self.known_periodik
         good = self.good_periodik.select("inst", "tipe", "angka", "periode_id")
         key = pl.col("skp") * 16 + pl.col("t") - pl.col("lo")
@@ -1421,8 +1665,7 @@ class _Builder:
                 .explode("t")
                 .with_columns(u_h=r.u(key, "hasil"), u_p=r.u(key, "perilaku"))
                 .with_columns(
-                    angka=pl.when(bulanan).then(pl.col("t") % 12 + 1)
-                    .otherwise(pl.col("t") % 4 + 1),
+                    angka=pl.when(bulanan).then(pl.col("t") % 12 + 1).otherwise(pl.col("t") % 4 + 1),
                     last=pl.col("t") == pl.col("hi"),
                     h=hasil.otherwise(2),
                     p=perilaku.otherwise(2),
@@ -1433,38 +1676,42 @@ class _Builder:
                 perilaku=_pick(_EKSPEKTASI, pl.col("p")),
                 predikat=_pick(_PREDIKAT_MATRIX, pl.col("h") * 3 + pl.col("p")),
             )
-            pmm_parts.append(part.select(
-                pmm_skp_id=_skp_pmm_id(pl.col("skp")),
-                tipe_periodik="tipe",
-                angka_periodik="angka",
-                **rated,
-            ))
-            # Assessments already flowed: for most synced SKPs all but the latest period.
-            flowed = part.filter(
-                pl.col("synced")
-                & ((pl.col("flow") == 2) | ((pl.col("flow") == 1) & ~pl.col("last")))
+            pmm_parts.append(
+                part.select(
+                    pmm_skp_id=_skp_pmm_id(pl.col("skp")),
+                    tipe_periodik="tipe",
+                    angka_periodik="angka",
+                    **rated,
+                )
             )
+            # Assessments already flowed: for most synced SKPs all but the latest period.
+            flowed = part.filter(pl.col("synced") & ((pl.col("flow") == 2) | ((pl.col("flow") == 1) & ~pl.col("last"))))
             ek_parts.append(
                 _join(flowed, good, ["inst", "tipe", "angka"], "inner").select(
-                    skp_id=_skp_ek_id(pl.col("ek")), periode_id="periode_id", **rated)
+                    skp_id=_skp_ek_id(pl.col("ek")), periode_id="periode_id", **rated
+                )
             )
             with_pen.append(part["skp"].unique())
-            unmatched.append(
-                part.join(known, on=["inst", "tipe", "angka"], how="anti")["skp"].unique()
-            )
+            unmatched.append(part.join(known, on=["inst", "tipe", "angka"], how="anti")["skp"].unique())
             del part
             self._report("pmm_penilaian", 0.74 + 0.12 * min(n, start + _CHUNK_SKP) / max(n, 1))
-        pmm_schema = {"pmm_skp_id": pl.String, "tipe_periodik": pl.String,
-                      "angka_periodik": pl.Int64, "hasil_kerja": pl.String,
-                      "perilaku": pl.String, "predikat": pl.String}
-        ek_schema = {"skp_id": pl.String, "periode_id": pl.String, "hasil_kerja": pl.String,
-                     "perilaku": pl.String, "predikat": pl.String}
-        self.frames["pmm_penilaian"] = (
-            pl.concat(pmm_parts) if pmm_parts else pl.DataFrame(schema=pmm_schema)
-        )
-        self.frames["ekinerja_penilaian"] = (
-            pl.concat(ek_parts) if ek_parts else pl.DataFrame(schema=ek_schema)
-        )
+        pmm_schema = {
+            "pmm_skp_id": pl.String,
+            "tipe_periodik": pl.String,
+            "angka_periodik": pl.Int64,
+            "hasil_kerja": pl.String,
+            "perilaku": pl.String,
+            "predikat": pl.String,
+        }
+        ek_schema = {
+            "skp_id": pl.String,
+            "periode_id": pl.String,
+            "hasil_kerja": pl.String,
+            "perilaku": pl.String,
+            "predikat": pl.String,
+        }
+        self.frames["pmm_penilaian"] = pl.concat(pmm_parts) if pmm_parts else pl.DataFrame(schema=pmm_schema)
+        self.frames["ekinerja_penilaian"] = pl.concat(ek_parts) if ek_parts else pl.DataFrame(schema=ek_schema)
         empty = pl.Series("skp", [], dtype=pl.Int64)
         self.skp_with_pen = pl.concat(with_pen) if with_pen else empty
         self.skp_unmatched = pl.concat(unmatched) if unmatched else empty
@@ -1473,9 +1720,7 @@ class _Builder:
 
     def _ekinerja(self) -> None:
         r = self.rand
-        synced = _join(
-            _join(self.skp.filter(pl.col("synced")), self.tahunan, "inst"), self.nips, "oid"
-        )
+        synced = _join(_join(self.skp.filter(pl.col("synced")), self.tahunan, "inst"), self.nips, "oid")
         # Hand-made SKPs: teachers with PMM-07, principals of PMM-13 schools, and the Dinas
         # staff (out of scope) of instansi that have the yearly period.
         kadis = self.others.filter(pl.col("role") == "KADIS").select("inst", kadis_oid="oid")
@@ -1484,42 +1729,56 @@ class _Builder:
                 (pl.col("label").fill_null("") == "PMM-07")
                 | ((pl.col("role") == "KS") & (pl.col("fault").fill_null("") == "PMM-13S"))
             ),
-            self.sch.select("sch", "unor"), "sch",
+            self.sch.select("sch", "unor"),
+            "sch",
         )
         manual_peg = _join(manual_peg, kadis, "inst").select(
-            "oid", "inst", "unor",
-            atasan_oid=pl.when(pl.col("role") == "KS").then(pl.col("kadis_oid"))
-            .otherwise(pl.col("ks_oid")),
+            "oid",
+            "inst",
+            "unor",
+            atasan_oid=pl.when(pl.col("role") == "KS").then(pl.col("kadis_oid")).otherwise(pl.col("ks_oid")),
         )
         manual_dinas = _join(
-            self.others.filter(pl.col("role").is_in(
-                ["KADIS", "SEKDIS", "KABID", "PELAKSANA", "PENGAWAS"])),
-            kadis, "inst",
+            self.others.filter(pl.col("role").is_in(["KADIS", "SEKDIS", "KABID", "PELAKSANA", "PENGAWAS"])),
+            kadis,
+            "inst",
         ).select(
-            "oid", "inst",
-            unor=pl.when(pl.col("role").is_in(["KADIS", "PENGAWAS"])).then(3 * pl.col("inst"))
+            "oid",
+            "inst",
+            unor=pl.when(pl.col("role").is_in(["KADIS", "PENGAWAS"]))
+            .then(3 * pl.col("inst"))
             .otherwise(3 * pl.col("inst") + pl.col("sub")),
-            atasan_oid=pl.when(pl.col("role") == "KADIS").then(None)
-            .otherwise(pl.col("kadis_oid")),
+            atasan_oid=pl.when(pl.col("role") == "KADIS").then(None).otherwise(pl.col("kadis_oid")),
         )
         manual = _join(pl.concat([manual_peg, manual_dinas]), self.tahunan, "inst", "inner")
         manual = manual.sort("oid").with_columns(
             ek=pl.int_range(self.n_ek_skp, self.n_ek_skp + pl.len(), dtype=pl.Int64)
         )
-        manual = _join(_join(manual, self.nips, "oid"),
-                       self.nips.rename({"oid": "atasan_oid", "nip": "atasan_nip"}), "atasan_oid")
-        self.frames["ekinerja_skp"] = pl.concat([
-            synced.select(
-                skp_id=_skp_ek_id(pl.col("ek")), nip="nip", periode_id="periode_id",
-                unor_id=_unor_id(pl.col("skp_unor")), atasan_nip="atasan_nip",
-                sumber=pl.lit("PMM"), pmm_skp_id=_skp_pmm_id(pl.col("skp")),
-            ),
-            manual.select(
-                skp_id=_skp_ek_id(pl.col("ek")), nip="nip", periode_id="periode_id",
-                unor_id=_unor_id(pl.col("unor")), atasan_nip="atasan_nip",
-                sumber=pl.lit("MANUAL"), pmm_skp_id=pl.lit(None, pl.String),
-            ),
-        ])
+        manual = _join(
+            _join(manual, self.nips, "oid"), self.nips.rename({"oid": "atasan_oid", "nip": "atasan_nip"}), "atasan_oid"
+        )
+        self.frames["ekinerja_skp"] = pl.concat(
+            [
+                synced.select(
+                    skp_id=_skp_ek_id(pl.col("ek")),
+                    nip="nip",
+                    periode_id="periode_id",
+                    unor_id=_unor_id(pl.col("skp_unor")),
+                    atasan_nip="atasan_nip",
+                    sumber=pl.lit("PMM"),
+                    pmm_skp_id=_skp_pmm_id(pl.col("skp")),
+                ),
+                manual.select(
+                    skp_id=_skp_ek_id(pl.col("ek")),
+                    nip="nip",
+                    periode_id="periode_id",
+                    unor_id=_unor_id(pl.col("unor")),
+                    atasan_nip="atasan_nip",
+                    sumber=pl.lit("MANUAL"),
+                    pmm_skp_id=pl.lit(None, pl.String),
+                ),
+            ]
+        )
         manual_rhk = (
             manual.select("ek", n=3 + r.below("ek", "manual-rhk", 3))
             .with_columns(k=pl.int_ranges(0, "n"))
@@ -1528,8 +1787,7 @@ class _Builder:
             .select(
                 rhk_id=_rhk_ek_id(pl.col("i")),
                 skp_id=_skp_ek_id(pl.col("ek")),
-                uraian=_pick(_RHK_MANUAL, (pl.col("k") + r.below("ek", "manual-text", 8))
-                             % len(_RHK_MANUAL)),
+                uraian=_pick(_RHK_MANUAL, (pl.col("k") + r.below("ek", "manual-text", 8)) % len(_RHK_MANUAL)),
                 pmm_rhk_id=pl.lit(None, pl.String),
                 induk_rhk_id=pl.lit(None, pl.String),
             )
@@ -1542,14 +1800,14 @@ class _Builder:
     def _manifest(self) -> pl.DataFrame:
         peg = self.peg
         parts: list[pl.DataFrame] = [
-            peg.filter(pl.col("label").is_in(list(_LABEL_CODE)))
-            .select("oid", code=pl.col("label").replace_strict(_LABEL_CODE, return_dtype=pl.String))
+            peg.filter(pl.col("label").is_in(list(_LABEL_CODE))).select(
+                "oid", code=pl.col("label").replace_strict(_LABEL_CODE, return_dtype=pl.String)
+            )
         ]
         for fault, by_role in _SCHOOL_CODES.items():
             for role, codes in by_role.items():
                 parts += [
-                    peg.filter((pl.col("fault") == fault) & (pl.col("role") == role))
-                    .select("oid", code=pl.lit(code))
+                    peg.filter((pl.col("fault") == fault) & (pl.col("role") == role)).select("oid", code=pl.lit(code))
                     for code in codes
                 ]
         parts.append(peg.filter(pl.col("bad_tahunan")).select("oid", code=pl.lit("PMM-06")))
@@ -1558,7 +1816,8 @@ class _Builder:
         # Flow penilaian, computed from the generated data: P's agreed SKPs of the year, their
         # e-Kinerja copies (by pmm_skp_id) and their PMM assessments.
         agreed = self.skp.filter(pl.col("status") == "DISEPAKATI").select(
-            "oid", "synced",
+            "oid",
+            "synced",
             no_pen=~pl.col("skp").is_in(self.skp_with_pen.implode()),
             bad_pen=pl.col("skp").is_in(self.skp_unmatched.implode()),
         )
@@ -1570,12 +1829,13 @@ class _Builder:
         pp = _join(peg.select("oid", "inst"), per_oid, "oid").with_columns(
             broken=pl.col("inst").is_in(self.broken_inst["inst"].implode())
         )
-        per_codes = pl.concat([
-            pp.filter(pl.col("unsynced").fill_null(True)).select("oid", code=pl.lit("PER-02")),
-            pp.filter(pl.col("broken") | pl.col("bad_pen").fill_null(False))
-            .select("oid", code=pl.lit("PER-01")),
-            pp.filter(pl.col("no_pen").fill_null(False)).select("oid", code=pl.lit("PER-03")),
-        ]).with_columns(flow=pl.lit("penilaian"))
+        per_codes = pl.concat(
+            [
+                pp.filter(pl.col("unsynced").fill_null(True)).select("oid", code=pl.lit("PER-02")),
+                pp.filter(pl.col("broken") | pl.col("bad_pen").fill_null(False)).select("oid", code=pl.lit("PER-01")),
+                pp.filter(pl.col("no_pen").fill_null(False)).select("oid", code=pl.lit("PER-03")),
+            ]
+        ).with_columns(flow=pl.lit("penilaian"))
         return (
             _join(pl.concat([skp_codes, per_codes]).unique(), self.nips, "oid")
             .select("nip", "flow", "code")

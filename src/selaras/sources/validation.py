@@ -159,32 +159,26 @@ class Findings:
     def problems(self, limit: int | None = None) -> list[Problem]:
         """Every problem: file-level first, then by file and row. With ``limit``, at most that
         many per (file, column, rule), plus one problem saying how many more there were."""
-        rows = self.rows().with_columns(
-            pl.col("table").replace_strict(_ORDER, return_dtype=pl.Int64).alias("_t")
-        )
+        rows = self.rows().with_columns(pl.col("table").replace_strict(_ORDER, return_dtype=pl.Int64).alias("_t"))
         rows = rows.sort(["_t", "row"], maintain_order=True)
         summaries: list[Problem] = []
         if limit is not None:
             group = ["file", "column", "what"]
             counted = rows.with_columns(pl.int_range(pl.len()).over(group).alias("_n"))
-            over = (
-                counted.group_by(group, maintain_order=True)
-                .agg(pl.len().alias("n"))
-                .filter(pl.col("n") > limit)
-            )
+            over = counted.group_by(group, maintain_order=True).agg(pl.len().alias("n")).filter(pl.col("n") > limit)
             rows = counted.filter(pl.col("_n") < limit)
             for file, column, what, n in over.iter_rows():
                 summaries.append(
                     Problem(
-                        file, None, column, None,
+                        file,
+                        None,
+                        column,
+                        None,
                         f"{n - limit} baris lain juga melanggar aturan ini ({what}); "
                         f"hanya {limit} yang pertama dicantumkan",
                     )
                 )
-        found = [
-            Problem(*r)
-            for r in rows.select("file", "row", "column", "value", "rule").iter_rows()
-        ]
+        found = [Problem(*r) for r in rows.select("file", "row", "column", "value", "rule").iter_rows()]
         return [*self.file_level, *found, *summaries]
 
 
@@ -222,9 +216,7 @@ def _value_checks(col: Column) -> list[tuple[pl.Expr, str]]:
             checks.append((well_formed & bad, "bilangan bulat terlalu besar"))
     if col.kind is Kind.ENUM:
         allowed = ", ".join(col.values)
-        checks.append(
-            (s.is_not_null() & ~s.is_in(list(col.values)), f"nilai harus salah satu dari: {allowed}")
-        )
+        checks.append((s.is_not_null() & ~s.is_in(list(col.values)), f"nilai harus salah satu dari: {allowed}"))
     return checks
 
 
@@ -254,8 +246,7 @@ def _check_values(raw: RawTable, findings: Findings) -> None:
 def _key_exprs(table: Table) -> list[pl.Expr]:
     # "1" and "01" are the same number once typed, so INT key parts compare as numbers.
     return [
-        pl.col(k).cast(pl.Int64, strict=False) if table.column(k).kind is Kind.INT else pl.col(k)
-        for k in table.key
+        pl.col(k).cast(pl.Int64, strict=False) if table.column(k).kind is Kind.INT else pl.col(k) for k in table.key
     ]
 
 
@@ -278,9 +269,7 @@ def _check_key(raw: RawTable, findings: Findings) -> None:
     first = pl.col("_pertama").cast(pl.String)
     if len(table.key) == 1:
         k = table.key[0]
-        rule = pl.concat_str(
-            pl.lit(f"kunci ganda: {k} '"), pl.col(k), pl.lit("' sudah ada di baris "), first
-        )
+        rule = pl.concat_str(pl.lit(f"kunci ganda: {k} '"), pl.col(k), pl.lit("' sudah ada di baris "), first)
         value = pl.col(k)
     else:
         parts: list[pl.Expr] = [pl.lit("kunci ganda: (")]
@@ -290,8 +279,12 @@ def _check_key(raw: RawTable, findings: Findings) -> None:
         rule = pl.concat_str(parts)
         value = pl.concat_str([pl.col(k) for k in table.key], separator=", ")
     findings.add_rows(
-        raw, later, what=f"kunci ganda pada {', '.join(table.key)}", rule=rule,
-        column=", ".join(table.key), value=value,
+        raw,
+        later,
+        what=f"kunci ganda pada {', '.join(table.key)}",
+        rule=rule,
+        column=", ".join(table.key),
+        value=value,
     )
 
 
@@ -303,9 +296,7 @@ def _where(target: RawTable, column: str, target_column: str) -> str:
     return target.label if column == target_column else f"{target.label} (kolom {target_column})"
 
 
-def _check_references(
-    raw: RawTable, tables: Mapping[str, RawTable], findings: Findings
-) -> None:
+def _check_references(raw: RawTable, tables: Mapping[str, RawTable], findings: Findings) -> None:
     for col, target_name, target_column in _references(raw.table):
         target = tables[target_name]
         if not raw.has(col.name) or not target.has(target_column):
@@ -313,17 +304,20 @@ def _check_references(
         assert target.frame is not None
         values = target.frame.get_column(target_column).drop_nulls().implode()
         s = pl.col(col.name)
-        offending = raw.checkable().select(ROW, col.name).filter(
-            s.is_not_null() & ~s.is_in(values)
-        )
+        offending = raw.checkable().select(ROW, col.name).filter(s.is_not_null() & ~s.is_in(values))
         where = _where(target, col.name, target_column)
         rule = pl.concat_str(
-            pl.lit(f"rujukan tidak ditemukan: {col.name} '"), pl.col(col.name),
+            pl.lit(f"rujukan tidak ditemukan: {col.name} '"),
+            pl.col(col.name),
             pl.lit(f"' tidak ada di {where}"),
         )
         findings.add_rows(
-            raw, offending, what=f"rujukan {col.name} tidak ditemukan di {where}", rule=rule,
-            column=col.name, value=pl.col(col.name),
+            raw,
+            offending,
+            what=f"rujukan {col.name} tidak ditemukan di {where}",
+            rule=rule,
+            column=col.name,
+            value=pl.col(col.name),
         )
 
 
@@ -347,9 +341,7 @@ def keep_valid(tables: Mapping[str, RawTable], findings: Findings) -> dict[str, 
                 assert target.frame is not None
                 values = kept[target_name].get_column(target_column).drop_nulls().implode()
                 s = pl.col(col.name)
-                offending = kept[name].select(ROW, col.name).filter(
-                    s.is_not_null() & ~s.is_in(values)
-                )
+                offending = kept[name].select(ROW, col.name).filter(s.is_not_null() & ~s.is_in(values))
                 if offending.is_empty():
                     continue
                 rejected_target = (
@@ -357,20 +349,22 @@ def keep_valid(tables: Mapping[str, RawTable], findings: Findings) -> dict[str, 
                     .group_by(target_column)
                     .agg(pl.col(ROW).min().alias("_ditolak"))
                 )
-                offending = offending.join(
-                    rejected_target, left_on=col.name, right_on=target_column, how="left"
-                )
+                offending = offending.join(rejected_target, left_on=col.name, right_on=target_column, how="left")
                 rule = pl.concat_str(
-                    pl.lit(f"rujukan ke baris yang ditolak: {col.name} '"), pl.col(col.name),
+                    pl.lit(f"rujukan ke baris yang ditolak: {col.name} '"),
+                    pl.col(col.name),
                     pl.lit(f"' hanya ada di {target.label} baris "),
-                    pl.col("_ditolak").cast(pl.String), pl.lit(", yang ditolak"),
+                    pl.col("_ditolak").cast(pl.String),
+                    pl.lit(", yang ditolak"),
                 )
                 findings.add_rows(
-                    raw, offending, what=f"rujukan {col.name} ke baris yang ditolak",
-                    rule=rule, column=col.name, value=pl.col(col.name),
+                    raw,
+                    offending,
+                    what=f"rujukan {col.name} ke baris yang ditolak",
+                    rule=rule,
+                    column=col.name,
+                    value=pl.col(col.name),
                 )
-                kept[name] = kept[name].filter(
-                    ~pl.col(ROW).is_in(offending.get_column(ROW).implode())
-                )
+                kept[name] = kept[name].filter(~pl.col(ROW).is_in(offending.get_column(ROW).implode()))
                 changed = True
     return {name: frame.drop(ROW) for name, frame in kept.items()}

@@ -125,8 +125,7 @@ class _Reader:
             chunk = wanted[i : i + IN_CHUNK]
             marks = ", ".join([self.ph] * len(chunk))
             self.cur.execute(
-                f"SELECT {cols} FROM {_q(self.conn, table)} "
-                f"WHERE {_q(self.conn, column)} IN ({marks})",
+                f"SELECT {cols} FROM {_q(self.conn, table)} WHERE {_q(self.conn, column)} IN ({marks})",
                 chunk,
             )
             rows.extend(self.cur.fetchall())
@@ -142,28 +141,34 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
 
     pegawai = r.where("siasn_pegawai", "nip", nips)
     instansi_ids = ids((pegawai, "instansi_id"))
-    ptk = pl.concat([
-        r.where("dapodik_ptk", "nip", nips),
-        r.where("dapodik_ptk", "nik", ids((pegawai, "nik"))),
-    ])
+    ptk = pl.concat(
+        [
+            r.where("dapodik_ptk", "nip", nips),
+            r.where("dapodik_ptk", "nik", ids((pegawai, "nik"))),
+        ]
+    )
     skp = r.where("pmm_skp", "ptk_id", ids((ptk, "ptk_id")))
     skp_ids = ids((skp, "pmm_skp_id"))
     rhk = r.where("pmm_rhk", "pmm_skp_id", skp_ids)
     pmm_penilaian = r.where("pmm_penilaian", "pmm_skp_id", skp_ids)
 
     school_npsn = ids((ptk, "npsn"), (skp, "npsn"))
-    unor = pl.concat([
-        r.where("siasn_unor", "instansi_id", instansi_ids),
-        r.where("siasn_unor", "npsn", school_npsn),
-        r.where("siasn_unor", "unor_id", ids((pegawai, "unor_id"))),
-    ])
+    unor = pl.concat(
+        [
+            r.where("siasn_unor", "instansi_id", instansi_ids),
+            r.where("siasn_unor", "npsn", school_npsn),
+            r.where("siasn_unor", "unor_id", ids((pegawai, "unor_id"))),
+        ]
+    )
     parents = ids((unor, "parent_unor_id")) - ids((unor, "unor_id"))
     unor = pl.concat([unor, r.where("siasn_unor", "unor_id", parents)])
     ekinerja_unor = r.where("ekinerja_unor", "unor_id", ids((unor, "unor_id"), (pegawai, "unor_id")))
-    sekolah = pl.concat([
-        r.where("dapodik_sekolah", "instansi_id", instansi_ids),
-        r.where("dapodik_sekolah", "npsn", school_npsn | ids((unor, "npsn"))),
-    ])
+    sekolah = pl.concat(
+        [
+            r.where("dapodik_sekolah", "instansi_id", instansi_ids),
+            r.where("dapodik_sekolah", "npsn", school_npsn | ids((unor, "npsn"))),
+        ]
+    )
 
     superiors = ids((ekinerja_unor, "atasan_nip"), (skp, "atasan_nip"))
     pegawai = pl.concat([pegawai, r.where("siasn_pegawai", "nip", superiors - nips)])
@@ -174,10 +179,12 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
     ek_skp = r.where("ekinerja_skp", "nip", nips | superiors)
     ek_skp_ids = ids((ek_skp, "skp_id"))
     periode = r.where("ekinerja_periode", "instansi_id", instansi_ids)
-    periode = pl.concat([
-        periode,
-        r.where("ekinerja_periode", "periode_id", ids((ek_skp, "periode_id")) - ids((periode, "periode_id"))),
-    ])
+    periode = pl.concat(
+        [
+            periode,
+            r.where("ekinerja_periode", "periode_id", ids((ek_skp, "periode_id")) - ids((periode, "periode_id"))),
+        ]
+    )
     frames = {
         "instansi": r.where("instansi", "instansi_id", instansi_ids),
         "siasn_unor": unor,
@@ -193,10 +200,12 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
         "ekinerja_rhk": r.where("ekinerja_rhk", "skp_id", ek_skp_ids),
         "ekinerja_penilaian": r.where("ekinerja_penilaian", "skp_id", ek_skp_ids),
     }
-    return Snapshot({
-        name: df.unique(subset=list(TABLE[name].key), keep="first", maintain_order=True)
-        for name, df in frames.items()
-    })
+    return Snapshot(
+        {
+            name: df.unique(subset=list(TABLE[name].key), keep="first", maintain_order=True)
+            for name, df in frames.items()
+        }
+    )
 
 
 def load_table(store: Store, name: str) -> pl.DataFrame:
@@ -242,9 +251,7 @@ def apply_changes(store: Store, changes: EkinerjaChanges) -> None:
 
 def _keys_frame(name: str, df: pl.DataFrame) -> pl.DataFrame:
     table = TABLE[name]
-    return df.select(
-        pl.col(k).cast(table.column(k).dtype) for k in table.key
-    ).unique(maintain_order=True)
+    return df.select(pl.col(k).cast(table.column(k).dtype) for k in table.key).unique(maintain_order=True)
 
 
 def _upsert_frame(name: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -253,9 +260,7 @@ def _upsert_frame(name: str, df: pl.DataFrame) -> pl.DataFrame:
     return contract.conform(name, df).unique(subset=key, keep="last").sort(key)
 
 
-def _delete_keys(
-    store: Store, conn: sa.Connection, cur: Any, name: str, keys: pl.DataFrame
-) -> None:
+def _delete_keys(store: Store, conn: sa.Connection, cur: Any, name: str, keys: pl.DataFrame) -> None:
     table = _q(conn, name)
     if store.dialect == "postgresql":
         tmp = _pg_temp_copy(conn, cur, name, keys)
@@ -275,9 +280,7 @@ def _upsert(store: Store, conn: sa.Connection, cur: Any, name: str, df: pl.DataF
     key = ", ".join(_q(conn, k) for k in table.key)
     others = [c for c in table.column_names if c not in table.key]
     update = ", ".join(f"{_q(conn, c)} = excluded.{_q(conn, c)}" for c in others)
-    conflict = f"ON CONFLICT ({key}) DO UPDATE SET {update}" if others else (
-        f"ON CONFLICT ({key}) DO NOTHING"
-    )
+    conflict = f"ON CONFLICT ({key}) DO UPDATE SET {update}" if others else (f"ON CONFLICT ({key}) DO NOTHING")
     if store.dialect == "postgresql":
         tmp = _pg_temp_copy(conn, cur, name, df)
         cur.execute(f"INSERT INTO {_q(conn, name)} ({cols}) SELECT {cols} FROM {tmp} {conflict}")
@@ -293,10 +296,7 @@ def _pg_temp_copy(conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame) ->
     """COPY ``df`` into a new temporary table shaped like columns of ``name``; its name."""
     tmp = _q(conn, f"_selaras_tmp_{name}")
     cols = ", ".join(_q(conn, c) for c in df.columns)
-    cur.execute(
-        f"CREATE TEMPORARY TABLE {tmp} ON COMMIT DROP AS "
-        f"SELECT {cols} FROM {_q(conn, name)} WITH NO DATA"
-    )
+    cur.execute(f"CREATE TEMPORARY TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {_q(conn, name)} WITH NO DATA")
     _pg_copy_in(cur, tmp, df, None)
     return tmp
 
@@ -326,14 +326,12 @@ def record_run(
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     flow = Flow(flow)
     pegawai = check.pegawai.select(
-        pl.col(c).cast(t) if c in check.pegawai.columns else pl.lit(None, t).alias(c)
-        for c, t in PEGAWAI_SCHEMA.items()
+        pl.col(c).cast(t) if c in check.pegawai.columns else pl.lit(None, t).alias(c) for c, t in PEGAWAI_SCHEMA.items()
     )
     if pegawai["nip"].n_unique() != pegawai.height:
         raise ValueError("check.pegawai lists a NIP more than once")
     errors = check.errors.select(
-        pl.col(c).cast(t) if c in check.errors.columns else pl.lit(None, t).alias(c)
-        for c, t in ERROR_SCHEMA.items()
+        pl.col(c).cast(t) if c in check.errors.columns else pl.lit(None, t).alias(c) for c, t in ERROR_SCHEMA.items()
     )
     unknown = errors.join(pegawai, on="nip", how="anti")
     if unknown.height:
@@ -346,8 +344,13 @@ def record_run(
     with store.write() as conn:
         run_id = conn.execute(
             sync_run.insert().values(
-                mulai=mulai, selesai=selesai, pelaku=pelaku, mode=mode, flow=flow.value,
-                tahun=tahun, jumlah_pegawai=pegawai.height,
+                mulai=mulai,
+                selesai=selesai,
+                pelaku=pelaku,
+                mode=mode,
+                flow=flow.value,
+                tahun=tahun,
+                jumlah_pegawai=pegawai.height,
                 jumlah_siap=count.get(Status.SIAP.value, 0),
                 jumlah_gagal=count.get(Status.GAGAL.value, 0),
                 jumlah_tersinkron=count.get(Status.TERSINKRON.value, 0),
@@ -362,16 +365,14 @@ def record_run(
                 cur.execute(f"LOCK TABLE {_q(conn, 'sync_log')} IN EXCLUSIVE MODE")
             cur.execute("SELECT coalesce(max(log_id), 0) FROM sync_log")
             base = int(cur.fetchone()[0])
-            log = _log_frame(store, pegawai, errors, outcomes, base, run_id, selesai,
-                             pelaku, mode, flow, tahun)
+            log = _log_frame(store, pegawai, errors, outcomes, base, run_id, selesai, pelaku, mode, flow, tahun)
             _bulk_insert_frame(store, conn, cur, "sync_log", log)
             err = (
                 errors.with_row_index("_pos")
                 .join(log.select("nip", "log_id"), on="nip")
                 .sort("_pos")
                 .with_columns(nomor=pl.col("_pos").cum_count().over("log_id").cast(pl.Int64))
-                .select("log_id", "nomor", "urutan", "code", "pmm_skp_id", "detail",
-                        "selesai_oleh")
+                .select("log_id", "nomor", "urutan", "code", "pmm_skp_id", "detail", "selesai_oleh")
             )
             _bulk_insert_frame(store, conn, cur, "sync_log_error", err)
             if store.dialect == "postgresql" and log.height:
@@ -389,8 +390,17 @@ def record_run(
 
 
 def _log_frame(
-    store: Store, pegawai: pl.DataFrame, errors: pl.DataFrame, outcomes: pl.DataFrame | None,
-    base: int, run_id: int, waktu: datetime, pelaku: str, mode: str, flow: Flow, tahun: int,
+    store: Store,
+    pegawai: pl.DataFrame,
+    errors: pl.DataFrame,
+    outcomes: pl.DataFrame | None,
+    base: int,
+    run_id: int,
+    waktu: datetime,
+    pelaku: str,
+    mode: str,
+    flow: Flow,
+    tahun: int,
 ) -> pl.DataFrame:
     kode = (
         errors.with_row_index("_pos")
@@ -407,7 +417,8 @@ def _log_frame(
     # The text SQLAlchemy's DateTime uses on SQLite, so that Core reads it back.
     stamp = (
         waktu.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        if store.dialect == "sqlite" else waktu.isoformat()
+        if store.dialect == "sqlite"
+        else waktu.isoformat()
     )
     return (
         pegawai.with_row_index("_pos")
@@ -422,8 +433,15 @@ def _log_frame(
             pl.lit(mode).alias("mode"),
             pl.lit(flow.value).alias("flow"),
             pl.lit(tahun, pl.Int64).alias("tahun"),
-            "nip", "nama", "instansi_id", "unor_id", "npsn", "kepala_sekolah", "status",
-            "hasil", "kode",
+            "nip",
+            "nama",
+            "instansi_id",
+            "unor_id",
+            "npsn",
+            "kepala_sekolah",
+            "status",
+            "hasil",
+            "kode",
         )
     )
 
@@ -450,14 +468,10 @@ def latest_results(
             )
             if tahun is not None:
                 query = query.where(sync_log.c.tahun == tahun)
-            run_id = conn.execute(
-                query.order_by(sync_log.c.waktu.desc(), sync_log.c.log_id.desc()).limit(1)
-            ).scalar()
+            run_id = conn.execute(query.order_by(sync_log.c.waktu.desc(), sync_log.c.log_id.desc()).limit(1)).scalar()
         if run_id is None:
             return None
-        run_tahun = conn.execute(
-            sa.select(sync_run.c.tahun).where(sync_run.c.run_id == run_id)
-        ).scalar_one()
+        run_tahun = conn.execute(sa.select(sync_run.c.tahun).where(sync_run.c.run_id == run_id)).scalar_one()
         raw = conn.connection.dbapi_connection
         assert raw is not None
         cur = raw.cursor()
@@ -514,9 +528,7 @@ def log_entries(
         query = query.where(sync_log.c.instansi_id == instansi_id)
     if code is not None:
         query = query.where(
-            sa.exists().where(
-                sync_log_error.c.log_id == sync_log.c.log_id, sync_log_error.c.code == code
-            )
+            sa.exists().where(sync_log_error.c.log_id == sync_log.c.log_id, sync_log_error.c.code == code)
         )
     if before_log_id is not None:
         query = query.where(sync_log.c.log_id < before_log_id)
@@ -535,13 +547,15 @@ def log_entries(
                 .order_by(sync_log_error.c.log_id, sync_log_error.c.nomor)
             )
             for row in rows:
-                by_id[row.log_id]["errors"].append({
-                    "code": row.code,
-                    "urutan": row.urutan,
-                    "pmm_skp_id": row.pmm_skp_id,
-                    "detail": _json(row.detail),
-                    "selesai_oleh": row.selesai_oleh,
-                })
+                by_id[row.log_id]["errors"].append(
+                    {
+                        "code": row.code,
+                        "urutan": row.urutan,
+                        "pmm_skp_id": row.pmm_skp_id,
+                        "detail": _json(row.detail),
+                        "selesai_oleh": row.selesai_oleh,
+                    }
+                )
     return entries
 
 
@@ -559,9 +573,7 @@ def _chunks(df: pl.DataFrame, size: int = WRITE_CHUNK) -> Iterator[pl.DataFrame]
 
 def _for_sqlite(df: pl.DataFrame) -> pl.DataFrame:
     """Values as SQLAlchemy stores them on SQLite: dates as ISO text (booleans stay 0/1)."""
-    return df.with_columns(
-        pl.col(c).dt.strftime("%Y-%m-%d") for c, t in df.schema.items() if t == pl.Date
-    )
+    return df.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c, t in df.schema.items() if t == pl.Date)
 
 
 def _secondary_indexes(store: Store, cur: Any, table: str) -> list[tuple[str, str]]:
@@ -584,7 +596,11 @@ def _secondary_indexes(store: Store, cur: Any, table: str) -> list[tuple[str, st
 
 
 def _bulk_insert(
-    store: Store, conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame,
+    store: Store,
+    conn: sa.Connection,
+    cur: Any,
+    name: str,
+    df: pl.DataFrame,
     progress: Progress | None,
 ) -> None:
     key = list(TABLE[name].key)
@@ -594,7 +610,11 @@ def _bulk_insert(
 
 
 def _bulk_insert_frame(
-    store: Store, conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame,
+    store: Store,
+    conn: sa.Connection,
+    cur: Any,
+    name: str,
+    df: pl.DataFrame,
     progress: Progress | None = None,
 ) -> None:
     def report(done: int) -> None:
@@ -614,9 +634,7 @@ def _bulk_insert_frame(
         report(done)
 
 
-def _pg_copy_in(
-    cur: Any, table_sql: str, df: pl.DataFrame, progress: Callable[[int], None] | None
-) -> None:
+def _pg_copy_in(cur: Any, table_sql: str, df: pl.DataFrame, progress: Callable[[int], None] | None) -> None:
     # CSV keeps NULL (unquoted empty) and '' (quoted "") apart, and polars writes it in Rust.
     cols = ", ".join(f'"{c}"' for c in df.columns)
     done = 0
@@ -640,7 +658,9 @@ def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str) -> pl.Da
             if f.tell() == 0:
                 return contract.empty_frame(name)
             text = pl.read_csv(
-                f.name, has_header=False, new_columns=table.column_names,
+                f.name,
+                has_header=False,
+                new_columns=table.column_names,
                 schema={c: pl.String() for c in table.column_names},
             )
         return _from_text(name, text)
@@ -687,8 +707,7 @@ def _fetch_typed(store: Store, cur: Any, name: str) -> pl.DataFrame:
 
 
 def _fetch_frame(cur: Any, schema: dict[str, pl.DataType], dialect: str) -> pl.DataFrame:
-    raw = {c: (pl.Int64() if dialect == "sqlite" and t == pl.Boolean else t)
-           for c, t in schema.items()}
+    raw = {c: (pl.Int64() if dialect == "sqlite" and t == pl.Boolean else t) for c, t in schema.items()}
     parts = []
     while rows := cur.fetchmany(FETCH_CHUNK):
         parts.append(pl.DataFrame(rows, schema=raw, orient="row"))

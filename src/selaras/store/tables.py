@@ -45,8 +45,7 @@ def _sql_type(kind: Kind) -> sa.types.TypeEngine[object]:
 
 def _contract_table(table: snapshot.Table) -> sa.Table:
     columns = [
-        sa.Column(c.name, _sql_type(c.kind), primary_key=c.name in table.key,
-                  nullable=c.name not in table.key)
+        sa.Column(c.name, _sql_type(c.kind), primary_key=c.name in table.key, nullable=c.name not in table.key)
         for c in table.columns
     ]
     return sa.Table(table.name, metadata, *columns)
@@ -75,7 +74,8 @@ for _table, _column in _CONTRACT_INDEXES:
     sa.Index(None, CONTRACT[_table].c[_column])
 
 sync_run = sa.Table(
-    "sync_run", metadata,
+    "sync_run",
+    metadata,
     sa.Column("run_id", _BIG_ID, primary_key=True, autoincrement=True),
     sa.Column("mulai", sa.DateTime(timezone=True), nullable=False),
     sa.Column("selesai", sa.DateTime(timezone=True), nullable=False),
@@ -93,7 +93,8 @@ sync_run = sa.Table(
 """One row per check or sync run."""
 
 sync_log = sa.Table(
-    "sync_log", metadata,
+    "sync_log",
+    metadata,
     sa.Column("log_id", _BIG_ID, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.BigInteger(), nullable=False),
     sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
@@ -119,7 +120,8 @@ sync_log = sa.Table(
 """One row per pegawai per run: the status and, for a sync, what it did (``hasil``)."""
 
 sync_log_error = sa.Table(
-    "sync_log_error", metadata,
+    "sync_log_error",
+    metadata,
     sa.Column("log_id", sa.BigInteger(), primary_key=True),
     sa.Column("nomor", sa.Integer(), primary_key=True),
     sa.Column("urutan", sa.Integer(), nullable=False),

@@ -116,9 +116,7 @@ def upgrade() -> None:
         sa.Column("hasil_kerja", sa.String(), nullable=True),
         sa.Column("perilaku", sa.String(), nullable=True),
         sa.Column("predikat", sa.String(), nullable=True),
-        sa.PrimaryKeyConstraint(
-            "pmm_skp_id", "tipe_periodik", "angka_periodik", name=op.f("pk_pmm_penilaian")
-        ),
+        sa.PrimaryKeyConstraint("pmm_skp_id", "tipe_periodik", "angka_periodik", name=op.f("pk_pmm_penilaian")),
     )
     op.create_index(op.f("ix_pmm_penilaian_pmm_skp_id"), "pmm_penilaian", ["pmm_skp_id"])
 
@@ -235,10 +233,22 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "sync_log_error", "sync_log", "sync_run",
-        "ekinerja_penilaian", "ekinerja_rhk", "ekinerja_skp", "ekinerja_periode",
-        "ekinerja_unor", "pmm_penilaian", "pmm_rhk", "pmm_skp", "dapodik_ptk",
-        "dapodik_sekolah", "siasn_pegawai", "siasn_unor", "instansi",
+        "sync_log_error",
+        "sync_log",
+        "sync_run",
+        "ekinerja_penilaian",
+        "ekinerja_rhk",
+        "ekinerja_skp",
+        "ekinerja_periode",
+        "ekinerja_unor",
+        "pmm_penilaian",
+        "pmm_rhk",
+        "pmm_skp",
+        "dapodik_ptk",
+        "dapodik_sekolah",
+        "siasn_pegawai",
+        "siasn_unor",
+        "instansi",
     ):
         # Dropping a table drops its indexes on both databases.
         op.drop_table(table)
