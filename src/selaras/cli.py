@@ -408,14 +408,36 @@ def demo(workdir: Path, n: int, tahun: int | None) -> None:
     _demo_examples(result2.check)
 
     write_snapshot(after2, workdir / "hasil")
+    _demo_bad_source(workdir)
     out.rule("Selesai")
     out.print(
         f"Snapshot hasil sinkron: {workdir / 'hasil'}\n"
         f"Coba: selaras recap --db {workdir / 'selaras.db'}\n"
         f"      selaras check --snapshot {workdir / 'hasil'} --nip <NIP>\n"
-        "SYS-01 dan SYS-02 muncul saat berbicara dengan sistem sumber (konektor langsung); "
-        "impor dengan --lenient menandai baris yang melanggar kontrak sebagai SYS-02."
+        "SYS-01 (sumber tidak dapat dihubungi) muncul pada konektor langsung ke PMM, SIASN dan Dapodik."
     )
+
+
+def _demo_bad_source(workdir: Path) -> None:
+    """A source export with broken rows: read leniently, every rejected row named (SYS-02)."""
+    from selaras.sources.files import read_snapshot, write_problems
+    from selaras.views import rejected_panel
+
+    bad = workdir / "sumber-rusak"
+    shutil.copytree(workdir / "snapshot", bad)
+    ptk = bad / "dapodik_ptk.csv"
+    lines = ptk.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("nip")] = cells[header.index("nip")][:-3]  # a NIP cut short in the export
+    lines[1] = ",".join(cells)
+    ptk.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = read_snapshot(bad, lenient=True)
+    report = workdir / "sumber-rusak-ditolak.csv"
+    write_problems(result.rejected, report)
+    out.rule("4. Data sumber yang melanggar kontrak")
+    out.print(rejected_panel(result.rejected))
+    out.print(f"Semua baris yang ditolak beserta alasannya: {report}")
 
 
 def _demo_examples(result: CheckResult) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,6 +18,7 @@ from rich.table import Table
 from selaras.catalogue.codes import CATALOGUE, lookup
 from selaras.domain.recap import Recap
 from selaras.domain.results import CheckResult, Status, SyncResult
+from selaras.domain.snapshot import TABLE
 
 SYSTEM_LABELS = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
 STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.TERSINKRON.value: "green"}
@@ -145,6 +147,22 @@ def error_cards(result: CheckResult, nip: str) -> list[Panel]:
         body = Group(*parts, *([table] if table else []))
         cards.append(Panel(body, title=f"[bold red]{c.code}[/] {c.judul}", title_align="left"))
     return cards
+
+
+def rejected_panel(problems: list[Any], limit: int = 10) -> Panel:
+    """Rows a source sent that break the contract, as one SYS-02 card naming record and field."""
+    c = lookup("SYS-02")
+    owners = sorted({TABLE[n].system for p in problems if (n := Path(str(p.file).split(":")[-1]).stem) in TABLE})
+    lines: list[Any] = [
+        c.penyebab,
+        "",
+        f"[bold]Yang harus bertindak:[/] {', '.join(a.value for a in c.aktor)}, dilaporkan ke pemilik sumber: "
+        + (", ".join(owners) or "-"),
+    ]
+    lines += [f"  - {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"  ... dan {len(problems) - limit:,} lagi (lihat laporan CSV)")
+    return Panel(Group(*lines), title=f"[bold red]{c.code}[/] {c.judul}", title_align="left")
 
 
 def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:

@@ -77,13 +77,17 @@ def recap(result: CheckResult, sekolah: pl.DataFrame | None = None) -> Recap:
         .sort("pegawai", descending=True)
     )
 
-    names = peg.select(pl.col("nip").alias("atasan"), "nama", "npsn", pl.col("status").alias("status_atasan"))
+    # The superior may be out of scope (e.g. a former principal): the name comes from the detail.
+    names = peg.select(pl.col("nip").alias("atasan"), "npsn", pl.col("status").alias("status_atasan"))
     blockers = (
         err.filter(pl.col("code").is_in(["PMM-11", "PMM-13"]))
-        .with_columns(pl.col("detail").str.json_path_match("$.ekinerja.atasan_nip").alias("atasan"))
+        .with_columns(
+            pl.col("detail").str.json_path_match("$.ekinerja.atasan_nip").alias("atasan"),
+            pl.col("detail").str.json_path_match("$.ekinerja.atasan_nama").alias("nama"),
+        )
         .filter(pl.col("atasan").is_not_null())
         .group_by("atasan")
-        .agg(pl.col("nip").n_unique().alias("guru_tertahan"))
+        .agg(pl.col("nama").drop_nulls().first(), pl.col("nip").n_unique().alias("guru_tertahan"))
         .join(names, on="atasan", how="left")
         .sort(["guru_tertahan", "atasan"], descending=[True, False])
         .select("atasan", "nama", "npsn", "status_atasan", "guru_tertahan")

@@ -706,8 +706,8 @@ def _periodik(s: Snapshot, tahun: int) -> pl.DataFrame:
     )
 
 
-def _nonstandard_periods(s: Snapshot, tahun: int) -> pl.DataFrame:
-    """Instansi whose PERIODIK periods for ``tahun`` are not a standard setup, with reasons."""
+def _periodic_setup(s: Snapshot, tahun: int) -> pl.DataFrame:
+    """Each instansi's PERIODIK setup for ``tahun``: types used, faults, ``tidak_standar``."""
     per = _periodik(s, tahun)
     limit = pl.col("tipe_periodik").replace_strict(RANGE_PERIODIK, default=0, return_dtype=pl.Int64)
     out = per.group_by("instansi_id").agg(
@@ -723,8 +723,10 @@ def _nonstandard_periods(s: Snapshot, tahun: int) -> pl.DataFrame:
         .alias("di_luar_rentang"),
         pl.col("tipe_periodik").drop_nulls().unique().sort().alias("tipe"),
     )
-    return out.filter(
-        pl.col("campuran") | (pl.col("ganda").list.len() > 0) | (pl.col("di_luar_rentang").list.len() > 0)
+    return out.with_columns(
+        (pl.col("campuran") | (pl.col("ganda").list.len() > 0) | (pl.col("di_luar_rentang").list.len() > 0)).alias(
+            "tidak_standar"
+        )
     )
 
 
@@ -791,12 +793,12 @@ def _evaluate_penilaian(s: Snapshot, tahun: int, base: _Base) -> Evaluation:
         .group_by("nip")
         .agg(pl.struct("pmm_skp_id", "tipe_periodik", "angka_periodik").alias("tanpa_periode"))
     )
-    bad = _nonstandard_periods(s, tahun)
+    setup = _periodic_setup(s, tahun)
     per01 = (
         p.select("nip", "instansi_id")
-        .join(bad, on="instansi_id", how="left")
+        .join(setup, on="instansi_id", how="left")
         .join(no_match, on="nip", how="left")
-        .filter(pl.col("campuran").is_not_null() | pl.col("tanpa_periode").is_not_null())
+        .filter(pl.col("tidak_standar").fill_null(False) | pl.col("tanpa_periode").is_not_null())
     )
     errors.append(
         _err(
