@@ -64,6 +64,18 @@ class CheckResult:
     pegawai: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PEGAWAI_SCHEMA))
     errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
 
+    @classmethod
+    def concat(cls, tahun: int, flow: Flow, results: list[CheckResult]) -> CheckResult:
+        """One result holding the pegawai and errors of ``results`` (parts of one batch)."""
+        if not results:
+            return cls(tahun, flow)
+        return cls(
+            tahun,
+            flow,
+            pl.concat([r.pegawai for r in results], how="vertical_relaxed"),
+            pl.concat([r.errors for r in results], how="vertical_relaxed"),
+        )
+
     def status_counts(self) -> dict[str, int]:
         """How many pegawai have each status."""
         counts = self.pegawai.group_by("status").len()

@@ -19,6 +19,7 @@ from datetime import date
 import polars as pl
 
 from selaras.catalogue.codes import CATALOGUE
+from selaras.domain.partition import PART_PEGAWAI, parts
 from selaras.domain.results import ERROR_SCHEMA, PEGAWAI_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.snapshot import Snapshot
 
@@ -77,9 +78,18 @@ def check(
     flow: Flow = Flow.SKP,
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
+    part_size: int = PART_PEGAWAI,
 ) -> CheckResult:
-    """Check the pegawai in scope (all, or only ``nips`` / one instansi) for ``tahun``."""
-    return evaluate(snapshot, tahun, flow, nips, instansi_id).result()
+    """Check the pegawai in scope (all, or only ``nips`` / one instansi) for ``tahun``.
+
+    A large batch is evaluated in parts of whole instansi (:mod:`selaras.domain.partition`),
+    which bounds memory; the rules are the same for every part.
+    """
+    results = [
+        evaluate(p.snapshot, tahun, flow, p.nips, instansi_id).result()
+        for p in parts(snapshot, nips, instansi_id, part_size)
+    ]
+    return CheckResult.concat(tahun, flow, results)
 
 
 def evaluate(

@@ -15,8 +15,10 @@ from collections.abc import Collection
 
 import polars as pl
 
+from selaras.domain.partition import PART_PEGAWAI, parts
 from selaras.domain.results import (
     OUTCOME_SCHEMA,
+    CheckResult,
     EkinerjaChanges,
     Flow,
     Outcome,
@@ -37,8 +39,31 @@ def sync(
     flow: Flow = Flow.SKP,
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
+    part_size: int = PART_PEGAWAI,
 ) -> tuple[Snapshot, SyncResult]:
-    """Sync everything that can be synced; return the new snapshot and what happened."""
+    """Sync everything that can be synced; return the new snapshot and what happened.
+
+    A large batch runs in parts of whole instansi (a principal and the teachers he or she
+    blocks are always in the same part); the changes of all parts are applied at the end.
+    """
+    results: list[SyncResult] = []
+    changes = EkinerjaChanges()
+    after: Snapshot | None = None
+    for p in parts(snapshot, nips, instansi_id, part_size):
+        current, result = _sync_part(p.snapshot, tahun, flow, p.nips, instansi_id)
+        after = current if p.snapshot is snapshot else None
+        results.append(result)
+        changes = merge(changes, result.changes)
+    if after is None or len(results) != 1:
+        after = apply(snapshot, changes)
+    check = CheckResult.concat(tahun, flow, [r.check for r in results])
+    outcomes = pl.concat([r.outcomes for r in results]) if results else pl.DataFrame(schema=OUTCOME_SCHEMA)
+    return after, SyncResult(check=check, outcomes=outcomes, changes=changes)
+
+
+def _sync_part(
+    snapshot: Snapshot, tahun: int, flow: Flow, nips: Collection[str] | None, instansi_id: str | None
+) -> tuple[Snapshot, SyncResult]:
     ev = evaluate(snapshot, tahun, flow, nips, instansi_id)
     current = snapshot
     changes = EkinerjaChanges()
