@@ -99,6 +99,16 @@ class EkinerjaChanges:
     upserts: dict[str, pl.DataFrame] = field(default_factory=dict)
     deletes: dict[str, pl.DataFrame] = field(default_factory=dict)
 
+    @classmethod
+    def union(cls, parts: list[EkinerjaChanges]) -> EkinerjaChanges:
+        """The changes of ``parts`` that touch disjoint rows, as one set of changes."""
+
+        def gather(attr: str) -> dict[str, pl.DataFrame]:
+            names = {n for p in parts for n in getattr(p, attr)}
+            return {n: pl.concat([getattr(p, attr)[n] for p in parts if n in getattr(p, attr)]) for n in names}
+
+        return cls(upserts=gather("upserts"), deletes=gather("deletes"))
+
     def is_empty(self) -> bool:
         return all(df.height == 0 for df in (*self.upserts.values(), *self.deletes.values()))
 

@@ -47,13 +47,13 @@ def sync(
     blocks are always in the same part); the changes of all parts are applied at the end.
     """
     results: list[SyncResult] = []
-    changes = EkinerjaChanges()
     after: Snapshot | None = None
     for p in parts(snapshot, nips, instansi_id, part_size):
         current, result = _sync_part(p.snapshot, tahun, flow, p.nips, instansi_id)
         after = current if p.snapshot is snapshot else None
         results.append(result)
-        changes = merge(changes, result.changes)
+    # Parts hold disjoint pegawai and each writes only its own pegawai's rows: a plain union.
+    changes = EkinerjaChanges.union([r.changes for r in results])
     if after is None or len(results) != 1:
         after = apply(snapshot, changes)
     check = CheckResult.concat(tahun, flow, [r.check for r in results])
@@ -98,8 +98,11 @@ def _sync_part(
 
 def _waiting_on(ev: Evaluation, synced: pl.Series) -> pl.Series:
     """GAGAL pegawai whose every error names a sync that has just run."""
-    errs = ev.errors.group_by("nip").agg(
-        pl.col("selesai_oleh").is_in(synced.implode()).fill_null(False).all().alias("clear")
+    # is_in outside the aggregation: inside it polars would evaluate it per group.
+    errs = (
+        ev.errors.with_columns(pl.col("selesai_oleh").is_in(synced.implode()).fill_null(False).alias("clear"))
+        .group_by("nip")
+        .agg(pl.col("clear").all())
     )
     return errs.filter(pl.col("clear"))["nip"]
 
