@@ -27,7 +27,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
 from selaras.views import error_cards, jsonl_lines, print_all, recap_tables, status_table, sync_summary
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # messages stay one line each: greppable, copyable
 out = Console()
 
 EXIT_OK, EXIT_GAGAL, EXIT_INPUT = 0, 1, 2
