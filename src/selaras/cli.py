@@ -330,7 +330,7 @@ def recap_(snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: s
         from selaras.store.repository import latest_results, load_table
 
         store = open_store(db)
-        found = latest_results(store, Flow(flow), instansi_id)
+        found = latest_results(store, Flow(flow), instansi_id, tahun=tahun)
         if found is None:
             fail("belum ada pemeriksaan di penyimpanan ini; jalankan `selaras check` atau `selaras sync` dulu")
         result = found  # type: ignore[assignment]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from polars.testing import assert_frame_equal
@@ -20,7 +21,7 @@ from selaras.domain.results import (
 )
 from selaras.domain.snapshot import TABLE, TABLES, Snapshot
 from selaras.store import repository
-from selaras.store.database import Store, resolve_url
+from selaras.store.database import Store, alembic_config, resolve_url
 from selaras.store.tables import metadata
 
 NIP_GURU = "198001012005011001"
@@ -616,13 +617,138 @@ def test_the_log_keeps_history(store: Store) -> None:
     assert [(e["run_id"], e["status"]) for e in history] == [(second, "SIAP"), (first, "GAGAL")]
     assert len(history[1]["errors"]) == 4 and history[1]["kode"] == "PMM-01,PMM-11,PMM-13"
 
+
+def _run(store: Store, check: CheckResult, *, flow: Flow = Flow.SKP, tahun: int = 2024) -> int:
+    return repository.record_run(store, pelaku="test", mode="CHECK", flow=flow, tahun=tahun, check=check)
+
+
+def _only(
+    nip: str,
+    status: str,
+    errors: list[dict[str, object]] | None = None,
+    *,
+    tahun: int = 2024,
+    instansi_id: str | None = None,
+) -> CheckResult:
+    """A partial run: one pegawai of ``_check()`` with a new status (and instansi) and errors."""
+    pegawai = _check().pegawai.filter(pl.col("nip") == nip).with_columns(status=pl.lit(status))
+    if instansi_id is not None:
+        pegawai = pegawai.with_columns(instansi_id=pl.lit(instansi_id))
+    rows = [{"nip": nip, "urutan": 1, "pmm_skp_id": None, "selesai_oleh": None, **e} for e in errors or []]
+    return CheckResult(tahun=tahun, flow=Flow.SKP, pegawai=pegawai, errors=pl.DataFrame(rows, schema=ERROR_SCHEMA))
+
+
+def _nips_status(result: CheckResult | None) -> list[tuple[str, str]]:
+    assert result is not None
+    return list(result.pegawai.select("nip", "status").iter_rows())
+
+
+def test_latest_results_is_each_pegawais_latest_state(store: Store) -> None:
+    full = _check()
+    _run(store, full)
+    # Only the principal is checked again, now failing: the others stay as the full run left
+    # them, the teacher with her four errors.
+    kepsek = _only(NIP_KEPSEK, "GAGAL", [{"code": "SIA-01", "detail": '{"a": 1}'}, {"code": "PMM-04"}])
+    _run(store, kepsek)
     latest = repository.latest_results(store, Flow.SKP)
-    assert latest is not None and latest.pegawai["nip"].to_list() == [NIP_GURU]
-    # The latest run with pegawai of I2 is the first one.
-    of_i2 = repository.latest_results(store, Flow.SKP, "I2")
-    assert of_i2 is not None and of_i2.pegawai["nip"].to_list() == [NIP_LAIN]
+    assert latest is not None and (latest.tahun, latest.flow) == (2024, Flow.SKP)
+    assert_frame_equal(latest.pegawai, pl.concat([full.pegawai.filter(pl.col("nip") != NIP_KEPSEK), kepsek.pegawai]))
+    assert_frame_equal(latest.errors, pl.concat([full.errors, kepsek.errors]))
+
+    # Then only the teacher, now ready: her errors of the first run are gone.
+    guru = _only(NIP_GURU, "SIAP")
+    _run(store, guru)
+    latest = repository.latest_results(store, Flow.SKP)
+    assert latest is not None
+    assert_frame_equal(
+        latest.pegawai, pl.concat([full.pegawai.filter(pl.col("nip") == NIP_LAIN), kepsek.pegawai, guru.pegawai])
+    )
+    assert_frame_equal(latest.errors, kepsek.errors)
+    assert len(repository.log_entries(store, limit=100)) == 5  # the history is all still there
+
+
+def test_latest_results_of_one_instansi(store: Store) -> None:
+    _run(store, _check())
+    _run(store, _only(NIP_GURU, "SIAP"))
+    of_i1 = repository.latest_results(store, Flow.SKP, "I1")
+    assert _nips_status(of_i1) == [(NIP_KEPSEK, "SIAP"), (NIP_GURU, "SIAP")]
+    assert of_i1 is not None and of_i1.errors.height == 0
+    assert _nips_status(repository.latest_results(store, Flow.SKP, "I2")) == [(NIP_LAIN, "TERSINKRON")]
     assert repository.latest_results(store, Flow.SKP, "I3") is None
+
+    # A pegawai counts for the instansi of their latest row: moved from I2 to I1.
+    _run(store, _only(NIP_LAIN, "GAGAL", [{"code": "SIA-02"}], instansi_id="I1"))
+    of_i1 = repository.latest_results(store, Flow.SKP, "I1")
+    assert _nips_status(of_i1) == [(NIP_KEPSEK, "SIAP"), (NIP_GURU, "SIAP"), (NIP_LAIN, "GAGAL")]
+    assert of_i1 is not None and of_i1.errors.select("nip", "code").rows() == [(NIP_LAIN, "SIA-02")]
+    assert repository.latest_results(store, Flow.SKP, "I2") is None
+
+
+def test_latest_results_by_year(store: Store) -> None:
+    full = _check()
+    _run(store, full)
+    next_year = _only(NIP_LAIN, "GAGAL", [{"code": "PER-01"}], tahun=2025)
+    _run(store, next_year, tahun=2025)
+    # A later run of the earlier year does not make it the latest year.
+    _run(store, _only(NIP_KEPSEK, "TERSINKRON"))
+
+    latest = repository.latest_results(store, Flow.SKP)
+    assert latest is not None and latest.tahun == 2025
+    assert_frame_equal(latest.pegawai, next_year.pegawai)
+    assert_frame_equal(latest.errors, next_year.errors)
+
+    of_2024 = repository.latest_results(store, Flow.SKP, tahun=2024)
+    assert of_2024 is not None and of_2024.tahun == 2024
+    assert _nips_status(of_2024) == [(NIP_GURU, "GAGAL"), (NIP_LAIN, "TERSINKRON"), (NIP_KEPSEK, "TERSINKRON")]
+    assert_frame_equal(of_2024.errors, full.errors)
     assert repository.latest_results(store, Flow.SKP, tahun=2023) is None
+
+    # With an instansi, the latest year with pegawai of that instansi.
+    of_i1 = repository.latest_results(store, Flow.SKP, "I1")
+    assert of_i1 is not None and of_i1.tahun == 2024
+    assert _nips_status(of_i1) == [(NIP_GURU, "GAGAL"), (NIP_KEPSEK, "TERSINKRON")]
+    of_i2 = repository.latest_results(store, Flow.SKP, "I2")
+    assert of_i2 is not None and of_i2.tahun == 2025 and _nips_status(of_i2) == [(NIP_LAIN, "GAGAL")]
+    assert _nips_status(repository.latest_results(store, Flow.SKP, "I2", tahun=2024)) == [(NIP_LAIN, "TERSINKRON")]
+    assert repository.latest_results(store, Flow.SKP, "I1", tahun=2025) is None
+
+
+def test_latest_results_keeps_the_flows_apart(store: Store) -> None:
+    full = _check()
+    _run(store, full)
+    penilaian = _only(NIP_GURU, "TERSINKRON")
+    _run(store, penilaian, flow=Flow.PENILAIAN)
+
+    skp = repository.latest_results(store, Flow.SKP)
+    assert skp is not None
+    assert_frame_equal(skp.pegawai, full.pegawai)
+    assert_frame_equal(skp.errors, full.errors)
+    latest = repository.latest_results(store, Flow.PENILAIAN)
+    assert latest is not None and latest.flow == Flow.PENILAIAN
+    assert_frame_equal(latest.pegawai, penilaian.pegawai)
+    assert latest.errors.height == 0
+    assert repository.latest_results(store, Flow.PENILAIAN, "I2") is None
+
+
+def test_migration_0002_fills_the_state_from_the_log(store: Store) -> None:
+    _run(store, _check())
+    _run(store, _only(NIP_KEPSEK, "GAGAL", [{"code": "SIA-01"}]))
+    _run(store, _only(NIP_LAIN, "SIAP"), tahun=2025)
+    before = [repository.latest_results(store, Flow.SKP, tahun=t) for t in (2024, 2025)]
+
+    config = alembic_config()
+    with store.write() as conn:  # back to the schema without sync_state, the log kept
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+    store.migrate()
+
+    after = [repository.latest_results(store, Flow.SKP, tahun=t) for t in (2024, 2025)]
+    assert _nips_status(after[0]) == [(NIP_GURU, "GAGAL"), (NIP_LAIN, "TERSINKRON"), (NIP_KEPSEK, "GAGAL")]
+    for a, b in zip(after, before, strict=True):
+        assert a is not None and b is not None
+        assert_frame_equal(a.pegawai, b.pegawai)
+        assert_frame_equal(a.errors, b.errors)
+    assert _nips_status(repository.latest_results(store, Flow.SKP, "I2")) == [(NIP_LAIN, "SIAP")]
 
 
 def test_log_entries_filters_and_pages(store: Store) -> None:

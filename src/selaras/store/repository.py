@@ -27,7 +27,7 @@ from selaras.domain.results import (
 )
 from selaras.domain.snapshot import TABLE, TABLES, Kind, Snapshot
 from selaras.store.database import SQLITE_BUSY_TIMEOUT_MS, Store
-from selaras.store.tables import sync_log, sync_log_error, sync_run
+from selaras.store.tables import sync_log, sync_log_error, sync_run, sync_state
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(table, rows_done, rows_total)`` while a snapshot is written."""
@@ -40,9 +40,10 @@ FETCH_CHUNK = 200_000
 """Rows per fetchmany."""
 MODES = ("CHECK", "SYNC")
 ANALYZE_LOG_ROWS = 10_000
-"""A run logging this many pegawai refreshes the PostgreSQL statistics of the log."""
+"""A run logging this many pegawai refreshes the PostgreSQL statistics of the log (and on
+SQLite is written with the bulk page cache)."""
 SQLITE_BULK_CACHE_KIB = 512 * 1024
-"""SQLite page cache while a snapshot is replaced."""
+"""SQLite page cache while a snapshot is replaced or a big run is logged."""
 
 
 # --------------------------------------------------------------------------------- snapshot
@@ -320,7 +321,8 @@ def record_run(
     Writes a ``sync_run`` row, one ``sync_log`` row per pegawai of ``check.pegawai`` (with
     ``hasil`` from ``outcomes`` by NIP, and ``kode``: the pegawai's distinct codes in
     fix-first order) and one ``sync_log_error`` row per row of ``check.errors``. ``mulai`` is
-    when the run started (default: now). Old rows are never changed.
+    when the run started (default: now). Old log rows are never changed; ``sync_state`` (each
+    pegawai's latest log row) is brought up to date in the same transaction.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -359,10 +361,16 @@ def record_run(
         raw = conn.connection.dbapi_connection
         assert raw is not None
         cur = raw.cursor()
+        cache_size = None
         try:
             if store.dialect == "postgresql":
                 # log_ids are assigned here in one block; other writers wait (readers don't).
                 cur.execute(f"LOCK TABLE {_q(conn, 'sync_log')} IN EXCLUSIVE MODE")
+            elif pegawai.height >= ANALYZE_LOG_ROWS:
+                # The log's indexes and sync_state take random updates: with the default 2 MB
+                # page cache a national run spends half its time re-reading pages.
+                cache_size = cur.execute("PRAGMA cache_size").fetchone()[0]
+                cur.execute(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
             cur.execute("SELECT coalesce(max(log_id), 0) FROM sync_log")
             base = int(cur.fetchone()[0])
             log = _log_frame(store, pegawai, errors, outcomes, base, run_id, selesai, pelaku, mode, flow, tahun)
@@ -375,6 +383,18 @@ def record_run(
                 .select("log_id", "nomor", "urutan", "code", "pmm_skp_id", "detail", "selesai_oleh")
             )
             _bulk_insert_frame(store, conn, cur, "sync_log_error", err)
+            if log.height:
+                # log_ids only grow (the lock above on PostgreSQL, the write lock on SQLite),
+                # so the rows just logged are each pegawai's latest. In NIP order the upsert
+                # walks the state's primary key from one end to the other.
+                ph = "?" if store.dialect == "sqlite" else "%s"
+                cur.execute(
+                    "INSERT INTO sync_state (flow, tahun, nip, log_id, instansi_id) "
+                    f"SELECT flow, tahun, nip, log_id, instansi_id FROM sync_log WHERE log_id > {ph} "
+                    "ORDER BY nip ON CONFLICT (flow, tahun, nip) DO UPDATE "
+                    "SET log_id = excluded.log_id, instansi_id = excluded.instansi_id",
+                    (base,),
+                )
             if store.dialect == "postgresql" and log.height:
                 cur.execute(
                     "SELECT setval(pg_get_serial_sequence('sync_log', 'log_id'), %s)",
@@ -383,8 +403,10 @@ def record_run(
                 if log.height >= ANALYZE_LOG_ROWS:
                     # Until autovacuum samples a big first run, the planner scans the
                     # whole log backwards for a nip or npsn filter instead of its index.
-                    cur.execute("ANALYZE sync_log, sync_log_error")
+                    cur.execute("ANALYZE sync_log, sync_log_error, sync_state")
         finally:
+            if cache_size is not None:
+                cur.execute(f"PRAGMA cache_size={int(cache_size)}")
             cur.close()
     return int(run_id)
 
@@ -449,55 +471,64 @@ def _log_frame(
 def latest_results(
     store: Store, flow: Flow, instansi_id: str | None = None, *, tahun: int | None = None
 ) -> CheckResult | None:
-    """The check result of the latest logged run of ``flow`` (optionally of one year).
+    """Each pegawai's latest known state of ``flow`` in year ``tahun``, as a check result.
 
-    With ``instansi_id``: the latest run that logged pegawai of that instansi, limited to
-    them. ``None`` when there is no such run. ``unor_id`` and ``kepala_sekolah`` are as
-    logged (null when the run did not know them).
+    Every pegawai ever logged for the flow and year, with the status and errors of their most
+    recent log row: a partial run (one pegawai synced after a national check) updates those
+    it logged and leaves the others as they were. ``tahun=None`` is the latest year logged
+    for the flow (with ``instansi_id``: the latest with pegawai of that instansi). With
+    ``instansi_id``: only the pegawai whose latest row is of that instansi. Rows come in log
+    order. ``None`` when nothing is logged for the flow (and year, and instansi); a run that
+    checked no pegawai gives an empty result. ``unor_id`` and ``kepala_sekolah`` are as logged
+    (null when the run did not know them).
     """
     flow = Flow(flow)
     with store.read() as conn:
         if instansi_id is None:
-            query = sa.select(sync_run.c.run_id).where(sync_run.c.flow == flow.value)
+            year_query = sa.select(sa.func.max(sync_run.c.tahun)).where(sync_run.c.flow == flow.value)
             if tahun is not None:
-                query = query.where(sync_run.c.tahun == tahun)
-            run_id = conn.execute(query.order_by(sync_run.c.run_id.desc()).limit(1)).scalar()
+                year_query = year_query.where(sync_run.c.tahun == tahun)
         else:
-            query = sa.select(sync_log.c.run_id).where(
-                sync_log.c.instansi_id == instansi_id, sync_log.c.flow == flow.value
+            year_query = sa.select(sa.func.max(sync_state.c.tahun)).where(
+                sync_state.c.flow == flow.value, sync_state.c.instansi_id == instansi_id
             )
             if tahun is not None:
-                query = query.where(sync_log.c.tahun == tahun)
-            run_id = conn.execute(query.order_by(sync_log.c.waktu.desc(), sync_log.c.log_id.desc()).limit(1)).scalar()
-        if run_id is None:
+                year_query = year_query.where(sync_state.c.tahun == tahun)
+        year = conn.execute(year_query).scalar()
+        if year is None:
             return None
-        run_tahun = conn.execute(sa.select(sync_run.c.tahun).where(sync_run.c.run_id == run_id)).scalar_one()
         raw = conn.connection.dbapi_connection
         assert raw is not None
         cur = raw.cursor()
         try:
             ph = "?" if store.dialect == "sqlite" else "%s"
-            where = f"l.run_id = {ph}"
-            params: list[Any] = [run_id]
+            where = f"s.flow = {ph} AND s.tahun = {ph}"
+            params: list[Any] = [flow.value, int(year)]
             if instansi_id is not None:
-                where += f" AND l.instansi_id = {ph}"
+                where += f" AND s.instansi_id = {ph}"
                 params.append(instansi_id)
+            # Put in log order here rather than by ORDER BY: the database would sort millions
+            # of rows (with the error details) in a temporary b-tree, polars does it in memory.
             cur.execute(
-                "SELECT l.nip, l.nama, l.instansi_id, l.unor_id, l.npsn, l.kepala_sekolah, "
-                f"l.status FROM sync_log l WHERE {where} ORDER BY l.log_id",
+                "SELECT l.log_id, l.nip, l.nama, l.instansi_id, l.unor_id, l.npsn, l.kepala_sekolah, l.status "
+                f"FROM sync_state s JOIN sync_log l ON l.log_id = s.log_id WHERE {where}",
                 params,
             )
-            pegawai = _fetch_frame(cur, PEGAWAI_SCHEMA, store.dialect)
+            pegawai = _fetch_frame(cur, {"log_id": pl.Int64(), **PEGAWAI_SCHEMA}, store.dialect)
             cur.execute(
-                "SELECT l.nip, e.code, e.urutan, e.pmm_skp_id, e.detail, e.selesai_oleh "
-                "FROM sync_log_error e JOIN sync_log l ON l.log_id = e.log_id "
-                f"WHERE {where} ORDER BY e.log_id, e.nomor",
+                "SELECT e.log_id, e.nomor, s.nip, e.code, e.urutan, e.pmm_skp_id, e.detail, e.selesai_oleh "
+                f"FROM sync_state s JOIN sync_log_error e ON e.log_id = s.log_id WHERE {where}",
                 params,
             )
-            errors = _fetch_frame(cur, ERROR_SCHEMA, store.dialect)
+            errors = _fetch_frame(cur, {"log_id": pl.Int64(), "nomor": pl.Int64(), **ERROR_SCHEMA}, store.dialect)
         finally:
             cur.close()
-    return CheckResult(tahun=int(run_tahun), flow=flow, pegawai=pegawai, errors=errors)
+    return CheckResult(
+        tahun=int(year),
+        flow=flow,
+        pegawai=pegawai.sort("log_id").drop("log_id"),
+        errors=errors.sort("log_id", "nomor").drop("log_id", "nomor"),
+    )
 
 
 def log_entries(

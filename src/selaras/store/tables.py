@@ -3,6 +3,8 @@
 Every contract table has the columns, types and key of its ``snapshot.Table``; nothing about
 them is written twice. The store's own tables (``sync_run``, ``sync_log``,
 ``sync_log_error``) keep the history of checks and syncs: rows are only ever inserted.
+``sync_state`` points at each pegawai's latest log row per flow and year; it is the one log
+table whose rows are updated (by the run that logs a newer row, in the same transaction).
 
 The contract tables have no foreign keys and only the key columns are NOT NULL: the import
 validates references and required values against the contract, the check reports dangling
@@ -133,3 +135,20 @@ sync_log_error = sa.Table(
 )
 """One row per error of a logged pegawai; ``nomor`` is its position in the pegawai's list,
 ``urutan`` the fix-first rank of its code (``results.ERROR_SCHEMA``)."""
+
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("flow", sa.String(), primary_key=True),
+    sa.Column("tahun", sa.Integer(), primary_key=True),
+    sa.Column("nip", sa.String(), primary_key=True),
+    sa.Column("log_id", sa.BigInteger(), nullable=False),
+    sa.Column("instansi_id", sa.String()),
+    # Covering: one instansi's rows (and its latest year) without visiting the table.
+    sa.Index("ix_sync_state_flow_instansi_id_tahun_log_id", "flow", "instansi_id", "tahun", "log_id"),
+    # On SQLite the rows live in the primary-key b-tree: no separate rowid table to visit.
+    sqlite_with_rowid=False,
+)
+"""Each pegawai's latest known state of a flow and year: the ``log_id`` of their newest
+``sync_log`` row, and that row's ``instansi_id``. One row per (flow, tahun, nip) ever logged:
+the log's history can grow to tens of millions of rows, this table stays one row per pegawai."""
