@@ -180,3 +180,24 @@ def test_demo_runs_and_shows_every_data_code(tmp_path: Path) -> None:
     for code in [f"PMM-{i:02d}" for i in range(1, 14)] + ["PER-01", "PER-02", "PER-03"]:
         assert code in p.stdout, code
     assert (tmp_path / "demo" / "selaras.db").exists()
+
+
+def test_recap_from_the_log_equals_the_check(generated: tuple[Path, pl.DataFrame], tmp_path: Path) -> None:
+    from selaras.domain.recap import recap
+    from selaras.domain.results import Flow
+    from selaras.domain.rules import check
+    from selaras.store.database import Store
+    from selaras.store.repository import latest_results
+
+    folder, _ = generated
+    db = tmp_path / "s.db"
+    assert cli("import", folder, "--db", db).exit_code == 0
+    assert cli("check", "--db", db, "--tahun", TAHUN).exit_code == 1
+    logged = latest_results(Store.open(str(db)), Flow.SKP)
+    assert logged is not None
+    direct = check(read_snapshot(folder).snapshot, TAHUN)
+    a, b = recap(logged), recap(direct)
+    assert a.by_status == b.by_status
+    assert a.by_code.equals(b.by_code)
+    assert a.by_actor.sort("aktor").equals(b.by_actor.sort("aktor"))
+    assert a.by_school.sort("npsn").equals(b.by_school.sort("npsn"))
