@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 import polars as pl
@@ -26,6 +27,9 @@ from selaras.domain.rules import check as run_check
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
 from selaras.views import error_cards, jsonl_lines, print_all, recap_tables, status_table, sync_summary
+
+if TYPE_CHECKING:
+    from selaras.store.database import Store
 
 console = Console(stderr=True, soft_wrap=True)  # messages stay one line each: greppable, copyable
 out = Console()
@@ -75,7 +79,7 @@ def stage(text: str) -> Iterator[None]:
         yield
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Bad input or usage: print the message and exit 2."""
     console.print(f"[bold red]Galat:[/] {message}")
     sys.exit(EXIT_INPUT)
@@ -108,7 +112,8 @@ def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snaps
     return result.snapshot
 
 
-def open_store(db: str | None):  # type: ignore[no-untyped-def]
+def open_store(db: str | None) -> Store:
+    """The store named by ``db`` (migrated); a store that cannot be opened ends with exit 2."""
     from selaras.store.database import Store
 
     try:
@@ -193,7 +198,7 @@ def export(target: Path, db: str | None) -> None:
     console.print(f"Diekspor ke {target}.")
 
 
-def _load(snapshot_dir: Path | None, db: str | None, nips: tuple[str, ...]) -> tuple[Snapshot, object | None]:
+def _load(snapshot_dir: Path | None, db: str | None, nips: tuple[str, ...]) -> tuple[Snapshot, Store | None]:
     if snapshot_dir is not None:
         return read(snapshot_dir), None
     from selaras.store.repository import load_snapshot
@@ -283,13 +288,13 @@ def sync(
         from selaras.store.repository import apply_changes, record_run
 
         with stage("menulis e-Kinerja"):
-            apply_changes(store, result.changes)  # type: ignore[arg-type]
+            apply_changes(store, result.changes)
         record_run(
             store,
             pelaku=_pelaku(),
             mode="SYNC",
             flow=Flow(flow),
-            tahun=_tahun(tahun),  # type: ignore[arg-type]
+            tahun=_tahun(tahun),
             check=result.check,
             outcomes=result.outcomes,
         )
@@ -333,7 +338,7 @@ def recap_(snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: s
         found = latest_results(store, Flow(flow), instansi_id, tahun=tahun)
         if found is None:
             fail("belum ada pemeriksaan di penyimpanan ini; jalankan `selaras check` atau `selaras sync` dulu")
-        result = found  # type: ignore[assignment]
+        result = found
         sekolah = load_table(store, "dapodik_sekolah")
     print_all(out, recap_tables(recap(result, sekolah)))
 
@@ -355,7 +360,6 @@ def kode(code: str | None) -> None:
     c = CATALOGUE.get(code.upper())
     if c is None:
         fail(f"kode {code} tidak dikenal; kode yang ada: {', '.join(sorted(CATALOGUE))}")
-        return
     out.print(f"[bold]{c.code}[/] {c.judul}\n{c.penyebab}\n[dim]{c.cause_en}[/]")
     out.print("Pihak: " + ", ".join(a.value for a in c.aktor))
     for i, s in enumerate(c.langkah, 1):
