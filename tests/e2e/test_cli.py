@@ -201,3 +201,16 @@ def test_recap_from_the_log_equals_the_check(generated: tuple[Path, pl.DataFrame
     assert a.by_code.equals(b.by_code)
     assert a.by_actor.sort("aktor").equals(b.by_actor.sort("aktor"))
     assert a.by_school.sort("npsn").equals(b.by_school.sort("npsn"))
+
+
+def test_kode_lists_the_catalogue_and_explains_one_code() -> None:
+    from selaras.catalogue.codes import CATALOGUE
+
+    listing = cli("kode")
+    assert listing.exit_code == 0
+    for code in CATALOGUE:
+        assert code in listing.stdout
+    one = cli("kode", "pmm-11")
+    assert one.exit_code == 0
+    assert CATALOGUE["PMM-11"].judul in one.stdout and CATALOGUE["PMM-11"].langkah[0] in one.stdout
+    assert cli("kode", "PMM-99").exit_code == 2
