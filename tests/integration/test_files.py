@@ -584,6 +584,64 @@ def test_wrong_field_count_in_first_data_row(tmp_path: Path) -> None:
     ]
 
 
+def test_rows_after_blank_lines_keep_their_numbers(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "snap")
+    text = "instansi_id,nama\nI1,Bima\n\nI2,\n\nI3,Kota,lebih\nI1,Dompu\n"
+    (folder / "instansi.csv").write_text(text, encoding="utf-8")
+    expected = [
+        Problem("instansi.csv", 4, "nama", None, "nilai wajib kosong"),
+        Problem("instansi.csv", 6, None, None, "jumlah kolom salah: baris ini punya 3 kolom, baris judul punya 2"),
+        Problem("instansi.csv", 7, "instansi_id", "I1", "kunci ganda: instansi_id 'I1' sudah ada di baris 2"),
+    ]
+    assert problems_of(folder) == expected
+    result = read_snapshot(folder, lenient=True)
+    assert result.rejected == expected
+    assert result.snapshot["instansi"].rows() == [("I1", "Bima")]
+
+
+def rhk_rows(n: int) -> list[dict[str, str | None]]:
+    """``n`` RHK of one plan whose texts repeat, with a few of their own."""
+    texts = ["Meningkatnya mutu pembelajaran di kelas", 'Menyusun modul "ajar", lengkap\ndengan asesmen']
+    return [
+        {
+            "pmm_rhk_id": f"R{i}",
+            "pmm_skp_id": "S1",
+            "uraian": f"Uraian yang hanya dipakai oleh RHK nomor {i}" if i % 13 == 0 else texts[i % 2],
+            "jenis": "UTAMA",
+            "induk_pmm_rhk_id": None if i % 3 else "R0",
+        }
+        for i in range(n)
+    ]
+
+
+def test_file_read_in_blocks_keeps_every_value_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("selaras.sources.files._BLOCK", 16)
+    rows = valid_rows()
+    rows["pmm_rhk"] = rhk_rows(60)
+    rows["ekinerja_rhk"] = []
+    snapshot = read_snapshot(write_folder(tmp_path / "snap", rows)).snapshot
+    assert_same(snapshot, Snapshot.from_rows(rows))
+
+
+def test_file_read_in_blocks_numbers_rows_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("selaras.sources.files._BLOCK", 16)
+    rows = valid_rows()
+    rows["pmm_rhk"] = rhk_rows(40)
+    rows["pmm_rhk"][30]["jenis"] = "LAINNYA"
+    rows["pmm_rhk"][35]["pmm_rhk_id"] = "R1"
+    rows["ekinerja_rhk"] = []
+    folder = write_folder(tmp_path / "snap", rows)
+    path = folder / "pmm_rhk.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines.insert(20, "")  # a blank line within the file shifts the rows after it
+    path.write_text("\n".join(lines), encoding="utf-8")
+    # The text of every other RHK runs over two lines, so line 21 is the one before R13:
+    # from R13 on, every RHK is one row further down (R30 on row 33, R35 on row 38).
+    problems = problems_of(folder)
+    assert [(p.row, p.column, p.value) for p in problems] == [(33, "jenis", "LAINNYA"), (38, "pmm_rhk_id", "R1")]
+    assert problems[1].rule == "kunci ganda: pmm_rhk_id 'R1' sudah ada di baris 3"
+
+
 def test_stray_quote_inside_a_value_is_kept(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "snap")
     (folder / "instansi.csv").write_text('instansi_id,nama\nI1,Layar 5" lebar\nI2,Kota\n', encoding="utf-8")

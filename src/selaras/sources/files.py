@@ -3,7 +3,9 @@
 Reading validates everything against the data contract (``selaras.domain.snapshot``) and
 either returns a typed :class:`Snapshot` or raises :class:`SnapshotError` listing every
 problem. CSV folders are read and checked with vectorised polars operations, so the national
-snapshot (tens of millions of rows) is read in seconds.
+snapshot (tens of millions of rows) is read in seconds, and in little more memory than the
+snapshot itself: one file at a time is read (in blocks), checked and typed; the raw lines are
+streamed, never held; repeated texts are stored once.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from selaras.sources.validation import (
     Progress,
     RawTable,
     SnapshotError,
+    check_references,
+    check_table,
     empty_raw,
     keep_valid,
-    validate,
 )
 
 __all__ = [
@@ -51,6 +54,14 @@ _WRONG_COUNT = "jumlah kolom salah"
 # Excel keeps 15 significant digits of a number: a longer NIP/NIK typed as a number is
 # already corrupted, so it must not be read as if it were right.
 _EXCEL_DIGITS = 10**15
+_BLOCK = 250_000
+"""CSV rows read at a time; the repeated texts of a block are shared before the next is read."""
+_INLINE = 12
+"""Polars keeps a string of up to 12 bytes inside its 16-byte view, a longer one in a buffer."""
+_SHARED_MAX = 1 << 20
+"""Distinct values of a column beyond which its texts are no longer shared."""
+_QUOTED = r'"(?:[^"]|"")*(?:"|$)'
+"""A quoted field, or the rest of a line inside one."""
 
 
 @dataclass
@@ -87,7 +98,8 @@ def read_snapshot(
         tables = _read_workbook(path, findings, report)
     else:
         raise SnapshotError([Problem(path.name, None, None, None, "bukan folder berkas CSV atau workbook .xlsx")])
-    validate(tables, findings, report)
+    report("memeriksa rujukan antartabel", 0.9)
+    check_references(tables, findings)
     if findings.file_level or (findings.any and not lenient):
         raise SnapshotError(findings.problems(limit=LIMIT))
     report("menyusun snapshot", 0.95)
@@ -95,8 +107,9 @@ def read_snapshot(
         frames = keep_valid(tables, findings)
         rejected = findings.problems()
     else:
-        frames = {name: raw.frame.drop(ROW) for name, raw in tables.items() if raw.frame is not None}
+        frames = {name: raw.frame for name, raw in tables.items() if raw.frame is not None}
         rejected = []
+    tables.clear()  # the raw tables (lenient: the unfiltered frames) are no longer needed
     snapshot = Snapshot(frames)
     report("selesai", 1.0)
     return ReadResult(snapshot, rejected)
@@ -143,12 +156,34 @@ def _read_folder(folder: Path, findings: Findings, report: Progress) -> dict[str
                 f"berkas '{p.name}' bukan nama tabel snapshot "
                 f"(yang diterima: {', '.join(t.file_name for t in TABLES)})",
             )
+    # The largest files first, while little else is held: the working memory of reading one
+    # then comes on top of the fewest tables already read.
+    sizes = {t.name: (folder / t.file_name).stat().st_size if (folder / t.file_name).is_file() else 0 for t in TABLES}
+    total = sum(sizes.values()) or 1
+    done = 0
     tables: dict[str, RawTable] = {}
-    for i, t in enumerate(TABLES):
-        report(f"membaca {t.file_name}", 0.6 * i / len(TABLES))
+    found: dict[str, Findings] = {}
+    for t in sorted(TABLES, key=lambda t: -sizes[t.name]):
+        report(f"membaca {t.file_name}", 0.9 * done / total)
+        found[t.name] = own = Findings()
         p = folder / t.file_name
-        tables[t.name] = _read_csv(p, t, findings) if p.is_file() else empty_raw(t, t.file_name)
-    return tables
+        raw = _read_csv(p, t, own) if p.is_file() else empty_raw(t, t.file_name)
+        report(f"memeriksa {t.file_name}", 0.9 * (done + sizes[t.name] / 2) / total)
+        tables[t.name] = _checked(raw, own)
+        done += sizes[t.name]
+    for t in TABLES:  # problems in the order of the tables
+        findings.merge(found[t.name])
+    return {t.name: tables[t.name] for t in TABLES}
+
+
+def _checked(raw: RawTable, own: Findings) -> RawTable:
+    """``raw`` after checking its values and key (problems go to ``own``, which holds those
+    found in reading it); typed at once when it has none, so the strings of its dates,
+    booleans and numbers are not kept."""
+    check_table(raw, own)
+    if raw.frame is not None and not own.any:
+        raw.typed()
+    return raw
 
 
 def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
@@ -174,36 +209,32 @@ def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
     if not positions:
         return unreadable
     try:
-        data = pl.read_csv(
-            path,
-            has_header=True,
-            infer_schema=False,
-            columns=list(positions.values()),
-            truncate_ragged_lines=True,
-            null_values=[""],
-            raise_if_empty=False,
-            encoding="utf8",
-        )
-        counts = _field_counts(path, data.height)
+        data = _read_values(path, positions)
+        irregular = _irregular_records(path, len(header), data.height)
     except pl.exceptions.PolarsError as e:
         if "utf-8" in str(e).lower() or "utf8" in str(e).lower():
             findings.add_file(label, _not_utf8(path))
             return unreadable
-        counts = None  # quoting the fast reader refuses; the slow one below decides
-    if counts is None:
-        parsed = _parse_slowly(path, positions)
+        irregular = None  # quoting the fast reader refuses; the slow one below decides
+    if irregular is None:
+        parsed = _parse_slowly(path, positions, len(header))
         if isinstance(parsed, str):
             findings.add_file(label, parsed)
             return unreadable
-        data, counts = parsed
-    data.columns = list(positions)
-    frame = pl.concat([data, counts], how="horizontal").with_row_index(ROW, offset=2)
-    frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
-    raw = RawTable(table, label, frame)
-    wrong = frame.filter(~pl.col("_kosong") & (pl.col("_n") != len(header)))
+        data, irregular = parsed
+    rows = None
+    blank = irregular.filter(pl.col("_kosong")).get_column("_pos")
+    if not blank.is_empty():
+        kept = pl.repeat(True, data.height, eager=True).scatter(blank, False)
+        data = data.filter(kept)
+        rows = pl.int_range(2, kept.len() + 2, dtype=pl.Int64, eager=True).filter(kept)
+    raw = RawTable(table, label, data, rows=rows)
+    wrong = irregular.filter(~pl.col("_kosong") & (pl.col("_n") != len(header))).select(
+        (pl.col("_pos").cast(pl.Int64) + 2).alias(ROW), "_n"
+    )
     findings.add_rows(
         raw,
-        wrong.select(ROW, "_n"),
+        wrong,
         what=_WRONG_COUNT,
         rule=pl.concat_str(
             pl.lit(f"{_WRONG_COUNT}: baris ini punya "),
@@ -211,11 +242,65 @@ def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
             pl.lit(f" kolom, baris judul punya {len(header)}"),
         ),
     )
-    if frame.get_column("_kosong").any():
-        frame = frame.filter(~pl.col("_kosong"))
-    raw.frame = frame.drop("_n", "_kosong")
-    raw.broken = wrong.get_column(ROW)
+    raw.broken = raw.positions(wrong.get_column(ROW))
     return raw
+
+
+def _read_values(path: Path, positions: dict[str, int]) -> pl.DataFrame:
+    """The ``positions`` columns of a CSV file as strings, null for an empty cell, short rows
+    padded; read in blocks, each with its repeated texts shared (see :class:`_Repeats`)."""
+    scan = pl.scan_csv(
+        path,
+        has_header=True,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        null_values=[""],
+        raise_if_empty=False,
+        encoding="utf8",
+    ).select(pl.nth(i).alias(name) for name, i in positions.items())
+    repeats = _Repeats()
+    blocks = [repeats.share(block.rechunk()) for block in scan.collect_batches(chunk_size=_BLOCK)]
+    if not blocks:
+        return pl.DataFrame(schema={name: pl.String() for name in positions})
+    return pl.concat(blocks)
+
+
+class _Repeats:
+    """Stores each distinct text of a column once, however many rows repeat it.
+
+    A polars string of more than 12 bytes is kept in a data buffer once per row, even when
+    every row has the same text (the national snapshot repeats a few hundred RHK texts 23
+    million times). Gathered from a column of the distinct values, the rows point into that
+    column's buffer instead: the same values, each text stored once. A column whose values are
+    mostly distinct (names, keys) is left as read."""
+
+    def __init__(self) -> None:
+        self._distinct: dict[str, pl.Series] = {}
+        self._unshared: set[str] = set()
+
+    def share(self, block: pl.DataFrame) -> pl.DataFrame:
+        return block.with_columns(
+            self._shared(block.get_column(name)) for name in block.columns if name not in self._unshared
+        )
+
+    def _shared(self, values: pl.Series) -> pl.Series:
+        name = values.name
+        if not (values.str.len_bytes() > _INLINE).any():
+            return values  # every value fits in its view: nothing to share
+        known = self._distinct.get(name)
+        distinct = values.drop_nulls().unique()
+        new = distinct if known is None else distinct.filter(~distinct.is_in(known.implode()))
+        if new.len() * 4 > values.len() or new.len() + (0 if known is None else known.len()) > _SHARED_MAX:
+            self._unshared.add(name)
+            return values
+        if not new.is_empty():
+            # A copy of the new texts: ``new`` itself still points into the block's buffer.
+            fresh = pl.Series(name, new.to_list(), dtype=pl.String)
+            known = fresh if known is None else pl.concat([known, fresh]).rechunk()
+            self._distinct[name] = known
+        assert known is not None
+        codes = values.replace_strict(known, pl.int_range(known.len(), dtype=pl.UInt32, eager=True))
+        return known.gather(codes).alias(name)
 
 
 def _positions(header: list[str], table: Table, label: str, findings: Findings) -> dict[str, int]:
@@ -234,11 +319,15 @@ def _positions(header: list[str], table: Table, label: str, findings: Findings) 
     return positions
 
 
-def _field_counts(path: Path, rows: int) -> pl.DataFrame | None:
-    """Fields in each data record (``_n``) and whether it is blank (``_kosong``), found from
-    the raw lines, because the CSV reader pads short rows without saying so. None when the
-    records cannot be matched to the ``rows`` rows the reader found."""
-    lines = pl.read_csv(
+def _irregular_records(path: Path, fields: int, rows: int) -> pl.DataFrame | None:
+    """The data records that are blank (``_kosong``) or whose field count (``_n``) is not
+    ``fields``, by position (``_pos``, 0 for the first data record). They are found from the
+    raw lines, because the CSV reader pads short rows without saying so. None when the records
+    cannot be matched to the ``rows`` rows the reader found.
+
+    The lines are streamed: only those that are not plainly regular (``fields`` - 1 commas, no
+    quote, not starting with a space or a comma) are kept, as a few numbers each."""
+    lines = pl.scan_csv(
         path,
         has_header=False,
         schema={"l": pl.String},
@@ -249,48 +338,74 @@ def _field_counts(path: Path, rows: int) -> pl.DataFrame | None:
         encoding="utf8",
     )
     line = pl.col("l")
-    per_line = lines.select(
-        line.str.count_matches(",", literal=True).fill_null(0).cast(pl.Int64).alias("_n"),
-        line.str.count_matches('"', literal=True).fill_null(0).alias("_q"),
-        (line.is_null() | line.str.contains(r"^[\s,]*$")).alias("_kosong"),
+    plain = (
+        (line.str.count_matches(",", literal=True) == fields - 1)
+        & ~line.str.contains('"', literal=True)
+        & ~line.str.contains(r"^[\s,]")
     )
-    quotes = per_line.get_column("_q")
-    if quotes.sum():
-        odd = (quotes % 2 == 1).cast(pl.UInt32)
-        # A quoted field with a line break spans lines: a line can start inside it.
-        inside = (odd.cum_sum() % 2).shift(1, fill_value=0) == 1
-        where = ((quotes > 0) | inside).arg_true()
-        # Commas inside quotes are not separators; a line that starts inside a quoted field
-        # gets the opening quote back, and an unclosed one runs to the end of the line.
-        outside = (
-            pl.DataFrame({"l": lines.get_column("l").gather(where), "i": inside.gather(where)})
-            .select(
-                pl.when(pl.col("i"))
-                .then(pl.concat_str(pl.lit('"'), pl.col("l")))
-                .otherwise("l")
-                .str.replace_all(r'"(?:[^"]|"")*(?:"|$)', "")
-                .str.count_matches(",", literal=True)
-                .cast(pl.Int64)
-            )
-            .to_series()
+
+    def outside(text: pl.Expr) -> pl.Expr:
+        # Commas inside quotes are not separators.
+        return text.str.replace_all(_QUOTED, "").str.count_matches(",", literal=True).fill_null(0).cast(pl.UInt32)
+
+    numbered = lines.with_row_index("_i")
+    # (Counting with pl.len() would map the whole file into memory; the highest line number
+    # is found in the same streaming pass.)
+    special, last = pl.collect_all(
+        [
+            numbered.filter(~plain.fill_null(False)).select(
+                "_i",
+                (line.str.count_matches('"', literal=True).fill_null(0) % 2 == 1).alias("_odd"),
+                (line.is_null() | line.str.contains(r"^[\s,]*$")).alias("_kosong"),
+                outside(line).alias("_o"),
+            ),
+            numbered.select(pl.col("_i").max()),
+        ],
+        engine="streaming",
+    )
+    n_lines = 0 if last.item() is None else int(last.item()) + 1
+    # A line with an odd number of quotes opens a quoted field that runs on to the next such
+    # line; the lines after it, up to that one, continue the same record.
+    odd = pl.col("_odd").cast(pl.Int64)
+    special = special.with_columns(((odd.cum_sum() - odd) % 2 == 1).alias("_inside"))
+    turns = special.filter("_odd").get_column("_i").cast(pl.Int64)
+    opens, closes = turns.gather_every(2), turns.gather_every(2, offset=1)
+    if closes.len() < opens.len():
+        closes = closes.append(pl.Series([n_lines - 1], dtype=pl.Int64))
+    spans = closes - opens
+    continued = pl.concat([pl.Series([0], dtype=pl.Int64), spans.cum_sum()])
+    if n_lines - spans.sum() - 1 != rows:
+        return None
+    fields_of_line = pl.col("_o")
+    if not turns.is_empty():
+        # The lines that start inside a quoted field are counted again with its opening quote.
+        inside = special.filter("_inside").get_column("_i")
+        again = (
+            numbered.filter(pl.col("_i").is_in(inside.implode()))
+            .select("_i", outside(pl.concat_str(pl.lit('"'), line)).alias("_o_in"))
+            .collect(engine="streaming")
         )
-        per_line = per_line.with_columns(per_line.get_column("_n").scatter(where, outside))
-        if odd.sum():
-            per_line = (
-                per_line.with_columns((~inside).cast(pl.UInt32).cum_sum().alias("_r"))
-                .group_by("_r", maintain_order=True)
-                .agg(pl.col("_n").sum(), pl.col("_kosong").all())
-            )
-    counts = per_line.select((pl.col("_n") + 1).alias("_n"), "_kosong").slice(1)
-    if counts.height == rows:
-        return counts
-    return None
+        special = special.join(again, on="_i", how="left", maintain_order="left")
+        fields_of_line = pl.when("_inside").then("_o_in").otherwise("_o")
+    records = special.group_by((~pl.col("_inside")).cum_sum().alias("_r"), maintain_order=True).agg(
+        pl.col("_i").first().cast(pl.Int64),
+        (fields_of_line.cast(pl.Int64).sum() + 1).alias("_n"),
+        pl.col("_kosong").all(),
+    )
+    # A record's number is its first line's, less the lines that continued earlier records.
+    starts = records.get_column("_i")
+    number = starts - continued.gather(closes.search_sorted(starts, side="left"))
+    return (
+        records.with_columns(number.alias("_pos") - 1)
+        .filter(pl.col("_pos") >= 0, pl.col("_kosong") | (pl.col("_n") != fields))
+        .select("_pos", "_n", "_kosong")
+    )
 
 
-def _parse_slowly(path: Path, positions: dict[str, int]) -> tuple[pl.DataFrame, pl.DataFrame] | str:
-    """Data and field counts with Python's csv module, for files whose quoting the fast path
-    cannot follow (a stray quote inside an unquoted field). A rule text when the quoting is
-    broken beyond reading."""
+def _parse_slowly(path: Path, positions: dict[str, int], fields: int) -> tuple[pl.DataFrame, pl.DataFrame] | str:
+    """Data and irregular records (as :func:`_irregular_records`) with Python's csv module, for
+    files whose quoting the fast path cannot follow (a stray quote inside an unquoted field).
+    A rule text when the quoting is broken beyond reading."""
     columns: dict[str, list[str | None]] = {name: [] for name in positions}
     n: list[int] = []
     blank: list[bool] = []
@@ -315,8 +430,12 @@ def _parse_slowly(path: Path, positions: dict[str, int]) -> tuple[pl.DataFrame, 
                 'tanda kutip, dan tanda kutip di dalamnya ditulis dua kali ("")'
             )
     data = pl.DataFrame(columns, schema={name: pl.String for name in positions})
-    counts = pl.DataFrame({"_n": n, "_kosong": blank}, schema={"_n": pl.Int64, "_kosong": pl.Boolean})
-    return data, counts
+    irregular = (
+        pl.DataFrame({"_n": n, "_kosong": blank}, schema={"_n": pl.Int64, "_kosong": pl.Boolean})
+        .with_row_index("_pos")
+        .filter(pl.col("_kosong") | (pl.col("_n") != fields))
+    )
+    return data, irregular
 
 
 def _not_utf8(path: Path) -> str:
@@ -386,12 +505,13 @@ def _read_workbook(path: Path, findings: Findings, report: Progress) -> dict[str
                     f"lembar '{sheet}' bukan nama tabel snapshot (yang diterima: {', '.join(TABLE)})",
                 )
         for i, t in enumerate(TABLES):
-            report(f"membaca lembar {t.name}", 0.6 * i / len(TABLES))
+            report(f"membaca lembar {t.name}", 0.9 * i / len(TABLES))
+            own = Findings()
             label = f"{path.name}:{t.name}"
-            if t.name in wb.sheetnames:
-                tables[t.name] = _read_sheet(wb[t.name], t, label, findings)
-            else:
-                tables[t.name] = empty_raw(t, label)
+            raw = _read_sheet(wb[t.name], t, label, own) if t.name in wb.sheetnames else empty_raw(t, label)
+            report(f"memeriksa {label}", 0.9 * (i + 0.5) / len(TABLES))
+            tables[t.name] = _checked(raw, own)
+            findings.merge(own)
     finally:
         wb.close()
     return tables
@@ -424,9 +544,8 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings) -> RawTab
             if isinstance(v, float) and v.is_integer() and abs(v) >= _EXCEL_DIGITS:
                 long_numbers.append((number, name, str(int(v))))
             columns[name].append(_cell_text(v))
-    schema: dict[str, pl.DataType] = {ROW: pl.Int64()}
-    schema.update({name: pl.String() for name in positions})
-    raw = RawTable(table, label, pl.DataFrame({ROW: numbers, **columns}, schema=schema))
+    frame = pl.DataFrame(columns, schema={name: pl.String() for name in positions})
+    raw = RawTable(table, label, frame, rows=pl.Series(ROW, numbers, dtype=pl.Int64))
     findings.add_rows(
         raw,
         pl.DataFrame(wrong, schema={ROW: pl.Int64, "_n": pl.Int64}, orient="row"),

@@ -1,18 +1,19 @@
 """Validation of snapshot input against the data contract (``selaras.domain.snapshot``).
 
 The readers turn each file or sheet into a :class:`RawTable`: every value still a string, one
-row per data row with its spreadsheet row number. Everything here is vectorised with polars;
-only offending rows are ever materialised, to word their messages.
+row per data row, whose spreadsheet row number is known without storing a column for it.
+Everything here is vectorised with polars and holds no more than the table itself: the checks
+produce boolean masks, and only offending rows are ever materialised, to word their messages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from selaras.domain.snapshot import FORMAT_TEXT, PATTERNS, TABLES, Column, Kind, Table
+from selaras.domain.snapshot import FORMAT_TEXT, PATTERNS, TABLES, Column, Kind, Table, conform
 
 ROW = "__baris"
 """Spreadsheet row number of a data row (the header is row 1)."""
@@ -75,34 +76,68 @@ class SnapshotError(Exception):
 
 @dataclass
 class RawTable:
-    """One table as read from its file or sheet, before typing."""
+    """One table as read from its file or sheet: strings while it is checked, typed once clean."""
 
     table: Table
     label: str
     """How problems name the file: ``dapodik_ptk.csv`` or ``workbook.xlsx:dapodik_ptk``."""
     frame: pl.DataFrame | None
-    """``ROW`` (Int64) and the contract columns found, all strings, null for an empty cell.
-    None when the file could not be read at all (its problem is reported already)."""
+    """The contract columns found, all strings, null for an empty cell (typed by :meth:`typed`
+    once the table is clean). None when the file could not be read at all (its problem is
+    reported already)."""
+    rows: pl.Series | None = None
+    """The spreadsheet row number (Int64) of each frame row; None when they are simply 2, 3, 4,
+    ... (the header is row 1), which is the rule for a CSV file without blank lines."""
     broken: pl.Series | None = None
-    """Rows (``ROW``) whose fields could not be split right: reported once, their values are
-    not checked, since they would only repeat that problem."""
+    """Positions (frame row index) of the rows whose fields could not be split right: reported
+    once, their values are not checked, since they would only repeat that problem."""
+    found: frozenset[str] = field(init=False)
+    """The columns the file has (a typed frame has every contract column)."""
+
+    def __post_init__(self) -> None:
+        self.found = frozenset(self.frame.columns) if self.frame is not None else frozenset()
 
     def has(self, column: str) -> bool:
-        return self.frame is not None and column in self.frame.columns
+        return column in self.found
 
-    def checkable(self) -> pl.DataFrame:
-        """The rows whose values are to be checked."""
+    def row_numbers(self, positions: pl.Series) -> pl.Series:
+        """The spreadsheet row numbers of the frame rows at ``positions``."""
+        if self.rows is None:
+            return (positions.cast(pl.Int64) + 2).alias(ROW)
+        return self.rows.gather(positions).alias(ROW)
+
+    def positions(self, row_numbers: pl.Series) -> pl.Series:
+        """The frame rows that have these spreadsheet row numbers (which must exist)."""
+        if self.rows is None:
+            return (row_numbers - 2).cast(pl.get_index_type())
+        return self.rows.search_sorted(row_numbers)
+
+    def at(self, positions: pl.Series, *columns: str) -> pl.DataFrame:
+        """``ROW`` and ``columns`` of the frame rows at ``positions``."""
         assert self.frame is not None
-        if self.broken is None or self.broken.is_empty():
-            return self.frame
-        return self.frame.filter(~pl.col(ROW).is_in(self.broken.implode()))
+        picked = self.frame.select(pl.col(c).gather(positions) for c in columns)
+        return pl.DataFrame([self.row_numbers(positions)]).hstack(picked)
+
+    def offending(self, mask: pl.Expr | pl.Series, *columns: str) -> pl.DataFrame:
+        """``ROW`` and ``columns`` of the rows to be checked (not broken) where ``mask`` holds."""
+        assert self.frame is not None
+        if isinstance(mask, pl.Expr):
+            mask = self.frame.select(mask).to_series()
+        positions = mask.fill_null(False).arg_true()
+        if self.broken is not None and not self.broken.is_empty() and not positions.is_empty():
+            positions = positions.filter(~positions.is_in(self.broken.implode()))
+        return self.at(positions, *columns)
+
+    def typed(self) -> None:
+        """Give the frame the contract's columns and types (only for a table without problems:
+        the conversions trust the values)."""
+        assert self.frame is not None
+        self.frame = conform(self.table.name, self.frame)
 
 
 def empty_raw(table: Table, label: str) -> RawTable:
     """An absent file or sheet: an empty table with every column."""
-    schema: dict[str, pl.DataType] = {ROW: pl.Int64()}
-    schema.update({c: pl.String() for c in table.column_names})
-    return RawTable(table, label, pl.DataFrame(schema=schema))
+    return RawTable(table, label, pl.DataFrame(schema={c: pl.String() for c in table.column_names}))
 
 
 class Findings:
@@ -156,6 +191,11 @@ class Findings:
     def any(self) -> bool:
         return bool(self.file_level) or any(f.height for f in self._rows)
 
+    def merge(self, other: Findings) -> None:
+        """Add the problems of ``other`` after these."""
+        self.file_level += other.file_level
+        self._rows += other._rows
+
     def problems(self, limit: int | None = None) -> list[Problem]:
         """Every problem: file-level first, then by file and row. With ``limit``, at most that
         many per (file, column, rule), plus one problem saying how many more there were."""
@@ -182,14 +222,15 @@ class Findings:
         return [*self.file_level, *found, *summaries]
 
 
-def validate(tables: Mapping[str, RawTable], findings: Findings, progress: Progress) -> None:
-    """Check every value, key and reference of ``tables`` against the contract."""
-    for i, raw in enumerate(tables.values()):
-        progress(f"memeriksa {raw.label}", 0.6 + 0.3 * i / len(tables))
-        if raw.frame is not None:
-            _check_values(raw, findings)
-            _check_key(raw, findings)
-    progress("memeriksa rujukan antartabel", 0.9)
+def check_table(raw: RawTable, findings: Findings) -> None:
+    """Check every value and the key of one table against the contract."""
+    if raw.frame is not None:
+        _check_values(raw, findings)
+        _check_key(raw, findings)
+
+
+def check_references(tables: Mapping[str, RawTable], findings: Findings) -> None:
+    """Check that every reference between ``tables`` points at a row that exists."""
     for raw in tables.values():
         _check_references(raw, tables, findings)
 
@@ -221,24 +262,25 @@ def _value_checks(col: Column) -> list[tuple[pl.Expr, str]]:
 
 
 def _check_values(raw: RawTable, findings: Findings) -> None:
-    frame = raw.checkable()
+    assert raw.frame is not None
     checks: list[tuple[Column, str]] = []
     masks: list[pl.Expr] = []
     for col in raw.table.columns:
-        if col.name not in frame.columns:
+        if not raw.has(col.name):
             continue
         for mask, rule in _value_checks(col):
             masks.append(mask.fill_null(False).alias(f"_m{len(masks)}"))
             checks.append((col, rule))
     if not masks:
         return
-    # One pass over the table for all rules (polars evaluates the expressions in parallel).
-    flags = frame.select(masks)
+    # One pass over the table for all rules (polars evaluates the expressions in parallel);
+    # the result is one bit per row and rule.
+    flags = raw.frame.select(masks)
     hits = flags.sum().row(0)
     for i, ((col, rule), n) in enumerate(zip(checks, hits, strict=True)):
         if not n:
             continue
-        offending = frame.filter(flags.get_column(f"_m{i}")).select(ROW, col.name)
+        offending = raw.offending(flags.get_column(f"_m{i}"), col.name)
         value = None if rule == "nilai wajib kosong" else pl.col(col.name)
         findings.add_rows(raw, offending, what=rule, column=col.name, value=value)
 
@@ -258,11 +300,17 @@ def _check_key(raw: RawTable, findings: Findings) -> None:
     exprs = _key_exprs(table)
     complete = pl.all_horizontal([e.is_not_null() for e in exprs])
     # Hashes first: far cheaper than comparing the values, and equal keys always have equal
-    # hashes; the rare collision is sorted out by the exact grouping below.
+    # hashes; the rare collision is sorted out by the exact grouping below. The repeated
+    # hashes are found by sorting, which needs a fraction of the memory of a hash table over
+    # every row (is_duplicated).
     hashed = exprs[0].hash() if len(exprs) == 1 else pl.struct(exprs).hash()
-    candidates = raw.checkable().filter(hashed.is_duplicated() & complete)
-    if candidates.is_empty():
+    hashes = raw.frame.select(pl.when(complete).then(hashed)).to_series()
+    ordered = hashes.drop_nulls().sort()
+    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+    del ordered
+    if repeated.is_empty():
         return
+    candidates = raw.offending(hashes.is_in(repeated.implode()), *table.key)
     later = candidates.with_columns(pl.col(ROW).min().over(exprs).alias("_pertama")).filter(
         pl.col(ROW) != pl.col("_pertama")
     )
@@ -296,15 +344,20 @@ def _where(target: RawTable, column: str, target_column: str) -> str:
     return target.label if column == target_column else f"{target.label} (kolom {target_column})"
 
 
+def _dangling(raw: RawTable, column: str, values: pl.Series) -> pl.Series:
+    """Whether each row's ``column`` has a value that is not among ``values`` (one bit a row)."""
+    assert raw.frame is not None
+    s = pl.col(column)
+    return raw.frame.select((s.is_not_null() & ~s.is_in(values.drop_nulls().implode())).fill_null(False)).to_series()
+
+
 def _check_references(raw: RawTable, tables: Mapping[str, RawTable], findings: Findings) -> None:
     for col, target_name, target_column in _references(raw.table):
         target = tables[target_name]
         if not raw.has(col.name) or not target.has(target_column):
             continue  # the missing file or column is reported on its own
         assert target.frame is not None
-        values = target.frame.get_column(target_column).drop_nulls().implode()
-        s = pl.col(col.name)
-        offending = raw.checkable().select(ROW, col.name).filter(s.is_not_null() & ~s.is_in(values))
+        offending = raw.offending(_dangling(raw, col.name, target.frame.get_column(target_column)), col.name)
         where = _where(target, col.name, target_column)
         rule = pl.concat_str(
             pl.lit(f"rujukan tidak ditemukan: {col.name} '"),
@@ -325,11 +378,13 @@ def keep_valid(tables: Mapping[str, RawTable], findings: Findings) -> dict[str, 
     """The rows without problems, after also rejecting rows that point at rejected rows
     (repeated until nothing changes). Every rejection is added to ``findings``."""
     rows = findings.rows()
-    kept: dict[str, pl.DataFrame] = {}
+    keep: dict[str, pl.Series] = {}
     for name, raw in tables.items():
         assert raw.frame is not None
+        keep[name] = pl.repeat(True, raw.frame.height, eager=True)
         bad = rows.filter(pl.col("table") == name).get_column("row").unique()
-        kept[name] = raw.frame.filter(~pl.col(ROW).is_in(bad.implode()))
+        if not bad.is_empty():
+            keep[name] = keep[name].scatter(raw.positions(bad), False)
     changed = True
     while changed:
         changed = False
@@ -339,17 +394,20 @@ def keep_valid(tables: Mapping[str, RawTable], findings: Findings) -> dict[str, 
                 if not raw.has(col.name) or not target.has(target_column):
                     continue
                 assert target.frame is not None
-                values = kept[target_name].get_column(target_column).drop_nulls().implode()
-                s = pl.col(col.name)
-                offending = kept[name].select(ROW, col.name).filter(s.is_not_null() & ~s.is_in(values))
-                if offending.is_empty():
+                values = target.frame.get_column(target_column)
+                if not keep[target_name].all():
+                    values = values.filter(keep[target_name])
+                positions = (_dangling(raw, col.name, values) & keep[name]).arg_true()
+                if positions.is_empty():
                     continue
                 rejected_target = (
-                    target.frame.join(kept[target_name].select(ROW), on=ROW, how="anti")
+                    target.at((~keep[target_name]).arg_true(), target_column)
                     .group_by(target_column)
                     .agg(pl.col(ROW).min().alias("_ditolak"))
                 )
-                offending = offending.join(rejected_target, left_on=col.name, right_on=target_column, how="left")
+                offending = raw.at(positions, col.name).join(
+                    rejected_target, left_on=col.name, right_on=target_column, how="left"
+                )
                 rule = pl.concat_str(
                     pl.lit(f"rujukan ke baris yang ditolak: {col.name} '"),
                     pl.col(col.name),
@@ -365,6 +423,10 @@ def keep_valid(tables: Mapping[str, RawTable], findings: Findings) -> dict[str, 
                     column=col.name,
                     value=pl.col(col.name),
                 )
-                kept[name] = kept[name].filter(~pl.col(ROW).is_in(offending.get_column(ROW).implode()))
+                keep[name] = keep[name].scatter(positions, False)
                 changed = True
-    return {name: frame.drop(ROW) for name, frame in kept.items()}
+    frames: dict[str, pl.DataFrame] = {}
+    for name, raw in tables.items():
+        assert raw.frame is not None
+        frames[name] = raw.frame if keep[name].all() else raw.frame.filter(keep[name])
+    return frames
