@@ -14,9 +14,10 @@ from typing import Any
 import polars as pl
 import pytest
 
+from selaras.domain.rules import JENIS_PTK_BOLEH
 from selaras.domain.snapshot import PATTERNS, TABLE, TABLES, Snapshot
 from selaras.sources import generator
-from selaras.sources.generator import ALLOWED_JENIS_PTK, Generated, generate
+from selaras.sources.generator import Generated, generate
 
 TAHUN = 2026
 SKP_CODES = {f"PMM-{i:02d}" for i in range(1, 14)}
@@ -104,7 +105,7 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
         own_ek = ek_unor.get(p["unor_id"] or "")
         if not own or not own["aktif"] or not own_ek or not own_ek["aktif"]:
             codes.add("PMM-03")
-        if ptk and ptk["jenis_ptk"] not in ALLOWED_JENIS_PTK:
+        if ptk and ptk["jenis_ptk"] not in JENIS_PTK_BOLEH:
             codes.add("PMM-04")
         if p["jabatan_jenis"] != "FUNGSIONAL" or not (p["jabatan_nama"] or "").startswith("Guru"):
             codes.add("PMM-05")

@@ -50,24 +50,10 @@ import polars as pl
 
 from selaras.domain.snapshot import Snapshot
 
-__all__ = ["Generated", "generate", "ALLOWED_JENIS_PTK"]
+__all__ = ["Generated", "generate"]
 
 ProgressFn = Callable[[str, float], None]
 
-ALLOWED_JENIS_PTK: tuple[str, ...] = (
-    "Guru Mapel",
-    "Guru Kelas",
-    "Guru BK",
-    "Guru Pengganti",
-    "Guru TIK",
-    "Guru Pendamping",
-    "Guru Pendamping Khusus",
-    "Guru Pembimbing Khusus",
-    "Play Group Teacher",
-    "Kindergarten Teacher",
-    "Kepala Sekolah",
-)
-"""The jenis PTK that may use Pengelolaan Kinerja (domain.md)."""
 
 MANIFEST_SCHEMA: dict[str, pl.DataType] = {
     "nip": pl.String(),
