@@ -112,9 +112,7 @@ def evaluate(
 @dataclass
 class _Base:
     pegawai: pl.DataFrame  # scope: siasn columns + kepala_sekolah, npsn, primary PTK columns
-    ptk: pl.DataFrame  # matched PTKs: nip, ptk_id, via (NIP/NIK), ptk columns
     skp: pl.DataFrame  # PMM SKPs of the year of the pegawai in scope
-    errors: list[pl.DataFrame]
 
 
 def _base(s: Snapshot, tahun: int, nips: Collection[str] | None, instansi_id: str | None) -> _Base:
@@ -185,7 +183,7 @@ def _base(s: Snapshot, tahun: int, nips: Collection[str] | None, instansi_id: st
         .filter(pl.col("nip").is_in(pegawai["nip"].implode()))
         .rename({"atasan_nip": "atasan_pmm"})
     )
-    return _Base(pegawai=pegawai, ptk=matched, skp=skp, errors=[])
+    return _Base(pegawai=pegawai, skp=skp)
 
 
 def _err(df: pl.DataFrame, code: str, detail: pl.Expr, skp: bool = False, atasan: str | None = None) -> pl.DataFrame:
