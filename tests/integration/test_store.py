@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -312,6 +313,42 @@ def test_save_then_load_round_trips(store: Store) -> None:
     smaller = snap.replace(pmm_rhk=snap["pmm_rhk"].head(1))
     repository.save_snapshot(store, smaller)
     assert_snapshots_equal(repository.load_snapshot(store), smaller)
+
+
+def test_load_builds_tables_in_blocks_sharing_repeated_texts(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = _snapshot()
+    long_text = "Meningkatnya mutu pembelajaran di kelas melalui asesmen diagnostik " * 2
+    n = 1_000
+    rhk = pl.DataFrame(
+        {
+            "pmm_rhk_id": [f"R-X{i:05d}" for i in range(n)],
+            "pmm_skp_id": ["S-K"] * n,
+            # Repeated long texts, a short one, the empty text and null must all come back as stored.
+            "uraian": [[long_text, long_text + "!", "pendek", "", None][i % 5] for i in range(n)],
+            "jenis": ["UTAMA", "TAMBAHAN"] * (n // 2),
+            "induk_pmm_rhk_id": [None if i % 3 else "R-K1" for i in range(n)],
+        }
+    )
+    snap = base.replace(pmm_rhk=pl.concat([base["pmm_rhk"], rhk]))
+    repository.save_snapshot(store, snap)
+    monkeypatch.setattr(repository, "FETCH_CHUNK", 97)
+
+    loaded = repository.load_snapshot(store)
+
+    uraian = loaded["pmm_rhk"]["uraian"]
+    if store.dialect == "sqlite":
+        assert uraian.n_chunks() > 1  # one block per FETCH_CHUNK rows (polars may rechunk PostgreSQL's CSV)
+    # Each block points into one copy of the distinct texts instead of holding a text per row:
+    # written out with its buffers, the column is a fraction of one built from the same values.
+    assert _stored_bytes(uraian) < _stored_bytes(pl.Series(uraian.to_list(), dtype=pl.String)) / 2
+    assert_snapshots_equal(loaded, snap)
+    assert_frame_equal(_sorted("pmm_rhk", repository.load_table(store, "pmm_rhk")), _sorted("pmm_rhk", snap["pmm_rhk"]))
+
+
+def _stored_bytes(values: pl.Series) -> int:
+    out = io.BytesIO()
+    values.to_frame().write_ipc(out, compat_level=pl.CompatLevel.newest())
+    return len(out.getvalue())
 
 
 def test_save_is_atomic(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

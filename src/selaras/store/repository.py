@@ -26,6 +26,7 @@ from selaras.domain.results import (
     Status,
 )
 from selaras.domain.snapshot import TABLE, TABLES, Kind, Snapshot
+from selaras.sources.files import _Repeats
 from selaras.store.database import SQLITE_BUSY_TIMEOUT_MS, Store
 from selaras.store.tables import sync_log, sync_log_error, sync_run, sync_state
 
@@ -678,6 +679,8 @@ def _pg_copy_in(cur: Any, table_sql: str, df: pl.DataFrame, progress: Callable[[
 
 
 def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str) -> pl.DataFrame:
+    """A whole contract table, typed, built in blocks with its repeated texts shared: as lean
+    as the CSV reader (see :class:`selaras.sources.files._Repeats`)."""
     table = TABLE[name]
     cols = ", ".join(_q(conn, c) for c in table.column_names)
     if store.dialect == "postgresql":
@@ -688,13 +691,12 @@ def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str) -> pl.Da
             f.flush()
             if f.tell() == 0:
                 return contract.empty_frame(name)
-            text = pl.read_csv(
-                f.name,
-                has_header=False,
-                new_columns=table.column_names,
-                schema={c: pl.String() for c in table.column_names},
-            )
-        return _from_text(name, text)
+            scan = pl.scan_csv(f.name, has_header=False, schema={c: pl.String() for c in table.column_names})
+            repeats = _Repeats()
+            parts = [
+                _shared(repeats, _from_text(name, block)) for block in scan.collect_batches(chunk_size=FETCH_CHUNK)
+            ]
+        return pl.concat(parts)
     cur.execute(f"SELECT {cols} FROM {_q(conn, name)}")
     return _fetch_typed(store, cur, name)
 
@@ -730,20 +732,42 @@ def _typed(store: Store, name: str, rows: Sequence[tuple[Any, ...]]) -> pl.DataF
 
 def _fetch_typed(store: Store, cur: Any, name: str) -> pl.DataFrame:
     schema = _raw_schema(store, name)
-    parts = []
-    while rows := cur.fetchmany(FETCH_CHUNK):
-        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    df = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-    return contract.conform(name, df)
+    return _fetch_blocks(cur, schema, lambda block: contract.conform(name, block), contract.empty_frame(name))
 
 
 def _fetch_frame(cur: Any, schema: dict[str, pl.DataType], dialect: str) -> pl.DataFrame:
     raw = {c: (pl.Int64() if dialect == "sqlite" and t == pl.Boolean else t) for c, t in schema.items()}
+    return _fetch_blocks(cur, raw, lambda block: block.cast(schema), pl.DataFrame(schema=schema))  # type: ignore[arg-type]
+
+
+def _fetch_blocks(
+    cur: Any,
+    raw: dict[str, pl.DataType],
+    typed: Callable[[pl.DataFrame], pl.DataFrame],
+    empty: pl.DataFrame,
+) -> pl.DataFrame:
+    """The rest of ``cur``'s rows as one frame, built block by block like the CSV reader: each
+    ``FETCH_CHUNK`` rows become a typed frame with its repeated texts shared before the next
+    block is fetched, so neither the driver's tuples nor a text per row outlive their block."""
+    repeats = _Repeats()
     parts = []
-    while rows := cur.fetchmany(FETCH_CHUNK):
-        parts.append(pl.DataFrame(rows, schema=raw, orient="row"))
-    df = pl.concat(parts) if parts else pl.DataFrame(schema=raw)
-    return df.cast(schema)  # type: ignore[arg-type]
+    while True:
+        rows = cur.fetchmany(FETCH_CHUNK)
+        if not rows:
+            break
+        block = pl.DataFrame(rows, schema=raw, orient="row")
+        del rows  # the block's Python tuples go before the next fetch
+        parts.append(_shared(repeats, typed(block)))
+        del block
+    return pl.concat(parts) if parts else empty
+
+
+def _shared(repeats: _Repeats, block: pl.DataFrame) -> pl.DataFrame:
+    """``block`` with the texts of its string columns shared with the earlier blocks'."""
+    texts = [c for c, t in block.schema.items() if t == pl.String]
+    if not texts:
+        return block
+    return block.with_columns(repeats.share(block.select(texts)).get_columns())
 
 
 def _utc(value: datetime | None) -> datetime | None:
