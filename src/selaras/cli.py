@@ -21,8 +21,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from selaras import __version__
 from selaras.catalogue.codes import CATALOGUE
+from selaras.domain.partition import Part
 from selaras.domain.recap import recap
-from selaras.domain.results import CheckResult, Flow, Status
+from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.rules import check as run_check
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
@@ -198,14 +199,12 @@ def export(target: Path, db: str | None) -> None:
     console.print(f"Diekspor ke {target}.")
 
 
-def _load(snapshot_dir: Path | None, db: str | None, nips: tuple[str, ...]) -> tuple[Snapshot, Store | None]:
-    if snapshot_dir is not None:
-        return read(snapshot_dir), None
-    from selaras.store.repository import load_snapshot
+def _store_batch(db: str | None, nips: tuple[str, ...]) -> tuple[Store, Iterator[Part]]:
+    """The store and its batch as parts of whole instansi, loaded one part at a time."""
+    from selaras.store.parts import store_parts
 
     store = open_store(db)
-    with stage("membaca penyimpanan"):
-        return load_snapshot(store, list(nips) if nips else None), store
+    return store, store_parts(store, nips=list(nips) or None)
 
 
 def _emit(result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None) -> None:
@@ -245,14 +244,24 @@ def check(
 
     Dari penyimpanan, setiap pemeriksaan dicatat di log sinkronisasi.
     """
-    snapshot, store = _load(snapshot_dir, db, nips)
-    with stage("memeriksa"):
-        result = run_check(snapshot, _tahun(tahun), Flow(flow), nips=list(nips) or None)
-    if store is not None:
+    th, fl = _tahun(tahun), Flow(flow)
+    if snapshot_dir is not None:
+        snapshot = read(snapshot_dir)
+        with stage("memeriksa"):
+            result = run_check(snapshot, th, fl, nips=list(nips) or None)
+    else:
         from selaras.store.repository import record_run
 
-        with stage("mencatat log"):
-            record_run(store, pelaku=_pelaku(), mode="CHECK", flow=Flow(flow), tahun=_tahun(tahun), check=result)
+        store, batch = _store_batch(db, nips)
+        results = []
+        with console.status("membaca penyimpanan") as status:
+            for i, part in enumerate(batch, 1):
+                status.update(f"memeriksa bagian {i}")
+                part_result = run_check(part.snapshot, th, fl, nips=part.nips)
+                record_run(store, pelaku=_pelaku(), mode="CHECK", flow=fl, tahun=th, check=part_result)
+                results.append(part_result)
+                status.update(f"membaca bagian {i + 1}")
+        result = CheckResult.concat(th, fl, results)
     _emit(result, fmt)
     _exit_for(result)
 
@@ -281,37 +290,44 @@ def sync(
     """Sinkronkan semua yang siap ke e-Kinerja (kepala sekolah lebih dulu, lalu gurunya)."""
     if snapshot_dir is not None and out_dir is None:
         raise click.UsageError("--out wajib bersama --snapshot")
-    snapshot, store = _load(snapshot_dir, db, nips)
-    with stage("menyinkronkan"):
-        after, result = run_sync(snapshot, _tahun(tahun), Flow(flow), nips=list(nips) or None)
-    if store is not None:
-        from selaras.store.repository import apply_changes, record_run
-
-        with stage("menulis e-Kinerja"):
-            apply_changes(store, result.changes)
-        record_run(
-            store,
-            pelaku=_pelaku(),
-            mode="SYNC",
-            flow=Flow(flow),
-            tahun=_tahun(tahun),
-            check=result.check,
-            outcomes=result.outcomes,
-        )
-    else:
+    th, fl = _tahun(tahun), Flow(flow)
+    if snapshot_dir is not None:
         from selaras.sources.files import write_snapshot
 
         assert out_dir is not None
+        snapshot = read(snapshot_dir)
+        with stage("menyinkronkan"):
+            after, result = run_sync(snapshot, th, fl, nips=list(nips) or None)
         with stage(f"menulis {out_dir}"):
             write_snapshot(after, out_dir)
-    if fmt == "jsonl":
-        _emit(result.check, fmt, result.outcomes)
+        check, outcomes, written = result.check, result.outcomes, result.changes.row_counts()
     else:
-        console.print(sync_summary(result))
-        failed = result.check.errors["nip"].n_unique()
+        from selaras.store.repository import apply_changes, record_run
+
+        store, batch = _store_batch(db, nips)
+        checks, all_outcomes, written = [], [], {}
+        with console.status("membaca penyimpanan") as status:
+            for i, part in enumerate(batch, 1):
+                status.update(f"menyinkronkan bagian {i}")
+                _, r = run_sync(part.snapshot, th, fl, nips=part.nips)
+                apply_changes(store, r.changes)
+                record_run(store, pelaku=_pelaku(), mode="SYNC", flow=fl, tahun=th, check=r.check, outcomes=r.outcomes)
+                checks.append(r.check)
+                all_outcomes.append(r.outcomes)
+                for table, (up, de) in r.changes.row_counts().items():
+                    done = written.get(table, (0, 0))
+                    written[table] = (done[0] + up, done[1] + de)
+                status.update(f"membaca bagian {i + 1}")
+        check = CheckResult.concat(th, fl, checks)
+        outcomes = pl.concat(all_outcomes) if all_outcomes else pl.DataFrame(schema=OUTCOME_SCHEMA)
+    if fmt == "jsonl":
+        _emit(check, fmt, outcomes)
+    else:
+        console.print(sync_summary(outcomes, written))
+        failed = check.errors["nip"].n_unique()
         if failed:
             console.print(f"{failed:,} pegawai masih GAGAL; lihat `selaras check` atau `selaras recap`.")
-    _exit_for(result.check)
+    _exit_for(check)
 
 
 @main.command("recap")
@@ -399,7 +415,7 @@ def demo(workdir: Path, n: int, tahun: int | None) -> None:
     apply_changes(store, result.changes)
     record_run(store, pelaku="demo", mode="SYNC", flow=Flow.SKP, tahun=th, check=result.check, outcomes=result.outcomes)
     out.rule("2. Sinkron PMM untuk semua yang siap (kepala sekolah dulu, lalu gurunya)")
-    out.print(sync_summary(result))
+    out.print(sync_summary(result.outcomes, result.changes.row_counts()))
 
     after2, result2 = run_sync(after, th, Flow.PENILAIAN)
     apply_changes(store, result2.changes)
@@ -407,7 +423,7 @@ def demo(workdir: Path, n: int, tahun: int | None) -> None:
         store, pelaku="demo", mode="SYNC", flow=Flow.PENILAIAN, tahun=th, check=result2.check, outcomes=result2.outcomes
     )
     out.rule("3. Sinkron Penilaian Periodik")
-    out.print(sync_summary(result2))
+    out.print(sync_summary(result2.outcomes, result2.changes.row_counts()))
     print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
     _demo_examples(result2.check)
 

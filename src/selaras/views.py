@@ -17,7 +17,7 @@ from rich.table import Table
 
 from selaras.catalogue.codes import CATALOGUE, lookup
 from selaras.domain.recap import Recap
-from selaras.domain.results import CheckResult, Status, SyncResult
+from selaras.domain.results import CheckResult, Status
 from selaras.domain.snapshot import TABLE
 
 SYSTEM_LABELS = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
@@ -220,15 +220,14 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
     return out
 
 
-def sync_summary(result: SyncResult) -> Table:
-    """Counts of outcomes and rows written."""
+def sync_summary(outcomes: pl.DataFrame, written: dict[str, tuple[int, int]]) -> Table:
+    """Pegawai per outcome, and rows written / deleted per e-Kinerja table."""
     t = Table(title="Hasil sinkron")
     t.add_column("Hasil")
     t.add_column("Pegawai", justify="right")
-    counts = result.outcomes.group_by("hasil").len().sort("hasil")
-    for row in counts.iter_rows(named=True):
+    for row in outcomes.group_by("hasil").len().sort("hasil").iter_rows(named=True):
         t.add_row(row["hasil"], f"{row['len']:,}")
-    for table, (up, de) in result.changes.row_counts().items():
+    for table, (up, de) in sorted(written.items()):
         t.add_row(f"[dim]{table}: ditulis / dihapus[/]", f"[dim]{up:,} / {de:,}[/]")
     return t
 

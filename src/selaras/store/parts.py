@@ -1,0 +1,327 @@
+"""The store's batch as parts of whole instansi, each read from the database on its own.
+
+:func:`store_parts` is :func:`selaras.domain.partition.parts` without the whole snapshot in
+memory: the same groups of instansi (sorted by ``instansi_id``, an instansi never split, at
+most ``size`` pegawai a part unless one instansi alone is larger), and each part's snapshot
+holds exactly the rows ``partition._part`` selects from the full snapshot for those instansi.
+
+Each part is read with set-based SQL in its own read transaction: the part's instansi, NIPs,
+PTK, PMM SKP, superiors and e-Kinerja SKP ids go into small temporary tables, and every contract
+table is then read once through a join with them (``IN (SELECT ...)``). The small reference
+tables (instansi, SIASN units, schools, e-Kinerja units and periods) are read whole once, in the
+transaction that also counts the pegawai per instansi, and shared by every part.
+
+No transaction is open while a part is being used (between two ``next()``), so the caller may
+write to the store (sync changes, the log) and a later part sees those writes; on SQLite the
+WAL can be checkpointed between parts.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from selaras.domain import snapshot as contract
+from selaras.domain.partition import PART_PEGAWAI, Part
+from selaras.domain.snapshot import TABLE, Snapshot
+from selaras.sources.files import _Repeats
+from selaras.store.database import Store
+from selaras.store.repository import (
+    FETCH_CHUNK,
+    _fetch_typed,
+    _from_text,
+    _q,
+    _read_table,
+    _shared,
+    load_snapshot,
+)
+
+SMALL_TABLES = ("instansi", "siasn_unor", "dapodik_sekolah", "ekinerja_unor", "ekinerja_periode")
+"""Read whole once and shared by every part (as ``partition._part`` keeps them whole)."""
+TEMP_CACHE_KIB = 64 * 1024
+"""SQLite page cache of the temp schema (the part's key tables) while a part is read."""
+FEW_NIPS = 1_000
+"""A batch of at most this many NIPs is read with ``load_snapshot(store, nips)`` (one part)."""
+
+# The temporary tables of one part: (name, key column).
+_SEL = "_selaras_part_sel"  # the NIPs asked for (only when ``nips`` is given)
+_INST = "_selaras_part_instansi"  # the part's instansi
+_NIP = "_selaras_part_nip"  # the part's own pegawai (nip, nik)
+_ATASAN = "_selaras_part_atasan"  # their superiors outside the part
+_PTK = "_selaras_part_ptk"  # the PTK of the pegawai and of the superiors
+_SKP = "_selaras_part_skp"  # the PMM SKP of those PTK
+_EK = "_selaras_part_ek"  # the e-Kinerja SKP of the part
+_TEMP = (
+    (_INST, "instansi_id"),
+    (_NIP, "nip"),
+    (_ATASAN, "nip"),
+    (_PTK, "ptk_id"),
+    (_SKP, "pmm_skp_id"),
+    (_EK, "skp_id"),
+)
+
+
+def store_parts(
+    store: Store,
+    *,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    size: int = PART_PEGAWAI,
+) -> Iterator[Part]:
+    """The batch of ``nips`` / ``instansi_id`` (default: everyone) as parts of whole instansi.
+
+    Yields ``Part(snapshot, nips)`` like :func:`selaras.domain.partition.parts` applied to the
+    store's whole snapshot, reading one part at a time. Exceptions: a whole store of at most
+    ``size`` pegawai is one part with the whole snapshot and ``nips=None`` (as ``parts``
+    does), and at most ``FEW_NIPS`` NIPs are one part read by ``load_snapshot(store, nips)``.
+    Pegawai without an ``instansi_id`` belong to no part (as in ``parts``).
+    """
+    wanted = None if nips is None else sorted(set(nips))
+    if wanted is not None and len(wanted) <= FEW_NIPS:
+        s = load_snapshot(store, wanted)
+        peg = s["siasn_pegawai"].filter(pl.col("nip").is_in(wanted))
+        if instansi_id is not None:
+            peg = peg.filter(pl.col("instansi_id") == instansi_id)
+        yield Part(s, peg["nip"].to_list())
+        return
+
+    with store.read() as conn:
+        cur = _cursor(conn)
+        try:
+            if wanted is not None:
+                _create_temp(store, conn, cur, _SEL, "nip")
+                _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
+            counts = _counts(store, conn, cur, wanted is not None, instansi_id)
+            total = sum(n for _, n in counts)
+            if wanted is None and instansi_id is None and total <= size:
+                whole = Snapshot({t.name: _read_table(store, conn, cur, t.name) for t in contract.TABLES})
+            else:
+                whole = None
+                small = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
+            if wanted is not None:
+                cur.execute(f"DROP TABLE {_q(conn, _SEL)}")
+        finally:
+            cur.close()
+    if whole is not None:
+        yield Part(whole, None)
+        return
+
+    for group in _groups(counts, size):
+        yield _load_part(store, small, group, wanted)
+
+
+def _groups(counts: Sequence[tuple[str, int]], size: int) -> Iterator[list[str]]:
+    """The instansi in ``partition.parts``' groups: sorted by id, none split, ≤ ``size``."""
+    total = sum(n for _, n in counts)
+    if total <= size:
+        if counts:
+            yield [i for i, _ in counts]
+        return
+    group: list[str] = []
+    count = 0
+    for inst, n in counts:
+        if group and count + n > size:
+            yield group
+            group, count = [], 0
+        group.append(inst)
+        count += n
+    if group:
+        yield group
+
+
+def _counts(
+    store: Store, conn: sa.Connection, cur: Any, selected: bool, instansi_id: str | None
+) -> list[tuple[str, int]]:
+    """(instansi_id, pegawai) of the batch, sorted by ``instansi_id`` as polars sorts it."""
+    where = ["instansi_id IS NOT NULL"]
+    params: list[Any] = []
+    if selected:
+        where.append(f"nip IN (SELECT nip FROM {_q(conn, _SEL)})")
+    if instansi_id is not None:
+        where.append(f"instansi_id = {_ph(store)}")
+        params.append(instansi_id)
+    cur.execute(
+        f"SELECT instansi_id, COUNT(*) FROM siasn_pegawai WHERE {' AND '.join(where)} GROUP BY instansi_id",
+        params,
+    )
+    # Sorted here, not by ORDER BY: PostgreSQL's collation may order texts unlike polars.
+    return sorted((str(i), int(n)) for i, n in cur.fetchall())
+
+
+def _load_part(
+    store: Store,
+    small: dict[str, pl.DataFrame],
+    instansi: list[str],
+    wanted: list[str] | None,
+) -> Part:
+    """One part: the rows ``partition._part`` selects for ``instansi``, read set-based."""
+    with store.read() as conn:
+        cur = _cursor(conn)
+        cache_size = _temp_cache(store, cur)
+        try:
+            q = {name: _q(conn, name) for name, _ in _TEMP}
+            q[_SEL] = _q(conn, _SEL)
+            for name, key in _TEMP:
+                _create_temp(store, conn, cur, name, key, "nik" if name == _NIP else None)
+            _fill(store, conn, cur, _INST, ("instansi_id",), [(i,) for i in instansi])
+            inst = f"SELECT instansi_id FROM {q[_INST]}"
+
+            def analyze(name: str) -> None:
+                # Statistics of the key table just filled, for the plans of the next statements.
+                if store.dialect == "postgresql":
+                    cur.execute(f"ANALYZE {q[name]}")
+
+            # The part's pegawai (``instansi_id`` needs no filter: the group is that instansi).
+            where = f"instansi_id IN ({inst})"
+            if wanted is not None:
+                _create_temp(store, conn, cur, _SEL, "nip")
+                _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
+                where += f" AND nip IN (SELECT nip FROM {q[_SEL]})"
+            pegawai = _read_where(store, conn, cur, "siasn_pegawai", where)
+            _fill(store, conn, cur, _NIP, ("nip", "nik"), pegawai.select("nip", "nik").iter_rows())
+            analyze(_NIP)
+            own = f"SELECT nip FROM {q[_NIP]}"
+            # Their PTK, matched by NIP or by NIK.
+            cur.execute(
+                f"INSERT INTO {q[_PTK]} (ptk_id)"
+                f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({own})"
+                f" UNION SELECT ptk_id FROM dapodik_ptk WHERE nik IN (SELECT nik FROM {q[_NIP]} WHERE nik IS NOT NULL)"
+            )
+            analyze(_PTK)
+            # Their PMM SKP.
+            cur.execute(
+                f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
+                f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN (SELECT ptk_id FROM {q[_PTK]})"
+            )
+            analyze(_SKP)
+            # The superiors: of the instansi's units in e-Kinerja and named on their SKP.
+            cur.execute(
+                f"INSERT INTO {q[_ATASAN]} (nip) SELECT a.nip FROM ("
+                f" SELECT atasan_nip AS nip FROM ekinerja_unor WHERE unor_id IN"
+                f" (SELECT unor_id FROM siasn_unor WHERE instansi_id IN ({inst}))"
+                f" UNION SELECT atasan_nip AS nip FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
+                f") a WHERE a.nip IS NOT NULL AND a.nip NOT IN ({own})"
+            )
+            analyze(_ATASAN)
+            atasan = f"SELECT nip FROM {q[_ATASAN]}"
+            sup_ptk = f"SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
+            # The superiors' PMM SKP (before their PTK join the part's: an own PTK may be one).
+            cur.execute(
+                f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
+                f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN ({sup_ptk})"
+                f" AND pmm_skp_id NOT IN (SELECT pmm_skp_id FROM {q[_SKP]})"
+            )
+            cur.execute(
+                f"INSERT INTO {q[_PTK]} (ptk_id)"
+                f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
+                f" AND ptk_id NOT IN (SELECT ptk_id FROM {q[_PTK]})"
+            )
+            analyze(_PTK)
+            analyze(_SKP)
+            # The e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP.
+            ek_skp = _read_where(
+                store,
+                conn,
+                cur,
+                "ekinerja_skp",
+                f"nip IN ({own}) OR nip IN ({atasan}) OR pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})",
+            )
+            _fill(store, conn, cur, _EK, ("skp_id",), ek_skp.select("skp_id").iter_rows())
+            analyze(_EK)
+
+            def read(table: str, column: str, temp: str, key: str) -> pl.DataFrame:
+                return _read_where(store, conn, cur, table, f"{_q(conn, column)} IN (SELECT {key} FROM {q[temp]})")
+
+            frames = {
+                "siasn_pegawai": pl.concat([pegawai, read("siasn_pegawai", "nip", _ATASAN, "nip")]),
+                "dapodik_ptk": read("dapodik_ptk", "ptk_id", _PTK, "ptk_id"),
+                "pmm_skp": read("pmm_skp", "pmm_skp_id", _SKP, "pmm_skp_id"),
+                "pmm_rhk": read("pmm_rhk", "pmm_skp_id", _SKP, "pmm_skp_id"),
+                "pmm_penilaian": read("pmm_penilaian", "pmm_skp_id", _SKP, "pmm_skp_id"),
+                "ekinerja_skp": ek_skp,
+                "ekinerja_rhk": read("ekinerja_rhk", "skp_id", _EK, "skp_id"),
+                "ekinerja_penilaian": read("ekinerja_penilaian", "skp_id", _EK, "skp_id"),
+            }
+            part_nips = pegawai["nip"].sort().to_list()
+            for name in (*(n for n, _ in _TEMP), *([_SEL] if wanted is not None else [])):
+                cur.execute(f"DROP TABLE {q[name]}")
+        finally:
+            if cache_size is not None:
+                cur.execute(f"PRAGMA temp.cache_size={int(cache_size)}")
+            cur.close()
+    return Part(Snapshot({**small, **frames}), part_nips)
+
+
+# ---------------------------------------------------------------------------- internals
+
+
+def _cursor(conn: sa.Connection) -> Any:
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    return raw.cursor()
+
+
+def _temp_cache(store: Store, cur: Any) -> int | None:
+    """On SQLite, a page cache for the part's key tables; the size to restore after.
+
+    They (tens of MB) then stay in memory instead of spilling to a temp file. A bigger cache
+    for the main schema was measured: no faster (the rows come from the OS page cache)."""
+    if store.dialect != "sqlite":
+        return None
+    cache_size = cur.execute("PRAGMA temp.cache_size").fetchone()[0]
+    cur.execute(f"PRAGMA temp.cache_size=-{TEMP_CACHE_KIB}")
+    return int(cache_size)
+
+
+def _ph(store: Store) -> str:
+    return "?" if store.dialect == "sqlite" else "%s"
+
+
+def _create_temp(store: Store, conn: sa.Connection, cur: Any, name: str, key: str, extra: str | None = None) -> None:
+    """A temporary key table (plus an ``extra`` column); dropped at commit (PostgreSQL) or by the caller."""
+    columns = f"{_q(conn, key)} TEXT PRIMARY KEY" + (f", {_q(conn, extra)} TEXT" if extra else "")
+    if store.dialect == "postgresql":
+        cur.execute(f"CREATE TEMPORARY TABLE {_q(conn, name)} ({columns}) ON COMMIT DROP")
+    else:
+        # A pooled SQLite connection keeps its temp tables: start from an empty one.
+        cur.execute(f"DROP TABLE IF EXISTS temp.{_q(conn, name)}")
+        cur.execute(f"CREATE TEMP TABLE {_q(conn, name)} ({columns}) WITHOUT ROWID")
+
+
+def _fill(
+    store: Store, conn: sa.Connection, cur: Any, name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` into the temporary table ``name`` (COPY on PostgreSQL)."""
+    cols = ", ".join(_q(conn, c) for c in columns)
+    if store.dialect == "postgresql":
+        with cur.copy(f"COPY {_q(conn, name)} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    cur.executemany(f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({marks})", rows)
+
+
+def _read_where(store: Store, conn: sa.Connection, cur: Any, name: str, where: str) -> pl.DataFrame:
+    """The rows of contract table ``name`` that match ``where``, typed, read in blocks."""
+    cols = ", ".join(_q(conn, c) for c in TABLE[name].column_names)
+    sql = f"SELECT {cols} FROM {_q(conn, name)} WHERE {where}"
+    if store.dialect != "postgresql":
+        cur.execute(sql)
+        return _fetch_typed(store, cur, name)
+    # COPY (as repository._read_table): text in bulk instead of a Python tuple per row.
+    with tempfile.NamedTemporaryFile(prefix="selaras-", suffix=".csv") as f:
+        with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as cp:
+            for data in cp:
+                f.write(data)
+        f.flush()
+        if f.tell() == 0:
+            return contract.empty_frame(name)
+        scan = pl.scan_csv(f.name, has_header=False, schema={c: pl.String() for c in TABLE[name].column_names})
+        repeats = _Repeats()
+        blocks = [_shared(repeats, _from_text(name, b)) for b in scan.collect_batches(chunk_size=FETCH_CHUNK)]
+    return pl.concat(blocks)
