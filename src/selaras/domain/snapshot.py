@@ -324,6 +324,51 @@ def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
     return df.select(exprs)
 
 
+INLINE_BYTES = 12
+"""Polars keeps a string of up to 12 bytes inside its 16-byte view, a longer one in a buffer."""
+SHARED_MAX = 1 << 20
+"""Distinct values of a column beyond which its texts are no longer shared."""
+
+
+class SharedTexts:
+    """Stores each distinct text of a column once, however many rows repeat it.
+
+    A polars string of more than 12 bytes is kept in a data buffer once per row, even when
+    every row has the same text (the national snapshot repeats a few hundred RHK texts 23
+    million times). Gathered from a column of the distinct values, the rows point into that
+    column's buffer instead: the same values, each text stored once. A column whose values are
+    mostly distinct (names, keys) is left as read."""
+
+    def __init__(self) -> None:
+        self._distinct: dict[str, pl.Series] = {}
+        self._unshared: set[str] = set()
+
+    def share(self, block: pl.DataFrame) -> pl.DataFrame:
+        """``block`` with the texts of its shareable columns stored once."""
+        return block.with_columns(
+            self._shared(block.get_column(name)) for name in block.columns if name not in self._unshared
+        )
+
+    def _shared(self, values: pl.Series) -> pl.Series:
+        name = values.name
+        if not (values.str.len_bytes() > INLINE_BYTES).any():
+            return values  # every value fits in its view: nothing to share
+        known = self._distinct.get(name)
+        distinct = values.drop_nulls().unique()
+        new = distinct if known is None else distinct.filter(~distinct.is_in(known.implode()))
+        if new.len() * 4 > values.len() or new.len() + (0 if known is None else known.len()) > SHARED_MAX:
+            self._unshared.add(name)
+            return values
+        if not new.is_empty():
+            # A copy of the new texts: ``new`` itself still points into the block's buffer.
+            fresh = pl.Series(name, new.to_list(), dtype=pl.String)
+            known = fresh if known is None else pl.concat([known, fresh]).rechunk()
+            self._distinct[name] = known
+        assert known is not None
+        codes = values.replace_strict(known, pl.int_range(known.len(), dtype=pl.UInt32, eager=True))
+        return known.gather(codes).alias(name)
+
+
 @dataclass
 class Snapshot:
     """The four systems' data at one moment: one typed data frame per contract table."""

@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from selaras.domain.snapshot import TABLE, TABLES, Kind, Snapshot, Table
+from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot, Table
 from selaras.sources.validation import (
     LIMIT,
     ROW,
@@ -56,10 +56,6 @@ _WRONG_COUNT = "jumlah kolom salah"
 _EXCEL_DIGITS = 10**15
 _BLOCK = 250_000
 """CSV rows read at a time; the repeated texts of a block are shared before the next is read."""
-_INLINE = 12
-"""Polars keeps a string of up to 12 bytes inside its 16-byte view, a longer one in a buffer."""
-_SHARED_MAX = 1 << 20
-"""Distinct values of a column beyond which its texts are no longer shared."""
 _QUOTED = r'"(?:[^"]|"")*(?:"|$)'
 """A quoted field, or the rest of a line inside one."""
 
@@ -248,7 +244,7 @@ def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
 
 def _read_values(path: Path, positions: dict[str, int]) -> pl.DataFrame:
     """The ``positions`` columns of a CSV file as strings, null for an empty cell, short rows
-    padded; read in blocks, each with its repeated texts shared (see :class:`_Repeats`)."""
+    padded; read in blocks, each with its repeated texts shared (see :class:`SharedTexts`)."""
     scan = pl.scan_csv(
         path,
         has_header=True,
@@ -258,49 +254,11 @@ def _read_values(path: Path, positions: dict[str, int]) -> pl.DataFrame:
         raise_if_empty=False,
         encoding="utf8",
     ).select(pl.nth(i).alias(name) for name, i in positions.items())
-    repeats = _Repeats()
+    repeats = SharedTexts()
     blocks = [repeats.share(block.rechunk()) for block in scan.collect_batches(chunk_size=_BLOCK)]
     if not blocks:
         return pl.DataFrame(schema={name: pl.String() for name in positions})
     return pl.concat(blocks)
-
-
-class _Repeats:
-    """Stores each distinct text of a column once, however many rows repeat it.
-
-    A polars string of more than 12 bytes is kept in a data buffer once per row, even when
-    every row has the same text (the national snapshot repeats a few hundred RHK texts 23
-    million times). Gathered from a column of the distinct values, the rows point into that
-    column's buffer instead: the same values, each text stored once. A column whose values are
-    mostly distinct (names, keys) is left as read."""
-
-    def __init__(self) -> None:
-        self._distinct: dict[str, pl.Series] = {}
-        self._unshared: set[str] = set()
-
-    def share(self, block: pl.DataFrame) -> pl.DataFrame:
-        return block.with_columns(
-            self._shared(block.get_column(name)) for name in block.columns if name not in self._unshared
-        )
-
-    def _shared(self, values: pl.Series) -> pl.Series:
-        name = values.name
-        if not (values.str.len_bytes() > _INLINE).any():
-            return values  # every value fits in its view: nothing to share
-        known = self._distinct.get(name)
-        distinct = values.drop_nulls().unique()
-        new = distinct if known is None else distinct.filter(~distinct.is_in(known.implode()))
-        if new.len() * 4 > values.len() or new.len() + (0 if known is None else known.len()) > _SHARED_MAX:
-            self._unshared.add(name)
-            return values
-        if not new.is_empty():
-            # A copy of the new texts: ``new`` itself still points into the block's buffer.
-            fresh = pl.Series(name, new.to_list(), dtype=pl.String)
-            known = fresh if known is None else pl.concat([known, fresh]).rechunk()
-            self._distinct[name] = known
-        assert known is not None
-        codes = values.replace_strict(known, pl.int_range(known.len(), dtype=pl.UInt32, eager=True))
-        return known.gather(codes).alias(name)
 
 
 def _positions(header: list[str], table: Table, label: str, findings: Findings) -> dict[str, int]:

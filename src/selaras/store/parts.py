@@ -27,8 +27,7 @@ import sqlalchemy as sa
 
 from selaras.domain import snapshot as contract
 from selaras.domain.partition import PART_PEGAWAI, Part
-from selaras.domain.snapshot import TABLE, Snapshot
-from selaras.sources.files import _Repeats
+from selaras.domain.snapshot import TABLE, SharedTexts, Snapshot
 from selaras.store.database import Store
 from selaras.store.repository import (
     FETCH_CHUNK,
@@ -322,6 +321,6 @@ def _read_where(store: Store, conn: sa.Connection, cur: Any, name: str, where: s
         if f.tell() == 0:
             return contract.empty_frame(name)
         scan = pl.scan_csv(f.name, has_header=False, schema={c: pl.String() for c in TABLE[name].column_names})
-        repeats = _Repeats()
+        repeats = SharedTexts()
         blocks = [_shared(repeats, _from_text(name, b)) for b in scan.collect_batches(chunk_size=FETCH_CHUNK)]
     return pl.concat(blocks)

@@ -25,8 +25,7 @@ from selaras.domain.results import (
     Flow,
     Status,
 )
-from selaras.domain.snapshot import TABLE, TABLES, Kind, Snapshot
-from selaras.sources.files import _Repeats
+from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot
 from selaras.store.database import SQLITE_BUSY_TIMEOUT_MS, Store
 from selaras.store.tables import sync_log, sync_log_error, sync_run, sync_state
 
@@ -680,7 +679,7 @@ def _pg_copy_in(cur: Any, table_sql: str, df: pl.DataFrame, progress: Callable[[
 
 def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str) -> pl.DataFrame:
     """A whole contract table, typed, built in blocks with its repeated texts shared: as lean
-    as the CSV reader (see :class:`selaras.sources.files._Repeats`)."""
+    as the CSV reader (see :class:`selaras.domain.snapshot.SharedTexts`)."""
     table = TABLE[name]
     cols = ", ".join(_q(conn, c) for c in table.column_names)
     if store.dialect == "postgresql":
@@ -692,7 +691,7 @@ def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str) -> pl.Da
             if f.tell() == 0:
                 return contract.empty_frame(name)
             scan = pl.scan_csv(f.name, has_header=False, schema={c: pl.String() for c in table.column_names})
-            repeats = _Repeats()
+            repeats = SharedTexts()
             parts = [
                 _shared(repeats, _from_text(name, block)) for block in scan.collect_batches(chunk_size=FETCH_CHUNK)
             ]
@@ -749,7 +748,7 @@ def _fetch_blocks(
     """The rest of ``cur``'s rows as one frame, built block by block like the CSV reader: each
     ``FETCH_CHUNK`` rows become a typed frame with its repeated texts shared before the next
     block is fetched, so neither the driver's tuples nor a text per row outlive their block."""
-    repeats = _Repeats()
+    repeats = SharedTexts()
     parts = []
     while True:
         rows = cur.fetchmany(FETCH_CHUNK)
@@ -762,7 +761,7 @@ def _fetch_blocks(
     return pl.concat(parts) if parts else empty
 
 
-def _shared(repeats: _Repeats, block: pl.DataFrame) -> pl.DataFrame:
+def _shared(repeats: SharedTexts, block: pl.DataFrame) -> pl.DataFrame:
     """``block`` with the texts of its string columns shared with the earlier blocks'."""
     texts = [c for c, t in block.schema.items() if t == pl.String]
     if not texts:
