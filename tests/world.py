@@ -221,3 +221,16 @@ def row(rows: Rows, table: str, **match: Any) -> dict[str, Any]:
     found = [r for r in rows[table] if all(r.get(k) == v for k, v in match.items())]
     assert len(found) == 1, f"{table} {match}: {len(found)} rows"
     return found[0]
+
+
+def manual_skp(skp_id: str, nip: str, unor_id: str, atasan: str | None, periode: str = "P-2026") -> dict[str, Any]:
+    """An e-Kinerja SKP made by hand (sumber MANUAL), as an ekinerja_skp row."""
+    return {
+        "skp_id": skp_id,
+        "nip": nip,
+        "periode_id": periode,
+        "unor_id": unor_id,
+        "atasan_nip": atasan,
+        "sumber": "MANUAL",
+        "pmm_skp_id": None,
+    }

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from world import G1, G2, KADIS, KS, NPSN, NPSN2, TAHUN, Rows, base_rows, row, snapshot
+from world import G1, G2, KADIS, KS, NPSN, NPSN2, TAHUN, Rows, base_rows, manual_skp, row, snapshot
 
 from selaras.domain.results import CheckResult, Flow, Status
 from selaras.domain.rules import JENIS_PTK_BOLEH, check
@@ -191,28 +191,8 @@ def test_pmm06_period_of_another_instansi_does_not_count() -> None:
 
 def test_pmm07_manual_skp_same_period_and_unit() -> None:
     rows = synced_rows()
-    rows["ekinerja_skp"].append(
-        {
-            "skp_id": "MAN-1",
-            "nip": G2,
-            "periode_id": "P-2026",
-            "unor_id": "U-SD1",
-            "atasan_nip": KS,
-            "sumber": "MANUAL",
-            "pmm_skp_id": None,
-        }
-    )
-    rows["ekinerja_skp"].append(
-        {
-            "skp_id": "MAN-2",
-            "nip": G1,
-            "periode_id": "P-2026",
-            "unor_id": "U-SD2",
-            "atasan_nip": KS,
-            "sumber": "MANUAL",
-            "pmm_skp_id": None,
-        }
-    )
+    rows["ekinerja_skp"].append(manual_skp("MAN-1", G2, "U-SD1", atasan=KS))
+    rows["ekinerja_skp"].append(manual_skp("MAN-2", G1, "U-SD2", atasan=KS))
     r = run(rows)
     e = error(r, G2, "PMM-07")
     assert e["detail"]["ekinerja"]["skp_id"] == "MAN-1"
@@ -222,28 +202,10 @@ def test_pmm07_manual_skp_same_period_and_unit() -> None:
 
 def test_pmm07_sync_never_overwrites_manual() -> None:
     rows = base_rows()
-    rows["ekinerja_skp"].append(
-        {
-            "skp_id": "MAN-1",
-            "nip": KS,
-            "periode_id": "P-2026",
-            "unor_id": "U-SD1",
-            "atasan_nip": KADIS,
-            "sumber": "MANUAL",
-            "pmm_skp_id": None,
-        }
-    )
+    rows["ekinerja_skp"].append(manual_skp("MAN-1", KS, "U-SD1", atasan=KADIS))
     after, result = sync(snapshot(rows), TAHUN)
     assert after["ekinerja_skp"].filter(after["ekinerja_skp"]["nip"] == KS).to_dicts() == [
-        {
-            "skp_id": "MAN-1",
-            "nip": KS,
-            "periode_id": "P-2026",
-            "unor_id": "U-SD1",
-            "atasan_nip": KADIS,
-            "sumber": "MANUAL",
-            "pmm_skp_id": None,
-        }
+        manual_skp("MAN-1", KS, "U-SD1", atasan=KADIS)
     ]
     assert "PMM-07" in codes(result.check, KS)
 
@@ -298,17 +260,7 @@ def test_rotation_two_schools_one_skp_each() -> None:
         }
     )
     row(rows, "ekinerja_unor", unor_id="U-SD2")["atasan_nip"] = KADIS
-    rows["ekinerja_skp"].append(
-        {
-            "skp_id": "EK-KADIS",
-            "nip": KADIS,
-            "periode_id": "P-2026",
-            "unor_id": "U-DINAS",
-            "atasan_nip": None,
-            "sumber": "MANUAL",
-            "pmm_skp_id": None,
-        }
-    )
+    rows["ekinerja_skp"].append(manual_skp("EK-KADIS", KADIS, "U-DINAS", atasan=None))
     rows["pmm_rhk"].append(
         {
             "pmm_rhk_id": "R-G1-B1",
@@ -369,17 +321,7 @@ def test_button_for_one_teacher_still_knows_the_principal_is_ready() -> None:
 
 def test_pmm11_manual_superior_skp_counts_but_gives_pmm13() -> None:
     rows = base_rows()
-    rows["ekinerja_skp"].append(
-        {
-            "skp_id": "MAN-KS",
-            "nip": KS,
-            "periode_id": "P-2026",
-            "unor_id": "U-SD1",
-            "atasan_nip": KADIS,
-            "sumber": "MANUAL",
-            "pmm_skp_id": None,
-        }
-    )
+    rows["ekinerja_skp"].append(manual_skp("MAN-KS", KS, "U-SD1", atasan=KADIS))
     rows["ekinerja_rhk"].append(
         {"rhk_id": "MAN-R1", "skp_id": "MAN-KS", "uraian": "Diketik manual", "pmm_rhk_id": None, "induk_rhk_id": None}
     )
