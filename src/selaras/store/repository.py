@@ -289,8 +289,8 @@ def _upsert(store: Store, conn: sa.Connection, cur: Any, name: str, df: pl.DataF
         return
     marks = ", ".join("?" * len(table.column_names))
     sql = f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({marks}) {conflict}"
-    for chunk in _chunks(_for_sqlite(df)):
-        cur.executemany(sql, chunk.iter_rows())
+    for chunk in _chunks(df):
+        cur.executemany(sql, _for_sqlite(chunk).iter_rows())
 
 
 def _pg_temp_copy(conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame) -> str:
@@ -597,9 +597,10 @@ def _q(conn: sa.Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
 
-def _chunks(df: pl.DataFrame, size: int = WRITE_CHUNK) -> Iterator[pl.DataFrame]:
+def _chunks(df: pl.DataFrame, size: int = WRITE_CHUNK, order: pl.Series | None = None) -> Iterator[pl.DataFrame]:
+    """``df`` in slices of ``size`` rows, in ``order`` (row indices) when given."""
     for offset in range(0, df.height, size):
-        yield df.slice(offset, size)
+        yield df.slice(offset, size) if order is None else df.select(pl.all().gather(order.slice(offset, size)))
 
 
 def _for_sqlite(df: pl.DataFrame) -> pl.DataFrame:
@@ -635,9 +636,11 @@ def _bulk_insert(
     progress: Progress | None,
 ) -> None:
     key = list(TABLE[name].key)
-    # Sorted by key, the rows arrive in primary-key order: appends instead of page splits.
-    df = contract.conform(name, df).sort(key)
-    _bulk_insert_frame(store, conn, cur, name, df, progress)
+    df = contract.conform(name, df)
+    # Sent in key order, the rows arrive as appends instead of page splits. Only the order is
+    # computed here; each chunk is gathered in turn, so no sorted copy of the table is held.
+    order = df.select(pl.arg_sort_by(key).alias("i"))["i"]
+    _bulk_insert_frame(store, conn, cur, name, df, progress, order)
 
 
 def _bulk_insert_frame(
@@ -647,6 +650,7 @@ def _bulk_insert_frame(
     name: str,
     df: pl.DataFrame,
     progress: Progress | None = None,
+    order: pl.Series | None = None,
 ) -> None:
     def report(done: int) -> None:
         if progress:
@@ -654,23 +658,29 @@ def _bulk_insert_frame(
 
     report(0)
     if store.dialect == "postgresql":
-        _pg_copy_in(cur, _q(conn, name), df, report)
+        _pg_copy_in(cur, _q(conn, name), df, report, order)
         return
     cols = ", ".join(_q(conn, c) for c in df.columns)
     sql = f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({', '.join('?' * df.width)})"
     done = 0
-    for chunk in _chunks(_for_sqlite(df)):
-        cur.executemany(sql, chunk.iter_rows())
+    for chunk in _chunks(df, order=order):
+        cur.executemany(sql, _for_sqlite(chunk).iter_rows())
         done += chunk.height
         report(done)
 
 
-def _pg_copy_in(cur: Any, table_sql: str, df: pl.DataFrame, progress: Callable[[int], None] | None) -> None:
+def _pg_copy_in(
+    cur: Any,
+    table_sql: str,
+    df: pl.DataFrame,
+    progress: Callable[[int], None] | None,
+    order: pl.Series | None = None,
+) -> None:
     # CSV keeps NULL (unquoted empty) and '' (quoted "") apart, and polars writes it in Rust.
     cols = ", ".join(f'"{c}"' for c in df.columns)
     done = 0
     with cur.copy(f"COPY {table_sql} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-        for chunk in _chunks(df):
+        for chunk in _chunks(df, order=order):
             copy.write(chunk.write_csv(include_header=False, date_format="%Y-%m-%d"))
             done += chunk.height
             if progress:
