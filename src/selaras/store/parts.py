@@ -18,7 +18,6 @@ WAL can be checkpointed between parts.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,15 +26,11 @@ import sqlalchemy as sa
 
 from selaras.domain import snapshot as contract
 from selaras.domain.partition import PART_PEGAWAI, Part
-from selaras.domain.snapshot import TABLE, SharedTexts, Snapshot
+from selaras.domain.snapshot import Snapshot
 from selaras.store.database import Store
 from selaras.store.repository import (
-    FETCH_CHUNK,
-    _fetch_typed,
-    _from_text,
     _q,
     _read_table,
-    _shared,
     load_snapshot,
 )
 
@@ -180,7 +175,7 @@ def _load_part(
                 _create_temp(store, conn, cur, _SEL, "nip")
                 _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
                 where += f" AND nip IN (SELECT nip FROM {q[_SEL]})"
-            pegawai = _read_where(store, conn, cur, "siasn_pegawai", where)
+            pegawai = _read_table(store, conn, cur, "siasn_pegawai", where)
             _fill(store, conn, cur, _NIP, ("nip", "nik"), pegawai.select("nip", "nik").iter_rows())
             analyze(_NIP)
             own = f"SELECT nip FROM {q[_NIP]}"
@@ -222,7 +217,7 @@ def _load_part(
             analyze(_PTK)
             analyze(_SKP)
             # The e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP.
-            ek_skp = _read_where(
+            ek_skp = _read_table(
                 store,
                 conn,
                 cur,
@@ -233,7 +228,7 @@ def _load_part(
             analyze(_EK)
 
             def read(table: str, column: str, temp: str, key: str) -> pl.DataFrame:
-                return _read_where(store, conn, cur, table, f"{_q(conn, column)} IN (SELECT {key} FROM {q[temp]})")
+                return _read_table(store, conn, cur, table, f"{_q(conn, column)} IN (SELECT {key} FROM {q[temp]})")
 
             frames = {
                 "siasn_pegawai": pl.concat([pegawai, read("siasn_pegawai", "nip", _ATASAN, "nip")]),
@@ -303,24 +298,3 @@ def _fill(
         return
     marks = ", ".join("?" * len(columns))
     cur.executemany(f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({marks})", rows)
-
-
-def _read_where(store: Store, conn: sa.Connection, cur: Any, name: str, where: str) -> pl.DataFrame:
-    """The rows of contract table ``name`` that match ``where``, typed, read in blocks."""
-    cols = ", ".join(_q(conn, c) for c in TABLE[name].column_names)
-    sql = f"SELECT {cols} FROM {_q(conn, name)} WHERE {where}"
-    if store.dialect != "postgresql":
-        cur.execute(sql)
-        return _fetch_typed(store, cur, name)
-    # COPY (as repository._read_table): text in bulk instead of a Python tuple per row.
-    with tempfile.NamedTemporaryFile(prefix="selaras-", suffix=".csv") as f:
-        with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as cp:
-            for data in cp:
-                f.write(data)
-        f.flush()
-        if f.tell() == 0:
-            return contract.empty_frame(name)
-        scan = pl.scan_csv(f.name, has_header=False, schema={c: pl.String() for c in TABLE[name].column_names})
-        repeats = SharedTexts()
-        blocks = [_shared(repeats, _from_text(name, b)) for b in scan.collect_batches(chunk_size=FETCH_CHUNK)]
-    return pl.concat(blocks)

@@ -687,14 +687,17 @@ def _pg_copy_in(
                 progress(done)
 
 
-def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str) -> pl.DataFrame:
-    """A whole contract table, typed, built in blocks with its repeated texts shared: as lean
-    as the CSV reader (see :class:`selaras.domain.snapshot.SharedTexts`)."""
+def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str, where: str | None = None) -> pl.DataFrame:
+    """A contract table (only the rows matching the SQL ``where``, when given), typed, built in
+    blocks with its repeated texts shared: as lean as the CSV reader (see
+    :class:`selaras.domain.snapshot.SharedTexts`)."""
     table = TABLE[name]
     cols = ", ".join(_q(conn, c) for c in table.column_names)
+    sql = f"SELECT {cols} FROM {_q(conn, name)}" + (f" WHERE {where}" if where else "")
     if store.dialect == "postgresql":
+        # COPY: text in bulk instead of a Python tuple per row.
         with tempfile.NamedTemporaryFile(prefix="selaras-", suffix=".csv") as f:
-            with cur.copy(f"COPY (SELECT {cols} FROM {_q(conn, name)}) TO STDOUT (FORMAT csv)") as cp:
+            with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as cp:
                 for data in cp:
                     f.write(data)
             f.flush()
@@ -706,7 +709,7 @@ def _read_table(store: Store, conn: sa.Connection, cur: Any, name: str) -> pl.Da
                 _shared(repeats, _from_text(name, block)) for block in scan.collect_batches(chunk_size=FETCH_CHUNK)
             ]
         return pl.concat(parts)
-    cur.execute(f"SELECT {cols} FROM {_q(conn, name)}")
+    cur.execute(sql)
     return _fetch_typed(store, cur, name)
 
 
