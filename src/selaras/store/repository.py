@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +47,25 @@ SQLITE_BULK_CACHE_KIB = 512 * 1024
 """SQLite page cache while a snapshot is replaced or a big run is logged."""
 
 
+@contextmanager
+def _cursor(conn: sa.Connection, sqlite_cache_kib: int | None = None) -> Iterator[Any]:
+    """The raw DBAPI cursor of ``conn``, closed afterwards. With ``sqlite_cache_kib`` the SQLite
+    page cache is raised to that size for the block and restored after it."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cur = raw.cursor()
+    previous = None
+    try:
+        if sqlite_cache_kib:
+            previous = cur.execute("PRAGMA cache_size").fetchone()[0]
+            cur.execute(f"PRAGMA cache_size=-{sqlite_cache_kib}")
+        yield cur
+    finally:
+        if previous is not None:
+            cur.execute(f"PRAGMA cache_size={int(previous)}")
+        cur.close()
+
+
 # --------------------------------------------------------------------------------- snapshot
 
 
@@ -56,35 +76,24 @@ def save_snapshot(store: Store, snapshot: Snapshot, *, progress: Progress | None
     Secondary indexes are dropped and rebuilt inside the transaction: building an index once
     from sorted data is several times faster than maintaining it row by row.
     """
-    with store.write() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cur = raw.cursor()
-        cache_size = None
-        try:
+    # On SQLite the default 2 MB page cache makes the index rebuilds spill to disk.
+    cache = SQLITE_BULK_CACHE_KIB if store.dialect == "sqlite" else None
+    with store.write() as conn, _cursor(conn, cache) as cur:
+        if store.dialect == "postgresql":
+            names = ", ".join(_q(conn, t.name) for t in TABLES)
+            cur.execute(f"TRUNCATE {names}")
+        for table in TABLES:
+            if store.dialect != "postgresql":
+                cur.execute(f"DELETE FROM {_q(conn, table.name)}")
+            indexes = _secondary_indexes(store, cur, table.name)
+            for name, _ddl in indexes:
+                cur.execute(f"DROP INDEX {_q(conn, name)}")
+            _bulk_insert(store, conn, cur, table.name, snapshot[table.name], progress)
+            for _name, ddl in indexes:
+                cur.execute(ddl)
             if store.dialect == "postgresql":
-                names = ", ".join(_q(conn, t.name) for t in TABLES)
-                cur.execute(f"TRUNCATE {names}")
-            else:
-                # The default 2 MB page cache makes the index rebuilds spill to disk.
-                cache_size = cur.execute("PRAGMA cache_size").fetchone()[0]
-                cur.execute(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
-            for table in TABLES:
-                if store.dialect != "postgresql":
-                    cur.execute(f"DELETE FROM {_q(conn, table.name)}")
-                indexes = _secondary_indexes(store, cur, table.name)
-                for name, _ddl in indexes:
-                    cur.execute(f"DROP INDEX {_q(conn, name)}")
-                _bulk_insert(store, conn, cur, table.name, snapshot[table.name], progress)
-                for _name, ddl in indexes:
-                    cur.execute(ddl)
-                if store.dialect == "postgresql":
-                    # Fresh statistics, or the planner guesses badly on the first lookups.
-                    cur.execute(f"ANALYZE {_q(conn, table.name)}")
-        finally:
-            if cache_size is not None:
-                cur.execute(f"PRAGMA cache_size={int(cache_size)}")
-            cur.close()
+                # Fresh statistics, or the planner guesses badly on the first lookups.
+                cur.execute(f"ANALYZE {_q(conn, table.name)}")
     if store.dialect == "sqlite":
         _sqlite_checkpoint(store)
 
@@ -99,16 +108,10 @@ def load_snapshot(store: Store, nips: Collection[str] | None = None) -> Snapshot
     their SIASN, Dapodik and PMM rows; and the e-Kinerja SKP, RHK and assessments of the
     pegawai and the superiors.
     """
-    with store.read() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cur = raw.cursor()
-        try:
-            if nips is None:
-                return Snapshot({t.name: _read_table(store, conn, cur, t.name) for t in TABLES})
-            return _load_subset(_Reader(store, conn, cur), set(nips))
-        finally:
-            cur.close()
+    with store.read() as conn, _cursor(conn) as cur:
+        if nips is None:
+            return Snapshot({t.name: _read_table(store, conn, cur, t.name) for t in TABLES})
+        return _load_subset(_Reader(store, conn, cur), set(nips))
 
 
 class _Reader:
@@ -213,14 +216,8 @@ def load_table(store: Store, name: str) -> pl.DataFrame:
     """One whole contract table, typed as in a snapshot."""
     if name not in TABLE:
         raise KeyError(f"no contract table {name!r}")
-    with store.read() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cur = raw.cursor()
-        try:
-            return _read_table(store, conn, cur, name)
-        finally:
-            cur.close()
+    with store.read() as conn, _cursor(conn) as cur:
+        return _read_table(store, conn, cur, name)
 
 
 # ---------------------------------------------------------------------------- e-Kinerja
@@ -235,19 +232,13 @@ def apply_changes(store: Store, changes: EkinerjaChanges) -> None:
     for name in (*changes.upserts, *changes.deletes):
         if name not in contract.EKINERJA_TABLES:
             raise ValueError(f"apply_changes writes only e-Kinerja tables, not {name!r}")
-    with store.write() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cur = raw.cursor()
-        try:
-            for name, df in changes.deletes.items():
-                if df.height:
-                    _delete_keys(store, conn, cur, name, _keys_frame(name, df))
-            for name, df in changes.upserts.items():
-                if df.height:
-                    _upsert(store, conn, cur, name, _upsert_frame(name, df))
-        finally:
-            cur.close()
+    with store.write() as conn, _cursor(conn) as cur:
+        for name, df in changes.deletes.items():
+            if df.height:
+                _delete_keys(store, conn, cur, name, _keys_frame(name, df))
+        for name, df in changes.upserts.items():
+            if df.height:
+                _upsert(store, conn, cur, name, _upsert_frame(name, df))
 
 
 def _keys_frame(name: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -358,19 +349,13 @@ def record_run(
                 jumlah_tersinkron=count.get(Status.TERSINKRON.value, 0),
             )
         ).inserted_primary_key[0]
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cur = raw.cursor()
-        cache_size = None
-        try:
+        # The log's indexes and sync_state take random updates: with SQLite's default 2 MB
+        # page cache a national run spends half its time re-reading pages.
+        big = store.dialect == "sqlite" and pegawai.height >= ANALYZE_LOG_ROWS
+        with _cursor(conn, SQLITE_BULK_CACHE_KIB if big else None) as cur:
             if store.dialect == "postgresql":
                 # log_ids are assigned here in one block; other writers wait (readers don't).
                 cur.execute(f"LOCK TABLE {_q(conn, 'sync_log')} IN EXCLUSIVE MODE")
-            elif pegawai.height >= ANALYZE_LOG_ROWS:
-                # The log's indexes and sync_state take random updates: with the default 2 MB
-                # page cache a national run spends half its time re-reading pages.
-                cache_size = cur.execute("PRAGMA cache_size").fetchone()[0]
-                cur.execute(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
             cur.execute("SELECT coalesce(max(log_id), 0) FROM sync_log")
             base = int(cur.fetchone()[0])
             log = _log_frame(store, pegawai, errors, outcomes, base, run_id, selesai, pelaku, mode, flow, tahun)
@@ -404,10 +389,6 @@ def record_run(
                     # Until autovacuum samples a big first run, the planner scans the
                     # whole log backwards for a nip or npsn filter instead of its index.
                     cur.execute("ANALYZE sync_log, sync_log_error, sync_state")
-        finally:
-            if cache_size is not None:
-                cur.execute(f"PRAGMA cache_size={int(cache_size)}")
-            cur.close()
     return int(run_id)
 
 
@@ -497,10 +478,7 @@ def latest_results(
         year = conn.execute(year_query).scalar()
         if year is None:
             return None
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cur = raw.cursor()
-        try:
+        with _cursor(conn) as cur:
             ph = "?" if store.dialect == "sqlite" else "%s"
             where = f"s.flow = {ph} AND s.tahun = {ph}"
             params: list[Any] = [flow.value, int(year)]
@@ -521,8 +499,6 @@ def latest_results(
                 params,
             )
             errors = _fetch_frame(cur, {"log_id": pl.Int64(), "nomor": pl.Int64(), **ERROR_SCHEMA}, store.dialect)
-        finally:
-            cur.close()
     return CheckResult(
         tahun=int(year),
         flow=flow,
