@@ -4,8 +4,10 @@ two teachers, every one SIAP. Tests change one fact and look at what the check s
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
+from selaras.domain.results import CheckResult
 from selaras.domain.snapshot import Snapshot
 
 TAHUN = 2026
@@ -234,3 +236,36 @@ def manual_skp(skp_id: str, nip: str, unor_id: str, atasan: str | None, periode:
         "sumber": "MANUAL",
         "pmm_skp_id": None,
     }
+
+
+def synced_rows() -> Rows:
+    """The clean world after everyone's SKP was synced (e-Kinerja filled by the sync itself)."""
+    from selaras.domain.sync import sync
+
+    after, _ = sync(snapshot(), TAHUN)
+    rows = base_rows()
+    for name in ("ekinerja_skp", "ekinerja_rhk"):
+        rows[name] = after[name].to_dicts()
+    return rows
+
+
+# --- reading a check result -----------------------------------------------------------
+
+
+def codes(result: CheckResult, nip: str) -> list[str]:
+    """The codes of one pegawai, in the reported order."""
+    return result.errors.filter(result.errors["nip"] == nip)["code"].to_list()
+
+
+def error(result: CheckResult, nip: str, code: str) -> dict[str, Any]:
+    """The one error ``code`` of ``nip``, with its detail parsed."""
+    found = result.errors.filter((result.errors["nip"] == nip) & (result.errors["code"] == code))
+    assert found.height == 1, f"{code} for {nip}: {found.height} rows"
+    out = found.row(0, named=True)
+    out["detail"] = json.loads(out["detail"])
+    return out
+
+
+def status(result: CheckResult, nip: str) -> str:
+    """The status of one pegawai."""
+    return result.pegawai.filter(result.pegawai["nip"] == nip)["status"].item()

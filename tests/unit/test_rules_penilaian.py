@@ -5,20 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_rules_skp import codes, error, status
-from world import G1, G2, KS, TAHUN, Rows, base_rows, row, snapshot
+from world import G1, G2, KS, TAHUN, Rows, base_rows, codes, error, row, snapshot, status, synced_rows
 
 from selaras.domain.results import CheckResult, Flow, Outcome, Status
 from selaras.domain.rules import check
 from selaras.domain.sync import sync
-
-
-def synced() -> Rows:
-    after, _ = sync(snapshot(), TAHUN)
-    rows = base_rows()
-    for name in ("ekinerja_skp", "ekinerja_rhk"):
-        rows[name] = after[name].to_dicts()
-    return rows
 
 
 def run(rows: Rows) -> CheckResult:
@@ -39,7 +30,7 @@ def periodik(pid: str, tipe: str | None, angka: int | None) -> dict[str, Any]:
 
 
 def test_all_synced_skp_with_assessments_are_ready() -> None:
-    r = run(synced())
+    r = run(synced_rows())
     assert r.errors.height == 0
     assert {status(r, n) for n in (KS, G1, G2)} == {Status.SIAP}
 
@@ -53,7 +44,7 @@ def test_per02_skp_not_synced_yet() -> None:
 
 
 def test_per02_no_agreed_skp() -> None:
-    rows = synced()
+    rows = synced_rows()
     row(rows, "pmm_skp", pmm_skp_id="S-G1")["status"] = "DISETUJUI"
     r = run(rows)
     assert codes(r, G1) == ["PER-02"]
@@ -61,7 +52,7 @@ def test_per02_no_agreed_skp() -> None:
 
 
 def test_per03_no_assessment_in_pmm() -> None:
-    rows = synced()
+    rows = synced_rows()
     rows["pmm_penilaian"] = [p for p in rows["pmm_penilaian"] if p["pmm_skp_id"] != "S-G2"]
     r = run(rows)
     assert codes(r, G2) == ["PER-03"]
@@ -81,7 +72,7 @@ def test_per03_no_assessment_in_pmm() -> None:
 def test_per01_nonstandard_setup_blocks_the_whole_instansi(
     extra: list[dict[str, Any]], field: str, expected: Any
 ) -> None:
-    rows = synced()
+    rows = synced_rows()
     rows["ekinerja_periode"].extend(extra)
     r = run(rows)
     for nip in (KS, G1, G2):
@@ -90,7 +81,7 @@ def test_per01_nonstandard_setup_blocks_the_whole_instansi(
 
 
 def test_per01_assessment_without_matching_period() -> None:
-    rows = synced()
+    rows = synced_rows()
     row(rows, "pmm_penilaian", pmm_skp_id="S-G1")["tipe_periodik"] = "BULANAN"
     r = run(rows)
     e = error(r, G1, "PER-01")
@@ -102,7 +93,7 @@ def test_per01_assessment_without_matching_period() -> None:
 
 
 def test_monthly_setup_is_standard() -> None:
-    rows = synced()
+    rows = synced_rows()
     rows["ekinerja_periode"] = [p for p in rows["ekinerja_periode"] if p["jenis"] == "TAHUNAN"]
     rows["ekinerja_periode"] += [periodik(f"B{n}", "BULANAN", n) for n in range(1, 13)]
     for p in rows["pmm_penilaian"]:
@@ -111,7 +102,7 @@ def test_monthly_setup_is_standard() -> None:
 
 
 def test_penilaian_sync_baru_then_sama_then_changed() -> None:
-    s = snapshot(synced())
+    s = snapshot(synced_rows())
     s1, r1 = sync(s, TAHUN, Flow.PENILAIAN)
     assert set(r1.outcomes["hasil"]) == {Outcome.BARU}
     assert s1["ekinerja_penilaian"].height == 3

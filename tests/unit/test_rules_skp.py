@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from world import G1, G2, KADIS, KS, NPSN, NPSN2, TAHUN, Rows, base_rows, manual_skp, row, snapshot
+from world import (
+    G1,
+    G2,
+    KADIS,
+    KS,
+    NPSN,
+    NPSN2,
+    TAHUN,
+    Rows,
+    base_rows,
+    codes,
+    error,
+    manual_skp,
+    row,
+    snapshot,
+    status,
+    synced_rows,
+)
 
 from selaras.domain.results import CheckResult, Flow, Status
 from selaras.domain.rules import JENIS_PTK_BOLEH, check
@@ -15,31 +31,6 @@ from selaras.domain.sync import sync
 
 def run(rows: Rows, **kw: Any) -> CheckResult:
     return check(snapshot(rows), TAHUN, Flow.SKP, **kw)
-
-
-def codes(result: CheckResult, nip: str) -> list[str]:
-    return result.errors.filter(result.errors["nip"] == nip)["code"].to_list()
-
-
-def error(result: CheckResult, nip: str, code: str) -> dict[str, Any]:
-    found = result.errors.filter((result.errors["nip"] == nip) & (result.errors["code"] == code))
-    assert found.height == 1, f"{code} for {nip}: {found.height} rows"
-    out = found.row(0, named=True)
-    out["detail"] = json.loads(out["detail"])
-    return out
-
-
-def status(result: CheckResult, nip: str) -> str:
-    return result.pegawai.filter(result.pegawai["nip"] == nip)["status"].item()
-
-
-def synced_rows() -> Rows:
-    """The clean world after everyone's SKP was synced (e-Kinerja filled by the sync itself)."""
-    after, _ = sync(snapshot(), TAHUN)
-    rows = base_rows()
-    for name in ("ekinerja_skp", "ekinerja_rhk"):
-        rows[name] = after[name].to_dicts()
-    return rows
 
 
 def test_clean_world_principal_ready_teachers_wait_on_principal() -> None:

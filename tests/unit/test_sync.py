@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
-from test_rules_skp import codes, status
-from world import G1, G2, KADIS, KS, TAHUN, base_rows, row, snapshot
+from world import G1, G2, KADIS, KS, TAHUN, base_rows, codes, row, snapshot, status
 
 from selaras.domain.results import Outcome, Status
 from selaras.domain.rules import check
