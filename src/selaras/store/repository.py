@@ -241,6 +241,30 @@ def apply_changes(store: Store, changes: EkinerjaChanges) -> None:
                 _upsert(store, conn, cur, name, _upsert_frame(name, df))
 
 
+def upsert_rows(store: Store, name: str, df: pl.DataFrame) -> None:
+    """Insert or update rows of any contract table by its key, in one transaction.
+
+    The rows are conformed to the contract first; for a key given twice the last row wins.
+    This is how fresh source data (a connector's pull) lands in the store.
+    """
+    if name not in TABLE:
+        raise KeyError(f"no contract table {name!r}")
+    if not df.height:
+        return
+    with store.write() as conn, _cursor(conn) as cur:
+        _upsert(store, conn, cur, name, _upsert_frame(name, df))
+
+
+def delete_rows(store: Store, name: str, keys: pl.DataFrame) -> None:
+    """Delete the rows of a contract table whose key is in ``keys``, in one transaction."""
+    if name not in TABLE:
+        raise KeyError(f"no contract table {name!r}")
+    if not keys.height:
+        return
+    with store.write() as conn, _cursor(conn) as cur:
+        _delete_keys(store, conn, cur, name, _keys_frame(name, keys))
+
+
 def _keys_frame(name: str, df: pl.DataFrame) -> pl.DataFrame:
     table = TABLE[name]
     return df.select(pl.col(k).cast(table.column(k).dtype) for k in table.key).unique(maintain_order=True)
