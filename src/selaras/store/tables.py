@@ -152,3 +152,72 @@ sync_state = sa.Table(
 """Each pegawai's latest known state of a flow and year: the ``log_id`` of their newest
 ``sync_log`` row, and that row's ``instansi_id``. One row per (flow, tahun, nip) ever logged:
 the log's history can grow to tens of millions of rows, this table stays one row per pegawai."""
+
+# ------------------------------------------------------------------ jobs and notifications
+
+sync_job = sa.Table(
+    "sync_job",
+    metadata,
+    sa.Column("job_id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("nip", sa.String(), nullable=False),
+    sa.Column("flow", sa.String(), nullable=False),
+    sa.Column("tahun", sa.Integer(), nullable=False),
+    sa.Column("alasan", sa.String(), nullable=False),
+    sa.Column("diminta_oleh", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("jadwal", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("mulai", sa.DateTime(timezone=True)),
+    sa.Column("selesai", sa.DateTime(timezone=True)),
+    sa.Column("percobaan", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("pekerja", sa.String()),
+    sa.Column("sewa_sampai", sa.DateTime(timezone=True)),
+    sa.Column("log_id", sa.BigInteger()),
+    sa.Column("hasil", sa.String()),
+    sa.Column("pesan", sa.Text()),
+    sa.CheckConstraint("status IN ('ANTRE', 'JALAN', 'SELESAI')", name="status"),
+    sa.CheckConstraint("flow IN ('skp', 'penilaian')", name="flow"),
+    # At most one waiting job per pegawai, flow and year: a second request joins it.
+    sa.Index(
+        "uq_sync_job_antre",
+        "nip",
+        "flow",
+        "tahun",
+        unique=True,
+        sqlite_where=sa.text("status = 'ANTRE'"),
+        postgresql_where=sa.text("status = 'ANTRE'"),
+    ),
+    sa.Index("ix_sync_job_status_jadwal", "status", "jadwal", "job_id"),
+    sa.Index("ix_sync_job_nip_job_id", "nip", "job_id"),
+)
+"""One row per sync request (the button, an admin on behalf, a bulk sync, a scheduled refresh,
+a cascade). Persisted before the request is acknowledged; ANTRE -> JALAN (leased by a worker
+until ``sewa_sampai``) -> SELESAI. A lease that runs out puts the job back in reach of any
+worker: a killed worker loses nothing."""
+
+notifikasi = sa.Table(
+    "notifikasi",
+    metadata,
+    sa.Column("notifikasi_id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("penerima", sa.String(), nullable=False),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("nip", sa.String()),
+    sa.Column("kode", sa.String()),
+    sa.Column("judul", sa.String(), nullable=False),
+    sa.Column("isi", sa.Text(), nullable=False),
+    sa.Column("job_id", sa.BigInteger()),
+    sa.Column("dibaca", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("email_terkirim", sa.DateTime(timezone=True)),
+    sa.Index("ix_notifikasi_penerima_notifikasi_id", "penerima", "notifikasi_id"),
+)
+"""Notices to people: ``penerima`` is ``pegawai:<nip>``, ``operator:<npsn>``,
+``admin:<instansi_id>`` or ``dinas:<instansi_id>``."""
+
+sumber_tanda = sa.Table(
+    "sumber_tanda",
+    metadata,
+    sa.Column("sumber", sa.String(), primary_key=True),
+    sa.Column("diperbarui_sampai", sa.String(), nullable=False),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+)
+"""Each source's high-water mark: the newest ``diperbarui`` pulled by the scheduled refresh."""
