@@ -131,3 +131,43 @@ class SyncResult:
     check: CheckResult
     outcomes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OUTCOME_SCHEMA))
     changes: EkinerjaChanges = field(default_factory=EkinerjaChanges)
+
+
+def add_errors(result: CheckResult, errors: pl.DataFrame, pegawai: pl.DataFrame | None = None) -> CheckResult:
+    """``result`` with ``errors`` (columns nip, code, detail; optionally pmm_skp_id) added.
+
+    For the errors a system raises outside the rules (SYS-01, SYS-02): each named pegawai
+    becomes GAGAL; one not in ``result`` is taken from ``pegawai`` (PEGAWAI_SCHEMA columns).
+    Errors keep the fix-first order per pegawai.
+    """
+    from selaras.catalogue.codes import CATALOGUE
+
+    if not errors.height:
+        return result
+    rank = {c: e.urutan for c, e in CATALOGUE.items()}
+    new = errors.select(
+        pl.col("nip").cast(pl.String),
+        pl.col("code").cast(pl.String),
+        pl.col("code").replace_strict(rank, return_dtype=pl.Int64).alias("urutan"),
+        (pl.col("pmm_skp_id") if "pmm_skp_id" in errors.columns else pl.lit(None)).cast(pl.String).alias("pmm_skp_id"),
+        pl.col("detail").cast(pl.String),
+        pl.lit(None, pl.String).alias("selesai_oleh"),
+    )
+    named = new["nip"].unique()
+    rows = result.pegawai
+    if pegawai is not None:
+        extra = pegawai.filter(pl.col("nip").is_in(named.implode()) & ~pl.col("nip").is_in(rows["nip"].implode()))
+        rows = pl.concat([rows, extra.select(list(PEGAWAI_SCHEMA)).cast(PEGAWAI_SCHEMA)], how="vertical_relaxed")
+    rows = rows.with_columns(
+        pl.when(pl.col("nip").is_in(named.implode()))
+        .then(pl.lit(Status.GAGAL.value))
+        .otherwise("status")
+        .alias("status")
+    )
+    errs = (
+        pl.concat([result.errors.select(list(ERROR_SCHEMA)), new], how="vertical_relaxed")
+        .with_row_index("_pos")
+        .sort("nip", "urutan", "_pos")
+        .drop("_pos")
+    )
+    return CheckResult(result.tahun, result.flow, rows, errs)

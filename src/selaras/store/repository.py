@@ -541,8 +541,11 @@ def log_entries(
     instansi_id: str | None = None,
     limit: int = 50,
     before_log_id: int | None = None,
+    log_ids: Collection[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Log rows, newest first, filtered; page on with ``before_log_id`` = the last ``log_id``.
+
+    ``log_ids``: exactly those rows (at most ``limit`` of them).
 
     Each entry has the ``sync_log`` columns (``waktu`` a UTC ``datetime``) and ``errors``: a
     list of ``{code, urutan, pmm_skp_id, detail, selesai_oleh}`` in the logged order, with
@@ -563,6 +566,8 @@ def log_entries(
         )
     if before_log_id is not None:
         query = query.where(sync_log.c.log_id < before_log_id)
+    if log_ids is not None:
+        query = query.where(sync_log.c.log_id.in_(sorted(log_ids)))
     query = query.order_by(sync_log.c.log_id.desc()).limit(limit)
     with store.read() as conn:
         entries = [dict(row._mapping) for row in conn.execute(query)]

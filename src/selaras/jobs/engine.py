@@ -1,0 +1,156 @@
+"""The distributed engine: the same jobs run by Celery workers over Redis or RabbitMQ.
+
+The store stays the queue and the truth (``sync_job``); a Celery message only wakes a worker
+("drain the queue"). So a message lost, repeated or delivered to a worker that then dies costs
+nothing: the job is in the store, its lease runs out, and the periodic drain (Celery beat, or
+any later wake-up) takes it again. Workers claim with ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so any number of them on any number of machines share the queue.
+
+Configuration: ``$SELARAS_DB`` (the store, PostgreSQL at scale) and ``$SELARAS_BROKER``
+(``redis://127.0.0.1:6379/0`` or ``amqp://guest:guest@127.0.0.1:5672//``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from celery import Celery, signals
+
+from selaras.domain.results import Flow
+from selaras.jobs import queue
+from selaras.jobs.runtime import worker_name
+from selaras.jobs.work import scheduled_refresh, work_once
+from selaras.store.database import Store
+
+log = logging.getLogger("selaras.jobs")
+
+DRAIN_SECONDS = 30.0
+"""How long one drain task keeps claiming before it hands the worker back (fairness)."""
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+
+
+def broker_url() -> str:
+    """``$SELARAS_BROKER``, or Redis on this machine."""
+    return os.environ.get("SELARAS_BROKER", DEFAULT_BROKER)
+
+
+def make_app(broker: str | None = None) -> Celery:
+    """The Celery application of Selaras."""
+    app = Celery("selaras", broker=broker or broker_url())
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            # Sweeps retries whose time came and leases that ran out.
+            "drain": {"task": "selaras.drain", "schedule": float(os.environ.get("SELARAS_DRAIN_EVERY", "5"))},
+            "refresh": {"task": "selaras.refresh", "schedule": float(os.environ.get("SELARAS_REFRESH_EVERY", "300"))},
+        },
+    )
+    app.task(name="selaras.drain")(drain)
+    app.task(name="selaras.refresh")(refresh)
+    return app
+
+
+_store: Store | None = None
+_name: str | None = None
+
+
+def _worker_store() -> Store:
+    global _store, _name
+    if _store is None:
+        _store = Store.open(os.environ.get("SELARAS_DB"))
+        _name = worker_name("celery")
+    return _store
+
+
+@signals.worker_process_init.connect
+def _after_fork(**_: Any) -> None:
+    # A forked pool process must not share the parent's database connections.
+    global _store
+    if _store is not None:
+        _store.engine.dispose(close=False)
+    _store = None
+
+
+@signals.worker_ready.connect
+def _on_ready(sender: Any = None, **_: Any) -> None:
+    # A restarted worker picks up what a dead one left without waiting for the next beat.
+    try:
+        sender.app.send_task("selaras.drain")
+    except Exception:  # noqa: BLE001 - beat will drain
+        log.warning("could not queue the first drain")
+
+
+def drain() -> int:
+    """Run batches until the queue has nothing runnable (or ``DRAIN_SECONDS`` passed); jobs run."""
+    from selaras.sources.http import Sources
+
+    store = _worker_store()
+    assert _name is not None
+    sources = Sources.from_env()
+    deadline = time.monotonic() + DRAIN_SECONDS
+    done = 0
+    while time.monotonic() < deadline:
+        report = work_once(store, _name, sources=sources)
+        if not report.claimed:
+            break
+        done += report.claimed
+    return done
+
+
+def refresh() -> int:
+    """The scheduled refresh: pull changed source data and queue the pegawai it concerns."""
+    from selaras.sources.http import Sources
+
+    sources = Sources.from_env()
+    if sources is None:
+        return 0
+    n = scheduled_refresh(_worker_store(), sources, date.today().year)
+    if n:
+        drain_app().send_task("selaras.drain")
+    return n
+
+
+_app: Celery | None = None
+
+
+def drain_app() -> Celery:
+    """The process's Celery application (made on first use)."""
+    global _app
+    if _app is None:
+        _app = make_app()
+    return _app
+
+
+class CeleryDispatcher:
+    """Submit jobs to the store and wake a Celery worker."""
+
+    def __init__(self, store: Store, app: Celery | None = None) -> None:
+        self.store = store
+        self.app = app or drain_app()
+
+    def submit(self, nips: Sequence[str], flow: Flow, tahun: int, *, alasan: str, diminta_oleh: str) -> list[int]:
+        """Persist the jobs, then send one wake-up (a broker down only delays them to the next beat)."""
+        ids = queue.submit(self.store, nips, flow, tahun, alasan=alasan, diminta_oleh=diminta_oleh)
+        try:
+            self.app.send_task("selaras.drain")
+        except Exception:  # noqa: BLE001 - the jobs are stored; beat drains them
+            log.warning("broker unreachable: %d jobs wait for the next scheduled drain", len(ids))
+        return ids
+
+
+def run_worker(concurrency: int = 2, beat: bool = True, loglevel: str = "INFO") -> None:
+    """Start a Celery worker of this process's app (``selaras worker``)."""
+    argv = ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
+    if beat:
+        argv.append("--beat")
+    drain_app().worker_main(argv)

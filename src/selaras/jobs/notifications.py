@@ -1,0 +1,233 @@
+"""Notices to people: in the app always, by e-mail over SMTP when configured.
+
+A notice goes to a *penerima*: ``pegawai:<nip>``, ``operator:<npsn>``, ``admin:<instansi_id>``
+or ``dinas:<instansi_id>``. Each job tells its pegawai the result, and tells each person who
+must act what to do. The same unread notice (same penerima, pegawai and code) is not repeated.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+
+from selaras.catalogue.codes import Aktor, lookup
+from selaras.domain.results import Flow, Status
+from selaras.jobs.cascade import atasan_of
+from selaras.store.database import Store
+from selaras.store.tables import notifikasi
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice to one penerima."""
+
+    notifikasi_id: int
+    penerima: str
+    waktu: datetime
+    nip: str | None
+    kode: str | None
+    judul: str
+    isi: str
+    job_id: int | None
+    dibaca: bool
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A notice not yet stored."""
+
+    penerima: str
+    nip: str | None
+    kode: str | None
+    judul: str
+    isi: str
+    job_id: int | None = None
+
+
+FLOW_NAMA = {Flow.SKP: "SKP", Flow.PENILAIAN: "Penilaian Periodik"}
+
+
+def drafts_for(
+    entry: dict[str, Any], flow: Flow, job_id: int | None = None, names: dict[str, str] | None = None
+) -> list[Draft]:
+    """The notices one logged result calls for.
+
+    ``entry`` is a log entry (``log_entries`` shape: nip, nama, npsn, instansi_id, status,
+    errors with code, detail and selesai_oleh). The pegawai hears the result; everyone who
+    must act on an error hears what to do. ``names`` maps NIPs to names (for the principal).
+    """
+    names = names or {}
+    nip, nama = entry["nip"], entry.get("nama") or entry["nip"]
+    what = FLOW_NAMA[Flow(flow)]
+    own = f"pegawai:{nip}"
+    if entry["status"] == Status.TERSINKRON.value:
+        return [Draft(own, nip, None, f"{what} tersinkron", f"{what} Anda sudah tersinkron ke e-Kinerja.", job_id)]
+    out: list[Draft] = []
+    for err in entry.get("errors", []):
+        code = lookup(err["code"])
+        steps = " ".join(code.langkah)
+        penerima = _penerima(code.aktor, entry, err)
+        if own in penerima:
+            out.append(
+                Draft(own, nip, code.code, f"{code.code}: {code.judul}", f"Yang perlu Anda lakukan: {steps}", job_id)
+            )
+        else:
+            atasan = err.get("selesai_oleh") or atasan_of(err.get("detail"))
+            if atasan and Aktor.KEPALA_SEKOLAH in code.aktor:
+                who = f"{names.get(atasan, atasan)} (Kepala Sekolah)"
+            else:
+                who = ", ".join(a.value for a in code.aktor)
+            out.append(
+                Draft(
+                    own,
+                    nip,
+                    code.code,
+                    f"{code.code}: menunggu {who}",
+                    f"{code.judul}. Yang harus bertindak: {who}. "
+                    "Selaras akan mencoba lagi otomatis setelah mereka bertindak.",
+                    job_id,
+                )
+            )
+        for p in penerima:
+            if p != own:
+                out.append(
+                    Draft(p, nip, code.code, f"{code.code}: {code.judul}", f"Untuk {nama} (NIP {nip}): {steps}", job_id)
+                )
+    return out
+
+
+def _penerima(aktor: Iterable[Aktor], entry: dict[str, Any], err: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for a in aktor:
+        key = None
+        if a is Aktor.PEGAWAI:
+            key = f"pegawai:{entry['nip']}"
+        elif a is Aktor.KEPALA_SEKOLAH:
+            atasan = atasan_of(err.get("detail"))
+            key = f"pegawai:{atasan}" if atasan else None
+        elif a is Aktor.OPERATOR_SEKOLAH and entry.get("npsn"):
+            key = f"operator:{entry['npsn']}"
+        elif a is Aktor.ADMIN_INSTANSI and entry.get("instansi_id"):
+            key = f"admin:{entry['instansi_id']}"
+        elif a is Aktor.DINAS_PENDIDIKAN and entry.get("instansi_id"):
+            key = f"dinas:{entry['instansi_id']}"
+        if key and key not in out:
+            out.append(key)
+    return out
+
+
+def save(store: Store, drafts: Sequence[Draft]) -> int:
+    """Store ``drafts``, skipping one whose unread twin (penerima, nip, kode) is there; how many."""
+    if not drafts:
+        return 0
+    t = datetime.now(UTC)
+    saved = 0
+    with store.write() as conn:
+        for d in drafts:
+            twin = conn.execute(
+                sa.select(notifikasi.c.notifikasi_id).where(
+                    notifikasi.c.penerima == d.penerima,
+                    notifikasi.c.nip == d.nip if d.nip is not None else notifikasi.c.nip.is_(None),
+                    notifikasi.c.kode == d.kode if d.kode is not None else notifikasi.c.kode.is_(None),
+                    notifikasi.c.judul == d.judul,
+                    notifikasi.c.dibaca.is_(False),
+                )
+            ).first()
+            if twin is not None:
+                continue
+            conn.execute(
+                notifikasi.insert().values(
+                    penerima=d.penerima,
+                    waktu=t,
+                    nip=d.nip,
+                    kode=d.kode,
+                    judul=d.judul,
+                    isi=d.isi,
+                    job_id=d.job_id,
+                    dibaca=False,
+                )
+            )
+            saved += 1
+    return saved
+
+
+def notices_for(store: Store, penerima: Sequence[str], *, limit: int = 50, unread_only: bool = False) -> list[Notice]:
+    """The newest notices to any of ``penerima``."""
+    query = sa.select(notifikasi).where(notifikasi.c.penerima.in_(list(penerima)))
+    if unread_only:
+        query = query.where(notifikasi.c.dibaca.is_(False))
+    query = query.order_by(notifikasi.c.notifikasi_id.desc()).limit(limit)
+    with store.read() as conn:
+        rows = conn.execute(query).all()
+    return [_notice(r._mapping) for r in rows]
+
+
+def mark_read(store: Store, penerima: Sequence[str], ids: Sequence[int]) -> int:
+    """Mark notices read; only those addressed to ``penerima``. How many changed."""
+    with store.write() as conn:
+        r = conn.execute(
+            sa.update(notifikasi)
+            .where(notifikasi.c.notifikasi_id.in_(list(ids)), notifikasi.c.penerima.in_(list(penerima)))
+            .values(dibaca=True)
+        )
+    return int(r.rowcount or 0)
+
+
+def send_email(store: Store, address_of: Callable[[str], str | None], *, limit: int = 500) -> int:
+    """E-mail notices not yet e-mailed, when ``$SELARAS_SMTP_HOST`` is set; how many were sent.
+
+    ``address_of(penerima)`` gives the address (``None``: that penerima has none, the notice
+    stays in the app only). Sender ``$SELARAS_SMTP_FROM``; port ``$SELARAS_SMTP_PORT`` (25).
+    """
+    host = os.environ.get("SELARAS_SMTP_HOST")
+    if not host:
+        return 0
+    port = int(os.environ.get("SELARAS_SMTP_PORT", "25"))
+    sender = os.environ.get("SELARAS_SMTP_FROM", "selaras@localhost")
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(notifikasi)
+            .where(notifikasi.c.email_terkirim.is_(None))
+            .order_by(notifikasi.c.notifikasi_id)
+            .limit(limit)
+        ).all()
+    sent: list[int] = []
+    with smtplib.SMTP(host, port, timeout=10) as smtp:
+        for row in rows:
+            to = address_of(row.penerima)
+            if to:
+                msg = EmailMessage()
+                msg["From"], msg["To"], msg["Subject"] = sender, to, f"[Selaras] {row.judul}"
+                msg.set_content(row.isi)
+                smtp.send_message(msg)
+            sent.append(row.notifikasi_id)
+    if sent:
+        with store.write() as conn:
+            conn.execute(
+                sa.update(notifikasi)
+                .where(notifikasi.c.notifikasi_id.in_(sent))
+                .values(email_terkirim=datetime.now(UTC))
+            )
+    return len(sent)
+
+
+def _notice(m: Any) -> Notice:
+    waktu = m["waktu"]
+    return Notice(
+        notifikasi_id=int(m["notifikasi_id"]),
+        penerima=m["penerima"],
+        waktu=waktu.replace(tzinfo=UTC) if waktu.tzinfo is None else waktu,
+        nip=m["nip"],
+        kode=m["kode"],
+        judul=m["judul"],
+        isi=m["isi"],
+        job_id=m["job_id"],
+        dibaca=bool(m["dibaca"]),
+    )

@@ -1,0 +1,133 @@
+"""The engines that run jobs: in-process threads (the embedded default) or Celery at scale.
+
+Both persist the job first (``queue.submit``) and then wake a worker, so a request that was
+acknowledged is in the store whatever happens to the process after. The in-process runner
+polls too: a retry whose time came or a lease that ran out is picked up without a wake-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from selaras.domain.results import Flow
+from selaras.jobs import queue
+from selaras.jobs.work import scheduled_refresh, work_once
+from selaras.store.database import Store
+
+if TYPE_CHECKING:
+    from selaras.sources.http import Sources
+
+log = logging.getLogger("selaras.jobs")
+
+POLL_SECONDS = 1.0
+
+
+def worker_name(prefix: str = "proses") -> str:
+    """A name unique to this worker: host, process and a random suffix."""
+    return f"{prefix}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Dispatcher(Protocol):
+    """What the web app and the CLI need of an engine."""
+
+    def submit(self, nips: Sequence[str], flow: Flow, tahun: int, *, alasan: str, diminta_oleh: str) -> list[int]:
+        """Persist one job per NIP and have it run; the job ids."""
+        ...
+
+
+class JobRunner:
+    """Worker threads inside this process, on the store they were given."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int = 1,
+        sources: Sources | None = None,
+        batch: int = 500,
+        refresh_every: float | None = None,
+        notify: bool = True,
+    ) -> None:
+        self.store, self.sources, self.batch, self.notify = store, sources, batch, notify
+        self.refresh_every = refresh_every
+        self.names = [worker_name() for _ in range(max(workers, 1))]
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> JobRunner:
+        """Start the worker threads (and the scheduled refresh, when sources and a period are set)."""
+        if self._threads:
+            return self
+        self._stop.clear()
+        for name in self.names:
+            t = threading.Thread(target=self._loop, args=(name,), name=f"selaras-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        if self.sources is not None and self.refresh_every:
+            t = threading.Thread(target=self._refresh_loop, name="selaras-refresh", daemon=True)
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the current batch; jobs not yet claimed stay queued in the store."""
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads = []
+
+    def submit(self, nips: Sequence[str], flow: Flow, tahun: int, *, alasan: str, diminta_oleh: str) -> list[int]:
+        """Persist the jobs, then wake a worker."""
+        ids = queue.submit(self.store, nips, flow, tahun, alasan=alasan, diminta_oleh=diminta_oleh)
+        self._wake.set()
+        return ids
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until no job is waiting to run now or running (for tests and the demo)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                busy = self._busy
+            if not busy and not queue.runnable(self.store):
+                return
+            self._wake.set()
+            time.sleep(0.05)
+        raise TimeoutError(f"jobs still pending after {timeout} s: {queue.counts(self.store)}")
+
+    def _loop(self, name: str) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                self._busy += 1
+            try:
+                report = work_once(self.store, name, limit=self.batch, sources=self.sources, notify=self.notify)
+            except Exception:  # noqa: BLE001 - a worker must outlive one bad batch; its leases run out
+                log.exception("batch failed; its jobs return to the queue when their lease runs out")
+                report = None
+            finally:
+                with self._lock:
+                    self._busy -= 1
+            if report is None or not report.claimed:
+                self._wake.wait(POLL_SECONDS)
+                self._wake.clear()
+
+    def _refresh_loop(self) -> None:
+        assert self.sources is not None and self.refresh_every
+        while not self._stop.wait(self.refresh_every):
+            try:
+                n = scheduled_refresh(self.store, self.sources, date.today().year)
+                if n:
+                    self._wake.set()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("scheduled refresh failed")

@@ -1,0 +1,330 @@
+"""What running a batch of jobs does, whichever engine runs it.
+
+For each flow and year in the batch: pull the pegawai's fresh data from the sources (when
+connectors are configured), check and sync them from the store, log the result, finish the
+jobs, notify the people concerned, and queue the re-check of those a cleared blocker frees.
+
+Every step is safe to repeat: a batch cut short (a worker killed) is run again from the start
+by whoever claims its jobs next, and a second sync of the same data writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, add_errors
+from selaras.domain.sync import sync as run_sync
+from selaras.jobs import cascade, notifications, queue
+from selaras.jobs.queue import Alasan, Job
+from selaras.store.database import Store
+from selaras.store.parts import store_parts
+from selaras.store.repository import apply_changes, log_entries, record_run
+from selaras.store.tables import CONTRACT, sync_log
+
+if TYPE_CHECKING:
+    from selaras.sources.http import Sources
+
+log = logging.getLogger("selaras.jobs")
+
+MAX_PERCOBAAN = 8
+"""Attempts of a job whose sources stay unreachable before it ends GAGAL with SYS-01."""
+BACKOFF_BASE, BACKOFF_CAP = 5.0, 900.0
+"""Seconds before the retry of a job that met an unreachable source: base * 2^(attempt-1),
+with full jitter, at most the cap."""
+
+
+@dataclass
+class BatchReport:
+    """What one batch did."""
+
+    claimed: int = 0
+    finished: int = 0
+    retried: int = 0
+    cascaded: int = 0
+    hasil: dict[str, int] = field(default_factory=dict)
+
+
+def backoff(percobaan: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait before attempt ``percobaan + 1`` (full jitter)."""
+    r = rng or random
+    return r.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(percobaan - 1, 0)))
+
+
+def work_once(
+    store: Store, worker: str, *, limit: int = 500, sources: Sources | None = None, notify: bool = True
+) -> BatchReport:
+    """Claim up to ``limit`` runnable jobs and run them; what happened (claimed 0: queue idle)."""
+    jobs = queue.claim(store, worker, limit)
+    report = BatchReport(claimed=len(jobs))
+    if jobs:
+        run_jobs(store, worker, jobs, sources=sources, notify=notify, report=report)
+    return report
+
+
+def run_jobs(
+    store: Store,
+    worker: str,
+    jobs: Sequence[Job],
+    *,
+    sources: Sources | None = None,
+    notify: bool = True,
+    report: BatchReport | None = None,
+) -> BatchReport:
+    """Run jobs already leased to ``worker``."""
+    report = report or BatchReport(claimed=len(jobs))
+    groups: dict[tuple[Flow, int], list[Job]] = defaultdict(list)
+    for job in jobs:
+        groups[(job.flow, job.tahun)].append(job)
+    for (flow, tahun), group in groups.items():
+        _run_group(store, worker, flow, tahun, group, sources, notify, report)
+    return report
+
+
+def _run_group(
+    store: Store,
+    worker: str,
+    flow: Flow,
+    tahun: int,
+    jobs: list[Job],
+    sources: Sources | None,
+    notify: bool,
+    report: BatchReport,
+) -> None:
+    nips = sorted({j.nip for j in jobs})
+    system_errors: list[dict[str, Any]] = []
+    if sources is not None:
+        from selaras.sources.http import SourceUnavailable
+        from selaras.sources.refresh import refresh_pegawai
+
+        try:
+            refreshed = refresh_pegawai(store, sources, nips)
+        except SourceUnavailable as e:
+            given_up = [j for j in jobs if j.percobaan >= MAX_PERCOBAAN]
+            later = [j for j in jobs if j.percobaan < MAX_PERCOBAAN]
+            for j in later:
+                moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), f"SYS-01: {e}")
+                report.retried += len(moved)
+            if not given_up:
+                return
+            jobs = given_up
+            nips = sorted({j.nip for j in jobs})
+            system_errors = [{"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(e))} for n in nips]
+        else:
+            system_errors = [
+                {"nip": p.nip, "code": "SYS-02", "detail": json.dumps(p.detail(), ensure_ascii=False)}
+                for p in refreshed.problems
+                if getattr(p, "nip", None) in set(nips)
+            ]
+
+    run_ids = _sync(store, worker, flow, tahun, nips, system_errors)
+    results = _logged(store, run_ids)
+    done = queue.finish(
+        store,
+        worker,
+        [
+            (
+                j.job_id,
+                *results.get(j.nip, (None, None)),
+                None if j.nip in results else "NIP tidak ditemukan di SIASN atau bukan guru dalam cakupan Sinkron PMM",
+            )
+            for j in jobs
+        ],
+    )
+    report.finished += len(done)
+    for j in jobs:
+        if j.job_id in done:
+            h = results.get(j.nip, (None, "TIDAK_DIKENAL"))[1] or "TIDAK_DIKENAL"
+            report.hasil[h] = report.hasil.get(h, 0) + 1
+    finished = {j.nip: j for j in jobs if j.job_id in done}
+    entries = _entries(store, [results[n][0] for n in finished if n in results])
+    if notify and entries:
+        _notify(store, flow, entries, finished)
+    report.cascaded += _cascade(store, flow, tahun, entries, finished)
+
+
+def _sync(
+    store: Store, worker: str, flow: Flow, tahun: int, nips: list[str], system_errors: list[dict[str, Any]]
+) -> list[int]:
+    """Check and sync ``nips`` from the store; the ids of the runs logged."""
+    broken = {e["nip"] for e in system_errors}
+    errors = pl.DataFrame(system_errors, schema={"nip": pl.String, "code": pl.String, "detail": pl.String})
+    run_ids = []
+    # A pegawai the sources could not deliver is not synced from stale data: only logged.
+    clean = [n for n in nips if n not in broken]
+    for part in store_parts(store, nips=clean) if clean else []:
+        _, r = run_sync(part.snapshot, tahun, flow, nips=part.nips)
+        apply_changes(store, r.changes)
+        run_ids.append(
+            record_run(
+                store, pelaku=f"job:{worker}", mode="SYNC", flow=flow, tahun=tahun, check=r.check, outcomes=r.outcomes
+            )
+        )
+    if broken:
+        check = add_errors(CheckResult(tahun, flow), errors, _pegawai_rows(store, sorted(broken)))
+        if check.pegawai.height:
+            run_ids.append(record_run(store, pelaku=f"job:{worker}", mode="SYNC", flow=flow, tahun=tahun, check=check))
+    return run_ids
+
+
+def _pegawai_rows(store: Store, nips: list[str]) -> pl.DataFrame:
+    peg = CONTRACT["siasn_pegawai"]
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(peg.c.nip, peg.c.nama, peg.c.instansi_id, peg.c.unor_id).where(peg.c.nip.in_(nips))
+        ).all()
+    known = {r.nip: r for r in rows}
+    return pl.DataFrame(
+        [
+            {
+                "nip": n,
+                "nama": known[n].nama if n in known else None,
+                "instansi_id": known[n].instansi_id if n in known else None,
+                "unor_id": known[n].unor_id if n in known else None,
+                "npsn": None,
+                "kepala_sekolah": None,
+                "status": Status.GAGAL.value,
+            }
+            for n in nips
+        ],
+        schema=PEGAWAI_SCHEMA,
+    )
+
+
+def _logged(store: Store, run_ids: list[int]) -> dict[str, tuple[int, str]]:
+    """NIP -> (log_id, status) of the rows the runs logged."""
+    if not run_ids:
+        return {}
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(sync_log.c.nip, sync_log.c.log_id, sync_log.c.status).where(sync_log.c.run_id.in_(run_ids))
+        ).all()
+    return {nip: (int(log_id), status) for nip, log_id, status in rows}
+
+
+def _entries(store: Store, log_ids: list[int]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(log_ids), 500):
+        chunk = log_ids[i : i + 500]
+        out.extend(log_entries(store, log_ids=chunk, limit=len(chunk)))
+    return out
+
+
+def _notify(store: Store, flow: Flow, entries: list[dict[str, Any]], jobs: dict[str, Job]) -> None:
+    atasan = {e2.get("selesai_oleh") or cascade.atasan_of(e2.get("detail")) for e in entries for e2 in e["errors"]}
+    names = _names(store, {a for a in atasan if a})
+    drafts = [
+        d
+        for e in entries
+        for d in notifications.drafts_for(e, flow, jobs[e["nip"]].job_id if e["nip"] in jobs else None, names)
+    ]
+    notifications.save(store, drafts)
+
+
+def _names(store: Store, nips: set[str]) -> dict[str, str]:
+    if not nips:
+        return {}
+    peg = CONTRACT["siasn_pegawai"]
+    with store.read() as conn:
+        return {
+            r.nip: r.nama for r in conn.execute(sa.select(peg.c.nip, peg.c.nama).where(peg.c.nip.in_(sorted(nips))))
+        }
+
+
+def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]], jobs: dict[str, Job]) -> int:
+    """Queue the re-check of pegawai whom this batch freed; how many were queued."""
+    if flow is not Flow.SKP:
+        return 0
+    synced = {e["nip"] for e in entries if e["status"] == Status.TERSINKRON.value}
+    freed = set(cascade.waiting_on(store, synced)) - set(jobs)
+    # A teacher checked while their principal's sync was running may have logged "waiting"
+    # after that sync finished: if whom they wait on is synced by now, go again.
+    waits = {
+        e["nip"]: {x["selesai_oleh"] or cascade.atasan_of(x["detail"]) for x in e["errors"]}
+        for e in entries
+        if e["status"] == Status.GAGAL.value
+        and any(x["code"] in cascade.WAITING_CODES for x in e["errors"])
+        and jobs.get(e["nip"]) is not None
+        and jobs[e["nip"]].alasan != Alasan.KASKADE.value
+    }
+    if waits:
+        atasan = {a for w in waits.values() for a in w if a}
+        now_synced = _synced(store, flow, tahun, atasan)
+        freed |= {n for n, w in waits.items() if w & now_synced}
+    if not freed:
+        return 0
+    queue.submit(store, sorted(freed), flow, tahun, alasan=Alasan.KASKADE.value, diminta_oleh="selaras")
+    log.info("cascade: %d pegawai queued again", len(freed))
+    return len(freed)
+
+
+def _synced(store: Store, flow: Flow, tahun: int, nips: set[str]) -> set[str]:
+    from selaras.store.tables import sync_state
+
+    if not nips:
+        return set()
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(sync_log.c.nip)
+            .select_from(sync_state)
+            .join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
+            .where(
+                sync_state.c.flow == flow.value,
+                sync_state.c.tahun == tahun,
+                sync_state.c.nip.in_(sorted(nips)),
+                sync_log.c.status == Status.TERSINKRON.value,
+            )
+        ).all()
+    return {r[0] for r in rows}
+
+
+def _unavailable(e: Exception) -> dict[str, Any]:
+    return {
+        "sumber": getattr(e, "source", None),
+        "alasan": getattr(e, "reason", None) or str(e),
+        "alamat": getattr(e, "path", None),
+    }
+
+
+WATERMARK = "sumber"
+"""The ``sumber_tanda`` row of the scheduled refresh."""
+
+
+def scheduled_refresh(store: Store, sources: Sources, tahun: int) -> int:
+    """Pull what changed at the sources since the last pull, and queue a re-check of every
+    pegawai it concerns (both flows); how many pegawai were queued."""
+    from datetime import UTC, datetime
+
+    from selaras.sources.refresh import refresh_changed
+    from selaras.store.tables import sumber_tanda
+
+    with store.read() as conn:
+        mark = conn.execute(
+            sa.select(sumber_tanda.c.diperbarui_sampai).where(sumber_tanda.c.sumber == WATERMARK)
+        ).scalar()
+    since = datetime.fromisoformat(mark) if mark else None
+    result = refresh_changed(store, sources, since)
+    if result.watermark is not None:
+        value = result.watermark.isoformat() if hasattr(result.watermark, "isoformat") else str(result.watermark)
+        with store.write() as conn:
+            updated = conn.execute(
+                sa.update(sumber_tanda)
+                .where(sumber_tanda.c.sumber == WATERMARK)
+                .values(diperbarui_sampai=value, waktu=datetime.now(UTC))
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    sumber_tanda.insert().values(sumber=WATERMARK, diperbarui_sampai=value, waktu=datetime.now(UTC))
+                )
+    nips = sorted(set(result.nips))
+    for flow in Flow:
+        queue.submit(store, nips, flow, tahun, alasan=Alasan.JADWAL.value, diminta_oleh="selaras")
+    return len(nips)
