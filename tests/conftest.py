@@ -7,8 +7,10 @@ not reachable they are skipped with the reason, except in CI (``CI=true``), wher
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,18 +37,29 @@ def _pg_admin_engine() -> sa.Engine:
         except sa.exc.OperationalError as e:
             engine.dispose()
             errors.append(f"{db}: {str(e.orig).strip().splitlines()[0]}")
-    reason = f"PostgreSQL not reachable at 127.0.0.1:5432: {'; '.join(errors)}"
+    unavailable(f"PostgreSQL not reachable at 127.0.0.1:5432: {'; '.join(errors)}")
+    raise AssertionError("unreachable")
+
+
+def unavailable(reason: str) -> None:
+    """Skip with ``reason``; in CI (``CI=true``) a missing service is a failure, not a skip."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason)
     pytest.skip(reason)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a new, empty database: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'selaras.db'}"
-        return
+def require_port(host: str, port: int, what: str) -> None:
+    """Skip (fail in CI) unless something listens on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return
+    except OSError as e:
+        unavailable(f"{what} not reachable at {host}:{port}: {e}")
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database, dropped afterwards."""
     admin = _pg_admin_engine()
     name = f"selaras_t_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
@@ -57,6 +70,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'selaras.db'}"
+        return
+    with pg_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ def make_app(broker: str | None = None) -> Celery:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
+        # One queue per deployment (``$SELARAS_QUEUE``): two stores never share wake-ups.
+        task_default_queue=os.environ.get("SELARAS_QUEUE", "selaras"),
         beat_schedule={
             # Sweeps retries whose time came and leases that ran out.
             "drain": {"task": "selaras.drain", "schedule": float(os.environ.get("SELARAS_DRAIN_EVERY", "5"))},
