@@ -128,33 +128,36 @@ def save(store: Store, drafts: Sequence[Draft]) -> int:
     if not drafts:
         return 0
     t = datetime.now(UTC)
-    saved = 0
     with store.write() as conn:
-        for d in drafts:
-            twin = conn.execute(
-                sa.select(notifikasi.c.notifikasi_id).where(
-                    notifikasi.c.penerima == d.penerima,
-                    notifikasi.c.nip == d.nip if d.nip is not None else notifikasi.c.nip.is_(None),
-                    notifikasi.c.kode == d.kode if d.kode is not None else notifikasi.c.kode.is_(None),
-                    notifikasi.c.judul == d.judul,
-                    notifikasi.c.dibaca.is_(False),
-                )
-            ).first()
-            if twin is not None:
-                continue
-            conn.execute(
-                notifikasi.insert().values(
-                    penerima=d.penerima,
-                    waktu=t,
-                    nip=d.nip,
-                    kode=d.kode,
-                    judul=d.judul,
-                    isi=d.isi,
-                    job_id=d.job_id,
-                    dibaca=False,
+        unread: set[tuple[Any, ...]] = set()
+        targets = sorted({d.penerima for d in drafts})
+        for i in range(0, len(targets), 500):
+            rows = conn.execute(
+                sa.select(notifikasi.c.penerima, notifikasi.c.nip, notifikasi.c.kode, notifikasi.c.judul).where(
+                    notifikasi.c.penerima.in_(targets[i : i + 500]), notifikasi.c.dibaca.is_(False)
                 )
             )
-            saved += 1
+            unread.update(tuple(r) for r in rows)
+        new = []
+        for d in drafts:
+            key = (d.penerima, d.nip, d.kode, d.judul)
+            if key not in unread:
+                unread.add(key)
+                new.append(
+                    {
+                        "penerima": d.penerima,
+                        "waktu": t,
+                        "nip": d.nip,
+                        "kode": d.kode,
+                        "judul": d.judul,
+                        "isi": d.isi,
+                        "job_id": d.job_id,
+                        "dibaca": False,
+                    }
+                )
+        if new:
+            conn.execute(notifikasi.insert(), new)
+    saved = len(new)
     return saved
 
 

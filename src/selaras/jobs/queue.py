@@ -179,20 +179,31 @@ def finish(store: Store, worker: str, results: Sequence[tuple[int, int | None, s
     worker took the job, that worker finishes it, not this one.
     """
     t = now()
-    done: list[int] = []
+    wanted = {job_id: (log_id, hasil, pesan) for job_id, log_id, hasil, pesan in results}
+    if not wanted:
+        return []
+    mine = sa.select(sync_job.c.job_id).where(
+        sync_job.c.job_id.in_(sorted(wanted)),
+        sync_job.c.pekerja == worker,
+        sync_job.c.status == JobStatus.JALAN.value,
+    )
+    if store.dialect == "postgresql":
+        mine = mine.with_for_update()
     with store.write() as conn:
-        for job_id, log_id, hasil, pesan in results:
-            r = conn.execute(
+        done = sorted(int(r[0]) for r in conn.execute(mine))
+        if done:
+            conn.execute(
                 sa.update(sync_job)
-                .where(
-                    sync_job.c.job_id == job_id,
-                    sync_job.c.pekerja == worker,
-                    sync_job.c.status == JobStatus.JALAN.value,
-                )
-                .values(status=JobStatus.SELESAI.value, selesai=t, log_id=log_id, hasil=hasil, pesan=pesan)
+                .where(sync_job.c.job_id == sa.bindparam("j"))
+                .values(
+                    status=JobStatus.SELESAI.value,
+                    selesai=t,
+                    log_id=sa.bindparam("l"),
+                    hasil=sa.bindparam("h"),
+                    pesan=sa.bindparam("p"),
+                ),
+                [{"j": j, "l": wanted[j][0], "h": wanted[j][1], "p": wanted[j][2]} for j in done],
             )
-            if r.rowcount:
-                done.append(job_id)
     return done
 
 
