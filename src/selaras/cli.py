@@ -539,3 +539,12 @@ def _demo_examples(result: CheckResult) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _register() -> None:
+    from selaras.sources.simulate_cli import simulate
+
+    main.add_command(simulate)
+
+
+_register()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -51,6 +52,11 @@ def make_app(broker: str | None = None) -> Celery:
         worker_hijack_root_logger=False,
         # One queue per deployment (``$SELARAS_QUEUE``): two stores never share wake-ups.
         task_default_queue=os.environ.get("SELARAS_QUEUE", "selaras"),
+        # beat's bookkeeping file, out of the working directory
+        beat_schedule_filename=os.environ.get(
+            "SELARAS_BEAT_FILE",
+            os.path.join(tempfile.gettempdir(), f"selaras-beat-{os.environ.get('SELARAS_QUEUE', 'selaras')}"),
+        ),
         beat_schedule={
             # Sweeps retries whose time came and leases that ran out.
             "drain": {"task": "selaras.drain", "schedule": float(os.environ.get("SELARAS_DRAIN_EVERY", "5"))},

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from selaras.catalogue.codes import Aktor, lookup
-from selaras.domain.results import Flow, Status
+from selaras.domain.results import Flow, Outcome, Status
 from selaras.jobs.cascade import atasan_of
 from selaras.store.database import Store
 from selaras.store.tables import notifikasi
@@ -60,7 +60,8 @@ def drafts_for(
     """The notices one logged result calls for.
 
     ``entry`` is a log entry (``log_entries`` shape: nip, nama, npsn, instansi_id, status,
-    errors with code, detail and selesai_oleh). The pegawai hears the result; everyone who
+    hasil, errors with code, detail and selesai_oleh). The pegawai hears news of a sync that
+    wrote to e-Kinerja, or the errors; everyone who
     must act on an error hears what to do. ``names`` maps NIPs to names (for the principal).
     """
     names = names or {}
@@ -68,6 +69,9 @@ def drafts_for(
     what = FLOW_NAMA[Flow(flow)]
     own = f"pegawai:{nip}"
     if entry["status"] == Status.TERSINKRON.value:
+        # Only news is worth a notice: a re-check that wrote nothing tells nobody anything.
+        if entry.get("hasil") not in (Outcome.BARU.value, Outcome.DIPERBARUI.value):
+            return []
         return [Draft(own, nip, None, f"{what} tersinkron", f"{what} Anda sudah tersinkron ke e-Kinerja.", job_id)]
     out: list[Draft] = []
     for err in entry.get("errors", []):

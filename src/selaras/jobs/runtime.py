@@ -54,10 +54,12 @@ class JobRunner:
         sources: Sources | None = None,
         batch: int = 500,
         refresh_every: float | None = None,
+        tahun: int | None = None,
         notify: bool = True,
     ) -> None:
         self.store, self.sources, self.batch, self.notify = store, sources, batch, notify
         self.refresh_every = refresh_every
+        self.tahun = tahun
         self.names = [worker_name() for _ in range(max(workers, 1))]
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -126,7 +128,7 @@ class JobRunner:
         assert self.sources is not None and self.refresh_every
         while not self._stop.wait(self.refresh_every):
             try:
-                n = scheduled_refresh(self.store, self.sources, date.today().year)
+                n = scheduled_refresh(self.store, self.sources, self.tahun or date.today().year)
                 if n:
                     self._wake.set()
             except Exception:  # noqa: BLE001 - the next round tries again

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -37,9 +39,17 @@ log = logging.getLogger("selaras.jobs")
 
 MAX_PERCOBAAN = 8
 """Attempts of a job whose sources stay unreachable before it ends GAGAL with SYS-01."""
-BACKOFF_BASE, BACKOFF_CAP = 5.0, 900.0
-"""Seconds before the retry of a job that met an unreachable source: base * 2^(attempt-1),
-with full jitter, at most the cap."""
+BACKOFF_CAP = 900.0
+REFRESH_OVERLAP = timedelta(seconds=10)
+"""The scheduled refresh asks again for this much before its watermark: a change committed at
+a source while the previous pull was paging through later tables is not missed."""
+
+
+def backoff_base() -> float:
+    """Seconds before the first retry of a job that met an unreachable source
+    (``$SELARAS_RETRY_BASE_SECONDS``, default 5); each next one doubles, with full jitter,
+    up to 15 minutes."""
+    return float(os.environ.get("SELARAS_RETRY_BASE_SECONDS", "5"))
 
 
 @dataclass
@@ -56,7 +66,7 @@ class BatchReport:
 def backoff(percobaan: int, rng: random.Random | None = None) -> float:
     """Seconds to wait before attempt ``percobaan + 1`` (full jitter)."""
     r = rng or random
-    return r.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(percobaan - 1, 0)))
+    return r.uniform(0, min(BACKOFF_CAP, backoff_base() * 2 ** max(percobaan - 1, 0)))
 
 
 def work_once(
@@ -103,7 +113,7 @@ def _run_group(
     system_errors: list[dict[str, Any]] = []
     if sources is not None:
         from selaras.sources.http import SourceUnavailable
-        from selaras.sources.refresh import refresh_pegawai
+        from selaras.sources.refresh import problems_by_nip, refresh_pegawai
 
         try:
             refreshed = refresh_pegawai(store, sources, nips)
@@ -119,11 +129,13 @@ def _run_group(
             nips = sorted({j.nip for j in jobs})
             system_errors = [{"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(e))} for n in nips]
         else:
+            mine, orphans = problems_by_nip(store, refreshed.problems, nips)
             system_errors = [
-                {"nip": p.nip, "code": "SYS-02", "detail": json.dumps(p.detail(), ensure_ascii=False)}
-                for p in refreshed.problems
-                if getattr(p, "nip", None) in set(nips)
+                {"nip": nip, "code": "SYS-02", "detail": json.dumps(_problem(p), ensure_ascii=False)}
+                for nip, found in mine.items()
+                for p in found
             ]
+            _report_orphans(store, orphans)
 
     run_ids = _sync(store, worker, flow, tahun, nips, system_errors)
     results = _logged(store, run_ids)
@@ -286,6 +298,28 @@ def _synced(store: Store, flow: Flow, tahun: int, nips: set[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _problem(p: Any) -> dict[str, Any]:
+    """A SYS-02 error's detail: the record and field the source got wrong."""
+    return {
+        "sumber": {"nama": p.source, "tabel": p.table, "kunci": p.key, "kolom": p.field, "nilai": p.value},
+        "aturan": p.rule,
+    }
+
+
+def _report_orphans(store: Store, orphans: Sequence[Any]) -> None:
+    """Problems of records no pegawai of the batch owns go to the source's owner (SYS-02)."""
+    if not orphans:
+        return
+    log.warning("%d records from the sources break the contract: %s", len(orphans), "; ".join(map(str, orphans[:5])))
+    notifications.save(
+        store,
+        [
+            notifications.Draft(f"sumber:{p.source}", None, "SYS-02", f"SYS-02: {p.source} {p.table} [{p.key}]", str(p))
+            for p in orphans
+        ],
+    )
+
+
 def _unavailable(e: Exception) -> dict[str, Any]:
     return {
         "sumber": getattr(e, "source", None),
@@ -311,7 +345,7 @@ def scheduled_refresh(store: Store, sources: Sources, tahun: int) -> int:
             sa.select(sumber_tanda.c.diperbarui_sampai).where(sumber_tanda.c.sumber == WATERMARK)
         ).scalar()
     since = datetime.fromisoformat(mark) if mark else None
-    result = refresh_changed(store, sources, since)
+    result = refresh_changed(store, sources, since, overlap=REFRESH_OVERLAP)
     if result.watermark is not None:
         value = result.watermark.isoformat() if hasattr(result.watermark, "isoformat") else str(result.watermark)
         with store.write() as conn:

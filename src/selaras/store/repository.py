@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -245,24 +245,38 @@ def upsert_rows(store: Store, name: str, df: pl.DataFrame) -> None:
     """Insert or update rows of any contract table by its key, in one transaction.
 
     The rows are conformed to the contract first; for a key given twice the last row wins.
-    This is how fresh source data (a connector's pull) lands in the store.
     """
-    if name not in TABLE:
-        raise KeyError(f"no contract table {name!r}")
-    if not df.height:
-        return
-    with store.write() as conn, _cursor(conn) as cur:
-        _upsert(store, conn, cur, name, _upsert_frame(name, df))
+    write_rows(store, upserts={name: df})
 
 
 def delete_rows(store: Store, name: str, keys: pl.DataFrame) -> None:
     """Delete the rows of a contract table whose key is in ``keys``, in one transaction."""
-    if name not in TABLE:
-        raise KeyError(f"no contract table {name!r}")
-    if not keys.height:
+    write_rows(store, deletes={name: keys})
+
+
+def write_rows(
+    store: Store,
+    upserts: Mapping[str, pl.DataFrame] | None = None,
+    deletes: Mapping[str, pl.DataFrame] | None = None,
+) -> None:
+    """Upsert rows into and delete keys from contract tables, all in one transaction.
+
+    This is how fresh source data (a connector's pull) lands in the store: a pull is written
+    whole or not at all. Upserts go first, in the order given, then deletes.
+    """
+    upserts, deletes = upserts or {}, deletes or {}
+    for name in (*upserts, *deletes):
+        if name not in TABLE:
+            raise KeyError(f"no contract table {name!r}")
+    if not any(df.height for df in (*upserts.values(), *deletes.values())):
         return
     with store.write() as conn, _cursor(conn) as cur:
-        _delete_keys(store, conn, cur, name, _keys_frame(name, keys))
+        for name, df in upserts.items():
+            if df.height:
+                _upsert(store, conn, cur, name, _upsert_frame(name, df))
+        for name, keys in deletes.items():
+            if keys.height:
+                _delete_keys(store, conn, cur, name, _keys_frame(name, keys))
 
 
 def _keys_frame(name: str, df: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,359 @@
+"""Pulling fresh data from the live sources into the store.
+
+``refresh_pegawai`` brings a batch of pegawai up to date with the sources (on demand, before a
+check); ``refresh_changed`` brings in everything changed since the last pull (a periodic job).
+
+Everything of a refresh is pulled before anything is written: when a source is unavailable
+(``SourceUnavailable``, SYS-01) or answers outside the contract as a whole
+(``SourceContractError``), the call raises and the store is unchanged. A record that breaks
+the contract is left out (its stored version stays as it was) and reported in
+``RefreshResult.problems`` (SYS-02); a PMM SKP is taken whole with its RHK and assessments or
+not at all. Rows are removed only on the word of a clean answer: an answer with a rejected
+record cannot prove that a row is gone, so it deletes nothing.
+
+A refresh is written in one transaction (``write_rows``): whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from selaras.domain.snapshot import TABLE
+from selaras.sources.http import EPOCH, Batch, SourceProblem, Sources
+from selaras.store.database import Store
+from selaras.store.repository import IN_CHUNK, write_rows
+from selaras.store.tables import CONTRACT
+
+__all__ = ["RefreshResult", "problems_by_nip", "refresh_changed", "refresh_pegawai"]
+
+MAX_UNOR_DEPTH = 20
+"""Levels of parent units followed up (a cycle in SIASN must not loop forever)."""
+
+_WRITE_ORDER = (
+    "instansi",
+    "siasn_unor",
+    "siasn_pegawai",
+    "dapodik_sekolah",
+    "dapodik_ptk",
+    "pmm_skp",
+    "pmm_rhk",
+    "pmm_penilaian",
+)
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh did."""
+
+    nips: list[str]
+    """The pegawai whose data was refreshed or changed (sorted): the ones to check again."""
+    problems: list[SourceProblem] = field(default_factory=list)
+    """Records left out because they break the contract (SYS-02)."""
+    written: dict[str, int] = field(default_factory=dict)
+    """Rows inserted or updated per table."""
+    deleted: dict[str, int] = field(default_factory=dict)
+    """Rows deleted per table."""
+    watermark: datetime | None = None
+    """The latest ``diperbarui`` seen: the ``since`` of the next ``refresh_changed``."""
+
+
+# ------------------------------------------------------------------------------ per pegawai
+
+
+def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> RefreshResult:
+    """Bring the source data of ``nips`` in the store up to date.
+
+    Pulls, with key-list queries: their SIASN pegawai; the Dapodik PTK matched by their NIP
+    or NIK (and, by id, the stored PTK that were matched before and no longer are); the PMM
+    SKP of those PTK with RHK and assessments; the schools of the PTK and SKP; the units of
+    the pegawai and of those schools with their parent units; the instansi of all of them.
+    Then writes them. For each SKP pulled, stored RHK and assessments it no longer has are
+    deleted; stored SKP of those PTK that PMM no longer serves are deleted with theirs; a
+    pegawai SIASN no longer serves is deleted, as is a stored PTK Dapodik no longer has.
+    """
+    wanted = sorted(set(nips))
+    pegawai = sources.siasn.pegawai(nip=wanted)
+    niks = pegawai.values("siasn_pegawai", "nik")
+    old_niks = _column(_stored(store, "siasn_pegawai", "nip", wanted, ["nik"]), "nik")
+    ptk = Batch.merge(
+        [sources.dapodik.ptk(nip=wanted), sources.dapodik.ptk(nik=niks)],
+        ["dapodik_ptk"],
+    )
+    served_ptk = set(ptk.values("dapodik_ptk", "ptk_id"))
+    stored_ptk = _stored(store, "dapodik_ptk", "nip", wanted, ["ptk_id"]).vstack(
+        _stored(store, "dapodik_ptk", "nik", sorted(set(niks) | set(old_niks)), ["ptk_id"])
+    )
+    stale = sorted(set(_column(stored_ptk, "ptk_id")) - served_ptk)
+    recheck = sources.dapodik.ptk(ptk_id=stale)
+    ptk_ids = sorted(served_ptk | set(stale))
+    skp = sources.pmm.skp(ptk_id=ptk_ids)
+    all_ptk = Batch.merge([ptk, recheck], ["dapodik_ptk"])
+    npsn = sorted(set(all_ptk.values("dapodik_ptk", "npsn")) | set(skp.values("pmm_skp", "npsn")))
+    sekolah = sources.dapodik.sekolah(npsn=npsn)
+    unor = _unor_tree(
+        sources,
+        [sources.siasn.unor(unor_id=pegawai.values("siasn_pegawai", "unor_id")), sources.siasn.unor(npsn=npsn)],
+    )
+    instansi_ids = (
+        set(pegawai.values("siasn_pegawai", "instansi_id"))
+        | set(unor.values("siasn_unor", "instansi_id"))
+        | set(sekolah.values("dapodik_sekolah", "instansi_id"))
+    )
+    instansi = sources.siasn.instansi(instansi_id=sorted(instansi_ids))
+
+    upserts = {
+        "instansi": instansi["instansi"],
+        "siasn_unor": unor["siasn_unor"],
+        "siasn_pegawai": pegawai["siasn_pegawai"],
+        "dapodik_sekolah": sekolah["dapodik_sekolah"],
+        "dapodik_ptk": all_ptk["dapodik_ptk"],
+        "pmm_skp": skp["pmm_skp"],
+        "pmm_rhk": skp["pmm_rhk"],
+        "pmm_penilaian": skp["pmm_penilaian"],
+    }
+    deletes: dict[str, pl.DataFrame] = {}
+    if pegawai.clean:
+        gone = sorted(set(wanted) - set(pegawai.values("siasn_pegawai", "nip")))
+        deletes["siasn_pegawai"] = pl.DataFrame({"nip": gone}, schema={"nip": pl.String})
+    if recheck.clean:
+        gone = sorted(set(stale) - set(recheck.values("dapodik_ptk", "ptk_id")))
+        deletes["dapodik_ptk"] = pl.DataFrame({"ptk_id": gone}, schema={"ptk_id": pl.String})
+    if skp.clean:
+        stored_skp = _stored(store, "pmm_skp", "ptk_id", ptk_ids, ["pmm_skp_id"])
+        served_skp = set(skp.values("pmm_skp", "pmm_skp_id"))
+        gone = sorted(set(_column(stored_skp, "pmm_skp_id")) - served_skp)
+        _add_deletes(deletes, _plans_gone(store, gone))
+    _add_deletes(deletes, _children_gone(store, skp))
+
+    problems = [p for b in (pegawai, ptk, recheck, skp, sekolah, unor, instansi) for p in b.problems]
+    written, deleted = _write(store, upserts, deletes)
+    stamps = [b.diperbarui for b in (pegawai, ptk, recheck, skp, sekolah, unor, instansi) if b.diperbarui]
+    return RefreshResult(wanted, problems, written, deleted, max(stamps) if stamps else None)
+
+
+def _unor_tree(sources: Sources, batches: list[Batch]) -> Batch:
+    """The units of ``batches`` with all their parent units, one request per level."""
+    unor = Batch.merge(batches, ["siasn_unor"])
+    for _ in range(MAX_UNOR_DEPTH):
+        have = set(unor.values("siasn_unor", "unor_id"))
+        missing = sorted(set(unor.values("siasn_unor", "parent_unor_id")) - have)
+        if not missing:
+            break
+        parents = sources.siasn.unor(unor_id=missing)
+        if not parents["siasn_unor"].height:
+            break  # dangling parents: nothing more to follow
+        unor = Batch.merge([unor, parents], ["siasn_unor"])
+    return unor
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+def refresh_changed(
+    store: Store, sources: Sources, since: datetime | None, *, overlap: timedelta = timedelta(0)
+) -> RefreshResult:
+    """Pull every record changed after ``since`` (everything when None) from the three
+    sources and write it to the store.
+
+    Returns the pegawai affected: whose own SIASN row changed; of a changed unit (its
+    members, and the pegawai of the school matched to it); of a changed school (its PTK's
+    pegawai and the members of its unit); of a changed PTK (by its NIP or NIK, before and
+    after the change); the owner of a changed PMM SKP (through its PTK). And the new
+    watermark: the latest ``diperbarui`` seen (``since`` when nothing changed), to be
+    stored by the caller and passed as ``since`` next time.
+
+    The tables are pulled one after another, so a record changed in a table already pulled
+    while a later one is pulled may carry a ``diperbarui`` below the watermark and be missed
+    next time; ``overlap`` asks that much further back (such records come twice, which is
+    harmless: every write is idempotent).
+    """
+    query_since = EPOCH if since is None else since - overlap
+    batches = {
+        "instansi": sources.siasn.instansi(since=query_since),
+        "siasn_unor": sources.siasn.unor(since=query_since),
+        "siasn_pegawai": sources.siasn.pegawai(since=query_since),
+        "dapodik_sekolah": sources.dapodik.sekolah(since=query_since),
+        "dapodik_ptk": sources.dapodik.ptk(since=query_since),
+        "pmm_skp": sources.pmm.skp(since=query_since),
+    }
+    # Only rows that differ from the store count: an overlap, or a source that re-stamps
+    # records without changing them, must not queue anyone again.
+    changed = {name: _changed(store, name, batch[name]) for name, batch in batches.items()}
+    for child in ("pmm_rhk", "pmm_penilaian"):
+        changed[child] = _changed(store, child, batches["pmm_skp"][child])
+    gone = _children_gone(store, batches["pmm_skp"])
+    skp_ids = (
+        set(_column(changed["pmm_skp"], "pmm_skp_id"))
+        | set(_column(changed["pmm_rhk"], "pmm_skp_id"))
+        | set(_column(changed["pmm_penilaian"], "pmm_skp_id"))
+        | {k for df in gone.values() if df.height for k in _stored_skp_of(store, df)}
+    )
+    skp_all = batches["pmm_skp"]["pmm_skp"]
+    skp_rows = skp_all.filter(pl.col("pmm_skp_id").is_in(sorted(skp_ids)))
+    unor = changed["siasn_unor"]
+    ptk = changed["dapodik_ptk"]
+
+    # What the changed rows were before, to find the pegawai they belonged to then.
+    old_unor = _stored(store, "siasn_unor", "unor_id", _column(unor, "unor_id"), ["npsn"])
+    old_ptk = _stored(store, "dapodik_ptk", "ptk_id", _column(ptk, "ptk_id"), ["nip", "nik"])
+    old_skp = _stored(store, "pmm_skp", "pmm_skp_id", _column(skp_rows, "pmm_skp_id"), ["ptk_id"])
+
+    written, deleted = _write(store, changed, gone)
+
+    unor_ids = set(_column(unor, "unor_id"))
+    npsn = (
+        set(_column(changed["dapodik_sekolah"], "npsn")) | set(_column(unor, "npsn")) | set(_column(old_unor, "npsn"))
+    )
+    unor_ids |= set(_column(_stored(store, "siasn_unor", "npsn", sorted(npsn), ["unor_id"]), "unor_id"))
+    ptk_ids = set(_column(skp_rows, "ptk_id")) | set(_column(old_skp, "ptk_id"))
+    ptk_rows = pl.concat(
+        [
+            ptk.select("nip", "nik"),
+            old_ptk,
+            _stored(store, "dapodik_ptk", "ptk_id", sorted(ptk_ids), ["nip", "nik"]),
+            _stored(store, "dapodik_ptk", "npsn", sorted(npsn), ["nip", "nik"]),
+        ]
+    )
+    nips = set(_column(changed["siasn_pegawai"], "nip"))
+    nips |= set(_column(_stored(store, "siasn_pegawai", "unor_id", sorted(unor_ids), ["nip"]), "nip"))
+    nips |= set(_column(_stored(store, "siasn_pegawai", "nip", _column(ptk_rows, "nip"), ["nip"]), "nip"))
+    nips |= set(_column(_stored(store, "siasn_pegawai", "nik", _column(ptk_rows, "nik"), ["nip"]), "nip"))
+
+    problems = [p for b in batches.values() for p in b.problems]
+    stamps = [b.diperbarui for b in batches.values() if b.diperbarui is not None]
+    watermark = max(stamps) if stamps else since
+    if since is not None and watermark is not None and watermark < since:
+        watermark = since  # an overlap only ever looks back; the mark never goes back
+    return RefreshResult(sorted(nips), problems, written, deleted, watermark)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _changed(store: Store, name: str, df: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``df`` that are new or differ from the stored row with the same key."""
+    if not df.height:
+        return df
+    key = list(TABLE[name].key)
+    columns = list(TABLE[name].column_names)
+    stored = _stored(store, name, key[0], _column(df, key[0]), columns)
+    return df.select(columns).join(stored, on=columns, how="anti", nulls_equal=True)
+
+
+def _stored_skp_of(store: Store, keys: pl.DataFrame) -> list[str]:
+    """The SKP ids named by keys of RHK or assessment rows."""
+    if "pmm_skp_id" in keys.columns:
+        return _column(keys, "pmm_skp_id")
+    return _column(_stored(store, "pmm_rhk", "pmm_rhk_id", _column(keys, "pmm_rhk_id"), ["pmm_skp_id"]), "pmm_skp_id")
+
+
+def problems_by_nip(
+    store: Store, problems: Iterable[SourceProblem], nips: Collection[str]
+) -> tuple[dict[str, list[SourceProblem]], list[SourceProblem]]:
+    """Each problem given to the pegawai of ``nips`` whose data it is (as stored); and the
+    problems that belong to none of them (to be reported to the source's owner)."""
+    wanted = sorted(set(nips))
+    problems = list(problems)
+    if not problems:
+        return {}, []
+    peg = _stored(store, "siasn_pegawai", "nip", wanted, ["nip", "nik", "unor_id", "instansi_id"])
+    nik_nip = dict(zip(_column(peg, "nik"), _column(peg, "nip"), strict=True))
+    ptk = _stored(store, "dapodik_ptk", "nip", wanted, ["ptk_id", "nip", "nik", "npsn"]).vstack(
+        _stored(store, "dapodik_ptk", "nik", sorted(nik_nip), ["ptk_id", "nip", "nik", "npsn"])
+    )
+    ptk_nip = {
+        r["ptk_id"]: r["nip"] if r["nip"] in set(wanted) else nik_nip.get(r["nik"]) for r in ptk.iter_rows(named=True)
+    }
+    skp = _stored(store, "pmm_skp", "ptk_id", sorted(ptk_nip), ["pmm_skp_id", "ptk_id"])
+    skp_nip = {r["pmm_skp_id"]: ptk_nip.get(r["ptk_id"]) for r in skp.iter_rows(named=True)}
+    rhk = _stored(store, "pmm_rhk", "pmm_skp_id", sorted(skp_nip), ["pmm_rhk_id", "pmm_skp_id"])
+    rhk_nip = {r["pmm_rhk_id"]: skp_nip.get(r["pmm_skp_id"]) for r in rhk.iter_rows(named=True)}
+
+    def of(column: str, frame: pl.DataFrame, value: str) -> set[str]:
+        return set(frame.filter(pl.col(column) == value)["nip"].to_list()) if frame.height else set()
+
+    mine: dict[str, list[SourceProblem]] = {}
+    orphans: list[SourceProblem] = []
+    for p in problems:
+        key = (p.key or "").split(", ")[0]
+        owners: set[str | None]
+        if p.table == "siasn_pegawai":
+            owners = {key} & set(wanted)  # type: ignore[assignment]
+        elif p.table == "dapodik_ptk":
+            owners = {ptk_nip.get(key)}
+        elif p.table in ("pmm_skp", "pmm_penilaian"):
+            owners = {skp_nip.get(key)}
+        elif p.table == "pmm_rhk":
+            owners = {rhk_nip.get(key)}
+        elif p.table == "siasn_unor":
+            owners = of("unor_id", peg, key)  # type: ignore[assignment]
+        elif p.table == "instansi":
+            owners = of("instansi_id", peg, key)  # type: ignore[assignment]
+        elif p.table == "dapodik_sekolah":
+            owners = {ptk_nip.get(r) for r in ptk.filter(pl.col("npsn") == key)["ptk_id"].to_list()}
+        else:
+            owners = set()
+        found = sorted(o for o in owners if o)
+        for nip in found:
+            mine.setdefault(nip, []).append(p)
+        if not found:
+            orphans.append(p)
+    return mine, orphans
+
+
+def _column(df: pl.DataFrame, name: str) -> list[str]:
+    return df.get_column(name).drop_nulls().unique().sort().to_list()
+
+
+def _stored(store: Store, table: str, column: str, values: Iterable[str], columns: list[str]) -> pl.DataFrame:
+    """``columns`` of the stored rows of ``table`` whose ``column`` is one of ``values``."""
+    t = CONTRACT[table]
+    wanted = sorted(set(values))
+    schema = {c: TABLE[table].column(c).dtype for c in columns}
+    rows: list[tuple[object, ...]] = []
+    if wanted:
+        with store.read() as conn:
+            for i in range(0, len(wanted), IN_CHUNK):
+                query = sa.select(*(t.c[c] for c in columns)).where(t.c[column].in_(wanted[i : i + IN_CHUNK]))
+                rows.extend(tuple(r) for r in conn.execute(query))
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _plans_gone(store: Store, skp_ids: list[str]) -> dict[str, pl.DataFrame]:
+    """Keys to delete for SKP that are gone: the SKP and their RHK and assessments."""
+    return {
+        "pmm_skp": pl.DataFrame({"pmm_skp_id": skp_ids}, schema={"pmm_skp_id": pl.String}),
+        "pmm_rhk": _stored(store, "pmm_rhk", "pmm_skp_id", skp_ids, ["pmm_rhk_id"]),
+        "pmm_penilaian": _stored(store, "pmm_penilaian", "pmm_skp_id", skp_ids, list(TABLE["pmm_penilaian"].key)),
+    }
+
+
+def _children_gone(store: Store, skp: Batch) -> dict[str, pl.DataFrame]:
+    """Keys of the stored RHK and assessments of the SKP served that the SKP no longer has."""
+    ids = _column(skp["pmm_skp"], "pmm_skp_id")
+    out = {}
+    for name in ("pmm_rhk", "pmm_penilaian"):
+        key = list(TABLE[name].key)
+        stored = _stored(store, name, "pmm_skp_id", ids, key)
+        out[name] = stored.join(skp[name].select(key), on=key, how="anti")
+    return out
+
+
+def _add_deletes(deletes: dict[str, pl.DataFrame], more: Mapping[str, pl.DataFrame]) -> None:
+    for name, keys in more.items():
+        deletes[name] = pl.concat([deletes[name], keys]) if name in deletes else keys
+
+
+def _write(
+    store: Store, upserts: Mapping[str, pl.DataFrame], deletes: Mapping[str, pl.DataFrame]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Upsert, then delete, in one transaction; the row counts per table."""
+    ups = {n: upserts[n] for n in _WRITE_ORDER if n in upserts and upserts[n].height}
+    dels = {n: deletes[n].unique() for n in reversed(_WRITE_ORDER) if n in deletes and deletes[n].height}
+    write_rows(store, ups, dels)
+    return {n: df.height for n, df in ups.items()}, {n: df.height for n, df in dels.items()}

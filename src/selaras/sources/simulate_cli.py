@@ -1,0 +1,88 @@
+"""``selaras simulate``: serve a snapshot as the PMM, SIASN and Dapodik APIs on loopback."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+from selaras.sources.http import SOURCE_PREFIX
+from selaras.sources.simulator import LOOPBACK_HOSTS, Faults
+
+EXIT_INPUT = 2
+
+
+@click.command("simulate")
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Snapshot folder of CSV files or .xlsx workbook to serve.",
+)
+@click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback only: 127.0.0.1, ::1 or localhost.")
+@click.option("--token", default=None, help="Bearer token the APIs require (default: a random one, printed).")
+@click.option(
+    "--fault-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1), help="Share of faulty calls."
+)
+@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(min=0), help="Added to every answer.")
+@click.option(
+    "--hang-seconds",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="How long a 'timeout' fault holds an answer back.",
+)
+@click.option("--seed", default=None, type=int, help="Seed of the fault dice (reproducible faults).")
+def simulate(
+    snapshot_path: Path,
+    port: int,
+    host: str,
+    token: str | None,
+    fault_rate: float,
+    latency_ms: int,
+    hang_seconds: float,
+    seed: int | None,
+) -> None:
+    """Serve a snapshot as the PMM, SIASN and Dapodik APIs (docs/source-api.md), with
+    optional injected faults, until interrupted. Prints the sources' settings as
+    environment variables for Selaras."""
+    if host not in LOOPBACK_HOSTS:
+        click.echo(
+            f"Kesalahan: --host {host} ditolak: simulator hanya mendengarkan di loopback "
+            f"({', '.join(LOOPBACK_HOSTS)}); datanya bisa berisi data pribadi dan tokennya dibagikan.",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+    from selaras.sources.files import SnapshotError, read_snapshot
+    from selaras.sources.simulator import build_app, serve_in_thread
+
+    try:
+        snapshot = read_snapshot(snapshot_path).snapshot
+    except SnapshotError as e:
+        click.echo(f"Kesalahan: {e}", err=True)
+        sys.exit(EXIT_INPUT)
+    token = token or secrets.token_urlsafe(18)
+    app = build_app(
+        snapshot, token=token, faults=Faults(rate=fault_rate, latency_ms=latency_ms, hang_s=hang_seconds), seed=seed
+    )
+    try:
+        running = serve_in_thread(app, host=host, port=port)
+    except RuntimeError as e:
+        click.echo(f"Kesalahan: {e} (port sudah dipakai?)", err=True)
+        sys.exit(EXIT_INPUT)
+    for source in ("PMM", "SIASN", "Dapodik"):
+        click.echo(f"SELARAS_{source.upper()}_URL={running.url}/{SOURCE_PREFIX[source]}")
+    click.echo(f"SELARAS_SOURCE_TOKEN={token}")
+    click.echo("simulator berjalan; hentikan dengan Ctrl+C", err=True)
+    sys.stdout.flush()
+    try:
+        while running.thread.is_alive():
+            running.thread.join(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
