@@ -444,8 +444,13 @@ def antrean(db: str | None) -> None:
 @click.option("--dir", "workdir", type=click.Path(path_type=Path), default=Path("selaras-demo"), show_default=True)
 @click.option("--pegawai", "n", type=click.IntRange(50, 100_000), default=600, show_default=True)
 @tahun_option
-def demo(workdir: Path, n: int, tahun: int | None) -> None:
-    """Demo: satu instansi realistis dengan setiap kode kendala; periksa, sinkron, tampilkan rekap."""
+@click.option("--serve", "serve_after", is_flag=True, help="Lalu sajikan aplikasi web atas data demo.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port aplikasi web (dengan --serve).")
+def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int) -> None:
+    """Demo: satu instansi realistis dengan setiap kode kendala; periksa, sinkron, tampilkan rekap.
+
+    Dengan --serve: aplikasi web atas data demo, dengan akun demo untuk setiap peran.
+    """
     from selaras.sources.files import write_snapshot
     from selaras.sources.generator import generate as gen
     from selaras.store.repository import apply_changes, record_run, save_snapshot
@@ -492,8 +497,16 @@ def demo(workdir: Path, n: int, tahun: int | None) -> None:
         f"Snapshot hasil sinkron: {workdir / 'hasil'}\n"
         f"Coba: selaras recap --db {workdir / 'selaras.db'}\n"
         f"      selaras check --snapshot {workdir / 'hasil'} --nip <NIP>\n"
-        "SYS-01 (sumber tidak dapat dihubungi) muncul pada konektor langsung ke PMM, SIASN dan Dapodik."
+        f"      selaras simulate --snapshot {workdir / 'hasil'} --fault-rate 0.3   (sumber langsung, dengan gangguan)\n"
+        f"      selaras serve --db {workdir / 'selaras.db'}   (aplikasi web; atau: selaras demo --serve)"
     )
+    if serve_after:
+        from selaras.web.cli import DEMO_PASSWORD, seed_demo_accounts, serve_demo
+
+        with stage("membuat akun demo"):
+            accounts = seed_demo_accounts(store, DEMO_PASSWORD)
+        store.dispose()
+        serve_demo(str(workdir / "selaras.db"), port, accounts)
 
 
 def _demo_bad_source(workdir: Path) -> None:
@@ -543,8 +556,10 @@ if __name__ == "__main__":
 
 def _register() -> None:
     from selaras.sources.simulate_cli import simulate
+    from selaras.web.cli import akun, serve
 
-    main.add_command(simulate)
+    for command in (simulate, serve, akun):
+        main.add_command(command)
 
 
 _register()

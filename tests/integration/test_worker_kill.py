@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import pg_database, require_port
+from services import pg_database, require_port
 
 from selaras.domain.results import Flow
 from selaras.domain.sync import sync

@@ -845,3 +845,28 @@ def _evaluate_penilaian(s: Snapshot, tahun: int, base: _Base) -> Evaluation:
     pegawai = _with_status(p, errors_df, synced)
     errors_df = _ordered(errors_df)
     return Evaluation(tahun, Flow.PENILAIAN, pegawai, errors_df, agreed, pl.DataFrame(), nilai)
+
+
+def periode_problems(periode: pl.DataFrame, instansi_id: str, tahun: int) -> list[str]:
+    """Why the PERIODIK setup of ``instansi_id`` for ``tahun`` in ``periode`` is not standard.
+
+    ``periode`` holds ``ekinerja_periode`` rows (the setup as it would be after a change). The
+    faults are those of PER-01 that depend on the setup alone (mixed types, a number twice, a
+    number out of range), found by the same rule the check uses; empty when the setup is standard.
+    """
+    s = Snapshot({"ekinerja_periode": periode.filter(pl.col("instansi_id") == instansi_id)})
+    setup = _periodic_setup(s, tahun)
+    if setup.height == 0:
+        return []
+    row = setup.row(0, named=True)
+    problems = []
+    if row["campuran"]:
+        problems.append(
+            f"Periode PERIODIK tahun {tahun} mencampur jenis {' dan '.join(row['tipe'])}; pakai satu jenis saja."
+        )
+    if row["ganda"]:
+        problems.append(f"Nomor periodik dipakai lebih dari sekali: {', '.join(str(n) for n in row['ganda'])}.")
+    if row["di_luar_rentang"]:
+        shown = ", ".join("kosong" if n is None else str(n) for n in row["di_luar_rentang"])
+        problems.append(f"Nomor periodik di luar rentang (BULANAN 1..12, TRIWULANAN 1..4) atau kosong: {shown}.")
+    return problems

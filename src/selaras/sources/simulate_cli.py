@@ -47,9 +47,8 @@ def simulate(
     hang_seconds: float,
     seed: int | None,
 ) -> None:
-    """Serve a snapshot as the PMM, SIASN and Dapodik APIs (docs/source-api.md), with
-    optional injected faults, until interrupted. Prints the sources' settings as
-    environment variables for Selaras."""
+    """Sajikan snapshot sebagai API PMM, SIASN dan Dapodik (docs/source-api.md), dengan gangguan
+    buatan bila diminta, sampai dihentikan. Mencetak pengaturan sumber sebagai variabel lingkungan."""
     if host not in LOOPBACK_HOSTS:
         click.echo(
             f"Kesalahan: --host {host} ditolak: simulator hanya mendengarkan di loopback "

@@ -221,3 +221,77 @@ sumber_tanda = sa.Table(
     sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
 )
 """Each source's high-water mark: the newest ``diperbarui`` pulled by the scheduled refresh."""
+
+# ------------------------------------------------------------- accounts, sessions and audit
+
+akun = sa.Table(
+    "akun",
+    metadata,
+    sa.Column("username", sa.String(), primary_key=True),
+    sa.Column("password_hash", sa.String(), nullable=False),
+    sa.Column("peran", sa.String(), nullable=False),
+    sa.Column("nama", sa.String(), nullable=False),
+    sa.Column("nip", sa.String()),
+    sa.Column("npsn", sa.String()),
+    sa.Column("instansi_id", sa.String()),
+    sa.Column("aktif", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("peran IN ('pegawai', 'operator', 'admin', 'dinas', 'nasional')", name="peran"),
+    sa.Index("ix_akun_nip", "nip"),
+    sa.Index("ix_akun_npsn", "npsn"),
+)
+"""Web accounts. ``peran``: pegawai (``nip``; a principal is a pegawai whose Dapodik PTK is
+Kepala Sekolah), operator (``npsn``), admin and dinas (``instansi_id``), nasional."""
+
+akun_sesi = sa.Table(
+    "akun_sesi",
+    metadata,
+    sa.Column("sesi_hash", sa.String(), primary_key=True),
+    sa.Column("username", sa.String(), nullable=False),
+    sa.Column("csrf", sa.String(), nullable=False),
+    sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kedaluwarsa", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_akun_sesi_username", "username"),
+)
+"""Browser sessions: the SHA-256 of the cookie value, never the value itself."""
+
+akun_token = sa.Table(
+    "akun_token",
+    metadata,
+    sa.Column("token_hash", sa.String(), primary_key=True),
+    sa.Column("username", sa.String(), nullable=False),
+    sa.Column("label", sa.String(), nullable=False),
+    sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("dicabut", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Index("ix_akun_token_username", "username"),
+)
+"""API tokens of machine clients (``Authorization: Bearer``): the SHA-256 of the token."""
+
+login_gagal = sa.Table(
+    "login_gagal",
+    metadata,
+    sa.Column("gagal_id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("kunci", sa.String(), nullable=False),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_login_gagal_kunci_waktu", "kunci", "waktu"),
+)
+"""Failed logins by ``username|ip``: the rate limit holds across processes."""
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("audit_id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("username", sa.String(), nullable=False),
+    sa.Column("peran", sa.String(), nullable=False),
+    sa.Column("aksi", sa.String(), nullable=False),
+    sa.Column("sasaran", sa.String(), nullable=False),
+    sa.Column("instansi_id", sa.String()),
+    sa.Column("sebelum", sa.Text()),
+    sa.Column("sesudah", sa.Text()),
+    sa.Index("ix_audit_log_instansi_id_audit_id", "instansi_id", "audit_id"),
+)
+"""Every admin action: who, when, what (``aksi`` on ``sasaran``), before and after (JSON)."""
+
+# The log page pages on log_id within one instansi (keyset), newest first.
+sa.Index("ix_sync_log_instansi_id_log_id", sync_log.c.instansi_id, sync_log.c.log_id)

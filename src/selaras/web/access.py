@@ -1,0 +1,186 @@
+"""Who may see and do what: one decision per resource, shared by the pages and the API.
+
+Refusals: a resource outside the user's reach answers **404** (as if it did not exist: a
+teacher learns nothing about another NIP); an action the role may never take answers **403**.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.store.database import Store
+from selaras.store.tables import CONTRACT
+from selaras.web.accounts import PERAN_LABEL, Akun, Peran
+
+KEPALA_SEKOLAH = "Kepala Sekolah"
+DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor.DINAS_PENDIDIKAN in c.aktor)
+"""The unit matching problems a Dinas Pendidikan sees (the codes it must act on)."""
+
+_ptk = CONTRACT["dapodik_ptk"]
+_peg = CONTRACT["siasn_pegawai"]
+_sekolah = CONTRACT["dapodik_sekolah"]
+
+
+class Ditolak(Exception):
+    """A refused request: ``status`` 403 (not for this role) or 404 (outside the user's reach)."""
+
+    def __init__(self, status: int, pesan: str) -> None:
+        super().__init__(pesan)
+        self.status = status
+        self.pesan = pesan
+
+
+def forbidden(pesan: str = "Peran Anda tidak boleh melakukan tindakan ini.") -> Ditolak:
+    """A 403 refusal."""
+    return Ditolak(403, pesan)
+
+
+def not_found(pesan: str = "Data tidak ditemukan atau bukan wewenang Anda.") -> Ditolak:
+    """A 404 refusal (also for what exists but is out of reach)."""
+    return Ditolak(404, pesan)
+
+
+@dataclass(frozen=True)
+class Pengguna:
+    """The signed-in account with what it reaches: its instansi, its school, principal or not."""
+
+    akun: Akun
+    instansi_id: str | None = None
+    npsn: str | None = None  # operator: the school; pegawai: the Dapodik school of their PTK
+    kepala_sekolah: bool = False
+    csrf: str | None = None
+    via_token: bool = False
+    sekolah_nama: str | None = field(default=None, compare=False)
+
+    @property
+    def peran(self) -> Peran:
+        return self.akun.peran
+
+    @property
+    def label(self) -> str:
+        """The role as shown to people."""
+        if self.peran is Peran.PEGAWAI:
+            return KEPALA_SEKOLAH if self.kepala_sekolah else "Guru"
+        return PERAN_LABEL[self.peran]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.peran is Peran.ADMIN
+
+
+def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool = False) -> Pengguna:
+    """The account's reach, looked up in the contract data (SIASN, Dapodik)."""
+    instansi_id, npsn, ks = a.instansi_id, a.npsn, False
+    with store.read() as conn:
+        if a.peran is Peran.PEGAWAI and a.nip:
+            instansi_id = conn.execute(sa.select(_peg.c.instansi_id).where(_peg.c.nip == a.nip)).scalar() or instansi_id
+            ptk = conn.execute(
+                sa.select(_ptk.c.npsn, _ptk.c.jenis_ptk, _ptk.c.tugas_tambahan).where(_ptk.c.nip == a.nip).limit(1)
+            ).first()
+            if ptk is not None:
+                npsn = ptk.npsn
+                ks = KEPALA_SEKOLAH in (ptk.jenis_ptk, ptk.tugas_tambahan)
+        if a.peran is Peran.OPERATOR and npsn and not instansi_id:
+            instansi_id = conn.execute(sa.select(_sekolah.c.instansi_id).where(_sekolah.c.npsn == npsn)).scalar()
+        nama = conn.execute(sa.select(_sekolah.c.nama).where(_sekolah.c.npsn == npsn)).scalar() if npsn else None
+    return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama)
+
+
+def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:
+    """(Dapodik school of the pegawai's PTK, found by NIP or else by NIK; SIASN instansi)."""
+    with store.read() as conn:
+        peg = conn.execute(sa.select(_peg.c.nik, _peg.c.instansi_id).where(_peg.c.nip == nip)).first()
+        npsn = conn.execute(sa.select(_ptk.c.npsn).where(_ptk.c.nip == nip).limit(1)).scalar()
+        if npsn is None and peg is not None and peg.nik:
+            npsn = conn.execute(sa.select(_ptk.c.npsn).where(_ptk.c.nik == peg.nik).limit(1)).scalar()
+    return npsn, (peg.instansi_id if peg is not None else None)
+
+
+def can_view_pegawai(store: Store, user: Pengguna, nip: str) -> bool:
+    """Whether ``user`` may see pegawai ``nip``'s data and sync state.
+
+    Pegawai: themselves; a principal also the pegawai of their school. Operator: the pegawai
+    whose Dapodik PTK is at their school. Admin Instansi: the pegawai of their instansi (SIASN).
+    Admin Nasional: everyone. Dinas Pendidikan: nobody one by one (it sees the matching problems).
+    """
+    p = user.peran
+    if p is Peran.NASIONAL:
+        return _exists(store, nip)
+    if p is Peran.PEGAWAI and nip == user.akun.nip:
+        return True
+    if p is Peran.DINAS:
+        return False
+    npsn, instansi_id = pegawai_school(store, nip)
+    if p is Peran.ADMIN:
+        return instansi_id is not None and instansi_id == user.instansi_id
+    if p is Peran.OPERATOR or (p is Peran.PEGAWAI and user.kepala_sekolah):
+        return npsn is not None and npsn == user.npsn
+    return False
+
+
+def require_pegawai(store: Store, user: Pengguna, nip: str) -> None:
+    """Raise a 404 :class:`Ditolak` unless ``user`` may see ``nip``."""
+    if not can_view_pegawai(store, user, nip):
+        raise not_found()
+
+
+def require_sync_for(store: Store, user: Pengguna, nip: str) -> str:
+    """Whether ``user`` may request a sync of ``nip``; the job's ``alasan`` (TOMBOL or ADMIN)."""
+    if user.peran is Peran.PEGAWAI and nip == user.akun.nip:
+        return "TOMBOL"
+    if user.peran is Peran.ADMIN:
+        require_pegawai(store, user, nip)
+        return "ADMIN"
+    require_pegawai(store, user, nip)  # 404 when out of reach, before telling what the role may do
+    raise forbidden("Hanya pegawai itu sendiri atau Admin Instansi yang dapat menjalankan sinkron.")
+
+
+def require_admin(user: Pengguna) -> str:
+    """The admin's instansi; 403 for every other role."""
+    if user.peran is not Peran.ADMIN or not user.instansi_id:
+        raise forbidden("Hanya Admin Instansi yang dapat melakukan tindakan ini.")
+    return user.instansi_id
+
+
+def instansi_scope(user: Pengguna, instansi_id: str | None) -> str | None:
+    """The instansi a recap or list covers: the user's own; a national admin picks any (or all)."""
+    if user.peran is Peran.NASIONAL:
+        return instansi_id
+    if user.peran in (Peran.ADMIN, Peran.DINAS):
+        if instansi_id not in (None, user.instansi_id):
+            raise not_found()
+        return user.instansi_id
+    raise forbidden("Rekap hanya untuk Admin Instansi dan Admin Nasional.")
+
+
+@dataclass(frozen=True)
+class LogScope:
+    """The part of the sync log a user may read."""
+
+    instansi_id: str | None = None
+    npsn: str | None = None
+    nip: str | None = None
+    codes: tuple[str, ...] | None = None
+
+
+def log_scope(user: Pengguna) -> LogScope:
+    """Admin: their instansi; nasional: all; dinas: their instansi's matching problems; operator
+    and principal: their school; a teacher: themselves."""
+    p = user.peran
+    if p is Peran.NASIONAL:
+        return LogScope()
+    if p is Peran.ADMIN:
+        return LogScope(instansi_id=user.instansi_id or "-")
+    if p is Peran.DINAS:
+        return LogScope(instansi_id=user.instansi_id or "-", codes=DINAS_CODES)
+    if p is Peran.OPERATOR or (p is Peran.PEGAWAI and user.kepala_sekolah):
+        return LogScope(npsn=user.npsn or "-")
+    return LogScope(nip=user.akun.nip or "-")
+
+
+def _exists(store: Store, nip: str) -> bool:
+    with store.read() as conn:
+        return conn.execute(sa.select(_peg.c.nip).where(_peg.c.nip == nip)).first() is not None

@@ -1,0 +1,321 @@
+"""The JSON API ``/api/v1``: every action of the pages, for machine clients and the pages' scripts.
+
+Refusals: 401 without a valid session or token; 403 for an action the role may never take;
+404 for data outside the user's reach (the same answer as for data that does not exist).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from selaras.catalogue.codes import CATALOGUE
+from selaras.domain.results import Flow
+from selaras.jobs import queue
+from selaras.jobs.notifications import mark_read
+from selaras.web import audit, export, services
+from selaras.web.access import (
+    Ditolak,
+    Pengguna,
+    can_view_pegawai,
+    forbidden,
+    log_scope,
+    not_found,
+    require_admin,
+)
+from selaras.web.accounts import PERAN_LABEL, Peran, RateLimited, authenticate, create_token
+from selaras.web.app import current_user, konteks
+from selaras.web.queries import LogFilter, log_entry, log_page
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+User = Annotated[Pengguna, Depends(current_user)]
+
+
+class SinkronIn(BaseModel):
+    """A sync request for one pegawai."""
+
+    flow: Flow = Flow.SKP
+
+
+class MassalIn(BaseModel):
+    """A bulk sync: a school, a selection of NIPs, or everyone whose latest result has a code."""
+
+    flow: Flow = Flow.SKP
+    npsn: str | None = None
+    nips: list[str] = Field(default_factory=list)
+    kode: str | None = None
+    semua: bool = False
+
+
+class PeriodeIn(BaseModel):
+    """One e-Kinerja period (Manajemen Periode)."""
+
+    periode_id: str
+    nama: str = ""
+    jenis: str
+    awal: date
+    akhir: date
+    tipe_periodik: str | None = None
+    angka_periodik: int | None = None
+
+
+class AtasanIn(BaseModel):
+    """The new superior (NIP) of a unit in e-Kinerja."""
+
+    atasan_nip: str
+
+
+class DibacaIn(BaseModel):
+    """Notices to mark read."""
+
+    ids: list[int]
+
+
+def user_json(user: Pengguna) -> dict[str, Any]:
+    """The signed-in account as JSON."""
+    a = user.akun
+    return {
+        "username": a.username,
+        "nama": a.nama,
+        "peran": a.peran.value,
+        "peran_label": user.label,
+        "nip": a.nip,
+        "npsn": user.npsn,
+        "instansi_id": user.instansi_id,
+        "kepala_sekolah": user.kepala_sekolah,
+    }
+
+
+def log_filter(
+    kode: str | None = None,
+    npsn: str | None = None,
+    status: str | None = None,
+    dari: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
+    sampai: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
+    aktor: str | None = None,
+    q: str | None = None,
+    flow: str | None = None,
+) -> LogFilter:
+    """The log filters from query parameters (empty values ignored, as a plain form sends them)."""
+    return LogFilter(
+        kode or None,
+        npsn or None,
+        status or None,
+        _day(dari),
+        _day(sampai),
+        aktor or None,
+        q or None,
+        flow or None,
+    )
+
+
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise Ditolak(422, f"Tanggal {value!r} tidak valid; pakai format YYYY-MM-DD.") from e
+
+
+Filter = Annotated[LogFilter, Depends(log_filter)]
+
+
+def _in_scope(entry: dict[str, Any], user: Pengguna) -> bool:
+    s = log_scope(user)
+    if s.instansi_id and entry["instansi_id"] != s.instansi_id:
+        return False
+    if s.npsn and entry["npsn"] != s.npsn:
+        return False
+    if s.nip and entry["nip"] != s.nip:
+        return False
+    return not (s.codes is not None and not any(e["code"] in s.codes for e in entry["errors"]))
+
+
+def log_detail(request: Request, user: Pengguna, log_id: int) -> dict[str, Any]:
+    """One log row with its error cards, if the user may read it (else 404)."""
+    store = konteks(request).store
+    entry = log_entry(store, log_id)
+    if entry is None or not _in_scope(entry, user):
+        raise not_found()
+    return {**entry, "kartu": services.cards(store, entry)}
+
+
+# ------------------------------------------------------------------------------ accounts
+
+
+@router.post("/auth/token", summary="Masuk dengan nama pengguna dan kata sandi; mendapat token API")
+def token(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> dict[str, str]:
+    store = konteks(request).store
+    address = request.client.host if request.client else "-"
+    try:
+        a = authenticate(store, username, password, address)
+    except RateLimited as e:
+        raise Ditolak(429, "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.") from e
+    if a is None:
+        raise Ditolak(401, "Nama pengguna atau kata sandi salah.")
+    return {"token": create_token(store, a.username, "api"), "token_type": "bearer"}
+
+
+@router.get("/saya", summary="Akun yang sedang masuk")
+def saya(user: User) -> dict[str, Any]:
+    return user_json(user)
+
+
+@router.get("/kode", summary="Katalog kode kendala")
+def kode(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": c.code,
+            "flow": c.flow,
+            "judul": c.judul,
+            "penyebab": c.penyebab,
+            "aktor": [a.value for a in c.aktor],
+            "langkah": list(c.langkah),
+        }
+        for c in CATALOGUE.values()
+    ]
+
+
+# ------------------------------------------------------------------------------- pegawai
+
+
+@router.get("/pegawai/{nip}", summary="Halaman SKP seorang pegawai: SKP, tombol, hasil terakhir, kartu kendala")
+def pegawai(request: Request, nip: str, user: User) -> dict[str, Any]:
+    return services.pegawai_view(konteks(request), user, nip)
+
+
+@router.post("/pegawai/{nip}/sinkron", status_code=202, summary="Sinkron PMM / Sinkron Penilaian Periodik (antre)")
+def sinkron(request: Request, nip: str, body: SinkronIn, user: User) -> dict[str, Any]:
+    ids = services.request_sync(konteks(request), user, nip, body.flow)
+    return {"job_ids": ids, "status": queue.JobStatus.ANTRE.value}
+
+
+@router.post("/pegawai/{nip}/skp-manual/{skp_id}/ganti", status_code=202, summary="Ganti SKP MANUAL (PMM-07)")
+def ganti_manual(request: Request, nip: str, skp_id: str, user: User) -> dict[str, Any]:
+    return services.replace_manual_skp(konteks(request), user, nip, skp_id)
+
+
+@router.get("/jobs/{job_id}", summary="Status satu permintaan sinkron")
+def job(request: Request, job_id: int, user: User) -> dict[str, Any]:
+    store = konteks(request).store
+    j = queue.get_job(store, job_id)
+    if j is None or not (j.diminta_oleh == user.akun.username or can_view_pegawai(store, user, j.nip)):
+        raise not_found()
+    out = services.job_view(j) or {}
+    if j.status is queue.JobStatus.SELESAI and j.log_id is not None:
+        entry = log_entry(store, j.log_id)
+        out["hasil_sinkron"] = services.result_view(store, entry)
+    return out
+
+
+@router.get("/sekolah", summary="Status sinkron pegawai sekolah saya (operator, kepala sekolah)")
+def sekolah(request: Request, user: User) -> dict[str, Any]:
+    return services.school_view(konteks(request), user)
+
+
+@router.get("/kerja", summary="Daftar kerja: yang harus saya perbaiki, dikelompokkan per akar masalah")
+def kerja(request: Request, user: User) -> dict[str, Any]:
+    return services.worklist(konteks(request), user)
+
+
+@router.get("/notifikasi", summary="Pemberitahuan saya")
+def notifikasi(request: Request, user: User) -> list[dict[str, Any]]:
+    return services.notices(konteks(request).store, user, limit=50)
+
+
+@router.post("/notifikasi/dibaca", summary="Tandai pemberitahuan sudah dibaca")
+def dibaca(request: Request, body: DibacaIn, user: User) -> dict[str, int]:
+    keys = services.penerima_of(user)
+    return {"diubah": mark_read(konteks(request).store, keys, body.ids) if keys else 0}
+
+
+# ------------------------------------------------------------------------- admin instansi
+
+
+@router.get("/rekap", summary="Rekap kendala sinkron (per kode, sekolah, pihak; kemajuan; tren)")
+def rekap(request: Request, user: User, flow: Flow = Flow.SKP, instansi_id: str | None = None) -> dict[str, Any]:
+    return services.recap_view(konteks(request), user, flow, instansi_id)
+
+
+@router.get("/log", summary="Log Sinkronisasi PMM: saring dan halaman (keyset pada log_id)")
+def log(
+    request: Request,
+    user: User,
+    f: Filter,
+    sebelum: int | None = None,
+    batas: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    rows, nxt = log_page(konteks(request).store, f, log_scope(user), before=sebelum, limit=batas)
+    return {"baris": rows, "sebelum_berikutnya": nxt, "filter": f.params()}
+
+
+@router.get("/log/ekspor", summary="Ekspor tampilan log yang disaring ke XLSX atau CSV")
+async def log_ekspor(
+    request: Request, user: User, f: Filter, format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx"
+) -> Response:
+    store = konteks(request).store
+    scope = log_scope(user)
+    if format == "csv":
+        return export.csv_response(store, f, scope)
+    return await run_in_threadpool(export.xlsx_response, store, f, scope)
+
+
+@router.get("/log/{log_id}", summary="Rincian satu percobaan sinkron, dengan nilai tiap sistem berdampingan")
+def log_detail_api(request: Request, log_id: int, user: User) -> dict[str, Any]:
+    return log_detail(request, user, log_id)
+
+
+@router.post(
+    "/sinkron-massal",
+    status_code=202,
+    summary="Sinkron massal: satu sekolah, pilihan NIP, satu kode, atau semua pegawai instansi",
+)
+def massal(request: Request, body: MassalIn, user: User) -> dict[str, Any]:
+    return services.bulk_sync(
+        konteks(request), user, flow=body.flow, npsn=body.npsn, nips=body.nips, code=body.kode, semua=body.semua
+    )
+
+
+@router.get("/periode", summary="Manajemen Periode: periode instansi saya")
+def periode(request: Request, user: User) -> list[dict[str, Any]]:
+    return services.periode_list(konteks(request).store, require_admin(user))
+
+
+@router.post("/periode", status_code=201, summary="Simpan periode (ditolak bila tidak standar, PER-01)")
+def periode_simpan(request: Request, body: PeriodeIn, user: User) -> dict[str, Any]:
+    return services.save_periode(konteks(request), user, body.model_dump())
+
+
+@router.delete("/periode/{periode_id}", status_code=204, summary="Hapus periode")
+def periode_hapus(request: Request, periode_id: str, user: User) -> Response:
+    services.delete_periode(konteks(request), user, periode_id)
+    return Response(status_code=204)
+
+
+@router.get("/unor", summary="Unit kerja instansi saya dengan atasan di e-Kinerja")
+def unor(request: Request, user: User) -> list[dict[str, Any]]:
+    return services.unor_list(konteks(request).store, require_admin(user))
+
+
+@router.put("/unor/{unor_id}/atasan", summary="Ubah atasan unit kerja di e-Kinerja (dicatat di audit)")
+def unor_atasan(request: Request, unor_id: str, body: AtasanIn, user: User) -> dict[str, Any]:
+    return services.set_atasan(konteks(request), user, unor_id, body.atasan_nip)
+
+
+@router.get("/audit", summary="Log audit tindakan admin instansi saya")
+def audit_log(
+    request: Request, user: User, sebelum: int | None = None, batas: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[dict[str, Any]]:
+    if user.peran is Peran.NASIONAL:
+        scope = None
+    elif user.peran is Peran.ADMIN:
+        scope = user.instansi_id
+    else:
+        raise forbidden(f"Log audit hanya untuk {PERAN_LABEL[Peran.ADMIN]} dan {PERAN_LABEL[Peran.NASIONAL]}.")
+    return audit.entries(konteks(request).store, scope, limit=batas, before=sebelum)

@@ -1,0 +1,174 @@
+"""The FastAPI application: server-rendered pages in Bahasa Indonesia and the JSON API ``/api/v1``.
+
+Authentication: a session cookie (HttpOnly, SameSite=Lax, Secure over TLS) for browsers, with
+a CSRF token on every form and ``fetch``; ``Authorization: Bearer <token>`` for machine
+clients (no CSRF needed: browsers never send that header on their own).
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from selaras import __version__
+from selaras.jobs.runtime import Dispatcher
+from selaras.store.database import Store
+from selaras.web.access import Ditolak, Pengguna, resolve
+from selaras.web.accounts import session, token_account
+from selaras.web.services import Konteks
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "selaras_sesi"
+PRA_COOKIE = "selaras_pra"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+WIB = timezone(timedelta(hours=7), "WIB")
+HASIL_LABEL = {
+    "BARU": "data baru terkirim",
+    "DIPERBARUI": "SKP diperbarui dari PMM",
+    "TIDAK_BERUBAH": "tidak berubah, sudah sama",
+    "SAMA": "tidak ada data baru, sudah sama",
+    "GAGAL": "gagal",
+}
+
+
+def _waktu(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+
+
+def _tgl(value: date | str | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.strftime("%d-%m-%Y")
+
+
+templates.env.filters["waktu"] = _waktu
+templates.env.filters["tgl"] = _tgl
+templates.env.filters["hasil"] = lambda v: HASIL_LABEL.get(v or "", v or "")
+
+
+class PerluMasuk(Exception):
+    """No valid session or token: 401 for the API, the login page for pages."""
+
+
+def konteks(request: Request) -> Konteks:
+    """The app's context (store, job engine, year)."""
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def secure(request: Request) -> bool:
+    """Whether cookies get the Secure flag: configured so, or the request came over TLS."""
+    return bool(request.app.state.secure_cookies) or request.url.scheme == "https"
+
+
+async def current_user(request: Request) -> Pengguna:
+    """The signed-in user (session cookie or API token); checks CSRF on unsafe cookie requests."""
+    ctx = konteks(request)
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        a = await run_in_threadpool(token_account, ctx.store, auth[7:].strip())
+        if a is None:
+            raise PerluMasuk
+        return await run_in_threadpool(lambda: resolve(ctx.store, a, via_token=True))
+    value = request.cookies.get(COOKIE)
+    sesi = await run_in_threadpool(session, ctx.store, value) if value else None
+    if sesi is None:
+        raise PerluMasuk
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token")
+        if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            sent = str((await request.form()).get("csrf_token") or "")
+        if not sent or not hmac.compare_digest(sent, sesi.csrf):
+            raise Ditolak(403, "Token keamanan (CSRF) tidak cocok. Muat ulang halaman lalu coba lagi.")
+    return await run_in_threadpool(lambda: resolve(ctx.store, sesi.akun, csrf=sesi.csrf))
+
+
+def render(request: Request, name: str, status_code: int = 200, **data: Any) -> Response:
+    """A page from ``templates/name`` with the common context."""
+    return templates.TemplateResponse(request, name, {"request": request, **data}, status_code=status_code)
+
+
+def create_app(
+    store: Store,
+    runner: Dispatcher,
+    *,
+    secure_cookies: bool = False,
+    tahun: int | None = None,
+    tenggat: date | None = None,
+) -> FastAPI:
+    """The web application over ``store``; sync requests go to ``runner`` as durable jobs.
+
+    ``tahun`` fixes the year shown (default: the latest year logged); ``tenggat`` the deadline
+    the recap measures progress against (default: the year's last day).
+    """
+    from selaras.web import api, pages
+
+    app = FastAPI(
+        title="Selaras: Sinkron PMM",
+        version=__version__,
+        description="Pemeriksaan dan sinkron SKP/penilaian guru ASN dari PMM ke e-Kinerja. "
+        "Autentikasi: cookie sesi (halaman) atau `Authorization: Bearer <token>` (mesin).",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.ctx = Konteks(store, runner, tahun, tenggat)
+    app.state.secure_cookies = secure_cookies
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(PerluMasuk)
+    async def _login(request: Request, _exc: PerluMasuk) -> Response:
+        if is_api(request):
+            return JSONResponse(
+                {"detail": "Perlu masuk: sesi atau token tidak valid."},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/masuk?lanjut={quote(target)}", status_code=303)
+
+    @app.exception_handler(Ditolak)
+    async def _refused(request: Request, exc: Ditolak) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": exc.pesan}, status_code=exc.status)
+        return render(request, "galat.html", status_code=exc.status, status=exc.status, pesan=exc.pesan, user=None)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/api/docs"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+                "frame-ancestors 'none'; form-action 'self'",
+            )
+        return response
+
+    return app

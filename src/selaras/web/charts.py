@@ -1,0 +1,74 @@
+"""Charts as inline SVG, rendered on the server (no script, no library)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup, escape
+
+STATUS_COLOURS = {"TERSINKRON": "#1a7f37", "SIAP": "#9a6700", "GAGAL": "#cf222e"}
+
+
+def bar_chart(items: Sequence[tuple[str, int, str]], width: int = 640) -> Markup:
+    """Horizontal bars: (label, value, tooltip) per row, scaled to the largest value."""
+    if not items:
+        return Markup('<p class="muted">Tidak ada data.</p>')
+    row_h, label_w = 26, 130
+    top = max(v for _, v, _ in items) or 1
+    height = row_h * len(items) + 6
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="Diagram batang" '
+        f'preserveAspectRatio="xMinYMin meet">'
+    ]
+    for i, (label, value, title) in enumerate(items):
+        y = i * row_h + 4
+        w = max(2, round((width - label_w - 70) * value / top))
+        parts.append(
+            f"<g><title>{escape(title)}</title>"
+            f'<text x="0" y="{y + 15}" class="lbl">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w}" height="{row_h - 8}" rx="3" class="bar"/>'
+            f'<text x="{label_w + w + 6}" y="{y + 15}" class="val">{value:,}</text></g>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def trend_chart(rows: Sequence[dict[str, Any]], width: int = 640, height: int = 220) -> Markup:
+    """Lines of pegawai per status over the days (``queries.trend`` rows)."""
+    if not rows:
+        return Markup('<p class="muted">Belum ada riwayat.</p>')
+    pad_l, pad_b, pad_t = 48, 28, 10
+    top = max(max(r.get(s, 0) for s in STATUS_COLOURS) for r in rows) or 1
+    n = len(rows)
+
+    def x(i: int) -> float:
+        return pad_l + (width - pad_l - 10) * (i / (n - 1) if n > 1 else 0.5)
+
+    def y(v: int) -> float:
+        return pad_t + (height - pad_t - pad_b) * (1 - v / top)
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="Tren status per hari">',
+        f'<line x1="{pad_l}" y1="{y(0)}" x2="{width - 10}" y2="{y(0)}" class="axis"/>',
+        f'<text x="{pad_l - 6}" y="{y(top) + 4}" class="val" text-anchor="end">{top:,}</text>',
+        f'<text x="{pad_l - 6}" y="{y(0) + 4}" class="val" text-anchor="end">0</text>',
+    ]
+    for status, colour in STATUS_COLOURS.items():
+        pts = " ".join(f"{x(i):.1f},{y(r.get(status, 0)):.1f}" for i, r in enumerate(rows))
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+        for i, r in enumerate(rows):
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(r.get(status, 0)):.1f}" r="3" fill="{colour}">'
+                f"<title>{escape(_day(r['hari']))}: {status} {r.get(status, 0):,}</title></circle>"
+            )
+    for i in sorted({0, n - 1}):
+        label = escape(_day(rows[i]["hari"]))
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" class="val" text-anchor="middle">{label}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _day(value: Any) -> str:
+    return value.strftime("%d-%m-%Y") if isinstance(value, date) else str(value)

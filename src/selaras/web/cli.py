@@ -1,0 +1,204 @@
+"""Commands of the web app: ``selaras serve`` and ``selaras akun ...``; the demo's accounts."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+import sqlalchemy as sa
+
+from selaras.store.database import Store
+from selaras.store.tables import CONTRACT
+from selaras.web.accounts import AccountError, Peran, create_account, create_accounts, create_token, hash_password
+
+DEMO_PASSWORD = "selaras-demo"
+
+
+def seed_demo_accounts(store: Store, password: str = DEMO_PASSWORD) -> list[tuple[str, str, str]]:
+    """Accounts for a demo store: every pegawai (username = NIP), an operator per school
+    (``op-<npsn>``), an admin and a dinas account per instansi (``admin-<id>``, ``dinas-<id>``)
+    and one national admin (``nasional``). One password hash serves them all (hashing it 600
+    times would take minutes); real accounts each get their own. Returns (username, peran, nama)."""
+    shared = hash_password(password)
+    peg, sekolah, instansi = CONTRACT["siasn_pegawai"], CONTRACT["dapodik_sekolah"], CONTRACT["instansi"]
+    rows: list[dict[str, object]] = []
+    with store.read() as conn:
+        for i in conn.execute(sa.select(instansi).order_by(instansi.c.instansi_id)):
+            rows.append(
+                {
+                    "username": f"admin-{i.instansi_id}",
+                    "peran": "admin",
+                    "nama": f"Admin BKPSDM {i.nama}",
+                    "instansi_id": i.instansi_id,
+                }
+            )
+            rows.append(
+                {
+                    "username": f"dinas-{i.instansi_id}",
+                    "peran": "dinas",
+                    "nama": f"Dinas Pendidikan {i.nama}",
+                    "instansi_id": i.instansi_id,
+                }
+            )
+        for s in conn.execute(sa.select(sekolah).order_by(sekolah.c.npsn)):
+            rows.append(
+                {
+                    "username": f"op-{s.npsn}",
+                    "peran": "operator",
+                    "nama": f"Operator {s.nama}",
+                    "npsn": s.npsn,
+                    "instansi_id": s.instansi_id,
+                }
+            )
+        for p in conn.execute(sa.select(peg.c.nip, peg.c.nama, peg.c.instansi_id).order_by(peg.c.nip)):
+            rows.append(
+                {"username": p.nip, "peran": "pegawai", "nama": p.nama, "nip": p.nip, "instansi_id": p.instansi_id}
+            )
+    rows.append({"username": "nasional", "peran": "nasional", "nama": "Admin Nasional BKN"})
+    create_accounts(store, rows, shared)
+    return [(str(r["username"]), str(r["peran"]), str(r["nama"])) for r in rows]
+
+
+def run_server(
+    store: Store,
+    host: str,
+    port: int,
+    *,
+    secure_cookies: bool = False,
+    workers: int = 1,
+    engine: str = "proses",
+    refresh_every: float | None = None,
+) -> None:
+    """Serve ``store`` until interrupted; sync requests become jobs run in this process
+    (``engine="proses"``, the embedded default) or by Celery workers (``"celery"``)."""
+    import uvicorn
+
+    from selaras.jobs.runtime import Dispatcher, JobRunner
+    from selaras.sources.http import Sources
+    from selaras.web.app import create_app
+
+    runner: JobRunner | None = None
+    dispatcher: Dispatcher
+    if engine == "celery":
+        from selaras.jobs.engine import CeleryDispatcher
+
+        dispatcher = CeleryDispatcher(store)
+    else:
+        runner = JobRunner(store, workers=workers, sources=Sources.from_env(), refresh_every=refresh_every)
+        dispatcher = runner.start()
+    try:
+        app = create_app(store, dispatcher, secure_cookies=secure_cookies)
+        uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info")
+    finally:
+        if runner is not None:
+            runner.stop()
+
+
+def serve_demo(store_url: str, port: int, accounts: list[tuple[str, str, str]], host: str = "127.0.0.1") -> None:
+    """Print the demo accounts and serve the demo store (``selaras demo --serve``)."""
+    store = Store.open(store_url)
+    click.echo(f"\nAkun demo (kata sandi semua akun: {DEMO_PASSWORD}):")
+    by_role: dict[str, list[tuple[str, str]]] = {}
+    for username, peran, nama in accounts:
+        by_role.setdefault(peran, []).append((username, nama))
+    for peran in ("nasional", "admin", "dinas", "operator", "pegawai"):
+        items = by_role.get(peran, [])
+        shown = items[:3] if peran in ("operator", "pegawai") else items
+        for username, nama in shown:
+            click.echo(f"  {peran:9} {username:22} {nama}")
+        if len(items) > len(shown):
+            click.echo(f"  {peran:9} ... dan {len(items) - len(shown)} lagi (pegawai: NIP; operator: op-<NPSN>)")
+    click.echo(f"\nBuka http://{host}:{port}/ (API: http://{host}:{port}/api/docs)\n")
+    run_server(store, host, port)
+
+
+@click.command()
+@click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--secure-cookies", is_flag=True, help="Cookie sesi hanya lewat HTTPS (di balik proxy TLS).")
+@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True, help="Pekerja sinkron.")
+@click.option(
+    "--engine",
+    type=click.Choice(["proses", "celery"]),
+    default="proses",
+    show_default=True,
+    help="proses: pekerja sinkron di proses ini; celery: pekerjaan dijalankan `selaras worker --engine celery`.",
+)
+@click.option("--refresh-every", type=float, help="Detik antar penarikan data sumber yang berubah (butuh konektor).")
+def serve(
+    db: str | None,
+    host: str,
+    port: int,
+    secure_cookies: bool,
+    workers: int,
+    engine: str,
+    refresh_every: float | None,
+) -> None:
+    """Sajikan aplikasi web dan API /api/v1 atas penyimpanan ini."""
+    run_server(
+        Store.open(db),
+        host,
+        port,
+        secure_cookies=secure_cookies,
+        workers=workers,
+        engine=engine,
+        refresh_every=refresh_every,
+    )
+
+
+@click.group()
+def akun() -> None:
+    """Kelola akun dan token API."""
+
+
+@akun.command("tambah")
+@click.argument("username")
+@click.option("--peran", type=click.Choice([p.value for p in Peran]), required=True)
+@click.option("--nama", required=True)
+@click.option("--nip", help="Untuk peran pegawai.")
+@click.option("--npsn", help="Untuk operator sekolah.")
+@click.option("--instansi", "instansi_id", help="Untuk admin instansi dan dinas pendidikan.")
+@click.option("--db", envvar="SELARAS_DB")
+@click.option("--password", envvar="SELARAS_PASSWORD", help="Kata sandi (bawaan: ditanyakan).")
+def tambah(
+    username: str,
+    peran: str,
+    nama: str,
+    nip: str | None,
+    npsn: str | None,
+    instansi_id: str | None,
+    db: str | None,
+    password: str | None,
+) -> None:
+    """Buat (atau ganti) satu akun."""
+    pw = password or getpass.getpass("Kata sandi: ")
+    try:
+        create_account(Store.open(db), username, pw, peran, nama, nip=nip, npsn=npsn, instansi_id=instansi_id)
+    except AccountError as e:
+        click.echo(f"Galat: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"Akun {username} ({peran}) dibuat.")
+
+
+@akun.command("token")
+@click.argument("username")
+@click.option("--label", default="api", show_default=True)
+@click.option("--db", envvar="SELARAS_DB")
+def token(username: str, label: str, db: str | None) -> None:
+    """Buat token API untuk akun (ditampilkan sekali)."""
+    try:
+        click.echo(create_token(Store.open(db), username, label))
+    except AccountError as e:
+        click.echo(f"Galat: {e}", err=True)
+        sys.exit(2)
+
+
+@akun.command("demo")
+@click.option("--db", envvar="SELARAS_DB")
+@click.option("--password", default=DEMO_PASSWORD, show_default=True)
+def demo_accounts(db: str | None, password: str) -> None:
+    """Buat akun demo untuk setiap pegawai, sekolah dan instansi di penyimpanan."""
+    made = seed_demo_accounts(Store.open(db), password)
+    click.echo(f"{len(made)} akun dibuat; kata sandi: {password}")

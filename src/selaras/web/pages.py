@@ -1,0 +1,298 @@
+"""The server-rendered pages. Each form posts here and calls the same service as the API."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain.results import Flow, Status
+from selaras.web import audit, services
+from selaras.web.access import Ditolak, Pengguna, forbidden, log_scope, require_admin
+from selaras.web.accounts import Peran, RateLimited, authenticate, close_session, open_session
+from selaras.web.api import Filter, log_detail
+from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
+from selaras.web.charts import bar_chart, trend_chart
+from selaras.web.queries import log_page
+
+router = APIRouter(include_in_schema=False)
+User = Annotated[Pengguna, Depends(current_user)]
+
+PESAN = {
+    "antre": "Permintaan sinkron sudah masuk antrean.",
+    "massal": "Sinkron massal sudah masuk antrean.",
+    "periode": "Periode disimpan.",
+    "periode-hapus": "Periode dihapus.",
+    "atasan": "Atasan unit kerja diubah; pegawai yang terdampak dicoba lagi otomatis.",
+    "manual": "SKP manual dihapus; SKP dari PMM akan menggantikannya (sinkron sudah antre).",
+}
+
+
+def _page(request: Request, name: str, user: Pengguna, status_code: int = 200, **data: Any) -> Response:
+    pesan = PESAN.get(request.query_params.get("pesan", ""))
+    if pesan and request.query_params.get("n"):
+        pesan += f" ({request.query_params['n']} pegawai)"
+    return render(request, name, status_code=status_code, user=user, pesan=pesan, **data)
+
+
+def _go(url: str, **params: Any) -> RedirectResponse:
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return RedirectResponse(url + (("&" if "?" in url else "?") + query if query else ""), status_code=303)
+
+
+def _home_of(user: Pengguna) -> str:
+    p = user.peran
+    if p is Peran.PEGAWAI:
+        return "/skp"
+    if p in (Peran.ADMIN, Peran.NASIONAL):
+        return "/rekap"
+    return "/kerja"
+
+
+# ------------------------------------------------------------------------------ sign in
+
+
+@router.get("/masuk")
+def masuk(request: Request, lanjut: str = "/") -> Response:
+    pra = secrets.token_urlsafe(16)
+    response = render(request, "masuk.html", user=None, pra=pra, lanjut=lanjut, galat=None)
+    response.set_cookie(PRA_COOKIE, pra, httponly=True, samesite="lax", secure=secure(request), max_age=3600)
+    return response
+
+
+@router.post("/masuk")
+def masuk_post(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    pra: Annotated[str, Form()] = "",
+    lanjut: Annotated[str, Form()] = "/",
+) -> Response:
+    store = konteks(request).store
+    if not pra or not secrets.compare_digest(pra, request.cookies.get(PRA_COOKIE, "")):
+        return render(
+            request, "masuk.html", 403, user=None, pra=pra, lanjut=lanjut, galat="Formulir kedaluwarsa; coba lagi."
+        )
+    address = request.client.host if request.client else "-"
+    try:
+        a = authenticate(store, username.strip(), password, address)
+    except RateLimited:
+        return render(
+            request,
+            "masuk.html",
+            429,
+            user=None,
+            pra=pra,
+            lanjut=lanjut,
+            galat="Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.",
+        )
+    if a is None:
+        return render(
+            request, "masuk.html", 401, user=None, pra=pra, lanjut=lanjut, galat="Nama pengguna atau kata sandi salah."
+        )
+    value, _csrf = open_session(store, a.username)
+    target = lanjut if lanjut.startswith("/") and not lanjut.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, value, httponly=True, samesite="lax", secure=secure(request), path="/")
+    response.delete_cookie(PRA_COOKIE)
+    return response
+
+
+@router.post("/keluar")
+def keluar(request: Request, user: User) -> Response:
+    value = request.cookies.get(COOKIE)
+    if value:
+        close_session(konteks(request).store, value)
+    response = RedirectResponse("/masuk", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def beranda(user: User) -> Response:
+    return RedirectResponse(_home_of(user), status_code=303)
+
+
+# ------------------------------------------------------------------------------- pegawai
+
+
+@router.get("/skp")
+def skp(request: Request, user: User) -> Response:
+    if user.peran is not Peran.PEGAWAI or not user.akun.nip:
+        return RedirectResponse(_home_of(user), status_code=303)
+    return _pegawai_page(request, user, user.akun.nip)
+
+
+@router.get("/pegawai/{nip}")
+def pegawai(request: Request, nip: str, user: User) -> Response:
+    if user.peran is Peran.PEGAWAI and nip == user.akun.nip:
+        return RedirectResponse("/skp", status_code=303)
+    return _pegawai_page(request, user, nip)
+
+
+def _pegawai_page(request: Request, user: Pengguna, nip: str) -> Response:
+    ctx = konteks(request)
+    view = services.pegawai_view(ctx, user, nip)
+    return _page(
+        request,
+        "pegawai.html",
+        user,
+        v=view,
+        sendiri=user.akun.nip == nip,
+        notices=services.notices(ctx.store, user, 5) if user.akun.nip == nip else [],
+    )
+
+
+@router.post("/pegawai/{nip}/sinkron")
+def sinkron(request: Request, nip: str, user: User, flow: Annotated[str, Form()] = "skp") -> Response:
+    ids = services.request_sync(konteks(request), user, nip, Flow(flow))
+    target = "/skp" if user.akun.nip == nip else f"/pegawai/{nip}"
+    return _go(target, pesan="antre", job=ids[0] if ids else None)
+
+
+@router.post("/pegawai/{nip}/skp-manual/{skp_id}/ganti")
+def ganti_manual(request: Request, nip: str, skp_id: str, user: User) -> Response:
+    out = services.replace_manual_skp(konteks(request), user, nip, skp_id)
+    target = "/skp" if user.akun.nip == nip else f"/pegawai/{nip}"
+    return _go(target, pesan="manual", job=out["job_ids"][0] if out["job_ids"] else None)
+
+
+@router.get("/sekolah")
+def sekolah(request: Request, user: User) -> Response:
+    return _page(request, "sekolah.html", user, s=services.school_view(konteks(request), user))
+
+
+@router.get("/kerja")
+def kerja(request: Request, user: User) -> Response:
+    ctx = konteks(request)
+    return _page(request, "kerja.html", user, w=services.worklist(ctx, user), notices=services.notices(ctx.store, user))
+
+
+# ------------------------------------------------------------------------- admin instansi
+
+
+@router.get("/rekap")
+def rekap(request: Request, user: User, flow: str = "skp", instansi_id: str | None = None) -> Response:
+    ctx = konteks(request)
+    r = services.recap_view(ctx, user, Flow(flow), instansi_id or None)
+    charts = {
+        "kode": bar_chart([(k["code"], k["pegawai"], k["judul"]) for k in r["kode"]]),
+        "aktor": bar_chart([(a["aktor"], a["pegawai"], ", ".join(a["kode"])) for a in r["aktor"]]),
+        "tren": trend_chart(r["tren"]),
+    }
+    semua = services.instansi_list(ctx.store) if user.peran is Peran.NASIONAL else []
+    return _page(request, "rekap.html", user, r=r, charts=charts, semua_instansi=semua)
+
+
+@router.get("/log")
+def log(request: Request, user: User, f: Filter, sebelum: int | None = None) -> Response:
+    store = konteks(request).store
+    rows, nxt = log_page(store, f, log_scope(user), before=sebelum, limit=50)
+    return _page(
+        request,
+        "log.html",
+        user,
+        rows=rows,
+        berikutnya=nxt,
+        f=f,
+        params=f.params(),
+        codes=sorted(CATALOGUE),
+        aktor=[a.value for a in Aktor],
+        statuses=[s.value for s in Status],
+        query=urlencode(f.params()),
+    )
+
+
+@router.get("/log/{log_id}")
+def log_rinci(request: Request, log_id: int, user: User) -> Response:
+    entry = log_detail(request, user, log_id)
+    return _page(request, "log_rinci.html", user, e=entry)
+
+
+@router.post("/sinkron-massal")
+async def massal(request: Request, user: User) -> Response:
+    form = await request.form()
+    nips = [str(n) for n in form.getlist("nip") if n]
+    flow = Flow(str(form.get("flow") or "skp"))
+    npsn = str(form.get("npsn") or "") or None
+    kode = str(form.get("kode") or "") or None
+    semua = form.get("semua") == "1"
+    from starlette.concurrency import run_in_threadpool
+
+    out = await run_in_threadpool(
+        lambda: services.bulk_sync(konteks(request), user, flow=flow, npsn=npsn, nips=nips, code=kode, semua=semua)
+    )
+    back = str(form.get("kembali") or "/log")
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/log"
+    return _go(back, pesan="massal", n=out["jumlah"])
+
+
+@router.get("/periode")
+def periode(request: Request, user: User) -> Response:
+    instansi_id = require_admin(user)
+    rows = services.periode_list(konteks(request).store, instansi_id)
+    return _page(request, "periode.html", user, rows=rows, galat=None, isian={})
+
+
+@router.post("/periode")
+def periode_simpan(
+    request: Request,
+    user: User,
+    periode_id: Annotated[str, Form()] = "",
+    nama: Annotated[str, Form()] = "",
+    jenis: Annotated[str, Form()] = "",
+    awal: Annotated[str, Form()] = "",
+    akhir: Annotated[str, Form()] = "",
+    tipe_periodik: Annotated[str, Form()] = "",
+    angka_periodik: Annotated[str, Form()] = "",
+) -> Response:
+    ctx = konteks(request)
+    instansi_id = require_admin(user)
+    data = {
+        "periode_id": periode_id,
+        "nama": nama,
+        "jenis": jenis,
+        "awal": awal,
+        "akhir": akhir,
+        "tipe_periodik": tipe_periodik,
+        "angka_periodik": angka_periodik,
+    }
+    try:
+        services.save_periode(ctx, user, data)
+    except Ditolak as e:
+        if e.status not in (409, 422):
+            raise
+        rows = services.periode_list(ctx.store, instansi_id)
+        return _page(request, "periode.html", user, status_code=e.status, rows=rows, galat=e.pesan, isian=data)
+    return _go("/periode", pesan="periode")
+
+
+@router.post("/periode/{periode_id}/hapus")
+def periode_hapus(request: Request, periode_id: str, user: User) -> Response:
+    services.delete_periode(konteks(request), user, periode_id)
+    return _go("/periode", pesan="periode-hapus")
+
+
+@router.get("/unor")
+def unor(request: Request, user: User) -> Response:
+    rows = services.unor_list(konteks(request).store, require_admin(user))
+    return _page(request, "unor.html", user, rows=rows)
+
+
+@router.post("/unor/{unor_id}/atasan")
+def unor_atasan(request: Request, unor_id: str, user: User, atasan_nip: Annotated[str, Form()]) -> Response:
+    services.set_atasan(konteks(request), user, unor_id, atasan_nip.strip())
+    return _go("/unor", pesan="atasan")
+
+
+@router.get("/audit")
+def audit_page(request: Request, user: User) -> Response:
+    if user.peran not in (Peran.ADMIN, Peran.NASIONAL):
+        raise forbidden("Log audit hanya untuk Admin Instansi dan Admin Nasional.")
+    scope = user.instansi_id if user.peran is Peran.ADMIN else None
+    return _page(request, "audit.html", user, rows=audit.entries(konteks(request).store, scope, limit=200))

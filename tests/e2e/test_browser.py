@@ -1,0 +1,218 @@
+"""The web app in a real headless Chromium (Debian's chromium driven by Playwright).
+
+A demo-like instansi (generated, every error code present) is served by uvicorn on an
+ephemeral port with the in-process job runner. The stories of issue 3: a teacher presses
+Sinkron PMM and sees the card naming the principal; the principal syncs; the teacher's sync
+then succeeds; an admin filters the log by code, opens a detail, runs a bulk sync and
+downloads an XLSX that opens with its rows. Screenshots of the main pages go to
+``docs/screenshots/`` (shown in the README).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "selaras-demo"
+TAHUN = 2026
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.slow
+
+
+def _need_chromium() -> None:
+    if Path(CHROMIUM).exists() and shutil.which(CHROMIUM):
+        return
+    reason = f"{CHROMIUM} is absent: install Debian's chromium package (apt-get install -y chromium)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@dataclass
+class Site:
+    url: str
+    teacher: str
+    teacher_name: str
+    principal: str
+    principal_name: str
+    runner: object
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    _need_chromium()
+    import uvicorn
+
+    from selaras.domain.results import Flow
+    from selaras.domain.rules import check
+    from selaras.jobs.runtime import JobRunner
+    from selaras.sources.generator import generate
+    from selaras.store.database import Store
+    from selaras.store.repository import record_run, save_snapshot
+    from selaras.web.app import create_app
+    from selaras.web.cli import seed_demo_accounts
+
+    store = Store.open(str(tmp_path_factory.mktemp("web") / "selaras.db"))
+    g = generate(400, seed=7, tahun=TAHUN, instansi=1)
+    save_snapshot(store, g.snapshot)
+    result = check(g.snapshot, TAHUN)
+    record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=result)
+    seed_demo_accounts(store, PASSWORD)
+
+    # A teacher whose only problem is the principal's missing sync (PMM-11), the principal ready.
+    errs = result.errors
+    only = errs.group_by("nip").agg(pl.col("code").unique().alias("codes"), pl.col("selesai_oleh").first())
+    waiting = only.filter((pl.col("codes").list.len() == 1) & (pl.col("codes").list.first() == "PMM-11"))
+    waiting = waiting.filter(pl.col("selesai_oleh").is_not_null()).sort("nip")
+    assert waiting.height, "the generated instansi has a teacher waiting on a ready principal"
+    teacher, principal = waiting.row(0)[0], waiting.row(0)[2]
+    names = dict(g.snapshot["siasn_pegawai"].select("nip", "nama").iter_rows())
+
+    runner = JobRunner(store).start()
+    app = create_app(store, runner, tahun=TAHUN)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield Site(f"http://127.0.0.1:{port}", teacher, names[teacher], principal, names[principal], runner)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        runner.stop()
+        store.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(site: Site) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _login(browser: object, site: Site, username: str, *, phone: bool) -> object:
+    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="id-ID")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(site.url + "/masuk")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Masuk')")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def _press_sync(page: object) -> None:
+    page.click("[data-testid=sinkron-pmm]")  # type: ignore[attr-defined]
+    # The page shows the queued state, polls the job and reloads with the result.
+    page.wait_for_url(lambda url: "job=" not in url, timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-hasil]")  # type: ignore[attr-defined]
+
+
+def test_teacher_waits_on_principal_then_syncs(browser: object, site: Site) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    teacher = _login(browser, site, site.teacher, phone=True)
+    assert "SKP Saya" in teacher.inner_text("h1")  # type: ignore[attr-defined]
+    _press_sync(teacher)
+    card = teacher.locator(".card.error[data-code='PMM-11']").first  # type: ignore[attr-defined]
+    text = card.inner_text()
+    assert "Data SKP Organisasi belum dibuat oleh atasan" in text
+    assert f"Menunggu {site.principal_name} (Kepala Sekolah)" in text
+    assert "otomatis" in text
+    assert site.principal in text  # named with the NIP too
+    card.scroll_into_view_if_needed()
+    teacher.screenshot(path=str(SHOTS / "pegawai-kartu.png"), full_page=True)  # type: ignore[attr-defined]
+
+    principal = _login(browser, site, site.principal, phone=True)
+    _press_sync(principal)
+    assert "Berhasil Melakukan Sinkron dengan Data" in principal.inner_text("#sinkron-pmm")  # type: ignore[attr-defined]
+
+    # The principal's sync re-queues the teachers waiting on it; the teacher's page shows success
+    # (pressing the button again gives the same result).
+    site.runner.drain()  # type: ignore[attr-defined]
+    teacher.reload()  # type: ignore[attr-defined]
+    if "Berhasil Melakukan Sinkron" not in teacher.inner_text("#sinkron-pmm"):  # type: ignore[attr-defined]
+        _press_sync(teacher)
+    assert "Berhasil Melakukan Sinkron dengan Data" in teacher.inner_text("#sinkron-pmm")  # type: ignore[attr-defined]
+    teacher.screenshot(path=str(SHOTS / "pegawai-berhasil.png"), full_page=False)  # type: ignore[attr-defined]
+    teacher.context.close()  # type: ignore[attr-defined]
+    principal.context.close()  # type: ignore[attr-defined]
+
+
+def test_admin_recap_log_detail_bulk_sync_and_xlsx(browser: object, site: Site, tmp_path: Path) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    admin = _login(browser, site, "admin-INS-0001", phone=False)
+    assert admin.url.endswith("/rekap")  # type: ignore[attr-defined]
+    assert admin.locator("table[data-testid=per-kode] tr").count() > 5  # type: ignore[attr-defined]
+    admin.screenshot(path=str(SHOTS / "rekap.png"), full_page=True)  # type: ignore[attr-defined]
+
+    admin.click("nav >> text=Log Sinkronisasi")  # type: ignore[attr-defined]
+    admin.select_option("select[name=kode]", "PMM-12")  # type: ignore[attr-defined]
+    admin.click("#saring button:has-text('Saring')")  # type: ignore[attr-defined]
+    admin.wait_for_url("**kode=PMM-12**")  # type: ignore[attr-defined]
+    rows = admin.locator("table[data-testid=log-tabel] tbody tr")  # type: ignore[attr-defined]
+    n = rows.count()
+    assert n > 0
+    for i in range(n):
+        assert "PMM-12" in rows.nth(i).inner_text()
+    admin.screenshot(path=str(SHOTS / "log.png"), full_page=False)  # type: ignore[attr-defined]
+
+    # The export of the filtered view opens with its rows.
+    with admin.expect_download() as info:  # type: ignore[attr-defined]
+        admin.click("[data-testid=ekspor-xlsx]")  # type: ignore[attr-defined]
+    target = tmp_path / "log.xlsx"
+    info.value.save_as(str(target))
+    sheet = openpyxl.load_workbook(target).active
+    got = list(sheet.iter_rows(values_only=True))
+    assert got[0][:3] == ("ID log", "Waktu (UTC)", "NIP")
+    assert len(got) - 1 == n and all("PMM-12" in (r[11] or "") for r in got[1:])
+
+    rows.first.locator("a:has-text('Rincian')").click()
+    admin.wait_for_selector(".card.error[data-code='PMM-12']")  # type: ignore[attr-defined]
+    card = admin.locator(".card.error[data-code='PMM-12']").first  # type: ignore[attr-defined]
+    assert "PMM / Ruang GTK" in card.inner_text() and "e-Kinerja" in card.inner_text()
+    assert card.locator("tr.beda").count() >= 1  # the differing values are marked
+    admin.screenshot(path=str(SHOTS / "log-rinci.png"), full_page=True)  # type: ignore[attr-defined]
+
+    admin.go_back()  # type: ignore[attr-defined]
+    admin.on("dialog", lambda d: d.accept())  # type: ignore[attr-defined]
+    admin.click("[data-testid=sinkron-massal-kriteria]")  # type: ignore[attr-defined]
+    admin.wait_for_selector("text=Sinkron massal sudah masuk antrean")  # type: ignore[attr-defined]
+    assert f"({n} pegawai)" in admin.inner_text(".notice.ok")  # type: ignore[attr-defined]
+    site.runner.drain()  # type: ignore[attr-defined]
+    admin.goto(site.url + "/audit")  # type: ignore[attr-defined]
+    assert "SINKRON_MASSAL" in admin.inner_text("table")  # type: ignore[attr-defined]
+    admin.goto(site.url + "/kerja")  # type: ignore[attr-defined]
+    admin.screenshot(path=str(SHOTS / "kerja.png"), full_page=False)  # type: ignore[attr-defined]
+    admin.context.close()  # type: ignore[attr-defined]
