@@ -9,7 +9,8 @@ The whole chain runs as separate processes on this machine, as in production:
 - this script as the client on loopback (asyncio + httpx).
 
 Phase 1 (acceptance): as many requests as the app takes, from 64 connections, for
-``--accept-seconds``. Phase 2 (sustained): ``--rate`` requests per second, paced, for
+``--accept-seconds``, sent by ``wrk`` (Debian package ``wrk``; a Python client would itself
+take a core at these rates) with ``bench/sinkron.lua``. Phase 2 (sustained): ``--rate`` requests per second, paced, for
 ``--duration`` seconds. Latency is request sent -> job finished (``sync_job.selesai``, the
 result logged), over every request of phase 2. Lost: acknowledged job ids that never finish.
 
@@ -28,6 +29,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -96,7 +98,7 @@ def admin_tokens(url: str) -> dict[str, str]:
     tokens = {}
     for i in instansi:
         name = f"bench-admin-{i}"
-        create_account(store, name, "", Peran.ADMIN_INSTANSI, f"Admin {i}", instansi_id=i, password_hash=shared)
+        create_account(store, name, "", Peran.ADMIN, f"Admin {i}", instansi_id=i, password_hash=shared)
         tokens[i] = create_token(store, name, "bench")
     store.dispose()
     return tokens
@@ -148,20 +150,6 @@ async def send(
         results.append((t, 0, -1))
 
 
-async def burst(base: str, tokens: dict[str, str], pool: list[tuple[str, str]], seconds: float) -> list:
-    results: list[tuple[float, int, int]] = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        deadline = time.monotonic() + seconds
-
-        async def loop() -> None:
-            while time.monotonic() < deadline:
-                await send(client, tokens, pool, results)
-
-        await asyncio.gather(*(loop() for _ in range(64)))
-    return results
-
-
 async def paced(base: str, tokens: dict[str, str], pool: list[tuple[str, str]], rate: float, seconds: float) -> list:
     results: list[tuple[float, int, int]] = []
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
@@ -194,6 +182,22 @@ def finished(url: str, ids: list[int]) -> dict[int, float | None]:
     return out
 
 
+def job_count(url: str) -> int:
+    eng = sa.create_engine(url)
+    with eng.connect() as conn:
+        n = int(conn.execute(sa.text("SELECT count(*) FROM sync_job")).scalar_one())
+    eng.dispose()
+    return n
+
+
+def pending_jobs(url: str) -> int:
+    eng = sa.create_engine(url)
+    with eng.connect() as conn:
+        n = int(conn.execute(sa.text("SELECT count(*) FROM sync_job WHERE status <> 'SELESAI'")).scalar_one())
+    eng.dispose()
+    return n
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(p / 100 * len(s)))] if s else float("nan")
@@ -208,6 +212,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300.0)
     parser.add_argument("--accept-seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--processes", type=int, default=2, help="web server processes")
     parser.add_argument("--web-port", type=int, default=8790)
     parser.add_argument("--sim-port", type=int, default=8791)
     a = parser.parse_args()
@@ -216,6 +221,10 @@ def main() -> None:
     url = ensure_database(f"{a.database}_{a.pegawai}")
     snapshot_dir = OUT / f"load-snapshot-{a.pegawai}"
     prepare(url, a.pegawai, snapshot_dir)
+    eng = sa.create_engine(url)
+    with eng.begin() as conn:  # jobs a killed earlier run left behind would join this run's
+        conn.execute(sa.text("DELETE FROM sync_job WHERE status <> 'SELESAI'"))
+    eng.dispose()
     tokens = admin_tokens(url)
     pool = targets(url)
     log(f"{len(pool):,} pegawai to draw from, {len(tokens)} admin tokens")
@@ -234,7 +243,11 @@ def main() -> None:
     }
     procs = [
         start(["simulate", "--snapshot", str(snapshot_dir), "--port", str(a.sim_port), "--token", TOKEN], env, "sim"),
-        start(["serve", "--db", url, "--port", str(a.web_port), "--engine", "celery"], env, "web"),
+        start(
+            ["serve", "--db", url, "--port", str(a.web_port), "--engine", "celery", "--processes", str(a.processes)],
+            env,
+            "web",
+        ),
     ]
     procs += [
         start(["worker", "--engine", "celery", "--concurrency", "1"], env, f"worker{i}") for i in range(a.workers)
@@ -246,15 +259,29 @@ def main() -> None:
         log("simulator and web app up")
         time.sleep(5)
 
-        res1 = asyncio.run(burst(base, tokens, pool, a.accept_seconds))
-        ok1 = [r for r in res1 if r[1] == 202]
-        accept_rate = len(ok1) / a.accept_seconds
-        log(f"phase 1: {len(ok1):,} of {len(res1):,} accepted in {a.accept_seconds:.0f} s = {accept_rate:.0f}/s")
-        ids1 = sorted({r[2] for r in ok1})
+        targets_file = OUT / "targets.txt"
+        with targets_file.open("w") as f:
+            for instansi, nip in random.sample(pool, min(len(pool), 200_000)):
+                f.write(f"{tokens[instansi]} {nip}\n")
+        before = job_count(url)
+        wrk = subprocess.run(
+            ["wrk", "-t2", "-c64", f"-d{int(a.accept_seconds)}s", "-s", str(HERE / "sinkron.lua"), base],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SELARAS_BENCH_TARGETS": str(targets_file)},
+            check=True,
+        )
+        log(wrk.stdout)
+        total = int(re.search(r"(\d+) requests in", wrk.stdout).group(1))  # type: ignore[union-attr]
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk.stdout)
+        errors1 = int(non2xx.group(1)) if non2xx else 0
+        accept_rate = (total - errors1) / a.accept_seconds
+        stored = job_count(url) - before
+        log(f"phase 1: {total - errors1:,} of {total:,} accepted = {accept_rate:.0f}/s; {stored:,} jobs stored")
+        res1 = [None] * total
         deadline = time.monotonic() + 1800
         while time.monotonic() < deadline:
-            done = finished(url, ids1)
-            left = sum(1 for v in done.values() if v is None) + len(ids1) - len(done)
+            left = pending_jobs(url)
             if not left:
                 break
             log(f"  draining phase 1: {left:,} jobs left")
@@ -277,9 +304,11 @@ def main() -> None:
             "when": datetime.now(UTC).isoformat(),
             "pegawai": a.pegawai,
             "workers": a.workers,
+            "web_processes": a.processes,
             "accepted_per_s": round(accept_rate, 1),
             "phase1_requests": len(res1),
-            "phase1_errors": len(res1) - len(ok1),
+            "phase1_errors": errors1,
+            "phase1_jobs_stored": stored,
             "rate": a.rate,
             "duration_s": a.duration,
             "phase2_requests": len(res2),

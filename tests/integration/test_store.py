@@ -809,3 +809,25 @@ def test_log_entries_filters_and_pages(store: Store) -> None:
         pages.append(len(page))
         before = page[-1]["log_id"]
     assert pages == [4, 2]
+
+
+def test_what_a_batch_loads_by_nip_checks_exactly_as_the_whole_snapshot(store: Store) -> None:
+    """A sync job loads only what its pegawai need (``load_snapshot(nips)``): their results,
+    every code of errors.md that the generator injects included, equal the whole check's."""
+    import random
+
+    from selaras.domain.rules import check
+    from selaras.sources.generator import generate
+
+    g = generate(3_000, seed=17, tahun=2026, instansi=2)
+    repository.save_snapshot(store, g.snapshot)
+    whole = check(g.snapshot, 2026, Flow.SKP)
+    nips = g.snapshot["siasn_pegawai"]["nip"].to_list()
+    random.Random(5).shuffle(nips)
+    for batch in (nips[:7], nips[7:300], nips[300:1000]):
+        part = check(repository.load_snapshot(store, batch), 2026, Flow.SKP, nips=batch)
+        want = whole.errors.filter(pl.col("nip").is_in(batch)).sort("nip", "urutan", "pmm_skp_id", "code")
+        got = part.errors.sort("nip", "urutan", "pmm_skp_id", "code")
+        assert_frame_equal(got.select(want.columns), want)
+        assert_frame_equal(part.pegawai.sort("nip"), whole.pegawai.filter(pl.col("nip").is_in(batch)).sort("nip"))
+    assert set(whole.errors["code"]) >= {"PMM-03", "PMM-10", "PMM-11", "PMM-12", "PMM-13"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -59,8 +60,8 @@ def make_app(broker: str | None = None) -> Celery:
         ),
         beat_schedule={
             # Sweeps retries whose time came and leases that ran out.
-            "drain": {"task": "selaras.drain", "schedule": float(os.environ.get("SELARAS_DRAIN_EVERY", "5"))},
-            "refresh": {"task": "selaras.refresh", "schedule": float(os.environ.get("SELARAS_REFRESH_EVERY", "300"))},
+            "drain": {"task": "selaras.drain", "schedule": float(os.environ.get("SELARAS_DRAIN_EVERY") or 5)},
+            "refresh": {"task": "selaras.refresh", "schedule": float(os.environ.get("SELARAS_REFRESH_EVERY") or 300)},
         },
     )
     app.task(name="selaras.drain")(drain)
@@ -139,21 +140,48 @@ def drain_app() -> Celery:
     return _app
 
 
+WAKE_SECONDS = 0.2
+"""At most one wake-up per this many seconds from one dispatcher: a worker that wakes drains
+everything queued until then, so at hundreds of requests a second one message does for many."""
+
+
 class CeleryDispatcher:
     """Submit jobs to the store and wake a Celery worker."""
 
     def __init__(self, store: Store, app: Celery | None = None) -> None:
         self.store = store
         self.app = app or drain_app()
+        self._woken = 0.0
+        self._pending: threading.Timer | None = None
+        self._lock = threading.Lock()
 
     def submit(self, nips: Sequence[str], flow: Flow, tahun: int, *, alasan: str, diminta_oleh: str) -> list[int]:
-        """Persist the jobs, then send one wake-up (a broker down only delays them to the next beat)."""
+        """Persist the jobs, then wake a worker (a broker down only delays them to the next beat)."""
         ids = queue.submit(self.store, nips, flow, tahun, alasan=alasan, diminta_oleh=diminta_oleh)
+        with self._lock:
+            wait = self._woken + WAKE_SECONDS - time.monotonic()
+            if wait <= 0:
+                self._woken = time.monotonic()
+            elif self._pending is None:
+                # A job stored just after a worker's last look must not wait for the next beat.
+                self._pending = threading.Timer(wait, self._deferred)
+                self._pending.daemon = True
+                self._pending.start()
+        if wait <= 0:
+            self._wake()
+        return ids
+
+    def _deferred(self) -> None:
+        with self._lock:
+            self._pending = None
+            self._woken = time.monotonic()
+        self._wake()
+
+    def _wake(self) -> None:
         try:
             self.app.send_task("selaras.drain")
         except Exception:  # noqa: BLE001 - the jobs are stored; beat drains them
-            log.warning("broker unreachable: %d jobs wait for the next scheduled drain", len(ids))
-        return ids
+            log.warning("broker unreachable: queued jobs wait for the next scheduled drain")
 
 
 def run_worker(concurrency: int = 2, beat: bool = True, loglevel: str = "INFO") -> None:

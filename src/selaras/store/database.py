@@ -55,7 +55,11 @@ class Store:
             engine = sa.create_engine(resolved)
             _setup_sqlite(engine)
         else:
-            engine = sa.create_engine(resolved, pool_pre_ping=True)
+            # At most 20 connections per process: a web process's 40 threads share them, and
+            # several processes stay under PostgreSQL's default max_connections (100). No ping
+            # before each checkout (a round trip per transaction): connections are recycled
+            # hourly, and one that broke (a server restart) is dropped when a statement fails.
+            engine = sa.create_engine(resolved, pool_size=10, max_overflow=10, pool_recycle=3600)
         store = cls(engine)
         if migrate:
             store.migrate()

@@ -125,6 +125,14 @@ class _Reader:
         wanted = sorted({v for v in values if v is not None})
         cols = ", ".join(_q(self.conn, c) for c in TABLE[table].column_names)
         rows: list[tuple[Any, ...]] = []
+        if self.store.dialect == "postgresql":
+            # One array parameter: no per-value placeholders for the driver to parse.
+            if wanted:
+                self.cur.execute(
+                    f"SELECT {cols} FROM {_q(self.conn, table)} WHERE {_q(self.conn, column)} = ANY(%s)", (wanted,)
+                )
+                rows = self.cur.fetchall()
+            return _typed(self.store, table, rows)
         for i in range(0, len(wanted), IN_CHUNK):
             chunk = wanted[i : i + IN_CHUNK]
             marks = ", ".join([self.ph] * len(chunk))
@@ -174,7 +182,13 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
         ]
     )
 
-    superiors = ids((ekinerja_unor, "atasan_nip"), (skp, "atasan_nip"))
+    # The superiors the checks compare: the heads (in e-Kinerja) of the pegawai's own units, of
+    # the units of their schools and of those units' parents, and the approvers of their SKP;
+    # not the heads of every unit of the instansi (tens of thousands for a batch of a few
+    # hundred pegawai spread over the country).
+    own_units = ids((pegawai, "unor_id")) | ids((unor.filter(pl.col("npsn").is_in(list(school_npsn))), "unor_id"))
+    own_units |= ids((unor.filter(pl.col("unor_id").is_in(list(own_units))), "parent_unor_id"))
+    superiors = ids((ekinerja_unor.filter(pl.col("unor_id").is_in(list(own_units))), "atasan_nip"), (skp, "atasan_nip"))
     pegawai = pl.concat([pegawai, r.where("siasn_pegawai", "nip", superiors - nips)])
     sup_ptk = r.where("dapodik_ptk", "nip", superiors - nips)
     sup_skp = r.where("pmm_skp", "ptk_id", ids((sup_ptk, "ptk_id")) - ids((ptk, "ptk_id")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -69,30 +70,74 @@ def run_server(
     workers: int = 1,
     engine: str = "proses",
     refresh_every: float | None = None,
+    processes: int = 1,
 ) -> None:
     """Serve ``store`` until interrupted; sync requests become jobs run in this process
-    (``engine="proses"``, the embedded default) or by Celery workers (``"celery"``)."""
+    (``engine="proses"``, the embedded default) or by Celery workers (``"celery"``).
+    ``processes`` > 1 serves from that many processes (each its own app over the same store)."""
+    import os
+
     import uvicorn
+
+    settings = {
+        "SELARAS_DB": store.engine.url.render_as_string(hide_password=False),
+        "SELARAS_WEB_ENGINE": engine,
+        "SELARAS_WEB_WORKERS": str(workers),
+        "SELARAS_WEB_SECURE": "1" if secure_cookies else "",
+        "SELARAS_REFRESH_EVERY": "" if refresh_every is None else str(refresh_every),
+    }
+    os.environ.update(settings)
+    store.dispose()
+    uvicorn.run(
+        "selaras.web.cli:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=processes,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def app_from_env() -> Any:
+    """The web app of one server process, configured by ``run_server`` through the environment
+    (``uvicorn`` starts each process afresh). Its in-process job runner stops with the app."""
+    import os
+    from contextlib import asynccontextmanager
 
     from selaras.jobs.runtime import Dispatcher, JobRunner
     from selaras.sources.http import Sources
     from selaras.web.app import create_app
 
+    store = Store.open(os.environ.get("SELARAS_DB"))
     runner: JobRunner | None = None
     dispatcher: Dispatcher
-    if engine == "celery":
+    if os.environ.get("SELARAS_WEB_ENGINE") == "celery":
         from selaras.jobs.engine import CeleryDispatcher
 
         dispatcher = CeleryDispatcher(store)
     else:
-        runner = JobRunner(store, workers=workers, sources=Sources.from_env(), refresh_every=refresh_every)
-        dispatcher = runner.start()
-    try:
-        app = create_app(store, dispatcher, secure_cookies=secure_cookies)
-        uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info")
-    finally:
+        every = os.environ.get("SELARAS_REFRESH_EVERY")
+        runner = JobRunner(
+            store,
+            workers=int(os.environ.get("SELARAS_WEB_WORKERS") or 1),
+            sources=Sources.from_env(),
+            refresh_every=float(every) if every else None,
+        )
+        dispatcher = runner
+    app = create_app(store, dispatcher, secure_cookies=bool(os.environ.get("SELARAS_WEB_SECURE")))
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> Any:
+        if runner is not None:
+            runner.start()
+        yield
         if runner is not None:
             runner.stop()
+        store.dispose()
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 def serve_demo(store_url: str, port: int, accounts: list[tuple[str, str, str]], host: str = "127.0.0.1") -> None:
@@ -127,6 +172,7 @@ def serve_demo(store_url: str, port: int, accounts: list[tuple[str, str, str]], 
     help="proses: pekerja sinkron di proses ini; celery: pekerjaan dijalankan `selaras worker --engine celery`.",
 )
 @click.option("--refresh-every", type=float, help="Detik antar penarikan data sumber yang berubah (butuh konektor).")
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Proses server web.")
 def serve(
     db: str | None,
     host: str,
@@ -135,6 +181,7 @@ def serve(
     workers: int,
     engine: str,
     refresh_every: float | None,
+    processes: int,
 ) -> None:
     """Sajikan aplikasi web dan API /api/v1 atas penyimpanan ini."""
     run_server(
@@ -145,6 +192,7 @@ def serve(
         workers=workers,
         engine=engine,
         refresh_every=refresh_every,
+        processes=processes,
     )
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Status
 from selaras.store.database import Store
-from selaras.store.tables import sync_log, sync_log_error
+from selaras.store.tables import sync_log, sync_log_error, sync_state
 from selaras.web.access import LogScope
 
 EXPORT_MAX = 200_000
@@ -127,6 +127,19 @@ def log_entry(store: Store, log_id: int) -> dict[str, Any] | None:
         entry["waktu"] = _utc(entry["waktu"])
         entry["errors"] = _errors(conn, log_id)
     return entry
+
+
+def latest_state(store: Store, nip: str, flow: str, tahun: int) -> dict[str, Any] | None:
+    """``{status, kode}`` of the pegawai's latest log row for the flow and year (one indexed
+    look-up); None when never logged."""
+    with store.read() as conn:
+        row = conn.execute(
+            sa.select(sync_log.c.status, sync_log.c.kode)
+            .select_from(sync_state)
+            .join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
+            .where(sync_state.c.flow == flow, sync_state.c.tahun == tahun, sync_state.c.nip == nip)
+        ).first()
+    return None if row is None else {"status": row.status, "kode": row.kode}
 
 
 def latest_entry(store: Store, nip: str, flow: str) -> dict[str, Any] | None:

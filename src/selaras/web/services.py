@@ -8,8 +8,9 @@ errors come from the catalogue; who must act, by name, from each error's ``detai
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -90,6 +91,10 @@ FIELD_LABELS = {
 }
 
 
+TAHUN_TTL = 30.0
+"""Seconds the year shown is kept before the log is asked again (it changes once a year)."""
+
+
 @dataclass
 class Konteks:
     """What every request needs: the store, the job engine, the year and the deadline."""
@@ -98,14 +103,20 @@ class Konteks:
     runner: Dispatcher
     tahun_tetap: int | None = None
     tenggat_tetap: date | None = None
+    _tahun: tuple[int, float] | None = field(default=None, repr=False, compare=False)
 
     def tahun(self) -> int:
         """The year shown: fixed at start, else the latest year logged, else this year."""
         if self.tahun_tetap is not None:
             return self.tahun_tetap
+        now = time.monotonic()
+        if self._tahun is not None and now - self._tahun[1] < TAHUN_TTL:
+            return self._tahun[0]
         with self.store.read() as conn:
             year = conn.execute(sa.select(sa.func.max(sync_run.c.tahun))).scalar()
-        return int(year) if year is not None else date.today().year
+        found = int(year) if year is not None else date.today().year
+        self._tahun = (found, now)
+        return found
 
     def tenggat(self, tahun: int) -> date:
         """The deadline the progress is measured against (default: the year's last day)."""
@@ -460,15 +471,14 @@ def request_sync(ctx: Konteks, user: Pengguna, nip: str, flow: Flow) -> list[int
     tahun = ctx.tahun()
     ids = ctx.runner.submit([nip], Flow(flow), tahun, alasan=alasan, diminta_oleh=user.akun.username)
     if alasan == "ADMIN":
-        from selaras.web.queries import latest_entry
+        from selaras.web.queries import latest_state
 
-        before = latest_entry(ctx.store, nip, Flow(flow).value)
         audit.record(
             ctx.store,
             user,
             "SINKRON_ATAS_NAMA",
             f"pegawai:{nip}",
-            sebelum={"status": before["status"], "kode": before["kode"]} if before else None,
+            sebelum=latest_state(ctx.store, nip, Flow(flow).value, tahun),
             sesudah={"flow": Flow(flow).value, "tahun": tahun, "job_id": ids},
         )
     return ids
