@@ -4,8 +4,16 @@ for line in io.lines(os.getenv("SELARAS_BENCH_TARGETS") or "bench/out/targets.tx
   local token, nip = line:match("^(%S+)%s+(%S+)$")
   if token then targets[#targets + 1] = {token, nip} end
 end
-math.randomseed(os.time())
-local accepted, refused = 0, 0
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+
+function init(args)
+  -- each wrk thread its own sequence: the same seed would send the same pegawai twice
+  math.randomseed(os.time() * 100 + (id or 0))
+end
 
 request = function()
   local t = targets[math.random(#targets)]
