@@ -56,15 +56,35 @@ def main() -> None:
     size = sum(f.stat().st_size for f in snap.iterdir()) / 1024**3
     print(f"{'':<28} snapshot on disk: {size:.2f} GiB")
     with open(os.devnull, "wb") as null:
-        rows.append(("check (CSV, jsonl)", *run("check (CSV, jsonl)",
-                     ["check", "--snapshot", str(snap), "--tahun", t, "--format", "jsonl"], stdout=null.fileno())))
-    rows.append(("sync (CSV -> CSV)", *run("sync (CSV -> CSV)",
-                 ["sync", "--snapshot", str(snap), "--tahun", t, "--out", str(synced)])))
+        rows.append(
+            (
+                "check (CSV, jsonl)",
+                *run(
+                    "check (CSV, jsonl)",
+                    ["check", "--snapshot", str(snap), "--tahun", t, "--format", "jsonl"],
+                    stdout=null.fileno(),
+                ),
+            )
+        )
+    rows.append(
+        (
+            "sync (CSV -> CSV)",
+            *run("sync (CSV -> CSV)", ["sync", "--snapshot", str(snap), "--tahun", t, "--out", str(synced)]),
+        )
+    )
     rows.append(("import (CSV -> SQLite)", *run("import (CSV -> SQLite)", ["import", str(snap), "--db", str(db)])))
     rows.append(("sync (SQLite store)", *run("sync (SQLite store)", ["sync", "--db", str(db), "--tahun", t])))
     with open(os.devnull, "wb") as null:
-        rows.append(("check (SQLite store)", *run("check (SQLite store)",
-                     ["check", "--db", str(db), "--tahun", t, "--format", "jsonl"], stdout=null.fileno())))
+        rows.append(
+            (
+                "check (SQLite store)",
+                *run(
+                    "check (SQLite store)",
+                    ["check", "--db", str(db), "--tahun", t, "--format", "jsonl"],
+                    stdout=null.fileno(),
+                ),
+            )
+        )
     print("\n| stage | wall time (s) | peak memory (GiB) | exit |\n|---|---:|---:|---:|")
     for label, seconds, peak, code in rows:
         print(f"| {label} | {seconds:.1f} | {peak:.2f} | {code} |")

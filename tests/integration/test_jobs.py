@@ -3,6 +3,9 @@ the notices and the in-process runner."""
 
 from __future__ import annotations
 
+import socket
+from typing import Any
+
 import polars as pl
 import pytest
 import sqlalchemy as sa
@@ -144,3 +147,40 @@ def test_the_in_process_runner_runs_what_is_submitted(world: Store) -> None:
     assert all(j is not None and j.status is JobStatus.SELESAI and j.hasil == "TERSINKRON" for j in jobs)
     with world.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(sync_log)).scalar() == 3
+
+
+def test_notices_are_emailed_to_the_accounts_that_have_an_address(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received: list[Any] = []
+
+    class Inbox(Message):
+        def handle_message(self, message: Any) -> None:
+            received.append(message)
+
+    from selaras.web.accounts import Peran, create_account
+
+    save_snapshot(store, snapshot(blocked_principal()))
+    create_account(store, G1, "rahasia-guru", Peran.PEGAWAI, "Guru", nip=G1, email="guru@sekolah.example")
+    create_account(store, KS, "rahasia-kepsek", Peran.PEGAWAI, "Kepala", nip=KS)  # no address: app only
+    with socket.socket() as probe:  # a free port (aiosmtpd checks its own port at start)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        monkeypatch.setenv("SELARAS_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SELARAS_SMTP_PORT", str(port))
+        queue.submit(store, [G1, KS], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=G1)
+        work_once(store, "w1")
+    finally:
+        smtp.stop()
+    assert [m["To"] for m in received] == ["guru@sekolah.example"]
+    assert "PMM-11" in received[0]["Subject"]
+    # Every notice was handled: the one without an address stays in the app only.
+    assert notices_for(store, [f"pegawai:{KS}"])
+    with store.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM notifikasi WHERE email_terkirim IS NULL")).scalar() == 0

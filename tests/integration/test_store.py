@@ -383,9 +383,11 @@ def test_load_for_nips_returns_what_the_check_needs(store: Store) -> None:
 
     assert _keys(sub, "instansi") == {("I1",)}
     assert _keys(sub, "siasn_pegawai") == {(NIP_GURU,), (NIP_KEPSEK,), (NIP_KADIS,)}
-    assert _keys(sub, "siasn_unor") == {("U0",), ("U1",), ("U2",)}
+    # Units and schools: the pegawai's own and those of their schools (with parents), not the
+    # other schools of the instansi (U2, 50100002).
+    assert _keys(sub, "siasn_unor") == {("U0",), ("U1",)}
     assert _keys(sub, "ekinerja_unor") == {("U0",), ("U1",)}
-    assert _keys(sub, "dapodik_sekolah") == {("50100001",), ("50100002",)}
+    assert _keys(sub, "dapodik_sekolah") == {("50100001",)}
     assert _keys(sub, "dapodik_ptk") == {("PTK-G",), ("PTK-K",)}  # PTK-G by NIK
     assert _keys(sub, "pmm_skp") == {("S-G",), ("S-K",)}
     assert _keys(sub, "pmm_rhk") == {("R-G1",), ("R-K1",)}

@@ -187,6 +187,35 @@ def mark_read(store: Store, penerima: Sequence[str], ids: Sequence[int]) -> int:
     return int(r.rowcount or 0)
 
 
+def account_address(store: Store) -> Callable[[str], str | None]:
+    """``address_of(penerima)`` from the accounts: the e-mail of the account that penerima
+    names (a pegawai by NIP, the operator of a school, the admin or dinas of an instansi)."""
+    from selaras.store.tables import akun
+
+    where = {
+        "pegawai": lambda v: akun.c.nip == v,
+        "operator": lambda v: sa.and_(akun.c.peran == "operator", akun.c.npsn == v),
+        "admin": lambda v: sa.and_(akun.c.peran == "admin", akun.c.instansi_id == v),
+        "dinas": lambda v: sa.and_(akun.c.peran == "dinas", akun.c.instansi_id == v),
+    }
+    found: dict[str, str | None] = {}
+
+    def address_of(penerima: str) -> str | None:
+        if penerima not in found:
+            kind, _, value = penerima.partition(":")
+            found[penerima] = None
+            if kind in where:
+                with store.read() as conn:
+                    found[penerima] = conn.execute(
+                        sa.select(akun.c.email).where(
+                            where[kind](value), akun.c.aktif.is_(True), akun.c.email.isnot(None)
+                        )
+                    ).scalar()
+        return found[penerima]
+
+    return address_of
+
+
 def send_email(store: Store, address_of: Callable[[str], str | None], *, limit: int = 500) -> int:
     """E-mail notices not yet e-mailed, when ``$SELARAS_SMTP_HOST`` is set; how many were sent.
 

@@ -239,6 +239,11 @@ def _notify(store: Store, flow: Flow, entries: list[dict[str, Any]], jobs: dict[
         for d in notifications.drafts_for(e, flow, jobs[e["nip"]].job_id if e["nip"] in jobs else None, names)
     ]
     notifications.save(store, drafts)
+    if os.environ.get("SELARAS_SMTP_HOST"):
+        try:
+            notifications.send_email(store, notifications.account_address(store))
+        except OSError:  # the notices stay in the app and are e-mailed with the next batch
+            log.warning("SMTP server unreachable; notices wait for the next batch", exc_info=True)
 
 
 def _names(store: Store, nips: set[str]) -> dict[str, str]:

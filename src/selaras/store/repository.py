@@ -102,11 +102,12 @@ def load_snapshot(store: Store, nips: Collection[str] | None = None) -> Snapshot
     """Read the snapshot from the store: all of it, or what checking ``nips`` needs.
 
     With ``nips``: those pegawai; the Dapodik PTK matched by their NIP or NIK and the PTK's
-    PMM SKP, RHK and assessments; their instansi with all its units (plus the units'
-    parents and the units of the schools of their SKP), periods and schools; the superiors
-    (``ekinerja_unor.atasan_nip`` of those units, ``pmm_skp.atasan_nip`` of their SKP) with
-    their SIASN, Dapodik and PMM rows; and the e-Kinerja SKP, RHK and assessments of the
-    pegawai and the superiors.
+    PMM SKP, RHK and assessments; their instansi with its periods; their units, the units and
+    schools of their PTK and SKP, and those units' parents; the superiors (``atasan_nip`` of
+    those units in e-Kinerja, ``pmm_skp.atasan_nip`` of their SKP) with their SIASN, Dapodik
+    and PMM rows; and the e-Kinerja SKP, RHK and assessments of the pegawai and the superiors.
+    Nothing else of their instansi: a batch of a few hundred pegawai spread over the country
+    must not read every unit of every instansi it touches.
     """
     with store.read() as conn, _cursor(conn) as cur:
         if nips is None:
@@ -167,7 +168,6 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
     school_npsn = ids((ptk, "npsn"), (skp, "npsn"))
     unor = pl.concat(
         [
-            r.where("siasn_unor", "instansi_id", instansi_ids),
             r.where("siasn_unor", "npsn", school_npsn),
             r.where("siasn_unor", "unor_id", ids((pegawai, "unor_id"))),
         ]
@@ -175,12 +175,7 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
     parents = ids((unor, "parent_unor_id")) - ids((unor, "unor_id"))
     unor = pl.concat([unor, r.where("siasn_unor", "unor_id", parents)])
     ekinerja_unor = r.where("ekinerja_unor", "unor_id", ids((unor, "unor_id"), (pegawai, "unor_id")))
-    sekolah = pl.concat(
-        [
-            r.where("dapodik_sekolah", "instansi_id", instansi_ids),
-            r.where("dapodik_sekolah", "npsn", school_npsn | ids((unor, "npsn"))),
-        ]
-    )
+    sekolah = r.where("dapodik_sekolah", "npsn", school_npsn | ids((unor, "npsn")))
 
     # The superiors the checks compare: the heads (in e-Kinerja) of the pegawai's own units, of
     # the units of their schools and of those units' parents, and the approvers of their SKP;

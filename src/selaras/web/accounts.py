@@ -103,6 +103,7 @@ def create_account(
     npsn: str | None = None,
     instansi_id: str | None = None,
     password_hash: str | None = None,
+    email: str | None = None,
 ) -> Akun:
     """Create (or replace) one account; ``password_hash`` skips hashing ``password`` again."""
     peran = Peran(peran)
@@ -119,6 +120,7 @@ def create_account(
         "instansi_id": instansi_id,
         "aktif": True,
         "dibuat": _now(),
+        "email": email,
     }
     with store.write() as conn:
         conn.execute(sa.delete(akun).where(akun.c.username == username))

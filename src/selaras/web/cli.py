@@ -210,6 +210,7 @@ def akun() -> None:
 @click.option("--instansi", "instansi_id", help="Untuk admin instansi dan dinas pendidikan.")
 @click.option("--db", envvar="SELARAS_DB")
 @click.option("--password", envvar="SELARAS_PASSWORD", help="Kata sandi (bawaan: ditanyakan).")
+@click.option("--email", help="Alamat surel untuk pemberitahuan (bila SMTP diatur).")
 def tambah(
     username: str,
     peran: str,
@@ -219,11 +220,14 @@ def tambah(
     instansi_id: str | None,
     db: str | None,
     password: str | None,
+    email: str | None,
 ) -> None:
     """Buat (atau ganti) satu akun."""
     pw = password or getpass.getpass("Kata sandi: ")
     try:
-        create_account(Store.open(db), username, pw, peran, nama, nip=nip, npsn=npsn, instansi_id=instansi_id)
+        create_account(
+            Store.open(db), username, pw, peran, nama, nip=nip, npsn=npsn, instansi_id=instansi_id, email=email
+        )
     except AccountError as e:
         click.echo(f"Galat: {e}", err=True)
         sys.exit(2)
