@@ -95,13 +95,20 @@ def status_table(result: CheckResult, limit: int = 50) -> Table:
     return table
 
 
-def _side_by_side(detail: dict[str, Any]) -> Table | None:
+def detail_fields(detail: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The systems an error's ``detail`` has values of (in ``SYSTEM_LABELS`` order) and the
+    fields they name, in first-seen order: the rows and columns of a side-by-side table."""
     systems = [k for k in SYSTEM_LABELS if isinstance(detail.get(k), dict)]
-    if not systems:
-        return None
     fields: list[str] = []
     for k in systems:
         fields += [f for f in detail[k] if f not in fields]
+    return systems, fields
+
+
+def _side_by_side(detail: dict[str, Any]) -> Table | None:
+    systems, fields = detail_fields(detail)
+    if not systems:
+        return None
     t = Table(show_header=True, box=None, padding=(0, 2))
     t.add_column("data")
     for k in systems:

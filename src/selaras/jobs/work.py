@@ -64,9 +64,10 @@ class BatchReport:
 
 
 def backoff(percobaan: int, rng: random.Random | None = None) -> float:
-    """Seconds to wait before attempt ``percobaan + 1`` (full jitter)."""
-    r = rng or random
-    return r.uniform(0, min(BACKOFF_CAP, backoff_base() * 2 ** max(percobaan - 1, 0)))
+    """Seconds to wait before attempt ``percobaan + 1`` (full jitter, as the connectors)."""
+    from selaras.sources.http import backoff_delay
+
+    return backoff_delay(max(percobaan, 1), backoff_base(), BACKOFF_CAP, rng)
 
 
 def work_once(

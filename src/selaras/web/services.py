@@ -27,7 +27,7 @@ from selaras.jobs.runtime import Dispatcher
 from selaras.store.database import Store
 from selaras.store.repository import latest_results, load_snapshot, upsert_rows
 from selaras.store.tables import CONTRACT, akun, sync_run
-from selaras.views import SYSTEM_LABELS
+from selaras.views import SYSTEM_LABELS, detail_fields
 from selaras.web import audit
 from selaras.web.access import (
     KEPALA_SEKOLAH,
@@ -206,12 +206,9 @@ def _fmt(value: Any) -> str:
 
 def side_by_side(detail: dict[str, Any]) -> dict[str, Any] | None:
     """The values of each system as a table: ``{sistem: [labels], baris: [{data, nilai: [...]}]}``."""
-    systems = [k for k in SYSTEM_LABELS if isinstance(detail.get(k), dict)]
+    systems, fields = detail_fields(detail)
     if not systems:
         return None
-    fields: list[str] = []
-    for k in systems:
-        fields += [f for f in detail[k] if f not in fields]
     rows = [
         {
             "data": FIELD_LABELS.get(f, f.replace("_", " ")),
