@@ -23,22 +23,12 @@ from selaras.sources.http import (
     SourceUnavailable,
     parse_records,
 )
-from selaras.sources.refresh import refresh_changed, refresh_pegawai
+from selaras.sources.refresh import SOURCE_TABLES, refresh_changed, refresh_pegawai
 from selaras.sources.simulator import Faults, Simulator, build_app, serve_in_thread
 from selaras.store.database import Store
 from selaras.store.repository import load_snapshot, load_table
 
 TOKEN = "rahasia-uji"
-SOURCE_TABLES = (
-    "instansi",
-    "siasn_unor",
-    "siasn_pegawai",
-    "dapodik_sekolah",
-    "dapodik_ptk",
-    "pmm_skp",
-    "pmm_rhk",
-    "pmm_penilaian",
-)
 NO_FAULTS = dict.fromkeys(("latency", "timeout", "5xx", "429", "malformed", "invalid"), 0.0)
 
 

@@ -30,7 +30,7 @@ from selaras.jobs.queue import Alasan, Job
 from selaras.store.database import Store
 from selaras.store.parts import store_parts
 from selaras.store.repository import apply_changes, log_entries, record_run
-from selaras.store.tables import CONTRACT, sync_log
+from selaras.store.tables import CONTRACT, sumber_tanda, sync_log, sync_state
 
 if TYPE_CHECKING:
     from selaras.sources.http import Sources
@@ -285,8 +285,6 @@ def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]]
 
 
 def _synced(store: Store, flow: Flow, tahun: int, nips: set[str]) -> set[str]:
-    from selaras.store.tables import sync_state
-
     if not nips:
         return set()
     with store.read() as conn:
@@ -344,7 +342,6 @@ def scheduled_refresh(store: Store, sources: Sources, tahun: int) -> int:
     from datetime import UTC, datetime
 
     from selaras.sources.refresh import refresh_changed
-    from selaras.store.tables import sumber_tanda
 
     with store.read() as conn:
         mark = conn.execute(

@@ -29,12 +29,12 @@ from selaras.store.database import Store
 from selaras.store.repository import IN_CHUNK, write_rows
 from selaras.store.tables import CONTRACT
 
-__all__ = ["RefreshResult", "problems_by_nip", "refresh_changed", "refresh_pegawai"]
+__all__ = ["SOURCE_TABLES", "RefreshResult", "problems_by_nip", "refresh_changed", "refresh_pegawai"]
 
 MAX_UNOR_DEPTH = 20
 """Levels of parent units followed up (a cycle in SIASN must not loop forever)."""
 
-_WRITE_ORDER = (
+SOURCE_TABLES: tuple[str, ...] = (
     "instansi",
     "siasn_unor",
     "siasn_pegawai",
@@ -44,6 +44,7 @@ _WRITE_ORDER = (
     "pmm_rhk",
     "pmm_penilaian",
 )
+"""The contract tables the sources serve, in the order a refresh writes them."""
 
 
 @dataclass
@@ -353,7 +354,7 @@ def _write(
     store: Store, upserts: Mapping[str, pl.DataFrame], deletes: Mapping[str, pl.DataFrame]
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Upsert, then delete, in one transaction; the row counts per table."""
-    ups = {n: upserts[n] for n in _WRITE_ORDER if n in upserts and upserts[n].height}
-    dels = {n: deletes[n].unique() for n in reversed(_WRITE_ORDER) if n in deletes and deletes[n].height}
+    ups = {n: upserts[n] for n in SOURCE_TABLES if n in upserts and upserts[n].height}
+    dels = {n: deletes[n].unique() for n in reversed(SOURCE_TABLES) if n in deletes and deletes[n].height}
     write_rows(store, ups, dels)
     return {n: df.height for n, df in ups.items()}, {n: df.height for n, df in dels.items()}
