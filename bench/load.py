@@ -196,18 +196,11 @@ def finished(url: str, ids: list[int]) -> dict[int, float | None]:
     return out
 
 
-def job_count(url: str) -> int:
+def count(url: str, where: str = "TRUE") -> int:
+    """How many ``sync_job`` rows match ``where``."""
     eng = sa.create_engine(url)
     with eng.connect() as conn:
-        n = int(conn.execute(sa.text("SELECT count(*) FROM sync_job")).scalar_one())
-    eng.dispose()
-    return n
-
-
-def pending_jobs(url: str) -> int:
-    eng = sa.create_engine(url)
-    with eng.connect() as conn:
-        n = int(conn.execute(sa.text("SELECT count(*) FROM sync_job WHERE status <> 'SELESAI'")).scalar_one())
+        n = int(conn.execute(sa.text(f"SELECT count(*) FROM sync_job WHERE {where}")).scalar_one())
     eng.dispose()
     return n
 
@@ -277,7 +270,7 @@ def main() -> None:
         with targets_file.open("w") as f:
             for instansi, nip in random.sample(pool, min(len(pool), 200_000)):
                 f.write(f"{tokens[instansi]} {nip}\n")
-        before = job_count(url)
+        before = count(url)
         wrk = subprocess.run(
             ["wrk", "-t2", "-c64", f"-d{int(a.accept_seconds)}s", "-s", str(HERE / "sinkron.lua"), base],
             capture_output=True,
@@ -290,12 +283,12 @@ def main() -> None:
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk.stdout)
         errors1 = int(non2xx.group(1)) if non2xx else 0
         accept_rate = (total - errors1) / a.accept_seconds
-        stored = job_count(url) - before
+        stored = count(url) - before
         log(f"phase 1: {total - errors1:,} of {total:,} accepted = {accept_rate:.0f}/s; {stored:,} jobs stored")
         res1 = [None] * total
         deadline = time.monotonic() + 1800
         while time.monotonic() < deadline:
-            left = pending_jobs(url)
+            left = count(url, "status <> 'SELESAI'")
             if not left:
                 break
             log(f"  draining phase 1: {left:,} jobs left")
