@@ -153,8 +153,8 @@ def main() -> None:
 @tahun_option
 def generate(n: int, out_dir: Path, seed: int, instansi: int | None, tahun: int | None) -> None:
     """Buat snapshot sintetis yang realistis, dengan setiap kode kendala disisipkan."""
+    from selaras.simulation.generator import generate as gen
     from selaras.sources.files import write_snapshot
-    from selaras.sources.generator import generate as gen
 
     with progress() as p:
         g = gen(n, seed=seed, tahun=_tahun(tahun), instansi=instansi, progress=p)
@@ -451,8 +451,8 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
 
     Dengan --serve: aplikasi web atas data demo, dengan akun demo untuk setiap peran.
     """
+    from selaras.simulation.generator import generate as gen
     from selaras.sources.files import write_snapshot
-    from selaras.sources.generator import generate as gen
     from selaras.store.repository import apply_changes, record_run, save_snapshot
 
     th = _tahun(tahun)
@@ -555,7 +555,7 @@ if __name__ == "__main__":
 
 
 def _register() -> None:
-    from selaras.sources.simulate_cli import simulate
+    from selaras.simulation.simulate_cli import simulate
     from selaras.web.cli import akun, serve
 
     for command in (simulate, serve, akun):

@@ -64,7 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from selaras.domain.results import Flow
     from selaras.domain.rules import check
     from selaras.jobs.runtime import JobRunner
-    from selaras.sources.generator import generate
+    from selaras.simulation.generator import generate
     from selaras.store.database import Store
     from selaras.store.repository import record_run, save_snapshot
     from selaras.web.app import create_app

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from selaras.cli import main
+from selaras.simulation.generator import generate
 from selaras.sources.files import read_snapshot
-from selaras.sources.generator import generate
 
 TAHUN = 2026
 N = 400

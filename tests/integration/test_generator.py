@@ -16,8 +16,8 @@ import pytest
 
 from selaras.domain.rules import JENIS_PTK_BOLEH
 from selaras.domain.snapshot import PATTERNS, TABLE, TABLES, Snapshot
-from selaras.sources import generator
-from selaras.sources.generator import Generated, generate
+from selaras.simulation import generator
+from selaras.simulation.generator import Generated, generate
 
 TAHUN = 2026
 SKP_CODES = {f"PMM-{i:02d}" for i in range(1, 14)}

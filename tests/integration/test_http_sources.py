@@ -13,7 +13,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from selaras.domain.snapshot import TABLE, Snapshot
-from selaras.sources.generator import generate
+from selaras.simulation.generator import generate
+from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
 from selaras.sources.http import (
     RESOURCES,
     SourceConfigError,
@@ -24,7 +25,6 @@ from selaras.sources.http import (
     parse_records,
 )
 from selaras.sources.refresh import SOURCE_TABLES, refresh_changed, refresh_pegawai
-from selaras.sources.simulator import Faults, Simulator, build_app, serve_in_thread
 from selaras.store.database import Store
 from selaras.store.repository import load_snapshot, load_table
 

@@ -17,9 +17,9 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs import queue, work
 from selaras.jobs.queue import JobStatus
 from selaras.jobs.runtime import JobRunner
-from selaras.sources.generator import generate
+from selaras.simulation.generator import generate
+from selaras.simulation.simulator import Faults, RunningServer, Simulator, build_app, serve_in_thread
 from selaras.sources.http import Sources
-from selaras.sources.simulator import Faults, RunningServer, Simulator, build_app, serve_in_thread
 from selaras.store.database import Store
 from selaras.store.repository import load_table, log_entries, save_snapshot
 from selaras.store.tables import sync_job

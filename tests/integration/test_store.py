@@ -819,7 +819,7 @@ def test_what_a_batch_loads_by_nip_checks_exactly_as_the_whole_snapshot(store: S
     import random
 
     from selaras.domain.rules import check
-    from selaras.sources.generator import generate
+    from selaras.simulation.generator import generate
 
     g = generate(3_000, seed=17, tahun=2026, instansi=2)
     repository.save_snapshot(store, g.snapshot)

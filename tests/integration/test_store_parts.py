@@ -9,7 +9,7 @@ from polars.testing import assert_frame_equal
 from selaras.domain import partition, rules
 from selaras.domain.results import CheckResult, Flow
 from selaras.domain.snapshot import TABLE, TABLES, Snapshot
-from selaras.sources.generator import generate
+from selaras.simulation.generator import generate
 from selaras.store import repository
 from selaras.store.database import Store
 from selaras.store.parts import store_parts

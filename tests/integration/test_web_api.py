@@ -593,7 +593,7 @@ def test_worklists_group_by_root_cause(web: Web) -> None:
 
 def test_recap_numbers_equal_the_check(store: Store) -> None:
     from selaras.domain.recap import recap
-    from selaras.sources.generator import generate
+    from selaras.simulation.generator import generate
 
     g = generate(300, seed=11, tahun=TAHUN, instansi=2)
     save_snapshot(store, g.snapshot)
@@ -734,7 +734,7 @@ def test_log_pages_stay_fast_over_many_rows(tmp_path: Any) -> None:
     """200,000 log rows: every filtered page is an index range scan (SQLite, the slower case)."""
     import time
 
-    from selaras.sources.generator import generate
+    from selaras.simulation.generator import generate
     from selaras.web.access import LogScope
     from selaras.web.queries import LogFilter as F
     from selaras.web.queries import log_page as page

@@ -20,7 +20,7 @@ from services import pg_database, require_port
 from selaras.domain.results import Flow
 from selaras.domain.sync import sync
 from selaras.jobs import queue
-from selaras.sources.generator import generate
+from selaras.simulation.generator import generate
 from selaras.store.database import Store
 from selaras.store.repository import load_table, save_snapshot
 from selaras.store.tables import sync_job, sync_log

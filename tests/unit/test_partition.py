@@ -8,7 +8,7 @@ from selaras.domain.partition import parts
 from selaras.domain.results import CheckResult, Flow
 from selaras.domain.rules import check
 from selaras.domain.sync import sync
-from selaras.sources.generator import generate
+from selaras.simulation.generator import generate
 
 
 def same(a: CheckResult, b: CheckResult) -> None:

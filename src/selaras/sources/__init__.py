@@ -1,1 +1,1 @@
-"""Where snapshots come from and go to: CSV folders, XLSX workbooks, the generator."""
+"""Where snapshots come from and go to: CSV folders, XLSX workbooks, the live source APIs."""

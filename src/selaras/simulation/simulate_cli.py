@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
+from selaras.simulation.simulator import LOOPBACK_HOSTS, Faults
 from selaras.sources.http import SOURCE_PREFIX
-from selaras.sources.simulator import LOOPBACK_HOSTS, Faults
 
 EXIT_INPUT = 2
 
@@ -56,8 +56,8 @@ def simulate(
             err=True,
         )
         sys.exit(EXIT_INPUT)
+    from selaras.simulation.simulator import build_app, serve_in_thread
     from selaras.sources.files import SnapshotError, read_snapshot
-    from selaras.sources.simulator import build_app, serve_in_thread
 
     try:
         snapshot = read_snapshot(snapshot_path).snapshot

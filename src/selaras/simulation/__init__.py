@@ -1,0 +1,1 @@
+"""Test tools, not sources: the synthetic snapshot generator and the simulator of the source APIs."""
