@@ -39,12 +39,14 @@ The penilaian codes of the manifest (PER-01/02/03) are computed from the generat
 
 from __future__ import annotations
 
+import json
 import random
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from importlib import resources
+from typing import Any, Literal
 
 import polars as pl
 
@@ -216,282 +218,38 @@ def _assign(
 
 
 # --- word lists --------------------------------------------------------------------------
+# Names, places, degrees, subjects and RHK texts live in data/words.json (package data), so
+# that they are edited as data; their order is part of what a seed generates.
+
+_WORDS: dict[str, Any] = json.loads((resources.files("selaras.simulation") / "data" / "words.json").read_text("utf-8"))
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(w.strip() for w in text.split(";") if w.strip())
+def _weighted(pairs: Sequence[Sequence[Any]]) -> tuple[tuple[str, float], ...]:
+    return tuple((str(text), float(weight)) for text, weight in pairs)
 
 
-_PROVINSI = _words("""
-Aceh; Sumatera Utara; Sumatera Barat; Riau; Jambi; Sumatera Selatan; Bengkulu; Lampung;
-Kepulauan Bangka Belitung; Kepulauan Riau; DKI Jakarta; Jawa Barat; Jawa Tengah;
-DI Yogyakarta; Jawa Timur; Banten; Bali; Nusa Tenggara Barat; Nusa Tenggara Timur;
-Kalimantan Barat; Kalimantan Tengah; Kalimantan Selatan; Kalimantan Timur; Kalimantan Utara;
-Sulawesi Utara; Sulawesi Tengah; Sulawesi Selatan; Sulawesi Tenggara; Gorontalo;
-Sulawesi Barat; Maluku; Maluku Utara; Papua; Papua Barat; Papua Selatan; Papua Tengah;
-Papua Pegunungan; Papua Barat Daya""")
-
-_KOTA = _words("""
-Banda Aceh; Sabang; Langsa; Lhokseumawe; Subulussalam; Medan; Binjai; Pematangsiantar;
-Tebing Tinggi; Tanjungbalai; Sibolga; Padangsidimpuan; Gunungsitoli; Padang; Bukittinggi;
-Padang Panjang; Pariaman; Payakumbuh; Sawahlunto; Solok; Pekanbaru; Dumai; Jambi;
-Sungai Penuh; Palembang; Prabumulih; Pagar Alam; Lubuklinggau; Bengkulu; Bandar Lampung;
-Metro; Pangkalpinang; Batam; Tanjungpinang; Bandung; Bekasi; Bogor; Cimahi; Cirebon; Depok;
-Sukabumi; Tasikmalaya; Banjar; Semarang; Surakarta; Magelang; Salatiga; Pekalongan; Tegal;
-Yogyakarta; Surabaya; Malang; Batu; Blitar; Kediri; Madiun; Mojokerto; Pasuruan;
-Probolinggo; Serang; Cilegon; Tangerang; Tangerang Selatan; Denpasar; Mataram; Bima; Kupang;
-Pontianak; Singkawang; Palangka Raya; Banjarmasin; Banjarbaru; Samarinda; Balikpapan;
-Bontang; Tarakan; Manado; Bitung; Tomohon; Kotamobagu; Palu; Makassar; Parepare; Palopo;
-Kendari; Baubau; Gorontalo; Ambon; Tual; Ternate; Tidore Kepulauan; Jayapura; Sorong""")
-
-_KABUPATEN = _words("""
-Aceh Besar; Pidie; Bireuen; Aceh Utara; Aceh Timur; Aceh Tengah; Aceh Barat; Aceh Selatan;
-Nagan Raya; Gayo Lues; Deli Serdang; Langkat; Karo; Simalungun; Asahan; Labuhanbatu;
-Tapanuli Utara; Tapanuli Selatan; Tapanuli Tengah; Toba; Samosir; Dairi; Nias;
-Mandailing Natal; Serdang Bedagai; Batu Bara; Agam; Pasaman; Lima Puluh Kota; Tanah Datar;
-Padang Pariaman; Pesisir Selatan; Solok Selatan; Sijunjung; Dharmasraya;
-Kepulauan Mentawai; Kampar; Bengkalis; Indragiri Hulu; Indragiri Hilir; Pelalawan; Siak;
-Rokan Hulu; Rokan Hilir; Kuantan Singingi; Kepulauan Meranti; Batanghari; Muaro Jambi;
-Bungo; Tebo; Merangin; Sarolangun; Kerinci; Tanjung Jabung Barat; Tanjung Jabung Timur;
-Ogan Komering Ilir; Ogan Komering Ulu; Ogan Ilir; Muara Enim; Lahat; Musi Banyuasin;
-Musi Rawas; Banyuasin; Empat Lawang; Rejang Lebong; Bengkulu Utara; Bengkulu Selatan; Kaur;
-Seluma; Mukomuko; Kepahiang; Lebong; Lampung Selatan; Lampung Tengah; Lampung Utara;
-Lampung Barat; Lampung Timur; Tanggamus; Way Kanan; Tulang Bawang; Pesawaran; Pringsewu;
-Mesuji; Pesisir Barat; Bangka; Belitung; Bangka Barat; Bangka Tengah; Bangka Selatan;
-Belitung Timur; Bintan; Karimun; Natuna; Lingga; Kepulauan Anambas; Bogor; Sukabumi;
-Cianjur; Bandung; Garut; Tasikmalaya; Ciamis; Kuningan; Cirebon; Majalengka; Sumedang;
-Indramayu; Subang; Purwakarta; Karawang; Bekasi; Bandung Barat; Pangandaran; Cilacap;
-Banyumas; Purbalingga; Banjarnegara; Kebumen; Purworejo; Wonosobo; Magelang; Boyolali;
-Klaten; Sukoharjo; Wonogiri; Karanganyar; Sragen; Grobogan; Blora; Rembang; Pati; Kudus;
-Jepara; Demak; Semarang; Temanggung; Kendal; Batang; Pekalongan; Pemalang; Tegal; Brebes;
-Kulon Progo; Bantul; Gunungkidul; Sleman; Pacitan; Ponorogo; Trenggalek; Tulungagung;
-Blitar; Kediri; Malang; Lumajang; Jember; Banyuwangi; Bondowoso; Situbondo; Probolinggo;
-Pasuruan; Sidoarjo; Mojokerto; Jombang; Nganjuk; Madiun; Magetan; Ngawi; Bojonegoro; Tuban;
-Lamongan; Gresik; Bangkalan; Sampang; Pamekasan; Sumenep; Pandeglang; Lebak; Tangerang;
-Serang; Jembrana; Tabanan; Badung; Gianyar; Klungkung; Bangli; Karangasem; Buleleng;
-Lombok Barat; Lombok Tengah; Lombok Timur; Lombok Utara; Sumbawa; Sumbawa Barat; Dompu;
-Bima; Kupang; Timor Tengah Selatan; Timor Tengah Utara; Belu; Malaka; Alor; Flores Timur;
-Sikka; Ende; Ngada; Nagekeo; Manggarai; Manggarai Barat; Manggarai Timur; Sumba Barat;
-Sumba Timur; Sumba Tengah; Sumba Barat Daya; Lembata; Rote Ndao; Sabu Raijua; Sambas;
-Mempawah; Sanggau; Ketapang; Sintang; Kapuas Hulu; Bengkayang; Landak; Sekadau; Melawi;
-Kayong Utara; Kubu Raya; Kotawaringin Barat; Kotawaringin Timur; Kapuas; Barito Selatan;
-Barito Utara; Katingan; Seruyan; Sukamara; Lamandau; Gunung Mas; Pulang Pisau;
-Murung Raya; Barito Timur; Tanah Laut; Kotabaru; Banjar; Barito Kuala; Tapin;
-Hulu Sungai Selatan; Hulu Sungai Tengah; Hulu Sungai Utara; Tabalong; Tanah Bumbu;
-Balangan; Paser; Kutai Kartanegara; Berau; Kutai Barat; Kutai Timur; Penajam Paser Utara;
-Mahakam Ulu; Bulungan; Malinau; Nunukan; Tana Tidung; Bolaang Mongondow; Minahasa;
-Kepulauan Sangihe; Kepulauan Talaud; Minahasa Selatan; Minahasa Utara; Banggai; Poso;
-Donggala; Tolitoli; Buol; Morowali; Parigi Moutong; Tojo Una-Una; Sigi; Kepulauan Selayar;
-Bulukumba; Bantaeng; Jeneponto; Takalar; Gowa; Sinjai; Maros; Pangkajene dan Kepulauan;
-Barru; Bone; Soppeng; Wajo; Sidenreng Rappang; Pinrang; Enrekang; Luwu; Tana Toraja;
-Luwu Utara; Luwu Timur; Toraja Utara; Buton; Muna; Konawe; Kolaka; Konawe Selatan; Bombana;
-Wakatobi; Kolaka Utara; Boalemo; Gorontalo; Pohuwato; Bone Bolango; Gorontalo Utara;
-Majene; Polewali Mandar; Mamasa; Mamuju; Pasangkayu; Maluku Tengah; Maluku Tenggara; Buru;
-Seram Bagian Barat; Seram Bagian Timur; Kepulauan Aru; Halmahera Barat; Halmahera Tengah;
-Halmahera Utara; Halmahera Selatan; Halmahera Timur; Kepulauan Sula; Pulau Morotai;
-Jayapura; Jayawijaya; Merauke; Mimika; Nabire; Biak Numfor; Keerom; Sarmi; Manokwari;
-Fakfak; Sorong; Raja Ampat; Teluk Bintuni; Kaimana""")
-
-_NAMA_DEPAN_L = _words("""
-Agus; Ahmad; Andi; Arif; Bambang; Budi; Dedi; Dwi; Eko; Fajar; Hadi; Hendra; Heru; Imam;
-Irfan; Joko; Kurniawan; Made; Muhammad; Nyoman; Rahmat; Rudi; Slamet; Sugeng; Supriyadi;
-Syaiful; Teguh; Wahyu; Yusuf; Zainal; Ilham; Rizki; Fauzan; Hasan; Ketut; Wayan; Gede;
-Yohanes; Markus; Petrus; Stefanus; Yosef; Daniel; Samuel; La Ode; Abdul; Ridwan; Sutrisno;
-Haryanto; Suparman; Iwan; Asep; Ujang; Dadang; Ade; Cecep; Aris; Bayu; Dimas; Edi; Feri;
-Gunawan; Hamzah; Indra; Jamaludin; Khairul; Lukman; Mulyadi; Nasrul; Novri; Putu; Rahman;
-Rasyid; Saiful; Taufik; Umar; Wawan; Yakub; Zulkifli; Anton; Benny; Dodi; Erwin; Frans;
-Gregorius; Hermanus; Ignasius; Kristian; Lambok; Martinus; Nikolaus; Paulus; Robert;
-Sahat; Tigor; Viktor; Wilhelmus; Yanto; Darmawan; Ismail; Syamsul; Amir; Baharuddin;
-Firdaus; Jufri; Muhlis; Nurdin; Rusdi; Sulaiman; Tamrin""")
-
-_NAMA_DEPAN_P = _words("""
-Siti; Sri; Dewi; Nur; Rina; Lestari; Wulandari; Fitri; Ratna; Yuni; Endang; Sumiati; Ani;
-Eka; Ika; Rahmawati; Nurhayati; Suryani; Kartini; Murni; Ni Made; Ni Ketut; Ni Luh; Maria;
-Yohana; Fransiska; Agustina; Elisabeth; Hartati; Tri; Dian; Indah; Novi; Putri; Ayu; Mega;
-Yanti; Rini; Susanti; Wahyuni; Irawati; Juliana; Heni; Tuti; Anisa; Aulia; Desi; Erna;
-Fatimah; Hana; Intan; Khadijah; Lina; Maya; Nining; Oktaviani; Purwanti; Rosmawati; Sari;
-Tika; Umi; Vera; Winda; Yulia; Zahra; Asmawati; Bunga; Citra; Dini; Evi; Farida; Gita;
-Halimah; Ida; Jumiati; Kurniasih; Lilis; Marlina; Nurul; Rosa; Sartika; Theresia;
-Veronika; Wiwik; Yustina; Hasnah; Masita; Nurjannah; Rusmini; Salmah; Hajrah; Andriani;
-Melati; Rahayu; Septiani; Magdalena; Kristina; Debora; Imelda; Lusiana""")
-
-_NAMA_BELAKANG = _words("""
-Santoso; Wijaya; Saputra; Hidayat; Setiawan; Nugroho; Pratama; Susanto; Purnomo; Siregar;
-Nasution; Harahap; Lubis; Simanjuntak; Sitompul; Tambunan; Hutapea; Manurung; Sinaga;
-Situmorang; Panjaitan; Daulay; Rangkuti; Hasibuan; Ginting; Tarigan; Sembiring; Sitepu;
-Pohan; Zebua; Tanjung; Chaniago; Koto; Piliang; Effendi; Hakim; Syahputra; Hermawan;
-Firmansyah; Maulana; Ramadhan; Hasanah; Handayani; Puspitasari; Anggraini; Kusuma; Utami;
-Safitri; Permata; Ningsih; Astuti; Yulianti; Pasaribu; Silalahi; Pardede; Lumbantobing;
-Tampubolon; Napitupulu; Pakpahan; Sihombing; Manullang; Damanik; Saragih; Purba; Sianturi;
-Simatupang; Batubara; Pulungan; Halawa; Telaumbanua; Wenda; Kogoya; Rumbiak; Mandacan;
-Tanamal; Latuconsina; Pattinama; Lewerissa; Manuputty; Bataona; Kelen; Pakaya; Hulukati;
-Mamonto; Mokodompit; Lumowa; Rumengan; Tumbelaka; Pangemanan; Wowor; Rahim; Latif; Basri;
-Syarif; Hamid; Amin; Sanusi; Suharto; Wibowo; Prasetyo; Haryono; Sulistyo; Rosadi;
-Kusnadi; Sudrajat; Mulyana; Permana; Suherman; Sumarni; Rusdiana; Wulan; Fadillah; Aziz;
-Suryadi; Marpaung; Gultom; Simbolon; Aritonang; Lase; Ndruru; Gea; Mendrofa; Nggadas;
-Ratu; Dethan; Tefa; Seran; Bere; Manafe""")
-
-_GURU_GELAR = (
-    ("S.Pd.", 52.0),
-    ("S.Pd., M.Pd.", 10.0),
-    ("S.Pd.I.", 5.0),
-    ("S.Ag.", 3.0),
-    ("S.Si.", 4.0),
-    ("S.Kom.", 2.0),
-    ("S.E.", 2.0),
-    ("S.Pd.SD", 8.0),
-    ("A.Ma.Pd.", 3.0),
-    ("", 11.0),
-)
-_KEPALA_GELAR = (("S.Pd., M.Pd.", 45.0), ("S.Pd.", 40.0), ("S.Pd.I., M.Pd.I.", 8.0), ("M.Pd.", 7.0))
-_DINAS_GELAR = (("S.Pd., M.Pd.", 40.0), ("S.E., M.Si.", 25.0), ("S.Sos., M.A.P.", 20.0), ("Dr.", 5.0), ("S.H.", 10.0))
+_PROVINSI: tuple[str, ...] = tuple(_WORDS["provinsi"])
+_KOTA: tuple[str, ...] = tuple(_WORDS["kota"])
+_KABUPATEN: tuple[str, ...] = tuple(_WORDS["kabupaten"])
+_NAMA_DEPAN_L: tuple[str, ...] = tuple(_WORDS["nama_depan_l"])
+_NAMA_DEPAN_P: tuple[str, ...] = tuple(_WORDS["nama_depan_p"])
+_NAMA_BELAKANG: tuple[str, ...] = tuple(_WORDS["nama_belakang"])
+_GURU_GELAR = _weighted(_WORDS["gelar_guru"])
+_KEPALA_GELAR = _weighted(_WORDS["gelar_kepala"])
+_DINAS_GELAR = _weighted(_WORDS["gelar_dinas"])
 
 _JENJANG_KABKOTA = (("TK", 6.0), ("SD", 68.0), ("SMP", 26.0))
 _JENJANG_PROV = (("SMA", 48.0), ("SMK", 40.0), ("SLB", 12.0))
 _JENJANG_BOBOT = {"TK": 0.35, "SD": 0.9, "SMP": 1.5, "SMA": 1.9, "SMK": 2.1, "SLB": 0.9}
 
-_JENIS_GURU: dict[str, Sequence[tuple[str, float]]] = {
-    "TK": (
-        ("Kindergarten Teacher", 55.0),
-        ("Guru Kelas", 30.0),
-        ("Play Group Teacher", 10.0),
-        ("Guru Pendamping", 5.0),
-    ),
-    "SD": (
-        ("Guru Kelas", 66.0),
-        ("Guru Mapel", 28.0),
-        ("Guru Pendamping", 2.0),
-        ("Guru Pengganti", 2.0),
-        ("Guru Pendamping Khusus", 2.0),
-    ),
-    "SMP": (
-        ("Guru Mapel", 85.0),
-        ("Guru BK", 8.0),
-        ("Guru TIK", 4.0),
-        ("Guru Pengganti", 2.0),
-        ("Guru Pendamping Khusus", 1.0),
-    ),
-    "SMA": (("Guru Mapel", 85.0), ("Guru BK", 8.0), ("Guru TIK", 5.0), ("Guru Pengganti", 2.0)),
-    "SMK": (("Guru Mapel", 86.0), ("Guru BK", 7.0), ("Guru TIK", 5.0), ("Guru Pengganti", 2.0)),
-    "SLB": (
-        ("Guru Pendamping Khusus", 35.0),
-        ("Guru Pembimbing Khusus", 25.0),
-        ("Guru Kelas", 25.0),
-        ("Guru Mapel", 15.0),
-    ),
-}
-
-_MAPEL: dict[str, tuple[str, ...]] = {
-    "TK": ("Kelompok A", "Kelompok B"),
-    "KELAS_SD": ("Kelas I", "Kelas II", "Kelas III", "Kelas IV", "Kelas V", "Kelas VI"),
-    "MAPEL_SD": ("PJOK", "Pendidikan Agama Islam", "Pendidikan Agama Kristen", "Bahasa Inggris", "Seni Budaya"),
-    "SMP": (
-        "Bahasa Indonesia",
-        "Matematika",
-        "IPA",
-        "IPS",
-        "Bahasa Inggris",
-        "Pendidikan Pancasila",
-        "PJOK",
-        "Seni Budaya",
-        "Pendidikan Agama Islam",
-        "Prakarya",
-        "Bahasa Daerah",
-    ),
-    "SMA": (
-        "Bahasa Indonesia",
-        "Matematika",
-        "Fisika",
-        "Kimia",
-        "Biologi",
-        "Ekonomi",
-        "Sejarah",
-        "Geografi",
-        "Sosiologi",
-        "Bahasa Inggris",
-        "Pendidikan Pancasila",
-        "PJOK",
-        "Pendidikan Agama Islam",
-    ),
-    "SMK": (
-        "Dasar-dasar Kejuruan",
-        "Teknik Kendaraan Ringan",
-        "Akuntansi dan Keuangan Lembaga",
-        "Teknik Komputer dan Jaringan",
-        "Bahasa Inggris",
-        "Matematika",
-        "Projek Kreatif dan Kewirausahaan",
-        "Bahasa Indonesia",
-    ),
-    "BK": ("Bimbingan dan Konseling",),
-    "TIK": ("Informatika",),
-    "KHUSUS": ("Pendidikan Khusus", "Bina Diri", "Bina Komunikasi"),
-}
-
-_RHK_KEPALA_UTAMA = _words("""
-Meningkatnya kualitas pembelajaran di satuan pendidikan;
-Meningkatnya kemampuan literasi murid berdasarkan Rapor Pendidikan;
-Meningkatnya kemampuan numerasi murid berdasarkan Rapor Pendidikan;
-Meningkatnya iklim keamanan dan kebinekaan sekolah;
-Terlaksananya perencanaan berbasis data Rapor Pendidikan;
-Meningkatnya kompetensi guru melalui komunitas belajar di sekolah;
-Terlaksananya pengelolaan anggaran sekolah yang transparan dan akuntabel;
-Meningkatnya karakter murid sesuai profil pelajar Pancasila;
-Terlaksananya supervisi akademik kepada seluruh guru;
-Meningkatnya kemitraan sekolah dengan orang tua dan masyarakat;
-Terwujudnya lingkungan belajar yang inklusif dan menyenangkan;
-Meningkatnya kualitas layanan pendidikan di sekolah;
-Tersusunnya kurikulum operasional satuan pendidikan;
-Meningkatnya pemanfaatan platform digital oleh guru dan tenaga kependidikan""")
-
-_RHK_KEPALA_TAMBAHAN = _words("""
-Terlaksananya pendampingan sekolah imbas di wilayah gugus;
-Terlaksananya tugas sebagai pengurus Musyawarah Kerja Kepala Sekolah;
-Terlaksananya pembinaan calon kepala sekolah;
-Terlaksananya tugas sebagai fasilitator program peningkatan mutu daerah""")
-
-_RHK_GURU_TAMBAHAN = _words("""
-Terlaksananya tugas sebagai wali kelas;
-Terlaksananya pembinaan ekstrakurikuler Pramuka;
-Terlaksananya tugas sebagai koordinator projek penguatan profil pelajar Pancasila;
-Terlaksananya tugas sebagai pengelola perpustakaan sekolah;
-Terlaksananya tugas sebagai pembina OSIS;
-Terlaksananya pendampingan murid dalam lomba akademik;
-Terlaksananya tugas sebagai operator Dapodik sekolah;
-Terlaksananya tugas sebagai bendahara dana BOSP;
-Terlaksananya pembinaan ekstrakurikuler olahraga;
-Terlaksananya tugas sebagai pengurus komunitas belajar sekolah;
-Terlaksananya pengimbasan praktik baik kepada rekan sejawat;
-Terlaksananya tugas sebagai panitia asesmen sumatif akhir jenjang""")
-
-_RHK_GURU_TEMPLATE = (
-    "Terlaksananya pembelajaran {} yang berpusat pada murid",
-    "Tersusunnya modul ajar {} yang sesuai dengan kebutuhan belajar murid",
-    "Meningkatnya hasil belajar murid pada {}",
-    "Terlaksananya asesmen formatif dan sumatif {} secara berkala",
-    "Terlaksananya pembelajaran berdiferensiasi pada {}",
-    "Tersusunnya alur tujuan pembelajaran {}",
-    "Meningkatnya kemampuan literasi murid melalui pembelajaran {}",
-    "Meningkatnya kemampuan numerasi murid melalui pembelajaran {}",
-    "Terlaksananya refleksi dan tindak lanjut hasil pembelajaran {}",
-    "Terciptanya iklim kelas yang aman dan nyaman dalam pembelajaran {}",
-    "Terlaksananya pemanfaatan teknologi digital dalam pembelajaran {}",
-    "Meningkatnya kompetensi diri melalui komunitas belajar {}",
-    "Terlaksananya projek penguatan profil pelajar Pancasila terintegrasi {}",
-    "Tersedianya media pembelajaran {} yang kontekstual",
-    "Meningkatnya partisipasi aktif murid dalam pembelajaran {}",
-    "Terlaksananya program remedial dan pengayaan {}",
-)
-
-_RHK_MANUAL = _words("""
-Melaksanakan tugas pokok sesuai jabatan;
-Menyusun rencana kerja tahunan;
-Melaksanakan pembelajaran sesuai jadwal;
-Menyusun laporan kinerja bulanan;
-Melaksanakan tugas kedinasan lain yang diberikan pimpinan;
-Melaksanakan pembinaan dan pengawasan di lingkungan kerja;
-Menyusun laporan pertanggungjawaban kegiatan;
-Mengikuti pengembangan kompetensi""")
+_JENIS_GURU: dict[str, Sequence[tuple[str, float]]] = {k: _weighted(v) for k, v in _WORDS["jenis_guru"].items()}
+_MAPEL: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _WORDS["mapel"].items()}
+_RHK_KEPALA_UTAMA: tuple[str, ...] = tuple(_WORDS["rhk_kepala_utama"])
+_RHK_KEPALA_TAMBAHAN: tuple[str, ...] = tuple(_WORDS["rhk_kepala_tambahan"])
+_RHK_GURU_TAMBAHAN: tuple[str, ...] = tuple(_WORDS["rhk_guru_tambahan"])
+_RHK_GURU_TEMPLATE: tuple[str, ...] = tuple(_WORDS["rhk_guru_template"])
+_RHK_MANUAL: tuple[str, ...] = tuple(_WORDS["rhk_manual"])
+_BULAN: tuple[str, ...] = tuple(_WORDS["bulan"])
 
 _EKSPEKTASI = ("DIATAS", "SESUAI", "DIBAWAH")
 # Permenpan RB 6/2022 matrix: predikat from hasil kerja (rows) and perilaku (columns).
@@ -505,20 +263,6 @@ _PREDIKAT_MATRIX = (
     "BUTUH_PERBAIKAN",
     "BUTUH_PERBAIKAN",
     "SANGAT_KURANG",
-)
-_BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
 )
 _ROMAWI = ("I", "II", "III", "IV", "V")
 
