@@ -342,9 +342,15 @@ def test_manual_skp_is_replaced_only_on_request_and_audited(store: Store) -> Non
         assert w.client(ADMIN).post(f"/api/v1/pegawai/{G2}/skp-manual/NOPE/ganti").status_code == 404
         view = w.client(G2).get(f"/api/v1/pegawai/{G2}").json()
         assert [m["skp_id"] for m in view["skp_manual"]] == ["SKP-MAN-1"]
-        r = w.client(ADMIN).post(f"/api/v1/pegawai/{G2}/skp-manual/SKP-MAN-1/ganti")
-        assert r.status_code == 202 and r.json()["dihapus_rhk"] == 1
+        # The principal has no e-Kinerja SKP yet (PMM-11): the PMM plan could not replace it.
+        refused = w.client(ADMIN).post(f"/api/v1/pegawai/{G2}/skp-manual/SKP-MAN-1/ganti")
+        assert refused.status_code == 409 and "PMM-11" in refused.json()["detail"]
+        assert [m["skp_id"] for m in w.client(G2).get(f"/api/v1/pegawai/{G2}").json()["skp_manual"]] == ["SKP-MAN-1"]
+        assert w.client(ADMIN).post(f"/api/v1/pegawai/{KS}/sinkron", json={"flow": "skp"}).status_code == 202
         runner.drain()
+        r = w.client(ADMIN).post(f"/api/v1/pegawai/{G2}/skp-manual/SKP-MAN-1/ganti")
+        assert r.status_code == 200 and r.json()["dihapus_rhk"] == 1 and r.json()["hasil"] == "BARU"
+        assert r.json()["skp_baru"]
         a = _audit(store)[-1]
         assert a["aksi"] == "GANTI_SKP_MANUAL" and a["username"] == ADMIN and "SKP-MAN-1" in a["sebelum"]
         assert w.client(G2).get(f"/api/v1/pegawai/{G2}").json()["skp_manual"] == []

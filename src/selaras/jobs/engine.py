@@ -158,6 +158,11 @@ class CeleryDispatcher:
     def submit(self, nips: Sequence[str], flow: Flow, tahun: int, *, alasan: str, diminta_oleh: str) -> list[int]:
         """Persist the jobs, then wake a worker (a broker down only delays them to the next beat)."""
         ids = queue.submit(self.store, nips, flow, tahun, alasan=alasan, diminta_oleh=diminta_oleh)
+        self.wake()
+        return ids
+
+    def wake(self) -> None:
+        """Wake a Celery worker, at most once per ``WAKE_SECONDS`` (later wake-ups are deferred)."""
         with self._lock:
             wait = self._woken + WAKE_SECONDS - time.monotonic()
             if wait <= 0:
@@ -169,7 +174,6 @@ class CeleryDispatcher:
                 self._pending.start()
         if wait <= 0:
             self._wake()
-        return ids
 
     def _deferred(self) -> None:
         with self._lock:

@@ -42,6 +42,10 @@ class Dispatcher(Protocol):
         """Persist one job per NIP and have it run; the job ids."""
         ...
 
+    def wake(self) -> None:
+        """Have a worker look for jobs now (after a use case committed jobs it stored itself)."""
+        ...
+
 
 class JobRunner:
     """Worker threads inside this process, on the store they were given."""
@@ -93,8 +97,12 @@ class JobRunner:
     def submit(self, nips: Sequence[str], flow: Flow, tahun: int, *, alasan: str, diminta_oleh: str) -> list[int]:
         """Persist the jobs, then wake a worker."""
         ids = queue.submit(self.store, nips, flow, tahun, alasan=alasan, diminta_oleh=diminta_oleh)
-        self._wake.set()
+        self.wake()
         return ids
+
+    def wake(self) -> None:
+        """Have a worker look for jobs now."""
+        self._wake.set()
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until no job is waiting to run now or running (for tests and the demo)."""

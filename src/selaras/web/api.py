@@ -18,6 +18,7 @@ from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Flow
 from selaras.jobs import queue
 from selaras.jobs.notifications import mark_read
+from selaras.usecases import admin, requests
 from selaras.web import audit, export, services
 from selaras.web.access import (
     Ditolak,
@@ -192,13 +193,17 @@ def pegawai(request: Request, nip: str, user: User) -> dict[str, Any]:
 
 @router.post("/pegawai/{nip}/sinkron", status_code=202, summary="Sinkron PMM / Sinkron Penilaian Periodik (antre)")
 def sinkron(request: Request, nip: str, body: SinkronIn, user: User) -> dict[str, Any]:
-    ids = services.request_sync(konteks(request), user, nip, body.flow)
+    ids = requests.request_sync(konteks(request), user, nip, body.flow)
     return {"job_ids": ids, "status": queue.JobStatus.ANTRE.value}
 
 
-@router.post("/pegawai/{nip}/skp-manual/{skp_id}/ganti", status_code=202, summary="Ganti SKP MANUAL (PMM-07)")
+@router.post(
+    "/pegawai/{nip}/skp-manual/{skp_id}/ganti",
+    summary="Ganti SKP MANUAL (PMM-07) dengan SKP dari PMM, disinkronkan seketika; 409 dengan alasannya bila "
+    "SKP dari PMM belum dapat disinkronkan",
+)
 def ganti_manual(request: Request, nip: str, skp_id: str, user: User) -> dict[str, Any]:
-    return services.replace_manual_skp(konteks(request), user, nip, skp_id)
+    return admin.replace_manual_skp(konteks(request), user, nip, skp_id)
 
 
 @router.get("/jobs/{job_id}", summary="Status satu permintaan sinkron")
@@ -277,7 +282,7 @@ def log_detail_api(request: Request, log_id: int, user: User) -> dict[str, Any]:
     summary="Sinkron massal: satu sekolah, pilihan NIP, satu kode, atau semua pegawai instansi",
 )
 def massal(request: Request, body: MassalIn, user: User) -> dict[str, Any]:
-    return services.bulk_sync(
+    return requests.bulk_sync(
         konteks(request), user, flow=body.flow, npsn=body.npsn, nips=body.nips, code=body.kode, semua=body.semua
     )
 
@@ -289,12 +294,12 @@ def periode(request: Request, user: User) -> list[dict[str, Any]]:
 
 @router.post("/periode", status_code=201, summary="Simpan periode (ditolak bila tidak standar, PER-01)")
 def periode_simpan(request: Request, body: PeriodeIn, user: User) -> dict[str, Any]:
-    return services.save_periode(konteks(request), user, body.model_dump())
+    return admin.save_periode(konteks(request), user, body.model_dump())
 
 
 @router.delete("/periode/{periode_id}", status_code=204, summary="Hapus periode")
 def periode_hapus(request: Request, periode_id: str, user: User) -> Response:
-    services.delete_periode(konteks(request), user, periode_id)
+    admin.delete_periode(konteks(request), user, periode_id)
     return Response(status_code=204)
 
 
@@ -305,7 +310,7 @@ def unor(request: Request, user: User) -> list[dict[str, Any]]:
 
 @router.put("/unor/{unor_id}/atasan", summary="Ubah atasan unit kerja di e-Kinerja (dicatat di audit)")
 def unor_atasan(request: Request, unor_id: str, body: AtasanIn, user: User) -> dict[str, Any]:
-    return services.set_atasan(konteks(request), user, unor_id, body.atasan_nip)
+    return admin.set_atasan(konteks(request), user, unor_id, body.atasan_nip)
 
 
 @router.get("/audit", summary="Log audit tindakan admin instansi saya")

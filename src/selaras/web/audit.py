@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
 
-from selaras.store.database import Store
+from selaras.store.admin import insert_audit
+from selaras.store.database import Store, in_write
 from selaras.store.tables import audit_log
 from selaras.web.access import Pengguna
 
@@ -25,21 +26,17 @@ def record(
     conn: sa.Connection | None = None,
 ) -> None:
     """Write one audit row (in ``conn``'s transaction when given, so it commits with the change)."""
-    row = {
-        "waktu": datetime.now(UTC),
-        "username": user.akun.username,
-        "peran": user.peran.value,
-        "aksi": aksi,
-        "sasaran": sasaran,
-        "instansi_id": instansi_id or user.instansi_id,
-        "sebelum": None if sebelum is None else json.dumps(sebelum, default=str, ensure_ascii=False),
-        "sesudah": None if sesudah is None else json.dumps(sesudah, default=str, ensure_ascii=False),
-    }
-    if conn is not None:
-        conn.execute(sa.insert(audit_log), [row])
-        return
-    with store.write() as c:
-        c.execute(sa.insert(audit_log), [row])
+    with in_write(store, conn) as c:
+        insert_audit(
+            c,
+            username=user.akun.username,
+            peran=user.peran.value,
+            aksi=aksi,
+            sasaran=sasaran,
+            instansi_id=instansi_id or user.instansi_id,
+            sebelum=sebelum,
+            sesudah=sesudah,
+        )
 
 
 def entries(

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
+from selaras.usecases import admin, requests
 from selaras.web import audit, services
 from selaras.web.access import Ditolak, Pengguna, forbidden, log_scope, require_admin
 from selaras.web.accounts import Peran, RateLimited, authenticate, close_session, open_session
@@ -28,7 +29,7 @@ PESAN = {
     "periode": "Periode disimpan.",
     "periode-hapus": "Periode dihapus.",
     "atasan": "Atasan unit kerja diubah; pegawai yang terdampak dicoba lagi otomatis.",
-    "manual": "SKP manual dihapus; SKP dari PMM akan menggantikannya (sinkron sudah antre).",
+    "manual": "SKP manual dihapus dan SKP dari PMM sudah menggantikannya di e-Kinerja.",
 }
 
 
@@ -149,16 +150,16 @@ def _pegawai_page(request: Request, user: Pengguna, nip: str) -> Response:
 
 @router.post("/pegawai/{nip}/sinkron")
 def sinkron(request: Request, nip: str, user: User, flow: Annotated[str, Form()] = "skp") -> Response:
-    ids = services.request_sync(konteks(request), user, nip, Flow(flow))
+    ids = requests.request_sync(konteks(request), user, nip, Flow(flow))
     target = "/skp" if user.akun.nip == nip else f"/pegawai/{nip}"
     return _go(target, pesan="antre", job=ids[0] if ids else None)
 
 
 @router.post("/pegawai/{nip}/skp-manual/{skp_id}/ganti")
 def ganti_manual(request: Request, nip: str, skp_id: str, user: User) -> Response:
-    out = services.replace_manual_skp(konteks(request), user, nip, skp_id)
+    admin.replace_manual_skp(konteks(request), user, nip, skp_id)
     target = "/skp" if user.akun.nip == nip else f"/pegawai/{nip}"
-    return _go(target, pesan="manual", job=out["job_ids"][0] if out["job_ids"] else None)
+    return _go(target, pesan="manual")
 
 
 @router.get("/sekolah")
@@ -224,7 +225,7 @@ async def massal(request: Request, user: User) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     out = await run_in_threadpool(
-        lambda: services.bulk_sync(konteks(request), user, flow=flow, npsn=npsn, nips=nips, code=kode, semua=semua)
+        lambda: requests.bulk_sync(konteks(request), user, flow=flow, npsn=npsn, nips=nips, code=kode, semua=semua)
     )
     back = str(form.get("kembali") or "/log")
     if not back.startswith("/") or back.startswith("//"):
@@ -263,7 +264,7 @@ def periode_simpan(
         "angka_periodik": angka_periodik,
     }
     try:
-        services.save_periode(ctx, user, data)
+        admin.save_periode(ctx, user, data)
     except Ditolak as e:
         if e.status not in (409, 422):
             raise
@@ -274,7 +275,7 @@ def periode_simpan(
 
 @router.post("/periode/{periode_id}/hapus")
 def periode_hapus(request: Request, periode_id: str, user: User) -> Response:
-    services.delete_periode(konteks(request), user, periode_id)
+    admin.delete_periode(konteks(request), user, periode_id)
     return _go("/periode", pesan="periode-hapus")
 
 
@@ -286,7 +287,7 @@ def unor(request: Request, user: User) -> Response:
 
 @router.post("/unor/{unor_id}/atasan")
 def unor_atasan(request: Request, unor_id: str, user: User, atasan_nip: Annotated[str, Form()]) -> Response:
-    services.set_atasan(konteks(request), user, unor_id, atasan_nip.strip())
+    admin.set_atasan(konteks(request), user, unor_id, atasan_nip.strip())
     return _go("/unor", pesan="atasan")
 
 
