@@ -72,7 +72,29 @@ CASES: list[tuple[str, Corrupt, list[str]]] = [
         ["instansi.csv", "UTF-8"],
     ),
     ("empty file", lambda d: (d / "siasn_unor.csv").write_bytes(b""), ["siasn_unor.csv", "kosong"]),
+    (
+        "NUL in text",
+        lambda d: set_cell(d / "pmm_rhk.csv", 2, "uraian", "Asesmen\x00formatif"),
+        ["pmm_rhk.csv", "baris 2", "uraian", "karakter kendali"],
+    ),
+    (
+        "cell over the limit",
+        lambda d: set_cell(d / "pmm_rhk.csv", 2, "uraian", "x" * 10_000),
+        ["pmm_rhk.csv", "baris 2", "uraian", "lebih dari 4.000 karakter"],
+    ),
+    ("symlink", lambda d: symlink_outside(d / "siasn_pegawai.csv"), ["siasn_pegawai.csv", "tautan simbolik"]),
 ]
+
+
+def symlink_outside(path: Path) -> None:
+    """Move the file out of the folder and leave a symbolic link to it."""
+    outside = path.parent.parent / f"luar-{path.name}"
+    path.rename(outside)
+    path.symlink_to(outside)
+
+
+def import_args(source: Path, url: str) -> list[str]:
+    return ["import", str(source), "--db", url.replace("postgresql+psycopg://", "postgresql://")]
 
 
 @pytest.fixture()
@@ -137,3 +159,62 @@ def test_lenient_import_keeps_good_rows_and_reports_every_rejected_one(
     after = contents(db)
     assert all(rejected_skp not in row for row in after["pmm_skp"])
     assert len(after["pmm_skp"]) == 2
+
+
+def _workbook_with(tmp_path: Path, change: Callable[[openpyxl.Workbook], None]) -> Path:
+    book = tmp_path / "data.xlsx"
+    write_snapshot(snapshot(), book)
+    wb = openpyxl.load_workbook(book)
+    change(wb)
+    wb.save(book)
+    return book
+
+
+XLSX_CASES: list[tuple[str, Callable[[openpyxl.Workbook], None], list[str]]] = [
+    (
+        "formula without value",
+        lambda wb: wb["siasn_unor"].cell(3, 5, '=TEXT(10000001,"0")'),
+        ["data.xlsx:siasn_unor", "baris 3", "npsn", "rumus tanpa nilai tersimpan"],
+    ),
+    (
+        "merged range",
+        lambda wb: wb["siasn_unor"].merge_cells("D3:D4"),
+        ["data.xlsx:siasn_unor", "baris 3", "parent_unor_id", "D3:D4", "sel gabungan"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "words"), XLSX_CASES, ids=[c[0] for c in XLSX_CASES])
+def test_xlsx_cells_that_would_read_empty_are_refused_and_store_unchanged(
+    store_with_data: tuple[Path, Path],
+    tmp_path: Path,
+    name: str,
+    change: Callable[[openpyxl.Workbook], None],
+    words: list[str],
+) -> None:
+    _, db = store_with_data
+    before = contents(db)
+    r = CliRunner().invoke(main, ["import", str(_workbook_with(tmp_path, change)), "--db", str(db)])
+    assert r.exit_code == 2, r.output
+    for w in words:
+        assert w in r.stderr, (w, r.stderr)
+    assert contents(db) == before
+
+
+def test_nul_in_text_is_refused_on_every_database(store_url: str, tmp_path: Path) -> None:
+    """A NUL is stored silently by SQLite and breaks PostgreSQL: refused before either."""
+    good = tmp_path / "good"
+    write_snapshot(snapshot(), good)
+    assert CliRunner().invoke(main, import_args(good, store_url)).exit_code == 0
+    store = Store.open(store_url)
+    try:
+        before = {n: sorted(df.rows()) for n, df in load_snapshot(store).frames.items()}
+        bad = tmp_path / "bad"
+        shutil.copytree(good, bad)
+        set_cell(bad / "instansi.csv", 2, "nama", "Kabupaten\x00Bima")
+        r = CliRunner().invoke(main, import_args(bad, store_url))
+        assert r.exit_code == 2, r.output
+        assert "instansi.csv baris 2, kolom nama" in r.stderr and "karakter kendali" in r.stderr
+        assert {n: sorted(df.rows()) for n, df in load_snapshot(store).frames.items()} == before
+    finally:
+        store.dispose()

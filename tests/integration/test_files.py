@@ -790,3 +790,137 @@ def test_empty_string_is_written_as_no_value(tmp_path: Path) -> None:
     snapshot = Snapshot.from_rows({"instansi": [{"instansi_id": "I1", "nama": ""}]})
     write_snapshot(snapshot, tmp_path / "snap")
     assert (tmp_path / "snap" / "instansi.csv").read_text(encoding="utf-8") == ("instansi_id,nama\nI1,\n")
+
+
+# --- input that would be lost or stored wrong ---------------------------------------------
+
+
+def _column_letter(table: str, column: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(TABLE[table].column_names.index(column) + 1)
+
+
+def test_formula_without_a_saved_value_is_named(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "snap.xlsx")
+    wb = openpyxl.load_workbook(path)
+    cell = f"{_column_letter('siasn_unor', 'npsn')}3"  # an optional column: it would read as empty
+    wb["siasn_unor"][cell] = '=TEXT(50100001,"0")'
+    wb.save(path)  # openpyxl saves no computed value, as a program-made workbook
+    [problem] = problems_of(path)
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "snap.xlsx:siasn_unor",
+        3,
+        "npsn",
+        '=TEXT(50100001,"0")',
+    )
+    assert problem.rule.startswith(f"sel {cell} berisi rumus tanpa nilai tersimpan")
+    # Lenient mode cannot leave the row out: the cell's value is unknown, not wrong.
+    with pytest.raises(SnapshotError):
+        read_snapshot(path, lenient=True)
+
+
+def test_formula_with_its_saved_value_is_read_as_that_value(tmp_path: Path) -> None:
+    import zipfile
+
+    path = write_workbook(tmp_path / "snap.xlsx")
+    wb = openpyxl.load_workbook(path)
+    letter = _column_letter("siasn_unor", "npsn")
+    wb["siasn_unor"][f"{letter}3"] = '=TEXT(50100001,"0")'
+    wb.save(path)
+    # Add the value Excel would have saved beside the formula.
+    patched = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(patched, "w") as dst:
+        sheet = next(n for n in src.namelist() if n.startswith("xl/worksheets/") and b"TEXT(" in src.read(n))
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == sheet:
+                data = data.replace(b"</f><v /></c>", b"</f><v>50100001</v></c>").replace(
+                    f'<c r="{letter}3"'.encode(), f'<c r="{letter}3" t="str"'.encode()
+                )
+            dst.writestr(item, data)
+    assert_same(read_snapshot(patched).snapshot, expected_snapshot())
+
+
+def test_merged_range_is_named(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "snap.xlsx")
+    wb = openpyxl.load_workbook(path)
+    letter = _column_letter("siasn_unor", "parent_unor_id")
+    wb["siasn_unor"].merge_cells(f"{letter}3:{letter}4")
+    wb.save(path)
+    [problem] = problems_of(path)
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "snap.xlsx:siasn_unor",
+        3,
+        "parent_unor_id",
+        f"{letter}3:{letter}4",
+    )
+    assert problem.rule.startswith(f"sel gabungan (merge) {letter}3:{letter}4")
+
+
+def test_merge_outside_the_contract_columns_is_ignored(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "snap.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["siasn_unor"].merge_cells("K2:L3")  # beyond the header: no contract column
+    wb.save(path)
+    assert_same(read_snapshot(path).snapshot, expected_snapshot())
+
+
+CONTROL_RULE = "teks berisi karakter kendali"
+CONTROL_RULE_ID = "nilai berisi karakter kendali"
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "rule", "shown"),
+    [
+        ("instansi", "nama", "Kabupaten\x00Bima", CONTROL_RULE, "Kabupaten\ufffdBima"),
+        ("instansi", "nama", "Kabupaten\x1bBima", CONTROL_RULE, "Kabupaten\ufffdBima"),
+        ("instansi", "nama", "Kabupaten\x85Bima", CONTROL_RULE, "Kabupaten\ufffdBima"),
+        ("siasn_unor", "parent_unor_id", "U1\t", CONTROL_RULE_ID, "U1\ufffd"),
+        ("pmm_rhk", "uraian", "x" * 4001, "isi sel lebih dari 4.000 karakter", "x" * 80 + "…"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_control_characters_and_over_long_cells_are_input_errors(
+    tmp_path: Path, kind: str, table: str, column: str, value: str, rule: str, shown: str
+) -> None:
+    if kind == "xlsx" and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        pytest.skip("XML cannot hold these characters: an XLSX cell never has them")
+    rows = changed(table, 1, column, value)
+    if kind == "csv":
+        path, file = write_folder(tmp_path / "snap", rows), f"{table}.csv"
+    else:
+        path, file = write_workbook(tmp_path / "snap.xlsx", rows), f"snap.xlsx:{table}"
+    # (A control character in a key also leaves what refers to it dangling: reported too.)
+    [problem] = [p for p in problems_of(path) if p.rule.startswith(rule)]
+    assert (problem.file, problem.row, problem.column, problem.value) == (file, 3, column, shown)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_tab_and_line_breaks_in_free_text_and_a_cell_at_the_limit_are_kept(tmp_path: Path, kind: str) -> None:
+    # (XML keeps line breaks as LF only.)
+    text = "Kota\tBima\r\nbaris dua" if kind == "csv" else "Kota\tBima\nbaris dua"
+    rows = changed("instansi", 1, "nama", text)
+    rows["pmm_rhk"][1]["uraian"] = "y" * 4000
+    path = write_folder(tmp_path / "snap", rows) if kind == "csv" else write_workbook(tmp_path / "snap.xlsx", rows)
+    snap = read_snapshot(path).snapshot
+    assert snap["instansi"]["nama"][1] == text
+    assert snap["pmm_rhk"]["uraian"][1] == "y" * 4000
+
+
+def test_symlinked_or_irregular_snapshot_files_are_refused_and_named(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "snap")
+    outside = tmp_path / "elsewhere.csv"
+    (folder / "siasn_pegawai.csv").rename(outside)
+    (folder / "siasn_pegawai.csv").symlink_to(outside)  # even to a valid file
+    (folder / "dapodik_ptk.csv").unlink()
+    (folder / "dapodik_ptk.csv").symlink_to("/dev/zero")
+    (folder / "pmm_penilaian.csv").unlink()
+    (folder / "pmm_penilaian.csv").mkdir()
+    problems = problems_of(folder)
+    by_file = {p.file: p.rule for p in problems if p.row is None}
+    assert by_file["siasn_pegawai.csv"].startswith("berkas 'siasn_pegawai.csv' adalah tautan simbolik")
+    assert by_file["dapodik_ptk.csv"].startswith("berkas 'dapodik_ptk.csv' adalah tautan simbolik")
+    assert by_file["pmm_penilaian.csv"].startswith("'pmm_penilaian.csv' bukan berkas biasa")
+    with pytest.raises(SnapshotError):
+        read_snapshot(folder, lenient=True)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import polars as pl
 
@@ -154,7 +156,9 @@ def _read_folder(folder: Path, findings: Findings, report: Progress) -> dict[str
             )
     # The largest files first, while little else is held: the working memory of reading one
     # then comes on top of the fewest tables already read.
-    sizes = {t.name: (folder / t.file_name).stat().st_size if (folder / t.file_name).is_file() else 0 for t in TABLES}
+    irregular = _not_regular(folder, findings)
+    readable = {t.name: t.file_name not in irregular and (folder / t.file_name).is_file() for t in TABLES}
+    sizes = {t.name: (folder / t.file_name).stat().st_size if readable[t.name] else 0 for t in TABLES}
     total = sum(sizes.values()) or 1
     done = 0
     tables: dict[str, RawTable] = {}
@@ -163,13 +167,38 @@ def _read_folder(folder: Path, findings: Findings, report: Progress) -> dict[str
         report(f"membaca {t.file_name}", 0.9 * done / total)
         found[t.name] = own = Findings()
         p = folder / t.file_name
-        raw = _read_csv(p, t, own) if p.is_file() else empty_raw(t, t.file_name)
+        if t.file_name in irregular:
+            raw = RawTable(t, t.file_name, None)  # reported already: never followed
+        else:
+            raw = _read_csv(p, t, own) if p.is_file() else empty_raw(t, t.file_name)
         report(f"memeriksa {t.file_name}", 0.9 * (done + sizes[t.name] / 2) / total)
         tables[t.name] = _checked(raw, own)
         done += sizes[t.name]
     for t in TABLES:  # problems in the order of the tables
         findings.merge(found[t.name])
     return {t.name: tables[t.name] for t in TABLES}
+
+
+def _not_regular(folder: Path, findings: Findings) -> set[str]:
+    """The table files of ``folder`` that are not regular files of their own (a symbolic link,
+    a device, a folder): each is reported and never opened. A link could lead anywhere on the
+    machine (``/dev/zero``, another snapshot) and would not be the file that was handed over."""
+    out = set()
+    for t in TABLES:
+        p = folder / t.file_name
+        try:
+            mode = p.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(mode):
+            rule = f"berkas '{t.file_name}' adalah tautan simbolik (symlink), bukan berkas biasa di dalam folder"
+        elif not stat.S_ISREG(mode):
+            rule = f"'{t.file_name}' bukan berkas biasa (mis. folder atau perangkat)"
+        else:
+            continue
+        findings.add_file(t.file_name, rule + "; salin berkas aslinya ke folder snapshot")
+        out.add(t.file_name)
+    return out
 
 
 def _checked(raw: RawTable, own: Findings) -> RawTable:
@@ -206,7 +235,9 @@ def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
         return unreadable
     try:
         data = _read_values(path, positions)
-        irregular = _irregular_records(path, len(header), data.height)
+        # The fast record count splits lines at NUL: a file holding one is counted slowly
+        # (and refused for it by the value checks).
+        irregular = None if _has_nul(path) else _irregular_records(path, len(header), data.height)
     except pl.exceptions.PolarsError as e:
         if "utf-8" in str(e).lower() or "utf8" in str(e).lower():
             findings.add_file(label, _not_utf8(path))
@@ -396,6 +427,15 @@ def _parse_slowly(path: Path, positions: dict[str, int], fields: int) -> tuple[p
     return data, irregular
 
 
+def _has_nul(path: Path) -> bool:
+    """Whether the file holds a NUL byte anywhere (read in blocks, at memory speed)."""
+    with path.open("rb") as f:
+        while block := f.read(1 << 24):
+            if b"\x00" in block:
+                return True
+    return False
+
+
 def _not_utf8(path: Path) -> str:
     """The rule for a file that is not UTF-8, naming the first bad byte."""
     offset = 0
@@ -486,6 +526,7 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings) -> RawTab
         findings.add_file(label, _EMPTY_SHEET)
         return RawTable(table, label, None)
     positions = _positions(header, table, label, findings)
+    _cell_defects(ws, positions, label, findings)
     numbers: list[int] = []
     columns: dict[str, list[str | None]] = {name: [] for name in positions}
     wrong: list[tuple[int, int]] = []
@@ -525,6 +566,55 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings) -> RawTab
             value=pl.col("_v"),
         )
     return raw
+
+
+def _cell_defects(ws: Any, positions: dict[str, int], label: str, findings: Findings) -> None:
+    """Report the cells of contract columns that read as empty but are not: a formula whose
+    value was never saved (a workbook written by a program, not recalculated by Excel), and a
+    merged range (only its first cell holds the value). Found in the sheet's XML, which the
+    read-only reader does not expose; one streaming pass."""
+    from openpyxl.utils.cell import column_index_from_string, range_boundaries
+
+    names = {i: name for name, i in positions.items()}
+    try:
+        source = ws.parent._archive.open(ws._worksheet_path)
+    except (AttributeError, KeyError):  # not a read-only sheet of a zip archive: nothing to scan
+        return
+    with source:
+        for _event, el in ElementTree.iterparse(source, events=("end",)):
+            tag = el.tag.rpartition("}")[2]
+            if tag == "c":
+                formula = next((c for c in el if c.tag.rpartition("}")[2] == "f"), None)
+                cached = next((c for c in el if c.tag.rpartition("}")[2] == "v"), None)
+                ref = el.get("r") or ""
+                # openpyxl and other writers save <v/> (empty) or no <v> at all: no value.
+                if formula is not None and (cached is None or not cached.text) and ref:
+                    letters = ref.rstrip("0123456789")
+                    name = names.get(column_index_from_string(letters) - 1)
+                    if name is not None:
+                        findings.add_file(
+                            label,
+                            f"sel {ref} berisi rumus tanpa nilai tersimpan, sehingga terbaca kosong; buka "
+                            "workbook di Excel lalu simpan ulang, atau tempel sebagai nilai",
+                            name,
+                            row=int(ref[len(letters) :]),
+                            value=None if formula.text is None else f"={formula.text}",
+                        )
+                el.clear()
+            elif tag == "row":
+                el.clear()
+            elif tag == "mergeCell" and (ref := el.get("ref")):
+                min_col, min_row, max_col, _max_row = range_boundaries(ref)
+                spanned = [names[i - 1] for i in range(min_col, max_col + 1) if i - 1 in names]
+                if spanned:
+                    findings.add_file(
+                        label,
+                        f"sel gabungan (merge) {ref}: hanya sel pertamanya berisi nilai, sel lainnya terbaca "
+                        "kosong; pisahkan gabungan sel lalu isi setiap sel",
+                        spanned[0],
+                        row=min_row,
+                        value=ref,
+                    )
 
 
 def _cell_text(v: object) -> str | None:

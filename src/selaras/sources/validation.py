@@ -23,6 +23,21 @@ LIMIT = 1000
 
 Progress = Callable[[str, float], None]
 
+MAX_CELL_CHARS = 4_000
+"""Characters a cell may hold (README, "Input limits"): the longest real value, an RHK text,
+is a few hundred; a longer cell is a broken export, not data to store."""
+# C0 controls, DEL and C1 controls. A NUL is refused by PostgreSQL and silently kept by SQLite;
+# none of them belongs in the four systems' data. Free text may hold tab and line breaks.
+_CONTROL = r"[\x00-\x1F\x7F-\x9F]"
+_CONTROL_IN_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+_CONTROL_RULE = (
+    "teks berisi karakter kendali (mis. NUL, kode 0-31 atau 127-159; hanya tab dan baris baru yang boleh); "
+    "hapus karakter itu dari sumbernya"
+)
+_CONTROL_RULE_ID = "nilai berisi karakter kendali (mis. NUL, tab atau baris baru); hapus karakter itu dari sumbernya"
+_SHOWN = 80
+_TOO_LONG_RULE = f"isi sel lebih dari {MAX_CELL_CHARS:,} karakter".replace(",", ".")
+
 # PATTERNS use \d, which in both Python and Rust regex also matches non-ASCII digits that
 # the typed conversion cannot parse.
 _REGEX: dict[Kind, str] = {k: p.pattern.replace(r"\d", "[0-9]") for k, p in PATTERNS.items()}
@@ -147,9 +162,12 @@ class Findings:
         self.file_level: list[Problem] = []
         self._rows: list[pl.DataFrame] = []
 
-    def add_file(self, file: str, rule: str, column: str | None = None) -> None:
-        """A problem with a whole file or sheet (it makes the snapshot unusable)."""
-        self.file_level.append(Problem(file, None, column, None, rule))
+    def add_file(
+        self, file: str, rule: str, column: str | None = None, *, row: int | None = None, value: str | None = None
+    ) -> None:
+        """A problem with a whole file or sheet (it makes the snapshot unusable, even in lenient
+        mode); ``row`` and ``value`` name the cell when one cell shows it (a formula, a merge)."""
+        self.file_level.append(Problem(file, row, column, value, rule))
 
     def add_rows(
         self,
@@ -255,10 +273,19 @@ def _value_checks(col: Column) -> list[tuple[pl.Expr, str]]:
         elif col.kind is Kind.INT:
             bad = s.cast(pl.Int64, strict=False).is_null()
             checks.append((well_formed & bad, "bilangan bulat terlalu besar"))
+    control = _CONTROL_IN_TEXT if col.kind is Kind.TEXT else _CONTROL
+    checks.append((s.str.contains(control), _CONTROL_RULE if col.kind is Kind.TEXT else _CONTROL_RULE_ID))
+    checks.append((s.str.len_chars() > MAX_CELL_CHARS, _TOO_LONG_RULE))
     if col.kind is Kind.ENUM:
         allowed = ", ".join(col.values)
         checks.append((s.is_not_null() & ~s.is_in(list(col.values)), f"nilai harus salah satu dari: {allowed}"))
     return checks
+
+
+def _shown(value: pl.Expr) -> pl.Expr:
+    """A value as a problem shows it: control characters as U+FFFD, at most 80 characters."""
+    clean = value.str.replace_all(_CONTROL, "\ufffd")
+    return pl.when(clean.str.len_chars() > _SHOWN).then(clean.str.slice(0, _SHOWN) + "…").otherwise(clean)
 
 
 def _check_values(raw: RawTable, findings: Findings) -> None:
@@ -281,7 +308,7 @@ def _check_values(raw: RawTable, findings: Findings) -> None:
         if not n:
             continue
         offending = raw.offending(flags.get_column(f"_m{i}"), col.name)
-        value = None if rule == "nilai wajib kosong" else pl.col(col.name)
+        value = None if rule == "nilai wajib kosong" else _shown(pl.col(col.name))
         findings.add_rows(raw, offending, what=rule, column=col.name, value=value)
 
 
