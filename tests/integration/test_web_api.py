@@ -346,6 +346,9 @@ def test_manual_skp_is_replaced_only_on_request_and_audited(store: Store) -> Non
         refused = w.client(ADMIN).post(f"/api/v1/pegawai/{G2}/skp-manual/SKP-MAN-1/ganti")
         assert refused.status_code == 409 and "PMM-11" in refused.json()["detail"]
         assert [m["skp_id"] for m in w.client(G2).get(f"/api/v1/pegawai/{G2}").json()["skp_manual"]] == ["SKP-MAN-1"]
+        page, csrf = w.login(G2)
+        shown = page.post(f"/pegawai/{G2}/skp-manual/SKP-MAN-1/ganti", data={"csrf_token": csrf})
+        assert shown.status_code == 409 and "PMM-11" in shown.text and "SKP manual dibiarkan" in shown.text
         assert w.client(ADMIN).post(f"/api/v1/pegawai/{KS}/sinkron", json={"flow": "skp"}).status_code == 202
         runner.drain()
         r = w.client(ADMIN).post(f"/api/v1/pegawai/{G2}/skp-manual/SKP-MAN-1/ganti")
