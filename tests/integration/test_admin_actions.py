@@ -359,3 +359,20 @@ def test_on_the_demo_only_manual_skp_whose_plan_syncs_are_replaced(tmp_path: Pat
 def store_instansi(store: Store) -> str:
     """The demo's one instansi."""
     return load_table(store, "instansi")["instansi_id"][0]
+
+
+def test_sync_on_behalf_failing_at_its_audit_stores_no_job(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from selaras.domain.results import Flow
+
+    ctx = _world(store, base_rows())
+    before = _state(store)
+    monkeypatch.setattr("selaras.store.admin.insert_audit", _raiser("audit"))
+    with pytest.raises(Boom):
+        requests.request_sync(ctx, _user(store, ADMIN), KS, Flow.SKP)
+    assert _state(store) == before and ctx.runner.woken == 0
+    # The pegawai's own button is not audited: it stores its job.
+    monkeypatch.undo()
+    [job_id] = requests.request_sync(ctx, _user(store, G1), G1, Flow.SKP)
+    with store.read() as conn:
+        assert conn.execute(sa.select(sync_job.c.nip, sync_job.c.alasan)).all() == [(G1, "TOMBOL")]
+    assert ctx.runner.woken == 1 and job_id
