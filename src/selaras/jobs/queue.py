@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from selaras.domain.results import Flow
-from selaras.store.database import Store, in_write
+from selaras.store.database import Store
 from selaras.store.tables import sync_job
 
 SUBMIT_CHUNK = 5_000
@@ -76,22 +76,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def submit(
-    store: Store,
-    nips: Sequence[str],
-    flow: Flow,
-    tahun: int,
-    *,
-    alasan: str,
-    diminta_oleh: str,
-    conn: sa.Connection | None = None,
-) -> list[int]:
+def submit(store: Store, nips: Sequence[str], flow: Flow, tahun: int, *, alasan: str, diminta_oleh: str) -> list[int]:
     """Persist a sync request for each NIP; the job ids, in the order of ``nips``.
 
     A NIP that already has a waiting job of the same flow and year gets that job's id (and the
     job is moved to run now if it was waiting for a retry). The rows are committed when this
-    returns, or with ``conn``'s transaction when given (a use case that audits the request in
-    the same transaction): a request is never acknowledged before it is durable.
+    returns: a request is never acknowledged before it is durable.
     """
     flow = Flow(flow)
     Alasan(alasan)
@@ -100,7 +90,7 @@ def submit(
         return []
     t = now()
     ids: dict[str, int] = {}
-    with in_write(store, conn) as conn:
+    with store.write() as conn:
         for i in range(0, len(wanted), SUBMIT_CHUNK):
             chunk = wanted[i : i + SUBMIT_CHUNK]
             rows = [

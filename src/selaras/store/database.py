@@ -115,17 +115,6 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
 
-@contextmanager
-def in_write(store: Store, conn: sa.Connection | None = None) -> Iterator[sa.Connection]:
-    """``conn`` when the caller's write transaction is given (the caller commits), else a new
-    write transaction of ``store``: how a repository function joins a use case's transaction."""
-    if conn is not None:
-        yield conn
-        return
-    with store.write() as own:
-        yield own
-
-
 def alembic_config() -> Config:
     """The Alembic configuration of the package's migrations (no ``alembic.ini`` needed).
 

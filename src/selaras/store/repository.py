@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from selaras.domain.results import (
     Status,
 )
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot
-from selaras.store.database import SQLITE_BUSY_TIMEOUT_MS, Store, in_write
+from selaras.store.database import SQLITE_BUSY_TIMEOUT_MS, Store
 from selaras.store.tables import sync_log, sync_log_error, sync_run, sync_state
 
 Progress = Callable[[str, int, int], None]
@@ -98,7 +98,7 @@ def save_snapshot(store: Store, snapshot: Snapshot, *, progress: Progress | None
         _sqlite_checkpoint(store)
 
 
-def load_snapshot(store: Store, nips: Collection[str] | None = None, *, conn: sa.Connection | None = None) -> Snapshot:
+def load_snapshot(store: Store, nips: Collection[str] | None = None) -> Snapshot:
     """Read the snapshot from the store: all of it, or what checking ``nips`` needs.
 
     With ``nips``: those pegawai; the Dapodik PTK matched by their NIP or NIK and the PTK's
@@ -107,10 +107,9 @@ def load_snapshot(store: Store, nips: Collection[str] | None = None, *, conn: sa
     those units in e-Kinerja, ``pmm_skp.atasan_nip`` of their SKP) with their SIASN, Dapodik
     and PMM rows; and the e-Kinerja SKP, RHK and assessments of the pegawai and the superiors.
     Nothing else of their instansi: a batch of a few hundred pegawai spread over the country
-    must not read every unit of every instansi it touches. With ``conn``: read in that
-    (write) transaction, so that a use case plans on the rows it then writes against.
+    must not read every unit of every instansi it touches.
     """
-    with nullcontext(conn) if conn is not None else store.read() as conn, _cursor(conn) as cur:
+    with store.read() as conn, _cursor(conn) as cur:
         if nips is None:
             return Snapshot({t.name: _read_table(store, conn, cur, t.name) for t in TABLES})
         return _load_subset(_Reader(store, conn, cur), set(nips))
@@ -233,8 +232,8 @@ def load_table(store: Store, name: str) -> pl.DataFrame:
 # ---------------------------------------------------------------------------- e-Kinerja
 
 
-def apply_changes(store: Store, changes: EkinerjaChanges, *, conn: sa.Connection | None = None) -> None:
-    """Write a sync's changes to the e-Kinerja tables in one transaction (``conn``'s, when given).
+def apply_changes(store: Store, changes: EkinerjaChanges) -> None:
+    """Write a sync's changes to the e-Kinerja tables in one transaction.
 
     First every ``deletes`` key is removed, then every ``upserts`` row is inserted or, when
     its key exists, updated. Applying the same changes twice gives the same state.
@@ -242,7 +241,7 @@ def apply_changes(store: Store, changes: EkinerjaChanges, *, conn: sa.Connection
     for name in (*changes.upserts, *changes.deletes):
         if name not in contract.EKINERJA_TABLES:
             raise ValueError(f"apply_changes writes only e-Kinerja tables, not {name!r}")
-    with in_write(store, conn) as conn, _cursor(conn) as cur:
+    with store.write() as conn, _cursor(conn) as cur:
         for name, df in changes.deletes.items():
             if df.height:
                 _delete_keys(store, conn, cur, name, _keys_frame(name, df))
@@ -354,9 +353,8 @@ def record_run(
     check: CheckResult,
     outcomes: pl.DataFrame | None = None,
     mulai: datetime | None = None,
-    conn: sa.Connection | None = None,
 ) -> int:
-    """Log one check or sync run (in ``conn``'s transaction when given); returns its ``run_id``.
+    """Log one check or sync run; returns its ``run_id``.
 
     Writes a ``sync_run`` row, one ``sync_log`` row per pegawai of ``check.pegawai`` (with
     ``hasil`` from ``outcomes`` by NIP, and ``kode``: the pegawai's distinct codes in
@@ -383,7 +381,7 @@ def record_run(
     counts = pegawai["status"].value_counts()
     count = dict(zip(counts["status"].to_list(), counts["count"].to_list(), strict=True))
 
-    with in_write(store, conn) as conn:
+    with store.write() as conn:
         run_id = conn.execute(
             sync_run.insert().values(
                 mulai=mulai,

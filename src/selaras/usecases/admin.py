@@ -23,7 +23,7 @@ from selaras.domain.sync import sync as plan_sync
 from selaras.jobs import cascade
 from selaras.store import admin as repo
 from selaras.store.repository import apply_changes, load_snapshot, record_run
-from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
+from selaras.usecases.requests import Context, audit, blocked_by, request_cascade, transaction
 from selaras.web.access import (
     Ditolak,
     Pengguna,
@@ -114,7 +114,8 @@ def save_periode(ctx: Context, user: Pengguna, data: dict[str, Any]) -> dict[str
     row = _periode_row(instansi_id, data)
     skp_waiting = blocked_by(ctx, instansi_id, ("PMM-06",), Flow.SKP)
     nilai_waiting = blocked_by(ctx, instansi_id, ("PER-01",), Flow.PENILAIAN)
-    with ctx.store.write() as conn:
+    with transaction(ctx.store) as tx:
+        conn = tx.conn
         owner = repo.periode_owner(conn, row["periode_id"])
         if owner is not None and owner != instansi_id:
             raise Ditolak(409, f"ID periode {row['periode_id']} sudah dipakai instansi lain.")
@@ -136,8 +137,8 @@ def save_periode(ctx: Context, user: Pengguna, data: dict[str, Any]) -> dict[str
                 raise Ditolak(422, "Pengaturan ditolak (PER-01, " + lookup("PER-01").judul + "): " + " ".join(reasons))
         repo.save_periode(conn, row)
         audit(conn, user, "PERIODE_SIMPAN", f"periode:{row['periode_id']}", sebelum=before, sesudah=row)
-        n = request_cascade(ctx, conn, user, skp_waiting, Flow.SKP)
-        n += request_cascade(ctx, conn, user, nilai_waiting, Flow.PENILAIAN)
+        n = request_cascade(ctx, tx, user, skp_waiting, Flow.SKP)
+        n += request_cascade(ctx, tx, user, nilai_waiting, Flow.PENILAIAN)
     if n:
         ctx.runner.wake()
     return row
@@ -147,7 +148,8 @@ def delete_periode(ctx: Context, user: Pengguna, periode_id: str) -> None:
     """Delete one period of the admin's instansi, audited; 404 for another instansi's, 409 while
     SKP or assessments refer to it (they would lose their period)."""
     instansi_id = require_admin(user)
-    with ctx.store.write() as conn:
+    with transaction(ctx.store) as tx:
+        conn = tx.conn
         before = next((r for r in repo.periodes(conn, instansi_id) if r["periode_id"] == periode_id), None)
         if before is None:
             raise not_found("Periode tidak ditemukan di instansi Anda.")
@@ -174,7 +176,8 @@ def set_atasan(ctx: Context, user: Pengguna, unor_id: str, atasan_nip: str) -> d
     if not (len(atasan_nip) == NIP_DIGITS and atasan_nip.isdigit()):
         raise Ditolak(422, "NIP atasan harus 18 angka.")
     concerned = cascade.affected(ctx.store, unor_id=unor_id, flow=Flow.SKP)
-    with ctx.store.write() as conn:
+    with transaction(ctx.store) as tx:
+        conn = tx.conn
         if repo.unor_owner(conn, unor_id) != instansi_id:
             raise not_found("Unit kerja tidak ditemukan di instansi Anda.")
         if repo.pegawai_instansi(conn, atasan_nip) != instansi_id:
@@ -183,7 +186,7 @@ def set_atasan(ctx: Context, user: Pengguna, unor_id: str, atasan_nip: str) -> d
         after = {"unor_id": unor_id, "aktif": sebelum["aktif"] if sebelum else True, "atasan_nip": atasan_nip}
         repo.save_ekinerja_unor(conn, after)
         audit(conn, user, "UBAH_ATASAN_UNOR", f"unor:{unor_id}", sebelum=sebelum, sesudah=after)
-        n = request_cascade(ctx, conn, user, concerned, Flow.SKP)
+        n = request_cascade(ctx, tx, user, concerned, Flow.SKP)
     if n:
         ctx.runner.wake()
     return {**after, "dicoba_lagi": n}
@@ -227,7 +230,8 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
     require_pegawai(ctx.store, user, nip)
     store, tahun = ctx.store, ctx.tahun()
     waiting = cascade.waiting_on(store, [nip], Flow.SKP)
-    with store.write() as conn:
+    with transaction(store) as tx:
+        conn = tx.conn
         skp = repo.ekinerja_skp(conn, skp_id, nip)
         if skp is None or skp["sumber"] != "MANUAL":
             raise not_found("SKP manual tidak ditemukan untuk pegawai ini.")
@@ -244,7 +248,7 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
         if lost:
             raise Ditolak(409, "SKP manual tidak dapat diganti: " + " ".join(lost))
 
-        snapshot = load_snapshot(store, [nip], conn=conn)
+        snapshot = load_snapshot(tx, [nip])
         # The SKP must be the one PMM-07 reports: a MANUAL SKP that no PMM plan collides with
         # would be deleted with nothing in its place.
         _, now = plan_sync(snapshot, tahun, Flow.SKP, nips=[nip])
@@ -269,16 +273,15 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
             )
         hasil = result.outcomes.filter(pl.col("nip") == nip)["hasil"].to_list()
         repo.delete_skp(conn, skp_id)
-        apply_changes(store, result.changes, conn=conn)
+        apply_changes(tx, result.changes)
         run_id = record_run(
-            store,
+            tx,
             pelaku=f"akun:{user.akun.username}",
             mode="SYNC",
             flow=Flow.SKP,
             tahun=tahun,
             check=result.check,
             outcomes=result.outcomes,
-            conn=conn,
         )
         new_skp = result.changes.upserts.get("ekinerja_skp")
         audit(
@@ -294,7 +297,7 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
             },
         )
         synced = bool(set(hasil) & {Outcome.BARU.value, Outcome.DIPERBARUI.value})
-        n = request_cascade(ctx, conn, user, waiting, Flow.SKP) if synced else 0
+        n = request_cascade(ctx, tx, user, waiting, Flow.SKP) if synced else 0
     if n:
         ctx.runner.wake()
     return {

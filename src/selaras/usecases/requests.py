@@ -7,7 +7,8 @@ job exists without its audit row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import polars as pl
@@ -24,6 +25,37 @@ from selaras.web.access import Ditolak, Pengguna, not_found, require_admin, requ
 
 MASSAL_MAX = 20_000
 """Pegawai per bulk sync request."""
+
+
+class Joined(Store):
+    """A store whose ``read()`` and ``write()`` are one open write transaction: repository
+    functions given it write in that transaction, so a use case commits once. (The same idea as
+    ``store.uow.BoundStore``; a use case's ``with transaction(store)`` becomes ``uow.run`` there.)"""
+
+    def __init__(self, store: Store, conn: sa.Connection) -> None:
+        super().__init__(store.engine)
+        self.conn = conn
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """The open transaction: committed by the use case, not here."""
+        yield self.conn
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """The open transaction (reads see its own writes, and plan on what it writes against)."""
+        yield self.conn
+
+    def dispose(self) -> None:
+        """Nothing: the outer store owns the engine."""
+
+
+@contextmanager
+def transaction(store: Store) -> Iterator[Joined]:
+    """One write transaction of ``store`` (SQLite: the write lock from its start), committed when
+    the block ends and rolled back on any error."""
+    with store.write() as conn:
+        yield Joined(store, conn)
 
 
 class Context(Protocol):
@@ -50,15 +82,11 @@ def audit(conn: sa.Connection, user: Pengguna, aksi: str, sasaran: str, **values
     )
 
 
-def submit(
-    ctx: Context, conn: sa.Connection, user: Pengguna, nips: Sequence[str], flow: Flow, *, alasan: str
-) -> list[int]:
-    """Store jobs for ``nips`` in the caller's transaction (wake the engine after it commits)."""
+def submit(ctx: Context, tx: Joined, user: Pengguna, nips: Sequence[str], flow: Flow, *, alasan: str) -> list[int]:
+    """Store jobs for ``nips`` in the use case's transaction (wake the engine after it commits)."""
     if not nips:
         return []
-    return queue.submit(
-        ctx.store, list(nips), Flow(flow), ctx.tahun(), alasan=alasan, diminta_oleh=user.akun.username, conn=conn
-    )
+    return queue.submit(tx, list(nips), Flow(flow), ctx.tahun(), alasan=alasan, diminta_oleh=user.akun.username)
 
 
 def request_sync(ctx: Context, user: Pengguna, nip: str, flow: Flow) -> list[int]:
@@ -68,11 +96,11 @@ def request_sync(ctx: Context, user: Pengguna, nip: str, flow: Flow) -> list[int
     alasan = require_sync_for(ctx.store, user, nip)
     flow, tahun = Flow(flow), ctx.tahun()
     before = latest_state(ctx.store, nip, flow.value, tahun) if alasan == "ADMIN" else None
-    with ctx.store.write() as conn:
-        ids = submit(ctx, conn, user, [nip], flow, alasan=alasan)
+    with transaction(ctx.store) as tx:
+        ids = submit(ctx, tx, user, [nip], flow, alasan=alasan)
         if alasan == "ADMIN":
             audit(
-                conn,
+                tx.conn,
                 user,
                 "SINKRON_ATAS_NAMA",
                 f"pegawai:{nip}",
@@ -102,7 +130,8 @@ def bulk_sync(
     if code and code not in CATALOGUE:
         raise Ditolak(422, f"Kode {code} tidak dikenal.")
     latest = latest_results(store, flow, instansi_id, tahun=tahun)
-    with store.write() as conn:
+    with transaction(store) as tx:
+        conn = tx.conn
         chosen: set[str] = set()
         if npsn:
             chosen.update(repo.nips_of_school(conn, instansi_id, npsn))
@@ -123,7 +152,7 @@ def bulk_sync(
                 f"Terlalu banyak pegawai ({len(chosen):,}); batas satu permintaan {MASSAL_MAX:,}.".replace(",", "."),
             )
         ordered = sorted(chosen)
-        ids = submit(ctx, conn, user, ordered, flow, alasan="MASSAL")
+        ids = submit(ctx, tx, user, ordered, flow, alasan="MASSAL")
         audit(
             conn,
             user,
@@ -140,9 +169,9 @@ def bulk_sync(
     return {"jumlah": len(ordered), "job_ids": ids}
 
 
-def request_cascade(ctx: Context, conn: sa.Connection, user: Pengguna, nips: Sequence[str], flow: Flow) -> int:
+def request_cascade(ctx: Context, tx: Joined, user: Pengguna, nips: Sequence[str], flow: Flow) -> int:
     """Queue a re-check of the pegawai an admin's fix concerns (in the fix's transaction); how many."""
-    return len(submit(ctx, conn, user, sorted(set(nips)), Flow(flow), alasan="KASKADE"))
+    return len(submit(ctx, tx, user, sorted(set(nips)), Flow(flow), alasan="KASKADE"))
 
 
 def blocked_by(ctx: Context, instansi_id: str, codes: Sequence[str], flow: Flow = Flow.SKP) -> list[str]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
 
 from selaras.store.admin import insert_audit
-from selaras.store.database import Store, in_write
+from selaras.store.database import Store
 from selaras.store.tables import audit_log
 from selaras.web.access import Pengguna
 
@@ -26,7 +27,7 @@ def record(
     conn: sa.Connection | None = None,
 ) -> None:
     """Write one audit row (in ``conn``'s transaction when given, so it commits with the change)."""
-    with in_write(store, conn) as c:
+    with nullcontext(conn) if conn is not None else store.write() as c:
         insert_audit(
             c,
             username=user.akun.username,
