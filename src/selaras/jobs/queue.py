@@ -10,7 +10,9 @@ checks the lease holder, so a job is finished exactly once even when delivered t
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +24,8 @@ import sqlalchemy as sa
 from selaras.domain.results import Flow
 from selaras.store.database import Store
 from selaras.store.tables import sync_job
+
+log = logging.getLogger("selaras.jobs")
 
 SUBMIT_CHUNK = 5_000
 """Jobs per INSERT statement of a bulk submit."""
@@ -160,16 +164,78 @@ def claim(store: Store, worker: str, limit: int = 500, *, lease: float | None = 
     return sorted((_job(r._mapping) for r in rows), key=lambda j: j.job_id)
 
 
-def extend(store: Store, worker: str, job_ids: Sequence[int], *, lease: float | None = None) -> None:
-    """Renew ``worker``'s lease on ``job_ids`` (a long batch keeps its jobs)."""
+def extend(store: Store, worker: str, job_ids: Sequence[int], *, lease: float | None = None) -> int:
+    """Renew ``worker``'s lease on those of ``job_ids`` it still runs; how many were renewed.
+
+    On PostgreSQL the jobs whose rows a running part of the batch holds are skipped, not
+    waited for: nobody can claim them meanwhile, and that part finishes them.
+    """
     until = now() + timedelta(seconds=lease_seconds() if lease is None else lease)
+    mine = sa.select(sync_job.c.job_id).where(
+        sync_job.c.job_id.in_(list(job_ids)),
+        sync_job.c.pekerja == worker,
+        sync_job.c.status == JobStatus.JALAN.value,
+    )
+    if store.dialect == "postgresql":
+        mine = mine.with_for_update(skip_locked=True)
     with store.write() as conn:
-        conn.execute(
-            sa.update(sync_job)
-            .where(sync_job.c.job_id.in_(list(job_ids)), sync_job.c.pekerja == worker)
-            .where(sync_job.c.status == JobStatus.JALAN.value)
-            .values(sewa_sampai=until)
+        return int(
+            conn.execute(
+                sa.update(sync_job).where(sync_job.c.job_id.in_(mine.scalar_subquery())).values(sewa_sampai=until)
+            ).rowcount
         )
+
+
+def hold(store: Store, worker: str, job_ids: Sequence[int]) -> list[int]:
+    """Those of ``job_ids`` still leased to ``worker``, locked to the end of the transaction.
+
+    Called in the transaction that syncs and finishes them: a job whose lease another worker
+    took over is left to that worker, so no job's sync is done twice.
+    """
+    if not job_ids:
+        return []
+    mine = sa.select(sync_job.c.job_id).where(
+        sync_job.c.job_id.in_(sorted(job_ids)),
+        sync_job.c.pekerja == worker,
+        sync_job.c.status == JobStatus.JALAN.value,
+    )
+    if store.dialect == "postgresql":
+        mine = mine.with_for_update()
+    with store.write() as conn:
+        return sorted(int(r[0]) for r in conn.execute(mine))
+
+
+class Heartbeat:
+    """Renews a batch's leases while it runs: every third of the lease, in a thread.
+
+    ``with Heartbeat(store, worker, job_ids): ...`` A renewal that fails (the store busy) is
+    logged and tried again at the next beat.
+    """
+
+    def __init__(self, store: Store, worker: str, job_ids: Sequence[int], *, lease: float | None = None) -> None:
+        self.store, self.worker, self.job_ids = store, worker, list(job_ids)
+        self.lease = lease_seconds() if lease is None else lease
+        self.beats = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"selaras-lease-{worker}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        if self.job_ids:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease / 3):
+            try:
+                extend(self.store, self.worker, self.job_ids, lease=self.lease)
+                self.beats += 1
+            except Exception:  # noqa: BLE001 - the next beat tries again; the batch goes on
+                log.warning("lease renewal failed; trying again in %.0f s", self.lease / 3, exc_info=True)
 
 
 def finish(store: Store, worker: str, results: Sequence[tuple[int, int | None, str | None, str | None]]) -> list[int]:

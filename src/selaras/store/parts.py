@@ -19,6 +19,7 @@ WAL can be checkpointed between parts.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -106,6 +107,82 @@ def store_parts(
 
     for group in _groups(counts, size):
         yield _load_part(store, small, group, wanted)
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """What one part of a batch is, before it is read: read it with :func:`load_part`.
+
+    ``kind`` is ``"few"`` (the listed ``nips``, read by ``load_snapshot``), ``"whole"`` (the
+    whole store, ``nips=None``) or ``"group"`` (the pegawai of ``instansi``, only ``nips``
+    when given).
+    """
+
+    kind: str
+    instansi: tuple[str, ...] = ()
+    nips: tuple[str, ...] | None = None
+    instansi_id: str | None = None
+
+
+def plan_parts(
+    store: Store,
+    *,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    size: int = PART_PEGAWAI,
+) -> list[PartPlan]:
+    """The parts of :func:`store_parts` as plans, each to be read later by :func:`load_part`.
+
+    For a use case that reads each part in its own write transaction (under the data lock),
+    so that a part is planned on exactly the data it is written against: only which instansi
+    make a part is decided here, from the counts of this moment.
+    """
+    wanted = None if nips is None else sorted(set(nips))
+    if wanted is not None and len(wanted) <= FEW_NIPS:
+        return [PartPlan("few", nips=tuple(wanted), instansi_id=instansi_id)]
+    with store.read() as conn:
+        cur = _cursor(conn)
+        try:
+            if wanted is not None:
+                _create_temp(store, conn, cur, _SEL, "nip")
+                _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
+            counts = _counts(store, conn, cur, wanted is not None, instansi_id)
+            if wanted is not None:
+                cur.execute(f"DROP TABLE {_q(conn, _SEL)}")
+        finally:
+            cur.close()
+    if wanted is None and instansi_id is None and sum(n for _, n in counts) <= size:
+        return [PartPlan("whole")]
+    sel = None if wanted is None else tuple(wanted)
+    return [PartPlan("group", instansi=tuple(g), nips=sel) for g in _groups(counts, size)]
+
+
+def load_part(store: Store, plan: PartPlan, *, only: Collection[str] | None = None) -> Part:
+    """Read the part ``plan`` describes (as :func:`store_parts` would); with ``only``, just
+    those of its pegawai (others may still be read as superiors)."""
+    if plan.kind == "whole" and only is None:
+        return Part(load_snapshot(store), None)
+    if plan.kind == "group":
+        wanted = plan.nips
+        if only is not None:
+            wanted = tuple(sorted(set(only) if wanted is None else set(wanted) & set(only)))
+        if wanted is not None and not wanted:
+            return Part(load_snapshot(store, []), [])
+        with store.read() as conn:
+            cur = _cursor(conn)
+            try:
+                small = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
+            finally:
+                cur.close()
+        return _load_part(store, small, list(plan.instansi), None if wanted is None else list(wanted))
+    asked = plan.nips if plan.kind == "few" else None
+    wanted_set = set(only) if asked is None else set(asked) & set(only if only is not None else asked)
+    wanted_list = sorted(wanted_set)
+    s = load_snapshot(store, wanted_list)
+    peg = s["siasn_pegawai"].filter(pl.col("nip").is_in(wanted_list))
+    if plan.instansi_id is not None:
+        peg = peg.filter(pl.col("instansi_id") == plan.instansi_id)
+    return Part(s, peg["nip"].to_list())
 
 
 def _groups(counts: Sequence[tuple[str, int]], size: int) -> Iterator[list[str]]:
