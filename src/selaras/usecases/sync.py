@@ -11,6 +11,7 @@ writes nothing and logs TIDAK_BERUBAH).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -47,6 +48,12 @@ class Report(Generic[T]):
     extra: list[T] = field(default_factory=list)
 
 
+def part_size() -> int:
+    """Pegawai per part of a batch read from the store (``$SELARAS_PART_PEGAWAI``, default
+    ``PART_PEGAWAI``): lower it to bound memory further, or to test the parts on small data."""
+    return int(os.environ.get("SELARAS_PART_PEGAWAI") or PART_PEGAWAI)
+
+
 def sync_store(
     store: Store,
     *,
@@ -55,7 +62,7 @@ def sync_store(
     pelaku: str,
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
-    size: int = PART_PEGAWAI,
+    size: int | None = None,
     claim: Claim | None = None,
     after: After[T] | None = None,
     progress: Callable[[str], None] | None = None,
@@ -76,7 +83,7 @@ def check_store(
     pelaku: str,
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
-    size: int = PART_PEGAWAI,
+    size: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Report[None]:
     """Check the store's pegawai part by part; each part's result logged (mode CHECK)."""
@@ -110,14 +117,14 @@ def _run_parts(
     pelaku: str,
     nips: Collection[str] | None,
     instansi_id: str | None,
-    size: int,
+    size: int | None,
     claim: Claim | None,
     after: After[T] | None,
     progress: Callable[[str], None] | None,
 ) -> Report[T]:
     flow = Flow(flow)
     name = mode.lower()
-    plans = plan_parts(store, nips=nips, instansi_id=instansi_id, size=size)
+    plans = plan_parts(store, nips=nips, instansi_id=instansi_id, size=size or part_size())
     checks: list[CheckResult] = []
     outcomes: list[pl.DataFrame] = []
     report: Report[T] = Report(CheckResult(tahun, flow))
