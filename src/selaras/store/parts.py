@@ -14,6 +14,10 @@ transaction that also counts the pegawai per instansi, and shared by every part.
 No transaction is open while a part is being used (between two ``next()``), so the caller may
 write to the store (sync changes, the log) and a later part sees those writes; on SQLite the
 WAL can be checkpointed between parts.
+
+A use case that writes what it computes from a part plans the parts first (:func:`plan_parts`:
+only which instansi go together) and reads each part with :func:`load_part` inside that part's
+own write transaction (``selaras.store.uow``), so that it computes on the data it writes against.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from selaras.domain import snapshot as contract
 from selaras.domain.partition import PART_PEGAWAI, Part
 from selaras.domain.snapshot import Snapshot
 from selaras.store.database import Store
@@ -75,38 +78,9 @@ def store_parts(
     does), and at most ``FEW_NIPS`` NIPs are one part read by ``load_snapshot(store, nips)``.
     Pegawai without an ``instansi_id`` belong to no part (as in ``parts``).
     """
-    wanted = None if nips is None else sorted(set(nips))
-    if wanted is not None and len(wanted) <= FEW_NIPS:
-        s = load_snapshot(store, wanted)
-        peg = s["siasn_pegawai"].filter(pl.col("nip").is_in(wanted))
-        if instansi_id is not None:
-            peg = peg.filter(pl.col("instansi_id") == instansi_id)
-        yield Part(s, peg["nip"].to_list())
-        return
-
-    with store.read() as conn:
-        cur = _cursor(conn)
-        try:
-            if wanted is not None:
-                _create_temp(store, conn, cur, _SEL, "nip")
-                _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
-            counts = _counts(store, conn, cur, wanted is not None, instansi_id)
-            total = sum(n for _, n in counts)
-            if wanted is None and instansi_id is None and total <= size:
-                whole = Snapshot({t.name: _read_table(store, conn, cur, t.name) for t in contract.TABLES})
-            else:
-                whole = None
-                small = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
-            if wanted is not None:
-                cur.execute(f"DROP TABLE {_q(conn, _SEL)}")
-        finally:
-            cur.close()
-    if whole is not None:
-        yield Part(whole, None)
-        return
-
-    for group in _groups(counts, size):
-        yield _load_part(store, small, group, wanted)
+    small: dict[str, pl.DataFrame] = {}
+    for plan in plan_parts(store, nips=nips, instansi_id=instansi_id, size=size):
+        yield load_part(store, plan, small=small)
 
 
 @dataclass(frozen=True)
@@ -157,9 +131,14 @@ def plan_parts(
     return [PartPlan("group", instansi=tuple(g), nips=sel) for g in _groups(counts, size)]
 
 
-def load_part(store: Store, plan: PartPlan, *, only: Collection[str] | None = None) -> Part:
+def load_part(
+    store: Store, plan: PartPlan, *, only: Collection[str] | None = None, small: dict[str, pl.DataFrame] | None = None
+) -> Part:
     """Read the part ``plan`` describes (as :func:`store_parts` would); with ``only``, just
-    those of its pegawai (others may still be read as superiors)."""
+    those of its pegawai (others may still be read as superiors).
+
+    ``small``: the small reference tables, when already read (an empty dict is filled by the
+    first part that reads them, for the next ones to share); by default read fresh."""
     if plan.kind == "whole" and only is None:
         return Part(load_snapshot(store), None)
     if plan.kind == "group":
@@ -168,12 +147,17 @@ def load_part(store: Store, plan: PartPlan, *, only: Collection[str] | None = No
             wanted = tuple(sorted(set(only) if wanted is None else set(wanted) & set(only)))
         if wanted is not None and not wanted:
             return Part(load_snapshot(store, []), [])
-        with store.read() as conn:
-            cur = _cursor(conn)
-            try:
-                small = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
-            finally:
-                cur.close()
+        if not small:
+            with store.read() as conn:
+                cur = _cursor(conn)
+                try:
+                    fresh = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
+                finally:
+                    cur.close()
+            if small is None:
+                small = fresh
+            else:
+                small.update(fresh)
         return _load_part(store, small, list(plan.instansi), None if wanted is None else list(wanted))
     asked = plan.nips if plan.kind == "few" else None
     wanted_set = set(only) if asked is None else set(asked) & set(only if only is not None else asked)
