@@ -89,5 +89,6 @@ class Heartbeat:
             try:
                 extend(self.store, self.worker, self.job_ids, lease=self.lease)
                 self.beats += 1
-            except Exception:  # noqa: BLE001 - the next beat tries again; the batch goes on
-                log.warning("lease renewal failed; trying again in %.0f s", self.lease / 3, exc_info=True)
+            except Exception as e:  # noqa: BLE001 - the next beat tries again; the batch goes on
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+                log.warning("lease renewal failed (%s); trying again in %.0f s", first, self.lease / 3)
