@@ -30,6 +30,8 @@ from selaras.usecases.sync import check_snapshot, sync_snapshot
 from selaras.views import error_cards, jsonl_lines, print_all, recap_tables, status_table, sync_summary
 
 if TYPE_CHECKING:
+    from rich.status import Status as Status_
+
     from selaras.store.database import Store
 
 console = Console(stderr=True, soft_wrap=True)  # messages stay one line each: greppable, copyable
@@ -227,6 +229,17 @@ def export(target: Path, db: str | None) -> None:
     console.print(f"Diekspor ke {target}.")
 
 
+def _told(status: Status_) -> Callable[[str], None]:
+    """A use case's progress on the spinner; waiting for another process also as a line."""
+
+    def update(text: str) -> None:
+        status.update(text)
+        if text.startswith("menunggu"):
+            console.print(f"[yellow]{text[0].upper()}{text[1:]}.[/]")
+
+    return update
+
+
 def _emit(result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None) -> None:
     if fmt == "jsonl":
         write = sys.stdout.write
@@ -275,7 +288,7 @@ def check(
         store = open_store(db)
         with console.status("membaca penyimpanan") as status:
             result = check_store(
-                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=status.update
+                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
             ).check
     _emit(result, fmt)
     _exit_for(result)
@@ -322,7 +335,7 @@ def sync(
         store = open_store(db)
         with console.status("membaca penyimpanan") as status:
             report = sync_store(
-                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=status.update
+                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
             )
         check, outcomes, written = report.check, report.outcomes, report.written
     if fmt == "jsonl":

@@ -346,3 +346,27 @@ def test_a_nul_byte_refused_by_postgresql_changes_nothing(store: Store, generate
         save_snapshot(store, bad)
     assert "NUL" in e.value.message() and "Tidak ada yang diubah" in e.value.message()
     assert load_table(store, "siasn_pegawai").equals(before)
+
+
+def test_a_second_sync_waits_for_the_first_and_says_so(store: Store, generated: Snapshot) -> None:
+    """While another use case holds the data lock, a sync waits (PostgreSQL: and says so),
+    then plans on what that one committed."""
+    save_snapshot(store, generated)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(_: uow.UnitOfWork) -> None:
+        holding.set()
+        release.wait(10)
+
+    other = threading.Thread(target=uow.run, args=(store, hold), kwargs={"name": "lain"})
+    other.start()
+    holding.wait(10)
+    told: list[str] = []
+    timer = threading.Timer(1.0, release.set)
+    timer.start()
+    started = time.monotonic()
+    sync_store(store, flow=Flow.SKP, tahun=TAHUN, pelaku="test", progress=told.append)
+    other.join()
+    assert time.monotonic() - started >= 0.9, "the sync did not wait for the lock"
+    if store.dialect == "postgresql":
+        assert uow.WAITING in told

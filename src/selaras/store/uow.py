@@ -109,13 +109,21 @@ class UnitOfWork:
         return self.store.conn
 
 
-def run(store: Store, work: Callable[[UnitOfWork], T], *, name: str, lock: bool = True) -> T:
+def run(
+    store: Store,
+    work: Callable[[UnitOfWork], T],
+    *,
+    name: str,
+    lock: bool = True,
+    waiting: Callable[[str], None] | None = None,
+) -> T:
     """Run ``work`` in one write transaction holding the data lock; its result.
 
     ``work`` may be called again (after a rollback) when the database reports a deadlock or a
     serialisation failure, or SQLite's lock wait runs out: it must not have effects outside
     the store. Committed once, after ``work`` returns; on an error nothing of it is kept.
-    Infrastructure failures are raised as :class:`InfrastructureError`.
+    Infrastructure failures are raised as :class:`InfrastructureError`. ``waiting`` is told
+    (in Bahasa Indonesia) when another use case holds the data lock and this one waits.
     """
     if isinstance(store, BoundStore):  # already inside a unit of work: join it
         return work(UnitOfWork(name, store, 1))
@@ -123,7 +131,7 @@ def run(store: Store, work: Callable[[UnitOfWork], T], *, name: str, lock: bool 
         try:
             with store.write() as conn:
                 if lock:
-                    lock_data(store, conn)
+                    lock_data(store, conn, waiting)
                 result = work(UnitOfWork(name, BoundStore(store, conn), attempt))
                 crash_point(f"{name}:before_commit")
             crash_point(f"{name}:after_commit")
@@ -141,10 +149,20 @@ def run(store: Store, work: Callable[[UnitOfWork], T], *, name: str, lock: bool 
     raise AssertionError("unreachable")
 
 
-def lock_data(store: Store, conn: sa.Connection) -> None:
-    """Take the data lock in ``conn``'s transaction (on SQLite ``BEGIN IMMEDIATE`` took it)."""
-    if store.dialect == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({DATA_LOCK})")
+WAITING = "menunggu proses lain (sinkron, pemeriksaan atau impor) selesai memakai penyimpanan"
+
+
+def lock_data(store: Store, conn: sa.Connection, waiting: Callable[[str], None] | None = None) -> None:
+    """Take the data lock in ``conn``'s transaction (on SQLite ``BEGIN IMMEDIATE`` took it);
+    when another holds it, say so to ``waiting`` and wait."""
+    if store.dialect != "postgresql":
+        return
+    if conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({DATA_LOCK})").scalar():
+        return
+    log.info(WAITING)
+    if waiting is not None:
+        waiting(WAITING)
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({DATA_LOCK})")
 
 
 def crash_point(point: str) -> None:

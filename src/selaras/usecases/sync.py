@@ -147,7 +147,7 @@ def _run_parts(
         if progress:
             progress(f"{'menyinkronkan' if mode == 'SYNC' else 'memeriksa'} bagian {i} dari {len(plans)}")
         try:
-            r, run_id, extra = uow.run(store, lambda u, plan=plan: part(u, plan), name=name)
+            r, run_id, extra = uow.run(store, lambda u, plan=plan: part(u, plan), name=name, waiting=progress)
         except uow.InfrastructureError as e:
             if i == 1:
                 raise
