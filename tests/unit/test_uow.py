@@ -50,3 +50,8 @@ def test_a_crash_point_calls_the_hooks_and_is_off_by_default(monkeypatch: pytest
     monkeypatch.setenv("SELARAS_CRASH_AT", "sync:after_commit@3")
     uow.crash_point("sync:after_commit")  # the first time of three: the process lives on
     uow.crash_point("sync:before_commit")
+
+
+def test_a_wrong_statement_is_a_bug_not_an_infrastructure_error() -> None:
+    bug = sa.exc.ProgrammingError("SELECT nope", {}, sqlite3.ProgrammingError("no such column: nope"))
+    assert uow.infrastructure_error(bug) is None

@@ -254,6 +254,8 @@ def infrastructure_error(e: BaseException) -> InfrastructureError | None:
             f"Berkas tidak dapat ditulis ({text})",
             "Periksa disk dan izin berkas penyimpanan, lalu jalankan perintah ini lagi.",
         )
+    if isinstance(e, sa.exc.ProgrammingError) or type(orig).__name__ in ("ProgrammingError", "UndefinedTable"):
+        return None  # a bug in a statement: its traceback is what a developer needs
     if isinstance(e, sa.exc.DBAPIError) or _is_driver_error(orig):
         if state.startswith("08") or isinstance(e, sa.exc.OperationalError) and not isinstance(orig, sqlite3.Error):
             return InfrastructureError(
