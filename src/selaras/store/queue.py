@@ -160,6 +160,17 @@ def claim(store: Store, worker: str, limit: int = 500, *, lease: float | None = 
     return sorted((_job(r._mapping) for r in rows), key=lambda j: j.job_id)
 
 
+def _mine(store: Store, worker: str, job_ids: Sequence[int] | set[int], *, skip_locked: bool = False) -> Any:
+    """SELECT the ids of ``job_ids`` still leased to ``worker``; on PostgreSQL ``FOR UPDATE``
+    (``SKIP LOCKED``: leaving out rows another transaction holds)."""
+    mine = sa.select(sync_job.c.job_id).where(
+        sync_job.c.job_id.in_(sorted(job_ids)),
+        sync_job.c.pekerja == worker,
+        sync_job.c.status == JobStatus.JALAN.value,
+    )
+    return mine.with_for_update(skip_locked=skip_locked) if store.dialect == "postgresql" else mine
+
+
 def extend(store: Store, worker: str, job_ids: Sequence[int], *, lease: float | None = None) -> int:
     """Renew ``worker``'s lease on those of ``job_ids`` it still runs; how many were renewed.
 
@@ -167,13 +178,7 @@ def extend(store: Store, worker: str, job_ids: Sequence[int], *, lease: float | 
     waited for: nobody can claim them meanwhile, and that part finishes them.
     """
     until = now() + timedelta(seconds=lease_seconds() if lease is None else lease)
-    mine = sa.select(sync_job.c.job_id).where(
-        sync_job.c.job_id.in_(list(job_ids)),
-        sync_job.c.pekerja == worker,
-        sync_job.c.status == JobStatus.JALAN.value,
-    )
-    if store.dialect == "postgresql":
-        mine = mine.with_for_update(skip_locked=True)
+    mine = _mine(store, worker, job_ids, skip_locked=True)
     with store.write() as conn:
         return int(
             conn.execute(
@@ -190,15 +195,8 @@ def hold(store: Store, worker: str, job_ids: Sequence[int]) -> list[int]:
     """
     if not job_ids:
         return []
-    mine = sa.select(sync_job.c.job_id).where(
-        sync_job.c.job_id.in_(sorted(job_ids)),
-        sync_job.c.pekerja == worker,
-        sync_job.c.status == JobStatus.JALAN.value,
-    )
-    if store.dialect == "postgresql":
-        mine = mine.with_for_update()
     with store.write() as conn:
-        return sorted(int(r[0]) for r in conn.execute(mine))
+        return sorted(int(r[0]) for r in conn.execute(_mine(store, worker, job_ids)))
 
 
 def finish(store: Store, worker: str, results: Sequence[tuple[int, int | None, str | None, str | None]]) -> list[int]:
@@ -211,15 +209,8 @@ def finish(store: Store, worker: str, results: Sequence[tuple[int, int | None, s
     wanted = {job_id: (log_id, hasil, pesan) for job_id, log_id, hasil, pesan in results}
     if not wanted:
         return []
-    mine = sa.select(sync_job.c.job_id).where(
-        sync_job.c.job_id.in_(sorted(wanted)),
-        sync_job.c.pekerja == worker,
-        sync_job.c.status == JobStatus.JALAN.value,
-    )
-    if store.dialect == "postgresql":
-        mine = mine.with_for_update()
     with store.write() as conn:
-        done = sorted(int(r[0]) for r in conn.execute(mine))
+        done = sorted(int(r[0]) for r in conn.execute(_mine(store, worker, set(wanted))))
         if done:
             conn.execute(
                 sa.update(sync_job)
