@@ -22,8 +22,9 @@ from selaras.domain.snapshot import TABLE, Snapshot
 from selaras.domain.sync import sync as plan_sync
 from selaras.jobs import cascade
 from selaras.store import admin as repo
+from selaras.store import uow
 from selaras.store.repository import apply_changes, load_snapshot, record_run
-from selaras.usecases.requests import Context, audit, blocked_by, request_cascade, transaction
+from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
 from selaras.web.access import (
     Ditolak,
     Pengguna,
@@ -114,8 +115,9 @@ def save_periode(ctx: Context, user: Pengguna, data: dict[str, Any]) -> dict[str
     row = _periode_row(instansi_id, data)
     skp_waiting = blocked_by(ctx, instansi_id, ("PMM-06",), Flow.SKP)
     nilai_waiting = blocked_by(ctx, instansi_id, ("PER-01",), Flow.PENILAIAN)
-    with transaction(ctx.store) as tx:
-        conn = tx.conn
+
+    def work(u: uow.UnitOfWork) -> int:
+        tx, conn = u.store, u.conn
         owner = repo.periode_owner(conn, row["periode_id"])
         if owner is not None and owner != instansi_id:
             raise Ditolak(409, f"ID periode {row['periode_id']} sudah dipakai instansi lain.")
@@ -139,6 +141,9 @@ def save_periode(ctx: Context, user: Pengguna, data: dict[str, Any]) -> dict[str
         audit(conn, user, "PERIODE_SIMPAN", f"periode:{row['periode_id']}", sebelum=before, sesudah=row)
         n = request_cascade(ctx, tx, user, skp_waiting, Flow.SKP)
         n += request_cascade(ctx, tx, user, nilai_waiting, Flow.PENILAIAN)
+        return n
+
+    n = uow.run(ctx.store, work, name="periode")
     if n:
         ctx.runner.wake()
     return row
@@ -148,8 +153,9 @@ def delete_periode(ctx: Context, user: Pengguna, periode_id: str) -> None:
     """Delete one period of the admin's instansi, audited; 404 for another instansi's, 409 while
     SKP or assessments refer to it (they would lose their period)."""
     instansi_id = require_admin(user)
-    with transaction(ctx.store) as tx:
-        conn = tx.conn
+
+    def work(u: uow.UnitOfWork) -> None:
+        conn = u.conn
         before = next((r for r in repo.periodes(conn, instansi_id) if r["periode_id"] == periode_id), None)
         if before is None:
             raise not_found("Periode tidak ditemukan di instansi Anda.")
@@ -161,6 +167,8 @@ def delete_periode(ctx: Context, user: Pengguna, periode_id: str) -> None:
             )
         repo.delete_periode(conn, periode_id)
         audit(conn, user, "PERIODE_HAPUS", f"periode:{periode_id}", sebelum=before)
+
+    uow.run(ctx.store, work, name="periode")
 
 
 # ------------------------------------------------------------------------ unit superior
@@ -176,8 +184,9 @@ def set_atasan(ctx: Context, user: Pengguna, unor_id: str, atasan_nip: str) -> d
     if not (len(atasan_nip) == NIP_DIGITS and atasan_nip.isdigit()):
         raise Ditolak(422, "NIP atasan harus 18 angka.")
     concerned = cascade.affected(ctx.store, unor_id=unor_id, flow=Flow.SKP)
-    with transaction(ctx.store) as tx:
-        conn = tx.conn
+
+    def work(u: uow.UnitOfWork) -> tuple[dict[str, Any], int]:
+        tx, conn = u.store, u.conn
         if repo.unor_owner(conn, unor_id) != instansi_id:
             raise not_found("Unit kerja tidak ditemukan di instansi Anda.")
         if repo.pegawai_instansi(conn, atasan_nip) != instansi_id:
@@ -187,6 +196,9 @@ def set_atasan(ctx: Context, user: Pengguna, unor_id: str, atasan_nip: str) -> d
         repo.save_ekinerja_unor(conn, after)
         audit(conn, user, "UBAH_ATASAN_UNOR", f"unor:{unor_id}", sebelum=sebelum, sesudah=after)
         n = request_cascade(ctx, tx, user, concerned, Flow.SKP)
+        return after, n
+
+    after, n = uow.run(ctx.store, work, name="atasan")
     if n:
         ctx.runner.wake()
     return {**after, "dicoba_lagi": n}
@@ -230,8 +242,9 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
     require_pegawai(ctx.store, user, nip)
     store, tahun = ctx.store, ctx.tahun()
     waiting = cascade.waiting_on(store, [nip], Flow.SKP)
-    with transaction(store) as tx:
-        conn = tx.conn
+
+    def work(u: uow.UnitOfWork) -> tuple[list[dict[str, Any]], pl.DataFrame | None, list[str], int]:
+        tx, conn = u.store, u.conn
         skp = repo.ekinerja_skp(conn, skp_id, nip)
         if skp is None or skp["sumber"] != "MANUAL":
             raise not_found("SKP manual tidak ditemukan untuk pegawai ini.")
@@ -298,6 +311,9 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
         )
         synced = bool(set(hasil) & {Outcome.BARU.value, Outcome.DIPERBARUI.value})
         n = request_cascade(ctx, tx, user, waiting, Flow.SKP) if synced else 0
+        return rhk, new_skp, hasil, n
+
+    rhk, new_skp, hasil, n = uow.run(store, work, name="ganti_skp_manual")
     if n:
         ctx.runner.wake()
     return {

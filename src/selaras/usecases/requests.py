@@ -7,8 +7,7 @@ job exists without its audit row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import polars as pl
@@ -19,43 +18,13 @@ from selaras.domain.results import Flow
 from selaras.jobs import queue
 from selaras.jobs.runtime import Dispatcher
 from selaras.store import admin as repo
+from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.repository import latest_results
 from selaras.web.access import Ditolak, Pengguna, not_found, require_admin, require_sync_for
 
 MASSAL_MAX = 20_000
 """Pegawai per bulk sync request."""
-
-
-class Joined(Store):
-    """A store whose ``read()`` and ``write()`` are one open write transaction: repository
-    functions given it write in that transaction, so a use case commits once. (The same idea as
-    ``store.uow.BoundStore``; a use case's ``with transaction(store)`` becomes ``uow.run`` there.)"""
-
-    def __init__(self, store: Store, conn: sa.Connection) -> None:
-        super().__init__(store.engine)
-        self.conn = conn
-
-    @contextmanager
-    def write(self) -> Iterator[sa.Connection]:
-        """The open transaction: committed by the use case, not here."""
-        yield self.conn
-
-    @contextmanager
-    def read(self) -> Iterator[sa.Connection]:
-        """The open transaction (reads see its own writes, and plan on what it writes against)."""
-        yield self.conn
-
-    def dispose(self) -> None:
-        """Nothing: the outer store owns the engine."""
-
-
-@contextmanager
-def transaction(store: Store) -> Iterator[Joined]:
-    """One write transaction of ``store`` (SQLite: the write lock from its start), committed when
-    the block ends and rolled back on any error."""
-    with store.write() as conn:
-        yield Joined(store, conn)
 
 
 class Context(Protocol):
@@ -82,7 +51,7 @@ def audit(conn: sa.Connection, user: Pengguna, aksi: str, sasaran: str, **values
     )
 
 
-def submit(ctx: Context, tx: Joined, user: Pengguna, nips: Sequence[str], flow: Flow, *, alasan: str) -> list[int]:
+def submit(ctx: Context, tx: Store, user: Pengguna, nips: Sequence[str], flow: Flow, *, alasan: str) -> list[int]:
     """Store jobs for ``nips`` in the use case's transaction (wake the engine after it commits)."""
     if not nips:
         return []
@@ -96,17 +65,21 @@ def request_sync(ctx: Context, user: Pengguna, nip: str, flow: Flow) -> list[int
     alasan = require_sync_for(ctx.store, user, nip)
     flow, tahun = Flow(flow), ctx.tahun()
     before = latest_state(ctx.store, nip, flow.value, tahun) if alasan == "ADMIN" else None
-    with transaction(ctx.store) as tx:
-        ids = submit(ctx, tx, user, [nip], flow, alasan=alasan)
+
+    def work(u: uow.UnitOfWork) -> list[int]:
+        ids = submit(ctx, u.store, user, [nip], flow, alasan=alasan)
         if alasan == "ADMIN":
             audit(
-                tx.conn,
+                u.conn,
                 user,
                 "SINKRON_ATAS_NAMA",
                 f"pegawai:{nip}",
                 sebelum=before,
                 sesudah={"flow": flow.value, "tahun": tahun, "job_id": ids},
             )
+        return ids
+
+    ids = uow.run(ctx.store, work, name="permintaan", lock=False)
     ctx.runner.wake()
     return ids
 
@@ -130,8 +103,9 @@ def bulk_sync(
     if code and code not in CATALOGUE:
         raise Ditolak(422, f"Kode {code} tidak dikenal.")
     latest = latest_results(store, flow, instansi_id, tahun=tahun)
-    with transaction(store) as tx:
-        conn = tx.conn
+
+    def work(u: uow.UnitOfWork) -> tuple[list[str], list[int]]:
+        conn = u.conn
         chosen: set[str] = set()
         if npsn:
             chosen.update(repo.nips_of_school(conn, instansi_id, npsn))
@@ -152,7 +126,7 @@ def bulk_sync(
                 f"Terlalu banyak pegawai ({len(chosen):,}); batas satu permintaan {MASSAL_MAX:,}.".replace(",", "."),
             )
         ordered = sorted(chosen)
-        ids = submit(ctx, tx, user, ordered, flow, alasan="MASSAL")
+        ids = submit(ctx, u.store, user, ordered, flow, alasan="MASSAL")
         audit(
             conn,
             user,
@@ -164,12 +138,15 @@ def bulk_sync(
             },
             sesudah={"jumlah": len(ordered), "tahun": tahun, "job_id_pertama": ids[0] if ids else None},
         )
+        return ordered, ids
+
+    ordered, ids = uow.run(store, work, name="permintaan", lock=False)
     if ids:
         ctx.runner.wake()
     return {"jumlah": len(ordered), "job_ids": ids}
 
 
-def request_cascade(ctx: Context, tx: Joined, user: Pengguna, nips: Sequence[str], flow: Flow) -> int:
+def request_cascade(ctx: Context, tx: Store, user: Pengguna, nips: Sequence[str], flow: Flow) -> int:
     """Queue a re-check of the pegawai an admin's fix concerns (in the fix's transaction); how many."""
     return len(submit(ctx, tx, user, sorted(set(nips)), Flow(flow), alasan="KASKADE"))
 
