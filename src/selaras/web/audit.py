@@ -60,4 +60,30 @@ def entries(
             if e["waktu"].tzinfo is None:
                 e["waktu"] = e["waktu"].replace(tzinfo=UTC)
             out.append(e)
-    return out
+    return readable(store, out)
+
+
+def readable(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``nama`` (the account's name) and ``sasaran_label`` (what was acted on, by name:
+    ``pegawai:<nip>``, ``unor:<id>``, ``periode:<id>``, ``instansi:<id>``) to audit rows."""
+    from selaras.store import reads
+
+    targets: dict[str, set[str]] = {}
+    for e in rows:
+        kind, _, key = str(e["sasaran"]).partition(":")
+        targets.setdefault(kind, set()).add(key)
+    names = {
+        "pegawai": reads.names_of(store, targets.get("pegawai", set())),
+        "unor": reads.unit_names(store, targets.get("unor", set())),
+        "periode": reads.periode_names(store, targets.get("periode", set())),
+        "instansi": reads.instansi_names(store, targets.get("instansi", set())),
+    }
+    what = {"pegawai": "Pegawai", "unor": "Unit kerja", "periode": "Periode", "instansi": "Instansi"}
+    accounts = reads.account_names(store, {e["username"] for e in rows})
+    for e in rows:
+        kind, _, key = str(e["sasaran"]).partition(":")
+        nama = names.get(kind, {}).get(key)
+        label = what.get(kind, kind.capitalize())
+        e["sasaran_label"] = f"{label} {nama} ({key})" if nama else f"{label} {key}"
+        e["nama"] = accounts.get(e["username"], e["username"])
+    return rows

@@ -15,10 +15,12 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Status
+from selaras.store import reads
 from selaras.store.database import Store
-from selaras.store.tables import sync_log, sync_log_error, sync_state
+from selaras.store.tables import sync_log, sync_log_error
 from selaras.web.access import LogScope
 
 EXPORT_MAX = 200_000
@@ -113,7 +115,7 @@ def log_page(
     for r in rows:
         r["waktu"] = _utc(r["waktu"])
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = readable(store, rows[:limit])
     return rows, (rows[-1]["log_id"] if more and rows else None)
 
 
@@ -126,20 +128,26 @@ def log_entry(store: Store, log_id: int) -> dict[str, Any] | None:
         entry = dict(row._mapping)
         entry["waktu"] = _utc(entry["waktu"])
         entry["errors"] = _errors(conn, log_id)
-    return entry
+    return readable(store, [entry])[0]
+
+
+def readable(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add the names people read beside the ids of log rows: ``sekolah_nama``,
+    ``instansi_nama`` and ``pelaku_nama`` (who made the row, in words)."""
+    schools = reads.sekolah_names(store, {r["npsn"] for r in rows if r.get("npsn")})
+    instansi = reads.instansi_names(store, {r["instansi_id"] for r in rows if r.get("instansi_id")})
+    for r in rows:
+        r["sekolah_nama"] = schools.get(r.get("npsn") or "")
+        r["instansi_nama"] = instansi.get(r.get("instansi_id") or "")
+        r["pelaku_nama"] = words.pelaku(r.get("pelaku"))
+    return rows
 
 
 def latest_state(store: Store, nip: str, flow: str, tahun: int) -> dict[str, Any] | None:
-    """``{status, kode}`` of the pegawai's latest log row for the flow and year (one indexed
-    look-up); None when never logged."""
-    with store.read() as conn:
-        row = conn.execute(
-            sa.select(sync_log.c.status, sync_log.c.kode)
-            .select_from(sync_state)
-            .join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
-            .where(sync_state.c.flow == flow, sync_state.c.tahun == tahun, sync_state.c.nip == nip)
-        ).first()
-    return None if row is None else {"status": row.status, "kode": row.kode}
+    """``{status, kode}`` of the pegawai's latest log row for the flow and year; None when
+    never logged."""
+    found = reads.latest_state(store, flow, tahun=tahun, nips=[nip])
+    return None if not found else {"status": found[0].status, "kode": found[0].kode}
 
 
 def latest_entry(store: Store, nip: str, flow: str) -> dict[str, Any] | None:
