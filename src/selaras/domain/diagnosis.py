@@ -79,3 +79,12 @@ def waits_on_superior(code: str, detail: str | dict[str, Any] | None = None) -> 
         return True
     present = alasan_of(detail)
     return bool(present) and all(causes[a].menunggu_atasan for a in present if a in causes)
+
+
+def waits_on_superior_expr(code: str = "code", detail: str = "detail") -> pl.Expr:
+    """:func:`waits_on_superior` as a polars expression over ``code`` and ``detail`` (JSON)."""
+    own_plan = [x for c in WAITING_CODES for x, s in SEBAB.get(c, {}).items() if not s.menunggu_atasan]
+    cleared_by_d = pl.col(code).is_in(WAITING_CODES)
+    if own_plan:
+        cleared_by_d = cleared_by_d & ~pl.col(detail).str.contains("|".join(f'"alasan":"{x}"' for x in own_plan))
+    return cleared_by_d

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from selaras.catalogue.codes import CATALOGUE
+from selaras.domain.diagnosis import actors_expr, waits_on_superior_expr
 from selaras.domain.results import CheckResult, Status
 
 
@@ -69,18 +70,19 @@ def recap(result: CheckResult, sekolah: pl.DataFrame | None = None) -> Recap:
     )
 
     by_actor = (
-        err.select("nip", "code")
-        .join(cat.select("code", "aktor"), on="code", how="left")
+        err.select("nip", "code", actors_expr().alias("aktor"))
         .explode("aktor")
         .group_by("aktor")
         .agg(pl.col("nip").n_unique().alias("pegawai"), pl.col("code").unique().sort().alias("kode"))
         .sort("pegawai", descending=True)
     )
 
-    # The superior may be out of scope (e.g. a former principal): the name comes from the detail.
+    # Only the superior D whose sync would clear the error (PMM-11, PMM-13 with only
+    # BELUM_DI_SKP_ATASAN causes), never one already TERSINKRON. D may be out of scope: the name
+    # comes from the detail.
     names = peg.select(pl.col("nip").alias("atasan"), "npsn", pl.col("status").alias("status_atasan"))
     blockers = (
-        err.filter(pl.col("code").is_in(["PMM-11", "PMM-13"]))
+        err.filter(waits_on_superior_expr())
         .with_columns(
             pl.col("detail").str.json_path_match("$.ekinerja.atasan_nip").alias("atasan"),
             pl.col("detail").str.json_path_match("$.ekinerja.atasan_nama").alias("nama"),
@@ -89,6 +91,7 @@ def recap(result: CheckResult, sekolah: pl.DataFrame | None = None) -> Recap:
         .group_by("atasan")
         .agg(pl.col("nama").drop_nulls().first(), pl.col("nip").n_unique().alias("guru_tertahan"))
         .join(names, on="atasan", how="left")
+        .filter(pl.col("status_atasan").ne_missing(Status.TERSINKRON.value))
         .sort(["guru_tertahan", "atasan"], descending=[True, False])
         .select("atasan", "nama", "npsn", "status_atasan", "guru_tertahan")
     )

@@ -13,12 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from selaras.domain.diagnosis import WAITING_CODES
 from selaras.domain.results import Flow, Status
 from selaras.store.database import Store
 from selaras.store.tables import CONTRACT, sync_log, sync_log_error, sync_state
-
-WAITING_CODES = ("PMM-11", "PMM-13")
-"""The codes of a teacher waiting on the principal's sync."""
 
 
 def waiting_on(store: Store, atasan: Collection[str], flow: Flow = Flow.SKP) -> list[str]:
