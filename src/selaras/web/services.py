@@ -18,6 +18,8 @@ import polars as pl
 import sqlalchemy as sa
 
 from selaras.catalogue.codes import CATALOGUE, Aktor, lookup
+from selaras.domain.diagnosis import WAITING_CODES
+from selaras.domain.pegawai import is_principal, principal_expr
 from selaras.domain.recap import recap
 from selaras.domain.results import Flow, Status
 from selaras.domain.rules import check, periode_problems
@@ -27,7 +29,7 @@ from selaras.jobs.runtime import Dispatcher
 from selaras.store.database import Store
 from selaras.store.repository import latest_results, load_snapshot, upsert_rows
 from selaras.store.tables import CONTRACT, akun, sync_run
-from selaras.views import SYSTEM_LABELS, detail_fields
+from selaras.views import SYSTEM_LABELS, detail_fields, values_differ
 from selaras.web import audit
 from selaras.web.access import (
     KEPALA_SEKOLAH,
@@ -213,7 +215,7 @@ def side_by_side(detail: dict[str, Any]) -> dict[str, Any] | None:
         {
             "data": FIELD_LABELS.get(f, f.replace("_", " ")),
             "nilai": [_fmt(detail[k][f]) if f in detail[k] else "" for k in systems],
-            "beda": len({repr(detail[k].get(f)) for k in systems if f in detail[k]}) > 1,
+            "beda": values_differ(f, [detail[k].get(f) for k in systems if f in detail[k]]),
         }
         for f in fields
     ]
@@ -238,7 +240,7 @@ class _Pihak:
         if aktor is Aktor.PEGAWAI:
             return {"peran": aktor.value, "nama": e.get("nama") or e["nip"], "nip": e["nip"]}
         if aktor is Aktor.KEPALA_SEKOLAH:
-            if err["code"] in ("PMM-11", "PMM-13") and ek.get("atasan_nip"):
+            if err["code"] in WAITING_CODES and ek.get("atasan_nip"):
                 return {
                     "peran": aktor.value,
                     "nama": ek.get("atasan_nama") or ek["atasan_nip"],
@@ -416,18 +418,7 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
             "errors": [{**pmm01.row(0, named=True), "detail": _json(pmm01["detail"][0])}],
         }
         tanpa_tombol = cards(store, entry)[0]
-    ks = (
-        bool(
-            ptk.filter(pl.col("nip") == nip)
-            .select(
-                (pl.col("jenis_ptk") == KEPALA_SEKOLAH) | (pl.col("tugas_tambahan") == KEPALA_SEKOLAH).fill_null(False)
-            )
-            .to_series()
-            .any()
-        )
-        if ptk.height
-        else False
-    )
+    ks = bool(ptk.filter(pl.col("nip") == nip).select(principal_expr()).to_series().any()) if ptk.height else False
     jobs = [job_view(j) for j in queue.jobs_of(store, nip, limit=5)]
     return {
         "nip": nip,
@@ -803,7 +794,7 @@ def recap_view(ctx: Konteks, user: Pengguna, flow: Flow, instansi_id: str | None
 def _root(code: str, err: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]:
     """The root cause an error shares with others: one item per principal, unit, school..."""
     d = err.get("detail") or {}
-    if code in ("PMM-11", "PMM-13") and (d.get("ekinerja") or {}).get("atasan_nip"):
+    if code in WAITING_CODES and (d.get("ekinerja") or {}).get("atasan_nip"):
         return "atasan", d["ekinerja"]["atasan_nip"]
     if code == "PMM-12" and (d.get("ekinerja") or {}).get("unor_id"):
         return "unor", d["ekinerja"]["unor_id"]
@@ -915,7 +906,7 @@ def _concerns(user: Pengguna, mine: list[Aktor], code: str, err: dict[str, Any],
         return row.get("npsn") == user.npsn
     nip = user.akun.nip
     if Aktor.KEPALA_SEKOLAH in mine and user.kepala_sekolah:
-        if code in ("PMM-11", "PMM-13"):
+        if code in WAITING_CODES:
             return ((err["detail"].get("ekinerja") or {}).get("atasan_nip")) == nip
         if row["nip"] != nip and row.get("npsn") == user.npsn:
             return True
@@ -950,7 +941,7 @@ def school_view(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
             "nip": p.nip,
             "nama": p.nama,
             "jenis_ptk": p.jenis_ptk,
-            "kepala_sekolah": KEPALA_SEKOLAH in (p.jenis_ptk, p.tugas_tambahan),
+            "kepala_sekolah": is_principal(p.jenis_ptk, p.tugas_tambahan),
             "skp": state.get(p.nip or "", {}).get("skp"),
             "penilaian": state.get(p.nip or "", {}).get("penilaian"),
         }
