@@ -27,7 +27,16 @@ from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.rules import check as run_check
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
-from selaras.views import error_cards, jsonl_lines, print_all, recap_tables, status_table, sync_summary
+from selaras.views import (
+    CardNames,
+    error_cards,
+    jsonl_lines,
+    judul_label,
+    print_all,
+    recap_tables,
+    status_table,
+    sync_summary,
+)
 
 if TYPE_CHECKING:
     from selaras.store.database import Store
@@ -207,7 +216,9 @@ def _store_batch(db: str | None, nips: tuple[str, ...]) -> tuple[Store, Iterator
     return store, store_parts(store, nips=list(nips) or None)
 
 
-def _emit(result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None) -> None:
+def _emit(
+    result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None, snapshot: Snapshot | None = None
+) -> None:
     if fmt == "jsonl":
         write = sys.stdout.write
         for line in jsonl_lines(result, outcomes):
@@ -217,7 +228,7 @@ def _emit(result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None) -
         for nip in result.pegawai["nip"]:
             row = result.pegawai.filter(pl.col("nip") == nip).row(0, named=True)
             out.print(f"[bold]{row['nama']}[/] (NIP {nip}): {row['status']}")
-            print_all(out, error_cards(result, nip))
+            print_all(out, error_cards(result, nip, CardNames.of(snapshot) if snapshot is not None else None))
     else:
         out.print(status_table(result))
     counts = result.status_counts()
@@ -245,6 +256,7 @@ def check(
     Dari penyimpanan, setiap pemeriksaan dicatat di log sinkronisasi.
     """
     th, fl = _tahun(tahun), Flow(flow)
+    snapshot: Snapshot | None = None
     if snapshot_dir is not None:
         snapshot = read(snapshot_dir)
         with stage("memeriksa"):
@@ -260,9 +272,10 @@ def check(
                 part_result = run_check(part.snapshot, th, fl, nips=part.nips)
                 record_run(store, pelaku=_pelaku(), mode="CHECK", flow=fl, tahun=th, check=part_result)
                 results.append(part_result)
+                snapshot = part.snapshot if len(nips) else None  # names for the few cards shown
                 status.update(f"membaca bagian {i + 1}")
         result = CheckResult.concat(th, fl, results)
-    _emit(result, fmt)
+    _emit(result, fmt, snapshot=snapshot)
     _exit_for(result)
 
 
@@ -370,13 +383,13 @@ def kode(code: str | None) -> None:
         for c in ("Kode", "Judul", "Pihak"):
             t.add_column(c)
         for c in sorted(CATALOGUE.values(), key=lambda c: c.urutan):
-            t.add_row(c.code, c.judul, ", ".join(a.value for a in c.aktor))
+            t.add_row(c.code, f"{c.judul}\n[dim]{judul_label(c)}[/]", ", ".join(a.value for a in c.aktor))
         out.print(t)
         return
     c = CATALOGUE.get(code.upper())
     if c is None:
         fail(f"kode {code} tidak dikenal; kode yang ada: {', '.join(sorted(CATALOGUE))}")
-    out.print(f"[bold]{c.code}[/] {c.judul}\n{c.penyebab}\n[dim]{c.cause_en}[/]")
+    out.print(f"[bold]{c.code}[/] {c.judul}\n[dim]Judul: {judul_label(c)}[/]\n{c.penyebab}\n[dim]{c.cause_en}[/]")
     out.print("Pihak: " + ", ".join(a.value for a in c.aktor))
     for i, s in enumerate(c.langkah, 1):
         out.print(f"  {i}. {s}")

@@ -235,14 +235,15 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-13",
         "skp",
         "Tidak ada RHK yang bisa dikaitkan",
-        "Ada RHK guru yang induknya tidak ditemukan di antara RHK SKP atasan di e-Kinerja "
-        "(biasanya karena SKP kepala sekolah dibuat manual, bukan hasil sinkron).",
-        (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
+        "Ada RHK guru yang tidak bisa dikaitkan dengan RHK pada SKP atasan di e-Kinerja. Penyebabnya "
+        "disebutkan per RHK: RHK tanpa induk di PMM, induk yang bukan RHK atasan, atau RHK atasan "
+        "yang belum ada di SKP atasan di e-Kinerja.",
+        (A.PEGAWAI, A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
         (
-            "Kepala sekolah (atau Admin Instansi atas namanya) menyinkronkan SKP kepala sekolah dari PMM.",
-            "Setelah itu Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
+            "Lihat penyebab setiap RHK di bawah; yang harus bertindak bergantung pada penyebabnya.",
+            "Setelah diperbaiki, Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
         ),
-        "A teacher RHK's parent is not among the RHK of the superior's e-Kinerja SKP.",
+        "A teacher RHK cannot be linked to an RHK of the superior's e-Kinerja SKP (cause given per RHK).",
         teacher_only=True,
         known=True,
     ),
@@ -314,6 +315,58 @@ CATALOGUE: dict[str, ErrorCode] = {c.code: c for c in _CODES}
 CODES: tuple[str, ...] = tuple(sorted(CATALOGUE))
 SKP_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "skp")
 PENILAIAN_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "penilaian")
+
+
+@dataclass(frozen=True)
+class Sebab:
+    """One cause of an error that has several (errors.md, Clarifications), with its own actors."""
+
+    alasan: str  # the key in the error's detail
+    judul: str  # the cause in a few words, in Bahasa Indonesia
+    aktor: tuple[Aktor, ...]
+    langkah: tuple[str, ...]
+    menunggu_atasan: bool  # the superior's sync clears it (the teacher waits on the superior)
+
+
+SEBAB: dict[str, dict[str, Sebab]] = {
+    "PMM-13": {
+        s.alasan: s
+        for s in (
+            Sebab(
+                "INDUK_KOSONG",
+                "RHK guru belum punya RHK induk di PMM",
+                (A.PEGAWAI, A.KEPALA_SEKOLAH),
+                (
+                    "Guru mengaitkan RHK ini dengan salah satu RHK kepala sekolah di PMM.",
+                    "Kepala sekolah menyetujui lagi SKP guru sampai DISEPAKATI.",
+                ),
+                False,
+            ),
+            Sebab(
+                "INDUK_BUKAN_RHK_ATASAN",
+                "RHK induknya bukan RHK pada SKP atasan yang disepakati di PMM",
+                (A.PEGAWAI, A.KEPALA_SEKOLAH),
+                (
+                    "Guru mengaitkan ulang RHK ini dengan RHK kepala sekolah yang sekarang di PMM "
+                    "(SKP kepala sekolah berubah, atau RHK tertaut ke kepala sekolah lain).",
+                    "Kepala sekolah menyetujui lagi SKP guru sampai DISEPAKATI.",
+                ),
+                False,
+            ),
+            Sebab(
+                "BELUM_DI_SKP_ATASAN",
+                "RHK induknya ada di PMM tetapi belum ada di SKP atasan di e-Kinerja",
+                (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
+                (
+                    "Kepala sekolah (atau Admin Instansi atas namanya) menyinkronkan SKP kepala sekolah dari PMM.",
+                    "Setelah itu Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
+                ),
+                True,
+            ),
+        )
+    }
+}
+"""The causes of each code that has several, by ``alasan`` (only PMM-13 today)."""
 
 
 def lookup(code: str) -> ErrorCode:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from selaras.catalogue.codes import CATALOGUE
+from selaras.domain.diagnosis import actors_expr
 from selaras.domain.results import CheckResult, Status
 
 
@@ -71,8 +72,7 @@ def recap(result: CheckResult, sekolah: pl.DataFrame | None = None) -> Recap:
     )
 
     by_actor = (
-        err.select("nip", "code")
-        .join(cat.select("code", "aktor"), on="code", how="left")
+        err.select("nip", "code", actors_expr().alias("aktor"))
         .explode("aktor")
         .group_by("aktor")
         .agg(pl.col("nip").n_unique().alias("pegawai"), pl.col("code").unique().sort().alias("kode"))
@@ -98,6 +98,7 @@ def recap(result: CheckResult, sekolah: pl.DataFrame | None = None) -> Recap:
         .join(only, on="atasan", how="left")
         .with_columns(pl.col("guru_tertahan").fill_null(0))
         .join(names, on="atasan", how="left")
+        .filter(pl.col("status_atasan").ne_missing(Status.TERSINKRON.value))
         .sort(["guru_menunggu", "atasan"], descending=[True, False])
         .select("atasan", "nama", "npsn", "status_atasan", "guru_tertahan", "guru_menunggu")
     )

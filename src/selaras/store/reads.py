@@ -15,11 +15,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from selaras.domain.pegawai import KEPALA_SEKOLAH
 from selaras.store.database import Store
 from selaras.store.tables import CONTRACT, akun, instansi_setelan, sync_log, sync_log_error, sync_run, sync_state
-
-KEPALA_SEKOLAH = "Kepala Sekolah"
-"""Dapodik's ``jenis_ptk`` / ``tugas_tambahan`` value of a principal."""
 
 CHUNK = 500
 

@@ -13,7 +13,7 @@ from selaras.domain.results import Status
 from selaras.jobs import queue
 from selaras.store import reads
 from selaras.store.database import Store
-from selaras.views import detail_fields
+from selaras.views import detail_fields, values_differ
 from selaras.web.screens.pihak import Pihak
 
 _NAMED = {
@@ -83,7 +83,7 @@ def side_by_side(detail: dict[str, Any], namer: Namer | None = None) -> dict[str
         {
             "data": words.label(words.FIELD, f),
             "nilai": [show(f, detail[k][f]) if f in detail[k] else "" for k in systems],
-            "beda": len({repr(detail[k].get(f)) for k in systems if f in detail[k]}) > 1,
+            "beda": values_differ(f, [detail[k].get(f) for k in systems if f in detail[k]]),
         }
         for f in fields
     ]

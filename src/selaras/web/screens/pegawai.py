@@ -9,12 +9,13 @@ from typing import Any
 import polars as pl
 
 from selaras.catalogue import words
+from selaras.domain.pegawai import principal_expr
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.jobs import queue
 from selaras.store import reads
 from selaras.store.repository import load_snapshot
-from selaras.web.access import KEPALA_SEKOLAH, Pengguna, not_found, require_pegawai
+from selaras.web.access import Pengguna, not_found, require_pegawai
 from selaras.web.accounts import Peran
 from selaras.web.queries import latest_entry
 from selaras.web.screens.cards import cards, job_view, result_view
@@ -88,18 +89,7 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
             "errors": [{**pmm01.row(0, named=True), "detail": _json(pmm01["detail"][0])}],
         }
         tanpa_tombol = cards(store, entry, sendiri=sendiri)[0]
-    ks = (
-        bool(
-            ptk.filter(pl.col("nip") == nip)
-            .select(
-                (pl.col("jenis_ptk") == KEPALA_SEKOLAH) | (pl.col("tugas_tambahan") == KEPALA_SEKOLAH).fill_null(False)
-            )
-            .to_series()
-            .any()
-        )
-        if ptk.height
-        else False
-    )
+    ks = bool(ptk.filter(pl.col("nip") == nip).select(principal_expr()).to_series().any()) if ptk.height else False
     jobs = [job_view(j) for j in queue.jobs_of(store, nip, limit=5)]
     return {
         "nip": nip,

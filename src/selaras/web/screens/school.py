@@ -7,10 +7,11 @@ from typing import Any
 import polars as pl
 
 from selaras.catalogue import words
+from selaras.domain.pegawai import is_principal
 from selaras.domain.results import Flow
 from selaras.store import reads
 from selaras.store.repository import latest_results
-from selaras.web.access import KEPALA_SEKOLAH, Pengguna, forbidden
+from selaras.web.access import Pengguna, forbidden
 from selaras.web.accounts import Peran
 from selaras.web.screens.konteks import Konteks
 
@@ -39,7 +40,7 @@ def school_view(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
             "nip": p["nip"],
             "nama": p["nama"],
             "jenis_ptk": p["jenis_ptk"],
-            "kepala_sekolah": KEPALA_SEKOLAH in (p["jenis_ptk"], p["tugas_tambahan"]),
+            "kepala_sekolah": is_principal(p["jenis_ptk"], p["tugas_tambahan"]),
             "skp": state.get(p["nip"] or "", {}).get("skp"),
             "penilaian": state.get(p["nip"] or "", {}).get("penilaian"),
         }
