@@ -70,7 +70,9 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _where(query: sa.Select, f: LogFilter, scope: LogScope) -> sa.Select:
+def _where(query: sa.Select, f: LogFilter, scope: LogScope, zona: str | None = None) -> sa.Select:
+    """The filters as conditions; the days ``dari``/``sampai`` are days in the instansi's zone."""
+    tz = words.zona(zona)
     conds: list[Any] = []
     for column, value in (
         (sync_log.c.instansi_id, scope.instansi_id),
@@ -94,9 +96,9 @@ def _where(query: sa.Select, f: LogFilter, scope: LogScope) -> sa.Select:
             sa.exists().where(sync_log_error.c.log_id == sync_log.c.log_id, sync_log_error.c.code.in_(group or ("-",)))
         )
     if f.dari:
-        conds.append(sync_log.c.waktu >= datetime.combine(f.dari, time(), UTC))
+        conds.append(sync_log.c.waktu >= datetime.combine(f.dari, time(), tz).astimezone(UTC))
     if f.sampai:
-        conds.append(sync_log.c.waktu < datetime.combine(f.sampai + timedelta(days=1), time(), UTC))
+        conds.append(sync_log.c.waktu < datetime.combine(f.sampai + timedelta(days=1), time(), tz).astimezone(UTC))
     if f.q:
         q = f.q.strip()
         if q.isdigit():
@@ -110,7 +112,7 @@ def log_page(
     store: Store, f: LogFilter, scope: LogScope, *, before: int | None = None, limit: int = 50
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page of log rows (newest first) and the ``before`` of the next page (None at the end)."""
-    q = _where(sa.select(sync_log), f, scope)
+    q = _where(sa.select(sync_log), f, scope, reads.zona_of(store, scope.instansi_id))
     if before is not None:
         q = q.where(sync_log.c.log_id < before)
     q = q.order_by(sync_log.c.log_id.desc()).limit(limit + 1)
@@ -203,9 +205,9 @@ def export_rows(store: Store, f: LogFilter, scope: LogScope) -> Iterator[dict[st
 def trend(store: Store, flow: str, tahun: int, instansi_id: str | None) -> pl.DataFrame:
     """Per day with log rows: how many pegawai had each status at the end of that day.
 
-    Each pegawai counts with the status of their newest row up to that day: a day's change
-    adds one to the new status and takes one from the previous, and the running sums give
-    the counts.
+    Days are days in the instansi's zone. Each pegawai counts with the status of their newest
+    row up to that day: a day's change adds one to the new status and takes one from the
+    previous, and the running sums give the counts.
     """
     q = sa.select(sync_log.c.log_id, sync_log.c.nip, sync_log.c.waktu, sync_log.c.status).where(
         sync_log.c.flow == flow, sync_log.c.tahun == tahun
@@ -214,6 +216,7 @@ def trend(store: Store, flow: str, tahun: int, instansi_id: str | None) -> pl.Da
         q = q.where(sync_log.c.instansi_id == instansi_id)
     with store.read() as conn:
         rows = conn.execute(q).all()
+    zona = reads.zona_of(store, instansi_id)
     statuses = [s.value for s in Status]
     if not rows:
         return pl.DataFrame(schema={"hari": pl.Date, **{s: pl.Int64 for s in statuses}})
@@ -221,7 +224,7 @@ def trend(store: Store, flow: str, tahun: int, instansi_id: str | None) -> pl.Da
         {
             "log_id": [r.log_id for r in rows],
             "nip": [r.nip for r in rows],
-            "hari": [_utc(r.waktu).date() for r in rows],  # type: ignore[union-attr]
+            "hari": [words.di_zona(r.waktu, zona).date() for r in rows],
             "status": [r.status for r in rows],
         }
     )
