@@ -55,7 +55,9 @@ class SkpContext:
         A: the e-Kinerja superior of the SKP's unit (of its parent for a principal).
         """
         s = self.s
-        skp = self.scope.skp.join(self.pegawai.select("nip", "instansi_id", "kepala_sekolah"), on="nip", how="inner")
+        skp = self.scope.skp.join(
+            self.pegawai.select("nip", "instansi_id", "instansi_nama", "kepala_sekolah"), on="nip", how="inner"
+        )
         skp = skp.with_columns((pl.col("status") == DISEPAKATI).any().over("nip").alias("ada_disepakati")).filter(
             ~pl.col("ada_disepakati") | (pl.col("status") == DISEPAKATI)
         )
