@@ -201,7 +201,10 @@ def selaras(jsonl: Path) -> dict[str, dict[str, Any]]:
             obj = json.loads(line)
             d: dict[str, str | None] = {}
             alasan: dict[str, set[str]] = {}
+            selesai: dict[tuple[str, str], str | None] = {}
             for e in obj["errors"]:
+                if e["code"] in ("PMM-11", "PMM-13"):
+                    selesai[(e["code"], e["pmm_skp_id"])] = e["selesai_oleh"]
                 if e["code"] in ("PMM-11", "PMM-13"):
                     d[e["pmm_skp_id"]] = (e["detail"].get("ekinerja") or {}).get("atasan_nip")
                 if e["code"] == "PMM-13":
@@ -211,7 +214,21 @@ def selaras(jsonl: Path) -> dict[str, dict[str, Any]]:
                 "status": obj["status"],
                 "d": d,
                 "alasan": alasan,
+                "selesai": selesai,
             }
+    return out
+
+
+def expected_selesai(w: dict[str, Any], got: dict[str, dict[str, Any]]) -> dict[tuple[str, str], str | None]:
+    """``selesai_oleh`` by the reading: D, on PMM-11 and on a PMM-13 whose causes are all
+    BELUM_DI_SKP_ATASAN, when D is SIAP (D's GAGAL is checked by the codes; SIAP versus
+    TERSINKRON is taken from Selaras's own status of D, which this reference does not compute)."""
+    out: dict[tuple[str, str], str | None] = {}
+    for skp, d in w["d"].items():
+        code = "PMM-13" if skp in w["alasan"] else "PMM-11"
+        clears = code == "PMM-11" or w["alasan"][skp] == {"BELUM_DI_SKP_ATASAN"}
+        ready = d is not None and (got.get(d) or {}).get("status") == "SIAP"
+        out[(code, skp)] = d if clears and ready else None
     return out
 
 
@@ -240,19 +257,27 @@ def main() -> int:
             "status": bool(w["codes"]) == (g["status"] == "GAGAL"),
             "superior D": w["d"] == g["d"],
             "PMM-13 alasan": w["alasan"] == g["alasan"],
+            "selesai_oleh": expected_selesai(w, got) == g["selesai"],
         }
         for kind, ok in checks.items():
             if not ok:
                 kinds[kind] += 1
                 if len(examples[kind]) < args.show:
-                    key = {"codes": "codes", "status": "codes", "superior D": "d", "PMM-13 alasan": "alasan"}[kind]
+                    key = {
+                        "codes": "codes",
+                        "status": "codes",
+                        "superior D": "d",
+                        "PMM-13 alasan": "alasan",
+                        "selesai_oleh": "selesai",
+                    }[kind]
                     examples[kind].append(f"{nip}: reference {w[key]} / selaras {g[key]} ({g['status']})")
         if all(checks.values()):
             kinds["agree"] += 1
     per_code_ref: Counter[str] = Counter(c for w in want.values() for c in w["codes"])
     per_code_sel: Counter[str] = Counter(c for g in got.values() for c in g["codes"])
-    print(f"pegawai agreeing on codes, status, D and alasan: {kinds['agree']:,} of {len(set(want) | set(got)):,}")
-    for kind in ("scope", "codes", "status", "superior D", "PMM-13 alasan"):
+    total = len(set(want) | set(got))
+    print(f"pegawai agreeing on codes, status, D, alasan and selesai_oleh: {kinds['agree']:,} of {total:,}")
+    for kind in ("scope", "codes", "status", "superior D", "PMM-13 alasan", "selesai_oleh"):
         print(f"  disagreeing on {kind}: {kinds[kind]:,}")
         for ex in examples[kind]:
             print(f"    {ex}")
