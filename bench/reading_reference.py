@@ -208,7 +208,7 @@ def selaras(jsonl: Path) -> dict[str, dict[str, Any]]:
                 if e["code"] in ("PMM-11", "PMM-13"):
                     d[e["pmm_skp_id"]] = (e["detail"].get("ekinerja") or {}).get("atasan_nip")
                 if e["code"] == "PMM-13":
-                    alasan[e["pmm_skp_id"]] = set(e["detail"]["alasan"])
+                    alasan[e["pmm_skp_id"]] = set(e["detail"].get("alasan") or [])
             out[obj["nip"]] = {
                 "codes": {e["code"] for e in obj["errors"]},
                 "status": obj["status"],
@@ -270,7 +270,8 @@ def main() -> int:
                         "PMM-13 alasan": "alasan",
                         "selesai_oleh": "selesai",
                     }[kind]
-                    examples[kind].append(f"{nip}: reference {w[key]} / selaras {g[key]} ({g['status']})")
+                    mine = expected_selesai(w, got) if key == "selesai" else w[key]
+                    examples[kind].append(f"{nip}: reference {mine} / selaras {g[key]} ({g['status']})")
         if all(checks.values()):
             kinds["agree"] += 1
     per_code_ref: Counter[str] = Counter(c for w in want.values() for c in w["codes"])
