@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from selaras import __version__
-from selaras.catalogue.codes import CATALOGUE
+from selaras.catalogue.codes import CATALOGUE, SEBAB
 from selaras.domain.partition import Part
 from selaras.domain.recap import recap
 from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, Status
@@ -393,6 +393,11 @@ def kode(code: str | None) -> None:
     out.print("Pihak: " + ", ".join(a.value for a in c.aktor))
     for i, s in enumerate(c.langkah, 1):
         out.print(f"  {i}. {s}")
+    for sebab in SEBAB.get(c.code, {}).values():
+        pihak = ", ".join(a.value for a in sebab.aktor)
+        out.print(f"[bold]Penyebab:[/] {sebab.judul} (pihak: {pihak}) [dim]{sebab.alasan}[/]")
+        for s in sebab.langkah:
+            out.print(f"  - {s}")
 
 
 @main.command()
