@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from selaras import __version__
-from selaras.catalogue.codes import CATALOGUE
+from selaras.catalogue.codes import CATALOGUE, SEBAB
 from selaras.domain.partition import Part
 from selaras.domain.recap import recap
 from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, Status
@@ -393,6 +393,11 @@ def kode(code: str | None) -> None:
     out.print("Pihak: " + ", ".join(a.value for a in c.aktor))
     for i, s in enumerate(c.langkah, 1):
         out.print(f"  {i}. {s}")
+    for sebab in SEBAB.get(c.code, {}).values():
+        pihak = ", ".join(a.value for a in sebab.aktor)
+        out.print(f"[bold]Penyebab:[/] {sebab.judul} (pihak: {pihak}) [dim]{sebab.alasan}[/]")
+        for s in sebab.langkah:
+            out.print(f"  - {s}")
 
 
 @main.command()
@@ -485,7 +490,8 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=th, check=before)
     out.rule("1. Pemeriksaan sebelum sinkron (Sinkron PMM)")
     print_all(out, recap_tables(recap(before, g.snapshot["dapodik_sekolah"]), top_schools=8))
-    _demo_examples(before)
+    names = CardNames.of(g.snapshot)
+    _demo_examples(before, names)
 
     after, result = run_sync(g.snapshot, th, Flow.SKP)
     apply_changes(store, result.changes)
@@ -501,7 +507,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     out.rule("3. Sinkron Penilaian Periodik")
     out.print(sync_summary(result2.outcomes, result2.changes.row_counts()))
     print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
-    _demo_examples(result2.check)
+    _demo_examples(result2.check, names)
 
     write_snapshot(after2, workdir / "hasil")
     _demo_bad_source(workdir)
@@ -544,7 +550,7 @@ def _demo_bad_source(workdir: Path) -> None:
     out.print(f"Semua baris yang ditolak beserta alasannya: {report}")
 
 
-def _demo_examples(result: CheckResult) -> None:
+def _demo_examples(result: CheckResult, names: CardNames | None = None) -> None:
     """One full error card per code, as a teacher or principal would see it."""
     out.rule("Contoh kartu kendala (satu per kode)")
     seen: set[str] = set()
@@ -560,7 +566,7 @@ def _demo_examples(result: CheckResult) -> None:
         )
         name = result.pegawai.filter(pl.col("nip") == e["nip"])["nama"].item()
         out.print(f"[bold]{name}[/] (NIP {e['nip']})")
-        print_all(out, error_cards(single, e["nip"]))
+        print_all(out, error_cards(single, e["nip"], names))
 
 
 if __name__ == "__main__":
