@@ -1,4 +1,4 @@
-"""The ``audit_log`` table: one row per admin action, written in the action's transaction."""
+"""Reading the ``audit_log`` table (one row per admin action)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,6 @@ import sqlalchemy as sa
 
 from selaras.store.database import Store
 from selaras.store.tables import audit_log
-
-
-def insert(store: Store, row: dict[str, Any], conn: sa.Connection | None = None) -> None:
-    """Write one audit row (in ``conn``'s transaction when given, so it commits with the change)."""
-    if conn is not None:
-        conn.execute(sa.insert(audit_log), [row])
-        return
-    with store.write() as c:
-        c.execute(sa.insert(audit_log), [row])
 
 
 def newest(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from selaras.store import audit as stored
 from selaras.store.database import Store
+from selaras.store.tables import audit_log
 from selaras.web.access import Pengguna
 
 
@@ -35,7 +36,11 @@ def record(
         "sebelum": None if sebelum is None else json.dumps(sebelum, default=str, ensure_ascii=False),
         "sesudah": None if sesudah is None else json.dumps(sesudah, default=str, ensure_ascii=False),
     }
-    stored.insert(store, row, conn)
+    if conn is not None:
+        conn.execute(sa.insert(audit_log), [row])
+        return
+    with store.write() as c:
+        c.execute(sa.insert(audit_log), [row])
 
 
 def entries(
