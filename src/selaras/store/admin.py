@@ -74,16 +74,6 @@ def insert_audit(
 # ----------------------------------------------------------------------------- periods
 
 
-def periodes(conn: sa.Connection, instansi_id: str) -> list[dict[str, Any]]:
-    """The e-Kinerja periods of an instansi (TAHUNAN first, then by start date)."""
-    rows = conn.execute(
-        sa.select(_periode)
-        .where(_periode.c.instansi_id == instansi_id)
-        .order_by(_periode.c.jenis.desc(), _periode.c.awal, _periode.c.periode_id)
-    )
-    return [dict(r._mapping) for r in rows]
-
-
 def periode_owner(conn: sa.Connection, periode_id: str) -> str | None:
     """The instansi that owns ``periode_id`` (``None``: no such period)."""
     return conn.execute(sa.select(_periode.c.instansi_id).where(_periode.c.periode_id == periode_id)).scalar()

@@ -22,7 +22,7 @@ from selaras.domain.snapshot import TABLE, Snapshot
 from selaras.domain.sync import sync as plan_sync
 from selaras.jobs import cascade
 from selaras.store import admin as repo
-from selaras.store import uow
+from selaras.store import reads, uow
 from selaras.store.repository import apply_changes, load_snapshot, record_run
 from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
 from selaras.web.access import (
@@ -121,7 +121,7 @@ def save_periode(ctx: Context, user: Pengguna, data: dict[str, Any]) -> dict[str
         owner = repo.periode_owner(conn, row["periode_id"])
         if owner is not None and owner != instansi_id:
             raise Ditolak(409, f"ID periode {row['periode_id']} sudah dipakai instansi lain.")
-        existing = repo.periodes(conn, instansi_id)
+        existing = reads.periode_list(tx, instansi_id)
         before = next((r for r in existing if r["periode_id"] == row["periode_id"]), None)
         if before is not None:
             retyped = any(before[k] != row[k] for k in ("jenis", "tipe_periodik", "angka_periodik"))
@@ -156,7 +156,7 @@ def delete_periode(ctx: Context, user: Pengguna, periode_id: str) -> None:
 
     def work(u: uow.UnitOfWork) -> None:
         conn = u.conn
-        before = next((r for r in repo.periodes(conn, instansi_id) if r["periode_id"] == periode_id), None)
+        before = next((r for r in reads.periode_list(u.store, instansi_id) if r["periode_id"] == periode_id), None)
         if before is None:
             raise not_found("Periode tidak ditemukan di instansi Anda.")
         uses = repo.periode_uses(conn, periode_id)

@@ -18,7 +18,7 @@ from selaras.domain.results import Flow
 from selaras.jobs import queue
 from selaras.jobs.runtime import Dispatcher
 from selaras.store import admin as repo
-from selaras.store import uow
+from selaras.store import reads, uow
 from selaras.store.database import Store
 from selaras.store.repository import latest_results
 from selaras.web.access import Ditolak, Pengguna, not_found, require_admin, require_sync_for
@@ -60,11 +60,12 @@ def submit(ctx: Context, tx: Store, user: Pengguna, nips: Sequence[str], flow: F
 
 def request_sync(ctx: Context, user: Pengguna, nip: str, flow: Flow) -> list[int]:
     """Queue a sync of ``nip``: the pegawai's own button, or an admin on their behalf (audited)."""
-    from selaras.web.queries import latest_state
-
     alasan = require_sync_for(ctx.store, user, nip)
     flow, tahun = Flow(flow), ctx.tahun()
-    before = latest_state(ctx.store, nip, flow.value, tahun) if alasan == "ADMIN" else None
+    before = None
+    if alasan == "ADMIN":
+        found = reads.latest_state(ctx.store, flow.value, tahun=tahun, nips=[nip])
+        before = {"status": found[0].status, "kode": found[0].kode} if found else None
 
     def work(u: uow.UnitOfWork) -> list[int]:
         ids = submit(ctx, u.store, user, [nip], flow, alasan=alasan)

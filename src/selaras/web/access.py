@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain.pegawai import KEPALA_SEKOLAH, is_principal, match_keys
 from selaras.store.database import Store
 from selaras.store.tables import CONTRACT
 from selaras.web.accounts import PERAN_LABEL, Akun, Peran
 
-KEPALA_SEKOLAH = "Kepala Sekolah"
 DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor.DINAS_PENDIDIKAN in c.aktor)
 """The unit matching problems a Dinas Pendidikan sees (the codes it must act on)."""
 
@@ -76,13 +76,21 @@ def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool =
     instansi_id, npsn, ks = a.instansi_id, a.npsn, False
     with store.read() as conn:
         if a.peran is Peran.PEGAWAI and a.nip:
-            instansi_id = conn.execute(sa.select(_peg.c.instansi_id).where(_peg.c.nip == a.nip)).scalar() or instansi_id
-            ptk = conn.execute(
-                sa.select(_ptk.c.npsn, _ptk.c.jenis_ptk, _ptk.c.tugas_tambahan).where(_ptk.c.nip == a.nip).limit(1)
-            ).first()
-            if ptk is not None:
-                npsn = ptk.npsn
-                ks = KEPALA_SEKOLAH in (ptk.jenis_ptk, ptk.tugas_tambahan)
+            peg = conn.execute(sa.select(_peg.c.instansi_id, _peg.c.nik).where(_peg.c.nip == a.nip)).first()
+            instansi_id = (peg.instansi_id if peg is not None else None) or instansi_id
+            # Matched as the rules match (NIP, then NIK): a principal whose Dapodik NIP is wrong
+            # (PMM-01) is still a principal here.
+            for col, value in match_keys(a.nip, peg.nik if peg is not None else None):
+                ptk = conn.execute(
+                    sa.select(_ptk.c.npsn, _ptk.c.jenis_ptk, _ptk.c.tugas_tambahan)
+                    .where(_ptk.c[col] == value)
+                    .order_by(_ptk.c.ptk_id)
+                    .limit(1)
+                ).first()
+                if ptk is not None:
+                    npsn = ptk.npsn
+                    ks = is_principal(ptk.jenis_ptk, ptk.tugas_tambahan)
+                    break
         if a.peran is Peran.OPERATOR and npsn and not instansi_id:
             instansi_id = conn.execute(sa.select(_sekolah.c.instansi_id).where(_sekolah.c.npsn == npsn)).scalar()
         nama = conn.execute(sa.select(_sekolah.c.nama).where(_sekolah.c.npsn == npsn)).scalar() if npsn else None
@@ -91,11 +99,15 @@ def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool =
 
 def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:
     """(Dapodik school of the pegawai's PTK, found by NIP or else by NIK; SIASN instansi)."""
+    npsn = None
     with store.read() as conn:
         peg = conn.execute(sa.select(_peg.c.nik, _peg.c.instansi_id).where(_peg.c.nip == nip)).first()
-        npsn = conn.execute(sa.select(_ptk.c.npsn).where(_ptk.c.nip == nip).limit(1)).scalar()
-        if npsn is None and peg is not None and peg.nik:
-            npsn = conn.execute(sa.select(_ptk.c.npsn).where(_ptk.c.nik == peg.nik).limit(1)).scalar()
+        for col, value in match_keys(nip, peg.nik if peg is not None else None):
+            npsn = conn.execute(
+                sa.select(_ptk.c.npsn).where(_ptk.c[col] == value).order_by(_ptk.c.ptk_id).limit(1)
+            ).scalar()
+            if npsn is not None:
+                break
     return npsn, (peg.instansi_id if peg is not None else None)
 
 
