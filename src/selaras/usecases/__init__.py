@@ -1,0 +1,1 @@
+"""Use cases: each commits whole or not at all (one transaction per call)."""

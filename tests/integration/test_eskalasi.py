@@ -1,0 +1,149 @@
+"""Issue 12 end to end on a store: a demo instansi walked through three weeks with an injected
+clock. Items age on working days only (weekends, Christmas and its cuti bersama, New Year, and
+a day the instansi added itself), escalate at the policy's thresholds exactly once per level,
+close when the log shows them fixed, and each account gets one digest a day."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from world import KS, TAHUN, base_rows, row, snapshot  # noqa: E402
+
+from selaras.domain.eskalasi import Kebijakan  # noqa: E402
+from selaras.domain.harikerja import Kalender  # noqa: E402
+from selaras.domain.results import Flow  # noqa: E402
+from selaras.domain.rules import check  # noqa: E402
+from selaras.store import eskalasi as esk  # noqa: E402
+from selaras.store import repository  # noqa: E402
+from selaras.store.database import Store  # noqa: E402
+from selaras.store.repository import record_run, save_snapshot  # noqa: E402
+from selaras.usecases import eskalasi  # noqa: E402
+from selaras.web.accounts import create_account  # noqa: E402
+
+START = date(2026, 12, 14)  # a Monday
+FIX_UNIT = date(2026, 12, 29)
+LIBUR_INSTANSI = date(2026, 12, 16)  # a Wednesday the instansi takes off
+
+
+class _Clock:
+    now = datetime(2026, 12, 14, tzinfo=UTC)
+
+
+class _FakeDatetime(datetime):
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+        return _Clock.now if tz is None else _Clock.now.astimezone(tz)
+
+
+def _at(day: date, hour_wib: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour_wib, tzinfo=UTC) - timedelta(hours=7)
+
+
+def _rows(unit_fixed: bool) -> dict:
+    rows = base_rows()
+    if not unit_fixed:
+        row(rows, "ekinerja_unor", unor_id="U-SD1")["atasan_nip"] = None
+    return rows
+
+
+def _log(store: Store, rows: dict, when: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    _Clock.now = when
+    monkeypatch.setattr(repository, "datetime", _FakeDatetime)
+    snap = snapshot(rows)
+    save_snapshot(store, snap)
+    record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(snap, TAHUN, Flow.SKP))
+
+
+def test_three_weeks(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    esk.set_kebijakan(store, "I1", Kebijakan(ke_admin=3, ke_pimpinan=6, pimpinan_email="bupati@example.org"))
+    esk.add_libur(store, "I1", LIBUR_INSTANSI, "Hari jadi kabupaten")
+    create_account(store, "admin", "rahasia123", "admin", "Admin Bima", instansi_id="I1", email="admin@example.org")
+    create_account(store, "ks", "rahasia123", "pegawai", "Kepala Sekolah", nip=KS)
+    create_account(store, "g1", "rahasia123", "pegawai", "Guru Satu", nip="198502022010012002")
+
+    ages: dict[date, dict[str, int]] = {}
+    steps_on: dict[date, list[tuple[str, int]]] = {}
+    day = START
+    while day < START + timedelta(days=21):
+        _log(store, _rows(unit_fixed=day >= FIX_UNIT), _at(day, 8), monkeypatch)
+        # A dry run first: it reports, it changes nothing.
+        before = esk.items_of(store, instansi_id="I1")
+        dry = eskalasi.jalankan(store, sekarang=_at(day, 9), coba=True)
+        assert esk.items_of(store, instansi_id="I1") == before
+        done = eskalasi.jalankan(store, sekarang=_at(day, 9))
+        assert [(t.jenis, t.label, t.tingkat) for t in done.tindakan] == [
+            (t.jenis, t.label, t.tingkat) for t in dry.tindakan
+        ]
+        # Twice the same day, and once more in the evening: one digest a day at most.
+        for hour in (10, 10, 20):
+            eskalasi.kirim_digest(store, sekarang=_at(day, hour))
+        steps_on[day] = sorted((t.label.split(" ")[0], t.tingkat or 0) for t in done.tindakan if t.jenis == "eskalasi")
+        kal = Kalender.dengan(esk.libur_of(store, "I1"))
+        ages[day] = {
+            i["kode"]: kal.antara(i["pertama_terlihat"].astimezone(UTC).date(), day)
+            for i in esk.items_of(store, instansi_id="I1")
+        }
+        day += timedelta(days=1)
+
+    # Ages, counted by hand: Dec 16 (instansi), 19-20 and 26-27 (weekends), Dec 24 (cuti
+    # bersama), Dec 25 (Christmas) and Jan 1 (New Year) are not working days.
+    expected = {
+        date(2026, 12, 15): 1,
+        date(2026, 12, 16): 1,
+        date(2026, 12, 17): 2,
+        date(2026, 12, 18): 3,
+        date(2026, 12, 20): 3,
+        date(2026, 12, 21): 4,
+        date(2026, 12, 23): 6,
+        date(2026, 12, 25): 6,
+        date(2026, 12, 28): 7,
+        date(2026, 12, 31): 10,
+        date(2027, 1, 1): 10,
+        date(2027, 1, 3): 10,
+    }
+    for d, n in expected.items():
+        assert ages[d]["PMM-11"] == n, d
+    assert ages[date(2026, 12, 28)]["PMM-12"] == 7
+    assert "PMM-12" not in ages[FIX_UNIT]  # closed the day the log shows it gone
+
+    # Each level exactly once, on the day its threshold is reached.
+    taken = {d: s for d, s in steps_on.items() if s}
+    assert taken == {
+        date(2026, 12, 18): [("PMM-11", 1)],
+        date(2026, 12, 23): [("PMM-11", 2), ("PMM-12", 2)],
+    }
+    log = esk.step_log(store, "I1")
+    assert Counter((s["kode"], s["tingkat"]) for s in log) == {("PMM-11", 1): 1, ("PMM-11", 2): 1, ("PMM-12", 2): 1}
+    pimpinan = [s for s in log if s["tingkat"] == 2]
+    assert {s["penerima"] for s in pimpinan} == {"pimpinan:I1"}
+
+    closed = [i for i in _all_items(store) if i["ditutup"] is not None]
+    assert [(i["kode"], i["ditutup"]) for i in closed] == [("PMM-12", _at(FIX_UNIT, 8))]
+
+    # One digest a day to each account with open items; none to the teacher (nothing of theirs).
+    sent = esk.digests(store)
+    per_account = Counter(d["username"] for d in sent)
+    assert per_account == {"admin": 21, "ks": 21}
+    assert len({(d["username"], d["tanggal"]) for d in sent}) == len(sent)
+    admin_last = [d for d in sent if d["username"] == "admin"][-1]
+    assert admin_last["jumlah_butir"] == 1  # the escalated PMM-11 once the unit was fixed
+
+
+def _all_items(store: Store) -> list[dict]:
+    import sqlalchemy as sa
+
+    from selaras.store.tables import eskalasi_butir
+
+    with store.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(sa.select(eskalasi_butir).order_by(eskalasi_butir.c.butir_id))]
+    for r in rows:
+        if r["ditutup"] is not None and r["ditutup"].tzinfo is None:
+            r["ditutup"] = r["ditutup"].replace(tzinfo=UTC)
+    return rows
