@@ -568,10 +568,11 @@ if __name__ == "__main__":
 
 
 def _register() -> None:
+    from selaras.eskalasi_cli import eskalasi, prakiraan
     from selaras.sources.simulate_cli import simulate
     from selaras.web.cli import akun, serve
 
-    for command in (simulate, serve, akun):
+    for command in (simulate, serve, akun, eskalasi, prakiraan):
         main.add_command(command)
 
 

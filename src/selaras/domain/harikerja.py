@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
 
-ZONA_JAM = {"WIB": 7, "WITA": 8, "WIT": 9}
-"""Hours ahead of UTC of Indonesia's three time zones (no daylight saving)."""
+from selaras.catalogue.words import zona as zona_of
 
 
 def tanggal_lokal(waktu: datetime, zona: str = "WIB") -> date:
     """The local date of a moment in the instansi's zone (a naive time is UTC)."""
     if waktu.tzinfo is None:
         waktu = waktu.replace(tzinfo=UTC)
-    return waktu.astimezone(timezone(timedelta(hours=ZONA_JAM.get(zona, 7)))).date()
+    return waktu.astimezone(zona_of(zona)).date()
 
 
 @lru_cache(maxsize=64)

@@ -88,7 +88,9 @@ def add_libur(store: Store, instansi_id: str, tanggal: date, keterangan: str) ->
     """Add (or rename) a day off of an instansi."""
     with store.write() as conn:
         conn.execute(
-            sa.delete(instansi_libur).where(instansi_libur.c.instansi_id == instansi_id, instansi_libur.c.tanggal == tanggal)
+            sa.delete(instansi_libur).where(
+                instansi_libur.c.instansi_id == instansi_id, instansi_libur.c.tanggal == tanggal
+            )
         )
         conn.execute(instansi_libur.insert().values(instansi_id=instansi_id, tanggal=tanggal, keterangan=keterangan))
 
@@ -122,7 +124,9 @@ def _steps(conn: sa.Connection, ids: Sequence[int]) -> dict[int, dict[int, datet
     return out
 
 
-def streak_start(conn: sa.Connection, flow: str, tahun: int, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
+def streak_start(
+    conn: sa.Connection, flow: str, tahun: int, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], datetime]:
     """For each ``(nip, code)``: when the pegawai's current unbroken run of log rows with that
     error began (the first row after the last row without it)."""
     wanted: dict[str, set[str]] = {}
@@ -283,8 +287,13 @@ def escalated_to_admin(conn: sa.Connection, instansi_id: str) -> list[int]:
 def step_log(store: Store, instansi_id: str | None = None) -> list[dict[str, Any]]:
     """Every escalation step taken (of an instansi), newest first, with its item."""
     q = sa.select(
-        eskalasi_langkah, eskalasi_butir.c.instansi_id, eskalasi_butir.c.kode, eskalasi_butir.c.jenis,
-        eskalasi_butir.c.kunci, eskalasi_butir.c.pihak, eskalasi_butir.c.ditutup,
+        eskalasi_langkah,
+        eskalasi_butir.c.instansi_id,
+        eskalasi_butir.c.kode,
+        eskalasi_butir.c.jenis,
+        eskalasi_butir.c.kunci,
+        eskalasi_butir.c.pihak,
+        eskalasi_butir.c.ditutup,
     ).join(eskalasi_butir, eskalasi_butir.c.butir_id == eskalasi_langkah.c.butir_id)
     if instansi_id is not None:
         q = q.where(eskalasi_butir.c.instansi_id == instansi_id)
@@ -337,7 +346,12 @@ def digests(store: Store, username: str | None = None) -> list[dict[str, Any]]:
 
 def summary_written(conn: sa.Connection, tanggal: date) -> bool:
     """Whether the day's summary is already written."""
-    return conn.execute(sa.select(ringkasan_instansi.c.tanggal).where(ringkasan_instansi.c.tanggal == tanggal).limit(1)).first() is not None
+    return (
+        conn.execute(
+            sa.select(ringkasan_instansi.c.tanggal).where(ringkasan_instansi.c.tanggal == tanggal).limit(1)
+        ).first()
+        is not None
+    )
 
 
 def write_summary(conn: sa.Connection, tanggal: date) -> tuple[int, int]:
@@ -384,12 +398,17 @@ def write_summary(conn: sa.Connection, tanggal: date) -> tuple[int, int]:
         .where(sync_log.c.npsn.isnot(None), sync_state.c.instansi_id.isnot(None))
         .group_by(sync_state.c.flow, sync_state.c.tahun, sync_log.c.npsn)
     ).all()
-    latest = sa.select(
-        ringkasan_sekolah.c.flow,
-        ringkasan_sekolah.c.tahun,
-        ringkasan_sekolah.c.npsn,
-        sa.func.max(ringkasan_sekolah.c.tanggal).label("tanggal"),
-    ).where(ringkasan_sekolah.c.tanggal < tanggal).group_by(ringkasan_sekolah.c.flow, ringkasan_sekolah.c.tahun, ringkasan_sekolah.c.npsn).subquery()
+    latest = (
+        sa.select(
+            ringkasan_sekolah.c.flow,
+            ringkasan_sekolah.c.tahun,
+            ringkasan_sekolah.c.npsn,
+            sa.func.max(ringkasan_sekolah.c.tanggal).label("tanggal"),
+        )
+        .where(ringkasan_sekolah.c.tanggal < tanggal)
+        .group_by(ringkasan_sekolah.c.flow, ringkasan_sekolah.c.tahun, ringkasan_sekolah.c.npsn)
+        .subquery()
+    )
     prev = {
         (r.flow, r.tahun, r.npsn): (r.total, r.tersinkron)
         for r in conn.execute(
@@ -472,7 +491,9 @@ def school_history(store: Store, flow: str, tahun: int, instansi_id: str) -> pl.
 def summary_years(store: Store, flow: str) -> int | None:
     """The latest year with a summary for the flow."""
     with store.read() as conn:
-        return conn.execute(sa.select(sa.func.max(ringkasan_instansi.c.tahun)).where(ringkasan_instansi.c.flow == flow)).scalar()
+        return conn.execute(
+            sa.select(sa.func.max(ringkasan_instansi.c.tahun)).where(ringkasan_instansi.c.flow == flow)
+        ).scalar()
 
 
 def instansi_logged(store: Store) -> list[str]:

@@ -115,7 +115,9 @@ def _plan(store: Store, instansi_id: str, now: datetime) -> _Plan:
 
 
 def _names(store: Store, items: Sequence[policy.Butir], instansi_id: str) -> dict[str, dict[str, str]]:
-    person = [b.kunci for b in items if b.jenis in (blockers.ATASAN, blockers.ATASAN_TERTAHAN, blockers.RHK_PMM, "pegawai")]
+    person = [
+        b.kunci for b in items if b.jenis in (blockers.ATASAN, blockers.ATASAN_TERTAHAN, blockers.RHK_PMM, "pegawai")
+    ]
     person += [n for b in items for n in b.pegawai]
     return {
         "pegawai": reads.names_of(store, person),
@@ -375,9 +377,7 @@ def _fill(schools: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
     written only on the days they changed)."""
     if schools.is_empty():
         return schools
-    grid = (
-        schools.select("npsn").unique().join(pl.DataFrame({"tanggal": days}), how="cross").sort("npsn", "tanggal")
-    )
+    grid = schools.select("npsn").unique().join(pl.DataFrame({"tanggal": days}), how="cross").sort("npsn", "tanggal")
     return (
         grid.join_asof(schools.sort("npsn", "tanggal"), on="tanggal", by="npsn", strategy="backward")
         .drop_nulls("total")
