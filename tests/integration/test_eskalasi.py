@@ -6,6 +6,7 @@ close when the log shows them fixed, and each account gets one digest a day."""
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -147,3 +148,44 @@ def _all_items(store: Store) -> list[dict]:
         if r["ditutup"] is not None and r["ditutup"].tzinfo is None:
             r["ditutup"] = r["ditutup"].replace(tzinfo=UTC)
     return rows
+
+
+def test_daily_summary_once_a_day_and_the_forecast_reads_it(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary is written once a day (schools only on the days they changed); the
+    forecast of the instansi and of its school comes from it, the national one per instansi."""
+    rows = base_rows()
+    _log(store, rows, _at(date(2026, 12, 1), 8), monkeypatch)
+    assert eskalasi.tulis_ringkasan(store, sekarang=_at(date(2026, 12, 1), 9)) == (1, 1)
+    assert eskalasi.tulis_ringkasan(store, sekarang=_at(date(2026, 12, 1), 18)) is None
+    assert eskalasi.tulis_ringkasan(store, sekarang=_at(date(2026, 12, 2), 9)) == (1, 0)  # nothing changed
+    from world import synced_rows
+
+    _log(store, synced_rows(), _at(date(2026, 12, 3), 8), monkeypatch)
+    assert eskalasi.tulis_ringkasan(store, sekarang=_at(date(2026, 12, 3), 9)) == (1, 1)
+    trend = esk.trend(store, "skp", TAHUN, "I1")
+    assert trend["tersinkron"].to_list() == [0, 0, 3] and trend["total"].to_list() == [3, 3, 3]
+
+    f = eskalasi.prakiraan(store, Flow.SKP, instansi_id="I1", tenggat=date(2026, 12, 31))
+    assert f is not None and f.keseluruhan is not None
+    assert f.keseluruhan.tersinkron == 3 and not f.keseluruhan.berisiko
+    assert [(r.kunci, r.prakiraan.tersinkron) for r in f.semua] == [("10000001", 3)]
+    # The school's value on Dec 2 was carried from Dec 1: three days of history, not two.
+    assert f.semua[0].prakiraan.pengamatan == 3
+    national = eskalasi.prakiraan(store, Flow.SKP, tenggat=date(2026, 12, 31))
+    assert national is not None and [r.nama for r in national.semua] == ["Pemerintah Kabupaten Bima"]
+
+
+def test_the_in_process_engine_runs_rounds_on_a_schedule(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from selaras.jobs.runtime import JobRunner
+
+    _log(store, _rows(unit_fixed=False), datetime.now(UTC), monkeypatch)
+    monkeypatch.undo()
+    runner = JobRunner(store, eskalasi_every=0.05).start()
+    try:
+        deadline = time.monotonic() + 20
+        while not esk.items_of(store, instansi_id="I1") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert {i["kode"] for i in esk.items_of(store, instansi_id="I1")} == {"PMM-11", "PMM-12"}
+    assert not esk.trend(store, "skp", TAHUN, "I1").is_empty()

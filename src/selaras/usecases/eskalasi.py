@@ -306,6 +306,15 @@ def tulis_ringkasan(store: Store, *, sekarang: datetime | None = None, ulang: bo
         return esk.write_summary(conn, today)
 
 
+def putaran(store: Store, *, sekarang: datetime | None = None) -> int:
+    """One scheduled round: today's summary (once a day), the policy, the digests (once a day
+    per account); each its own transaction. How many escalation steps were taken."""
+    tulis_ringkasan(store, sekarang=sekarang)
+    report = jalankan(store, sekarang=sekarang)
+    kirim_digest(store, sekarang=sekarang)
+    return report.hitung("eskalasi")
+
+
 # ---------------------------------------------------------------------------- forecast
 
 
@@ -379,7 +388,9 @@ def _fill(schools: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
         return schools
     grid = schools.select("npsn").unique().join(pl.DataFrame({"tanggal": days}), how="cross").sort("npsn", "tanggal")
     return (
-        grid.join_asof(schools.sort("npsn", "tanggal"), on="tanggal", by="npsn", strategy="backward")
+        grid.join_asof(
+            schools.sort("npsn", "tanggal"), on="tanggal", by="npsn", strategy="backward", check_sortedness=False
+        )
         .drop_nulls("total")
         .select("npsn", "tanggal", "total", "tersinkron")
     )
