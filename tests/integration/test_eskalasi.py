@@ -5,6 +5,8 @@ close when the log shows them fixed, and each account gets one digest a day."""
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 import time
 from collections import Counter
@@ -15,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from world import KS, TAHUN, base_rows, row, snapshot  # noqa: E402
+from world import KS, NPSN, TAHUN, base_rows, row, snapshot  # noqa: E402
 
 from selaras.domain.eskalasi import Kebijakan  # noqa: E402
 from selaras.domain.harikerja import Kalender  # noqa: E402
@@ -189,3 +191,61 @@ def test_the_in_process_engine_runs_rounds_on_a_schedule(store: Store, monkeypat
         runner.stop()
     assert {i["kode"] for i in esk.items_of(store, instansi_id="I1")} == {"PMM-11", "PMM-12"}
     assert not esk.trend(store, "skp", TAHUN, "I1").is_empty()
+
+
+def test_pages_exports_and_api_show_ages_forecast_and_escalations(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from selaras.jobs.runtime import JobRunner
+    from selaras.web.accounts import create_token
+    from selaras.web.app import create_app
+
+    esk.set_kebijakan(store, "I1", Kebijakan(ke_admin=1, ke_pimpinan=2))
+    create_account(store, "admin", "rahasia123", "admin", "Admin Bima", instansi_id="I1")
+    create_account(store, "nasional", "rahasia123", "nasional", "Admin Nasional")
+    create_account(store, "ks", "rahasia123", "pegawai", "Kepala Sekolah", nip=KS)
+    # First seen three weeks ago (the pages count ages to today, by the real clock).
+    start = datetime.now(UTC).date() - timedelta(days=21)
+    _log(store, _rows(unit_fixed=False), _at(start, 8), monkeypatch)
+    _log(store, _rows(unit_fixed=False), _at(start + timedelta(days=1), 8), monkeypatch)
+    monkeypatch.undo()
+    eskalasi.tulis_ringkasan(store, sekarang=_at(start, 9))
+    eskalasi.tulis_ringkasan(store, sekarang=_at(start + timedelta(days=1), 9))
+    eskalasi.jalankan(store, sekarang=_at(start + timedelta(days=20), 9))
+    app = create_app(store, JobRunner(store), tahun=TAHUN)
+
+    def client(user: str) -> TestClient:
+        c = TestClient(app)
+        c.headers["Authorization"] = f"Bearer {create_token(store, user)}"
+        return c
+
+    ks = client("ks")
+    items = ks.get("/api/v1/kerja").json()["butir"]
+    mine = [b for b in items if b["code"] == "PMM-11"]
+    assert mine and mine[0]["umur"] > 0 and mine[0]["umur_label"].startswith("menunggu sejak ")
+    assert [e["kepada"] for e in mine[0]["eskalasi"]] == ["Admin Instansi", "Kepala instansi dan Admin Nasional"]
+    page = ks.get("/kerja").text
+    assert mine[0]["umur_label"] in page and "dieskalasi ke Admin Instansi" in page
+    rows = list(csv.reader(io.StringIO(ks.get("/kerja/ekspor.csv").text.lstrip("\ufeff"))))
+    assert rows[0][4] == "Menunggu (hari kerja)" and rows[1][4] == str(mine[0]["umur"])
+
+    admin = client("admin")
+    rekap = admin.get("/api/v1/rekap").json()
+    assert rekap["prakiraan"]["tingkat"] == "sekolah"
+    assert {t["kode"] for t in rekap["terlama"]} == {"PMM-11", "PMM-12"}
+    html = admin.get("/rekap").text
+    assert "Prakiraan pada tenggat" in html and "Kendala terlama" in html
+    forecast = admin.get("/api/v1/prakiraan").json()["prakiraan"]
+    assert forecast["guru_terancam"] == 3 and [b["kunci"] for b in forecast["berisiko"]] == [NPSN]
+    steps = admin.get("/api/v1/eskalasi").json()
+    assert sorted((s["kode"], s["tingkat"]) for s in steps) == [("PMM-11", 1), ("PMM-11", 2), ("PMM-12", 2)]
+
+    nasional = client("nasional")
+    national = nasional.get("/api/v1/rekap").json()
+    assert national["prakiraan"]["tingkat"] == "instansi"
+    assert {t["kode"] for t in national["terlama"]} == {"PMM-11", "PMM-12"}  # escalated to the head
+    assert nasional.get("/api/v1/eskalasi").status_code == 200
+    assert ks.get("/api/v1/eskalasi").status_code == 403
+    assert ks.get("/api/v1/prakiraan").status_code == 403

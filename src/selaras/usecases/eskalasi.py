@@ -110,11 +110,12 @@ def _plan(store: Store, instansi_id: str, now: datetime) -> _Plan:
         kalender_of(store, instansi_id),
         reads.zona_of(store, instansi_id),
         esk.kebijakan_of(store, instansi_id),
-        _names(store, every, instansi_id),
+        names_of_items(store, every, instansi_id),
     )
 
 
-def _names(store: Store, items: Sequence[policy.Butir], instansi_id: str) -> dict[str, dict[str, str]]:
+def names_of_items(store: Store, items: Sequence[policy.Butir], instansi_id: str) -> dict[str, dict[str, str]]:
+    """The names an item label needs: people, units, schools and the instansi."""
     person = [
         b.kunci for b in items if b.jenis in (blockers.ATASAN, blockers.ATASAN_TERTAHAN, blockers.RHK_PMM, "pegawai")
     ]
@@ -279,7 +280,7 @@ def _digest_rows(
     for inst, group in by_inst.items():
         kal, zona = kalender_of(store, inst), reads.zona_of(store, inst)
         bs = [policy.Butir(i["flow"], i["kode"], i["jenis"], i["kunci"], i["pihak"], i["pegawai"]) for i in group]
-        names = _names(store, bs, inst)
+        names = names_of_items(store, bs, inst)
         for i in group:
             out.append(
                 policy.BarisDigest(

@@ -16,6 +16,7 @@ from selaras.store import reads
 from selaras.store.repository import latest_results
 from selaras.web.access import Pengguna, forbidden
 from selaras.web.accounts import Peran
+from selaras.web.screens import umur
 from selaras.web.screens.konteks import Konteks
 
 ATASAN, ATASAN_TERTAHAN, RHK_PMM = diagnosis.ATASAN, diagnosis.ATASAN_TERTAHAN, diagnosis.RHK_PMM
@@ -110,6 +111,7 @@ def worklist(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
                 "milik_sendiri": own is not None and kind == "pegawai" and key == own,
             }
         )
+    umur.annotate(store, user.instansi_id, items)
     if own is not None:
         items.sort(key=lambda i: (not i["sekarang"], not i["milik_sendiri"], i["urutan"], -i["jumlah"], i["kunci"]))
     else:
