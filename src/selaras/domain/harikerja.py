@@ -24,6 +24,10 @@ def tanggal_lokal(waktu: datetime, zona: str = "WIB") -> date:
     return waktu.astimezone(zona_of(zona)).date()
 
 
+BASE_TAHUN = 2020
+"""Origin of the working-day ordinal (any year works; differences do not depend on it)."""
+
+
 @lru_cache(maxsize=64)
 def libur_nasional(tahun: int) -> dict[date, str]:
     """National public holidays and cuti bersama of a year: date -> name."""
@@ -66,12 +70,27 @@ class Kalender:
         an item first seen on Monday is 1 working day old on Tuesday."""
         if akhir <= awal:
             return 0
-        n, d = 0, awal
-        while d < akhir:
+        return self.urutan(akhir) - self.urutan(awal)
+
+    def urutan(self, d: date) -> int:
+        """The working-day ordinal of ``d``: working days from 1 January of ``BASE_TAHUN`` up
+        to and including ``d`` (differences of two are working days between them)."""
+        return self._before(d.year) + self._cum(d.year)[d.timetuple().tm_yday - 1]
+
+    @lru_cache(maxsize=256)  # noqa: B019 - few calendars, each kept for the process anyway
+    def _cum(self, tahun: int) -> tuple[int, ...]:
+        out, n, d = [], 0, date(tahun, 1, 1)
+        while d.year == tahun:
+            n += self.hari_kerja(d)
+            out.append(n)
             d += timedelta(days=1)
-            if self.hari_kerja(d):
-                n += 1
-        return n
+        return tuple(out)
+
+    @lru_cache(maxsize=256)  # noqa: B019 - as above
+    def _before(self, tahun: int) -> int:
+        if tahun <= BASE_TAHUN:
+            return -sum(self._cum(y)[-1] for y in range(tahun, BASE_TAHUN))
+        return self._before(tahun - 1) + self._cum(tahun - 1)[-1]
 
     def tambah(self, awal: date, n: int) -> date:
         """The date ``n`` working days after ``awal``."""

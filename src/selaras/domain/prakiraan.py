@@ -17,9 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import polars as pl
+
 from selaras.domain.harikerja import Kalender
 
 Z_95 = 1.96
+JENDELA_HARI = 56
+"""Calendar days of history a forecast reads (eight weeks): the pace of late, not of January."""
 
 
 @dataclass(frozen=True)
@@ -74,31 +78,79 @@ def prakirakan(riwayat: Sequence[Titik], tenggat: date, kalender: Kalender, *, z
     """The forecast at ``tenggat`` from ``riwayat`` (any order; None when empty).
 
     Gains between observations further apart than one working day are spread over the working
-    days between them. With fewer than two observations the rate is unknown: the expectation
-    stays at today's count and the interval spans everything still possible.
+    days between them. With fewer than two gains the rate is unknown: the expectation stays at
+    today's count and the interval spans everything still possible.
     """
     if not riwayat:
         return None
     hist = sorted(riwayat, key=lambda t: t.tanggal)
     last = hist[-1]
-    total, x = last.total, float(last.tersinkron)
     h = kalender.antara(last.tanggal, tenggat)
     gains: list[float] = []
     for a, b in zip(hist, hist[1:], strict=False):
         days = kalender.antara(a.tanggal, b.tanggal)
         if days > 0:
-            per_day = (b.tersinkron - a.tersinkron) / days
-            gains.extend([per_day] * days)
+            gains.extend([(b.tersinkron - a.tersinkron) / days] * days)
     n = len(gains)
+    rate = sum(gains) / n if n else 0.0
+    ss = sum((g - rate) ** 2 for g in gains)
+    return _dari(last.total, last.tersinkron, h, n, rate, ss, len(hist), z)
+
+
+def _dari(total: int, now: int, h: int, n: int, rate: float, ss: float, pengamatan: int, z: float) -> Prakiraan:
+    """The forecast from ``n`` daily gains of mean ``rate`` and sum of squared deviations
+    ``ss``, ``h`` working days ahead of ``now`` (the one formula of both entry points)."""
+    x, cap = float(now), float(max(total, now))
     if n < 2:
-        return Prakiraan(total, last.tersinkron, x, x, float(max(total, last.tersinkron)), 0.0, h, len(hist))
-    rate = sum(gains) / n
-    s = math.sqrt(sum((g - rate) ** 2 for g in gains) / (n - 1))
+        return Prakiraan(total, now, x, x, cap, 0.0, h, pengamatan)
+    s2 = ss / (n - 1)
     mean = x + h * rate
-    sd = math.sqrt(h * s * s + (h * h) * s * s / n)
-    hi_cap = float(max(total, last.tersinkron))
-    clip = lambda v: min(max(v, x), hi_cap)  # noqa: E731 - three uses, one line
-    return Prakiraan(total, last.tersinkron, clip(mean), clip(mean - z * sd), clip(mean + z * sd), rate, h, len(hist))
+    sd = math.sqrt(h * s2 + h * h * s2 / n)
+
+    def clip(v: float) -> float:
+        return min(max(v, x), cap)
+
+    return Prakiraan(total, now, clip(mean), clip(mean - z * sd), clip(mean + z * sd), rate, h, pengamatan)
+
+
+def prakirakan_semua(
+    riwayat: pl.DataFrame, tenggat: date, kalender: Kalender, *, z: float = Z_95
+) -> dict[str, Prakiraan]:
+    """:func:`prakirakan` of many at once: ``riwayat`` has ``kunci, tanggal, total,
+    tersinkron`` (a school or an instansi per ``kunci``); the same answers, in columns."""
+    if riwayat.is_empty():
+        return {}
+    ordinal = {d: kalender.urutan(d) for d in riwayat["tanggal"].unique().to_list()}
+    end = kalender.urutan(tenggat)
+    df = (
+        riwayat.sort("kunci", "tanggal")
+        .with_columns(pl.col("tanggal").replace_strict(ordinal, return_dtype=pl.Int64).alias("hk"))
+        .with_columns(
+            pl.col("tersinkron").diff().over("kunci").alias("dx"),
+            pl.col("hk").diff().over("kunci").alias("dw"),
+        )
+    )
+    steps = (
+        df.filter(pl.col("dw") > 0)
+        .with_columns((pl.col("dx") / pl.col("dw")).alias("per"))
+        .group_by("kunci")
+        .agg(pl.col("dw").sum().alias("n"), pl.col("dx").sum().alias("sx"), pl.col("per"), pl.col("dw").alias("w"))
+    )
+    last = df.group_by("kunci").agg(
+        pl.col("total").last(), pl.col("tersinkron").last(), pl.col("hk").last(), pl.len().alias("pengamatan")
+    )
+    gains = {r["kunci"]: r for r in steps.iter_rows(named=True)}
+    out: dict[str, Prakiraan] = {}
+    for r in last.iter_rows(named=True):
+        g = gains.get(r["kunci"])
+        n, rate, ss = 0, 0.0, 0.0
+        if g is not None and g["n"]:
+            n = int(g["n"])
+            rate = g["sx"] / n
+            ss = sum(w * (p - rate) ** 2 for p, w in zip(g["per"], g["w"], strict=True))
+        h = max(end - r["hk"], 0)
+        out[str(r["kunci"])] = _dari(int(r["total"]), int(r["tersinkron"]), h, n, rate, ss, int(r["pengamatan"]), z)
+    return out
 
 
 def berisiko_urut(prakiraan: dict[str, Prakiraan]) -> list[tuple[str, Prakiraan]]:

@@ -442,16 +442,27 @@ def write_summary(conn: sa.Connection, tanggal: date) -> tuple[int, int]:
     return len(rows), len(changed)
 
 
+def _frame(conn: sa.Connection, q: sa.Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """Rows of ``q`` as a frame; ``tanggal`` comes as ISO text (no per-row date parsing)."""
+    raw = {k: (pl.String if k == "tanggal" else v) for k, v in schema.items()}
+    df = pl.DataFrame([tuple(r) for r in conn.execute(q)], schema=raw, orient="row")
+    return df.with_columns(pl.col("tanggal").str.to_date("%Y-%m-%d")) if "tanggal" in schema else df
+
+
+def _tanggal(col: Any) -> Any:
+    return sa.cast(col, sa.String).label("tanggal")
+
+
 def trend(store: Store, flow: str, tahun: int, instansi_id: str | None = None) -> pl.DataFrame:
     """Per day of the summary: total, TERSINKRON, SIAP and GAGAL of an instansi (or of all)."""
     t = ringkasan_instansi
     q = (
         sa.select(
-            t.c.tanggal,
-            sa.func.sum(t.c.total).label("total"),
-            sa.func.sum(t.c.tersinkron).label("tersinkron"),
-            sa.func.sum(t.c.siap).label("siap"),
-            sa.func.sum(t.c.gagal).label("gagal"),
+            _tanggal(t.c.tanggal),
+            sa.func.sum(t.c.total),
+            sa.func.sum(t.c.tersinkron),
+            sa.func.sum(t.c.siap),
+            sa.func.sum(t.c.gagal),
         )
         .where(t.c.flow == flow, t.c.tahun == tahun)
         .group_by(t.c.tanggal)
@@ -459,33 +470,34 @@ def trend(store: Store, flow: str, tahun: int, instansi_id: str | None = None) -
     )
     if instansi_id is not None:
         q = q.where(t.c.instansi_id == instansi_id)
-    with store.read() as conn:
-        rows = conn.execute(q).all()
     schema = {"tanggal": pl.Date, "total": pl.Int64, "tersinkron": pl.Int64, "siap": pl.Int64, "gagal": pl.Int64}
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-
-
-def instansi_history(store: Store, flow: str, tahun: int) -> pl.DataFrame:
-    """Every instansi's daily summary of the flow and year (``instansi_id, tanggal, total,
-    tersinkron``)."""
-    t = ringkasan_instansi
-    q = sa.select(t.c.instansi_id, t.c.tanggal, t.c.total, t.c.tersinkron).where(t.c.flow == flow, t.c.tahun == tahun)
     with store.read() as conn:
-        rows = conn.execute(q).all()
+        return _frame(conn, q, schema)
+
+
+def instansi_history(store: Store, flow: str, tahun: int, sejak: date | None = None) -> pl.DataFrame:
+    """Every instansi's daily summary of the flow and year (``instansi_id, tanggal, total,
+    tersinkron``), from ``sejak`` on."""
+    t = ringkasan_instansi
+    q = sa.select(t.c.instansi_id, _tanggal(t.c.tanggal), t.c.total, t.c.tersinkron).where(
+        t.c.flow == flow, t.c.tahun == tahun
+    )
+    if sejak is not None:
+        q = q.where(t.c.tanggal >= sejak)
     schema = {"instansi_id": pl.String, "tanggal": pl.Date, "total": pl.Int64, "tersinkron": pl.Int64}
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    with store.read() as conn:
+        return _frame(conn, q, schema)
 
 
 def school_history(store: Store, flow: str, tahun: int, instansi_id: str) -> pl.DataFrame:
     """The schools' summary rows of an instansi (a row on each day a school's counts changed)."""
     t = ringkasan_sekolah
-    q = sa.select(t.c.npsn, t.c.tanggal, t.c.total, t.c.tersinkron).where(
+    q = sa.select(t.c.npsn, _tanggal(t.c.tanggal), t.c.total, t.c.tersinkron).where(
         t.c.instansi_id == instansi_id, t.c.flow == flow, t.c.tahun == tahun
     )
-    with store.read() as conn:
-        rows = conn.execute(q).all()
     schema = {"npsn": pl.String, "tanggal": pl.Date, "total": pl.Int64, "tersinkron": pl.Int64}
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    with store.read() as conn:
+        return _frame(conn, q, schema)
 
 
 def summary_years(store: Store, flow: str) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -18,7 +18,7 @@ from selaras.catalogue.codes import CATALOGUE
 from selaras.domain import blockers
 from selaras.domain import eskalasi as policy
 from selaras.domain.harikerja import Kalender, tanggal_lokal
-from selaras.domain.prakiraan import Prakiraan, Titik, berisiko_urut, prakirakan
+from selaras.domain.prakiraan import JENDELA_HARI, Prakiraan, Titik, berisiko_urut, prakirakan, prakirakan_semua
 from selaras.domain.results import Flow
 from selaras.jobs import notifications
 from selaras.store import eskalasi as esk
@@ -360,19 +360,18 @@ def prakiraan(
     overall_df = esk.trend(store, flow.value, tahun, instansi_id)
     if overall_df.is_empty():
         return None
-    overall = prakirakan(_points(overall_df), tenggat, kal)
+    # The forecast reads the last weeks only (JENDELA_HARI): the pace of late.
+    sejak = overall_df["tanggal"].max() - timedelta(days=JENDELA_HARI)  # type: ignore[operator]
+    overall = prakirakan(_points(overall_df.filter(pl.col("tanggal") >= sejak)), tenggat, kal)
     if instansi_id is None:
-        hist = esk.instansi_history(store, flow.value, tahun).rename({"instansi_id": "kunci"})
+        hist = esk.instansi_history(store, flow.value, tahun, sejak).rename({"instansi_id": "kunci"})
         names = reads.instansi_names(store, hist["kunci"].unique().to_list())
     else:
         days = overall_df["tanggal"]
-        hist = _fill(esk.school_history(store, flow.value, tahun, instansi_id), days).rename({"npsn": "kunci"})
+        schools = _fill(esk.school_history(store, flow.value, tahun, instansi_id), days)
+        hist = schools.filter(pl.col("tanggal") >= sejak).rename({"npsn": "kunci"})
         names = reads.sekolah_names(store, hist["kunci"].unique().to_list())
-    each: dict[str, Prakiraan] = {}
-    for (key,), part in hist.sort("tanggal").group_by("kunci", maintain_order=True):
-        p = prakirakan(_points(part), tenggat, kal)
-        if p is not None:
-            each[str(key)] = p
+    each = prakirakan_semua(hist, tenggat, kal)
     rows = [BarisPrakiraan(k, names.get(k, k), p) for k, p in sorted(each.items())]
     risky = [BarisPrakiraan(k, names.get(k, k), p) for k, p in berisiko_urut(each)]
     return HasilPrakiraan(flow.value, tahun, tenggat, overall, risky, rows)

@@ -95,7 +95,11 @@ def upgrade() -> None:
         sa.Column("gagal", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("flow", "tahun", "instansi_id", "tanggal", name=op.f("pk_ringkasan_instansi")),
     )
-    op.create_index("ix_ringkasan_instansi_flow_tahun_tanggal", "ringkasan_instansi", ["flow", "tahun", "tanggal"])
+    op.create_index(
+        "ix_ringkasan_instansi_flow_tahun_tanggal",
+        "ringkasan_instansi",
+        ["flow", "tahun", "tanggal", "total", "tersinkron", "siap", "gagal"],
+    )
     op.create_table(
         "ringkasan_sekolah",
         sa.Column("flow", sa.String(), nullable=False),

@@ -165,3 +165,35 @@ def test_at_risk_ranked_by_teachers_at_stake() -> None:
     }
     ranked = berisiko_urut({k: v for k, v in ps.items() if v is not None})
     assert [k for k, _ in ranked] == ["B", "A"]
+
+
+def test_many_at_once_gives_the_same_forecasts_as_one_by_one() -> None:
+    import polars as pl
+
+    from selaras.domain.prakiraan import prakirakan_semua
+
+    kal = Kalender.dengan([date(2026, 11, 11)])
+    rng = random.Random(3)
+    rows, hists = [], {}
+    for k in range(25):
+        d, x, hist = date(2026, 10, 1), 0, []
+        for _ in range(rng.randint(1, 40)):
+            d += timedelta(days=rng.choice([1, 1, 1, 2, 3]))  # weekends, gaps, change-only days
+            x += rng.randint(0, 9)
+            hist.append(Titik(d, x, 400))
+            rows.append({"kunci": f"S{k:02d}", "tanggal": d, "total": 400, "tersinkron": x})
+        hists[f"S{k:02d}"] = hist
+    many = prakirakan_semua(pl.DataFrame(rows), date(2026, 12, 31), kal)
+    assert set(many) == set(hists)
+    for k, hist in hists.items():
+        one = prakirakan(hist, date(2026, 12, 31), kal)
+        assert one is not None
+        got = many[k]
+        assert (got.total, got.tersinkron, got.hari_kerja_sisa, got.pengamatan) == (
+            one.total,
+            one.tersinkron,
+            one.hari_kerja_sisa,
+            one.pengamatan,
+        )
+        for a, b in ((got.perkiraan, one.perkiraan), (got.bawah, one.bawah), (got.atas, one.atas)):
+            assert a == pytest.approx(b), k
