@@ -197,3 +197,23 @@ def test_many_at_once_gives_the_same_forecasts_as_one_by_one() -> None:
         )
         for a, b in ((got.perkiraan, one.perkiraan), (got.bawah, one.bawah), (got.atas, one.atas)):
             assert a == pytest.approx(b), k
+
+
+def test_a_whole_is_the_sum_of_its_parts_and_a_stalled_part_holds_it_back() -> None:
+    from selaras.domain.prakiraan import gabung
+
+    kal = Kalender()
+    days = [kal.tambah(date(2026, 11, 2), i) for i in range(10)]
+    fast = prakirakan([Titik(d, min(10 * i, 100), 100) for i, d in enumerate(days)], date(2026, 12, 31), kal)
+    stalled = prakirakan([Titik(d, 0, 100) for d in days], date(2026, 12, 31), kal)
+    noisy = prakirakan([Titik(d, i * 3 + (i % 3), 300) for i, d in enumerate(days)], date(2026, 12, 31), kal)
+    assert fast is not None and stalled is not None and noisy is not None
+    whole = gabung([fast, stalled, noisy])
+    assert whole is not None
+    assert (whole.total, whole.tersinkron) == (500, fast.tersinkron + noisy.tersinkron)
+    assert fast.perkiraan == 100 and stalled.perkiraan == 0
+    assert whole.perkiraan == pytest.approx(100 + 0 + noisy.perkiraan)
+    assert whole.persen < 100 and whole.berisiko
+    assert whole.bawah <= whole.perkiraan <= whole.atas
+    assert whole.atas - whole.bawah == pytest.approx(2 * 1.96 * noisy.sd)  # only the noisy part is uncertain
+    assert gabung([]) is None

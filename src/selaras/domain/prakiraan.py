@@ -13,7 +13,7 @@ happen (no fewer than today, no more than all). Pure.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,6 +47,8 @@ class Prakiraan:
     laju: float
     hari_kerja_sisa: int
     pengamatan: int
+    sd: float = 0.0
+    """The standard deviation of the count at the deadline, before clipping."""
 
     @property
     def persen(self) -> float:
@@ -102,7 +104,8 @@ def _dari(total: int, now: int, h: int, n: int, rate: float, ss: float, pengamat
     ``ss``, ``h`` working days ahead of ``now`` (the one formula of both entry points)."""
     x, cap = float(now), float(max(total, now))
     if n < 2:
-        return Prakiraan(total, now, x, x, cap, 0.0, h, pengamatan)
+        # The rate is unknown: everything still possible, as wide as a uniform spread.
+        return Prakiraan(total, now, x, x, cap, 0.0, h, pengamatan, (cap - x) / (2 * z))
     s2 = ss / (n - 1)
     mean = x + h * rate
     sd = math.sqrt(h * s2 + h * h * s2 / n)
@@ -110,7 +113,32 @@ def _dari(total: int, now: int, h: int, n: int, rate: float, ss: float, pengamat
     def clip(v: float) -> float:
         return min(max(v, x), cap)
 
-    return Prakiraan(total, now, clip(mean), clip(mean - z * sd), clip(mean + z * sd), rate, h, pengamatan)
+    return Prakiraan(total, now, clip(mean), clip(mean - z * sd), clip(mean + z * sd), rate, h, pengamatan, sd)
+
+
+def gabung(bagian: Iterable[Prakiraan], *, z: float = Z_95) -> Prakiraan | None:
+    """The forecast of a whole from its parts (an instansi from its schools, the nation from its
+    instansi): expectations add up, and so do variances (parts progress independently). A
+    school that stalls holds its share back however fast the others go."""
+    parts = list(bagian)
+    if not parts:
+        return None
+    total = sum(p.total for p in parts)
+    now = sum(p.tersinkron for p in parts)
+    mean = sum(p.perkiraan for p in parts)
+    sd = math.sqrt(sum(p.sd**2 for p in parts))
+    lo, hi = float(now), float(sum(max(p.total, p.tersinkron) for p in parts))
+    return Prakiraan(
+        total,
+        now,
+        mean,
+        max(mean - z * sd, lo),
+        min(mean + z * sd, hi),
+        sum(p.laju for p in parts),
+        max(p.hari_kerja_sisa for p in parts),
+        max(p.pengamatan for p in parts),
+        sd,
+    )
 
 
 def prakirakan_semua(

@@ -18,7 +18,7 @@ from selaras.catalogue.codes import CATALOGUE
 from selaras.domain import blockers
 from selaras.domain import eskalasi as policy
 from selaras.domain.harikerja import Kalender, tanggal_lokal
-from selaras.domain.prakiraan import JENDELA_HARI, Prakiraan, Titik, berisiko_urut, prakirakan, prakirakan_semua
+from selaras.domain.prakiraan import JENDELA_HARI, Prakiraan, Titik, berisiko_urut, gabung, prakirakan, prakirakan_semua
 from selaras.domain.results import Flow
 from selaras.jobs import notifications
 from selaras.store import eskalasi as esk
@@ -372,6 +372,9 @@ def prakiraan(
         hist = schools.filter(pl.col("tanggal") >= sejak).rename({"npsn": "kunci"})
         names = reads.sekolah_names(store, hist["kunci"].unique().to_list())
     each = prakirakan_semua(hist, tenggat, kal)
+    # The whole is the sum of its parts (a stalled school holds its share back); the series of
+    # the whole only when no part has a history.
+    overall = gabung(each.values()) or overall
     rows = [BarisPrakiraan(k, names.get(k, k), p) for k, p in sorted(each.items())]
     risky = [BarisPrakiraan(k, names.get(k, k), p) for k, p in berisiko_urut(each)]
     return HasilPrakiraan(flow.value, tahun, tenggat, overall, risky, rows)

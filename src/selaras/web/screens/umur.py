@@ -103,7 +103,7 @@ def forecast(store: Store, flow: str, tahun: int, instansi_id: str | None, tengg
                 "nama": r.nama,
                 "guru": r.prakiraan.total,
                 "persen": round(r.prakiraan.persen, 1),
-                "rentang": f"{words.persen(r.prakiraan.persen_bawah)} sampai {words.persen(r.prakiraan.persen_atas)}",
+                "rentang": f"{words.angka(r.prakiraan.persen_bawah, 1)}–{words.persen(r.prakiraan.persen_atas)}",
                 "guru_terancam": r.prakiraan.guru_terancam,
             }
             for r in result.berisiko[:20]
