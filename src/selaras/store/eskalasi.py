@@ -500,6 +500,16 @@ def school_history(store: Store, flow: str, tahun: int, instansi_id: str) -> pl.
         return _frame(conn, q, schema)
 
 
+def last_summary_date(store: Store, flow: str, tahun: int) -> date | None:
+    """The latest day of the summary of the flow and year."""
+    t = ringkasan_instansi
+    with store.read() as conn:
+        found = conn.execute(
+            sa.select(sa.cast(sa.func.max(t.c.tanggal), sa.String)).where(t.c.flow == flow, t.c.tahun == tahun)
+        ).scalar()
+    return date.fromisoformat(str(found)[:10]) if found else None
+
+
 def summary_years(store: Store, flow: str) -> int | None:
     """The latest year with a summary for the flow."""
     with store.read() as conn:

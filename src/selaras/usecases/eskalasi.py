@@ -357,23 +357,27 @@ def prakiraan(
         return None
     tenggat = tenggat or date(tahun, 12, 31)
     kal = kalender_of(store, instansi_id) if instansi_id else Kalender()
-    overall_df = esk.trend(store, flow.value, tahun, instansi_id)
-    if overall_df.is_empty():
-        return None
-    # The forecast reads the last weeks only (JENDELA_HARI): the pace of late.
-    sejak = overall_df["tanggal"].max() - timedelta(days=JENDELA_HARI)  # type: ignore[operator]
-    overall = prakirakan(_points(overall_df.filter(pl.col("tanggal") >= sejak)), tenggat, kal)
+    # The forecast reads the last weeks only (JENDELA_HARI): the pace of late. The whole is the
+    # sum of its parts (a stalled school holds its share back); the series of the whole serves
+    # only when no part has a history.
+    overall: Prakiraan | None = None
     if instansi_id is None:
+        last = esk.last_summary_date(store, flow.value, tahun)
+        if last is None:
+            return None
+        sejak = last - timedelta(days=JENDELA_HARI)
         hist = esk.instansi_history(store, flow.value, tahun, sejak).rename({"instansi_id": "kunci"})
         names = reads.instansi_names(store, hist["kunci"].unique().to_list())
     else:
-        days = overall_df["tanggal"]
-        schools = _fill(esk.school_history(store, flow.value, tahun, instansi_id), days)
+        whole = esk.trend(store, flow.value, tahun, instansi_id)
+        if whole.is_empty():
+            return None
+        sejak = whole["tanggal"].max() - timedelta(days=JENDELA_HARI)  # type: ignore[operator]
+        overall = prakirakan(_points(whole.filter(pl.col("tanggal") >= sejak)), tenggat, kal)
+        schools = _fill(esk.school_history(store, flow.value, tahun, instansi_id), whole["tanggal"])
         hist = schools.filter(pl.col("tanggal") >= sejak).rename({"npsn": "kunci"})
         names = reads.sekolah_names(store, hist["kunci"].unique().to_list())
     each = prakirakan_semua(hist, tenggat, kal)
-    # The whole is the sum of its parts (a stalled school holds its share back); the series of
-    # the whole only when no part has a history.
     overall = gabung(each.values()) or overall
     rows = [BarisPrakiraan(k, names.get(k, k), p) for k, p in sorted(each.items())]
     risky = [BarisPrakiraan(k, names.get(k, k), p) for k, p in berisiko_urut(each)]

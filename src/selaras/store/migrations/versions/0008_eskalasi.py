@@ -98,7 +98,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_ringkasan_instansi_flow_tahun_tanggal",
         "ringkasan_instansi",
-        ["flow", "tahun", "tanggal", "total", "tersinkron", "siap", "gagal"],
+        ["flow", "tahun", "tanggal", "instansi_id", "total", "tersinkron", "siap", "gagal"],
     )
     op.create_table(
         "ringkasan_sekolah",
