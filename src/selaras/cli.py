@@ -571,8 +571,9 @@ def _register() -> None:
     from selaras.eskalasi_cli import eskalasi, prakiraan
     from selaras.sources.simulate_cli import simulate
     from selaras.web.cli import akun, serve
+    from selaras.web.setelan_cli import instansi
 
-    for command in (simulate, serve, akun, eskalasi, prakiraan):
+    for command in (simulate, serve, akun, instansi, eskalasi, prakiraan):
         main.add_command(command)
 
 

@@ -103,6 +103,7 @@ NILAI = {
     # where an e-Kinerja SKP came from
     "MANUAL": "dibuat manual di e-Kinerja",
     "PMM": "hasil sinkron dari PMM",
+    "belum ada SKP DISEPAKATI": "belum ada SKP yang disepakati",
     # PMM-13, per RHK that cannot be linked
     "INDUK_KOSONG": "RHK ini belum dikaitkan ke RHK atasan di PMM",
     "INDUK_BUKAN_RHK_ATASAN": "RHK induknya bukan RHK pada SKP PMM atasan yang disepakati",
@@ -156,9 +157,11 @@ FIELD = {
     "uraian": "Uraian",
     "rhk_teks": "RHK",
     "induk_teks": "RHK induk",
+    "induk_uraian": "RHK induk di PMM",
     "pmm_rhk_id": "ID RHK PMM",
     "induk_pmm_rhk_id": "ID RHK induk di PMM",
     "induk_rhk_id": "ID RHK induk di e-Kinerja",
+    "rhk_id": "ID RHK e-Kinerja",
     "kode": "Kode kendala",
     "flow": "Alur",
     "tahun": "Tahun",
@@ -192,7 +195,16 @@ TEXT_FIELDS = (
 """Fields of an item that name it in words; an item with one of them is shown by it, its ids
 after it."""
 
-ID_FIELDS = ("pmm_rhk_id", "induk_pmm_rhk_id", "induk_rhk_id", "skp_id", "pmm_skp_id", "periode_id", "unor_id")
+ID_FIELDS = (
+    "rhk_id",
+    "pmm_rhk_id",
+    "induk_pmm_rhk_id",
+    "induk_rhk_id",
+    "skp_id",
+    "pmm_skp_id",
+    "periode_id",
+    "unor_id",
+)
 
 
 def label(table: Mapping[str, str], value: Any) -> str:
@@ -231,15 +243,27 @@ def item_text(item: Mapping[str, Any]) -> str:
     rest = [
         f"{label(FIELD, k)}: {nilai(v)}"
         for k, v in item.items()
-        if k not in TEXT_FIELDS and k not in ID_FIELDS and v is not None
+        if k not in TEXT_FIELDS and k not in ID_FIELDS and v is not None and not (k == "induk_uraian" and not v)
     ]
-    ids = [f"{label(FIELD, k)} {item[k]}" for k in ID_FIELDS if item.get(k)]
     head = " · ".join(words)
     body = "; ".join(rest)
     out = " — ".join(p for p in (f"“{head}”" if head else "", body) if p)
-    if ids:
-        out += f" ({', '.join(ids)})" if out else ", ".join(ids)
+    if not head:
+        # Only an item with no words of its own is shown by its ids, each named.
+        ids = [f"{label(FIELD, k)} {item[k]}" for k in ID_FIELDS if item.get(k)]
+        out = "; ".join(p for p in (", ".join(ids), out) if p)
     return out or "-"
+
+
+VALUE_OF: dict[str, Mapping[str, str]] = {
+    "flow": FLOW,
+    "status": {**NILAI, **STATUS},
+    "hasil": HASIL,
+    "mode": MODE,
+    "peran": PERAN,
+    "alasan": {**NILAI, **ALASAN_JOB},
+}
+"""Keys whose values have a table of words of their own."""
 
 
 def rincian(value: Any) -> str:
@@ -247,7 +271,11 @@ def rincian(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, dict):
-        parts = [f"{label(FIELD, k)}: {rincian(v)}" for k, v in value.items() if v not in (None, "", [])]
+        parts = [
+            f"{label(FIELD, k)}: {label(VALUE_OF[k], v) if k in VALUE_OF and isinstance(v, str) else rincian(v)}"
+            for k, v in value.items()
+            if v not in (None, "", [])
+        ]
         return "; ".join(parts) or "-"
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):

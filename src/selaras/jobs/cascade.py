@@ -44,6 +44,19 @@ def waits_on_any(err: dict[str, Any], atasan: Collection[str]) -> bool:
     return sup is not None and sup["nip"] in atasan and diagnosis.superior_sync_clears(err)
 
 
+def clearing_superiors(errors: list[dict[str, Any]]) -> set[str]:
+    """The NIPs whose successful sync clears one of these errors (each error's superior D, only
+    where D's sync helps)."""
+    out: set[str] = set()
+    for err in errors:
+        if diagnosis.waits_on(err):
+            out.add(err["selesai_oleh"])
+        sup = diagnosis.superior(err)
+        if sup is not None and diagnosis.superior_sync_clears(err):
+            out.add(sup["nip"])
+    return out
+
+
 def affected(
     store: Store,
     *,

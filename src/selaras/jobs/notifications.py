@@ -17,9 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from selaras.catalogue import words
 from selaras.catalogue.codes import Aktor, lookup
+from selaras.domain import blockers
 from selaras.domain.results import Flow, Outcome, Status
-from selaras.jobs.cascade import atasan_of
 from selaras.store.database import Store
 from selaras.store.tables import notifikasi
 
@@ -61,8 +62,9 @@ def drafts_for(
 
     ``entry`` is a log entry (``log_entries`` shape: nip, nama, npsn, instansi_id, status,
     hasil, errors with code, detail and selesai_oleh). The pegawai hears news of a sync that
-    wrote to e-Kinerja, or the errors; everyone who
-    must act on an error hears what to do. ``names`` maps NIPs to names (for the principal).
+    wrote to e-Kinerja, or the errors; everyone who must act on an error hears what to do. A
+    teacher is told to wait only on a principal whose sync clears the error (``selesai_oleh``);
+    a principal whose own SKP still fails hears that first. ``names`` maps NIPs to names.
     """
     names = names or {}
     nip, nama = entry["nip"], entry.get("nama") or entry["nip"]
@@ -76,35 +78,84 @@ def drafts_for(
     out: list[Draft] = []
     for err in entry.get("errors", []):
         code = lookup(err["code"])
-        steps = " ".join(code.langkah)
-        penerima = _penerima(code.aktor, entry, err)
+        aktor = blockers.aktor(err)
+        steps = " ".join(blockers.langkah(err))
+        rhk = _rhk_text(err)
+        penerima = _penerima(aktor, entry, err)
+        sup = blockers.superior(err)
+        sup_nama = (names.get(sup["nip"]) or sup["nama"] or sup["nip"]) if sup else ""
+        waits = blockers.waits_on(err)
         if own in penerima:
             out.append(
-                Draft(own, nip, code.code, f"{code.code}: {code.judul}", f"Yang perlu Anda lakukan: {steps}", job_id)
+                Draft(
+                    own, nip, code.code, f"{code.code}: {code.judul}", f"Yang perlu Anda lakukan: {steps}{rhk}", job_id
+                )
             )
-        else:
-            atasan = err.get("selesai_oleh") or atasan_of(err.get("detail"))
-            if atasan and Aktor.KEPALA_SEKOLAH in code.aktor:
-                who = f"{names.get(atasan, atasan)} (Kepala Sekolah)"
-            else:
-                who = ", ".join(a.value for a in code.aktor)
+        elif waits:
+            who = f"{names.get(waits) or sup_nama or waits} (Kepala Sekolah)"
             out.append(
                 Draft(
                     own,
                     nip,
                     code.code,
                     f"{code.code}: menunggu {who}",
-                    f"{code.judul}. Yang harus bertindak: {who}. "
-                    "Selaras akan mencoba lagi otomatis setelah mereka bertindak.",
+                    f"{code.judul}. Sinkron SKP {who} sudah siap dan akan menyelesaikan kendala ini; "
+                    "Selaras mencoba lagi sinkron Anda otomatis setelah itu.",
+                    job_id,
+                )
+            )
+        elif sup is not None and blockers.superior_sync_clears(err):
+            out.append(
+                Draft(
+                    own,
+                    nip,
+                    code.code,
+                    f"{code.code}: {code.judul}",
+                    f"Kepala sekolah {sup_nama} perlu lebih dulu menyelesaikan kendala SKP-nya sendiri, lalu "
+                    "menyinkronkan SKP-nya; Selaras mencoba lagi sinkron Anda otomatis setelah itu.",
+                    job_id,
+                )
+            )
+        else:
+            who = ", ".join(a.value for a in aktor)
+            out.append(
+                Draft(
+                    own,
+                    nip,
+                    code.code,
+                    f"{code.code}: {code.judul}",
+                    f"Yang harus bertindak: {who}. Langkahnya: {steps} "
+                    "Selaras mencoba lagi otomatis setelah data diperbaiki.",
                     job_id,
                 )
             )
         for p in penerima:
-            if p != own:
-                out.append(
-                    Draft(p, nip, code.code, f"{code.code}: {code.judul}", f"Untuk {nama} (NIP {nip}): {steps}", job_id)
+            if p == own:
+                continue
+            if sup is not None and p == f"pegawai:{sup['nip']}" and blockers.superior_sync_clears(err) and not waits:
+                isi = (
+                    f"{nama} (NIP {nip}) menunggu SKP Anda di e-Kinerja, tetapi sinkron SKP Anda sendiri "
+                    "belum bisa berjalan. Selesaikan dulu kendala SKP Anda (lihat halaman SKP Anda), lalu "
+                    "sinkronkan; guru ini dicoba lagi otomatis setelah itu."
                 )
+            else:
+                isi = f"Untuk {nama} (NIP {nip}): {steps}{rhk}"
+            out.append(Draft(p, nip, code.code, f"{code.code}: {code.judul}", isi, job_id))
     return out
+
+
+def _rhk_text(err: dict[str, Any]) -> str:
+    """PMM-13: the RHK that cannot be linked, by their text, with the cause of each."""
+    items = blockers.unlinked_rhk(err)
+    if not items:
+        return ""
+    parts = []
+    for r in items[:5]:
+        teks = r.get("uraian") or r.get("pmm_rhk_id") or "-"
+        sebab = words.label(words.NILAI, r.get("alasan")) if r.get("alasan") else ""
+        parts.append(f"“{teks}”" + (f" ({sebab})" if sebab else ""))
+    more = f" dan {words.angka(len(items) - 5)} lainnya" if len(items) > 5 else ""
+    return " RHK: " + "; ".join(parts) + more + "."
 
 
 def _penerima(aktor: Iterable[Aktor], entry: dict[str, Any], err: dict[str, Any]) -> list[str]:
@@ -114,8 +165,8 @@ def _penerima(aktor: Iterable[Aktor], entry: dict[str, Any], err: dict[str, Any]
         if a is Aktor.PEGAWAI:
             key = f"pegawai:{entry['nip']}"
         elif a is Aktor.KEPALA_SEKOLAH:
-            atasan = atasan_of(err.get("detail"))
-            key = f"pegawai:{atasan}" if atasan else None
+            sup = blockers.superior(err)
+            key = f"pegawai:{sup['nip']}" if sup else None
         elif a is Aktor.OPERATOR_SEKOLAH and entry.get("npsn"):
             key = f"operator:{entry['npsn']}"
         elif a is Aktor.ADMIN_INSTANSI and entry.get("instansi_id"):

@@ -27,10 +27,11 @@ from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, ad
 from selaras.domain.sync import sync as run_sync
 from selaras.jobs import cascade, notifications, queue
 from selaras.jobs.queue import Alasan, Job
+from selaras.store import reads
 from selaras.store.database import Store
 from selaras.store.parts import store_parts
 from selaras.store.repository import apply_changes, log_entries, record_run
-from selaras.store.tables import CONTRACT, sumber_tanda, sync_log, sync_state
+from selaras.store.tables import CONTRACT, sumber_tanda, sync_log
 
 if TYPE_CHECKING:
     from selaras.sources.http import Sources
@@ -266,10 +267,9 @@ def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]]
     # A teacher checked while their principal's sync was running may have logged "waiting"
     # after that sync finished: if whom they wait on is synced by now, go again.
     waits = {
-        e["nip"]: {x["selesai_oleh"] or cascade.atasan_of(x["detail"]) for x in e["errors"]}
+        e["nip"]: cascade.clearing_superiors(e["errors"])
         for e in entries
         if e["status"] == Status.GAGAL.value
-        and any(x["code"] in cascade.WAITING_CODES for x in e["errors"])
         and jobs.get(e["nip"]) is not None
         and jobs[e["nip"]].alasan != Alasan.KASKADE.value
     }
@@ -287,19 +287,8 @@ def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]]
 def _synced(store: Store, flow: Flow, tahun: int, nips: set[str]) -> set[str]:
     if not nips:
         return set()
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(sync_log.c.nip)
-            .select_from(sync_state)
-            .join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
-            .where(
-                sync_state.c.flow == flow.value,
-                sync_state.c.tahun == tahun,
-                sync_state.c.nip.in_(sorted(nips)),
-                sync_log.c.status == Status.TERSINKRON.value,
-            )
-        ).all()
-    return {r[0] for r in rows}
+    states = reads.latest_state(store, flow.value, tahun=tahun, nips=nips, status=Status.TERSINKRON.value)
+    return {s.nip for s in states}
 
 
 def _problem(p: Any) -> dict[str, Any]:

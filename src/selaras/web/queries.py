@@ -31,15 +31,19 @@ EXPORT_COLUMNS = (
     "nip",
     "nama",
     "npsn",
+    "sekolah_nama",
     "instansi_id",
+    "instansi_nama",
     "flow",
     "tahun",
     "mode",
     "status",
     "hasil",
     "kode",
+    "kendala",
     "pelaku",
 )
+"""The columns of a log export: the log row's own, with the names beside the ids."""
 
 
 @dataclass(frozen=True)

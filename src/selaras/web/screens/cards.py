@@ -76,6 +76,8 @@ class Namer:
 def side_by_side(detail: dict[str, Any], namer: Namer | None = None) -> dict[str, Any] | None:
     """The values of each system as a table: ``{sistem: [labels], baris: [{data, nilai, beda}]}``."""
     systems, fields = detail_fields(detail)
+    # PMM-13's unlinked RHK have a table of their own (the card's ``rhk``).
+    fields = [f for f in fields if f != "rhk_tidak_terkait"]
     if not systems:
         return None
     show = namer.value if namer else (lambda _f, v: words.nilai(v))
@@ -95,11 +97,12 @@ def _rhk_rows(err: dict[str, Any]) -> list[dict[str, str]]:
     return [
         {
             "rhk": str(r.get("uraian") or r.get("teks") or r.get("pmm_rhk_id") or "-"),
+            "induk": str(r.get("induk_uraian") or r.get("induk_pmm_rhk_id") or ""),
             "sebab": words.label(words.NILAI, r.get("alasan")) if r.get("alasan") else "",
         }
         for r in diagnosis.unlinked_rhk(err)
     ] or [
-        {"rhk": str(r.get("uraian") or r.get("pmm_rhk_id") or "-"), "sebab": ""}
+        {"rhk": str(r.get("uraian") or r.get("pmm_rhk_id") or "-"), "induk": "", "sebab": ""}
         for r in ((err.get("detail") or {}).get("pmm") or {}).get("rhk_tidak_terkait") or []
         if isinstance(r, dict)
     ]
