@@ -116,6 +116,10 @@ def values_differ(field_name: str, values: list[Any]) -> bool:
     return len({repr(v) for v in values}) > 1
 
 
+_LISTED_BY_CAUSE = ("rhk_tidak_terkait",)
+"""Detail fields the card lists under each cause instead of in the side-by-side table."""
+
+
 def _side_by_side(detail: dict[str, Any]) -> Table | None:
     systems, fields = detail_fields(detail)
     if not systems:
@@ -125,6 +129,8 @@ def _side_by_side(detail: dict[str, Any]) -> Table | None:
     for k in systems:
         t.add_column(SYSTEM_LABELS[k], style="cyan")
     for f in fields:
+        if f in _LISTED_BY_CAUSE:
+            continue
         beda = values_differ(f, [detail[k].get(f) for k in systems if f in detail[k]])
         label = f"[bold yellow]{f} (berbeda)[/]" if beda else f
         t.add_row(label, *[_fmt(detail[k].get(f, "")) if f in detail[k] else "" for k in systems])
@@ -135,6 +141,9 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "(kosong)"
     if isinstance(value, list):
+        if value and isinstance(value[0], dict) and "uraian" in value[0]:
+            # RHK by their text, the id beside it.
+            return "\n".join(f"{i.get('uraian')} ({i.get('pmm_rhk_id') or i.get('rhk_id')})" for i in value)
         if value and isinstance(value[0], dict):
             return "\n".join(", ".join(f"{k}={_fmt(v)}" for k, v in item.items()) for item in value)
         return ", ".join(_fmt(v) for v in value) or "(tidak ada)"

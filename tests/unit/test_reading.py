@@ -276,3 +276,33 @@ def test_actors_and_waiting_of_codes_without_causes_are_the_catalogues() -> None
     assert [a.value for a in error_actors("PMM-11")] == ["Kepala Sekolah", "Admin Instansi"]
     assert waits_on_superior("PMM-11")
     assert not waits_on_superior("PMM-12")
+
+
+def test_superior_of_another_instansi_matched_by_nik_gives_the_same_cause_in_parts() -> None:
+    rows = synced_rows()
+    _new_principal_in_pmm(rows)
+    rows["instansi"].append({"instansi_id": "I2", "nama": "Pemerintah Kota Bima"})
+    ks2 = row(rows, "siasn_pegawai", nip=KS2)
+    ks2["instansi_id"] = "I2"
+    row(rows, "dapodik_ptk", ptk_id="PTK-KS2")["nip"] = "198107072006041099"  # wrong in Dapodik
+    rows["ekinerja_skp"].append(
+        {
+            "skp_id": "MAN-KS2",
+            "nip": KS2,
+            "periode_id": "P-2026",
+            "unor_id": "U-SD1",
+            "atasan_nip": KADIS,
+            "sumber": "MANUAL",
+            "pmm_skp_id": None,
+        }
+    )
+    row(rows, "pmm_rhk", pmm_rhk_id="R-G1-1")["induk_pmm_rhk_id"] = "R-KS2-1"
+    s = snapshot(rows)
+    whole = check(s, TAHUN, part_size=10**9)
+    in_parts = check(s, TAHUN, part_size=1)
+    for r in (whole, in_parts):
+        e = error(r, G1, "PMM-13")
+        assert e["detail"]["ekinerja"]["atasan_nip"] == KS2
+        # R-G1-1's parent is in KS2's plan (KS2 found by NIK), not in KS2's hand-made SKP;
+        # R-G1-2's parent is KS's RHK, not KS2's.
+        assert e["detail"]["alasan"] == ["BELUM_DI_SKP_ATASAN", "INDUK_BUKAN_RHK_ATASAN"]

@@ -24,15 +24,16 @@ from the injection and its knock-on effects:
   school unit carries no NPSN (PMM-08 for all), the principal not synced yet (PMM-11 for the
   teachers), the unit inactive in e-Kinerja (PMM-03 for all), the unit's e-Kinerja superior
   still the former principal, now a pengawas with a hand-made SKP (PMM-12 for the teachers:
-  their superior D is the PMM superior, the real principal, synced), the principal's e-Kinerja SKP made by hand (PMM-07 for the principal, PMM-13 for
-  the teachers);
+  their superior D is the PMM superior, the real principal, synced), the principal's
+  e-Kinerja SKP made by hand (PMM-07 for the principal, PMM-13 for the teachers);
 * teacher level, among teachers of fault-free schools (0.5 to 1.2% each): PMM-01 (NIP in
   Dapodik wrong or empty, found by NIK), PMM-02 (no SKP, or DRAF/DIAJUKAN/DISETUJUI),
   PMM-04 (jenis PTK of staff), PMM-05 (jabatan not Guru/FUNGSIONAL), PMM-06 (SKP from July
   of the year before to June), PMM-07 (a MANUAL e-Kinerja SKP), PMM-09 (not AKTIF, or
   HONORER), PMM-10 (SIASN unit of another school), PMM-12 (the PMM superior another
-  principal, who is then D: PMM-13 beside it when D has an e-Kinerja SKP, else PMM-11), PMM-13 (an RHK without induk), PER-01 (assessments of the type the instansi
-  does not use), PER-03 (no assessment yet), and rotations (two SKPs, no fault).
+  principal, who is then D: PMM-13 beside it when D has an e-Kinerja SKP, else PMM-11),
+  PMM-13 (an RHK without induk), PER-01 (assessments of the type the instansi does not use),
+  PER-03 (no assessment yet), and rotations (two SKPs, no fault).
 
 The penilaian codes of the manifest (PER-01/02/03) are computed from the generated tables.
 """

@@ -81,6 +81,12 @@ def scope(s: Snapshot, tahun: int, nips: Collection[str] | None, instansi_id: st
             on="unor_id",
             how="left",
         )
+        .join(
+            s["dapodik_sekolah"].select(pl.col("npsn").alias("ptk_npsn"), pl.col("nama").alias("ptk_sekolah")),
+            on="ptk_npsn",
+            how="left",
+        )
+        .join(s["instansi"].select("instansi_id", pl.col("nama").alias("instansi_nama")), on="instansi_id", how="left")
         .with_columns(
             pl.col("kepala_sekolah").fill_null(False),
             pl.coalesce("unor_npsn", "ptk_npsn").alias("npsn"),

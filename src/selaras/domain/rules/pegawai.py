@@ -33,6 +33,7 @@ def pmm01_nip_tidak_di_dapodik(c: SkpContext) -> pl.DataFrame:
                 pl.col("ptk_nip").alias("nip"),
                 pl.col("ptk_nama").alias("nama"),
                 pl.col("ptk_npsn").alias("npsn"),
+                pl.col("ptk_sekolah").alias("nama_sekolah"),
             ).alias("dapodik"),
         ),
     )
@@ -47,9 +48,13 @@ def pmm04_jenis_ptk(c: SkpContext) -> pl.DataFrame:
         bad,
         "PMM-04",
         pl.struct(
-            pl.struct(pl.col("primary_ptk_id").alias("ptk_id"), "jenis_ptk", pl.col("ptk_npsn").alias("npsn")).alias(
-                "dapodik"
-            )
+            pl.struct(
+                pl.col("primary_ptk_id").alias("ptk_id"),
+                pl.col("ptk_nama").alias("nama"),
+                "jenis_ptk",
+                pl.col("ptk_npsn").alias("npsn"),
+                pl.col("ptk_sekolah").alias("nama_sekolah"),
+            ).alias("dapodik")
         ),
     )
 

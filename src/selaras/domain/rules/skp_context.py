@@ -55,7 +55,9 @@ class SkpContext:
         A: the e-Kinerja superior of the SKP's unit (of its parent for a principal).
         """
         s = self.s
-        skp = self.scope.skp.join(self.pegawai.select("nip", "instansi_id", "kepala_sekolah"), on="nip", how="inner")
+        skp = self.scope.skp.join(
+            self.pegawai.select("nip", "instansi_id", "instansi_nama", "kepala_sekolah"), on="nip", how="inner"
+        )
         skp = skp.with_columns((pl.col("status") == DISEPAKATI).any().over("nip").alias("ada_disepakati")).filter(
             ~pl.col("ada_disepakati") | (pl.col("status") == DISEPAKATI)
         )
@@ -143,22 +145,30 @@ class SkpContext:
             ek, on=["atasan", "periode_id"], how="left"
         )
 
-    def atasan_ek_rhk(self, owner: str) -> pl.DataFrame:
-        """e-Kinerja RHK carrying a PMM RHK id, by (owner NIP in column ``owner``, period,
+    @cached_property
+    def atasan_ek_rhk(self) -> pl.DataFrame:
+        """e-Kinerja RHK carrying a PMM RHK id, by (owner NIP ``link_owner``, period,
         ``induk_pmm_rhk_id``), with its ``induk_rhk_id``; a PMM-synced SKP's RHK first."""
         s = self.s
         return (
             s["ekinerja_skp"]
-            .select(pl.col("nip").alias(owner), "periode_id", "skp_id", "sumber")
+            .select(pl.col("nip").alias("link_owner"), "periode_id", "skp_id", "sumber")
             .join(
                 s["ekinerja_rhk"].filter(pl.col("pmm_rhk_id").is_not_null()).select("skp_id", "rhk_id", "pmm_rhk_id"),
                 on="skp_id",
                 how="inner",
             )
-            .sort(owner, "periode_id", "pmm_rhk_id", "sumber", "rhk_id", descending=[False, False, False, True, False])
-            .unique([owner, "periode_id", "pmm_rhk_id"], keep="first", maintain_order=True)
+            .sort(
+                "link_owner",
+                "periode_id",
+                "pmm_rhk_id",
+                "sumber",
+                "rhk_id",
+                descending=[False, False, False, True, False],
+            )
+            .unique(["link_owner", "periode_id", "pmm_rhk_id"], keep="first", maintain_order=True)
             .select(
-                owner,
+                "link_owner",
                 "periode_id",
                 pl.col("pmm_rhk_id").alias("induk_pmm_rhk_id"),
                 pl.col("rhk_id").alias("induk_rhk_id"),
@@ -167,8 +177,13 @@ class SkpContext:
 
     @cached_property
     def rhk(self) -> pl.DataFrame:
-        """The PMM RHK of every target SKP, each with A's e-Kinerja RHK it links to (the sync's
-        ``induk_rhk_id``; none for a principal's RHK)."""
+        """The PMM RHK of every target SKP, each with the e-Kinerja RHK of the superior D it
+        links to (``induk_rhk_id``; none for a principal's RHK).
+
+        D is A except while PMM-12 holds, when the pegawai fails anyway: so for every pegawai
+        the sync writes, this is the link to A's RHK; and one join serves the sync and PMM-13.
+        """
+        d = self.teacher.select("pmm_skp_id", "pmm12", pl.col("atasan").alias("_d"))
         return (
             self.s["pmm_rhk"]
             .join(
@@ -176,10 +191,18 @@ class SkpContext:
                 on="pmm_skp_id",
                 how="inner",
             )
-            .join(self.atasan_ek_rhk("atasan_ek"), on=["atasan_ek", "periode_id", "induk_pmm_rhk_id"], how="left")
+            .join(d, on="pmm_skp_id", how="left")
+            .with_columns(
+                pl.when(pl.col("pmm12").fill_null(False))
+                .then(pl.col("_d"))
+                .otherwise(pl.col("atasan_ek"))
+                .alias("link_owner")
+            )
+            .join(self.atasan_ek_rhk, on=["link_owner", "periode_id", "induk_pmm_rhk_id"], how="left")
             .with_columns(
                 pl.when(pl.col("kepala_sekolah")).then(None).otherwise(pl.col("induk_rhk_id")).alias("induk_rhk_id")
             )
+            .drop("pmm12", "_d", "link_owner")
         )
 
     @cached_property
@@ -206,9 +229,7 @@ class SkpContext:
         INDUK_KOSONG: no parent in PMM; INDUK_BUKAN_RHK_ATASAN: the parent is not in D's agreed
         PMM plan; BELUM_DI_SKP_ATASAN: it is, but D's e-Kinerja SKP does not carry it.
         """
-        linkable = self.waiting.filter(pl.col("atasan_skp_id").is_not_null()).select(
-            "pmm_skp_id", "nip", "atasan", "periode_id"
-        )
+        linkable = self.waiting.filter(pl.col("atasan_skp_id").is_not_null()).select("pmm_skp_id", "atasan")
         in_plan = self.atasan_pmm_rhk.select(
             "atasan",
             pl.col("pmm_rhk_id").alias("induk_pmm_rhk_id"),
@@ -216,10 +237,8 @@ class SkpContext:
             pl.lit(True).alias("di_rencana_atasan"),
         )
         return (
-            self.s["pmm_rhk"]
-            .select("pmm_skp_id", "pmm_rhk_id", "uraian", "induk_pmm_rhk_id")
+            self.rhk.select("pmm_skp_id", "nip", "pmm_rhk_id", "uraian", "induk_pmm_rhk_id", "induk_rhk_id")
             .join(linkable, on="pmm_skp_id", how="inner")
-            .join(self.atasan_ek_rhk("atasan"), on=["atasan", "periode_id", "induk_pmm_rhk_id"], how="left")
             .filter(pl.col("induk_rhk_id").is_null())
             .join(in_plan, on=["atasan", "induk_pmm_rhk_id"], how="left")
             .with_columns(
