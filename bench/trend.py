@@ -143,7 +143,7 @@ def main() -> None:
 
     def page() -> None:
         r = client.get("/api/v1/prakiraan")
-        assert r.status_code == 200, r.text
+        assert r.status_code == 200 and r.json()["prakiraan"]["berisiko"], r.text
 
     timed("GET /api/v1/prakiraan as national admin (HTTP, in-process)", page)
     store.dispose()
