@@ -95,7 +95,7 @@ def test_digest_lists_oldest_first_with_teachers_and_what_is_new() -> None:
     assert (
         lines[3] == "- PMM-12: unit SDN 1: menunggu sejak 12 hari kerja, menahan 4 guru [dieskalasi ke Admin Instansi]"
     )
-    assert lines[4] == "- PMM-11: SKP kepala sekolah Budi: menunggu sejak 2 hari kerja, menahan 30 guru [BARU]"
+    assert lines[4] == "- PMM-11: SKP kepala sekolah Budi: menunggu sejak 2 hari kerja, menahan 30 guru (baru)"
     assert umur_label(0) == "muncul hari ini"
 
 

@@ -169,7 +169,7 @@ def digest(nama: str, baris: Sequence[BarisDigest]) -> tuple[str, str]:
     judul = f"Ringkasan harian: {len(rows)} kendala terbuka" + (f", {baru} baru" if baru else "")
     lines = [f"Yth. {nama},", "", "Kendala yang menunggu tindakan Anda, yang terlama di atas:"]
     for b in rows:
-        extra = " [BARU]" if b.baru else ""
+        extra = " (baru)" if b.baru else ""
         if b.tingkat:
             extra += f" [dieskalasi ke {TINGKAT_LABEL[Tingkat(b.tingkat)]}]"
         lines.append(f"- {b.label}: {umur_label(b.umur)}, menahan {b.jumlah_guru} guru{extra}")

@@ -123,7 +123,11 @@ def names_of_items(store: Store, items: Sequence[policy.Butir], instansi_id: str
     return {
         "pegawai": reads.names_of(store, person),
         "unor": reads.unit_names(store, [b.kunci for b in items if b.jenis == "unor"]),
-        "sekolah": reads.sekolah_names(store, [b.kunci for b in items if b.jenis in ("sekolah", "sekolah-skp")]),
+        "sekolah": reads.sekolah_names(
+            store,
+            [b.kunci for b in items if b.jenis in ("sekolah", "sekolah-skp")]
+            + [b.pihak.partition(":")[2] for b in items if b.pihak.startswith("operator:")],
+        ),
         "instansi": reads.instansi_names(store, [instansi_id]),
     }
 
@@ -207,7 +211,7 @@ def _party_words(pihak: str, names: dict[str, dict[str, str]]) -> str:
     if kind == "pegawai":
         return f"{names['pegawai'].get(value, value)} (NIP {value})"
     if kind == "operator":
-        return f"operator sekolah NPSN {value}"
+        return f"operator sekolah {names['sekolah'].get(value, value)} (NPSN {value})"
     if kind == "admin":
         return "Admin Instansi"
     return "Dinas Pendidikan"
