@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
+import socket
 import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,6 +73,37 @@ def test_three_weeks(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     create_account(store, "ks", "rahasia123", "pegawai", "Kepala Sekolah", nip=KS)
     create_account(store, "g1", "rahasia123", "pegawai", "Guru Satu", nip="198502022010012002")
 
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received: list[Any] = []
+
+    class Inbox(Message):
+        def handle_message(self, message: Any) -> None:
+            received.append(message)
+
+    with socket.socket() as probe:  # a free port (aiosmtpd checks its own port at start)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    monkeypatch.setenv("SELARAS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SELARAS_SMTP_PORT", str(port))
+    try:
+        _walk(store, monkeypatch)
+    finally:
+        smtp.stop()
+    mail = Counter((m["To"], m["Subject"].split(":")[0]) for m in received)
+    # One digest a day by e-mail to the admin (who has an address; the principal has none), the
+    # escalations to the admin and to the head of the agency (the policy's address).
+    assert mail == {
+        ("admin@example.org", "[Selaras] Ringkasan harian"): 21,
+        ("admin@example.org", "[Selaras] Eskalasi"): 1,
+        ("bupati@example.org", "[Selaras] Eskalasi"): 2,
+    }
+
+
+def _walk(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     ages: dict[date, dict[str, int]] = {}
     steps_on: dict[date, list[tuple[str, int]]] = {}
     day = START

@@ -240,7 +240,8 @@ def mark_read(store: Store, penerima: Sequence[str], ids: Sequence[int]) -> int:
 
 def account_address(store: Store) -> Callable[[str], str | None]:
     """``address_of(penerima)`` from the accounts: the e-mail of the account that penerima
-    names (a pegawai by NIP, the operator of a school, the admin or dinas of an instansi)."""
+    names (a pegawai by NIP, the operator of a school, the admin or dinas of an instansi), or
+    the head of an agency's address in its escalation policy (``pimpinan:<instansi_id>``)."""
     from selaras.store.tables import akun
 
     where = {
@@ -255,7 +256,15 @@ def account_address(store: Store) -> Callable[[str], str | None]:
         if penerima not in found:
             kind, _, value = penerima.partition(":")
             found[penerima] = None
-            if kind in where:
+            if kind == "pimpinan":
+                # The head of an agency: the address of the instansi's escalation policy.
+                from selaras.store.tables import instansi_kebijakan
+
+                with store.read() as conn:
+                    found[penerima] = conn.execute(
+                        sa.select(instansi_kebijakan.c.pimpinan_email).where(instansi_kebijakan.c.instansi_id == value)
+                    ).scalar()
+            elif kind in where:
                 with store.read() as conn:
                     found[penerima] = conn.execute(
                         sa.select(akun.c.email).where(

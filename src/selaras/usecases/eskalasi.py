@@ -79,6 +79,8 @@ def jalankan(
             _apply(conn, plan, now, report)
         if coba:
             conn.rollback()
+    if not coba and report.hitung("eskalasi"):
+        notifications.send_email(store, notifications.account_address(store))
     return report
 
 
