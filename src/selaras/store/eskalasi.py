@@ -273,17 +273,6 @@ def items_of(
     return items
 
 
-def escalated_to_admin(conn: sa.Connection, instansi_id: str) -> list[int]:
-    """Open items of an instansi escalated to its Admin Instansi."""
-    q = (
-        sa.select(eskalasi_butir.c.butir_id)
-        .join(eskalasi_langkah, eskalasi_langkah.c.butir_id == eskalasi_butir.c.butir_id)
-        .where(eskalasi_butir.c.instansi_id == instansi_id, eskalasi_butir.c.ditutup.is_(None))
-        .distinct()
-    )
-    return [r.butir_id for r in conn.execute(q)]
-
-
 def step_log(store: Store, instansi_id: str | None = None) -> list[dict[str, Any]]:
     """Every escalation step taken (of an instansi), newest first, with its item."""
     q = sa.select(

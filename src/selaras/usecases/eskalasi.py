@@ -248,24 +248,28 @@ def kirim_digest(store: Store, *, sekarang: datetime | None = None) -> LaporanDi
     and by e-mail where the account has an address (``jobs.notifications``)."""
     now = _now(sekarang)
     report = LaporanDigest()
+    # Every open item once, by party: a national round asks the store once, not per account.
+    by_party: dict[str, list[dict[str, Any]]] = {}
+    escalated: dict[str, list[dict[str, Any]]] = {}
+    for i in esk.items_of(store):
+        by_party.setdefault(i["pihak"], []).append(i)
+        if i["tingkat"] and not i["pihak"].startswith("admin:"):
+            escalated.setdefault(i["instansi_id"], []).append(i)
+    zones: dict[str | None, str] = {}
     with store.write() as conn:
         for acc in esk.digest_accounts(conn):
             keys = penerima_akun(acc)
-            if not keys:
+            items = [i for k in keys for i in by_party.get(k, [])]
+            if acc["peran"] == "admin":
+                items += escalated.get(acc["instansi_id"], [])
+            if not items:
                 continue
-            zona = reads.zona_of(store, acc.get("instansi_id"))
-            today = tanggal_lokal(now, zona)
+            inst = acc.get("instansi_id")
+            if inst not in zones:
+                zones[inst] = reads.zona_of(store, inst)
+            today = tanggal_lokal(now, zones[inst])
             last = esk.last_digest(conn, acc["username"])
             if last is not None and last[0] >= today:
-                continue
-            items = esk.items_of(store, pihak=keys)
-            if acc["peran"] == "admin":
-                escalated = set(esk.escalated_to_admin(conn, acc["instansi_id"]))
-                known = {i["butir_id"] for i in items}
-                items += [
-                    i for i in esk.items_of(store, instansi_id=acc["instansi_id"]) if i["butir_id"] in escalated - known
-                ]
-            if not items:
                 continue
             rows = _digest_rows(store, items, now, last[1] if last else None)
             judul, isi = policy.digest(acc["nama"], rows)
