@@ -249,3 +249,24 @@ def test_the_token_list_comes_from_the_code() -> None:
     assert "PMM" not in tokens and "nip" not in tokens
     assert len(tokens) > 60
     assert Path(__file__).exists()
+
+
+def test_times_are_in_the_instansi_zone_set_from_the_command_line(site: tuple[Demo, TestClient, JobRunner]) -> None:
+    from click.testing import CliRunner
+
+    from selaras.cli import main
+
+    demo, client, _ = site
+    instansi = demo.before.pegawai["instansi_id"][0]
+    admin, _ = login(client, f"admin-{instansi}")
+    db = demo.store.engine.url.render_as_string(hide_password=False)
+    assert "WIB" in visible(admin.get("/log").text)
+    out = CliRunner().invoke(main, ["instansi", "zona", instansi, "WITA", "--db", db])
+    assert out.exit_code == 0, out.output
+    assert "zona waktu WITA" in out.output
+    page = visible(admin.get("/log").text)
+    assert "WITA" in page and " WIB" not in page
+    header = admin.get("/api/v1/log/ekspor?format=csv").content.decode("utf-8-sig").splitlines()[0]
+    assert "Waktu (WITA)" in header
+    bad = CliRunner().invoke(main, ["instansi", "zona", instansi, "UTC", "--db", db])
+    assert bad.exit_code == 2

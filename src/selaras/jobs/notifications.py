@@ -15,14 +15,13 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-import sqlalchemy as sa
-
 from selaras.catalogue import words
 from selaras.catalogue.codes import Aktor, lookup
 from selaras.domain import blockers
 from selaras.domain.results import Flow, Outcome, Status
+from selaras.store import eskalasi as eskalasi_store
+from selaras.store import notices as stored
 from selaras.store.database import Store
-from selaras.store.tables import notifikasi
 
 
 @dataclass(frozen=True)
@@ -180,97 +179,39 @@ def _penerima(aktor: Iterable[Aktor], entry: dict[str, Any], err: dict[str, Any]
 
 def save(store: Store, drafts: Sequence[Draft]) -> int:
     """Store ``drafts``, skipping one whose unread twin (penerima, nip, kode) is there; how many."""
-    if not drafts:
-        return 0
-    t = datetime.now(UTC)
-    with store.write() as conn:
-        unread: set[tuple[Any, ...]] = set()
-        targets = sorted({d.penerima for d in drafts})
-        for i in range(0, len(targets), 500):
-            rows = conn.execute(
-                sa.select(notifikasi.c.penerima, notifikasi.c.nip, notifikasi.c.kode, notifikasi.c.judul).where(
-                    notifikasi.c.penerima.in_(targets[i : i + 500]), notifikasi.c.dibaca.is_(False)
-                )
-            )
-            unread.update(tuple(r) for r in rows)
-        new = []
-        for d in drafts:
-            key = (d.penerima, d.nip, d.kode, d.judul)
-            if key not in unread:
-                unread.add(key)
-                new.append(
-                    {
-                        "penerima": d.penerima,
-                        "waktu": t,
-                        "nip": d.nip,
-                        "kode": d.kode,
-                        "judul": d.judul,
-                        "isi": d.isi,
-                        "job_id": d.job_id,
-                        "dibaca": False,
-                    }
-                )
-        if new:
-            conn.execute(notifikasi.insert(), new)
-    saved = len(new)
-    return saved
+    return stored.insert_new(
+        store,
+        [
+            {"penerima": d.penerima, "nip": d.nip, "kode": d.kode, "judul": d.judul, "isi": d.isi, "job_id": d.job_id}
+            for d in drafts
+        ],
+    )
 
 
 def notices_for(store: Store, penerima: Sequence[str], *, limit: int = 50, unread_only: bool = False) -> list[Notice]:
     """The newest notices to any of ``penerima``."""
-    query = sa.select(notifikasi).where(notifikasi.c.penerima.in_(list(penerima)))
-    if unread_only:
-        query = query.where(notifikasi.c.dibaca.is_(False))
-    query = query.order_by(notifikasi.c.notifikasi_id.desc()).limit(limit)
-    with store.read() as conn:
-        rows = conn.execute(query).all()
-    return [_notice(r._mapping) for r in rows]
+    return [_notice(m) for m in stored.newest(store, penerima, limit=limit, unread_only=unread_only)]
 
 
 def mark_read(store: Store, penerima: Sequence[str], ids: Sequence[int]) -> int:
     """Mark notices read; only those addressed to ``penerima``. How many changed."""
-    with store.write() as conn:
-        r = conn.execute(
-            sa.update(notifikasi)
-            .where(notifikasi.c.notifikasi_id.in_(list(ids)), notifikasi.c.penerima.in_(list(penerima)))
-            .values(dibaca=True)
-        )
-    return int(r.rowcount or 0)
+    return stored.mark_read(store, penerima, ids)
 
 
 def account_address(store: Store) -> Callable[[str], str | None]:
     """``address_of(penerima)`` from the accounts: the e-mail of the account that penerima
     names (a pegawai by NIP, the operator of a school, the admin or dinas of an instansi), or
     the head of an agency's address in its escalation policy (``pimpinan:<instansi_id>``)."""
-    from selaras.store.tables import akun
-
-    where = {
-        "pegawai": lambda v: akun.c.nip == v,
-        "operator": lambda v: sa.and_(akun.c.peran == "operator", akun.c.npsn == v),
-        "admin": lambda v: sa.and_(akun.c.peran == "admin", akun.c.instansi_id == v),
-        "dinas": lambda v: sa.and_(akun.c.peran == "dinas", akun.c.instansi_id == v),
-    }
     found: dict[str, str | None] = {}
 
     def address_of(penerima: str) -> str | None:
         if penerima not in found:
             kind, _, value = penerima.partition(":")
-            found[penerima] = None
             if kind == "pimpinan":
-                # The head of an agency: the address of the instansi's escalation policy.
-                from selaras.store.tables import instansi_kebijakan
-
-                with store.read() as conn:
-                    found[penerima] = conn.execute(
-                        sa.select(instansi_kebijakan.c.pimpinan_email).where(instansi_kebijakan.c.instansi_id == value)
-                    ).scalar()
-            elif kind in where:
-                with store.read() as conn:
-                    found[penerima] = conn.execute(
-                        sa.select(akun.c.email).where(
-                            where[kind](value), akun.c.aktif.is_(True), akun.c.email.isnot(None)
-                        )
-                    ).scalar()
+                # The head of an agency: the address in the instansi's escalation policy.
+                found[penerima] = eskalasi_store.kebijakan_of(store, value).pimpinan_email
+            else:
+                found[penerima] = stored.email_of(store, kind, value)
         return found[penerima]
 
     return address_of
@@ -287,30 +228,18 @@ def send_email(store: Store, address_of: Callable[[str], str | None], *, limit: 
         return 0
     port = int(os.environ.get("SELARAS_SMTP_PORT", "25"))
     sender = os.environ.get("SELARAS_SMTP_FROM", "selaras@localhost")
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(notifikasi)
-            .where(notifikasi.c.email_terkirim.is_(None))
-            .order_by(notifikasi.c.notifikasi_id)
-            .limit(limit)
-        ).all()
+    rows = stored.not_emailed(store, limit)
     sent: list[int] = []
     with smtplib.SMTP(host, port, timeout=10) as smtp:
         for row in rows:
-            to = address_of(row.penerima)
+            to = address_of(row["penerima"])
             if to:
                 msg = EmailMessage()
-                msg["From"], msg["To"], msg["Subject"] = sender, to, f"[Selaras] {row.judul}"
-                msg.set_content(row.isi)
+                msg["From"], msg["To"], msg["Subject"] = sender, to, f"[Selaras] {row['judul']}"
+                msg.set_content(row["isi"])
                 smtp.send_message(msg)
-            sent.append(row.notifikasi_id)
-    if sent:
-        with store.write() as conn:
-            conn.execute(
-                sa.update(notifikasi)
-                .where(notifikasi.c.notifikasi_id.in_(sent))
-                .values(email_terkirim=datetime.now(UTC))
-            )
+            sent.append(row["notifikasi_id"])
+    stored.mark_emailed(store, sent)
     return len(sent)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from selaras.store import audit as stored
 from selaras.store.database import Store
 from selaras.store.tables import audit_log
 from selaras.web.access import Pengguna
@@ -46,20 +47,7 @@ def entries(
     store: Store, instansi_id: str | None, *, limit: int = 100, before: int | None = None
 ) -> list[dict[str, Any]]:
     """Audit rows newest first (of one instansi, or all with ``None``)."""
-    q = sa.select(audit_log).order_by(audit_log.c.audit_id.desc()).limit(limit)
-    if instansi_id is not None:
-        q = q.where(audit_log.c.instansi_id == instansi_id)
-    if before is not None:
-        q = q.where(audit_log.c.audit_id < before)
-    with store.read() as conn:
-        out = []
-        for r in conn.execute(q):
-            e = dict(r._mapping)
-            for k in ("sebelum", "sesudah"):
-                e[k] = json.loads(e[k]) if e[k] else None
-            if e["waktu"].tzinfo is None:
-                e["waktu"] = e["waktu"].replace(tzinfo=UTC)
-            out.append(e)
+    out = stored.newest(store, instansi_id, limit=limit, before=before)
     return readable(store, out)
 
 

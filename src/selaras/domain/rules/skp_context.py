@@ -145,7 +145,6 @@ class SkpContext:
             ek, on=["atasan", "periode_id"], how="left"
         )
 
-    @cached_property
     def atasan_ek_rhk(self) -> pl.DataFrame:
         """e-Kinerja RHK carrying a PMM RHK id, by (owner NIP ``link_owner``, period,
         ``induk_pmm_rhk_id``), with its ``induk_rhk_id``; a PMM-synced SKP's RHK first."""
@@ -198,7 +197,7 @@ class SkpContext:
                 .otherwise(pl.col("atasan_ek"))
                 .alias("link_owner")
             )
-            .join(self.atasan_ek_rhk, on=["link_owner", "periode_id", "induk_pmm_rhk_id"], how="left")
+            .join(self.atasan_ek_rhk(), on=["link_owner", "periode_id", "induk_pmm_rhk_id"], how="left")
             .with_columns(
                 pl.when(pl.col("kepala_sekolah")).then(None).otherwise(pl.col("induk_rhk_id")).alias("induk_rhk_id")
             )

@@ -93,18 +93,14 @@ def side_by_side(detail: dict[str, Any], namer: Namer | None = None) -> dict[str
 
 
 def _rhk_rows(err: dict[str, Any]) -> list[dict[str, str]]:
-    """PMM-13: each RHK that cannot be linked, by its text, with its cause in words."""
+    """PMM-13: each RHK that cannot be linked, by its text, its parent's text, its cause in words."""
     return [
         {
-            "rhk": str(r.get("uraian") or r.get("teks") or r.get("pmm_rhk_id") or "-"),
+            "rhk": str(r.get("uraian") or r.get("pmm_rhk_id") or "-"),
             "induk": str(r.get("induk_uraian") or r.get("induk_pmm_rhk_id") or ""),
             "sebab": words.label(words.NILAI, r.get("alasan")) if r.get("alasan") else "",
         }
         for r in diagnosis.unlinked_rhk(err)
-    ] or [
-        {"rhk": str(r.get("uraian") or r.get("pmm_rhk_id") or "-"), "induk": "", "sebab": ""}
-        for r in ((err.get("detail") or {}).get("pmm") or {}).get("rhk_tidak_terkait") or []
-        if isinstance(r, dict)
     ]
 
 
