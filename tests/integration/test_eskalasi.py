@@ -282,3 +282,26 @@ def test_pages_exports_and_api_show_ages_forecast_and_escalations(
     assert nasional.get("/api/v1/eskalasi").status_code == 200
     assert ks.get("/api/v1/eskalasi").status_code == 403
     assert ks.get("/api/v1/prakiraan").status_code == 403
+
+
+def test_a_run_that_fails_midway_keeps_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One unit of work: item ages, steps and their notices commit together or not at all."""
+    esk.set_kebijakan(store, "I1", Kebijakan(ke_admin=1, ke_pimpinan=2))
+    _log(store, _rows(unit_fixed=False), _at(date(2026, 12, 1), 8), monkeypatch)
+    monkeypatch.undo()
+    calls = []
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    real = esk.add_notice
+    monkeypatch.setattr(esk, "add_notice", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        eskalasi.jalankan(store, sekarang=_at(date(2026, 12, 10), 9))
+    assert _all_items(store) == [] and esk.step_log(store) == []
+    monkeypatch.setattr(esk, "add_notice", real)
+    done = eskalasi.jalankan(store, sekarang=_at(date(2026, 12, 10), 9))
+    assert done.hitung("eskalasi") == 3 and len(esk.step_log(store)) == 3

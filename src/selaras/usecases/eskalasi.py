@@ -1,7 +1,9 @@
 """Escalation use cases (issue 12): run the policy once, send the daily digests, write the daily
-summary, and read the forecast. Each writing use case commits once (``Store.write()``): the
-item ages, the steps and their notices together, or nothing. ``sekarang`` is the clock (tests
-walk it through weeks); it defaults to now.
+summary, and read the forecast. Each writing use case is one unit of work
+(:func:`selaras.store.uow.run`): it reads and writes in one transaction and commits once (the
+item ages, the steps and their notices together, or nothing); e-mail goes out after the commit.
+They take no data lock: they plan on the log, not on the contract data. ``sekarang`` is the
+clock (tests walk it through weeks); it defaults to now.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from selaras.domain.prakiraan import JENDELA_HARI, Prakiraan, Titik, berisiko_ur
 from selaras.domain.results import Flow
 from selaras.jobs import notifications
 from selaras.store import eskalasi as esk
-from selaras.store import reads
+from selaras.store import reads, uow
 from selaras.store.database import Store
 from selaras.store.repository import latest_results
 
@@ -72,16 +74,30 @@ def jalankan(
     with their age from the log, the changed and the closed ones, and take each step due
     (a notice to the next level). ``coba``: report what it would do, change nothing."""
     now = _now(sekarang)
-    report = LaporanEskalasi(coba, now)
-    plans = [_plan(store, inst, now) for inst in (instansi if instansi is not None else esk.instansi_logged(store))]
-    with store.write() as conn:
-        for plan in plans:
-            _apply(conn, plan, now, report)
+
+    def work(u: uow.UnitOfWork) -> LaporanEskalasi:
+        report = LaporanEskalasi(coba, now)
+        for inst in instansi if instansi is not None else esk.instansi_logged(u.store):
+            _apply(u.conn, _plan(u.store, inst, now), now, report)
         if coba:
-            conn.rollback()
-    if not coba and report.hitung("eskalasi"):
+            raise _Coba(report)  # rolls the unit back: a dry run keeps nothing
+        return report
+
+    try:
+        report = uow.run(store, work, name="eskalasi", lock=False)
+    except _Coba as dry:
+        return dry.report
+    if report.hitung("eskalasi"):
         notifications.send_email(store, notifications.account_address(store))
     return report
+
+
+class _Coba(Exception):
+    """A dry run's report, raised to roll its unit of work back."""
+
+    def __init__(self, report: LaporanEskalasi) -> None:
+        super().__init__("coba")
+        self.report = report
 
 
 @dataclass
@@ -247,17 +263,18 @@ def kirim_digest(store: Store, *, sekarang: datetime | None = None) -> LaporanDi
     """Send each account with open items its digest of the day, at most one a day: in the app,
     and by e-mail where the account has an address (``jobs.notifications``)."""
     now = _now(sekarang)
-    report = LaporanDigest()
-    # Every open item once, by party: a national round asks the store once, not per account.
-    by_party: dict[str, list[dict[str, Any]]] = {}
-    escalated: dict[str, list[dict[str, Any]]] = {}
-    for i in esk.items_of(store):
-        by_party.setdefault(i["pihak"], []).append(i)
-        if i["tingkat"] and not i["pihak"].startswith("admin:"):
-            escalated.setdefault(i["instansi_id"], []).append(i)
-    zones: dict[str | None, str] = {}
-    with store.write() as conn:
-        for acc in esk.digest_accounts(conn):
+
+    def work(u: uow.UnitOfWork) -> LaporanDigest:
+        report = LaporanDigest()
+        # Every open item once, by party: a national round asks the store once, not per account.
+        by_party: dict[str, list[dict[str, Any]]] = {}
+        escalated: dict[str, list[dict[str, Any]]] = {}
+        for i in esk.items_of(u.store):
+            by_party.setdefault(i["pihak"], []).append(i)
+            if i["tingkat"] and not i["pihak"].startswith("admin:"):
+                escalated.setdefault(i["instansi_id"], []).append(i)
+        zones: dict[str | None, str] = {}
+        for acc in esk.digest_accounts(u.conn):
             keys = penerima_akun(acc)
             items = [i for k in keys for i in by_party.get(k, [])]
             if acc["peran"] == "admin":
@@ -266,16 +283,19 @@ def kirim_digest(store: Store, *, sekarang: datetime | None = None) -> LaporanDi
                 continue
             inst = acc.get("instansi_id")
             if inst not in zones:
-                zones[inst] = reads.zona_of(store, inst)
+                zones[inst] = reads.zona_of(u.store, inst)
             today = tanggal_lokal(now, zones[inst])
-            last = esk.last_digest(conn, acc["username"])
+            last = esk.last_digest(u.conn, acc["username"])
             if last is not None and last[0] >= today:
                 continue
-            rows = _digest_rows(store, items, now, last[1] if last else None)
+            rows = _digest_rows(u.store, items, now, last[1] if last else None)
             judul, isi = policy.digest(acc["nama"], rows)
-            notice_id = esk.add_notice(conn, keys[0], now, judul, isi)
-            esk.add_digest(conn, acc["username"], today, now, notice_id, len(rows))
+            notice_id = esk.add_notice(u.conn, keys[0], now, judul, isi)
+            esk.add_digest(u.conn, acc["username"], today, now, notice_id, len(rows))
             report.terkirim.append(acc["username"])
+        return report
+
+    report = uow.run(store, work, name="digest", lock=False)
     report.email = notifications.send_email(store, notifications.account_address(store))
     return report
 
@@ -311,10 +331,13 @@ def tulis_ringkasan(store: Store, *, sekarang: datetime | None = None, ulang: bo
     """Write today's summary (WIB date) once: rows per instansi and changed schools; None when
     today's is already written (``ulang`` writes it again)."""
     today = tanggal_lokal(_now(sekarang), "WIB")
-    with store.write() as conn:
-        if esk.summary_written(conn, today) and not ulang:
+
+    def work(u: uow.UnitOfWork) -> tuple[int, int] | None:
+        if esk.summary_written(u.conn, today) and not ulang:
             return None
-        return esk.write_summary(conn, today)
+        return esk.write_summary(u.conn, today)
+
+    return uow.run(store, work, name="ringkasan", lock=False)
 
 
 def putaran(store: Store, *, sekarang: datetime | None = None) -> int:
