@@ -588,8 +588,9 @@ if __name__ == "__main__":
 def _register() -> None:
     from selaras.sources.simulate_cli import simulate
     from selaras.web.cli import akun, serve
+    from selaras.web.setelan_cli import instansi
 
-    for command in (simulate, serve, akun):
+    for command in (simulate, serve, akun, instansi):
         main.add_command(command)
 
 

@@ -83,7 +83,7 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-02",
         "skp",
         "Pegawai belum membuat SKP di PMM",
-        "Belum ada SKP tahun ini di PMM yang berstatus DISEPAKATI. Hanya SKP yang sudah "
+        "Belum ada SKP tahun ini di PMM yang berstatus disepakati. Hanya SKP yang sudah "
         "disepakati yang dapat dikirim ke e-Kinerja.",
         (A.PEGAWAI, A.KEPALA_SEKOLAH),
         (
@@ -138,11 +138,11 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-06",
         "skp",
         "Periode SKP belum tersedia di e-Kinerja",
-        "Instansi belum memiliki periode TAHUNAN di e-Kinerja yang mencakup tanggal SKP.",
+        "Instansi belum memiliki periode tahunan di e-Kinerja yang mencakup tanggal SKP.",
         (A.ADMIN_INSTANSI,),
         (
             "Admin Instansi membuka Manajemen Periode di e-Kinerja.",
-            "Buat periode TAHUNAN yang mencakup seluruh tanggal SKP.",
+            "Buat periode tahunan yang mencakup seluruh tanggal SKP.",
             "Selaras akan mencoba lagi sinkron pegawai yang tertahan setelah periode dibuat.",
         ),
         "No yearly period of the instansi covers the plan's dates.",
@@ -151,7 +151,7 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-07",
         "skp",
         "SKP periode ini sudah dibuat manual di e-Kinerja",
-        "Di e-Kinerja sudah ada SKP buatan tangan (MANUAL) untuk periode dan unit yang sama. "
+        "Di e-Kinerja sudah ada SKP buatan tangan (manual) untuk periode dan unit yang sama. "
         "Selaras tidak menimpanya tanpa persetujuan.",
         (A.PEGAWAI, A.ADMIN_INSTANSI),
         (
@@ -179,7 +179,7 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-09",
         "skp",
         "Pegawai tidak aktif atau bukan ASN di SIASN",
-        "Status pegawai di SIASN bukan AKTIF, atau jenis pegawai bukan PNS/PPPK.",
+        "Status pegawai di SIASN bukan aktif, atau jenis pegawai bukan PNS/PPPK.",
         (A.ADMIN_INSTANSI,),
         (
             "Admin Instansi memeriksa status kepegawaian di SIASN.",
@@ -251,13 +251,13 @@ _CODES: tuple[ErrorCode, ...] = (
         "PER-01",
         "penilaian",
         "Periode penilaian periodik di e-Kinerja tidak standar",
-        "Pengaturan periode PERIODIK instansi tahun ini tidak standar: campuran BULANAN dan "
-        "TRIWULANAN, nomor ganda, nomor di luar rentang, atau tidak ada periode yang cocok "
+        "Pengaturan periode periodik instansi tahun ini tidak standar: campuran bulanan dan "
+        "triwulanan, nomor ganda, nomor di luar rentang, atau tidak ada periode yang cocok "
         "dengan penilaian di PMM.",
         (A.ADMIN_INSTANSI,),
         (
-            "Admin Instansi memperbaiki Manajemen Periode: satu jenis saja (BULANAN 1..12 atau "
-            "TRIWULANAN 1..4), setiap nomor sekali.",
+            "Admin Instansi memperbaiki Manajemen Periode: satu jenis saja (bulanan nomor 1–12 atau "
+            "triwulanan nomor 1–4), setiap nomor sekali.",
             "Setelah itu siapa pun dapat mencoba lagi; Selaras mencoba lagi dengan sendirinya.",
         ),
         "The instansi's periodic periods are not standard or do not match PMM's assessment.",
@@ -338,7 +338,7 @@ SEBAB: dict[str, dict[str, Sebab]] = {
                 (A.PEGAWAI, A.KEPALA_SEKOLAH),
                 (
                     "Guru mengaitkan RHK ini dengan salah satu RHK kepala sekolah di PMM.",
-                    "Kepala sekolah menyetujui lagi SKP guru sampai DISEPAKATI.",
+                    "Kepala sekolah menyetujui lagi SKP guru sampai berstatus disepakati.",
                 ),
                 False,
             ),
@@ -349,7 +349,7 @@ SEBAB: dict[str, dict[str, Sebab]] = {
                 (
                     "Guru mengaitkan ulang RHK ini dengan RHK kepala sekolah yang sekarang di PMM "
                     "(SKP kepala sekolah berubah, atau RHK tertaut ke kepala sekolah lain).",
-                    "Kepala sekolah menyetujui lagi SKP guru sampai DISEPAKATI.",
+                    "Kepala sekolah menyetujui lagi SKP guru sampai berstatus disepakati.",
                 ),
                 False,
             ),
