@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from selaras.sources.generator import generate
-
 from selaras.domain.results import CheckResult, Flow
 from selaras.domain.rules import check
 from selaras.domain.snapshot import Snapshot
+from selaras.simulation.generator import generate
 from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
 from selaras.web.cli import seed_demo_accounts

@@ -61,3 +61,36 @@ def superior_sync_clears(err: dict[str, Any]) -> bool:
 def waits_on(err: dict[str, Any]) -> str | None:
     """The NIP whose ready sync will clear this error (the check's ``selesai_oleh``)."""
     return err.get("selesai_oleh") or None
+
+
+ATASAN = "atasan"
+"""Teachers whose error the principal's ready sync clears."""
+ATASAN_TERTAHAN = "atasan-tertahan"
+"""Teachers whose error the principal's sync would clear, but the principal's own SKP fails."""
+RHK_PMM = "rhk-pmm"
+"""A PMM-13 caused by the teacher's own plan: fixed in PMM by the teacher and the principal."""
+
+
+def root(code: str, err: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]:
+    """The root cause an error shares with others, ``(jenis, kunci)``: one worklist item per
+    principal, unit, school... (``row`` is the pegawai's logged row)."""
+    d = err.get("detail") or {}
+    target = waits_on(err)
+    if target:
+        return ATASAN, target
+    sup = superior(err)
+    if sup is not None and superior_sync_clears(err):
+        return ATASAN_TERTAHAN, sup["nip"]
+    if sup is not None:
+        return RHK_PMM, row["nip"]
+    if code == "PMM-12" and (d.get("ekinerja") or {}).get("unor_id"):
+        return "unor", d["ekinerja"]["unor_id"]
+    if code == "PMM-03" and (d.get("siasn") or {}).get("unor_id"):
+        return "unor", d["siasn"]["unor_id"]
+    if code == "PMM-08" and (d.get("pmm") or {}).get("npsn"):
+        return "sekolah", d["pmm"]["npsn"]
+    if code in ("PMM-06", "PER-01"):
+        return "instansi", row.get("instansi_id") or ""
+    if code == "PMM-02" and row.get("kepala_sekolah") is False:
+        return "sekolah-skp", row.get("npsn") or ""
+    return "pegawai", row["nip"]

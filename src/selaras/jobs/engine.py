@@ -25,7 +25,7 @@ from celery import Celery, signals
 
 from selaras.domain.results import Flow
 from selaras.jobs import queue
-from selaras.jobs.runtime import worker_name
+from selaras.jobs.runtime import eskalasi_every, worker_name
 from selaras.jobs.work import scheduled_refresh, work_once
 from selaras.store.database import Store
 
@@ -62,10 +62,13 @@ def make_app(broker: str | None = None) -> Celery:
             # Sweeps retries whose time came and leases that ran out.
             "drain": {"task": "selaras.drain", "schedule": float(os.environ.get("SELARAS_DRAIN_EVERY") or 5)},
             "refresh": {"task": "selaras.refresh", "schedule": float(os.environ.get("SELARAS_REFRESH_EVERY") or 300)},
+            # Idempotent within a day: each step once, one digest and one summary a day.
+            "eskalasi": {"task": "selaras.eskalasi", "schedule": eskalasi_every()},
         },
     )
     app.task(name="selaras.drain")(drain)
     app.task(name="selaras.refresh")(refresh)
+    app.task(name="selaras.eskalasi")(eskalasi)
     return app
 
 
@@ -127,6 +130,13 @@ def refresh() -> int:
     if n:
         drain_app().send_task("selaras.drain")
     return n
+
+
+def eskalasi() -> int:
+    """The scheduled escalation round (summary, policy, digests); how many steps were taken."""
+    from selaras.usecases.eskalasi import putaran
+
+    return putaran(_worker_store())
 
 
 _app: Celery | None = None

@@ -19,6 +19,7 @@ from selaras.catalogue import words
 from selaras.catalogue.codes import Aktor, lookup
 from selaras.domain import blockers
 from selaras.domain.results import Flow, Outcome, Status
+from selaras.store import eskalasi as eskalasi_store
 from selaras.store import notices as stored
 from selaras.store.database import Store
 
@@ -199,13 +200,18 @@ def mark_read(store: Store, penerima: Sequence[str], ids: Sequence[int]) -> int:
 
 def account_address(store: Store) -> Callable[[str], str | None]:
     """``address_of(penerima)`` from the accounts: the e-mail of the account that penerima
-    names (a pegawai by NIP, the operator of a school, the admin or dinas of an instansi)."""
+    names (a pegawai by NIP, the operator of a school, the admin or dinas of an instansi), or
+    the head of an agency's address in its escalation policy (``pimpinan:<instansi_id>``)."""
     found: dict[str, str | None] = {}
 
     def address_of(penerima: str) -> str | None:
         if penerima not in found:
             kind, _, value = penerima.partition(":")
-            found[penerima] = stored.email_of(store, kind, value)
+            if kind == "pimpinan":
+                # The head of an agency: the address in the instansi's escalation policy.
+                found[penerima] = eskalasi_store.kebijakan_of(store, value).pimpinan_email
+            else:
+                found[penerima] = stored.email_of(store, kind, value)
         return found[penerima]
 
     return address_of

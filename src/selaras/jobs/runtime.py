@@ -31,6 +31,12 @@ log = logging.getLogger("selaras.jobs")
 POLL_SECONDS = 1.0
 
 
+def eskalasi_every() -> float:
+    """Seconds between escalation rounds in the web and beat (``$SELARAS_ESKALASI_EVERY``,
+    default an hour; a round is idempotent within a day)."""
+    return float(os.environ.get("SELARAS_ESKALASI_EVERY") or 3600)
+
+
 def worker_name(prefix: str = "proses") -> str:
     """A name unique to this worker: host, process and a random suffix."""
     return f"{prefix}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -61,8 +67,10 @@ class JobRunner:
         refresh_every: float | None = None,
         tahun: int | None = None,
         notify: bool = True,
+        eskalasi_every: float | None = None,
     ) -> None:
         self.store, self.sources, self.batch, self.notify = store, sources, batch, notify
+        self.eskalasi_every = eskalasi_every
         self.refresh_every = refresh_every
         self.tahun = tahun
         self.names = [worker_name() for _ in range(max(workers, 1))]
@@ -83,6 +91,10 @@ class JobRunner:
             self._threads.append(t)
         if self.sources is not None and self.refresh_every:
             t = threading.Thread(target=self._refresh_loop, name="selaras-refresh", daemon=True)
+            t.start()
+            self._threads.append(t)
+        if self.eskalasi_every:
+            t = threading.Thread(target=self._eskalasi_loop, name="selaras-eskalasi", daemon=True)
             t.start()
             self._threads.append(t)
         return self
@@ -145,3 +157,14 @@ class JobRunner:
                     self._wake.set()
             except Exception:  # noqa: BLE001 - the next round tries again
                 log.exception("scheduled refresh failed")
+
+    def _eskalasi_loop(self) -> None:
+        from selaras.usecases.eskalasi import putaran
+
+        assert self.eskalasi_every
+        while not self._stop.is_set():
+            try:
+                putaran(self.store)
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("escalation round failed")
+            self._stop.wait(self.eskalasi_every)

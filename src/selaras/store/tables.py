@@ -306,3 +306,124 @@ instansi_setelan = sa.Table(
 )
 """Settings of an instansi that are Selaras's own (not contract data): the time zone its
 people read times in (WIB by default, when no row exists)."""
+
+# ------------------------------------------------ escalation, digests, daily summary (issue 12)
+
+eskalasi_butir = sa.Table(
+    "eskalasi_butir",
+    metadata,
+    sa.Column("butir_id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("instansi_id", sa.String(), nullable=False),
+    sa.Column("tahun", sa.Integer(), nullable=False),
+    sa.Column("flow", sa.String(), nullable=False),
+    sa.Column("kode", sa.String(), nullable=False),
+    sa.Column("jenis", sa.String(), nullable=False),
+    sa.Column("kunci", sa.String(), nullable=False),
+    sa.Column("pihak", sa.String(), nullable=False),
+    sa.Column("pegawai", sa.Text(), nullable=False),
+    sa.Column("jumlah_pegawai", sa.Integer(), nullable=False),
+    sa.Column("pertama_terlihat", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("terakhir_berubah", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ditutup", sa.DateTime(timezone=True)),
+    sa.Index("ix_eskalasi_butir_instansi_id_ditutup", "instansi_id", "ditutup"),
+    sa.Index("ix_eskalasi_butir_pihak_ditutup", "pihak", "ditutup"),
+    # At most one open item per root cause: a reopened cause is a new item.
+    sa.Index(
+        "uq_eskalasi_butir_terbuka",
+        "instansi_id",
+        "tahun",
+        "flow",
+        "kode",
+        "jenis",
+        "kunci",
+        unique=True,
+        sqlite_where=sa.text("ditutup IS NULL"),
+        postgresql_where=sa.text("ditutup IS NULL"),
+    ),
+)
+"""Each worklist item of an instansi (one root cause, one responsible party ``pihak``) and
+its age: first seen, last changed (its pegawai changed) and closed, all times of the sync log.
+``pegawai`` is the JSON list of the NIPs it holds."""
+
+eskalasi_langkah = sa.Table(
+    "eskalasi_langkah",
+    metadata,
+    sa.Column("butir_id", sa.BigInteger(), primary_key=True),
+    sa.Column("tingkat", sa.Integer(), primary_key=True),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("penerima", sa.String(), nullable=False),
+    sa.Column("umur_hari_kerja", sa.Integer(), nullable=False),
+)
+"""Each escalation step taken: once per item and level (the key says so)."""
+
+digest_kirim = sa.Table(
+    "digest_kirim",
+    metadata,
+    sa.Column("username", sa.String(), primary_key=True),
+    sa.Column("tanggal", sa.Date(), primary_key=True),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("notifikasi_id", sa.BigInteger()),
+    sa.Column("jumlah_butir", sa.Integer(), nullable=False),
+)
+"""The daily digest sent to an account: at most one per account and local date."""
+
+instansi_libur = sa.Table(
+    "instansi_libur",
+    metadata,
+    sa.Column("instansi_id", sa.String(), primary_key=True),
+    sa.Column("tanggal", sa.Date(), primary_key=True),
+    sa.Column("keterangan", sa.String(), nullable=False),
+)
+"""Days off an instansi adds to the national calendar (a regional holiday, a local event)."""
+
+instansi_kebijakan = sa.Table(
+    "instansi_kebijakan",
+    metadata,
+    sa.Column("instansi_id", sa.String(), primary_key=True),
+    sa.Column("ke_admin", sa.Integer(), nullable=False),
+    sa.Column("ke_pimpinan", sa.Integer(), nullable=False),
+    sa.Column("pimpinan_email", sa.String()),
+    sa.CheckConstraint("ke_admin >= 1 AND ke_pimpinan >= 1", name="ambang"),
+)
+"""An instansi's escalation policy; without a row the defaults of ``domain.eskalasi`` hold."""
+
+ringkasan_instansi = sa.Table(
+    "ringkasan_instansi",
+    metadata,
+    sa.Column("flow", sa.String(), primary_key=True),
+    sa.Column("tahun", sa.Integer(), primary_key=True),
+    sa.Column("instansi_id", sa.String(), primary_key=True),
+    sa.Column("tanggal", sa.Date(), primary_key=True),
+    sa.Column("total", sa.Integer(), nullable=False),
+    sa.Column("tersinkron", sa.Integer(), nullable=False),
+    sa.Column("siap", sa.Integer(), nullable=False),
+    sa.Column("gagal", sa.Integer(), nullable=False),
+    # Covering: the national trend and the recent weeks of every instansi from the index alone.
+    sa.Index(
+        "ix_ringkasan_instansi_flow_tahun_tanggal",
+        "flow",
+        "tahun",
+        "tanggal",
+        "instansi_id",
+        "total",
+        "tersinkron",
+        "siap",
+        "gagal",
+    ),
+)
+"""The daily summary per instansi, written once a day: the trend pages read it, not the log."""
+
+ringkasan_sekolah = sa.Table(
+    "ringkasan_sekolah",
+    metadata,
+    sa.Column("flow", sa.String(), primary_key=True),
+    sa.Column("tahun", sa.Integer(), primary_key=True),
+    sa.Column("npsn", sa.String(), primary_key=True),
+    sa.Column("tanggal", sa.Date(), primary_key=True),
+    sa.Column("instansi_id", sa.String(), nullable=False),
+    sa.Column("total", sa.Integer(), nullable=False),
+    sa.Column("tersinkron", sa.Integer(), nullable=False),
+    sa.Index("ix_ringkasan_sekolah_instansi_id_flow_tahun", "instansi_id", "flow", "tahun"),
+)
+"""The daily summary per school, a row only on the days its counts changed (a school's value
+on any day is its latest row up to that day): ~200,000 schools stay a few rows each."""

@@ -155,7 +155,7 @@ def create_app(
     ``tahun`` fixes the year shown (default: the latest year logged); ``tenggat`` the deadline
     the recap measures progress against (default: the year's last day).
     """
-    from selaras.web import api, pages
+    from selaras.web import api, eskalasi_routes, pages
 
     app = FastAPI(
         title="Selaras: Sinkron PMM",
@@ -171,6 +171,7 @@ def create_app(
     app.state.reach_cache = {}
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
+    app.include_router(eskalasi_routes.router)
     app.include_router(pages.router)
 
     @app.exception_handler(PerluMasuk)

@@ -105,7 +105,7 @@ def app_from_env() -> Any:
     import os
     from contextlib import asynccontextmanager
 
-    from selaras.jobs.runtime import Dispatcher, JobRunner
+    from selaras.jobs.runtime import Dispatcher, JobRunner, eskalasi_every
     from selaras.sources.http import Sources
     from selaras.web.app import create_app
 
@@ -123,6 +123,7 @@ def app_from_env() -> Any:
             workers=int(os.environ.get("SELARAS_WEB_WORKERS") or 1),
             sources=Sources.from_env(),
             refresh_every=float(every) if every else None,
+            eskalasi_every=eskalasi_every(),
         )
         dispatcher = runner
     app = create_app(store, dispatcher, secure_cookies=bool(os.environ.get("SELARAS_WEB_SECURE")))

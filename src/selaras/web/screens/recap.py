@@ -13,6 +13,7 @@ from selaras.store.repository import latest_results, load_table
 from selaras.web.access import Pengguna, forbidden, instansi_scope
 from selaras.web.accounts import Peran
 from selaras.web.queries import trend
+from selaras.web.screens import umur
 from selaras.web.screens.konteks import Konteks
 
 
@@ -45,6 +46,8 @@ def recap_view(ctx: Konteks, user: Pengguna, flow: Flow, instansi_id: str | None
             "aktor": [],
             "penahan": [],
             "tren": [],
+            "prakiraan": None,
+            "terlama": [],
             "persen_tersinkron": 0.0,
             "persen_label": words.persen(0.0),
         }
@@ -66,5 +69,9 @@ def recap_view(ctx: Konteks, user: Pengguna, flow: Flow, instansi_id: str | None
         "sekolah": r.by_school.to_dicts(),
         "aktor": r.by_actor.to_dicts(),
         "penahan": penahan,
-        "tren": trend(store, Flow(flow).value, tahun, scope).to_dicts(),
+        # The daily summary once written (fast at national scale), else the log itself.
+        "tren": umur.trend_rows(store, Flow(flow).value, tahun, scope)
+        or trend(store, Flow(flow).value, tahun, scope).to_dicts(),
+        "prakiraan": umur.forecast(store, Flow(flow).value, tahun, scope, tenggat),
+        "terlama": umur.oldest(store, scope, tahun),
     }

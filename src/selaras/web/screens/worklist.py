@@ -16,38 +16,11 @@ from selaras.store import reads
 from selaras.store.repository import latest_results
 from selaras.web.access import Pengguna, forbidden
 from selaras.web.accounts import Peran
+from selaras.web.screens import umur
 from selaras.web.screens.konteks import Konteks
 
-ATASAN = "atasan"
-"""Teachers whose error the principal's ready sync clears."""
-ATASAN_TERTAHAN = "atasan-tertahan"
-"""Teachers whose error the principal's sync would clear, but the principal's own SKP fails."""
-RHK_PMM = "rhk-pmm"
-"""A PMM-13 caused by the teacher's own plan: fixed in PMM by the teacher and the principal."""
-
-
-def _root(code: str, err: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]:
-    """The root cause an error shares with others: one item per principal, unit, school..."""
-    d = err.get("detail") or {}
-    target = diagnosis.waits_on(err)
-    if target:
-        return ATASAN, target
-    sup = diagnosis.superior(err)
-    if sup is not None and diagnosis.superior_sync_clears(err):
-        return ATASAN_TERTAHAN, sup["nip"]
-    if sup is not None:
-        return RHK_PMM, row["nip"]
-    if code == "PMM-12" and (d.get("ekinerja") or {}).get("unor_id"):
-        return "unor", d["ekinerja"]["unor_id"]
-    if code == "PMM-03" and (d.get("siasn") or {}).get("unor_id"):
-        return "unor", d["siasn"]["unor_id"]
-    if code == "PMM-08" and (d.get("pmm") or {}).get("npsn"):
-        return "sekolah", d["pmm"]["npsn"]
-    if code in ("PMM-06", "PER-01"):
-        return "instansi", row.get("instansi_id") or ""
-    if code == "PMM-02" and row.get("kepala_sekolah") is False:
-        return "sekolah-skp", row.get("npsn") or ""
-    return "pegawai", row["nip"]
+ATASAN, ATASAN_TERTAHAN, RHK_PMM = diagnosis.ATASAN, diagnosis.ATASAN_TERTAHAN, diagnosis.RHK_PMM
+_root = diagnosis.root
 
 
 def _actor_for(user: Pengguna) -> tuple[Aktor, ...]:
@@ -138,6 +111,7 @@ def worklist(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
                 "milik_sendiri": own is not None and kind == "pegawai" and key == own,
             }
         )
+    umur.annotate(store, user.instansi_id, items)
     if own is not None:
         items.sort(key=lambda i: (not i["sekarang"], not i["milik_sendiri"], i["urutan"], -i["jumlah"], i["kunci"]))
     else:
