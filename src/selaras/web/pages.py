@@ -6,37 +6,46 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
 from selaras.web import audit, services
 from selaras.web.access import Ditolak, Pengguna, forbidden, log_scope, require_admin
 from selaras.web.accounts import Peran, RateLimited, authenticate, close_session, open_session
-from selaras.web.api import Filter, log_detail
+from selaras.web.api import Filter, IdTeks, MassalIn, PeriodeIn, log_detail
 from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
 from selaras.web.charts import bar_chart, trend_chart
+from selaras.web.edge import IdPath, IdQuery, IdTeksPath, NipPath, validation_detail, validation_fields
 from selaras.web.queries import log_page
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[Pengguna, Depends(current_user)]
 
 PESAN = {
+    # Notices are chosen by these codes only: no text from the URL reaches the page.
     "antre": "Permintaan sinkron sudah masuk antrean.",
     "massal": "Sinkron massal sudah masuk antrean.",
     "periode": "Periode disimpan.",
     "periode-hapus": "Periode dihapus.",
     "atasan": "Atasan unit kerja diubah; pegawai yang terdampak dicoba lagi otomatis.",
     "manual": "SKP manual dihapus; SKP dari PMM akan menggantikannya (sinkron sudah antre).",
+    "pilih-dulu": "Belum ada pegawai yang dipilih: centang pegawai di tabel lalu tekan lagi.",
 }
+PESAN_PERINGATAN = {"pilih-dulu"}
+"""Notices that tell the user to do something (shown as a warning, not as a success)."""
 
 
 def _page(request: Request, name: str, user: Pengguna, status_code: int = 200, **data: Any) -> Response:
-    pesan = PESAN.get(request.query_params.get("pesan", ""))
-    if pesan and request.query_params.get("n"):
-        pesan += f" ({request.query_params['n']} pegawai)"
-    return render(request, name, status_code=status_code, user=user, pesan=pesan, **data)
+    kode = request.query_params.get("pesan", "")
+    pesan = PESAN.get(kode)
+    n = request.query_params.get("n", "")
+    if pesan and n.isascii() and n.isdigit() and len(n) <= 7:
+        pesan += f" ({int(n)} pegawai)"
+    jenis = "warn" if kode in PESAN_PERINGATAN else "ok"
+    return render(request, name, status_code=status_code, user=user, pesan=pesan, pesan_jenis=jenis, **data)
 
 
 def _go(url: str, **params: Any) -> RedirectResponse:
@@ -128,7 +137,7 @@ def skp(request: Request, user: User) -> Response:
 
 
 @router.get("/pegawai/{nip}")
-def pegawai(request: Request, nip: str, user: User) -> Response:
+def pegawai(request: Request, nip: NipPath, user: User) -> Response:
     if user.peran is Peran.PEGAWAI and nip == user.akun.nip:
         return RedirectResponse("/skp", status_code=303)
     return _pegawai_page(request, user, nip)
@@ -148,14 +157,14 @@ def _pegawai_page(request: Request, user: Pengguna, nip: str) -> Response:
 
 
 @router.post("/pegawai/{nip}/sinkron")
-def sinkron(request: Request, nip: str, user: User, flow: Annotated[str, Form()] = "skp") -> Response:
-    ids = services.request_sync(konteks(request), user, nip, Flow(flow))
+def sinkron(request: Request, nip: NipPath, user: User, flow: Annotated[Flow, Form()] = Flow.SKP) -> Response:
+    ids = services.request_sync(konteks(request), user, nip, flow)
     target = "/skp" if user.akun.nip == nip else f"/pegawai/{nip}"
     return _go(target, pesan="antre", job=ids[0] if ids else None)
 
 
 @router.post("/pegawai/{nip}/skp-manual/{skp_id}/ganti")
-def ganti_manual(request: Request, nip: str, skp_id: str, user: User) -> Response:
+def ganti_manual(request: Request, nip: NipPath, skp_id: IdTeksPath, user: User) -> Response:
     out = services.replace_manual_skp(konteks(request), user, nip, skp_id)
     target = "/skp" if user.akun.nip == nip else f"/pegawai/{nip}"
     return _go(target, pesan="manual", job=out["job_ids"][0] if out["job_ids"] else None)
@@ -176,9 +185,14 @@ def kerja(request: Request, user: User) -> Response:
 
 
 @router.get("/rekap")
-def rekap(request: Request, user: User, flow: str = "skp", instansi_id: str | None = None) -> Response:
+def rekap(
+    request: Request,
+    user: User,
+    flow: Flow = Flow.SKP,
+    instansi_id: Annotated[str, Query(pattern=r"^$|" + IdTeks.__metadata__[0].pattern)] = "",
+) -> Response:
     ctx = konteks(request)
-    r = services.recap_view(ctx, user, Flow(flow), instansi_id or None)
+    r = services.recap_view(ctx, user, flow, instansi_id or None)
     charts = {
         "kode": bar_chart([(k["code"], k["pegawai"], k["judul"]) for k in r["kode"]]),
         "aktor": bar_chart([(a["aktor"], a["pegawai"], ", ".join(a["kode"])) for a in r["aktor"]]),
@@ -189,7 +203,7 @@ def rekap(request: Request, user: User, flow: str = "skp", instansi_id: str | No
 
 
 @router.get("/log")
-def log(request: Request, user: User, f: Filter, sebelum: int | None = None) -> Response:
+def log(request: Request, user: User, f: Filter, sebelum: IdQuery = None) -> Response:
     store = konteks(request).store
     rows, nxt = log_page(store, f, log_scope(user), before=sebelum, limit=50)
     return _page(
@@ -208,7 +222,7 @@ def log(request: Request, user: User, f: Filter, sebelum: int | None = None) -> 
 
 
 @router.get("/log/{log_id}")
-def log_rinci(request: Request, log_id: int, user: User) -> Response:
+def log_rinci(request: Request, log_id: IdPath, user: User) -> Response:
     entry = log_detail(request, user, log_id)
     return _page(request, "log_rinci.html", user, e=entry)
 
@@ -216,19 +230,30 @@ def log_rinci(request: Request, log_id: int, user: User) -> Response:
 @router.post("/sinkron-massal")
 async def massal(request: Request, user: User) -> Response:
     form = await request.form()
-    nips = [str(n) for n in form.getlist("nip") if n]
-    flow = Flow(str(form.get("flow") or "skp"))
-    npsn = str(form.get("npsn") or "") or None
-    kode = str(form.get("kode") or "") or None
-    semua = form.get("semua") == "1"
-    from starlette.concurrency import run_in_threadpool
-
-    out = await run_in_threadpool(
-        lambda: services.bulk_sync(konteks(request), user, flow=flow, npsn=npsn, nips=nips, code=kode, semua=semua)
-    )
     back = str(form.get("kembali") or "/log")
     if not back.startswith("/") or back.startswith("//"):
         back = "/log"
+    try:
+        data = MassalIn.model_validate(
+            {
+                "nips": [str(n) for n in form.getlist("nip") if n],
+                "flow": str(form.get("flow") or "skp"),
+                "npsn": str(form.get("npsn") or "") or None,
+                "kode": str(form.get("kode") or "") or None,
+                "semua": form.get("semua") == "1",
+            }
+        )
+    except ValidationError as e:
+        raise Ditolak(422, validation_detail(validation_fields(e.errors()))) from e
+    if not (data.nips or data.npsn or data.kode or data.semua):
+        return _go(back, pesan="pilih-dulu")
+    from starlette.concurrency import run_in_threadpool
+
+    out = await run_in_threadpool(
+        lambda: services.bulk_sync(
+            konteks(request), user, flow=data.flow, npsn=data.npsn, nips=data.nips, code=data.kode, semua=data.semua
+        )
+    )
     return _go(back, pesan="massal", n=out["jumlah"])
 
 
@@ -263,7 +288,18 @@ def periode_simpan(
         "angka_periodik": angka_periodik,
     }
     try:
-        services.save_periode(ctx, user, data)
+        form: dict[str, Any] = {
+            k: (v.strip().upper() if k in ("jenis", "tipe_periodik") else v.strip()) or None for k, v in data.items()
+        }
+        form["nama"] = nama.strip()
+        if form["angka_periodik"] and form["angka_periodik"].isascii() and form["angka_periodik"].isdigit():
+            form["angka_periodik"] = int(form["angka_periodik"][:6])
+        checked = PeriodeIn.model_validate(form)
+        services.save_periode(ctx, user, checked.model_dump())
+    except ValidationError as e:
+        rows = services.periode_list(ctx.store, instansi_id)
+        galat = validation_detail(validation_fields(e.errors()))
+        return _page(request, "periode.html", user, status_code=422, rows=rows, galat=galat, isian=data)
     except Ditolak as e:
         if e.status not in (409, 422):
             raise
@@ -273,7 +309,7 @@ def periode_simpan(
 
 
 @router.post("/periode/{periode_id}/hapus")
-def periode_hapus(request: Request, periode_id: str, user: User) -> Response:
+def periode_hapus(request: Request, periode_id: IdTeksPath, user: User) -> Response:
     services.delete_periode(konteks(request), user, periode_id)
     return _go("/periode", pesan="periode-hapus")
 
@@ -285,7 +321,9 @@ def unor(request: Request, user: User) -> Response:
 
 
 @router.post("/unor/{unor_id}/atasan")
-def unor_atasan(request: Request, unor_id: str, user: User, atasan_nip: Annotated[str, Form()]) -> Response:
+def unor_atasan(
+    request: Request, unor_id: IdTeksPath, user: User, atasan_nip: Annotated[str, Form(pattern=r"^\s*[0-9]{18}\s*$")]
+) -> Response:
     services.set_atasan(konteks(request), user, unor_id, atasan_nip.strip())
     return _go("/unor", pesan="atasan")
 
