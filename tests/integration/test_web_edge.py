@@ -15,7 +15,7 @@ BIG = str(2**63)
 
 
 @pytest.fixture
-def web(web_fixture: Web) -> Web:
+def web(web_fixture: Web) -> Web:  # noqa: F811
     """The app of ``test_web_api`` (two instansi, every role)."""
     return web_fixture
 
