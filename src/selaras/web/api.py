@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +27,15 @@ from selaras.web.access import (
     not_found,
     require_admin,
 )
-from selaras.web.accounts import PERAN_LABEL, Peran, RateLimited, authenticate, create_token
+from selaras.web.accounts import (
+    PERAN_LABEL,
+    Peran,
+    RateLimited,
+    authenticate,
+    create_token,
+    list_tokens,
+    revoke_token,
+)
 from selaras.web.app import current_user, konteks
 from selaras.web.edge import (
     ID_MAX,
@@ -219,6 +227,21 @@ def token(
 @router.get("/saya", summary="Akun yang sedang masuk")
 def saya(user: User) -> dict[str, Any]:
     return user_json(user)
+
+
+TokenId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="id token dari daftar token")]
+
+
+@router.get("/saya/token", summary="Token API akun saya (tanpa nilainya): id, label, berlaku sampai, status")
+def my_tokens(request: Request, user: User) -> list[dict[str, Any]]:
+    return [t.json() for t in list_tokens(konteks(request).store, user.akun.username)]
+
+
+@router.delete("/saya/token/{token_id}", status_code=204, summary="Cabut satu token API akun saya")
+def revoke_my_token(request: Request, token_id: TokenId, user: User) -> Response:
+    if not revoke_token(konteks(request).store, user.akun.username, token_id):
+        raise not_found("Token tidak ditemukan atau sudah dicabut.")
+    return Response(status_code=204)
 
 
 @router.get("/kode", summary="Katalog kode kendala")

@@ -6,7 +6,7 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -14,7 +14,17 @@ from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
 from selaras.web import audit, services
 from selaras.web.access import Ditolak, Pengguna, forbidden, log_scope, require_admin
-from selaras.web.accounts import Peran, RateLimited, authenticate, close_session, open_session
+from selaras.web.accounts import (
+    Peran,
+    RateLimited,
+    authenticate,
+    close_session,
+    end_sessions,
+    list_tokens,
+    open_session,
+    revoke_token,
+    session_count,
+)
 from selaras.web.api import Filter, IdTeks, MassalIn, PeriodeIn, log_detail
 from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
 from selaras.web.charts import bar_chart, trend_chart
@@ -32,6 +42,7 @@ PESAN = {
     "periode-hapus": "Periode dihapus.",
     "atasan": "Atasan unit kerja diubah; pegawai yang terdampak dicoba lagi otomatis.",
     "manual": "SKP manual dihapus; SKP dari PMM akan menggantikannya (sinkron sudah antre).",
+    "token-cabut": "Token dicabut; permintaan dengan token itu kini ditolak.",
     "pilih-dulu": "Belum ada pegawai yang dipilih: centang pegawai di tabel lalu tekan lagi.",
 }
 PESAN_PERINGATAN = {"pilih-dulu"}
@@ -116,6 +127,30 @@ def keluar(request: Request, user: User) -> Response:
     value = request.cookies.get(COOKIE)
     if value:
         close_session(konteks(request).store, value)
+    response = RedirectResponse("/masuk", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/akun")
+def akun_saya(request: Request, user: User) -> Response:
+    store = konteks(request).store
+    name = user.akun.username
+    return _page(request, "akun.html", user, tokens=list_tokens(store, name), sesi=session_count(store, name))
+
+
+@router.post("/akun/token/{token_id}/cabut")
+def akun_token_cabut(
+    request: Request, token_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")], user: User
+) -> Response:
+    if not revoke_token(konteks(request).store, user.akun.username, token_id):
+        raise Ditolak(404, "Token tidak ditemukan atau sudah dicabut.")
+    return _go("/akun", pesan="token-cabut")
+
+
+@router.post("/akun/keluar-semua")
+def akun_keluar_semua(request: Request, user: User) -> Response:
+    end_sessions(konteks(request).store, user.akun.username)
     response = RedirectResponse("/masuk", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
