@@ -336,7 +336,7 @@ def periode_simpan(
         galat = validation_detail(validation_fields(e.errors()))
         return _page(request, "periode.html", user, status_code=422, rows=rows, galat=galat, isian=data)
     except Ditolak as e:
-        if e.status not in (409, 422):
+        if e.status not in (404, 409, 422):
             raise
         rows = services.periode_list(ctx.store, instansi_id)
         return _page(request, "periode.html", user, status_code=e.status, rows=rows, galat=e.pesan, isian=data)

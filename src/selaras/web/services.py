@@ -18,6 +18,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from selaras.catalogue.codes import CATALOGUE, Aktor, lookup
+from selaras.domain.overlap import tahunan_overlaps
 from selaras.domain.recap import recap
 from selaras.domain.results import Flow, Status
 from selaras.domain.rules import check, periode_problems
@@ -630,8 +631,11 @@ def save_periode(ctx: Konteks, user: Pengguna, data: dict[str, Any]) -> dict[str
         owner = conn.execute(
             sa.select(_periode.c.instansi_id).where(_periode.c.periode_id == row["periode_id"])
         ).scalar()
-    if owner is not None and owner != instansi_id:
-        raise Ditolak(409, f"ID periode {row['periode_id']} sudah dipakai instansi lain.")
+    if owner is not None and owner != instansi_id:  # out of reach: the same answer as for what does not exist
+        raise not_found(f"ID periode {row['periode_id']} tidak dapat dipakai; pilih ID lain.")
+    overlaps = tahunan_overlaps(existing, row)
+    if overlaps:
+        raise Ditolak(422, " ".join(overlaps))
     before = next((r for r in existing if r["periode_id"] == row["periode_id"]), None)
     after = [r for r in existing if r["periode_id"] != row["periode_id"]] + [row]
     if row["jenis"] == "PERIODIK":
