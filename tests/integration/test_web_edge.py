@@ -88,6 +88,18 @@ def test_every_refusal_has_the_same_body(web: Web) -> None:
     assert "GET" in wrong_method.headers["allow"]
     openapi = admin.get("/api/v1/openapi.json").json()
     assert "Galat" in openapi["components"]["schemas"]
+    # {} on a bulk sync is refused, and the schema says so: one of its criteria is required.
+    assert admin.post("/api/v1/sinkron-massal", json={}).status_code == 422
+    required = [set(a["required"]) for a in openapi["components"]["schemas"]["MassalIn"]["anyOf"]]
+    assert required == [{"npsn"}, {"nips"}, {"kode"}, {"semua"}]
+    ekspor = openapi["paths"]["/api/v1/log/ekspor"]["get"]["responses"]
+    assert set(ekspor["200"]["content"]) == {
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    for answers in (op["responses"] for path in openapi["paths"].values() for op in path.values()):
+        for code in ("401", "404", "422"):
+            assert answers[code]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Galat"}
 
 
 def test_error_pages_are_indonesian_in_the_layout_with_the_menu(web: Web) -> None:

@@ -40,7 +40,6 @@ from selaras.web.app import current_user, konteks
 from selaras.web.edge import (
     ID_MAX,
     ID_POLA,
-    KODE_POLA,
     NIP_POLA,
     NPSN_POLA,
     Galat,
@@ -59,6 +58,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 ERROR_TEXT = {
+    400: "Isi permintaan tidak dapat dibaca",
     401: "Perlu masuk: sesi atau token tidak ada, kedaluwarsa atau dicabut",
     403: "Peran Anda tidak boleh melakukan tindakan ini (atau token CSRF tidak cocok)",
     404: "Tidak ditemukan, atau di luar wewenang Anda",
@@ -68,13 +68,13 @@ ERROR_TEXT = {
     429: "Terlalu banyak percobaan masuk yang gagal",
     500: "Kesalahan di server",
 }
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=_errors(401, 403, 404, 422, 500))
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=_errors(400, 401, 403, 404, 422, 500))
 User = Annotated[Pengguna, Depends(current_user)]
 
 
 Nip = Annotated[str, StringConstraints(pattern=NIP_POLA)]
 Npsn = Annotated[str, StringConstraints(pattern=NPSN_POLA)]
-Kode = Annotated[str, StringConstraints(pattern=KODE_POLA)]
+Kode = Literal[tuple(sorted(CATALOGUE))]  # type: ignore[valid-type]
 IdTeks = Annotated[str, StringConstraints(pattern=ID_POLA)]
 Id = Annotated[int, Field(strict=True, ge=1, le=ID_MAX)]
 
@@ -153,7 +153,7 @@ def _blank(value: Any) -> Any:
 
 def _opt(t: Any, **query: Any) -> Any:
     """An optional query parameter of type ``t``; an empty value (as a plain form sends it) is none."""
-    return Annotated[t | None, BeforeValidator(_blank), Query(**query)]
+    return Annotated[t | Literal[""] | None, BeforeValidator(_blank), Query(**query)]
 
 
 def log_filter(
@@ -337,7 +337,23 @@ def log(
     return {"baris": rows, "sebelum_berikutnya": nxt, "filter": f.params()}
 
 
-@router.get("/log/ekspor", summary="Ekspor tampilan log yang disaring ke XLSX atau CSV")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/log/ekspor",
+    summary="Ekspor tampilan log yang disaring ke XLSX atau CSV",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Berkas XLSX (format=xlsx) atau CSV (format=csv)",
+            "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 async def log_ekspor(request: Request, user: User, f: Filter, format: Literal["xlsx", "csv"] = "xlsx") -> Response:
     store = konteks(request).store
     scope = log_scope(user)

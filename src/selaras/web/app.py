@@ -303,6 +303,10 @@ def create_app(
             return await refusal(request, 405, "Metode ini tidak tersedia untuk alamat ini.", headers={"Allow": allow})
         if exc.status_code == 404:
             return await refusal(request, 404, "Halaman atau data tidak ditemukan.")
+        if exc.status_code == 400:
+            return await refusal(
+                request, 400, "Isi permintaan tidak dapat dibaca; kirim JSON atau isian formulir yang valid."
+            )
         return await refusal(request, exc.status_code, str(exc.detail) if exc.detail else "Permintaan ditolak.")
 
     @app.exception_handler(Exception)

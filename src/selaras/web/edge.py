@@ -8,16 +8,17 @@ lists the fields at fault (empty when no field is).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJsonSchema
 
-ID_MAX = 2**63 - 1
-"""The largest id a 64-bit signed column holds (log, job, notice, audit ids)."""
+ID_MAX = 2**53 - 1
+"""The largest id accepted (log, job, notice, audit ids): inside the 64-bit signed columns, and
+the largest integer every JSON client (JavaScript's numbers) holds exactly."""
 HARI_MIN = date(2000, 1, 1)
 HARI_MAX = date(2100, 12, 31)
 """The window of dates the app accepts: filters, periods (the store and its arithmetic hold them)."""
@@ -47,18 +48,25 @@ def body(detail: str, fields: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
     return {"detail": detail, "galat": [{"kolom": k, "pesan": p} for k, p in fields]}
 
 
-def _in_window(value: date) -> date:
-    if not HARI_MIN <= value <= HARI_MAX:
-        raise PydanticCustomError(
-            "hari_rentang",
-            "tanggal harus antara {awal} dan {akhir}",
-            {"awal": HARI_MIN.strftime("%d-%m-%Y"), "akhir": HARI_MAX.strftime("%d-%m-%Y")},
-        )
-    return value
+HARI_POLA = (
+    r"^(?:(?:20\d\d|2100)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2[0-8]))|20(?:[02468][048]|[13579][26])-02-29)$"
+)
+"""Exactly the calendar dates YYYY-MM-DD from ``HARI_MIN`` to ``HARI_MAX`` (leap days included):
+the schema states the window, so a client knows before sending which dates are accepted."""
 
 
-Hari = Annotated[date, AfterValidator(_in_window)]
-"""A date inside the app's window (``HARI_MIN`` .. ``HARI_MAX``)."""
+def _to_date(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+Hari = Annotated[
+    str,
+    StringConstraints(pattern=HARI_POLA),
+    AfterValidator(_to_date),
+    WithJsonSchema({"type": "string", "pattern": HARI_POLA, "description": "YYYY-MM-DD, 01-01-2000 s.d. 31-12-2100"}),
+]
+"""A date inside the app's window (``HARI_MIN`` .. ``HARI_MAX``), as YYYY-MM-DD."""
 IdPath = Annotated[int, Path(ge=1, le=ID_MAX, description="id (bilangan bulat 64-bit positif)")]
 IdQuery = Annotated[int | None, Query(ge=1, le=ID_MAX, description="id (bilangan bulat 64-bit positif)")]
 NipPath = Annotated[str, Path(pattern=NIP_POLA, description="NIP, 18 digit")]
@@ -97,23 +105,25 @@ def _text(err: dict[str, Any]) -> str:
         return f"harus paling kecil {ctx.get('ge', ctx.get('gt'))}"
     if t in ("less_than_equal", "less_than"):
         return f"harus paling besar {ctx.get('le', ctx.get('lt'))}"
-    if t == "enum":
-        return f"harus salah satu dari: {ctx.get('expected', '')}".replace("'", "")
-    if t == "literal_error":
-        return f"harus salah satu dari: {ctx.get('expected', '')}".replace("'", "")
+    if t in ("enum", "literal_error"):
+        return f"harus salah satu dari: {ctx.get('expected', '')}".replace("'", "").replace(" or ", " atau ")
+    if t == "string_pattern_mismatch" and ctx.get("pattern") == HARI_POLA:
+        return f"harus tanggal YYYY-MM-DD antara {HARI_MIN:%d-%m-%Y} dan {HARI_MAX:%d-%m-%Y}"
     if t == "string_too_long":
         return f"terlalu panjang (paling banyak {ctx.get('max_length')} karakter)"
     if t == "string_too_short":
         return "wajib diisi"
     if t == "too_long":
         return f"terlalu banyak isinya (paling banyak {ctx.get('max_length')})"
-    if t == "hari_rentang" or t.startswith("selaras_"):
-        return str(err.get("msg", ""))
     return _TYPE_TEXT.get(t, "tidak valid")
 
 
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _name(loc: Iterable[Any]) -> str:
-    parts = [str(p) for p in loc]
+    # Keep field names and list indexes; drop pydantic's union member tags ("str-enum[Flow]").
+    parts = [str(p) for p in loc if isinstance(p, int) or _FIELD.fullmatch(str(p))]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
         parts = parts[1:]
     return ".".join(parts) or "isian"
@@ -123,6 +133,8 @@ def validation_fields(errors: Sequence[Any]) -> list[tuple[str, str]]:
     """(field, Indonesian message) of each validation error of FastAPI/pydantic, in order, once."""
     out: list[tuple[str, str]] = []
     for err in errors:
+        if any(str(p) == "literal['']" for p in err.get("loc", ())):
+            continue  # the "empty means none" alternative of an optional filter: not what was meant
         pair = (_name(err.get("loc", ())), _text(err))
         if pair not in out:
             out.append(pair)
