@@ -4,6 +4,7 @@ every answer carries, HEAD and OPTIONS, the packaged API docs, notices chosen by
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -156,3 +157,33 @@ def test_notices_are_chosen_by_code_never_text_from_the_url(web: Web) -> None:
     assert "Sinkron massal sudah masuk antrean." in r.text and "bayar" not in r.text
     r = c.get("/log?pesan=massal&n=3")
     assert "(3 pegawai)" in r.text
+
+
+def test_page_flow_messages_and_links_follow_the_role(web: Web) -> None:
+    from test_web_api import DINAS, OP
+
+    from selaras.web.access import DINAS_CODES
+
+    admin, csrf = web.login(ADMIN, PASSWORD)
+    # A bulk action with nothing ticked: a message on the same page, not an error page.
+    r = admin.post("/sinkron-massal", data={"csrf_token": csrf, "kembali": "/log"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/log?pesan=pilih-dulu"
+    page = admin.get(r.headers["location"])
+    assert page.status_code == 200 and "Belum ada pegawai yang dipilih" in page.text and "notice warn" in page.text
+    # "Queued" is shown only while the job is queued or running; once done, the final state.
+    r = admin.post(f"/pegawai/{G1}/sinkron", data={"csrf_token": csrf, "flow": "skp"}, follow_redirects=False)
+    web.runner.drain()
+    assert "sudah masuk antrean" not in admin.get(r.headers["location"]).text
+    log_id = web.client(ADMIN).get("/api/v1/log").json()["baris"][0]["log_id"]
+    assert "Halaman SKP pegawai" in admin.get(f"/log/{log_id}").text
+
+    dinas, _ = web.login(DINAS, PASSWORD)
+    rows = web.client(DINAS).get("/api/v1/log").json()["baris"]
+    if rows:  # the Dinas may read the problem but not the pegawai's page: no link to a 404
+        assert "Halaman SKP pegawai" not in dinas.get(f"/log/{rows[0]['log_id']}").text
+    offered = set(re.findall(r"<option\s*(?:selected)?\s*>([A-Z]+-\d\d)</option>", dinas.get("/log").text))
+    assert offered == set(DINAS_CODES)
+
+    operator, _ = web.login(OP, PASSWORD)
+    home = operator.get("/kerja").text
+    assert 'href="/log"' in home and operator.get("/log").status_code == 200

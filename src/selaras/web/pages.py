@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
 from selaras.web import audit, services
-from selaras.web.access import Ditolak, Pengguna, forbidden, log_scope, require_admin
+from selaras.web.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
 from selaras.web.accounts import (
     Peran,
     RateLimited,
@@ -49,8 +49,15 @@ PESAN_PERINGATAN = {"pilih-dulu"}
 """Notices that tell the user to do something (shown as a warning, not as a success)."""
 
 
+PESAN_ANTRE = {"antre", "manual"}
+"""Notices that a job was queued: shown only while the job is still queued or running."""
+
+
 def _page(request: Request, name: str, user: Pengguna, status_code: int = 200, **data: Any) -> Response:
     kode = request.query_params.get("pesan", "")
+    v = data.get("v")
+    if kode in PESAN_ANTRE and isinstance(v, dict) and not v.get("job_aktif"):
+        kode = ""  # the job has finished: the page shows its final state, not "queued"
     pesan = PESAN.get(kode)
     n = request.query_params.get("n", "")
     if pesan and n.isascii() and n.isdigit() and len(n) <= 7:
@@ -259,7 +266,9 @@ def log(request: Request, user: User, f: Filter, sebelum: IdQuery = None) -> Res
 @router.get("/log/{log_id}")
 def log_rinci(request: Request, log_id: IdPath, user: User) -> Response:
     entry = log_detail(request, user, log_id)
-    return _page(request, "log_rinci.html", user, e=entry)
+    # A link is offered only where the role may follow it (a Dinas sees problems, not pegawai).
+    boleh = can_view_pegawai(konteks(request).store, user, entry["nip"])
+    return _page(request, "log_rinci.html", user, e=entry, boleh_lihat_pegawai=boleh)
 
 
 @router.post("/sinkron-massal")
