@@ -319,7 +319,7 @@ def test_every_main_page_fits_a_phone_and_a_desktop_and_passes_axe(browser: obje
                 problems.append(f"{role} {path} @{size}: the page is {fit['overflow']} px wider than the screen")
             problems += [f"{role} {path} @{size}: {n}" for n in fit["narrow"]]
             if (role, path) in SHOW:
-                _shot(page, f"{SHOW[role, path]}-{'hp' if phone else 'desktop'}.png", full_page=phone)
+                _shot(page, f"{SHOW[role, path]}-{'hp' if phone else 'desktop'}.png")
             if phone:
                 result = axe.run(page, options=WCAG).response
                 for v in result["violations"]:
