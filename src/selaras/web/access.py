@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.store import accounts as db
 from selaras.store.database import Store
-from selaras.store.tables import CONTRACT
 from selaras.web.accounts import PERAN_LABEL, Akun, Peran
 
 KEPALA_SEKOLAH = "Kepala Sekolah"
 DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor.DINAS_PENDIDIKAN in c.aktor)
 """The unit matching problems a Dinas Pendidikan sees (the codes it must act on)."""
-
-_ptk = CONTRACT["dapodik_ptk"]
-_peg = CONTRACT["siasn_pegawai"]
-_sekolah = CONTRACT["dapodik_sekolah"]
 
 
 class Ditolak(Exception):
@@ -74,29 +68,23 @@ class Pengguna:
 def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool = False) -> Pengguna:
     """The account's reach, looked up in the contract data (SIASN, Dapodik)."""
     instansi_id, npsn, ks = a.instansi_id, a.npsn, False
-    with store.read() as conn:
-        if a.peran is Peran.PEGAWAI and a.nip:
-            instansi_id = conn.execute(sa.select(_peg.c.instansi_id).where(_peg.c.nip == a.nip)).scalar() or instansi_id
-            ptk = conn.execute(
-                sa.select(_ptk.c.npsn, _ptk.c.jenis_ptk, _ptk.c.tugas_tambahan).where(_ptk.c.nip == a.nip).limit(1)
-            ).first()
-            if ptk is not None:
-                npsn = ptk.npsn
-                ks = KEPALA_SEKOLAH in (ptk.jenis_ptk, ptk.tugas_tambahan)
-        if a.peran is Peran.OPERATOR and npsn and not instansi_id:
-            instansi_id = conn.execute(sa.select(_sekolah.c.instansi_id).where(_sekolah.c.npsn == npsn)).scalar()
-        nama = conn.execute(sa.select(_sekolah.c.nama).where(_sekolah.c.npsn == npsn)).scalar() if npsn else None
+    if a.peran is Peran.PEGAWAI and a.nip:
+        siasn_instansi, ptk = db.pegawai_reach(store, a.nip)
+        instansi_id = siasn_instansi or instansi_id
+        if ptk is not None:
+            npsn = ptk.npsn
+            ks = KEPALA_SEKOLAH in (ptk.jenis_ptk, ptk.tugas_tambahan)
+    nama = None
+    if npsn:
+        school_instansi, nama = db.school(store, npsn)
+        if a.peran is Peran.OPERATOR and not instansi_id:
+            instansi_id = school_instansi
     return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama)
 
 
 def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:
     """(Dapodik school of the pegawai's PTK, found by NIP or else by NIK; SIASN instansi)."""
-    with store.read() as conn:
-        peg = conn.execute(sa.select(_peg.c.nik, _peg.c.instansi_id).where(_peg.c.nip == nip)).first()
-        npsn = conn.execute(sa.select(_ptk.c.npsn).where(_ptk.c.nip == nip).limit(1)).scalar()
-        if npsn is None and peg is not None and peg.nik:
-            npsn = conn.execute(sa.select(_ptk.c.npsn).where(_ptk.c.nik == peg.nik).limit(1)).scalar()
-    return npsn, (peg.instansi_id if peg is not None else None)
+    return db.pegawai_school(store, nip)
 
 
 def can_view_pegawai(store: Store, user: Pengguna, nip: str) -> bool:
@@ -108,7 +96,7 @@ def can_view_pegawai(store: Store, user: Pengguna, nip: str) -> bool:
     """
     p = user.peran
     if p is Peran.NASIONAL:
-        return _exists(store, nip)
+        return db.pegawai_exists(store, nip)
     if p is Peran.PEGAWAI and nip == user.akun.nip:
         return True
     if p is Peran.DINAS:
@@ -179,8 +167,3 @@ def log_scope(user: Pengguna) -> LogScope:
     if p is Peran.OPERATOR or (p is Peran.PEGAWAI and user.kepala_sekolah):
         return LogScope(npsn=user.npsn or "-")
     return LogScope(nip=user.akun.nip or "-")
-
-
-def _exists(store: Store, nip: str) -> bool:
-    with store.read() as conn:
-        return conn.execute(sa.select(_peg.c.nip).where(_peg.c.nip == nip)).first() is not None

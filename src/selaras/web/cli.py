@@ -7,10 +7,9 @@ import sys
 from typing import Any
 
 import click
-import sqlalchemy as sa
 
+from selaras.store.accounts import demo_account_sources
 from selaras.store.database import Store
-from selaras.store.tables import CONTRACT
 from selaras.web.accounts import (
     TOKEN_DAYS_MAX,
     AccountError,
@@ -38,40 +37,37 @@ def seed_demo_accounts(store: Store, password: str = DEMO_PASSWORD) -> list[tupl
     and one national admin (``nasional``). One password hash serves them all (hashing it 600
     times would take minutes); real accounts each get their own. Returns (username, peran, nama)."""
     shared = hash_password(password)
-    peg, sekolah, instansi = CONTRACT["siasn_pegawai"], CONTRACT["dapodik_sekolah"], CONTRACT["instansi"]
+    instansi, sekolah, pegawai = demo_account_sources(store)
     rows: list[dict[str, object]] = []
-    with store.read() as conn:
-        for i in conn.execute(sa.select(instansi).order_by(instansi.c.instansi_id)):
-            rows.append(
-                {
-                    "username": f"admin-{i.instansi_id}",
-                    "peran": "admin",
-                    "nama": f"Admin BKPSDM {i.nama}",
-                    "instansi_id": i.instansi_id,
-                }
-            )
-            rows.append(
-                {
-                    "username": f"dinas-{i.instansi_id}",
-                    "peran": "dinas",
-                    "nama": f"Dinas Pendidikan {i.nama}",
-                    "instansi_id": i.instansi_id,
-                }
-            )
-        for s in conn.execute(sa.select(sekolah).order_by(sekolah.c.npsn)):
-            rows.append(
-                {
-                    "username": f"op-{s.npsn}",
-                    "peran": "operator",
-                    "nama": f"Operator {s.nama}",
-                    "npsn": s.npsn,
-                    "instansi_id": s.instansi_id,
-                }
-            )
-        for p in conn.execute(sa.select(peg.c.nip, peg.c.nama, peg.c.instansi_id).order_by(peg.c.nip)):
-            rows.append(
-                {"username": p.nip, "peran": "pegawai", "nama": p.nama, "nip": p.nip, "instansi_id": p.instansi_id}
-            )
+    for i in instansi:
+        rows.append(
+            {
+                "username": f"admin-{i.instansi_id}",
+                "peran": "admin",
+                "nama": f"Admin BKPSDM {i.nama}",
+                "instansi_id": i.instansi_id,
+            }
+        )
+        rows.append(
+            {
+                "username": f"dinas-{i.instansi_id}",
+                "peran": "dinas",
+                "nama": f"Dinas Pendidikan {i.nama}",
+                "instansi_id": i.instansi_id,
+            }
+        )
+    for s in sekolah:
+        rows.append(
+            {
+                "username": f"op-{s.npsn}",
+                "peran": "operator",
+                "nama": f"Operator {s.nama}",
+                "npsn": s.npsn,
+                "instansi_id": s.instansi_id,
+            }
+        )
+    for p in pegawai:
+        rows.append({"username": p.nip, "peran": "pegawai", "nama": p.nama, "nip": p.nip, "instansi_id": p.instansi_id})
     rows.append({"username": "nasional", "peran": "nasional", "nama": "Admin Nasional BKN"})
     create_accounts(store, rows, shared)
     return [(str(r["username"]), str(r["peran"]), str(r["nama"])) for r in rows]
