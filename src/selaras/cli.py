@@ -1,6 +1,8 @@
 """The ``selaras`` command.
 
-Exit status: 0 all well, 1 some pegawai failed their checks, 2 bad input or usage.
+Exit status: 0 all well, 1 some pegawai failed their checks, 2 bad input or usage,
+3 the store or the machine failed (disk full, database unreachable or busy): nothing of the
+failed transaction was kept.
 """
 
 from __future__ import annotations
@@ -21,21 +23,21 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from selaras import __version__
 from selaras.catalogue.codes import CATALOGUE
-from selaras.domain.partition import Part
 from selaras.domain.recap import recap
-from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, Status
-from selaras.domain.rules import check as run_check
+from selaras.domain.results import CheckResult, Flow, Status
 from selaras.domain.snapshot import Snapshot
-from selaras.domain.sync import sync as run_sync
+from selaras.usecases.sync import check_snapshot, sync_snapshot
 from selaras.views import error_cards, jsonl_lines, print_all, recap_tables, status_table, sync_summary
 
 if TYPE_CHECKING:
+    from rich.status import Status as Status_
+
     from selaras.store.database import Store
 
 console = Console(stderr=True, soft_wrap=True)  # messages stay one line each: greppable, copyable
 out = Console()
 
-EXIT_OK, EXIT_GAGAL, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_GAGAL, EXIT_INPUT, EXIT_INFRA = 0, 1, 2, 3
 
 
 def _pelaku() -> str:
@@ -114,13 +116,41 @@ def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snaps
 
 
 def open_store(db: str | None) -> Store:
-    """The store named by ``db`` (migrated); a store that cannot be opened ends with exit 2."""
+    """The store named by ``db`` (migrated); a wrong URL ends with exit 2, a store that is
+    there but fails (server down, disk full) with exit 3."""
     from selaras.store.database import Store
+    from selaras.store.uow import infrastructure_error
 
     try:
         return Store.open(db)
-    except Exception as e:  # noqa: BLE001 - any connection problem is the user's input
+    except Exception as e:  # noqa: BLE001 - sorted into the user's input and the machine's fault
+        infra = infrastructure_error(e)
+        if infra is not None:
+            infra_fail(infra.message())
         fail(f"penyimpanan {db or '(bawaan)'} tidak dapat dibuka: {e}")
+
+
+def infra_fail(message: str) -> NoReturn:
+    """The store or the machine failed: print the message and exit 3."""
+    console.print(f"[bold red]Galat penyimpanan:[/] {message}")
+    sys.exit(EXIT_INFRA)
+
+
+class _Main(click.Group):
+    """The command group: an infrastructure failure anywhere ends with its message and exit 3."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from selaras.store.uow import infrastructure_error
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as e:
+            infra = infrastructure_error(e)
+            if infra is None:
+                raise
+            infra_fail(infra.message())
 
 
 def _tahun(tahun: int | None) -> int:
@@ -139,7 +169,7 @@ flow_option = click.option(
 nip_option = click.option("--nip", "nips", multiple=True, help="Hanya pegawai ini (boleh diulang).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="selaras")
 def main() -> None:
     """Selaras: Sinkron PMM yang memberi tahu setiap orang apa yang salah, di mana, dan siapa yang memperbaiki."""
@@ -172,12 +202,12 @@ def generate(n: int, out_dir: Path, seed: int, instansi: int | None, tahun: int 
 @click.option("--report", type=click.Path(path_type=Path), help="Berkas CSV laporan baris yang ditolak.")
 def import_(source: Path, db: str | None, lenient: bool, report: Path | None) -> None:
     """Impor snapshot (folder CSV atau .xlsx) ke penyimpanan, menggantikan isinya secara atomik."""
-    from selaras.store.repository import save_snapshot
+    from selaras.usecases.imports import import_snapshot
 
     snapshot = read(source, lenient, report)
     store = open_store(db)
     with progress() as p:
-        save_snapshot(store, snapshot, progress=rows_progress(p))
+        import_snapshot(store, snapshot, progress=rows_progress(p))
     console.print(f"Diimpor: {sum(snapshot.counts().values()):,} baris dari {source}.")
 
 
@@ -199,12 +229,15 @@ def export(target: Path, db: str | None) -> None:
     console.print(f"Diekspor ke {target}.")
 
 
-def _store_batch(db: str | None, nips: tuple[str, ...]) -> tuple[Store, Iterator[Part]]:
-    """The store and its batch as parts of whole instansi, loaded one part at a time."""
-    from selaras.store.parts import store_parts
+def _told(status: Status_) -> Callable[[str], None]:
+    """A use case's progress on the spinner; waiting for another process also as a line."""
 
-    store = open_store(db)
-    return store, store_parts(store, nips=list(nips) or None)
+    def update(text: str) -> None:
+        status.update(text)
+        if text.startswith("menunggu"):
+            console.print(f"[yellow]{text[0].upper()}{text[1:]}.[/]")
+
+    return update
 
 
 def _emit(result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None) -> None:
@@ -248,20 +281,15 @@ def check(
     if snapshot_dir is not None:
         snapshot = read(snapshot_dir)
         with stage("memeriksa"):
-            result = run_check(snapshot, th, fl, nips=list(nips) or None)
+            result = check_snapshot(snapshot, flow=fl, tahun=th, nips=list(nips) or None)
     else:
-        from selaras.store.repository import record_run
+        from selaras.usecases.sync import check_store
 
-        store, batch = _store_batch(db, nips)
-        results = []
+        store = open_store(db)
         with console.status("membaca penyimpanan") as status:
-            for i, part in enumerate(batch, 1):
-                status.update(f"memeriksa bagian {i}")
-                part_result = run_check(part.snapshot, th, fl, nips=part.nips)
-                record_run(store, pelaku=_pelaku(), mode="CHECK", flow=fl, tahun=th, check=part_result)
-                results.append(part_result)
-                status.update(f"membaca bagian {i + 1}")
-        result = CheckResult.concat(th, fl, results)
+            result = check_store(
+                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
+            ).check
     _emit(result, fmt)
     _exit_for(result)
 
@@ -297,29 +325,19 @@ def sync(
         assert out_dir is not None
         snapshot = read(snapshot_dir)
         with stage("menyinkronkan"):
-            after, result = run_sync(snapshot, th, fl, nips=list(nips) or None)
+            after, result = sync_snapshot(snapshot, flow=fl, tahun=th, nips=list(nips) or None)
         with stage(f"menulis {out_dir}"):
             write_snapshot(after, out_dir)
         check, outcomes, written = result.check, result.outcomes, result.changes.row_counts()
     else:
-        from selaras.store.repository import apply_changes, record_run
+        from selaras.usecases.sync import sync_store
 
-        store, batch = _store_batch(db, nips)
-        checks, all_outcomes, written = [], [], {}
+        store = open_store(db)
         with console.status("membaca penyimpanan") as status:
-            for i, part in enumerate(batch, 1):
-                status.update(f"menyinkronkan bagian {i}")
-                _, r = run_sync(part.snapshot, th, fl, nips=part.nips)
-                apply_changes(store, r.changes)
-                record_run(store, pelaku=_pelaku(), mode="SYNC", flow=fl, tahun=th, check=r.check, outcomes=r.outcomes)
-                checks.append(r.check)
-                all_outcomes.append(r.outcomes)
-                for table, (up, de) in r.changes.row_counts().items():
-                    done = written.get(table, (0, 0))
-                    written[table] = (done[0] + up, done[1] + de)
-                status.update(f"membaca bagian {i + 1}")
-        check = CheckResult.concat(th, fl, checks)
-        outcomes = pl.concat(all_outcomes) if all_outcomes else pl.DataFrame(schema=OUTCOME_SCHEMA)
+            report = sync_store(
+                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
+            )
+        check, outcomes, written = report.check, report.outcomes, report.written
     if fmt == "jsonl":
         _emit(check, fmt, outcomes)
     else:
@@ -345,7 +363,7 @@ def recap_(snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: s
     """Rekap kendala sinkron: per status, kode, pihak, sekolah, dan kepala sekolah yang menahan guru."""
     if snapshot_dir is not None:
         snapshot = read(snapshot_dir)
-        result = run_check(snapshot, _tahun(tahun), Flow(flow), instansi_id=instansi_id)
+        result = check_snapshot(snapshot, flow=Flow(flow), tahun=_tahun(tahun), instansi_id=instansi_id)
         sekolah = snapshot["dapodik_sekolah"]
     else:
         from selaras.store.repository import latest_results, load_table
@@ -453,7 +471,9 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     """
     from selaras.sources.files import write_snapshot
     from selaras.sources.generator import generate as gen
-    from selaras.store.repository import apply_changes, record_run, save_snapshot
+    from selaras.store.repository import load_snapshot
+    from selaras.usecases.imports import import_snapshot
+    from selaras.usecases.sync import check_store, sync_store
 
     th = _tahun(tahun)
     if workdir.exists():
@@ -464,33 +484,26 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     write_snapshot(g.snapshot, workdir / "snapshot")
     store = open_store(str(workdir / "selaras.db"))
     with progress() as p:
-        save_snapshot(store, g.snapshot, progress=rows_progress(p))
+        import_snapshot(store, g.snapshot, progress=rows_progress(p))
     out.rule(f"[bold]Selaras demo[/]: {g.snapshot['instansi']['nama'][0]}, tahun {th}")
     out.print(f"Snapshot: {workdir / 'snapshot'}   Penyimpanan: {workdir / 'selaras.db'}")
 
-    before = run_check(g.snapshot, th, Flow.SKP)
-    record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=th, check=before)
+    before = check_store(store, flow=Flow.SKP, tahun=th, pelaku="demo").check
     out.rule("1. Pemeriksaan sebelum sinkron (Sinkron PMM)")
     print_all(out, recap_tables(recap(before, g.snapshot["dapodik_sekolah"]), top_schools=8))
     _demo_examples(before)
 
-    after, result = run_sync(g.snapshot, th, Flow.SKP)
-    apply_changes(store, result.changes)
-    record_run(store, pelaku="demo", mode="SYNC", flow=Flow.SKP, tahun=th, check=result.check, outcomes=result.outcomes)
+    result = sync_store(store, flow=Flow.SKP, tahun=th, pelaku="demo")
     out.rule("2. Sinkron PMM untuk semua yang siap (kepala sekolah dulu, lalu gurunya)")
-    out.print(sync_summary(result.outcomes, result.changes.row_counts()))
+    out.print(sync_summary(result.outcomes, result.written))
 
-    after2, result2 = run_sync(after, th, Flow.PENILAIAN)
-    apply_changes(store, result2.changes)
-    record_run(
-        store, pelaku="demo", mode="SYNC", flow=Flow.PENILAIAN, tahun=th, check=result2.check, outcomes=result2.outcomes
-    )
+    result2 = sync_store(store, flow=Flow.PENILAIAN, tahun=th, pelaku="demo")
     out.rule("3. Sinkron Penilaian Periodik")
-    out.print(sync_summary(result2.outcomes, result2.changes.row_counts()))
+    out.print(sync_summary(result2.outcomes, result2.written))
     print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
     _demo_examples(result2.check)
 
-    write_snapshot(after2, workdir / "hasil")
+    write_snapshot(load_snapshot(store), workdir / "hasil")
     _demo_bad_source(workdir)
     out.rule("Selesai")
     out.print(

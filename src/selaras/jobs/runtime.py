@@ -21,6 +21,7 @@ from selaras.domain.results import Flow
 from selaras.jobs import queue
 from selaras.jobs.work import scheduled_refresh, work_once
 from selaras.store.database import Store
+from selaras.store.uow import InfrastructureError
 
 if TYPE_CHECKING:
     from selaras.sources.http import Sources
@@ -114,6 +115,9 @@ class JobRunner:
                 self._busy += 1
             try:
                 report = work_once(self.store, name, limit=self.batch, sources=self.sources, notify=self.notify)
+            except InfrastructureError as e:  # the store failed: said plainly, tried again later
+                log.error("%s (jobs return to the queue when their lease runs out)", e.message())
+                report = None
             except Exception:  # noqa: BLE001 - a worker must outlive one bad batch; its leases run out
                 log.exception("batch failed; its jobs return to the queue when their lease runs out")
                 report = None

@@ -21,16 +21,21 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import sqlalchemy as sa
 
-from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, add_errors
-from selaras.domain.sync import sync as run_sync
+from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, SyncResult, add_errors
 from selaras.jobs import cascade, notifications, queue
 from selaras.jobs.queue import Alasan, Job
 from selaras.store.database import Store
-from selaras.store.parts import store_parts
-from selaras.store.repository import apply_changes, log_entries, record_run
-from selaras.store.tables import CONTRACT, sumber_tanda, sync_log, sync_state
+from selaras.store.repository import (
+    latest_with_status,
+    log_entries,
+    logged_results,
+    pegawai_brief,
+    set_source_watermark,
+    source_watermark,
+)
+from selaras.store.uow import UnitOfWork
+from selaras.usecases.sync import log_result, sync_store
 
 if TYPE_CHECKING:
     from selaras.sources.http import Sources
@@ -90,14 +95,24 @@ def run_jobs(
     notify: bool = True,
     report: BatchReport | None = None,
 ) -> BatchReport:
-    """Run jobs already leased to ``worker``."""
+    """Run jobs already leased to ``worker``, renewing their leases while the batch works."""
     report = report or BatchReport(claimed=len(jobs))
     groups: dict[tuple[Flow, int], list[Job]] = defaultdict(list)
     for job in jobs:
         groups[(job.flow, job.tahun)].append(job)
-    for (flow, tahun), group in groups.items():
-        _run_group(store, worker, flow, tahun, group, sources, notify, report)
+    with queue.Heartbeat(store, worker, [j.job_id for j in jobs]):
+        for (flow, tahun), group in groups.items():
+            _run_group(store, worker, flow, tahun, group, sources, notify, report)
     return report
+
+
+@dataclass
+class _PartDone:
+    """What one part's transaction did for the batch (counted once it committed)."""
+
+    finished: list[int]
+    hasil: dict[str, int]
+    cascaded: int
 
 
 def _run_group(
@@ -138,70 +153,72 @@ def _run_group(
             ]
             _report_orphans(store, orphans)
 
-    run_ids = _sync(store, worker, flow, tahun, nips, system_errors)
-    results = _logged(store, run_ids)
-    done = queue.finish(
+    def claim(u: UnitOfWork) -> set[str]:
+        held = set(queue.hold(u.store, worker, [j.job_id for j in jobs]))
+        return {j.nip for j in jobs if j.job_id in held}
+
+    def after(u: UnitOfWork, r: SyncResult, run_id: int) -> _PartDone:
+        # In the part's transaction: the jobs finished, the notices and the cascade queued
+        # with the sync and its log, or none of them.
+        results = logged_results(u.store, [run_id])
+        mine = [j for j in jobs if j.nip in results]
+        done = set(queue.finish(u.store, worker, [(j.job_id, *results[j.nip], None) for j in mine]))
+        finished = {j.nip: j for j in mine if j.job_id in done}
+        hasil: dict[str, int] = {}
+        for j in mine:
+            if j.job_id in done:
+                hasil[results[j.nip][1]] = hasil.get(results[j.nip][1], 0) + 1
+        entries = _entries(u.store, [results[n][0] for n in finished])
+        if notify and entries:
+            _notify(u.store, flow, entries, finished)
+        return _PartDone(sorted(done), hasil, _cascade(u.store, flow, tahun, entries, finished))
+
+    broken = {e["nip"] for e in system_errors}
+    # A pegawai the sources could not deliver is not synced from stale data: only logged.
+    clean = [n for n in nips if n not in broken]
+    parts: list[_PartDone] = []
+    pelaku = f"job:{worker}"
+    if clean:
+        parts += sync_store(store, flow=flow, tahun=tahun, pelaku=pelaku, nips=clean, claim=claim, after=after).extra
+    if broken:
+        errors = pl.DataFrame(system_errors, schema={"nip": pl.String, "code": pl.String, "detail": pl.String})
+        check = add_errors(CheckResult(tahun, flow), errors, _pegawai_rows(store, sorted(broken)))
+        if check.pegawai.height:
+            _, done = log_result(store, flow=flow, tahun=tahun, pelaku=pelaku, check=check, after=after)
+            if done is not None:
+                parts.append(done)
+    finished = {i for p in parts for i in p.finished}
+    for p in parts:
+        report.cascaded += p.cascaded
+        for h, n in p.hasil.items():
+            report.hasil[h] = report.hasil.get(h, 0) + n
+    # The jobs of NIPs no run logged (not in SIASN, or not a teacher in scope).
+    unknown = queue.finish(
         store,
         worker,
         [
-            (
-                j.job_id,
-                *results.get(j.nip, (None, None)),
-                None if j.nip in results else "NIP tidak ditemukan di SIASN atau bukan guru dalam cakupan Sinkron PMM",
-            )
+            (j.job_id, None, None, "NIP tidak ditemukan di SIASN atau bukan guru dalam cakupan Sinkron PMM")
             for j in jobs
+            if j.job_id not in finished
         ],
     )
-    report.finished += len(done)
-    for j in jobs:
-        if j.job_id in done:
-            h = results.get(j.nip, (None, "TIDAK_DIKENAL"))[1] or "TIDAK_DIKENAL"
-            report.hasil[h] = report.hasil.get(h, 0) + 1
-    finished = {j.nip: j for j in jobs if j.job_id in done}
-    entries = _entries(store, [results[n][0] for n in finished if n in results])
-    if notify and entries:
-        _notify(store, flow, entries, finished)
-    report.cascaded += _cascade(store, flow, tahun, entries, finished)
-
-
-def _sync(
-    store: Store, worker: str, flow: Flow, tahun: int, nips: list[str], system_errors: list[dict[str, Any]]
-) -> list[int]:
-    """Check and sync ``nips`` from the store; the ids of the runs logged."""
-    broken = {e["nip"] for e in system_errors}
-    errors = pl.DataFrame(system_errors, schema={"nip": pl.String, "code": pl.String, "detail": pl.String})
-    run_ids = []
-    # A pegawai the sources could not deliver is not synced from stale data: only logged.
-    clean = [n for n in nips if n not in broken]
-    for part in store_parts(store, nips=clean) if clean else []:
-        _, r = run_sync(part.snapshot, tahun, flow, nips=part.nips)
-        apply_changes(store, r.changes)
-        run_ids.append(
-            record_run(
-                store, pelaku=f"job:{worker}", mode="SYNC", flow=flow, tahun=tahun, check=r.check, outcomes=r.outcomes
-            )
-        )
-    if broken:
-        check = add_errors(CheckResult(tahun, flow), errors, _pegawai_rows(store, sorted(broken)))
-        if check.pegawai.height:
-            run_ids.append(record_run(store, pelaku=f"job:{worker}", mode="SYNC", flow=flow, tahun=tahun, check=check))
-    return run_ids
+    report.finished += len(finished) + len(unknown)
+    if unknown:
+        report.hasil["TIDAK_DIKENAL"] = report.hasil.get("TIDAK_DIKENAL", 0) + len(unknown)
+    if notify and finished and os.environ.get("SELARAS_SMTP_HOST"):
+        try:
+            notifications.send_email(store, notifications.account_address(store))
+        except OSError:  # the notices stay in the app and are e-mailed with the next batch
+            log.warning("SMTP server unreachable; notices wait for the next batch", exc_info=True)
 
 
 def _pegawai_rows(store: Store, nips: list[str]) -> pl.DataFrame:
-    peg = CONTRACT["siasn_pegawai"]
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(peg.c.nip, peg.c.nama, peg.c.instansi_id, peg.c.unor_id).where(peg.c.nip.in_(nips))
-        ).all()
-    known = {r.nip: r for r in rows}
+    known = pegawai_brief(store, nips)
     return pl.DataFrame(
         [
             {
                 "nip": n,
-                "nama": known[n].nama if n in known else None,
-                "instansi_id": known[n].instansi_id if n in known else None,
-                "unor_id": known[n].unor_id if n in known else None,
+                **{k: known.get(n, {}).get(k) for k in ("nama", "instansi_id", "unor_id")},
                 "npsn": None,
                 "kepala_sekolah": None,
                 "status": Status.GAGAL.value,
@@ -210,17 +227,6 @@ def _pegawai_rows(store: Store, nips: list[str]) -> pl.DataFrame:
         ],
         schema=PEGAWAI_SCHEMA,
     )
-
-
-def _logged(store: Store, run_ids: list[int]) -> dict[str, tuple[int, str]]:
-    """NIP -> (log_id, status) of the rows the runs logged."""
-    if not run_ids:
-        return {}
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(sync_log.c.nip, sync_log.c.log_id, sync_log.c.status).where(sync_log.c.run_id.in_(run_ids))
-        ).all()
-    return {nip: (int(log_id), status) for nip, log_id, status in rows}
 
 
 def _entries(store: Store, log_ids: list[int]) -> list[dict[str, Any]]:
@@ -240,21 +246,10 @@ def _notify(store: Store, flow: Flow, entries: list[dict[str, Any]], jobs: dict[
         for d in notifications.drafts_for(e, flow, jobs[e["nip"]].job_id if e["nip"] in jobs else None, names)
     ]
     notifications.save(store, drafts)
-    if os.environ.get("SELARAS_SMTP_HOST"):
-        try:
-            notifications.send_email(store, notifications.account_address(store))
-        except OSError:  # the notices stay in the app and are e-mailed with the next batch
-            log.warning("SMTP server unreachable; notices wait for the next batch", exc_info=True)
 
 
 def _names(store: Store, nips: set[str]) -> dict[str, str]:
-    if not nips:
-        return {}
-    peg = CONTRACT["siasn_pegawai"]
-    with store.read() as conn:
-        return {
-            r.nip: r.nama for r in conn.execute(sa.select(peg.c.nip, peg.c.nama).where(peg.c.nip.in_(sorted(nips))))
-        }
+    return {nip: p["nama"] for nip, p in pegawai_brief(store, nips).items()}
 
 
 def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]], jobs: dict[str, Job]) -> int:
@@ -285,21 +280,7 @@ def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]]
 
 
 def _synced(store: Store, flow: Flow, tahun: int, nips: set[str]) -> set[str]:
-    if not nips:
-        return set()
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(sync_log.c.nip)
-            .select_from(sync_state)
-            .join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
-            .where(
-                sync_state.c.flow == flow.value,
-                sync_state.c.tahun == tahun,
-                sync_state.c.nip.in_(sorted(nips)),
-                sync_log.c.status == Status.TERSINKRON.value,
-            )
-        ).all()
-    return {r[0] for r in rows}
+    return latest_with_status(store, flow, tahun, nips, Status.TERSINKRON)
 
 
 def _problem(p: Any) -> dict[str, Any]:
@@ -339,28 +320,16 @@ WATERMARK = "sumber"
 def scheduled_refresh(store: Store, sources: Sources, tahun: int) -> int:
     """Pull what changed at the sources since the last pull, and queue a re-check of every
     pegawai it concerns (both flows); how many pegawai were queued."""
-    from datetime import UTC, datetime
+    from datetime import datetime
 
     from selaras.sources.refresh import refresh_changed
 
-    with store.read() as conn:
-        mark = conn.execute(
-            sa.select(sumber_tanda.c.diperbarui_sampai).where(sumber_tanda.c.sumber == WATERMARK)
-        ).scalar()
+    mark = source_watermark(store, WATERMARK)
     since = datetime.fromisoformat(mark) if mark else None
     result = refresh_changed(store, sources, since, overlap=REFRESH_OVERLAP)
     if result.watermark is not None:
         value = result.watermark.isoformat() if hasattr(result.watermark, "isoformat") else str(result.watermark)
-        with store.write() as conn:
-            updated = conn.execute(
-                sa.update(sumber_tanda)
-                .where(sumber_tanda.c.sumber == WATERMARK)
-                .values(diperbarui_sampai=value, waktu=datetime.now(UTC))
-            ).rowcount
-            if not updated:
-                conn.execute(
-                    sumber_tanda.insert().values(sumber=WATERMARK, diperbarui_sampai=value, waktu=datetime.now(UTC))
-                )
+        set_source_watermark(store, WATERMARK, value)
     nips = sorted(set(result.nips))
     for flow in Flow:
         queue.submit(store, nips, flow, tahun, alasan=Alasan.JADWAL.value, diminta_oleh="selaras")

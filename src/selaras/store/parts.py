@@ -14,17 +14,21 @@ transaction that also counts the pegawai per instansi, and shared by every part.
 No transaction is open while a part is being used (between two ``next()``), so the caller may
 write to the store (sync changes, the log) and a later part sees those writes; on SQLite the
 WAL can be checkpointed between parts.
+
+A use case that writes what it computes from a part plans the parts first (:func:`plan_parts`:
+only which instansi go together) and reads each part with :func:`load_part` inside that part's
+own write transaction (``selaras.store.uow``), so that it computes on the data it writes against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 
-from selaras.domain import snapshot as contract
 from selaras.domain.partition import PART_PEGAWAI, Part
 from selaras.domain.snapshot import Snapshot
 from selaras.store.database import Store
@@ -74,15 +78,42 @@ def store_parts(
     does), and at most ``FEW_NIPS`` NIPs are one part read by ``load_snapshot(store, nips)``.
     Pegawai without an ``instansi_id`` belong to no part (as in ``parts``).
     """
+    small: dict[str, pl.DataFrame] = {}
+    for plan in plan_parts(store, nips=nips, instansi_id=instansi_id, size=size):
+        yield load_part(store, plan, small=small)
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """What one part of a batch is, before it is read: read it with :func:`load_part`.
+
+    ``kind`` is ``"few"`` (the listed ``nips``, read by ``load_snapshot``), ``"whole"`` (the
+    whole store, ``nips=None``) or ``"group"`` (the pegawai of ``instansi``, only ``nips``
+    when given).
+    """
+
+    kind: str
+    instansi: tuple[str, ...] = ()
+    nips: tuple[str, ...] | None = None
+    instansi_id: str | None = None
+
+
+def plan_parts(
+    store: Store,
+    *,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    size: int = PART_PEGAWAI,
+) -> list[PartPlan]:
+    """The parts of :func:`store_parts` as plans, each to be read later by :func:`load_part`.
+
+    For a use case that reads each part in its own write transaction (under the data lock),
+    so that a part is planned on exactly the data it is written against: only which instansi
+    make a part is decided here, from the counts of this moment.
+    """
     wanted = None if nips is None else sorted(set(nips))
     if wanted is not None and len(wanted) <= FEW_NIPS:
-        s = load_snapshot(store, wanted)
-        peg = s["siasn_pegawai"].filter(pl.col("nip").is_in(wanted))
-        if instansi_id is not None:
-            peg = peg.filter(pl.col("instansi_id") == instansi_id)
-        yield Part(s, peg["nip"].to_list())
-        return
-
+        return [PartPlan("few", nips=tuple(wanted), instansi_id=instansi_id)]
     with store.read() as conn:
         cur = _cursor(conn)
         try:
@@ -90,22 +121,52 @@ def store_parts(
                 _create_temp(store, conn, cur, _SEL, "nip")
                 _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
             counts = _counts(store, conn, cur, wanted is not None, instansi_id)
-            total = sum(n for _, n in counts)
-            if wanted is None and instansi_id is None and total <= size:
-                whole = Snapshot({t.name: _read_table(store, conn, cur, t.name) for t in contract.TABLES})
-            else:
-                whole = None
-                small = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
             if wanted is not None:
                 cur.execute(f"DROP TABLE {_q(conn, _SEL)}")
         finally:
             cur.close()
-    if whole is not None:
-        yield Part(whole, None)
-        return
+    if wanted is None and instansi_id is None and sum(n for _, n in counts) <= size:
+        return [PartPlan("whole")]
+    sel = None if wanted is None else tuple(wanted)
+    return [PartPlan("group", instansi=tuple(g), nips=sel) for g in _groups(counts, size)]
 
-    for group in _groups(counts, size):
-        yield _load_part(store, small, group, wanted)
+
+def load_part(
+    store: Store, plan: PartPlan, *, only: Collection[str] | None = None, small: dict[str, pl.DataFrame] | None = None
+) -> Part:
+    """Read the part ``plan`` describes (as :func:`store_parts` would); with ``only``, just
+    those of its pegawai (others may still be read as superiors).
+
+    ``small``: the small reference tables, when already read (an empty dict is filled by the
+    first part that reads them, for the next ones to share); by default read fresh."""
+    if plan.kind == "whole" and only is None:
+        return Part(load_snapshot(store), None)
+    if plan.kind == "group":
+        wanted = plan.nips
+        if only is not None:
+            wanted = tuple(sorted(set(only) if wanted is None else set(wanted) & set(only)))
+        if wanted is not None and not wanted:
+            return Part(load_snapshot(store, []), [])
+        if not small:
+            with store.read() as conn:
+                cur = _cursor(conn)
+                try:
+                    fresh = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
+                finally:
+                    cur.close()
+            if small is None:
+                small = fresh
+            else:
+                small.update(fresh)
+        return _load_part(store, small, list(plan.instansi), None if wanted is None else list(wanted))
+    asked = plan.nips if plan.kind == "few" else None
+    wanted_set = set(only) if asked is None else set(asked) & set(only if only is not None else asked)
+    wanted_list = sorted(wanted_set)
+    s = load_snapshot(store, wanted_list)
+    peg = s["siasn_pegawai"].filter(pl.col("nip").is_in(wanted_list))
+    if plan.instansi_id is not None:
+        peg = peg.filter(pl.col("instansi_id") == plan.instansi_id)
+    return Part(s, peg["nip"].to_list())
 
 
 def _groups(counts: Sequence[tuple[str, int]], size: int) -> Iterator[list[str]]:

@@ -27,6 +27,7 @@ from selaras.domain.results import (
     Status,
 )
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot
+from selaras.store import uow
 from selaras.store.database import SQLITE_BUSY_TIMEOUT_MS, Store
 from selaras.store.tables import sync_log, sync_log_error, sync_run, sync_state
 
@@ -70,9 +71,24 @@ def _cursor(conn: sa.Connection, sqlite_cache_kib: int | None = None) -> Iterato
 
 
 def save_snapshot(store: Store, snapshot: Snapshot, *, progress: Progress | None = None) -> None:
-    """Replace the 13 contract tables with ``snapshot`` in one transaction.
+    """Replace the 13 contract tables with ``snapshot`` in one transaction (holding the data
+    lock, see ``selaras.store.uow``), then fold the SQLite WAL back.
 
     Either every table holds the new snapshot afterwards or (on any error) nothing changed.
+    """
+    uow.run(store, lambda u: replace_snapshot(u.store, snapshot, progress=progress), name="import")
+    checkpoint(store)
+
+
+def checkpoint(store: Store) -> None:
+    """After a large write: on SQLite, fold the WAL back into the database file."""
+    if store.dialect == "sqlite" and not isinstance(store, uow.BoundStore):
+        _sqlite_checkpoint(store)
+
+
+def replace_snapshot(store: Store, snapshot: Snapshot, *, progress: Progress | None = None) -> None:
+    """Replace the 13 contract tables with ``snapshot`` in one write transaction of ``store``.
+
     Secondary indexes are dropped and rebuilt inside the transaction: building an index once
     from sorted data is several times faster than maintaining it row by row.
     """
@@ -94,8 +110,6 @@ def save_snapshot(store: Store, snapshot: Snapshot, *, progress: Progress | None
             if store.dialect == "postgresql":
                 # Fresh statistics, or the planner guesses badly on the first lookups.
                 cur.execute(f"ANALYZE {_q(conn, table.name)}")
-    if store.dialect == "sqlite":
-        _sqlite_checkpoint(store)
 
 
 def load_snapshot(store: Store, nips: Collection[str] | None = None) -> Snapshot:
@@ -241,6 +255,10 @@ def apply_changes(store: Store, changes: EkinerjaChanges) -> None:
     for name in (*changes.upserts, *changes.deletes):
         if name not in contract.EKINERJA_TABLES:
             raise ValueError(f"apply_changes writes only e-Kinerja tables, not {name!r}")
+    uow.run(store, lambda u: _apply_changes(u.store, changes), name="apply")
+
+
+def _apply_changes(store: Store, changes: EkinerjaChanges) -> None:
     with store.write() as conn, _cursor(conn) as cur:
         for name, df in changes.deletes.items():
             if df.height:
@@ -279,6 +297,10 @@ def write_rows(
             raise KeyError(f"no contract table {name!r}")
     if not any(df.height for df in (*upserts.values(), *deletes.values())):
         return
+    uow.run(store, lambda u: _write_rows(u.store, upserts, deletes), name="refresh")
+
+
+def _write_rows(store: Store, upserts: Mapping[str, pl.DataFrame], deletes: Mapping[str, pl.DataFrame]) -> None:
     with store.write() as conn, _cursor(conn) as cur:
         for name, df in upserts.items():
             if df.height:
@@ -380,7 +402,26 @@ def record_run(
     mulai = (mulai or selesai).astimezone(UTC)
     counts = pegawai["status"].value_counts()
     count = dict(zip(counts["status"].to_list(), counts["count"].to_list(), strict=True))
+    return uow.run(
+        store,
+        lambda u: _record_run(u.store, pegawai, errors, outcomes, count, mulai, selesai, pelaku, mode, flow, tahun),
+        name="log",
+    )
 
+
+def _record_run(
+    store: Store,
+    pegawai: pl.DataFrame,
+    errors: pl.DataFrame,
+    outcomes: pl.DataFrame | None,
+    count: dict[str, int],
+    mulai: datetime,
+    selesai: datetime,
+    pelaku: str,
+    mode: str,
+    flow: Flow,
+    tahun: int,
+) -> int:
     with store.write() as conn:
         run_id = conn.execute(
             sync_run.insert().values(
@@ -839,3 +880,77 @@ def _sqlite_checkpoint(store: Store) -> None:
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+# ------------------------------------------------------------------- lookups for the jobs
+
+
+def pegawai_brief(store: Store, nips: Collection[str]) -> dict[str, dict[str, Any]]:
+    """NIP -> ``{nama, instansi_id, unor_id}`` from SIASN, for those of ``nips`` it knows."""
+    from selaras.store.tables import CONTRACT
+
+    peg = CONTRACT["siasn_pegawai"]
+    wanted = sorted(set(nips))
+    out: dict[str, dict[str, Any]] = {}
+    with store.read() as conn:
+        for i in range(0, len(wanted), IN_CHUNK):
+            rows = conn.execute(
+                sa.select(peg.c.nip, peg.c.nama, peg.c.instansi_id, peg.c.unor_id).where(
+                    peg.c.nip.in_(wanted[i : i + IN_CHUNK])
+                )
+            )
+            out.update({r.nip: {"nama": r.nama, "instansi_id": r.instansi_id, "unor_id": r.unor_id} for r in rows})
+    return out
+
+
+def logged_results(store: Store, run_ids: Collection[int]) -> dict[str, tuple[int, str]]:
+    """NIP -> (log_id, status) of the rows the runs ``run_ids`` logged."""
+    if not run_ids:
+        return {}
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(sync_log.c.nip, sync_log.c.log_id, sync_log.c.status).where(
+                sync_log.c.run_id.in_(sorted(run_ids))
+            )
+        ).all()
+    return {nip: (int(log_id), status) for nip, log_id, status in rows}
+
+
+def latest_with_status(store: Store, flow: Flow, tahun: int, nips: Collection[str], status: Status) -> set[str]:
+    """Those of ``nips`` whose latest log row of ``flow`` and ``tahun`` has ``status``."""
+    if not nips:
+        return set()
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(sync_log.c.nip)
+            .select_from(sync_state)
+            .join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
+            .where(
+                sync_state.c.flow == Flow(flow).value,
+                sync_state.c.tahun == tahun,
+                sync_state.c.nip.in_(sorted(nips)),
+                sync_log.c.status == Status(status).value,
+            )
+        ).all()
+    return {r[0] for r in rows}
+
+
+def source_watermark(store: Store, sumber: str) -> str | None:
+    """Up to when the sources were last pulled (``sumber_tanda``), or ``None``."""
+    from selaras.store.tables import sumber_tanda
+
+    with store.read() as conn:
+        return conn.execute(sa.select(sumber_tanda.c.diperbarui_sampai).where(sumber_tanda.c.sumber == sumber)).scalar()
+
+
+def set_source_watermark(store: Store, sumber: str, value: str) -> None:
+    """Record up to when the sources were pulled."""
+    from selaras.store.tables import sumber_tanda
+
+    t = datetime.now(UTC)
+    with store.write() as conn:
+        updated = conn.execute(
+            sa.update(sumber_tanda).where(sumber_tanda.c.sumber == sumber).values(diperbarui_sampai=value, waktu=t)
+        ).rowcount
+        if not updated:
+            conn.execute(sumber_tanda.insert().values(sumber=sumber, diperbarui_sampai=value, waktu=t))

@@ -1,0 +1,188 @@
+"""Check and sync from the store: one part of the batch per transaction, planned inside it.
+
+Each part is one unit of work (``selaras.store.uow.run``): under the data lock it reads the
+part's snapshot, computes the check or the sync plan on it, writes the e-Kinerja changes,
+the run (``sync_run``, ``sync_log`` with its errors, ``sync_state``) and whatever the caller
+adds in the same transaction (the jobs: finishing the jobs, the notices, the cascade), and
+commits. A part is written whole or not at all; a part committed stays committed when a later
+one fails, and running the command again goes on from there (a second sync of synced data
+writes nothing and logs TIDAK_BERUBAH).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+import polars as pl
+
+from selaras.domain.partition import PART_PEGAWAI
+from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, SyncResult
+from selaras.domain.rules import check as run_check
+from selaras.domain.snapshot import Snapshot
+from selaras.domain.sync import sync as run_sync
+from selaras.store import uow
+from selaras.store.database import Store
+from selaras.store.parts import PartPlan, load_part, plan_parts
+from selaras.store.repository import apply_changes, record_run
+
+T = TypeVar("T")
+
+Claim = Callable[[uow.UnitOfWork], Collection[str]]
+"""Called first in a part's transaction: the NIPs the part may still work on (the jobs:
+those whose job is still leased to this worker, now locked)."""
+After = Callable[[uow.UnitOfWork, SyncResult, int], T]
+"""Called last in a part's transaction with the part's result and ``run_id``."""
+
+
+@dataclass
+class Report(Generic[T]):
+    """What a check or sync of the store did, over all its parts."""
+
+    check: CheckResult
+    outcomes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OUTCOME_SCHEMA))
+    written: dict[str, tuple[int, int]] = field(default_factory=dict)
+    run_ids: list[int] = field(default_factory=list)
+    extra: list[T] = field(default_factory=list)
+
+
+def part_size() -> int:
+    """Pegawai per part of a batch read from the store (``$SELARAS_PART_PEGAWAI``, default
+    ``PART_PEGAWAI``): lower it to bound memory further, or to test the parts on small data."""
+    return int(os.environ.get("SELARAS_PART_PEGAWAI") or PART_PEGAWAI)
+
+
+def sync_store(
+    store: Store,
+    *,
+    flow: Flow,
+    tahun: int,
+    pelaku: str,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    size: int | None = None,
+    claim: Claim | None = None,
+    after: After[T] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Report[T]:
+    """Sync (principals first, then their teachers) what is ready in the store, part by part.
+
+    Raises :class:`selaras.store.uow.InfrastructureError` when the store fails; its message
+    says how many parts were kept before.
+    """
+    return _run_parts(store, "SYNC", flow, tahun, pelaku, nips, instansi_id, size, claim, after, progress)
+
+
+def check_store(
+    store: Store,
+    *,
+    flow: Flow,
+    tahun: int,
+    pelaku: str,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    size: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Report[None]:
+    """Check the store's pegawai part by part; each part's result logged (mode CHECK)."""
+    return _run_parts(store, "CHECK", flow, tahun, pelaku, nips, instansi_id, size, None, None, progress)
+
+
+def sync_snapshot(
+    snapshot: Snapshot, *, flow: Flow, tahun: int, nips: Collection[str] | None = None
+) -> tuple[Snapshot, SyncResult]:
+    """Sync a snapshot read from files (no store): the synced snapshot and what happened."""
+    return run_sync(snapshot, tahun, flow, nips=nips)
+
+
+def check_snapshot(
+    snapshot: Snapshot,
+    *,
+    flow: Flow,
+    tahun: int,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+) -> CheckResult:
+    """Check a snapshot read from files (nothing logged)."""
+    return run_check(snapshot, tahun, flow, nips=nips, instansi_id=instansi_id)
+
+
+def _run_parts(
+    store: Store,
+    mode: str,
+    flow: Flow,
+    tahun: int,
+    pelaku: str,
+    nips: Collection[str] | None,
+    instansi_id: str | None,
+    size: int | None,
+    claim: Claim | None,
+    after: After[T] | None,
+    progress: Callable[[str], None] | None,
+) -> Report[T]:
+    flow = Flow(flow)
+    name = mode.lower()
+    plans = plan_parts(store, nips=nips, instansi_id=instansi_id, size=size or part_size())
+    checks: list[CheckResult] = []
+    outcomes: list[pl.DataFrame] = []
+    report: Report[T] = Report(CheckResult(tahun, flow))
+
+    def part(u: uow.UnitOfWork, plan: PartPlan) -> tuple[SyncResult, int, T | None]:
+        only = None if claim is None else claim(u)
+        p = load_part(u.store, plan, only=only)
+        if mode == "SYNC":
+            _, r = run_sync(p.snapshot, tahun, flow, nips=p.nips)
+            apply_changes(u.store, r.changes)
+        else:
+            r = SyncResult(check=run_check(p.snapshot, tahun, flow, nips=p.nips))
+        run_id = record_run(
+            u.store, pelaku=pelaku, mode=mode, flow=flow, tahun=tahun, check=r.check, outcomes=r.outcomes
+        )
+        extra = after(u, r, run_id) if after is not None else None
+        return r, run_id, extra
+
+    for i, plan in enumerate(plans, 1):
+        if progress:
+            progress(f"{'menyinkronkan' if mode == 'SYNC' else 'memeriksa'} bagian {i} dari {len(plans)}")
+        try:
+            r, run_id, extra = uow.run(store, lambda u, plan=plan: part(u, plan), name=name, waiting=progress)
+        except uow.InfrastructureError as e:
+            if i == 1:
+                raise
+            raise e.with_kept(
+                f"{i - 1} dari {len(plans)} bagian sebelumnya sudah tersimpan lengkap dengan lognya, "
+                "dan menjalankan perintah ini lagi melanjutkan sisanya."
+            ) from e
+        checks.append(r.check)
+        outcomes.append(r.outcomes)
+        report.run_ids.append(run_id)
+        if extra is not None:
+            report.extra.append(extra)
+        for table, (up, de) in r.changes.row_counts().items():
+            done = report.written.get(table, (0, 0))
+            report.written[table] = (done[0] + up, done[1] + de)
+    report.check = CheckResult.concat(tahun, flow, checks)
+    if outcomes:
+        report.outcomes = pl.concat(outcomes)
+    return report
+
+
+def log_result(
+    store: Store,
+    *,
+    flow: Flow,
+    tahun: int,
+    pelaku: str,
+    check: CheckResult,
+    after: After[T] | None = None,
+) -> tuple[int, T | None]:
+    """Log a sync that could not run (the sources failed: SYS-01/SYS-02 errors only), with
+    what the caller adds, in one transaction; the ``run_id`` and the caller's result."""
+
+    def work(u: uow.UnitOfWork) -> tuple[int, T | None]:
+        run_id = record_run(u.store, pelaku=pelaku, mode="SYNC", flow=flow, tahun=tahun, check=check)
+        return run_id, (after(u, SyncResult(check=check), run_id) if after is not None else None)
+
+    return uow.run(store, work, name="sync")

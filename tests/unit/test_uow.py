@@ -1,0 +1,57 @@
+"""Sorting failures into infrastructure errors (exit 3), transient ones (run again) and the rest."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from selaras.store import uow
+
+
+def _wrapped(orig: Exception) -> sa.exc.DBAPIError:
+    return sa.exc.OperationalError("INSERT ...", {}, orig)
+
+
+def test_a_full_disk_is_an_infrastructure_error_that_says_what_to_do() -> None:
+    for e in (_wrapped(sqlite3.OperationalError("database or disk is full")), OSError(errno.ENOSPC, "No space")):
+        infra = uow.infrastructure_error(e)
+        assert infra is not None
+        text = infra.message()
+        assert text.startswith("Disk penuh") and "Tidak ada yang diubah" in text and "Kosongkan" in text
+
+
+def test_a_busy_store_is_retried_then_an_infrastructure_error() -> None:
+    busy = _wrapped(sqlite3.OperationalError("database is locked"))
+    assert uow.transient(busy)
+    infra = uow.infrastructure_error(busy)
+    assert infra is not None and "proses lain" in infra.message()
+
+
+def test_bugs_and_input_errors_are_not_infrastructure_errors() -> None:
+    assert uow.infrastructure_error(ValueError("check.errors has NIPs not in check.pegawai")) is None
+    assert uow.infrastructure_error(KeyError("no contract table")) is None
+    assert not uow.transient(ValueError("x"))
+
+
+def test_what_earlier_parts_kept_is_said_instead_of_nothing_changed() -> None:
+    infra = uow.InfrastructureError("Disk penuh", "Kosongkan ruang disk.").with_kept("2 dari 5 bagian tersimpan.")
+    assert "Tidak ada yang diubah" not in infra.message() and "2 dari 5 bagian tersimpan." in infra.message()
+
+
+def test_a_crash_point_calls_the_hooks_and_is_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SELARAS_CRASH_AT", raising=False)
+    seen: list[str] = []
+    monkeypatch.setattr(uow, "CRASH_HOOKS", [seen.append])
+    uow.crash_point("sync:before_commit")
+    assert seen == ["sync:before_commit"]
+    monkeypatch.setenv("SELARAS_CRASH_AT", "sync:after_commit@3")
+    uow.crash_point("sync:after_commit")  # the first time of three: the process lives on
+    uow.crash_point("sync:before_commit")
+
+
+def test_a_wrong_statement_is_a_bug_not_an_infrastructure_error() -> None:
+    bug = sa.exc.ProgrammingError("SELECT nope", {}, sqlite3.ProgrammingError("no such column: nope"))
+    assert uow.infrastructure_error(bug) is None
