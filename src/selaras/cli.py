@@ -22,12 +22,21 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from selaras import __version__
-from selaras.catalogue.codes import CATALOGUE
+from selaras.catalogue.codes import CATALOGUE, SEBAB
 from selaras.domain.recap import recap
 from selaras.domain.results import CheckResult, Flow, Status
 from selaras.domain.snapshot import Snapshot
 from selaras.usecases.sync import check_snapshot, sync_snapshot
-from selaras.views import error_cards, jsonl_lines, print_all, recap_tables, status_table, sync_summary
+from selaras.views import (
+    CardNames,
+    error_cards,
+    jsonl_lines,
+    judul_label,
+    print_all,
+    recap_tables,
+    status_table,
+    sync_summary,
+)
 
 if TYPE_CHECKING:
     from rich.status import Status as Status_
@@ -240,7 +249,9 @@ def _told(status: Status_) -> Callable[[str], None]:
     return update
 
 
-def _emit(result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None) -> None:
+def _emit(
+    result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None, snapshot: Snapshot | None = None
+) -> None:
     if fmt == "jsonl":
         write = sys.stdout.write
         for line in jsonl_lines(result, outcomes):
@@ -250,7 +261,7 @@ def _emit(result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None) -
         for nip in result.pegawai["nip"]:
             row = result.pegawai.filter(pl.col("nip") == nip).row(0, named=True)
             out.print(f"[bold]{row['nama']}[/] (NIP {nip}): {row['status']}")
-            print_all(out, error_cards(result, nip))
+            print_all(out, error_cards(result, nip, CardNames.of(snapshot) if snapshot is not None else None))
     else:
         out.print(status_table(result))
     counts = result.status_counts()
@@ -278,6 +289,7 @@ def check(
     Dari penyimpanan, setiap pemeriksaan dicatat di log sinkronisasi.
     """
     th, fl = _tahun(tahun), Flow(flow)
+    snapshot: Snapshot | None = None
     if snapshot_dir is not None:
         snapshot = read(snapshot_dir)
         with stage("memeriksa"):
@@ -290,7 +302,7 @@ def check(
             result = check_store(
                 store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
             ).check
-    _emit(result, fmt)
+    _emit(result, fmt, snapshot=snapshot)
     _exit_for(result)
 
 
@@ -388,16 +400,21 @@ def kode(code: str | None) -> None:
         for c in ("Kode", "Judul", "Pihak"):
             t.add_column(c)
         for c in sorted(CATALOGUE.values(), key=lambda c: c.urutan):
-            t.add_row(c.code, c.judul, ", ".join(a.value for a in c.aktor))
+            t.add_row(c.code, f"{c.judul}\n[dim]{judul_label(c)}[/]", ", ".join(a.value for a in c.aktor))
         out.print(t)
         return
     c = CATALOGUE.get(code.upper())
     if c is None:
         fail(f"kode {code} tidak dikenal; kode yang ada: {', '.join(sorted(CATALOGUE))}")
-    out.print(f"[bold]{c.code}[/] {c.judul}\n{c.penyebab}\n[dim]{c.cause_en}[/]")
+    out.print(f"[bold]{c.code}[/] {c.judul}\n[dim]Judul: {judul_label(c)}[/]\n{c.penyebab}\n[dim]{c.cause_en}[/]")
     out.print("Pihak: " + ", ".join(a.value for a in c.aktor))
     for i, s in enumerate(c.langkah, 1):
         out.print(f"  {i}. {s}")
+    for sebab in SEBAB.get(c.code, {}).values():
+        pihak = ", ".join(a.value for a in sebab.aktor)
+        out.print(f"[bold]Penyebab:[/] {sebab.judul} (pihak: {pihak}) [dim]{sebab.alasan}[/]")
+        for s in sebab.langkah:
+            out.print(f"  - {s}")
 
 
 @main.command()
@@ -491,7 +508,8 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     before = check_store(store, flow=Flow.SKP, tahun=th, pelaku="demo").check
     out.rule("1. Pemeriksaan sebelum sinkron (Sinkron PMM)")
     print_all(out, recap_tables(recap(before, g.snapshot["dapodik_sekolah"]), top_schools=8))
-    _demo_examples(before)
+    names = CardNames.of(g.snapshot)
+    _demo_examples(before, names)
 
     result = sync_store(store, flow=Flow.SKP, tahun=th, pelaku="demo")
     out.rule("2. Sinkron PMM untuk semua yang siap (kepala sekolah dulu, lalu gurunya)")
@@ -501,7 +519,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     out.rule("3. Sinkron Penilaian Periodik")
     out.print(sync_summary(result2.outcomes, result2.written))
     print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
-    _demo_examples(result2.check)
+    _demo_examples(result2.check, names)
 
     write_snapshot(load_snapshot(store), workdir / "hasil")
     _demo_bad_source(workdir)
@@ -544,7 +562,7 @@ def _demo_bad_source(workdir: Path) -> None:
     out.print(f"Semua baris yang ditolak beserta alasannya: {report}")
 
 
-def _demo_examples(result: CheckResult) -> None:
+def _demo_examples(result: CheckResult, names: CardNames | None = None) -> None:
     """One full error card per code, as a teacher or principal would see it."""
     out.rule("Contoh kartu kendala (satu per kode)")
     seen: set[str] = set()
@@ -560,7 +578,7 @@ def _demo_examples(result: CheckResult) -> None:
         )
         name = result.pegawai.filter(pl.col("nip") == e["nip"])["nama"].item()
         out.print(f"[bold]{name}[/] (NIP {e['nip']})")
-        print_all(out, error_cards(single, e["nip"]))
+        print_all(out, error_cards(single, e["nip"], names))
 
 
 if __name__ == "__main__":
@@ -570,8 +588,9 @@ if __name__ == "__main__":
 def _register() -> None:
     from selaras.sources.simulate_cli import simulate
     from selaras.web.cli import akun, serve
+    from selaras.web.setelan_cli import instansi
 
-    for command in (simulate, serve, akun):
+    for command in (simulate, serve, akun, instansi):
         main.add_command(command)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,13 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from selaras.catalogue.codes import CATALOGUE, lookup
+from selaras.catalogue.codes import CATALOGUE, SEBAB, Aktor, ErrorCode, lookup
+from selaras.domain.diagnosis import WAITING_CODES, actors_expr, error_actors
+from selaras.domain.nama import tanpa_gelar
+from selaras.domain.pegawai import principal_expr
 from selaras.domain.recap import Recap
 from selaras.domain.results import CheckResult, Status
-from selaras.domain.snapshot import TABLE
+from selaras.domain.snapshot import TABLE, Snapshot
 
 SYSTEM_LABELS = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
 STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.TERSINKRON.value: "green"}
@@ -27,17 +31,12 @@ STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.T
 def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> Iterator[str]:
     """One JSON object per pegawai (snapshot.md, last section), built set-based for scale.
 
-    Each error: ``code``, ``judul``, ``actors``, ``urutan``, ``pmm_skp_id``, ``selesai_oleh``
+    Each error: ``code``, ``judul``, ``actors`` (of the causes present), ``urutan``, ``pmm_skp_id``, ``selesai_oleh``
     (the NIP whose ready sync will clear it) and ``detail`` (values per system).
     """
-    cat = pl.DataFrame(
-        {
-            "code": list(CATALOGUE),
-            "judul": [c.judul for c in CATALOGUE.values()],
-            "actors": [[a.value for a in c.aktor] for c in CATALOGUE.values()],
-        }
-    )
-    err = result.errors.join(cat, on="code", how="left").with_columns(
+    cat = pl.DataFrame({"code": list(CATALOGUE), "judul": [c.judul for c in CATALOGUE.values()]})
+    err = result.errors.join(cat, on="code", how="left").with_columns(actors_expr().alias("actors"))
+    err = err.with_columns(
         (
             pl.struct("code", "judul", "actors", "urutan", "pmm_skp_id", "selesai_oleh")
             .struct.json_encode()
@@ -105,6 +104,22 @@ def detail_fields(detail: dict[str, Any]) -> tuple[list[str], list[str]]:
     return systems, fields
 
 
+NAME_FIELDS = ("nama", "atasan_nama")
+"""Fields holding a person's name: compared without academic degrees (domain.nama)."""
+
+
+def values_differ(field_name: str, values: list[Any]) -> bool:
+    """Whether the systems' values of one field differ, names compared without degrees
+    ("Dra. Siti Aminah, M.Pd." is "Siti Aminah"). The CLI and the web flag the same rows."""
+    if field_name in NAME_FIELDS:
+        return len({tanpa_gelar(v) if isinstance(v, str) else v for v in values}) > 1
+    return len({repr(v) for v in values}) > 1
+
+
+_LISTED_BY_CAUSE = ("rhk_tidak_terkait",)
+"""Detail fields the card lists under each cause instead of in the side-by-side table."""
+
+
 def _side_by_side(detail: dict[str, Any]) -> Table | None:
     systems, fields = detail_fields(detail)
     if not systems:
@@ -114,7 +129,11 @@ def _side_by_side(detail: dict[str, Any]) -> Table | None:
     for k in systems:
         t.add_column(SYSTEM_LABELS[k], style="cyan")
     for f in fields:
-        t.add_row(f, *[_fmt(detail[k].get(f, "")) if f in detail[k] else "" for k in systems])
+        if f in _LISTED_BY_CAUSE:
+            continue
+        beda = values_differ(f, [detail[k].get(f) for k in systems if f in detail[k]])
+        label = f"[bold yellow]{f} (berbeda)[/]" if beda else f
+        t.add_row(label, *[_fmt(detail[k].get(f, "")) if f in detail[k] else "" for k in systems])
     return t
 
 
@@ -122,32 +141,101 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "(kosong)"
     if isinstance(value, list):
+        if value and isinstance(value[0], dict) and "uraian" in value[0]:
+            # RHK by their text, the id beside it.
+            return "\n".join(f"{i.get('uraian')} ({i.get('pmm_rhk_id') or i.get('rhk_id')})" for i in value)
         if value and isinstance(value[0], dict):
             return "\n".join(", ".join(f"{k}={_fmt(v)}" for k, v in item.items()) for item in value)
         return ", ".join(_fmt(v) for v in value) or "(tidak ada)"
     return str(value)
 
 
-def error_cards(result: CheckResult, nip: str) -> list[Panel]:
-    """Every error of one pegawai as a card: title, cause, who acts, steps, values side by side."""
+def judul_label(c: ErrorCode) -> str:
+    """Whether a title is the message e-Kinerja itself shows or Selaras's own description."""
+    return "pesan yang tampil di e-Kinerja" if c.known else "uraian Selaras (bukan pesan e-Kinerja)"
+
+
+@dataclass
+class CardNames:
+    """Names to put beside ids on the cards: schools, instansi, and each school's principal."""
+
+    sekolah: dict[str, str] = field(default_factory=dict)
+    instansi: dict[str, str] = field(default_factory=dict)
+    kepala: dict[str, tuple[str, str]] = field(default_factory=dict)  # npsn -> (nip, nama)
+
+    @classmethod
+    def of(cls, s: Snapshot) -> CardNames:
+        """The names of ``s``'s schools, instansi and principals (matched as the rules do)."""
+        ptk = s["dapodik_ptk"].filter(principal_expr() & pl.col("nip").is_not_null()).sort("ptk_id")
+        nama = s["siasn_pegawai"].select("nip", pl.col("nama").alias("nama_siasn"))
+        ptk = ptk.join(nama, on="nip", how="left").unique("npsn", keep="first", maintain_order=True)
+        return cls(
+            sekolah=dict(s["dapodik_sekolah"].select("npsn", "nama").iter_rows()),
+            instansi=dict(s["instansi"].select("instansi_id", "nama").iter_rows()),
+            kepala={r["npsn"]: (r["nip"], r["nama_siasn"] or r["nama"]) for r in ptk.iter_rows(named=True)},
+        )
+
+
+def _who(aktor: Aktor, code: str, detail: dict[str, Any], p: dict[str, Any], names: CardNames) -> str:
+    """The person or office behind ``aktor`` for this error, by name where it is known."""
+    npsn = p.get("npsn")
+    sekolah = names.sekolah.get(npsn or "", f"NPSN {npsn}" if npsn else "sekolahnya")
+    instansi = names.instansi.get(p.get("instansi_id") or "", p.get("instansi_id") or "instansinya")
+    if aktor is Aktor.PEGAWAI:
+        return f"{p.get('nama') or p.get('nip')} (pegawai ini)"
+    if aktor is Aktor.KEPALA_SEKOLAH:
+        side = detail.get("pmm" if code == "PMM-12" else "ekinerja") or {}
+        if code in (*WAITING_CODES, "PMM-12") and side.get("atasan_nip"):
+            return f"{side.get('atasan_nama') or side['atasan_nip']} (NIP {side['atasan_nip']}), kepala sekolah"
+        if p.get("kepala_sekolah"):
+            return f"{p.get('nama')} (pegawai ini), kepala sekolah"
+        ks = names.kepala.get(npsn or "")
+        return f"{ks[1]} (NIP {ks[0]}), kepala sekolah {sekolah}" if ks else f"Kepala sekolah {sekolah}"
+    if aktor is Aktor.OPERATOR_SEKOLAH:
+        return f"Operator sekolah {sekolah}"
+    if aktor is Aktor.ADMIN_INSTANSI:
+        return f"Admin Instansi {instansi}"
+    if aktor is Aktor.DINAS_PENDIDIKAN:
+        return f"Dinas Pendidikan {instansi}"
+    return aktor.value
+
+
+def error_cards(result: CheckResult, nip: str, names: CardNames | None = None) -> list[Panel]:
+    """Every error of one pegawai as a card: title (and whether it is e-Kinerja's own message),
+    cause, the people who must act by name, steps, values side by side. One card per error."""
+    names = names or CardNames()
     peg = {r["nip"]: r for r in result.pegawai.iter_rows(named=True)}
+    p = peg.get(nip, {"nip": nip})
     cards = []
+    seen: set[tuple[str, str | None]] = set()
     for e in result.errors.filter(pl.col("nip") == nip).iter_rows(named=True):
+        if (e["code"], e["pmm_skp_id"]) in seen:
+            continue
+        seen.add((e["code"], e["pmm_skp_id"]))
         c = lookup(e["code"])
         detail = json.loads(e["detail"])
-        parts: list[Any] = [c.penyebab, ""]
-        parts.append(f"[bold]Yang harus bertindak:[/] {', '.join(a.value for a in c.aktor)}")
-        atasan = (detail.get("ekinerja") or {}).get("atasan_nama") if e["code"] in ("PMM-11", "PMM-13") else None
-        if atasan:
-            parts.append(f"[bold]Kepala sekolah / atasan:[/] {atasan} (NIP {detail['ekinerja']['atasan_nip']})")
+        parts: list[Any] = [f"[dim]Judul: {judul_label(c)}[/]", c.penyebab, ""]
+        who = [_who(a, c.code, detail, p, names) for a in error_actors(c.code, detail)]
+        parts.append("[bold]Yang harus bertindak:[/] " + "; ".join(who))
         if e["selesai_oleh"]:
-            who = peg.get(e["selesai_oleh"], {}).get("nama") or e["selesai_oleh"]
+            nama = peg.get(e["selesai_oleh"], {}).get("nama") or (detail.get("ekinerja") or {}).get("atasan_nama")
             parts.append(
-                f"[green]Akan selesai sendiri:[/] sinkron {who} (NIP {e['selesai_oleh']}) sudah SIAP; "
-                "Selaras mencoba lagi sinkron Anda setelah itu."
+                f"[green]Akan selesai sendiri:[/] sinkron {nama or e['selesai_oleh']} (NIP {e['selesai_oleh']}) "
+                "sudah SIAP; Selaras mencoba lagi sinkron Anda setelah itu."
             )
         parts.append("[bold]Langkah:[/]")
         parts += [f"  {i}. {s}" for i, s in enumerate(c.langkah, 1)]
+        causes = SEBAB.get(c.code, {})
+        for alasan in detail.get("alasan") or []:
+            sebab = causes.get(alasan)
+            if sebab is None:
+                continue
+            parts.append(f"[bold]Penyebab: {sebab.judul}[/] (bertindak: {', '.join(a.value for a in sebab.aktor)})")
+            parts += [f"  - {s}" for s in sebab.langkah]
+            for r in (detail.get("pmm") or {}).get("rhk_tidak_terkait") or []:
+                if r.get("alasan") == alasan:
+                    induk = r.get("induk_uraian") or r.get("induk_pmm_rhk_id") or "(tanpa induk)"
+                    parts.append(f"    RHK guru: {r['uraian']} ({r['pmm_rhk_id']}); induk: {induk}")
         if e["pmm_skp_id"]:
             parts.append(f"SKP PMM: {e['pmm_skp_id']}")
         table = _side_by_side(detail)

@@ -60,6 +60,11 @@ CASES: list[tuple[str, Corrupt, list[str]]] = [
         ["pmm_skp.csv", "baris 2", "status", "DISEPAKATI"],
     ),
     ("missing column", lambda d: drop_column(d / "pmm_rhk.csv", "uraian"), ["pmm_rhk.csv", "uraian"]),
+    (
+        "missing optional column",
+        lambda d: drop_column(d / "siasn_pegawai.csv", "unor_id"),
+        ["siasn_pegawai.csv", "unor_id", "baris judul"],
+    ),
     ("duplicate key", lambda d: duplicate_row(d / "dapodik_ptk.csv", 2), ["dapodik_ptk.csv", "ptk_id", "baris 2"]),
     (
         "dangling reference",

@@ -207,8 +207,9 @@ def test_admin_recap_log_detail_bulk_sync_and_xlsx(browser: object, site: Site, 
     info.value.save_as(str(target))
     sheet = openpyxl.load_workbook(target).active
     got = list(sheet.iter_rows(values_only=True))
-    assert got[0][:3] == ("ID log", "Waktu (UTC)", "NIP")
-    assert len(got) - 1 == n and all("PMM-12" in (r[11] or "") for r in got[1:])
+    assert got[0][:3] == ("ID log", "Waktu (WIB)", "NIP")
+    kode = got[0].index("Kode kendala")
+    assert len(got) - 1 == n and all("PMM-12" in (r[kode] or "") for r in got[1:])
 
     rows.first.locator("a:has-text('Rincian')").click()
     admin.wait_for_selector(".card.error[data-code='PMM-12']")  # type: ignore[attr-defined]
@@ -224,7 +225,8 @@ def test_admin_recap_log_detail_bulk_sync_and_xlsx(browser: object, site: Site, 
     assert f"({n} pegawai)" in admin.inner_text(".notice.ok")  # type: ignore[attr-defined]
     site.runner.drain()  # type: ignore[attr-defined]
     admin.goto(site.url + "/audit")  # type: ignore[attr-defined]
-    assert "SINKRON_MASSAL" in admin.inner_text("table")  # type: ignore[attr-defined]
+    audit_text = admin.inner_text("table")  # type: ignore[attr-defined]
+    assert "Sinkron massal" in audit_text and "SINKRON_MASSAL" not in audit_text
     admin.goto(site.url + "/kerja")  # type: ignore[attr-defined]
     _shot(admin, "kerja.png", full_page=False)
     admin.context.close()  # type: ignore[attr-defined]

@@ -213,4 +213,8 @@ def test_kode_lists_the_catalogue_and_explains_one_code() -> None:
     one = cli("kode", "pmm-11")
     assert one.exit_code == 0
     assert CATALOGUE["PMM-11"].judul in one.stdout and CATALOGUE["PMM-11"].langkah[0] in one.stdout
+    assert "pesan yang tampil di e-Kinerja" in one.stdout  # known: e-Kinerja's own message
+    assert "uraian Selaras" in cli("kode", "PMM-10").stdout  # the project's own description
+    causes = cli("kode", "PMM-13").stdout
+    assert "Penyebab:" in causes and "belum ada di SKP atasan di e-Kinerja" in " ".join(causes.split())
     assert cli("kode", "PMM-99").exit_code == 2

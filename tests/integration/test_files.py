@@ -19,6 +19,7 @@ from selaras.sources.files import (
     write_problems,
     write_snapshot,
 )
+from selaras.sources.validation import KOLOM_TIDAK_ADA, KOLOM_WAJIB_TIDAK_ADA
 
 Rows = dict[str, list[dict[str, str | None]]]
 
@@ -263,13 +264,16 @@ def write_folder(folder: Path, rows: Rows | None = None) -> Path:
     return folder
 
 
-def write_workbook(path: Path, rows: Rows | None = None, extra_sheets: Iterable[str] = ()) -> Path:
-    """A snapshot workbook (every cell as text) with every table of ``rows``."""
+def write_workbook(
+    path: Path, rows: Rows | None = None, extra_sheets: Iterable[str] = (), drop: dict[str, str] | None = None
+) -> Path:
+    """A snapshot workbook (every cell as text) with every table of ``rows``; ``drop`` leaves
+    a column out of a sheet."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, table_rows in (rows or valid_rows()).items():
         ws = wb.create_sheet(name)
-        header = TABLE[name].column_names
+        header = [c for c in TABLE[name].column_names if c != (drop or {}).get(name)]
         ws.append(header)
         for r in table_rows:
             ws.append([r.get(c) for c in header])
@@ -513,11 +517,27 @@ def test_missing_required_column(tmp_path: Path) -> None:
     assert problems_of(folder) == [Problem("dapodik_ptk.csv", None, "nama", None, "kolom wajib tidak ada")]
 
 
-def test_missing_optional_column_is_fine(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("table", "column"), [("dapodik_ptk", "nuptk"), ("siasn_pegawai", "unor_id")])
+def test_missing_optional_column_is_an_input_error(tmp_path: Path, table: str, column: str) -> None:
+    # An optional column may have empty cells; it may not be absent from the header.
+    assert not TABLE[table].column(column).required
     folder = write_folder(tmp_path / "snap")
-    header = [c for c in TABLE["dapodik_ptk"].column_names if c != "nuptk"]
-    write_table(folder, "dapodik_ptk", valid_rows()["dapodik_ptk"], header=header)
-    ptk = read_snapshot(folder).snapshot["dapodik_ptk"]
+    header = [c for c in TABLE[table].column_names if c != column]
+    write_table(folder, table, valid_rows()[table], header=header)
+    assert problems_of(folder) == [Problem(f"{table}.csv", None, column, None, KOLOM_TIDAK_ADA)]
+
+
+@pytest.mark.parametrize(("column", "rule"), [("nama", KOLOM_WAJIB_TIDAK_ADA), ("unor_id", KOLOM_TIDAK_ADA)])
+def test_missing_column_in_workbook_names_sheet_and_column(tmp_path: Path, column: str, rule: str) -> None:
+    path = write_workbook(tmp_path / "snap.xlsx", drop={"siasn_pegawai": column})
+    assert problems_of(path) == [Problem("snap.xlsx:siasn_pegawai", None, column, None, rule)]
+
+
+def test_optional_column_with_empty_cells_is_fine(tmp_path: Path) -> None:
+    rows = valid_rows()
+    for r in rows["dapodik_ptk"]:
+        r["nuptk"] = None
+    ptk = read_snapshot(write_folder(tmp_path / "snap", rows)).snapshot["dapodik_ptk"]
     assert ptk.get_column("nuptk").to_list() == [None, None]
 
 

@@ -73,6 +73,7 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
     for r in snap["pmm_penilaian"].to_dicts():
         pen_of[r["pmm_skp_id"]].append(r)
     siasn_unor = {u["unor_id"]: u for u in snap["siasn_unor"].to_dicts()}
+    siasn_nips = set(snap["siasn_pegawai"]["nip"].to_list())
     unor_by_npsn = {u["npsn"]: u for u in siasn_unor.values() if u["npsn"]}
     ek_unor = {u["unor_id"]: u for u in snap["ekinerja_unor"].to_dicts()}
     periods: dict[str, list[Row]] = defaultdict(list)
@@ -112,7 +113,7 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
         if p["status"] != "AKTIF" or p["jenis_asn"] not in ("PNS", "PPPK"):
             codes.add("PMM-09")
         tahunan = [x for x in periods[p["instansi_id"]] if x["jenis"] == "TAHUNAN"]
-        for s in skps:
+        for s in agreed or skps:
             period = next(
                 (x for x in tahunan if x["awal"] <= s["periode_awal"] and x["akhir"] >= s["periode_akhir"]),
                 None,
@@ -130,20 +131,29 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
             if principal:
                 continue
             atasan = (ek_unor.get(unit["unor_id"]) or {}).get("atasan_nip")
+            d = atasan
             if s["atasan_nip"] and atasan != s["atasan_nip"]:
                 codes.add("PMM-12")
+                # D is the PMM superior when SIASN knows it; else PMM-11/13 wait for PMM-12.
+                d = s["atasan_nip"] if s["atasan_nip"] in siasn_nips else None
+                if d is None:
+                    continue
             if period is None:
                 continue
-            atasan_skps = ek_skp[(atasan or "", period["periode_id"])]
+            atasan_skps = ek_skp[(d or "", period["periode_id"])]
             if not atasan_skps:
                 codes.add("PMM-11")
                 continue
             carried = {r["pmm_rhk_id"] for k in atasan_skps for r in ek_rhk[k["skp_id"]] if r["pmm_rhk_id"]}
             if any(r["induk_pmm_rhk_id"] not in carried for r in rhk_of[s["pmm_skp_id"]]):
                 codes.add("PMM-13")
-        if skps and "PMM-08" not in codes:
-            own_npsn = own["npsn"] if own else None
-            if not any(s["npsn"] == own_npsn for s in skps):
+        # PMM-10 only when certain: every SKP of the year (any status); not without a SIASN
+        # unit; a unit without NPSN only when every SKP school is matched.
+        if skps and own:
+            if own["npsn"]:
+                if not any(s["npsn"] == own["npsn"] for s in skps):
+                    codes.add("PMM-10")
+            elif all(s["npsn"] in unor_by_npsn for s in skps):
                 codes.add("PMM-10")
         out |= {(nip, "skp", c) for c in codes}
 

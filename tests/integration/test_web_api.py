@@ -27,7 +27,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
-from selaras.store.tables import audit_log
+from selaras.store.tables import CONTRACT, audit_log
 from selaras.web.accounts import create_account, create_token, revoke_tokens
 from selaras.web.app import create_app
 from selaras.web.cli import seed_demo_accounts
@@ -353,6 +353,15 @@ def test_manual_skp_is_replaced_only_on_request_and_audited(store: Store) -> Non
 
 
 # ------------------------------------------------------------------ principal and operator
+
+
+def test_principal_with_a_wrong_dapodik_nip_is_still_a_principal(web: Web) -> None:
+    ptk = CONTRACT["dapodik_ptk"]
+    with web.store.write() as conn:
+        conn.execute(sa.update(ptk).where(ptk.c.ptk_id == "PTK-KS").values(nip="198001012005011099"))
+    ks = web.client(KS)
+    assert ks.get("/api/v1/saya").json()["kepala_sekolah"] is True  # matched by NIK, as the rules do
+    assert ks.get(f"/api/v1/pegawai/{G1}").status_code == 200
 
 
 def test_principal_sees_the_school_but_acts_only_for_self(web: Web) -> None:

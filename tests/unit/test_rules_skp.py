@@ -410,6 +410,5 @@ def test_pmm12_unit_without_superior_in_ekinerja() -> None:
     e = error(r, G1, "PMM-12")
     assert e["detail"]["ekinerja"]["atasan_nip"] is None
     assert e["detail"]["pmm"]["atasan_nip"] == KS
-    # Nobody is the superior in e-Kinerja, so nobody has the SKP organisasi either.
-    assert codes(r, G1) == ["PMM-12", "PMM-11"]
-    assert error(r, G1, "PMM-11")["selesai_oleh"] is None
+    # The superior D is the PMM superior (known to SIASN), whose SKP is synced: only PMM-12 holds.
+    assert codes(r, G1) == ["PMM-12"]

@@ -83,7 +83,7 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-02",
         "skp",
         "Pegawai belum membuat SKP di PMM",
-        "Belum ada SKP tahun ini di PMM yang berstatus DISEPAKATI. Hanya SKP yang sudah "
+        "Belum ada SKP tahun ini di PMM yang berstatus disepakati. Hanya SKP yang sudah "
         "disepakati yang dapat dikirim ke e-Kinerja.",
         (A.PEGAWAI, A.KEPALA_SEKOLAH),
         (
@@ -138,11 +138,11 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-06",
         "skp",
         "Periode SKP belum tersedia di e-Kinerja",
-        "Instansi belum memiliki periode TAHUNAN di e-Kinerja yang mencakup tanggal SKP.",
+        "Instansi belum memiliki periode tahunan di e-Kinerja yang mencakup tanggal SKP.",
         (A.ADMIN_INSTANSI,),
         (
             "Admin Instansi membuka Manajemen Periode di e-Kinerja.",
-            "Buat periode TAHUNAN yang mencakup seluruh tanggal SKP.",
+            "Buat periode tahunan yang mencakup seluruh tanggal SKP.",
             "Selaras akan mencoba lagi sinkron pegawai yang tertahan setelah periode dibuat.",
         ),
         "No yearly period of the instansi covers the plan's dates.",
@@ -151,7 +151,7 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-07",
         "skp",
         "SKP periode ini sudah dibuat manual di e-Kinerja",
-        "Di e-Kinerja sudah ada SKP buatan tangan (MANUAL) untuk periode dan unit yang sama. "
+        "Di e-Kinerja sudah ada SKP buatan tangan (manual) untuk periode dan unit yang sama. "
         "Selaras tidak menimpanya tanpa persetujuan.",
         (A.PEGAWAI, A.ADMIN_INSTANSI),
         (
@@ -179,7 +179,7 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-09",
         "skp",
         "Pegawai tidak aktif atau bukan ASN di SIASN",
-        "Status pegawai di SIASN bukan AKTIF, atau jenis pegawai bukan PNS/PPPK.",
+        "Status pegawai di SIASN bukan aktif, atau jenis pegawai bukan PNS/PPPK.",
         (A.ADMIN_INSTANSI,),
         (
             "Admin Instansi memeriksa status kepegawaian di SIASN.",
@@ -235,14 +235,15 @@ _CODES: tuple[ErrorCode, ...] = (
         "PMM-13",
         "skp",
         "Tidak ada RHK yang bisa dikaitkan",
-        "Ada RHK guru yang induknya tidak ditemukan di antara RHK SKP atasan di e-Kinerja "
-        "(biasanya karena SKP kepala sekolah dibuat manual, bukan hasil sinkron).",
-        (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
+        "Ada RHK guru yang tidak bisa dikaitkan dengan RHK pada SKP atasan di e-Kinerja. Penyebabnya "
+        "disebutkan per RHK: RHK tanpa induk di PMM, induk yang bukan RHK atasan, atau RHK atasan "
+        "yang belum ada di SKP atasan di e-Kinerja.",
+        (A.PEGAWAI, A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
         (
-            "Kepala sekolah (atau Admin Instansi atas namanya) menyinkronkan SKP kepala sekolah dari PMM.",
-            "Setelah itu Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
+            "Lihat penyebab setiap RHK di bawah; yang harus bertindak bergantung pada penyebabnya.",
+            "Setelah diperbaiki, Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
         ),
-        "A teacher RHK's parent is not among the RHK of the superior's e-Kinerja SKP.",
+        "A teacher RHK cannot be linked to an RHK of the superior's e-Kinerja SKP (cause given per RHK).",
         teacher_only=True,
         known=True,
     ),
@@ -250,13 +251,13 @@ _CODES: tuple[ErrorCode, ...] = (
         "PER-01",
         "penilaian",
         "Periode penilaian periodik di e-Kinerja tidak standar",
-        "Pengaturan periode PERIODIK instansi tahun ini tidak standar: campuran BULANAN dan "
-        "TRIWULANAN, nomor ganda, nomor di luar rentang, atau tidak ada periode yang cocok "
+        "Pengaturan periode periodik instansi tahun ini tidak standar: campuran bulanan dan "
+        "triwulanan, nomor ganda, nomor di luar rentang, atau tidak ada periode yang cocok "
         "dengan penilaian di PMM.",
         (A.ADMIN_INSTANSI,),
         (
-            "Admin Instansi memperbaiki Manajemen Periode: satu jenis saja (BULANAN 1..12 atau "
-            "TRIWULANAN 1..4), setiap nomor sekali.",
+            "Admin Instansi memperbaiki Manajemen Periode: satu jenis saja (bulanan nomor 1–12 atau "
+            "triwulanan nomor 1–4), setiap nomor sekali.",
             "Setelah itu siapa pun dapat mencoba lagi; Selaras mencoba lagi dengan sendirinya.",
         ),
         "The instansi's periodic periods are not standard or do not match PMM's assessment.",
@@ -314,6 +315,58 @@ CATALOGUE: dict[str, ErrorCode] = {c.code: c for c in _CODES}
 CODES: tuple[str, ...] = tuple(sorted(CATALOGUE))
 SKP_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "skp")
 PENILAIAN_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "penilaian")
+
+
+@dataclass(frozen=True)
+class Sebab:
+    """One cause of an error that has several (errors.md, Clarifications), with its own actors."""
+
+    alasan: str  # the key in the error's detail
+    judul: str  # the cause in a few words, in Bahasa Indonesia
+    aktor: tuple[Aktor, ...]
+    langkah: tuple[str, ...]
+    menunggu_atasan: bool  # the superior's sync clears it (the teacher waits on the superior)
+
+
+SEBAB: dict[str, dict[str, Sebab]] = {
+    "PMM-13": {
+        s.alasan: s
+        for s in (
+            Sebab(
+                "INDUK_KOSONG",
+                "RHK guru belum punya RHK induk di PMM",
+                (A.PEGAWAI, A.KEPALA_SEKOLAH),
+                (
+                    "Guru mengaitkan RHK ini dengan salah satu RHK kepala sekolah di PMM.",
+                    "Kepala sekolah menyetujui lagi SKP guru sampai berstatus disepakati.",
+                ),
+                False,
+            ),
+            Sebab(
+                "INDUK_BUKAN_RHK_ATASAN",
+                "RHK induknya bukan RHK pada SKP atasan yang disepakati di PMM",
+                (A.PEGAWAI, A.KEPALA_SEKOLAH),
+                (
+                    "Guru mengaitkan ulang RHK ini dengan RHK kepala sekolah yang sekarang di PMM "
+                    "(SKP kepala sekolah berubah, atau RHK tertaut ke kepala sekolah lain).",
+                    "Kepala sekolah menyetujui lagi SKP guru sampai berstatus disepakati.",
+                ),
+                False,
+            ),
+            Sebab(
+                "BELUM_DI_SKP_ATASAN",
+                "RHK induknya ada di PMM tetapi belum ada di SKP atasan di e-Kinerja",
+                (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
+                (
+                    "Kepala sekolah (atau Admin Instansi atas namanya) menyinkronkan SKP kepala sekolah dari PMM.",
+                    "Setelah itu Selaras mencoba lagi sinkron guru ini dengan sendirinya.",
+                ),
+                True,
+            ),
+        )
+    }
+}
+"""The causes of each code that has several, by ``alasan`` (only PMM-13 today)."""
 
 
 def lookup(code: str) -> ErrorCode:

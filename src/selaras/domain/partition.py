@@ -70,8 +70,13 @@ def _part(s: Snapshot, peg: pl.DataFrame, instansi: list[str]) -> Part:
         ]
     ).drop_nulls()
     atasan = atasan.filter(~atasan.is_in(nips.implode())).unique()
-    pegawai = pl.concat([pegawai, s["siasn_pegawai"].filter(pl.col("nip").is_in(atasan.implode()))])
-    atasan_ptk = s["dapodik_ptk"].filter(pl.col("nip").is_in(atasan.implode()))
+    atasan_peg = s["siasn_pegawai"].filter(pl.col("nip").is_in(atasan.implode()))
+    pegawai = pl.concat([pegawai, atasan_peg])
+    # A superior's PTK as every pegawai's is found: by NIP, else by NIK (the superior's plan
+    # decides PMM-13's cause).
+    atasan_ptk = s["dapodik_ptk"].filter(
+        pl.col("nip").is_in(atasan.implode()) | pl.col("nik").is_in(atasan_peg["nik"].drop_nulls().implode())
+    )
     ptk = pl.concat([ptk, atasan_ptk]).unique("ptk_id", keep="first", maintain_order=True)
     skp = pl.concat([skp, s["pmm_skp"].filter(pl.col("ptk_id").is_in(atasan_ptk["ptk_id"].implode()))]).unique(
         "pmm_skp_id", keep="first", maintain_order=True

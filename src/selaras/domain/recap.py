@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from selaras.catalogue.codes import CATALOGUE
+from selaras.domain.diagnosis import actors_expr
 from selaras.domain.results import CheckResult, Status
 
 
@@ -22,7 +23,9 @@ class Recap:
     by_code: pl.DataFrame  # code, judul, pegawai
     by_school: pl.DataFrame  # npsn, nama_sekolah, pegawai, SIAP, GAGAL, TERSINKRON, persen_tersinkron
     by_actor: pl.DataFrame  # aktor, pegawai, kode
-    blockers: pl.DataFrame  # atasan, nama, npsn, status_atasan, guru_tertahan: one item per blocking principal
+    blockers: (
+        pl.DataFrame
+    )  # atasan, nama, npsn, status_atasan, guru_tertahan, guru_menunggu: one per blocking principal
 
 
 def _catalogue_frame() -> pl.DataFrame:
@@ -69,27 +72,34 @@ def recap(result: CheckResult, sekolah: pl.DataFrame | None = None) -> Recap:
     )
 
     by_actor = (
-        err.select("nip", "code")
-        .join(cat.select("code", "aktor"), on="code", how="left")
+        err.select("nip", "code", actors_expr().alias("aktor"))
         .explode("aktor")
         .group_by("aktor")
         .agg(pl.col("nip").n_unique().alias("pegawai"), pl.col("code").unique().sort().alias("kode"))
         .sort("pegawai", descending=True)
     )
 
-    # The superior may be out of scope (e.g. a former principal): the name comes from the detail.
-    names = peg.select(pl.col("nip").alias("atasan"), "npsn", pl.col("status").alias("status_atasan"))
-    blockers = (
-        err.filter(pl.col("code").is_in(["PMM-11", "PMM-13"]))
-        .with_columns(
-            pl.col("detail").str.json_path_match("$.ekinerja.atasan_nip").alias("atasan"),
-            pl.col("detail").str.json_path_match("$.ekinerja.atasan_nama").alias("nama"),
-        )
-        .filter(pl.col("atasan").is_not_null())
+    # A principal blocks a teacher only when the principal's ready sync clears the teacher's
+    # error (the check's selesai_oleh): never an outdated head, never someone whose sync cannot
+    # help. guru_tertahan: teachers whose every error that sync clears (they are done once it
+    # succeeds); guru_menunggu: every teacher with at least one error that sync clears.
+    names = peg.select(pl.col("nip").alias("atasan"), pl.col("nama"), "npsn", pl.col("status").alias("status_atasan"))
+    waits = err.filter(pl.col("selesai_oleh").is_not_null())
+    only = (
+        err.group_by("nip")
+        .agg(pl.col("selesai_oleh").n_unique().alias("n"), pl.col("selesai_oleh").first().alias("atasan"))
+        .filter((pl.col("n") == 1) & pl.col("atasan").is_not_null())
         .group_by("atasan")
-        .agg(pl.col("nama").drop_nulls().first(), pl.col("nip").n_unique().alias("guru_tertahan"))
+        .agg(pl.len().cast(pl.UInt32).alias("guru_tertahan"))
+    )
+    blockers = (
+        waits.group_by(pl.col("selesai_oleh").alias("atasan"))
+        .agg(pl.col("nip").n_unique().cast(pl.UInt32).alias("guru_menunggu"))
+        .join(only, on="atasan", how="left")
+        .with_columns(pl.col("guru_tertahan").fill_null(0))
         .join(names, on="atasan", how="left")
-        .sort(["guru_tertahan", "atasan"], descending=[True, False])
-        .select("atasan", "nama", "npsn", "status_atasan", "guru_tertahan")
+        .filter(pl.col("status_atasan").ne_missing(Status.TERSINKRON.value))
+        .sort(["guru_menunggu", "atasan"], descending=[True, False])
+        .select("atasan", "nama", "npsn", "status_atasan", "guru_tertahan", "guru_menunggu")
     )
     return Recap(peg.height, by_status, by_code, by_school, by_actor, blockers)

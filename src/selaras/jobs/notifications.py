@@ -15,13 +15,12 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-import sqlalchemy as sa
-
+from selaras.catalogue import words
 from selaras.catalogue.codes import Aktor, lookup
+from selaras.domain import blockers
 from selaras.domain.results import Flow, Outcome, Status
-from selaras.jobs.cascade import atasan_of
+from selaras.store import notices as stored
 from selaras.store.database import Store
-from selaras.store.tables import notifikasi
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,9 @@ def drafts_for(
 
     ``entry`` is a log entry (``log_entries`` shape: nip, nama, npsn, instansi_id, status,
     hasil, errors with code, detail and selesai_oleh). The pegawai hears news of a sync that
-    wrote to e-Kinerja, or the errors; everyone who
-    must act on an error hears what to do. ``names`` maps NIPs to names (for the principal).
+    wrote to e-Kinerja, or the errors; everyone who must act on an error hears what to do. A
+    teacher is told to wait only on a principal whose sync clears the error (``selesai_oleh``);
+    a principal whose own SKP still fails hears that first. ``names`` maps NIPs to names.
     """
     names = names or {}
     nip, nama = entry["nip"], entry.get("nama") or entry["nip"]
@@ -76,35 +76,84 @@ def drafts_for(
     out: list[Draft] = []
     for err in entry.get("errors", []):
         code = lookup(err["code"])
-        steps = " ".join(code.langkah)
-        penerima = _penerima(code.aktor, entry, err)
+        aktor = blockers.aktor(err)
+        steps = " ".join(blockers.langkah(err))
+        rhk = _rhk_text(err)
+        penerima = _penerima(aktor, entry, err)
+        sup = blockers.superior(err)
+        sup_nama = (names.get(sup["nip"]) or sup["nama"] or sup["nip"]) if sup else ""
+        waits = blockers.waits_on(err)
         if own in penerima:
             out.append(
-                Draft(own, nip, code.code, f"{code.code}: {code.judul}", f"Yang perlu Anda lakukan: {steps}", job_id)
+                Draft(
+                    own, nip, code.code, f"{code.code}: {code.judul}", f"Yang perlu Anda lakukan: {steps}{rhk}", job_id
+                )
             )
-        else:
-            atasan = err.get("selesai_oleh") or atasan_of(err.get("detail"))
-            if atasan and Aktor.KEPALA_SEKOLAH in code.aktor:
-                who = f"{names.get(atasan, atasan)} (Kepala Sekolah)"
-            else:
-                who = ", ".join(a.value for a in code.aktor)
+        elif waits:
+            who = f"{names.get(waits) or sup_nama or waits} (Kepala Sekolah)"
             out.append(
                 Draft(
                     own,
                     nip,
                     code.code,
                     f"{code.code}: menunggu {who}",
-                    f"{code.judul}. Yang harus bertindak: {who}. "
-                    "Selaras akan mencoba lagi otomatis setelah mereka bertindak.",
+                    f"{code.judul}. Sinkron SKP {who} sudah siap dan akan menyelesaikan kendala ini; "
+                    "Selaras mencoba lagi sinkron Anda otomatis setelah itu.",
+                    job_id,
+                )
+            )
+        elif sup is not None and blockers.superior_sync_clears(err):
+            out.append(
+                Draft(
+                    own,
+                    nip,
+                    code.code,
+                    f"{code.code}: {code.judul}",
+                    f"Kepala sekolah {sup_nama} perlu lebih dulu menyelesaikan kendala SKP-nya sendiri, lalu "
+                    "menyinkronkan SKP-nya; Selaras mencoba lagi sinkron Anda otomatis setelah itu.",
+                    job_id,
+                )
+            )
+        else:
+            who = ", ".join(a.value for a in aktor)
+            out.append(
+                Draft(
+                    own,
+                    nip,
+                    code.code,
+                    f"{code.code}: {code.judul}",
+                    f"Yang harus bertindak: {who}. Langkahnya: {steps} "
+                    "Selaras mencoba lagi otomatis setelah data diperbaiki.",
                     job_id,
                 )
             )
         for p in penerima:
-            if p != own:
-                out.append(
-                    Draft(p, nip, code.code, f"{code.code}: {code.judul}", f"Untuk {nama} (NIP {nip}): {steps}", job_id)
+            if p == own:
+                continue
+            if sup is not None and p == f"pegawai:{sup['nip']}" and blockers.superior_sync_clears(err) and not waits:
+                isi = (
+                    f"{nama} (NIP {nip}) menunggu SKP Anda di e-Kinerja, tetapi sinkron SKP Anda sendiri "
+                    "belum bisa berjalan. Selesaikan dulu kendala SKP Anda (lihat halaman SKP Anda), lalu "
+                    "sinkronkan; guru ini dicoba lagi otomatis setelah itu."
                 )
+            else:
+                isi = f"Untuk {nama} (NIP {nip}): {steps}{rhk}"
+            out.append(Draft(p, nip, code.code, f"{code.code}: {code.judul}", isi, job_id))
     return out
+
+
+def _rhk_text(err: dict[str, Any]) -> str:
+    """PMM-13: the RHK that cannot be linked, by their text, with the cause of each."""
+    items = blockers.unlinked_rhk(err)
+    if not items:
+        return ""
+    parts = []
+    for r in items[:5]:
+        teks = r.get("uraian") or r.get("pmm_rhk_id") or "-"
+        sebab = words.label(words.NILAI, r.get("alasan")) if r.get("alasan") else ""
+        parts.append(f"“{teks}”" + (f" ({sebab})" if sebab else ""))
+    more = f" dan {words.angka(len(items) - 5)} lainnya" if len(items) > 5 else ""
+    return " RHK: " + "; ".join(parts) + more + "."
 
 
 def _penerima(aktor: Iterable[Aktor], entry: dict[str, Any], err: dict[str, Any]) -> list[str]:
@@ -114,8 +163,8 @@ def _penerima(aktor: Iterable[Aktor], entry: dict[str, Any], err: dict[str, Any]
         if a is Aktor.PEGAWAI:
             key = f"pegawai:{entry['nip']}"
         elif a is Aktor.KEPALA_SEKOLAH:
-            atasan = atasan_of(err.get("detail"))
-            key = f"pegawai:{atasan}" if atasan else None
+            sup = blockers.superior(err)
+            key = f"pegawai:{sup['nip']}" if sup else None
         elif a is Aktor.OPERATOR_SEKOLAH and entry.get("npsn"):
             key = f"operator:{entry['npsn']}"
         elif a is Aktor.ADMIN_INSTANSI and entry.get("instansi_id"):
@@ -129,88 +178,34 @@ def _penerima(aktor: Iterable[Aktor], entry: dict[str, Any], err: dict[str, Any]
 
 def save(store: Store, drafts: Sequence[Draft]) -> int:
     """Store ``drafts``, skipping one whose unread twin (penerima, nip, kode) is there; how many."""
-    if not drafts:
-        return 0
-    t = datetime.now(UTC)
-    with store.write() as conn:
-        unread: set[tuple[Any, ...]] = set()
-        targets = sorted({d.penerima for d in drafts})
-        for i in range(0, len(targets), 500):
-            rows = conn.execute(
-                sa.select(notifikasi.c.penerima, notifikasi.c.nip, notifikasi.c.kode, notifikasi.c.judul).where(
-                    notifikasi.c.penerima.in_(targets[i : i + 500]), notifikasi.c.dibaca.is_(False)
-                )
-            )
-            unread.update(tuple(r) for r in rows)
-        new = []
-        for d in drafts:
-            key = (d.penerima, d.nip, d.kode, d.judul)
-            if key not in unread:
-                unread.add(key)
-                new.append(
-                    {
-                        "penerima": d.penerima,
-                        "waktu": t,
-                        "nip": d.nip,
-                        "kode": d.kode,
-                        "judul": d.judul,
-                        "isi": d.isi,
-                        "job_id": d.job_id,
-                        "dibaca": False,
-                    }
-                )
-        if new:
-            conn.execute(notifikasi.insert(), new)
-    saved = len(new)
-    return saved
+    return stored.insert_new(
+        store,
+        [
+            {"penerima": d.penerima, "nip": d.nip, "kode": d.kode, "judul": d.judul, "isi": d.isi, "job_id": d.job_id}
+            for d in drafts
+        ],
+    )
 
 
 def notices_for(store: Store, penerima: Sequence[str], *, limit: int = 50, unread_only: bool = False) -> list[Notice]:
     """The newest notices to any of ``penerima``."""
-    query = sa.select(notifikasi).where(notifikasi.c.penerima.in_(list(penerima)))
-    if unread_only:
-        query = query.where(notifikasi.c.dibaca.is_(False))
-    query = query.order_by(notifikasi.c.notifikasi_id.desc()).limit(limit)
-    with store.read() as conn:
-        rows = conn.execute(query).all()
-    return [_notice(r._mapping) for r in rows]
+    return [_notice(m) for m in stored.newest(store, penerima, limit=limit, unread_only=unread_only)]
 
 
 def mark_read(store: Store, penerima: Sequence[str], ids: Sequence[int]) -> int:
     """Mark notices read; only those addressed to ``penerima``. How many changed."""
-    with store.write() as conn:
-        r = conn.execute(
-            sa.update(notifikasi)
-            .where(notifikasi.c.notifikasi_id.in_(list(ids)), notifikasi.c.penerima.in_(list(penerima)))
-            .values(dibaca=True)
-        )
-    return int(r.rowcount or 0)
+    return stored.mark_read(store, penerima, ids)
 
 
 def account_address(store: Store) -> Callable[[str], str | None]:
     """``address_of(penerima)`` from the accounts: the e-mail of the account that penerima
     names (a pegawai by NIP, the operator of a school, the admin or dinas of an instansi)."""
-    from selaras.store.tables import akun
-
-    where = {
-        "pegawai": lambda v: akun.c.nip == v,
-        "operator": lambda v: sa.and_(akun.c.peran == "operator", akun.c.npsn == v),
-        "admin": lambda v: sa.and_(akun.c.peran == "admin", akun.c.instansi_id == v),
-        "dinas": lambda v: sa.and_(akun.c.peran == "dinas", akun.c.instansi_id == v),
-    }
     found: dict[str, str | None] = {}
 
     def address_of(penerima: str) -> str | None:
         if penerima not in found:
             kind, _, value = penerima.partition(":")
-            found[penerima] = None
-            if kind in where:
-                with store.read() as conn:
-                    found[penerima] = conn.execute(
-                        sa.select(akun.c.email).where(
-                            where[kind](value), akun.c.aktif.is_(True), akun.c.email.isnot(None)
-                        )
-                    ).scalar()
+            found[penerima] = stored.email_of(store, kind, value)
         return found[penerima]
 
     return address_of
@@ -227,30 +222,18 @@ def send_email(store: Store, address_of: Callable[[str], str | None], *, limit: 
         return 0
     port = int(os.environ.get("SELARAS_SMTP_PORT", "25"))
     sender = os.environ.get("SELARAS_SMTP_FROM", "selaras@localhost")
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(notifikasi)
-            .where(notifikasi.c.email_terkirim.is_(None))
-            .order_by(notifikasi.c.notifikasi_id)
-            .limit(limit)
-        ).all()
+    rows = stored.not_emailed(store, limit)
     sent: list[int] = []
     with smtplib.SMTP(host, port, timeout=10) as smtp:
         for row in rows:
-            to = address_of(row.penerima)
+            to = address_of(row["penerima"])
             if to:
                 msg = EmailMessage()
-                msg["From"], msg["To"], msg["Subject"] = sender, to, f"[Selaras] {row.judul}"
-                msg.set_content(row.isi)
+                msg["From"], msg["To"], msg["Subject"] = sender, to, f"[Selaras] {row['judul']}"
+                msg.set_content(row["isi"])
                 smtp.send_message(msg)
-            sent.append(row.notifikasi_id)
-    if sent:
-        with store.write() as conn:
-            conn.execute(
-                sa.update(notifikasi)
-                .where(notifikasi.c.notifikasi_id.in_(sent))
-                .values(email_terkirim=datetime.now(UTC))
-            )
+            sent.append(row["notifikasi_id"])
+    stored.mark_emailed(store, sent)
     return len(sent)
 
 

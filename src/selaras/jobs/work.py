@@ -261,10 +261,9 @@ def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]]
     # A teacher checked while their principal's sync was running may have logged "waiting"
     # after that sync finished: if whom they wait on is synced by now, go again.
     waits = {
-        e["nip"]: {x["selesai_oleh"] or cascade.atasan_of(x["detail"]) for x in e["errors"]}
+        e["nip"]: cascade.clearing_superiors(e["errors"])
         for e in entries
         if e["status"] == Status.GAGAL.value
-        and any(x["code"] in cascade.WAITING_CODES for x in e["errors"])
         and jobs.get(e["nip"]) is not None
         and jobs[e["nip"]].alasan != Alasan.KASKADE.value
     }

@@ -29,6 +29,7 @@ from selaras.sources.validation import (
     Progress,
     RawTable,
     SnapshotError,
+    check_header,
     check_references,
     check_table,
     empty_raw,
@@ -271,9 +272,7 @@ def _positions(header: list[str], table: Table, label: str, findings: Findings) 
             findings.add_file(label, "kolom muncul lebih dari sekali di baris judul", name)
             continue
         positions[name] = i
-    for c in table.columns:
-        if c.required and c.name not in positions:
-            findings.add_file(label, "kolom wajib tidak ada", c.name)
+    check_header(table, label, positions, findings)
     return positions
 
 

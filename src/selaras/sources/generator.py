@@ -23,16 +23,17 @@ from the injection and its knock-on effects:
 * school level, among schools with two teachers or more (0.5 to 1.2% of schools each): the
   school unit carries no NPSN (PMM-08 for all), the principal not synced yet (PMM-11 for the
   teachers), the unit inactive in e-Kinerja (PMM-03 for all), the unit's e-Kinerja superior
-  still the former principal, now a pengawas with a hand-made SKP (PMM-12 and PMM-13 for the
-  teachers), the principal's e-Kinerja SKP made by hand (PMM-07 for the principal, PMM-13 for
-  the teachers);
+  still the former principal, now a pengawas with a hand-made SKP (PMM-12 for the teachers:
+  their superior D is the PMM superior, the real principal, synced), the principal's
+  e-Kinerja SKP made by hand (PMM-07 for the principal, PMM-13 for the teachers);
 * teacher level, among teachers of fault-free schools (0.5 to 1.2% each): PMM-01 (NIP in
   Dapodik wrong or empty, found by NIK), PMM-02 (no SKP, or DRAF/DIAJUKAN/DISETUJUI),
   PMM-04 (jenis PTK of staff), PMM-05 (jabatan not Guru/FUNGSIONAL), PMM-06 (SKP from July
   of the year before to June), PMM-07 (a MANUAL e-Kinerja SKP), PMM-09 (not AKTIF, or
   HONORER), PMM-10 (SIASN unit of another school), PMM-12 (the PMM superior another
-  principal), PMM-13 (an RHK without induk), PER-01 (assessments of the type the instansi
-  does not use), PER-03 (no assessment yet), and rotations (two SKPs, no fault).
+  principal, who is then D: PMM-13 beside it when D has an e-Kinerja SKP, else PMM-11),
+  PMM-13 (an RHK without induk), PER-01 (assessments of the type the instansi does not use),
+  PER-03 (no assessment yet), and rotations (two SKPs, no fault).
 
 The penilaian codes of the manifest (PER-01/02/03) are computed from the generated tables.
 """
@@ -568,7 +569,9 @@ _SCHOOL_CODES: dict[str, dict[str, tuple[str, ...]]] = {
     "PMM-08": {"KS": ("PMM-08",), "GURU": ("PMM-08",)},
     "PMM-11": {"KS": (), "GURU": ("PMM-11",)},
     "PMM-03": {"KS": ("PMM-03",), "GURU": ("PMM-03",)},
-    "PMM-12S": {"KS": (), "GURU": ("PMM-12", "PMM-13")},
+    # The superior D of PMM-11/13 is the PMM superior while PMM-12 holds (errors.md,
+    # Clarifications): the real principal, synced, whose RHK the teachers' RHK link to.
+    "PMM-12S": {"KS": (), "GURU": ("PMM-12",)},
     "PMM-13S": {"KS": ("PMM-07",), "GURU": ("PMM-13",)},
 }
 
@@ -1783,6 +1786,25 @@ class _Builder:
 
     # -- the manifest -------------------------------------------------------------------------
 
+    def _pmm12_knock_on(self) -> pl.DataFrame:
+        """A PMM-12 teacher's superior D is the PMM superior (another principal, or the
+        Kadis): with an e-Kinerja SKP, the teacher's RHK (linked to the own principal's) cannot
+        link to it (PMM-13); without one, PMM-11. Neither without the yearly period (PMM-06)."""
+        teachers = self.peg.filter((pl.col("label") == "PMM-12") & ~pl.col("bad_tahunan")).select("oid")
+        d = (
+            _join(teachers, self.nips, "oid")
+            .join(
+                self.frames["pmm_skp"].select(pl.col("ptk_id").alias("_ptk"), pl.col("atasan_nip").alias("d_nip")),
+                left_on=_ptk_id(pl.col("oid")),
+                right_on="_ptk",
+                how="inner",
+            )
+            .with_columns(has_ek=pl.col("d_nip").is_in(self.frames["ekinerja_skp"]["nip"].implode()))
+        )
+        return d.select(
+            "oid", code=pl.when(pl.col("has_ek")).then(pl.lit("PMM-13")).otherwise(pl.lit("PMM-11"))
+        ).unique()
+
     def _manifest(self) -> pl.DataFrame:
         peg = self.peg
         parts: list[pl.DataFrame] = [
@@ -1797,6 +1819,7 @@ class _Builder:
                     for code in codes
                 ]
         parts.append(peg.filter(pl.col("bad_tahunan")).select("oid", code=pl.lit("PMM-06")))
+        parts.append(self._pmm12_knock_on())
         skp_codes = pl.concat(parts).with_columns(flow=pl.lit("skp"))
 
         # Flow penilaian, computed from the generated data: P's agreed SKPs of the year, their

@@ -8,7 +8,7 @@ produce boolean masks, and only offending rows are ever materialised, to word th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -220,6 +220,19 @@ class Findings:
                 )
         found = [Problem(*r) for r in rows.select("file", "row", "column", "value", "rule").iter_rows()]
         return [*self.file_level, *found, *summaries]
+
+
+KOLOM_WAJIB_TIDAK_ADA = "kolom wajib tidak ada"
+KOLOM_TIDAK_ADA = "kolom tidak ada di baris judul (sel boleh kosong, tetapi kolomnya harus ada)"
+
+
+def check_header(table: Table, label: str, found: Collection[str], findings: Findings) -> None:
+    """Every contract column must be in the header, required or not: an optional column may
+    have empty cells, it may not be absent (an absent ``unor_id`` would read as "no unit" for
+    every pegawai). Each absent column is an input error naming the file and the column."""
+    for c in table.columns:
+        if c.name not in found:
+            findings.add_file(label, KOLOM_WAJIB_TIDAK_ADA if c.required else KOLOM_TIDAK_ADA, c.name)
 
 
 def check_table(raw: RawTable, findings: Findings) -> None:

@@ -206,43 +206,9 @@ def token_account_row(store: Store, token_hash: str) -> sa.Row | None:
 
 # ------------------------------------------------------------------- reach (contract data)
 
-_ptk = CONTRACT["dapodik_ptk"]
 _peg = CONTRACT["siasn_pegawai"]
 _sekolah = CONTRACT["dapodik_sekolah"]
 _instansi = CONTRACT["instansi"]
-
-
-def pegawai_reach(store: Store, nip: str) -> tuple[str | None, sa.Row | None]:
-    """(SIASN instansi of ``nip``, its first Dapodik PTK row (npsn, jenis_ptk, tugas_tambahan))."""
-    with store.read() as conn:
-        instansi_id = conn.execute(sa.select(_peg.c.instansi_id).where(_peg.c.nip == nip)).scalar()
-        ptk = conn.execute(
-            sa.select(_ptk.c.npsn, _ptk.c.jenis_ptk, _ptk.c.tugas_tambahan).where(_ptk.c.nip == nip).limit(1)
-        ).first()
-    return instansi_id, ptk
-
-
-def school(store: Store, npsn: str) -> tuple[str | None, str | None]:
-    """(instansi, name) of the Dapodik school ``npsn``; (None, None) when unknown."""
-    with store.read() as conn:
-        row = conn.execute(sa.select(_sekolah.c.instansi_id, _sekolah.c.nama).where(_sekolah.c.npsn == npsn)).first()
-    return (row.instansi_id, row.nama) if row is not None else (None, None)
-
-
-def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:
-    """(Dapodik school of the pegawai's PTK, found by NIP or else by NIK; SIASN instansi)."""
-    with store.read() as conn:
-        peg = conn.execute(sa.select(_peg.c.nik, _peg.c.instansi_id).where(_peg.c.nip == nip)).first()
-        npsn = conn.execute(sa.select(_ptk.c.npsn).where(_ptk.c.nip == nip).limit(1)).scalar()
-        if npsn is None and peg is not None and peg.nik:
-            npsn = conn.execute(sa.select(_ptk.c.npsn).where(_ptk.c.nik == peg.nik).limit(1)).scalar()
-    return npsn, (peg.instansi_id if peg is not None else None)
-
-
-def pegawai_exists(store: Store, nip: str) -> bool:
-    """Whether SIASN has pegawai ``nip``."""
-    with store.read() as conn:
-        return conn.execute(sa.select(_peg.c.nip).where(_peg.c.nip == nip)).first() is not None
 
 
 def demo_account_sources(store: Store) -> tuple[list[sa.Row], list[sa.Row], list[sa.Row]]:

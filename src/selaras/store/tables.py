@@ -301,3 +301,13 @@ audit_log = sa.Table(
 
 # The log page pages on log_id within one instansi (keyset), newest first.
 sa.Index("ix_sync_log_instansi_id_log_id", sync_log.c.instansi_id, sync_log.c.log_id)
+
+instansi_setelan = sa.Table(
+    "instansi_setelan",
+    metadata,
+    sa.Column("instansi_id", sa.String(), primary_key=True),
+    sa.Column("zona_waktu", sa.String(), nullable=False, server_default="WIB"),
+    sa.CheckConstraint("zona_waktu IN ('WIB', 'WITA', 'WIT')", name="zona_waktu"),
+)
+"""Settings of an instansi that are Selaras's own (not contract data): the time zone its
+people read times in (WIB by default, when no row exists)."""

@@ -17,7 +17,7 @@ from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
 from selaras.jobs import queue
 from selaras.jobs.notifications import mark_read
-from selaras.web import audit, export, services
+from selaras.web import audit, export, screens, services
 from selaras.web.access import (
     Ditolak,
     Pengguna,
@@ -199,7 +199,7 @@ def log_detail(request: Request, user: Pengguna, log_id: int) -> dict[str, Any]:
     entry = log_entry(store, log_id)
     if entry is None or not _in_scope(entry, user):
         raise not_found()
-    return {**entry, "kartu": services.cards(store, entry)}
+    return {**entry, "kartu": screens.cards(store, entry)}
 
 
 # ------------------------------------------------------------------------------ accounts
@@ -264,7 +264,7 @@ def kode(user: User) -> list[dict[str, Any]]:
 
 @router.get("/pegawai/{nip}", summary="Halaman SKP seorang pegawai: SKP, tombol, hasil terakhir, kartu kendala")
 def pegawai(request: Request, nip: NipPath, user: User) -> dict[str, Any]:
-    return services.pegawai_view(konteks(request), user, nip)
+    return screens.pegawai_view(konteks(request), user, nip)
 
 
 @router.post("/pegawai/{nip}/sinkron", status_code=202, summary="Sinkron PMM / Sinkron Penilaian Periodik (antre)")
@@ -284,31 +284,31 @@ def job(request: Request, job_id: IdPath, user: User) -> dict[str, Any]:
     j = queue.get_job(store, job_id)
     if j is None or not (j.diminta_oleh == user.akun.username or can_view_pegawai(store, user, j.nip)):
         raise not_found()
-    out = services.job_view(j) or {}
+    out = screens.job_view(j) or {}
     if j.status is queue.JobStatus.SELESAI and j.log_id is not None:
         entry = log_entry(store, j.log_id)
-        out["hasil_sinkron"] = services.result_view(store, entry)
+        out["hasil_sinkron"] = screens.result_view(store, entry)
     return out
 
 
 @router.get("/sekolah", summary="Status sinkron pegawai sekolah saya (operator, kepala sekolah)")
 def sekolah(request: Request, user: User) -> dict[str, Any]:
-    return services.school_view(konteks(request), user)
+    return screens.school_view(konteks(request), user)
 
 
 @router.get("/kerja", summary="Daftar kerja: yang harus saya perbaiki, dikelompokkan per akar masalah")
 def kerja(request: Request, user: User) -> dict[str, Any]:
-    return services.worklist(konteks(request), user)
+    return screens.worklist(konteks(request), user)
 
 
 @router.get("/notifikasi", summary="Pemberitahuan saya")
 def notifikasi(request: Request, user: User) -> list[dict[str, Any]]:
-    return services.notices(konteks(request).store, user, limit=50)
+    return screens.notices(konteks(request).store, user, limit=50)
 
 
 @router.post("/notifikasi/dibaca", summary="Tandai pemberitahuan sudah dibaca")
 def dibaca(request: Request, body: DibacaIn, user: User) -> dict[str, int]:
-    keys = services.penerima_of(user)
+    keys = screens.penerima_of(user)
     return {"diubah": mark_read(konteks(request).store, keys, body.ids) if keys else 0}
 
 
@@ -322,7 +322,7 @@ def rekap(
     flow: Flow = Flow.SKP,
     instansi_id: _opt(IdTeks, description="instansi (Admin Nasional)") = None,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
-    return services.recap_view(konteks(request), user, flow, instansi_id)
+    return screens.recap_view(konteks(request), user, flow, instansi_id)
 
 
 @router.get("/log", summary="Log Sinkronisasi PMM: saring dan halaman (keyset pada log_id)")
@@ -380,7 +380,7 @@ def massal(request: Request, body: MassalIn, user: User) -> dict[str, Any]:
 
 @router.get("/periode", summary="Manajemen Periode: periode instansi saya")
 def periode(request: Request, user: User) -> list[dict[str, Any]]:
-    return services.periode_list(konteks(request).store, require_admin(user))
+    return screens.periode_list(konteks(request).store, require_admin(user))
 
 
 @router.post("/periode", status_code=201, summary="Simpan periode (ditolak bila tidak standar, PER-01)")
@@ -396,7 +396,7 @@ def periode_hapus(request: Request, periode_id: IdTeksPath, user: User) -> Respo
 
 @router.get("/unor", summary="Unit kerja instansi saya dengan atasan di e-Kinerja")
 def unor(request: Request, user: User) -> list[dict[str, Any]]:
-    return services.unor_list(konteks(request).store, require_admin(user))
+    return screens.unor_list(konteks(request).store, require_admin(user))
 
 
 @router.put("/unor/{unor_id}/atasan", summary="Ubah atasan unit kerja di e-Kinerja (dicatat di audit)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,12 +26,13 @@ from starlette.routing import Match
 from swagger_ui_bundle import swagger_ui_path
 
 from selaras import __version__
+from selaras.catalogue import words
 from selaras.jobs.runtime import Dispatcher
 from selaras.store.database import Store
 from selaras.web.access import Ditolak, Pengguna, resolve
 from selaras.web.accounts import session, token_account
 from selaras.web.edge import body, validation_detail, validation_fields
-from selaras.web.services import Konteks
+from selaras.web.screens.konteks import Konteks
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "selaras_sesi"
@@ -39,35 +40,7 @@ PRA_COOKIE = "selaras_pra"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-WIB = timezone(timedelta(hours=7), "WIB")
-HASIL_LABEL = {
-    "BARU": "data baru terkirim",
-    "DIPERBARUI": "SKP diperbarui dari PMM",
-    "TIDAK_BERUBAH": "tidak berubah, sudah sama",
-    "SAMA": "tidak ada data baru, sudah sama",
-    "GAGAL": "gagal",
-}
-
-
-def _waktu(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
-
-
-def _tgl(value: date | str | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return value.strftime("%d-%m-%Y")
-
-
-templates.env.filters["waktu"] = _waktu
-templates.env.filters["tgl"] = _tgl
-templates.env.filters["hasil"] = lambda v: HASIL_LABEL.get(v or "", v or "")
+words.install_filters(templates.env)
 
 
 class PerluMasuk(Exception):
@@ -179,6 +152,9 @@ class SecurityHeaders:
 
 def render(request: Request, name: str, status_code: int = 200, **data: Any) -> Response:
     """A page from ``templates/name`` with the common context."""
+    user = data.get("user")
+    if "zona" not in data:
+        data["zona"] = konteks(request).zona(user.instansi_id) if user is not None else words.ZONA_BAKU
     return templates.TemplateResponse(request, name, {"request": request, **data}, status_code=status_code)
 
 

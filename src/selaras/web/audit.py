@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from selaras.store import audit as stored
 from selaras.store.database import Store
 from selaras.store.tables import audit_log
 from selaras.web.access import Pengguna
@@ -46,18 +47,31 @@ def entries(
     store: Store, instansi_id: str | None, *, limit: int = 100, before: int | None = None
 ) -> list[dict[str, Any]]:
     """Audit rows newest first (of one instansi, or all with ``None``)."""
-    q = sa.select(audit_log).order_by(audit_log.c.audit_id.desc()).limit(limit)
-    if instansi_id is not None:
-        q = q.where(audit_log.c.instansi_id == instansi_id)
-    if before is not None:
-        q = q.where(audit_log.c.audit_id < before)
-    with store.read() as conn:
-        out = []
-        for r in conn.execute(q):
-            e = dict(r._mapping)
-            for k in ("sebelum", "sesudah"):
-                e[k] = json.loads(e[k]) if e[k] else None
-            if e["waktu"].tzinfo is None:
-                e["waktu"] = e["waktu"].replace(tzinfo=UTC)
-            out.append(e)
-    return out
+    out = stored.newest(store, instansi_id, limit=limit, before=before)
+    return readable(store, out)
+
+
+def readable(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``nama`` (the account's name) and ``sasaran_label`` (what was acted on, by name:
+    ``pegawai:<nip>``, ``unor:<id>``, ``periode:<id>``, ``instansi:<id>``) to audit rows."""
+    from selaras.store import reads
+
+    targets: dict[str, set[str]] = {}
+    for e in rows:
+        kind, _, key = str(e["sasaran"]).partition(":")
+        targets.setdefault(kind, set()).add(key)
+    names = {
+        "pegawai": reads.names_of(store, targets.get("pegawai", set())),
+        "unor": reads.unit_names(store, targets.get("unor", set())),
+        "periode": reads.periode_names(store, targets.get("periode", set())),
+        "instansi": reads.instansi_names(store, targets.get("instansi", set())),
+    }
+    what = {"pegawai": "Pegawai", "unor": "Unit kerja", "periode": "Periode", "instansi": "Instansi"}
+    accounts = reads.account_names(store, {e["username"] for e in rows})
+    for e in rows:
+        kind, _, key = str(e["sasaran"]).partition(":")
+        nama = names.get(kind, {}).get(key)
+        label = what.get(kind, kind.capitalize())
+        e["sasaran_label"] = f"{label} {nama} ({key})" if nama else f"{label} {key}"
+        e["nama"] = accounts.get(e["username"], e["username"])
+    return rows

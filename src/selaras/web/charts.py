@@ -11,6 +11,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from selaras.catalogue import words
+
 STATUS_COLOURS = {"TERSINKRON": "#1a7f37", "SIAP": "#9a6700", "GAGAL": "#cf222e"}
 
 
@@ -32,7 +34,7 @@ def bar_chart(items: Sequence[tuple[str, int, str]], width: int = 360) -> Markup
             f"<g><title>{escape(title)}</title>"
             f'<text x="0" y="{y + 15}" class="lbl">{escape(label)}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w}" height="{row_h - 8}" rx="3" class="bar"/>'
-            f'<text x="{label_w + w + 6}" y="{y + 15}" class="val">{value:,}</text></g>'
+            f'<text x="{label_w + w + 6}" y="{y + 15}" class="val">{words.angka(value)}</text></g>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -55,16 +57,17 @@ def trend_chart(rows: Sequence[dict[str, Any]], width: int = 360, height: int = 
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="Tren status per hari">',
         f'<line x1="{pad_l}" y1="{y(0)}" x2="{width - 10}" y2="{y(0)}" class="axis"/>',
-        f'<text x="{pad_l - 6}" y="{y(top) + 4}" class="val" text-anchor="end">{top:,}</text>',
+        f'<text x="{pad_l - 6}" y="{y(top) + 4}" class="val" text-anchor="end">{words.angka(top)}</text>',
         f'<text x="{pad_l - 6}" y="{y(0) + 4}" class="val" text-anchor="end">0</text>',
     ]
     for status, colour in STATUS_COLOURS.items():
         pts = " ".join(f"{x(i):.1f},{y(r.get(status, 0)):.1f}" for i, r in enumerate(rows))
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
         for i, r in enumerate(rows):
+            tip = f"{_day(r['hari'])}: {words.STATUS[status]} {words.angka(r.get(status, 0))}"
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(r.get(status, 0)):.1f}" r="3" fill="{colour}">'
-                f"<title>{escape(_day(r['hari']))}: {status} {r.get(status, 0):,}</title></circle>"
+                f"<title>{escape(tip)}</title></circle>"
             )
     for i in sorted({0, n - 1}):
         label = escape(_day(rows[i]["hari"]))

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
-from selaras.web import audit, services
+from selaras.web import audit, screens, services
 from selaras.web.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
 from selaras.web.accounts import (
     Peran,
@@ -187,14 +187,14 @@ def pegawai(request: Request, nip: NipPath, user: User) -> Response:
 
 def _pegawai_page(request: Request, user: Pengguna, nip: str) -> Response:
     ctx = konteks(request)
-    view = services.pegawai_view(ctx, user, nip)
+    view = screens.pegawai_view(ctx, user, nip)
     return _page(
         request,
         "pegawai.html",
         user,
         v=view,
         sendiri=user.akun.nip == nip,
-        notices=services.notices(ctx.store, user, 5) if user.akun.nip == nip else [],
+        notices=screens.notices(ctx.store, user, 5) if user.akun.nip == nip else [],
     )
 
 
@@ -214,13 +214,13 @@ def ganti_manual(request: Request, nip: NipPath, skp_id: IdTeksPath, user: User)
 
 @router.get("/sekolah")
 def sekolah(request: Request, user: User) -> Response:
-    return _page(request, "sekolah.html", user, s=services.school_view(konteks(request), user))
+    return _page(request, "sekolah.html", user, s=screens.school_view(konteks(request), user))
 
 
 @router.get("/kerja")
 def kerja(request: Request, user: User) -> Response:
     ctx = konteks(request)
-    return _page(request, "kerja.html", user, w=services.worklist(ctx, user), notices=services.notices(ctx.store, user))
+    return _page(request, "kerja.html", user, w=screens.worklist(ctx, user), notices=screens.notices(ctx.store, user))
 
 
 # ------------------------------------------------------------------------- admin instansi
@@ -234,13 +234,13 @@ def rekap(
     instansi_id: Annotated[str, Query(pattern=r"^$|" + IdTeks.__metadata__[0].pattern)] = "",
 ) -> Response:
     ctx = konteks(request)
-    r = services.recap_view(ctx, user, flow, instansi_id or None)
+    r = screens.recap_view(ctx, user, flow, instansi_id or None)
     charts = {
         "kode": bar_chart([(k["code"], k["pegawai"], k["judul"]) for k in r["kode"]]),
         "aktor": bar_chart([(a["aktor"], a["pegawai"], ", ".join(a["kode"])) for a in r["aktor"]]),
         "tren": trend_chart(r["tren"]),
     }
-    semua = services.instansi_list(ctx.store) if user.peran is Peran.NASIONAL else []
+    semua = screens.instansi_list(ctx.store) if user.peran is Peran.NASIONAL else []
     return _page(request, "rekap.html", user, r=r, charts=charts, semua_instansi=semua)
 
 
@@ -304,7 +304,7 @@ async def massal(request: Request, user: User) -> Response:
 @router.get("/periode")
 def periode(request: Request, user: User) -> Response:
     instansi_id = require_admin(user)
-    rows = services.periode_list(konteks(request).store, instansi_id)
+    rows = screens.periode_list(konteks(request).store, instansi_id)
     return _page(request, "periode.html", user, rows=rows, galat=None, isian={})
 
 
@@ -347,7 +347,7 @@ def periode_simpan(
     except Ditolak as e:
         if e.status not in (404, 409, 422):
             raise
-        rows = services.periode_list(ctx.store, instansi_id)
+        rows = screens.periode_list(ctx.store, instansi_id)
         return _page(request, "periode.html", user, status_code=e.status, rows=rows, galat=e.pesan, isian=data)
     return _go("/periode", pesan="periode")
 
@@ -360,7 +360,7 @@ def periode_hapus(request: Request, periode_id: IdTeksPath, user: User) -> Respo
 
 @router.get("/unor")
 def unor(request: Request, user: User) -> Response:
-    rows = services.unor_list(konteks(request).store, require_admin(user))
+    rows = screens.unor_list(konteks(request).store, require_admin(user))
     return _page(request, "unor.html", user, rows=rows)
 
 

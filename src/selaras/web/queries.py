@@ -1,24 +1,20 @@
-"""Reads of the sync log for the web: filtered keyset pages, one entry, exports, the trend.
-
-Pages are keyset pages on ``log_id`` (newest first): each page is an index range scan, as fast
-on the millionth row as on the first (no OFFSET).
-"""
+"""The sync log as the web reads it: the page's filters, names beside ids, exports, the trend.
+The SQL is in ``selaras.store.logs``."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-import sqlalchemy as sa
 
+from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Status
+from selaras.store import logs, reads
 from selaras.store.database import Store
-from selaras.store.tables import sync_log, sync_log_error, sync_state
 from selaras.web.access import LogScope
 
 EXPORT_MAX = 200_000
@@ -29,15 +25,19 @@ EXPORT_COLUMNS = (
     "nip",
     "nama",
     "npsn",
+    "sekolah_nama",
     "instansi_id",
+    "instansi_nama",
     "flow",
     "tahun",
     "mode",
     "status",
     "hasil",
     "kode",
+    "kendala",
     "pelaku",
 )
+"""The columns of a log export: the log row's own, with the names beside the ids."""
 
 
 @dataclass(frozen=True)
@@ -58,24 +58,10 @@ class LogFilter:
         return {k: str(v) for k, v in asdict(self).items() if v not in (None, "")}
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _where(query: sa.Select, f: LogFilter, scope: LogScope) -> sa.Select:
-    conds: list[Any] = []
-    for column, value in (
-        (sync_log.c.instansi_id, scope.instansi_id),
-        (sync_log.c.npsn, scope.npsn),
-        (sync_log.c.nip, scope.nip),
-        (sync_log.c.npsn, f.npsn),
-        (sync_log.c.status, f.status),
-        (sync_log.c.flow, f.flow),
-    ):
-        if value:
-            conds.append(column == value)
+def log_query(f: LogFilter, scope: LogScope, zona: str | None = None) -> logs.LogQuery:
+    """The page's filters within the user's scope as a store query; the days ``dari`` and
+    ``sampai`` are days in the instansi's zone."""
+    tz = words.zona(zona)
     codes: list[tuple[str, ...]] = []
     if scope.codes is not None:
         codes.append(scope.codes)
@@ -83,97 +69,69 @@ def _where(query: sa.Select, f: LogFilter, scope: LogScope) -> sa.Select:
         codes.append((f.kode,))
     if f.aktor:
         codes.append(tuple(c.code for c in CATALOGUE.values() if f.aktor in [a.value for a in c.aktor]))
-    for group in codes:
-        conds.append(
-            sa.exists().where(sync_log_error.c.log_id == sync_log.c.log_id, sync_log_error.c.code.in_(group or ("-",)))
-        )
-    if f.dari:
-        conds.append(sync_log.c.waktu >= datetime.combine(f.dari, time(), UTC))
-    if f.sampai:
-        conds.append(sync_log.c.waktu < datetime.combine(f.sampai + timedelta(days=1), time(), UTC))
-    if f.q:
-        q = f.q.strip()
-        if q.isdigit():
-            conds.append(sync_log.c.nip.like(q + "%"))
-        else:
-            conds.append(sa.func.lower(sync_log.c.nama).like("%" + q.lower().replace("%", "") + "%"))
-    return query.where(*conds)
+    equal = {}
+    for column, value in (
+        ("instansi_id", scope.instansi_id),
+        ("nip", scope.nip),
+        ("status", f.status),
+        ("flow", f.flow),
+    ):
+        if value:
+            equal[column] = value
+    if scope.npsn and f.npsn and scope.npsn != f.npsn:
+        codes.append(())  # two different schools: nothing matches
+    if scope.npsn or f.npsn:
+        equal["npsn"] = scope.npsn or f.npsn or ""
+    q = (f.q or "").strip()
+    return logs.LogQuery(
+        equal=equal,
+        code_groups=codes,
+        since=datetime.combine(f.dari, time(), tz).astimezone(UTC) if f.dari else None,
+        until=datetime.combine(f.sampai + timedelta(days=1), time(), tz).astimezone(UTC) if f.sampai else None,
+        nip_prefix=q if q.isdigit() else None,
+        nama_part=q if q and not q.isdigit() else None,
+    )
 
 
 def log_page(
     store: Store, f: LogFilter, scope: LogScope, *, before: int | None = None, limit: int = 50
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page of log rows (newest first) and the ``before`` of the next page (None at the end)."""
-    q = _where(sa.select(sync_log), f, scope)
-    if before is not None:
-        q = q.where(sync_log.c.log_id < before)
-    q = q.order_by(sync_log.c.log_id.desc()).limit(limit + 1)
-    with store.read() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(q)]
-    for r in rows:
-        r["waktu"] = _utc(r["waktu"])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1]["log_id"] if more and rows else None)
+    rows, nxt = logs.log_page(
+        store, log_query(f, scope, reads.zona_of(store, scope.instansi_id)), before=before, limit=limit
+    )
+    return readable(store, rows), nxt
 
 
 def log_entry(store: Store, log_id: int) -> dict[str, Any] | None:
     """One log row with its errors (``detail`` parsed), or None."""
-    with store.read() as conn:
-        row = conn.execute(sa.select(sync_log).where(sync_log.c.log_id == log_id)).first()
-        if row is None:
-            return None
-        entry = dict(row._mapping)
-        entry["waktu"] = _utc(entry["waktu"])
-        entry["errors"] = _errors(conn, log_id)
-    return entry
+    entry = logs.log_entry(store, log_id)
+    return None if entry is None else readable(store, [entry])[0]
+
+
+def readable(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add the names people read beside the ids of log rows: ``sekolah_nama``,
+    ``instansi_nama`` and ``pelaku_nama`` (who made the row, in words)."""
+    schools = reads.sekolah_names(store, {r["npsn"] for r in rows if r.get("npsn")})
+    instansi = reads.instansi_names(store, {r["instansi_id"] for r in rows if r.get("instansi_id")})
+    for r in rows:
+        r["sekolah_nama"] = schools.get(r.get("npsn") or "")
+        r["instansi_nama"] = instansi.get(r.get("instansi_id") or "")
+        r["pelaku_nama"] = words.pelaku(r.get("pelaku"))
+    return rows
 
 
 def latest_state(store: Store, nip: str, flow: str, tahun: int) -> dict[str, Any] | None:
-    """``{status, kode}`` of the pegawai's latest log row for the flow and year (one indexed
-    look-up); None when never logged."""
-    with store.read() as conn:
-        row = conn.execute(
-            sa.select(sync_log.c.status, sync_log.c.kode)
-            .select_from(sync_state)
-            .join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
-            .where(sync_state.c.flow == flow, sync_state.c.tahun == tahun, sync_state.c.nip == nip)
-        ).first()
-    return None if row is None else {"status": row.status, "kode": row.kode}
+    """``{status, kode}`` of the pegawai's latest log row for the flow and year; None when
+    never logged."""
+    found = reads.latest_state(store, flow, tahun=tahun, nips=[nip])
+    return None if not found else {"status": found[0].status, "kode": found[0].kode}
 
 
 def latest_entry(store: Store, nip: str, flow: str) -> dict[str, Any] | None:
     """The newest log row of ``nip`` for ``flow``, with its errors; None when never logged."""
-    with store.read() as conn:
-        log_id = conn.execute(
-            sa.select(sync_log.c.log_id)
-            .where(sync_log.c.nip == nip, sync_log.c.flow == flow)
-            .order_by(sync_log.c.log_id.desc())
-            .limit(1)
-        ).scalar()
-    return None if log_id is None else log_entry(store, int(log_id))
-
-
-def _errors(conn: sa.Connection, log_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        sa.select(sync_log_error).where(sync_log_error.c.log_id == log_id).order_by(sync_log_error.c.nomor)
-    )
-    out = []
-    for r in rows:
-        try:
-            detail = json.loads(r.detail) if r.detail else {}
-        except ValueError:
-            detail = {"teks": r.detail}
-        out.append(
-            {
-                "code": r.code,
-                "urutan": r.urutan,
-                "pmm_skp_id": r.pmm_skp_id,
-                "detail": detail,
-                "selesai_oleh": r.selesai_oleh,
-            }
-        )
-    return out
+    log_id = logs.newest_log_id(store, nip, flow)
+    return None if log_id is None else log_entry(store, log_id)
 
 
 def export_rows(store: Store, f: LogFilter, scope: LogScope) -> Iterator[dict[str, Any]]:
@@ -191,26 +149,21 @@ def export_rows(store: Store, f: LogFilter, scope: LogScope) -> Iterator[dict[st
 def trend(store: Store, flow: str, tahun: int, instansi_id: str | None) -> pl.DataFrame:
     """Per day with log rows: how many pegawai had each status at the end of that day.
 
-    Each pegawai counts with the status of their newest row up to that day: a day's change
-    adds one to the new status and takes one from the previous, and the running sums give
-    the counts.
+    Days are days in the instansi's zone. Each pegawai counts with the status of their newest
+    row up to that day: a day's change adds one to the new status and takes one from the
+    previous, and the running sums give the counts.
     """
-    q = sa.select(sync_log.c.log_id, sync_log.c.nip, sync_log.c.waktu, sync_log.c.status).where(
-        sync_log.c.flow == flow, sync_log.c.tahun == tahun
-    )
-    if instansi_id is not None:
-        q = q.where(sync_log.c.instansi_id == instansi_id)
-    with store.read() as conn:
-        rows = conn.execute(q).all()
+    rows = logs.trend_rows(store, flow, tahun, instansi_id)
+    zona = reads.zona_of(store, instansi_id)
     statuses = [s.value for s in Status]
     if not rows:
         return pl.DataFrame(schema={"hari": pl.Date, **{s: pl.Int64 for s in statuses}})
     df = pl.DataFrame(
         {
-            "log_id": [r.log_id for r in rows],
-            "nip": [r.nip for r in rows],
-            "hari": [_utc(r.waktu).date() for r in rows],  # type: ignore[union-attr]
-            "status": [r.status for r in rows],
+            "log_id": [r[0] for r in rows],
+            "nip": [r[1] for r in rows],
+            "hari": [words.di_zona(r[2], zona).date() for r in rows],
+            "status": [r[3] for r in rows],
         }
     )
     daily = (

@@ -1,0 +1,439 @@
+"""Words people read: labels for every enumeration, flow, actor, role and audit action, and
+Indonesian formats for numbers, percentages, dates and times in the instansi's own zone.
+
+The web pages, the exports, the notices and the log show values through these helpers and
+never print an enum value, a key name or ``True``/``False`` as they are. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+# ------------------------------------------------------------------------------ labels
+
+STATUS = {"SIAP": "Siap disinkronkan", "GAGAL": "Gagal", "TERSINKRON": "Tersinkron"}
+"""Status of a pegawai in a check (``domain.results.Status``)."""
+
+HASIL = {
+    "BARU": "data baru terkirim",
+    "DIPERBARUI": "SKP diperbarui dari PMM",
+    "TIDAK_BERUBAH": "tidak berubah, sudah sama",
+    "SAMA": "tidak ada data baru, sudah sama",
+    "GAGAL": "belum terkirim karena ada kendala",
+}
+"""Outcome of a sync (``domain.results.Outcome``)."""
+
+FLOW = {"skp": "Sinkron PMM (SKP)", "penilaian": "Sinkron Penilaian Periodik"}
+"""The two flows (``domain.results.Flow``)."""
+
+FLOW_SINGKAT = {"skp": "SKP", "penilaian": "Penilaian Periodik"}
+
+MODE = {"SYNC": "sinkron", "CHECK": "pemeriksaan"}
+"""How a log row was made."""
+
+JOB_STATUS = {"ANTRE": "dalam antrean", "JALAN": "sedang diproses", "SELESAI": "selesai"}
+"""Status of a sync request (``jobs.queue.JobStatus``)."""
+
+ALASAN_JOB = {
+    "TOMBOL": "tombol sinkron oleh pegawai",
+    "ADMIN": "sinkron atas nama oleh Admin Instansi",
+    "MASSAL": "sinkron massal",
+    "JADWAL": "pembaruan terjadwal (data sumber berubah)",
+    "KASKADE": "otomatis, setelah hambatannya selesai",
+}
+"""Why a sync request was made (``jobs.queue.Alasan``)."""
+
+PERAN = {
+    "pegawai": "Pegawai",
+    "operator": "Operator Sekolah",
+    "admin": "Admin Instansi",
+    "dinas": "Dinas Pendidikan",
+    "nasional": "Admin Nasional",
+}
+"""Roles of accounts (``web.accounts.Peran``)."""
+
+AKSI = {
+    "SINKRON_ATAS_NAMA": "Sinkron atas nama pegawai",
+    "SINKRON_MASSAL": "Sinkron massal",
+    "PERIODE_SIMPAN": "Simpan periode",
+    "PERIODE_HAPUS": "Hapus periode",
+    "UBAH_ATASAN_UNOR": "Ubah atasan unit kerja",
+    "GANTI_SKP_MANUAL": "Ganti SKP manual dengan SKP dari PMM",
+    "UBAH_ZONA_WAKTU": "Ubah zona waktu instansi",
+}
+"""Audit actions."""
+
+SISTEM = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
+"""The source systems, as keys of an error's ``detail``."""
+
+NILAI = {
+    # SIASN pegawai status, jabatan
+    "AKTIF": "aktif",
+    "TIDAK_AKTIF": "tidak aktif",
+    "TIDAK_ADA": "tidak terdaftar",
+    "PENSIUN": "pensiun",
+    "BERHENTI": "berhenti",
+    "MENINGGAL": "meninggal",
+    "CLTN": "cuti di luar tanggungan negara",
+    "FUNGSIONAL": "fungsional",
+    "STRUKTURAL": "struktural",
+    "PELAKSANA": "pelaksana",
+    # PMM plan
+    "DRAF": "draf",
+    "DIAJUKAN": "diajukan",
+    "DISETUJUI": "disetujui",
+    "DISEPAKATI": "disepakati",
+    "UTAMA": "utama",
+    "TAMBAHAN": "tambahan",
+    # periods and assessments
+    "TAHUNAN": "tahunan",
+    "PERIODIK": "periodik",
+    "BULANAN": "bulanan",
+    "TRIWULANAN": "triwulanan",
+    "DIATAS": "di atas ekspektasi",
+    "SESUAI": "sesuai ekspektasi",
+    "DIBAWAH": "di bawah ekspektasi",
+    "SANGAT_BAIK": "sangat baik",
+    "BAIK": "baik",
+    "BUTUH_PERBAIKAN": "butuh perbaikan",
+    "KURANG": "kurang",
+    "SANGAT_KURANG": "sangat kurang",
+    # where an e-Kinerja SKP came from
+    "MANUAL": "dibuat manual di e-Kinerja",
+    "PMM": "hasil sinkron dari PMM",
+    "belum ada SKP DISEPAKATI": "belum ada SKP yang disepakati",
+    # PMM-13, per RHK that cannot be linked
+    "INDUK_KOSONG": "RHK ini belum dikaitkan ke RHK atasan di PMM",
+    "INDUK_BUKAN_RHK_ATASAN": "RHK induknya bukan RHK pada SKP PMM atasan yang disepakati",
+    "BELUM_DI_SKP_ATASAN": "RHK induknya ada di PMM, tetapi belum ada di SKP e-Kinerja atasan",
+}
+"""Values that appear inside an error's ``detail`` and on pages: the contract's enumerations
+(``domain.snapshot``) and the values the rules compute."""
+
+FIELD = {
+    "nip": "NIP",
+    "nik": "NIK",
+    "nama": "Nama",
+    "ptk_id": "ID PTK",
+    "npsn": "NPSN sekolah",
+    "nama_sekolah": "Nama sekolah",
+    "sekolah": "Sekolah",
+    "unor_id": "Unit kerja",
+    "unor_nama": "Nama unit kerja",
+    "unor": "Status unit",
+    "status": "Status",
+    "jenis_asn": "Jenis ASN",
+    "jenis_ptk": "Jenis PTK",
+    "tugas_tambahan": "Tugas tambahan",
+    "jabatan_nama": "Jabatan",
+    "jabatan_jenis": "Jenis jabatan",
+    "status_skp": "Status SKP",
+    "periode_awal": "Awal SKP",
+    "periode_akhir": "Akhir SKP",
+    "periode_id": "Periode",
+    "periode_nama": "Nama periode",
+    "instansi_id": "ID instansi",
+    "instansi_nama": "Instansi",
+    "jenis": "Jenis periode",
+    "atasan_nip": "NIP atasan",
+    "atasan_nama": "Nama atasan",
+    "skp_id": "ID SKP e-Kinerja",
+    "sumber": "Sumber SKP",
+    "pmm_skp_id": "ID SKP PMM",
+    "rhk_tidak_terkait": "RHK yang tidak dapat dikaitkan",
+    "rhk": "RHK",
+    "rhk_atasan": "RHK atasan",
+    "jumlah_penilaian": "Jumlah penilaian",
+    "tipe_periodik": "Jenis periodik",
+    "angka_periodik": "Nomor periodik",
+    "campuran": "Jenis bulanan dan triwulanan bercampur",
+    "angka_ganda": "Nomor yang dipakai dua kali",
+    "di_luar_rentang": "Nomor di luar rentang",
+    "penilaian_tanpa_periode": "Penilaian tanpa periode",
+    "alasan": "Sebab",
+    "teks": "Teks",
+    "uraian": "Uraian",
+    "rhk_teks": "RHK",
+    "induk_teks": "RHK induk",
+    "induk_uraian": "RHK induk di PMM",
+    "pmm_rhk_id": "ID RHK PMM",
+    "induk_pmm_rhk_id": "ID RHK induk di PMM",
+    "induk_rhk_id": "ID RHK induk di e-Kinerja",
+    "rhk_id": "ID RHK e-Kinerja",
+    "kode": "Kode kendala",
+    "flow": "Alur",
+    "tahun": "Tahun",
+    "awal": "Awal",
+    "akhir": "Akhir",
+    "aktif": "Aktif",
+    "kriteria": "Kriteria",
+    "semua": "Semua pegawai",
+    "jumlah": "Jumlah pegawai",
+    "job_id": "Nomor permintaan sinkron",
+    "job_id_pertama": "Nomor permintaan sinkron pertama",
+    "dicoba_lagi": "Pegawai yang dicoba lagi",
+    "dihapus_rhk": "RHK yang dihapus",
+    "diganti_oleh": "Diganti dengan",
+    "skp": "SKP",
+    "zona_waktu": "Zona waktu",
+}
+"""Field names (contract columns, detail keys) as people call them."""
+
+TEXT_FIELDS = (
+    "uraian",
+    "teks",
+    "rhk_teks",
+    "induk_teks",
+    "nama",
+    "atasan_nama",
+    "nama_sekolah",
+    "unor_nama",
+    "periode_nama",
+)
+"""Fields of an item that name it in words; an item with one of them is shown by it, its ids
+after it."""
+
+ID_FIELDS = (
+    "rhk_id",
+    "pmm_rhk_id",
+    "induk_pmm_rhk_id",
+    "induk_rhk_id",
+    "skp_id",
+    "pmm_skp_id",
+    "periode_id",
+    "unor_id",
+)
+
+
+def label(table: Mapping[str, str], value: Any) -> str:
+    """``table[value]``, or a readable form of an unknown ``value`` (never the raw token)."""
+    if value is None or value == "":
+        return "-"
+    text = str(value)
+    if text in table:
+        return table[text]
+    return text.replace("_", " ").lower() if text.isupper() else text
+
+
+def nilai(value: Any) -> str:
+    """One value inside an error's detail, in words."""
+    if value is None:
+        return "(kosong)"
+    if isinstance(value, bool):
+        return ya_tidak(value)
+    if isinstance(value, int | float):
+        return angka(value)
+    if isinstance(value, str) and value in NILAI:
+        return NILAI[value]
+    if isinstance(value, dict):
+        return item_text(value)
+    if isinstance(value, list):
+        if not value:
+            return "(tidak ada)"
+        return "; ".join(nilai(v) for v in value)
+    return str(value)
+
+
+def item_text(item: Mapping[str, Any]) -> str:
+    """A dict in a detail (an RHK, a period) as one phrase: its text first, then its other
+    fields with their labels; ids in brackets after the words that name them."""
+    words = [str(item[k]) for k in TEXT_FIELDS if item.get(k)]
+    rest = [
+        f"{label(FIELD, k)}: {nilai(v)}"
+        for k, v in item.items()
+        if k not in TEXT_FIELDS and k not in ID_FIELDS and v is not None and not (k == "induk_uraian" and not v)
+    ]
+    head = " · ".join(words)
+    body = "; ".join(rest)
+    out = " — ".join(p for p in (f"“{head}”" if head else "", body) if p)
+    if not head:
+        # Only an item with no words of its own is shown by its ids, each named.
+        ids = [f"{label(FIELD, k)} {item[k]}" for k in ID_FIELDS if item.get(k)]
+        out = "; ".join(p for p in (", ".join(ids), out) if p)
+    return out or "-"
+
+
+VALUE_OF: dict[str, Mapping[str, str]] = {
+    "flow": FLOW,
+    "status": {**NILAI, **STATUS},
+    "hasil": HASIL,
+    "mode": MODE,
+    "peran": PERAN,
+    "alasan": {**NILAI, **ALASAN_JOB},
+}
+"""Keys whose values have a table of words of their own."""
+
+
+def rincian(value: Any) -> str:
+    """A before/after of the audit log (or any nested data) as one readable line."""
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        parts = [
+            f"{label(FIELD, k)}: {label(VALUE_OF[k], v) if k in VALUE_OF and isinstance(v, str) else rincian(v)}"
+            for k, v in value.items()
+            if v not in (None, "", [])
+        ]
+        return "; ".join(parts) or "-"
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return f"{angka(len(value))} butir: " + " | ".join(item_text(v) for v in value)
+        return ", ".join(rincian(v) for v in value) or "(tidak ada)"
+    return nilai(value)
+
+
+def ya_tidak(value: Any) -> str:
+    """``Ya`` / ``Tidak`` (``-`` for unknown)."""
+    if value is None:
+        return "-"
+    return "Ya" if value else "Tidak"
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def angka(n: Any, digits: int = 0) -> str:
+    """A number the Indonesian way: ``1.096``, ``85,8``."""
+    if n is None:
+        return "-"
+    if isinstance(n, bool):
+        return ya_tidak(n)
+    if digits == 0 and (isinstance(n, int) or float(n).is_integer()):
+        text = f"{int(n):,}"
+        return text.replace(",", ".")
+    text = f"{float(n):,.{digits}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def persen(x: Any, digits: int = 1) -> str:
+    """A percentage: ``85,8%``."""
+    if x is None:
+        return "-"
+    return f"{float(x):,.{digits}f}".replace(",", "\0").replace(".", ",").replace("\0", ".") + "%"
+
+
+# ------------------------------------------------------------------------ dates, times
+
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+ZONA = {"WIB": 7, "WITA": 8, "WIT": 9}
+"""Indonesia's three time zones, hours east of UTC."""
+ZONA_BAKU = "WIB"
+
+
+def zona(nama: str | None) -> timezone:
+    """The ``timezone`` of ``WIB``, ``WITA`` or ``WIT`` (WIB when unknown)."""
+    kode = nama if nama in ZONA else ZONA_BAKU
+    return timezone(timedelta(hours=ZONA[kode]), kode)
+
+
+def _date(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def tanggal(value: date | datetime | str | None) -> str:
+    """A date: ``1 Desember 2026``."""
+    if value is None or value == "":
+        return "-"
+    d = _date(value)
+    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
+
+
+def tanggal_singkat(value: date | datetime | str | None) -> str:
+    """A date in a table: ``01-12-2026``."""
+    if value is None or value == "":
+        return "-"
+    return _date(value).strftime("%d-%m-%Y")
+
+
+def di_zona(value: datetime, nama_zona: str | None = None) -> datetime:
+    """``value`` (naive = UTC) as a time in the zone ``nama_zona``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zona(nama_zona))
+
+
+def waktu(value: datetime | None, nama_zona: str | None = None) -> str:
+    """A time in the instansi's zone, with the zone named: ``1 Desember 2026 14.05 WITA``."""
+    if value is None:
+        return "-"
+    t = di_zona(value, nama_zona)
+    return f"{tanggal(t.date())} {t:%H.%M} {t.tzname()}"
+
+
+def waktu_singkat(value: datetime | None, nama_zona: str | None = None) -> str:
+    """A time in a table: ``01-12-2026 14.05 WIB``."""
+    if value is None:
+        return "-"
+    t = di_zona(value, nama_zona)
+    return f"{t:%d-%m-%Y %H.%M} {t.tzname()}"
+
+
+# ------------------------------------------------------------------------------ actors
+
+
+def pelaku(value: str | None, accounts: Mapping[str, str] | None = None) -> str:
+    """Who made a log row or a request, in words: ``Sistem (antrean)`` for a worker, the
+    account's name for a person, ``Sistem (demo)``, ``Sistem (baris perintah)``."""
+    if not value:
+        return "-"
+    accounts = accounts or {}
+    if value.startswith("job:"):
+        return "Sistem (antrean)"
+    if value in accounts:
+        return accounts[value]
+    if value == "demo":
+        return "Sistem (demo)"
+    if value == "selaras":
+        return "Sistem (otomatis)"
+    if value.startswith("cli"):
+        user = value.partition(":")[2]
+        return f"Baris perintah ({user})" if user else "Baris perintah"
+    return value
+
+
+def install_filters(env: Any) -> None:
+    """Register the helpers as Jinja2 filters (``waktu``, ``tgl``, ``angka``, ``persen``,
+    ``ya_tidak``, ``hasil``, ``status``, ``alur``, ``mode``, ``nilai``, ``aksi``, ``peran``,
+    ``pelaku``, ``job_status``, ``alasan_job``). ``waktu`` takes the zone: ``t|waktu(zona)``."""
+    env.filters["waktu"] = waktu_singkat
+    env.filters["waktu_panjang"] = waktu
+    env.filters["tgl"] = tanggal_singkat
+    env.filters["tanggal"] = tanggal
+    env.filters["angka"] = angka
+    env.filters["persen"] = persen
+    env.filters["ya_tidak"] = ya_tidak
+    env.filters["nilai"] = nilai
+    env.filters["pelaku"] = pelaku
+    env.filters["rincian"] = rincian
+    for name, table in (
+        ("hasil", HASIL),
+        ("status", STATUS),
+        ("alur", FLOW),
+        ("mode", MODE),
+        ("aksi", AKSI),
+        ("peran", PERAN),
+        ("job_status", JOB_STATUS),
+        ("alasan_job", ALASAN_JOB),
+        ("field", FIELD),
+    ):
+        env.filters[name] = lambda v, t=table: label(t, v)

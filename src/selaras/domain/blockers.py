@@ -1,0 +1,63 @@
+"""How an error read from the log is acted on downstream (cards, notices, worklists, the
+cascade): the superior D the teacher's RHK must link to, the PMM-13 causes, who must act, the
+steps, and whom the teacher waits on. Built on :mod:`selaras.domain.diagnosis` (the facts) and
+the catalogue's causes (``SEBAB``); pure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selaras.catalogue.codes import SEBAB, Aktor, lookup
+from selaras.domain import diagnosis
+
+WAITING_CODES = diagnosis.WAITING_CODES
+
+
+def unlinked_rhk(err: dict[str, Any]) -> list[dict[str, Any]]:
+    """The RHK of a PMM-13 that cannot be linked, each with its ``alasan``."""
+    found = ((err.get("detail") or {}).get("pmm") or {}).get("rhk_tidak_terkait") or []
+    return [r for r in found if isinstance(r, dict)]
+
+
+def causes(err: dict[str, Any]) -> list[str]:
+    """The causes present (in the catalogue's order); empty for codes without causes."""
+    known = SEBAB.get(err.get("code") or "", {})
+    present = set(diagnosis.alasan_of(err.get("detail")))
+    return [a for a in known if a in present]
+
+
+def aktor(err: dict[str, Any]) -> tuple[Aktor, ...]:
+    """Who must act on this error: the actors of the causes present (errors.md)."""
+    return tuple(diagnosis.error_actors(err["code"], err.get("detail")))
+
+
+def langkah(err: dict[str, Any]) -> list[str]:
+    """The steps: those of each cause present, else the catalogue's."""
+    found = causes(err)
+    if not found:
+        return list(lookup(err["code"]).langkah)
+    out: list[str] = []
+    for c in found:
+        out += [s for s in SEBAB[err["code"]][c].langkah if s not in out]
+    return out
+
+
+def superior(err: dict[str, Any]) -> dict[str, str] | None:
+    """The superior D a PMM-11 / PMM-13 is about: ``{nip, nama}`` (None for other codes)."""
+    if err.get("code") not in WAITING_CODES:
+        return None
+    ek = (err.get("detail") or {}).get("ekinerja") or {}
+    if not isinstance(ek, dict) or not ek.get("atasan_nip"):
+        return None
+    return {"nip": ek["atasan_nip"], "nama": ek.get("atasan_nama") or ""}
+
+
+def superior_sync_clears(err: dict[str, Any]) -> bool:
+    """Whether D's successful sync clears this error (PMM-11; PMM-13 of the last cause only)."""
+    return diagnosis.waits_on_superior(err.get("code") or "", err.get("detail"))
+
+
+def waits_on(err: dict[str, Any]) -> str | None:
+    """The NIP whose ready sync will clear this error (the check's ``selesai_oleh``)."""
+    return err.get("selesai_oleh") or None

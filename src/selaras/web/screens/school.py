@@ -1,0 +1,49 @@
+"""The sync state of each pegawai of a school (operator, principal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from selaras.catalogue import words
+from selaras.domain.pegawai import is_principal
+from selaras.domain.results import Flow
+from selaras.store import reads
+from selaras.store.repository import latest_results
+from selaras.web.access import Pengguna, forbidden
+from selaras.web.accounts import Peran
+from selaras.web.screens.konteks import Konteks
+
+
+def school_view(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
+    """The sync state of each pegawai of the user's school (operator, principal)."""
+    if not (user.peran is Peran.OPERATOR or (user.peran is Peran.PEGAWAI and user.kepala_sekolah)):
+        raise forbidden("Halaman sekolah untuk operator sekolah dan kepala sekolah.")
+    store, tahun = ctx.store, ctx.tahun()
+    ptk = reads.school_ptk(store, user.npsn)
+    state: dict[str, dict[str, Any]] = {}
+    for flow in Flow:
+        latest = latest_results(store, flow, user.instansi_id, tahun=tahun) if user.instansi_id else None
+        if latest is None:
+            continue
+        codes = latest.errors.group_by("nip").agg(pl.col("code").unique(maintain_order=True))
+        code_of = dict(zip(codes["nip"].to_list(), codes["code"].to_list(), strict=True))
+        for r in latest.pegawai.iter_rows(named=True):
+            state.setdefault(r["nip"], {})[flow.value] = {
+                "status": r["status"],
+                "status_label": words.label(words.STATUS, r["status"]),
+                "kode": code_of.get(r["nip"], []),
+            }
+    rows = [
+        {
+            "nip": p["nip"],
+            "nama": p["nama"],
+            "jenis_ptk": p["jenis_ptk"],
+            "kepala_sekolah": is_principal(p["jenis_ptk"], p["tugas_tambahan"]),
+            "skp": state.get(p["nip"] or "", {}).get("skp"),
+            "penilaian": state.get(p["nip"] or "", {}).get("penilaian"),
+        }
+        for p in ptk
+    ]
+    return {"npsn": user.npsn, "nama": user.sekolah_nama, "tahun": tahun, "pegawai": rows}

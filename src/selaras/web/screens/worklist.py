@@ -1,0 +1,184 @@
+"""What a person must fix, grouped by root cause: one principal who has not synced is one
+item with the teachers it blocks, a unit's wrong superior one item with its teachers. The
+blocker that is the person's to fix now comes first (a principal with a manual SKP sees the
+manual SKP before the teachers waiting on the principal's sync)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from selaras.catalogue import words
+from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain import blockers as diagnosis
+from selaras.domain.results import Flow
+from selaras.store import reads
+from selaras.store.repository import latest_results
+from selaras.web.access import Pengguna, forbidden
+from selaras.web.accounts import Peran
+from selaras.web.screens.konteks import Konteks
+
+ATASAN = "atasan"
+"""Teachers whose error the principal's ready sync clears."""
+ATASAN_TERTAHAN = "atasan-tertahan"
+"""Teachers whose error the principal's sync would clear, but the principal's own SKP fails."""
+RHK_PMM = "rhk-pmm"
+"""A PMM-13 caused by the teacher's own plan: fixed in PMM by the teacher and the principal."""
+
+
+def _root(code: str, err: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]:
+    """The root cause an error shares with others: one item per principal, unit, school..."""
+    d = err.get("detail") or {}
+    target = diagnosis.waits_on(err)
+    if target:
+        return ATASAN, target
+    sup = diagnosis.superior(err)
+    if sup is not None and diagnosis.superior_sync_clears(err):
+        return ATASAN_TERTAHAN, sup["nip"]
+    if sup is not None:
+        return RHK_PMM, row["nip"]
+    if code == "PMM-12" and (d.get("ekinerja") or {}).get("unor_id"):
+        return "unor", d["ekinerja"]["unor_id"]
+    if code == "PMM-03" and (d.get("siasn") or {}).get("unor_id"):
+        return "unor", d["siasn"]["unor_id"]
+    if code == "PMM-08" and (d.get("pmm") or {}).get("npsn"):
+        return "sekolah", d["pmm"]["npsn"]
+    if code in ("PMM-06", "PER-01"):
+        return "instansi", row.get("instansi_id") or ""
+    if code == "PMM-02" and row.get("kepala_sekolah") is False:
+        return "sekolah-skp", row.get("npsn") or ""
+    return "pegawai", row["nip"]
+
+
+def _actor_for(user: Pengguna) -> tuple[Aktor, ...]:
+    p = user.peran
+    if p is Peran.ADMIN:
+        return (Aktor.ADMIN_INSTANSI,)
+    if p is Peran.DINAS:
+        return (Aktor.DINAS_PENDIDIKAN,)
+    if p is Peran.OPERATOR:
+        return (Aktor.OPERATOR_SEKOLAH,)
+    if p is Peran.PEGAWAI and user.kepala_sekolah:
+        return (Aktor.KEPALA_SEKOLAH, Aktor.PEGAWAI)
+    if p is Peran.PEGAWAI:
+        return (Aktor.PEGAWAI,)
+    raise forbidden("Admin Nasional hanya membaca rekap dan log; tidak ada daftar kerja.")
+
+
+def _concerns(user: Pengguna, mine: list[Aktor], err: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether an error (whose actors include the user's) is this user's to fix."""
+    if user.peran in (Peran.ADMIN, Peran.DINAS):
+        return True
+    if user.peran is Peran.OPERATOR:
+        return row.get("npsn") == user.npsn
+    nip = user.akun.nip
+    if Aktor.KEPALA_SEKOLAH in mine and user.kepala_sekolah:
+        sup = diagnosis.superior(err)
+        if sup is not None:
+            return sup["nip"] == nip or (Aktor.PEGAWAI in mine and row["nip"] == nip)
+        if row["nip"] != nip and row.get("npsn") == user.npsn:
+            return True
+    return Aktor.PEGAWAI in mine and row["nip"] == nip
+
+
+def worklist(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
+    """What the user must fix, grouped by root cause, the blocker theirs to fix now first."""
+    actors = _actor_for(user)
+    store, tahun = ctx.store, ctx.tahun()
+    peran = user.label
+    if not user.instansi_id:
+        return {"tahun": tahun, "butir": [], "peran": peran}
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for flow in Flow:
+        latest = latest_results(store, flow, user.instansi_id, tahun=tahun)
+        if latest is None:
+            continue
+        peg = {r["nip"]: r for r in latest.pegawai.iter_rows(named=True)}
+        for e in latest.errors.iter_rows(named=True):
+            c = CATALOGUE[e["code"]]
+            row = peg.get(e["nip"], {"nip": e["nip"]})
+            err = {**e, "detail": json.loads(e["detail"]) if e["detail"] else {}}
+            mine = [a for a in diagnosis.aktor(err) if a in actors]
+            if not mine or not _concerns(user, mine, err, row):
+                continue
+            kind, key = _root(c.code, err, row)
+            item = groups.setdefault(
+                (c.code, kind, key),
+                {
+                    "code": c.code,
+                    "judul": c.judul,
+                    "jenis": kind,
+                    "kunci": key,
+                    "flow": flow.value,
+                    "flow_label": words.FLOW[flow.value],
+                    "pegawai": {},
+                },
+            )
+            item["pegawai"][e["nip"]] = row.get("nama") or e["nip"]
+    keys = {kind: [k for (_, kd, k) in groups if kd == kind] for kind in (ATASAN, ATASAN_TERTAHAN, "unor", "sekolah")}
+    people = reads.names_of(store, keys[ATASAN] + keys[ATASAN_TERTAHAN])
+    units = reads.unit_names(store, keys["unor"])
+    schools = reads.sekolah_names(store, keys["sekolah"] + [k for (_, kd, k) in groups if kd == "sekolah-skp"])
+    instansi = reads.instansi_names(store, [k for (_, kd, k) in groups if kd == "instansi"])
+    own = user.akun.nip if user.peran is Peran.PEGAWAI else None
+    items = []
+    for (code, kind, key), item in groups.items():
+        pegawai = sorted(item.pop("pegawai").items(), key=lambda kv: kv[1] or "")
+        label = _label(code, kind, key, pegawai, own, people, units, schools, instansi)
+        # Now: what the user can do at once. Later: what waits on the principal's own SKP first.
+        sekarang = kind != ATASAN_TERTAHAN
+        items.append(
+            {
+                **item,
+                "label": label,
+                "jumlah": len(pegawai),
+                "daftar": [{"nip": n, "nama": nm} for n, nm in pegawai],
+                "urutan": CATALOGUE[code].urutan,
+                "sekarang": sekarang,
+                "milik_sendiri": own is not None and kind == "pegawai" and key == own,
+            }
+        )
+    if own is not None:
+        items.sort(key=lambda i: (not i["sekarang"], not i["milik_sendiri"], i["urutan"], -i["jumlah"], i["kunci"]))
+    else:
+        items.sort(key=lambda i: (not i["sekarang"], -i["jumlah"], i["urutan"], i["kunci"]))
+    return {"tahun": tahun, "peran": peran, "butir": items}
+
+
+def _label(
+    code: str,
+    kind: str,
+    key: str,
+    pegawai: list[tuple[str, str]],
+    own: str | None,
+    people: dict[str, str],
+    units: dict[str, str],
+    schools: dict[str, str],
+    instansi: dict[str, str],
+) -> str:
+    mine = own is not None and key == own
+    if kind == ATASAN:
+        who = "SKP Anda" if mine else f"SKP kepala sekolah {people.get(key, key)} (NIP {key})"
+        if code == "PMM-11":
+            return f"{who} belum ada di e-Kinerja; sinkronnya sudah siap dan akan membebaskan guru di bawah"
+        return f"{who} di e-Kinerja belum memuat RHK yang diacu guru; sinkronnya sudah siap"
+    if kind == ATASAN_TERTAHAN:
+        who = "SKP Anda sendiri" if mine else f"SKP kepala sekolah {people.get(key, key)} (NIP {key}) sendiri"
+        return f"Guru menunggu SKP kepala sekolah, tetapi {who} masih berkendala: selesaikan itu dulu, lalu sinkron"
+    if kind == RHK_PMM:
+        nama = pegawai[0][1]
+        return f"RHK {'Anda' if mine else nama} belum terkait ke RHK kepala sekolah di PMM (perbaikan di PMM)"
+    if kind == "unor":
+        unit = f"{units.get(key, key)} ({key})"
+        if code == "PMM-12":
+            return f"Atasan unit {unit} di e-Kinerja berbeda dengan PMM"
+        return f"Unit {unit} tidak aktif atau tidak terdaftar"
+    if kind == "sekolah":
+        return f"Sekolah {schools.get(key, key)} (NPSN {key}) belum terpetakan ke unit kerja"
+    if kind == "sekolah-skp":
+        return f"SKP guru di {schools.get(key, key)} belum disepakati"
+    if kind == "instansi":
+        return f"Pengaturan periode instansi {instansi.get(key, key)}"
+    if mine:
+        return "SKP Anda sendiri"
+    return f"{pegawai[0][1]} (NIP {key})"

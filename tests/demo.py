@@ -1,0 +1,40 @@
+"""The demo instansi of ``selaras demo`` (every data error occurs), in a store with the demo
+accounts: the world of the tests that read what people read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from selaras.domain.results import CheckResult, Flow
+from selaras.domain.rules import check
+from selaras.domain.snapshot import Snapshot
+from selaras.sources.generator import generate
+from selaras.store.database import Store
+from selaras.store.repository import record_run, save_snapshot
+from selaras.web.cli import seed_demo_accounts
+
+TAHUN = 2026
+PEGAWAI = 300
+SEED = 7  # the seed of ``selaras demo``
+PASSWORD = "rahasia-demo-1"
+
+
+@dataclass
+class Demo:
+    """A store holding the demo snapshot, its check logged, and an account for every role."""
+
+    store: Store
+    snapshot: Snapshot
+    before: CheckResult
+
+
+def demo_store(path: Path, pegawai: int = PEGAWAI) -> Demo:
+    """Generate the demo, save it, log its check (as ``selaras demo`` does) and make accounts."""
+    g = generate(pegawai, seed=SEED, tahun=TAHUN, instansi=1)
+    store = Store.open(f"sqlite:///{path}")
+    save_snapshot(store, g.snapshot)
+    before = check(g.snapshot, TAHUN, Flow.SKP)
+    record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=before)
+    seed_demo_accounts(store, PASSWORD)
+    return Demo(store, g.snapshot, before)
