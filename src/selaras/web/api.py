@@ -94,7 +94,7 @@ class MassalIn(BaseModel):
     npsn: Npsn | None = None
     nips: list[Nip] = Field(default_factory=list, max_length=5000)
     kode: Kode | None = None
-    semua: bool = False
+    semua: Annotated[bool, Field(strict=True)] = False
 
     model_config = {
         "json_schema_extra": {
