@@ -492,7 +492,14 @@ def test_periode_management_refuses_a_non_standard_setup(web: Web) -> None:
     assert '"nama": "Triwulan 4"' in _audit(web.store)[-2]["sebelum"]
     # Another instansi's admin cannot touch I1's periods.
     assert web.client(ADMIN2).delete("/api/v1/periode/P-2026").status_code == 404
-    assert web.client(ADMIN2).post("/api/v1/periode", json=_periode("P-2026", "TAHUNAN")).status_code == 409
+    # Saving under another instansi's id is out of reach: 404 like everything else out of reach.
+    assert web.client(ADMIN2).post("/api/v1/periode", json=_periode("P-2026", "TAHUNAN")).status_code == 404
+    # TAHUNAN periods may not overlap; dates stay inside the window; ids are safe in a URL.
+    overlap = admin.post("/api/v1/periode", json=_periode("P-2026-B", "TAHUNAN") | {"awal": "2026-06-01"})
+    assert overlap.status_code == 422 and "bertumpang tanggal dengan periode TAHUNAN P-2026" in overlap.json()["detail"]
+    wide = admin.post("/api/v1/periode", json=_periode("P-SEMUA", "TAHUNAN") | {"awal": "0001-01-01"})
+    assert wide.status_code == 422 and wide.json()["galat"][0]["kolom"] == "awal"
+    assert admin.post("/api/v1/periode", json=_periode("a/b", "TAHUNAN")).status_code == 422
 
 
 def test_unit_superior_change_is_audited_with_before_and_after(web: Web) -> None:

@@ -252,31 +252,36 @@ akun_sesi = sa.Table(
     sa.Column("csrf", sa.String(), nullable=False),
     sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
     sa.Column("kedaluwarsa", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("terakhir", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_akun_sesi_username", "username"),
 )
-"""Browser sessions: the SHA-256 of the cookie value, never the value itself."""
+"""Browser sessions: the SHA-256 of the cookie value, never the value itself. ``kedaluwarsa``
+is the absolute end; ``terakhir`` the last use (the idle timeout counts from it)."""
 
 akun_token = sa.Table(
     "akun_token",
     metadata,
     sa.Column("token_hash", sa.String(), primary_key=True),
+    sa.Column("token_id", sa.String(), nullable=False),
     sa.Column("username", sa.String(), nullable=False),
     sa.Column("label", sa.String(), nullable=False),
     sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kedaluwarsa", sa.DateTime(timezone=True), nullable=False),
     sa.Column("dicabut", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Index("ix_akun_token_username", "username"),
 )
-"""API tokens of machine clients (``Authorization: Bearer``): the SHA-256 of the token."""
+"""API tokens of machine clients (``Authorization: Bearer``): the SHA-256 of the token, a short
+public ``token_id`` to list and revoke it by, and its expiry."""
 
-login_gagal = sa.Table(
-    "login_gagal",
+login_batas = sa.Table(
+    "login_batas",
     metadata,
-    sa.Column("gagal_id", _BIG_ID, primary_key=True, autoincrement=True),
-    sa.Column("kunci", sa.String(), nullable=False),
-    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
-    sa.Index("ix_login_gagal_kunci_waktu", "kunci", "waktu"),
+    sa.Column("kunci", sa.String(), primary_key=True),
+    sa.Column("jumlah", sa.Integer(), nullable=False),
+    sa.Column("mulai", sa.DateTime(timezone=True), nullable=False),
 )
-"""Failed logins by ``username|ip``: the rate limit holds across processes."""
+"""Login attempts by ``username|ip`` in the current window: one row counted up by one atomic
+statement per attempt, so concurrent attempts can never pass the limit together."""
 
 audit_log = sa.Table(
     "audit_log",

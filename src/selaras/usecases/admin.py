@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from selaras.catalogue.codes import lookup
+from selaras.domain.overlap import tahunan_overlaps
 from selaras.domain.results import Flow, Outcome, Status
 from selaras.domain.rules import periode_problems
 from selaras.domain.snapshot import TABLE, Snapshot
@@ -108,7 +109,8 @@ def save_periode(ctx: Context, user: Pengguna, data: dict[str, Any]) -> dict[str
     """Create or change one period of the admin's instansi, audited, and re-check whom it concerns.
 
     Refused, with nothing written: bad input (422); a setup that would not be standard (PER-01:
-    mixed types, a number twice, out of range; 422); another instansi's id (409); changing the
+    mixed types, a number twice, out of range; 422); TAHUNAN periods that overlap (422); another
+    instansi's id (404, as for anything out of reach); changing the
     type or number of a period that SKP or assessments refer to (409: they would be read as
     another period's)."""
     instansi_id = require_admin(user)
@@ -119,9 +121,12 @@ def save_periode(ctx: Context, user: Pengguna, data: dict[str, Any]) -> dict[str
     def work(u: uow.UnitOfWork) -> int:
         tx, conn = u.store, u.conn
         owner = repo.periode_owner(conn, row["periode_id"])
-        if owner is not None and owner != instansi_id:
-            raise Ditolak(409, f"ID periode {row['periode_id']} sudah dipakai instansi lain.")
+        if owner is not None and owner != instansi_id:  # out of reach: the same answer as for what does not exist
+            raise not_found(f"ID periode {row['periode_id']} tidak dapat dipakai; pilih ID lain.")
         existing = reads.periode_list(tx, instansi_id)
+        overlaps = tahunan_overlaps(existing, row)
+        if overlaps:
+            raise Ditolak(422, " ".join(overlaps))
         before = next((r for r in existing if r["periode_id"] == row["periode_id"]), None)
         if before is not None:
             retyped = any(before[k] != row[k] for k in ("jenis", "tipe_periodik", "angka_periodik"))

@@ -1,29 +1,65 @@
-"""Accounts, password hashing, sessions, API tokens and the login rate limit (all in the store).
+"""Accounts, password hashing, sessions, API tokens and the login rate limit (kept in the store,
+whose SQL is in ``store/accounts.py``).
 
 Passwords are hashed with argon2id. Session cookies and API tokens are random; the store keeps
-only their SHA-256, so a copy of the database opens no session.
+only their SHA-256, so a copy of the database opens no session. Sessions end after
+``SESSION_HOURS`` (absolute) or ``SELARAS_SESI_IDLE_MENIT`` minutes unused (idle, default 30);
+tokens after ``SELARAS_TOKEN_HARI`` days (default 90, or as given when made). A new password,
+deactivation or re-creation of an account ends all its sessions and tokens at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from selaras.store import accounts as db
 from selaras.store.database import Store
-from selaras.store.tables import akun, akun_sesi, akun_token, login_gagal
 
 SESSION_HOURS = 12
+"""A session's absolute lifetime."""
+SESSION_IDLE_MINUTES = 30
+"""A session unused this long ends (setting: ``SELARAS_SESI_IDLE_MENIT``)."""
+SESSION_TOUCH = timedelta(seconds=60)
+"""A session's last use is written at most this often (not on every request)."""
+TOKEN_DAYS = 90
+"""An API token's default lifetime (setting: ``SELARAS_TOKEN_HARI``)."""
+TOKEN_DAYS_MAX = 366
 LOGIN_LIMIT = 5
-"""Failed logins per username and address within ``LOGIN_WINDOW`` before logins are refused."""
+"""Login attempts per username and address within ``LOGIN_WINDOW`` before logins are refused
+(a success starts the count again)."""
 LOGIN_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "slr_"
+
+
+def _setting(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        value = int(raw) if raw else default
+    except ValueError as e:
+        raise AccountError(f"{name} harus bilangan bulat, bukan {raw!r}") from e
+    if not low <= value <= high:
+        raise AccountError(f"{name} harus antara {low} dan {high}")
+    return value
+
+
+def session_idle() -> timedelta:
+    """The idle timeout of sessions (``SELARAS_SESI_IDLE_MENIT``, default 30 minutes)."""
+    return timedelta(minutes=_setting("SELARAS_SESI_IDLE_MENIT", SESSION_IDLE_MINUTES, 1, SESSION_HOURS * 60))
+
+
+def token_days() -> int:
+    """The default lifetime of new API tokens in days (``SELARAS_TOKEN_HARI``, default 90)."""
+    return _setting("SELARAS_TOKEN_HARI", TOKEN_DAYS, 1, TOKEN_DAYS_MAX)
+
 
 _hasher = PasswordHasher()
 # Verifying an unknown username costs as much as a known one: no timing hint of which exist.
@@ -79,7 +115,7 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _row_akun(row: sa.Row) -> Akun:
+def _row_akun(row: Any) -> Akun:
     return Akun(row.username, Peran(row.peran), row.nama, row.nip, row.npsn, row.instansi_id, bool(row.aktif))
 
 
@@ -122,45 +158,46 @@ def create_account(
         "dibuat": _now(),
         "email": email,
     }
-    with store.write() as conn:
-        conn.execute(sa.delete(akun).where(akun.c.username == username))
-        conn.execute(sa.insert(akun), [row])
+    db.replace_accounts(store, [row])
     return Akun(username, peran, nama, nip, npsn, instansi_id)
 
 
 def create_accounts(store: Store, rows: list[dict[str, object]], password_hash: str) -> int:
-    """Create many accounts sharing one password hash (the demo); existing usernames are replaced."""
+    """Create many accounts sharing one password hash (the demo); existing usernames are
+    re-created (their sessions and tokens end)."""
     now = _now()
     full = [
         {"password_hash": password_hash, "aktif": True, "dibuat": now, "nip": None, "npsn": None, "instansi_id": None}
         | r
         for r in rows
     ]
-    with store.write() as conn:
-        names = [r["username"] for r in full]
-        for i in range(0, len(names), 500):
-            conn.execute(sa.delete(akun).where(akun.c.username.in_(names[i : i + 500])))
-        if full:
-            conn.execute(sa.insert(akun), full)
+    db.replace_accounts(store, full)
     return len(full)
 
 
 def get_account(store: Store, username: str) -> Akun | None:
     """The account ``username``, or None."""
-    with store.read() as conn:
-        row = conn.execute(sa.select(akun).where(akun.c.username == username)).first()
+    row = db.account_row(store, username)
     return _row_akun(row) if row else None
 
 
 def accounts_of(store: Store, *, peran: Peran | None = None, npsn: str | None = None) -> list[Akun]:
     """Accounts, filtered by role and school."""
-    q = sa.select(akun).order_by(akun.c.username)
-    if peran is not None:
-        q = q.where(akun.c.peran == peran.value)
-    if npsn is not None:
-        q = q.where(akun.c.npsn == npsn)
-    with store.read() as conn:
-        return [_row_akun(r) for r in conn.execute(q)]
+    return [_row_akun(r) for r in db.account_rows(store, peran=peran.value if peran else None, npsn=npsn)]
+
+
+def reset_password(store: Store, username: str, password: str) -> None:
+    """Set a new password; every session and token of the account ends at once."""
+    if len(password) < 8:
+        raise AccountError("kata sandi minimal 8 karakter")
+    if not db.set_password(store, username, hash_password(password)):
+        raise AccountError(f"akun {username} tidak ada")
+
+
+def set_active(store: Store, username: str, aktif: bool) -> None:
+    """Activate or deactivate an account; deactivation ends every session and token at once."""
+    if not db.set_active(store, username, aktif):
+        raise AccountError(f"akun {username} tidak ada")
 
 
 class RateLimited(Exception):
@@ -175,27 +212,19 @@ def authenticate(store: Store, username: str, password: str, address: str) -> Ak
     """
     kunci = f"{username.lower()}|{address}"
     now = _now()
-    with store.read() as conn:
-        failures = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(login_gagal)
-            .where(login_gagal.c.kunci == kunci, login_gagal.c.waktu > now - LOGIN_WINDOW)
-        ).scalar_one()
-        row = conn.execute(sa.select(akun).where(akun.c.username == username)).first()
-    if failures >= LOGIN_LIMIT:
+    # The attempt is counted before the password is checked, in one statement: attempts sent
+    # at once cannot all read a count below the limit.
+    if db.count_login_attempt(store, kunci, now, LOGIN_WINDOW) > LOGIN_LIMIT:
         raise RateLimited
+    row = db.account_row(store, username)
     ok = False
     try:
         ok = _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         ok = False
-    with store.write() as conn:
-        if ok and row is not None and row.aktif:
-            conn.execute(sa.delete(login_gagal).where(login_gagal.c.kunci == kunci))
-        else:
-            conn.execute(sa.insert(login_gagal), [{"kunci": kunci, "waktu": now}])
-            conn.execute(sa.delete(login_gagal).where(login_gagal.c.waktu < now - 4 * LOGIN_WINDOW))
-            return None
+    if not (ok and row is not None and row.aktif):
+        return None
+    db.clear_login_attempts(store, kunci, now - 4 * LOGIN_WINDOW)
     return _row_akun(row)
 
 
@@ -215,78 +244,136 @@ def open_session(store: Store, username: str) -> tuple[str, str]:
     value = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     now = _now()
-    with store.write() as conn:
-        conn.execute(sa.delete(akun_sesi).where(akun_sesi.c.kedaluwarsa < now))
-        conn.execute(
-            sa.insert(akun_sesi),
-            [
-                {
-                    "sesi_hash": _sha(value),
-                    "username": username,
-                    "csrf": csrf,
-                    "dibuat": now,
-                    "kedaluwarsa": now + timedelta(hours=SESSION_HOURS),
-                }
-            ],
-        )
+    db.insert_session(
+        store,
+        {
+            "sesi_hash": _sha(value),
+            "username": username,
+            "csrf": csrf,
+            "dibuat": now,
+            "kedaluwarsa": now + timedelta(hours=SESSION_HOURS),
+            "terakhir": now,
+        },
+        now,
+    )
     return value, csrf
 
 
 def session(store: Store, value: str) -> Sesi | None:
-    """The live session of cookie ``value`` with its active account, or None."""
-    with store.read() as conn:
-        row = conn.execute(
-            sa.select(akun, akun_sesi.c.csrf, akun_sesi.c.kedaluwarsa)
-            .join(akun_sesi, akun_sesi.c.username == akun.c.username)
-            .where(akun_sesi.c.sesi_hash == _sha(value))
-        ).first()
-    if row is None or not row.aktif or _aware(row.kedaluwarsa) < _now():
+    """The live session of cookie ``value`` with its active account, or None (also past its
+    absolute end or idle too long; such a session is deleted)."""
+    key = _sha(value)
+    row = db.session_row(store, key)
+    if row is None or not row.aktif:
         return None
+    now = _now()
+    if _aware(row.kedaluwarsa) < now or _aware(row.terakhir) + session_idle() < now:
+        db.delete_session(store, key)
+        return None
+    if now - _aware(row.terakhir) > SESSION_TOUCH:
+        db.touch_session(store, key, now)
     return Sesi(_row_akun(row), row.csrf)
 
 
 def close_session(store: Store, value: str) -> None:
     """End the session of cookie ``value``."""
-    with store.write() as conn:
-        conn.execute(sa.delete(akun_sesi).where(akun_sesi.c.sesi_hash == _sha(value)))
+    db.delete_session(store, _sha(value))
+
+
+def end_sessions(store: Store, username: str) -> int:
+    """End every session of ``username`` (sign out everywhere); how many there were."""
+    return db.end_sessions(store, username)
+
+
+def session_count(store: Store, username: str) -> int:
+    """How many sessions of ``username`` are open."""
+    return db.session_count(store, username, _now())
 
 
 # -------------------------------------------------------------------------------- tokens
 
 
-def create_token(store: Store, username: str, label: str = "api") -> str:
-    """A new API token for ``username`` (shown once; the store keeps its hash)."""
+@dataclass(frozen=True)
+class Token:
+    """An API token as listed (never its value)."""
+
+    token_id: str
+    label: str
+    dibuat: datetime
+    kedaluwarsa: datetime
+    dicabut: bool
+
+    @property
+    def aktif(self) -> bool:
+        return not self.dicabut and self.kedaluwarsa > _now()
+
+    def json(self) -> dict[str, Any]:
+        """As JSON for the API."""
+        return {
+            "token_id": self.token_id,
+            "label": self.label,
+            "dibuat": self.dibuat.isoformat(),
+            "kedaluwarsa": self.kedaluwarsa.isoformat(),
+            "dicabut": self.dicabut,
+            "aktif": self.aktif,
+        }
+
+
+def create_token(store: Store, username: str, label: str = "api", days: int | None = None) -> str:
+    """A new API token for ``username`` valid ``days`` (default: the setting); shown once, the
+    store keeps its hash and a short id to list and revoke it by."""
     if get_account(store, username) is None:
         raise AccountError(f"akun {username} tidak ada")
+    days = token_days() if days is None else days
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        raise AccountError(f"masa berlaku token harus 1..{TOKEN_DAYS_MAX} hari")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with store.write() as conn:
-        conn.execute(
-            sa.insert(akun_token),
-            [{"token_hash": _sha(token), "username": username, "label": label, "dibuat": _now(), "dicabut": False}],
-        )
+    digest = _sha(token)
+    now = _now()
+    db.insert_token(
+        store,
+        {
+            "token_hash": digest,
+            "token_id": digest[:12],
+            "username": username,
+            "label": label,
+            "dibuat": now,
+            "kedaluwarsa": now + timedelta(days=days),
+            "dicabut": False,
+        },
+    )
     return token
+
+
+def token_id_of(token: str) -> str:
+    """The public id of a token value."""
+    return _sha(token)[:12]
+
+
+def list_tokens(store: Store, username: str) -> list[Token]:
+    """The tokens of ``username``, newest first."""
+    return [
+        Token(r.token_id, r.label, _aware(r.dibuat), _aware(r.kedaluwarsa), bool(r.dicabut))
+        for r in db.token_rows(store, username)
+    ]
+
+
+def revoke_token(store: Store, username: str, token_id: str) -> bool:
+    """Revoke one token of ``username``; False when it has no live token of that id."""
+    return db.revoke_token_rows(store, username, token_id) > 0
 
 
 def revoke_tokens(store: Store, username: str) -> int:
     """Revoke every token of ``username``; how many were live."""
-    with store.write() as conn:
-        result = conn.execute(
-            sa.update(akun_token)
-            .where(akun_token.c.username == username, akun_token.c.dicabut == sa.false())
-            .values(dicabut=True)
-        )
-    return result.rowcount or 0
+    return db.revoke_token_rows(store, username)
 
 
 def token_account(store: Store, token: str) -> Akun | None:
-    """The active account of a live API token, or None."""
-    with store.read() as conn:
-        row = conn.execute(
-            sa.select(akun)
-            .join(akun_token, akun_token.c.username == akun.c.username)
-            .where(akun_token.c.token_hash == _sha(token), akun_token.c.dicabut == sa.false())
-        ).first()
-    return _row_akun(row) if row is not None and row.aktif else None
+    """The active account of a live API token (not revoked, not expired), or None."""
+    row = db.token_account_row(store, _sha(token))
+    if row is None or not row.aktif or _aware(row.token_kedaluwarsa) < _now():
+        return None
+    return _row_akun(row)
 
 
 def _aware(value: datetime) -> datetime:

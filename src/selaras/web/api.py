@@ -6,16 +6,15 @@ Refusals: 401 without a valid session or token; 403 for an action the role may n
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from selaras.catalogue.codes import CATALOGUE
-from selaras.domain.results import Flow
+from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain.results import Flow, Status
 from selaras.jobs import queue
 from selaras.jobs.notifications import mark_read
 from selaras.usecases import admin, requests
@@ -29,12 +28,56 @@ from selaras.web.access import (
     not_found,
     require_admin,
 )
-from selaras.web.accounts import PERAN_LABEL, Peran, RateLimited, authenticate, create_token
+from selaras.web.accounts import (
+    PERAN_LABEL,
+    Peran,
+    RateLimited,
+    authenticate,
+    create_token,
+    list_tokens,
+    revoke_token,
+)
 from selaras.web.app import current_user, konteks
+from selaras.web.edge import (
+    ID_MAX,
+    ID_POLA,
+    NIP_POLA,
+    NPSN_POLA,
+    Galat,
+    Hari,
+    IdPath,
+    IdQuery,
+    IdTeksPath,
+    NipPath,
+    Teks,
+)
 from selaras.web.queries import LogFilter, log_entry, log_page
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": Galat, "description": ERROR_TEXT[code]} for code in codes}
+
+
+ERROR_TEXT = {
+    400: "Isi permintaan tidak dapat dibaca",
+    401: "Perlu masuk: sesi atau token tidak ada, kedaluwarsa atau dicabut",
+    403: "Peran Anda tidak boleh melakukan tindakan ini (atau token CSRF tidak cocok)",
+    404: "Tidak ditemukan, atau di luar wewenang Anda",
+    405: "Metode tidak tersedia untuk alamat ini",
+    409: "Bentrok dengan data yang ada",
+    422: "Isian tidak valid: `galat` menyebut setiap kolom yang salah",
+    429: "Terlalu banyak percobaan masuk yang gagal",
+    500: "Kesalahan di server",
+}
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=_errors(400, 401, 403, 404, 422, 500))
 User = Annotated[Pengguna, Depends(current_user)]
+
+
+Nip = Annotated[str, StringConstraints(pattern=NIP_POLA)]
+Npsn = Annotated[str, StringConstraints(pattern=NPSN_POLA)]
+Kode = Literal[tuple(sorted(CATALOGUE))]  # type: ignore[valid-type]
+IdTeks = Annotated[str, StringConstraints(pattern=ID_POLA)]
+Id = Annotated[int, Field(strict=True, ge=1, le=ID_MAX)]
 
 
 class SinkronIn(BaseModel):
@@ -44,37 +87,50 @@ class SinkronIn(BaseModel):
 
 
 class MassalIn(BaseModel):
-    """A bulk sync: a school, a selection of NIPs, or everyone whose latest result has a code."""
+    """A bulk sync: a school, a selection of NIPs, or everyone whose latest result has a code.
+
+    At least one of ``npsn``, ``nips``, ``kode`` or ``semua`` (true) is required."""
 
     flow: Flow = Flow.SKP
-    npsn: str | None = None
-    nips: list[str] = Field(default_factory=list)
-    kode: str | None = None
-    semua: bool = False
+    npsn: Npsn | None = None
+    nips: list[Nip] = Field(default_factory=list, max_length=5000)
+    kode: Kode | None = None
+    semua: Annotated[bool, Field(strict=True)] = False
+
+    model_config = {
+        "json_schema_extra": {
+            "anyOf": [
+                {"required": ["npsn"], "properties": {"npsn": {"type": "string"}}},
+                {"required": ["nips"], "properties": {"nips": {"type": "array", "minItems": 1}}},
+                {"required": ["kode"], "properties": {"kode": {"type": "string"}}},
+                {"required": ["semua"], "properties": {"semua": {"const": True}}},
+            ]
+        }
+    }
 
 
 class PeriodeIn(BaseModel):
     """One e-Kinerja period (Manajemen Periode)."""
 
-    periode_id: str
-    nama: str = ""
-    jenis: str
-    awal: date
-    akhir: date
-    tipe_periodik: str | None = None
-    angka_periodik: int | None = None
+    periode_id: IdTeks
+    nama: Teks = ""
+    jenis: Literal["TAHUNAN", "PERIODIK"]
+    awal: Hari
+    akhir: Hari
+    tipe_periodik: Literal["BULANAN", "TRIWULANAN"] | None = None
+    angka_periodik: Annotated[int, Field(strict=True, ge=1, le=12)] | None = None
 
 
 class AtasanIn(BaseModel):
     """The new superior (NIP) of a unit in e-Kinerja."""
 
-    atasan_nip: str
+    atasan_nip: Nip
 
 
 class DibacaIn(BaseModel):
     """Notices to mark read."""
 
-    ids: list[int]
+    ids: list[Id] = Field(max_length=500)
 
 
 def user_json(user: Pengguna) -> dict[str, Any]:
@@ -92,36 +148,36 @@ def user_json(user: Pengguna) -> dict[str, Any]:
     }
 
 
+def _blank(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _opt(t: Any, **query: Any) -> Any:
+    """An optional query parameter of type ``t``; an empty value (as a plain form sends it) is none."""
+    return Annotated[t | Literal[""] | None, BeforeValidator(_blank), Query(**query)]
+
+
 def log_filter(
-    kode: str | None = None,
-    npsn: str | None = None,
-    status: str | None = None,
-    dari: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
-    sampai: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
-    aktor: str | None = None,
-    q: str | None = None,
-    flow: str | None = None,
+    kode: _opt(Kode, description="kode kendala, mis. PMM-12") = None,  # type: ignore[valid-type]
+    npsn: _opt(Npsn, description="NPSN, 8 digit") = None,  # type: ignore[valid-type]
+    status: _opt(Status) = None,  # type: ignore[valid-type]
+    dari: _opt(Hari, description="YYYY-MM-DD") = None,  # type: ignore[valid-type]
+    sampai: _opt(Hari, description="YYYY-MM-DD") = None,  # type: ignore[valid-type]
+    aktor: _opt(Aktor) = None,  # type: ignore[valid-type]
+    q: _opt(Teks, description="NIP (atau awalnya) atau bagian nama") = None,  # type: ignore[valid-type]
+    flow: _opt(Flow) = None,  # type: ignore[valid-type]
 ) -> LogFilter:
     """The log filters from query parameters (empty values ignored, as a plain form sends them)."""
     return LogFilter(
-        kode or None,
-        npsn or None,
-        status or None,
-        _day(dari),
-        _day(sampai),
-        aktor or None,
+        kode,
+        npsn,
+        status.value if status else None,
+        dari,
+        sampai,
+        aktor.value if aktor else None,
         q or None,
-        flow or None,
+        flow.value if flow else None,
     )
-
-
-def _day(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as e:
-        raise Ditolak(422, f"Tanggal {value!r} tidak valid; pakai format YYYY-MM-DD.") from e
 
 
 Filter = Annotated[LogFilter, Depends(log_filter)]
@@ -150,8 +206,14 @@ def log_detail(request: Request, user: Pengguna, log_id: int) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ accounts
 
 
-@router.post("/auth/token", summary="Masuk dengan nama pengguna dan kata sandi; mendapat token API")
-def token(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> dict[str, str]:
+@router.post(
+    "/auth/token", responses=_errors(429), summary="Masuk dengan nama pengguna dan kata sandi; mendapat token API"
+)
+def token(
+    request: Request,
+    username: Annotated[str, Form(min_length=1, max_length=200)],
+    password: Annotated[str, Form(min_length=1, max_length=1000)],
+) -> dict[str, str]:
     store = konteks(request).store
     address = request.client.host if request.client else "-"
     try:
@@ -166,6 +228,21 @@ def token(request: Request, username: Annotated[str, Form()], password: Annotate
 @router.get("/saya", summary="Akun yang sedang masuk")
 def saya(user: User) -> dict[str, Any]:
     return user_json(user)
+
+
+TokenId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="id token dari daftar token")]
+
+
+@router.get("/saya/token", summary="Token API akun saya (tanpa nilainya): id, label, berlaku sampai, status")
+def my_tokens(request: Request, user: User) -> list[dict[str, Any]]:
+    return [t.json() for t in list_tokens(konteks(request).store, user.akun.username)]
+
+
+@router.delete("/saya/token/{token_id}", status_code=204, summary="Cabut satu token API akun saya")
+def revoke_my_token(request: Request, token_id: TokenId, user: User) -> Response:
+    if not revoke_token(konteks(request).store, user.akun.username, token_id):
+        raise not_found("Token tidak ditemukan atau sudah dicabut.")
+    return Response(status_code=204)
 
 
 @router.get("/kode", summary="Katalog kode kendala")
@@ -187,27 +264,28 @@ def kode(user: User) -> list[dict[str, Any]]:
 
 
 @router.get("/pegawai/{nip}", summary="Halaman SKP seorang pegawai: SKP, tombol, hasil terakhir, kartu kendala")
-def pegawai(request: Request, nip: str, user: User) -> dict[str, Any]:
+def pegawai(request: Request, nip: NipPath, user: User) -> dict[str, Any]:
     return screens.pegawai_view(konteks(request), user, nip)
 
 
 @router.post("/pegawai/{nip}/sinkron", status_code=202, summary="Sinkron PMM / Sinkron Penilaian Periodik (antre)")
-def sinkron(request: Request, nip: str, body: SinkronIn, user: User) -> dict[str, Any]:
+def sinkron(request: Request, nip: NipPath, body: SinkronIn, user: User) -> dict[str, Any]:
     ids = requests.request_sync(konteks(request), user, nip, body.flow)
     return {"job_ids": ids, "status": queue.JobStatus.ANTRE.value}
 
 
 @router.post(
     "/pegawai/{nip}/skp-manual/{skp_id}/ganti",
+    responses=_errors(409),
     summary="Ganti SKP MANUAL (PMM-07) dengan SKP dari PMM, disinkronkan seketika; 409 dengan alasannya bila "
     "SKP dari PMM belum dapat disinkronkan",
 )
-def ganti_manual(request: Request, nip: str, skp_id: str, user: User) -> dict[str, Any]:
+def ganti_manual(request: Request, nip: NipPath, skp_id: IdTeksPath, user: User) -> dict[str, Any]:
     return admin.replace_manual_skp(konteks(request), user, nip, skp_id)
 
 
 @router.get("/jobs/{job_id}", summary="Status satu permintaan sinkron")
-def job(request: Request, job_id: int, user: User) -> dict[str, Any]:
+def job(request: Request, job_id: IdPath, user: User) -> dict[str, Any]:
     store = konteks(request).store
     j = queue.get_job(store, job_id)
     if j is None or not (j.diminta_oleh == user.akun.username or can_view_pegawai(store, user, j.nip)):
@@ -244,7 +322,12 @@ def dibaca(request: Request, body: DibacaIn, user: User) -> dict[str, int]:
 
 
 @router.get("/rekap", summary="Rekap kendala sinkron (per kode, sekolah, pihak; kemajuan; tren)")
-def rekap(request: Request, user: User, flow: Flow = Flow.SKP, instansi_id: str | None = None) -> dict[str, Any]:
+def rekap(
+    request: Request,
+    user: User,
+    flow: Flow = Flow.SKP,
+    instansi_id: _opt(IdTeks, description="instansi (Admin Nasional)") = None,  # type: ignore[valid-type]
+) -> dict[str, Any]:
     return screens.recap_view(konteks(request), user, flow, instansi_id)
 
 
@@ -253,17 +336,31 @@ def log(
     request: Request,
     user: User,
     f: Filter,
-    sebelum: int | None = None,
+    sebelum: IdQuery = None,
     batas: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     rows, nxt = log_page(konteks(request).store, f, log_scope(user), before=sebelum, limit=batas)
     return {"baris": rows, "sebelum_berikutnya": nxt, "filter": f.params()}
 
 
-@router.get("/log/ekspor", summary="Ekspor tampilan log yang disaring ke XLSX atau CSV")
-async def log_ekspor(
-    request: Request, user: User, f: Filter, format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx"
-) -> Response:
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/log/ekspor",
+    summary="Ekspor tampilan log yang disaring ke XLSX atau CSV",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Berkas XLSX (format=xlsx) atau CSV (format=csv)",
+            "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def log_ekspor(request: Request, user: User, f: Filter, format: Literal["xlsx", "csv"] = "xlsx") -> Response:
     store = konteks(request).store
     scope = log_scope(user)
     if format == "csv":
@@ -272,7 +369,7 @@ async def log_ekspor(
 
 
 @router.get("/log/{log_id}", summary="Rincian satu percobaan sinkron, dengan nilai tiap sistem berdampingan")
-def log_detail_api(request: Request, log_id: int, user: User) -> dict[str, Any]:
+def log_detail_api(request: Request, log_id: IdPath, user: User) -> dict[str, Any]:
     return log_detail(request, user, log_id)
 
 
@@ -292,13 +389,15 @@ def periode(request: Request, user: User) -> list[dict[str, Any]]:
     return screens.periode_list(konteks(request).store, require_admin(user))
 
 
-@router.post("/periode", status_code=201, summary="Simpan periode (ditolak bila tidak standar, PER-01)")
+@router.post(
+    "/periode", status_code=201, responses=_errors(409), summary="Simpan periode (ditolak bila tidak standar, PER-01)"
+)
 def periode_simpan(request: Request, body: PeriodeIn, user: User) -> dict[str, Any]:
     return admin.save_periode(konteks(request), user, body.model_dump())
 
 
-@router.delete("/periode/{periode_id}", status_code=204, summary="Hapus periode")
-def periode_hapus(request: Request, periode_id: str, user: User) -> Response:
+@router.delete("/periode/{periode_id}", status_code=204, responses=_errors(409), summary="Hapus periode")
+def periode_hapus(request: Request, periode_id: IdTeksPath, user: User) -> Response:
     admin.delete_periode(konteks(request), user, periode_id)
     return Response(status_code=204)
 
@@ -309,13 +408,13 @@ def unor(request: Request, user: User) -> list[dict[str, Any]]:
 
 
 @router.put("/unor/{unor_id}/atasan", summary="Ubah atasan unit kerja di e-Kinerja (dicatat di audit)")
-def unor_atasan(request: Request, unor_id: str, body: AtasanIn, user: User) -> dict[str, Any]:
+def unor_atasan(request: Request, unor_id: IdTeksPath, body: AtasanIn, user: User) -> dict[str, Any]:
     return admin.set_atasan(konteks(request), user, unor_id, body.atasan_nip)
 
 
 @router.get("/audit", summary="Log audit tindakan admin instansi saya")
 def audit_log(
-    request: Request, user: User, sebelum: int | None = None, batas: Annotated[int, Query(ge=1, le=500)] = 100
+    request: Request, user: User, sebelum: IdQuery = None, batas: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[dict[str, Any]]:
     if user.peran is Peran.NASIONAL:
         scope = None

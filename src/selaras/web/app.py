@@ -15,11 +15,15 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from swagger_ui_bundle import swagger_ui_path
 
 from selaras import __version__
 from selaras.catalogue import words
@@ -27,6 +31,7 @@ from selaras.jobs.runtime import Dispatcher
 from selaras.store.database import Store
 from selaras.web.access import Ditolak, Pengguna, resolve
 from selaras.web.accounts import session, token_account
+from selaras.web.edge import body, validation_detail, validation_fields
 from selaras.web.screens.konteks import Konteks
 
 HERE = Path(__file__).resolve().parent
@@ -104,13 +109,17 @@ async def current_user(request: Request) -> Pengguna:
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-    "frame-ancestors 'none'; form-action 'self'"
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
 
 class SecurityHeaders:
-    """Security headers on every answer (plain ASGI: no per-request task as with
-    ``BaseHTTPMiddleware``, which costs a noticeable share of a request at hundreds a second)."""
+    """Security headers on every answer, ``Cache-Control: no-store`` on every answer but the
+    static files (pages, API answers and exports may carry personal data: Back after signing
+    out on a shared PC must show nothing), and HEAD answered wherever GET is (as GET without
+    the body). Plain ASGI: no per-request task as with ``BaseHTTPMiddleware``, which costs a
+    noticeable share of a request at hundreds a second."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -119,7 +128,10 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"].startswith("/api/docs")
+        static = scope["path"].startswith("/static/")
+        head = scope["method"] == "HEAD" and not static
+        if head:
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -127,8 +139,12 @@ class SecurityHeaders:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Referrer-Policy", "same-origin")
-                if not docs:
-                    headers.setdefault("Content-Security-Policy", CSP)
+                headers.setdefault("Permissions-Policy", PERMISSIONS)
+                headers.setdefault("Content-Security-Policy", CSP)
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -140,6 +156,61 @@ def render(request: Request, name: str, status_code: int = 200, **data: Any) -> 
     if "zona" not in data:
         data["zona"] = konteks(request).zona(user.instansi_id) if user is not None else words.ZONA_BAKU
     return templates.TemplateResponse(request, name, {"request": request, **data}, status_code=status_code)
+
+
+async def page_user(request: Request) -> Pengguna | None:
+    """The signed-in user of a page request, or None (for error pages: the menu when signed in)."""
+    value = request.cookies.get(COOKIE)
+    if not value:
+        return None
+    try:
+        ctx = konteks(request)
+        sesi = await run_in_threadpool(session, ctx.store, value)
+        if sesi is None:
+            return None
+        return await run_in_threadpool(lambda: resolve(ctx.store, sesi.akun, csrf=sesi.csrf))
+    except Exception:  # an error page never fails on the menu
+        return None
+
+
+async def refusal(
+    request: Request,
+    status: int,
+    pesan: str,
+    fields: list[tuple[str, str]] | tuple[()] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A refusal: a :class:`~selaras.web.edge.Galat` for the API, the error page in the layout
+    (with the menu when signed in) for pages."""
+    if is_api(request):
+        return JSONResponse(body(pesan, fields), status_code=status, headers=headers)
+    user = await page_user(request)
+    response = render(request, "galat.html", status_code=status, status=status, pesan=pesan, fields=fields, user=user)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of every route at the request's path (``Allow`` of a 405 or an OPTIONS)."""
+    methods: set[str] = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    methods.add("OPTIONS")
+    return ", ".join(sorted(methods))
+
+
+DOCS_HTML = """<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>API Selaras</title><link rel="stylesheet" href="/api/docs/aset/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/api/docs/aset/swagger-ui-bundle.js"></script><script src="/static/docs.js"></script>
+</body></html>"""
+"""The API docs: Swagger UI from the ``swagger-ui-bundle`` package (no CDN), under the app's CSP."""
 
 
 def create_app(
@@ -162,7 +233,7 @@ def create_app(
         version=__version__,
         description="Pemeriksaan dan sinkron SKP/penilaian guru ASN dari PMM ke e-Kinerja. "
         "Autentikasi: cookie sesi (halaman) atau `Authorization: Bearer <token>` (mesin).",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -170,6 +241,12 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.reach_cache = {}
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/api/docs/aset", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def _docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_HTML)
+
     app.include_router(api.router)
     app.include_router(eskalasi_routes.router)
     app.include_router(pages.router)
@@ -178,7 +255,7 @@ def create_app(
     async def _login(request: Request, _exc: PerluMasuk) -> Response:
         if is_api(request):
             return JSONResponse(
-                {"detail": "Perlu masuk: sesi atau token tidak valid."},
+                body("Perlu masuk: sesi atau token tidak valid."),
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
@@ -187,9 +264,32 @@ def create_app(
 
     @app.exception_handler(Ditolak)
     async def _refused(request: Request, exc: Ditolak) -> Response:
-        if is_api(request):
-            return JSONResponse({"detail": exc.pesan}, status_code=exc.status)
-        return render(request, "galat.html", status_code=exc.status, status=exc.status, pesan=exc.pesan, user=None)
+        return await refusal(request, exc.status, exc.pesan)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = validation_fields(exc.errors())
+        return await refusal(request, 422, validation_detail(fields), fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            allow = allowed_methods(request)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
+            return await refusal(request, 405, "Metode ini tidak tersedia untuk alamat ini.", headers={"Allow": allow})
+        if exc.status_code == 404:
+            return await refusal(request, 404, "Halaman atau data tidak ditemukan.")
+        if exc.status_code == 400:
+            return await refusal(
+                request, 400, "Isi permintaan tidak dapat dibaca; kirim JSON atau isian formulir yang valid."
+            )
+        return await refusal(request, exc.status_code, str(exc.detail) if exc.detail else "Permintaan ditolak.")
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, _exc: Exception) -> Response:
+        pesan = "Terjadi kesalahan di server. Coba lagi sebentar lagi; bila tetap, hubungi admin."
+        return await refusal(request, 500, pesan)
 
     app.add_middleware(SecurityHeaders)
     return app

@@ -1,4 +1,7 @@
-"""Charts as inline SVG, rendered on the server (no script, no library)."""
+"""Charts as inline SVG, rendered on the server (no script, no library).
+
+Drawn 360 units wide, the width of a phone: the SVG scales to its box, so on a phone a label's
+12 units stay about 12 px (legible); on a desktop the box is capped (``.chart`` in app.css)."""
 
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ from selaras.catalogue import words
 STATUS_COLOURS = {"TERSINKRON": "#1a7f37", "SIAP": "#9a6700", "GAGAL": "#cf222e"}
 
 
-def bar_chart(items: Sequence[tuple[str, int, str]], width: int = 640) -> Markup:
+def bar_chart(items: Sequence[tuple[str, int, str]], width: int = 360) -> Markup:
     """Horizontal bars: (label, value, tooltip) per row, scaled to the largest value."""
     if not items:
         return Markup('<p class="muted">Tidak ada data.</p>')
-    row_h, label_w = 26, 130
+    row_h, label_w = 26, 118
     top = max(v for _, v, _ in items) or 1
     height = row_h * len(items) + 6
     parts = [
@@ -26,7 +29,7 @@ def bar_chart(items: Sequence[tuple[str, int, str]], width: int = 640) -> Markup
     ]
     for i, (label, value, title) in enumerate(items):
         y = i * row_h + 4
-        w = max(2, round((width - label_w - 70) * value / top))
+        w = max(2, round((width - label_w - 52) * value / top))
         parts.append(
             f"<g><title>{escape(title)}</title>"
             f'<text x="0" y="{y + 15}" class="lbl">{escape(label)}</text>'
@@ -37,7 +40,7 @@ def bar_chart(items: Sequence[tuple[str, int, str]], width: int = 640) -> Markup
     return Markup("".join(parts))
 
 
-def trend_chart(rows: Sequence[dict[str, Any]], width: int = 640, height: int = 220) -> Markup:
+def trend_chart(rows: Sequence[dict[str, Any]], width: int = 360, height: int = 170) -> Markup:
     """Lines of pegawai per status over the days (``queries.trend`` rows)."""
     if not rows:
         return Markup('<p class="muted">Belum ada riwayat.</p>')
@@ -68,7 +71,8 @@ def trend_chart(rows: Sequence[dict[str, Any]], width: int = 640, height: int = 
             )
     for i in sorted({0, n - 1}):
         label = escape(_day(rows[i]["hari"]))
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" class="val" text-anchor="middle">{label}</text>')
+        anchor = "start" if i == 0 else "end"  # the first and last day, inside the drawing
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" class="val" text-anchor="{anchor}">{label}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -7,11 +7,26 @@ import sys
 from typing import Any
 
 import click
-import sqlalchemy as sa
 
+from selaras.store.accounts import demo_account_sources
 from selaras.store.database import Store
-from selaras.store.tables import CONTRACT
-from selaras.web.accounts import AccountError, Peran, create_account, create_accounts, create_token, hash_password
+from selaras.web.accounts import (
+    TOKEN_DAYS_MAX,
+    AccountError,
+    Peran,
+    create_account,
+    create_accounts,
+    create_token,
+    end_sessions,
+    get_account,
+    hash_password,
+    list_tokens,
+    reset_password,
+    revoke_token,
+    revoke_tokens,
+    session_count,
+    set_active,
+)
 
 DEMO_PASSWORD = "selaras-demo"
 
@@ -22,40 +37,37 @@ def seed_demo_accounts(store: Store, password: str = DEMO_PASSWORD) -> list[tupl
     and one national admin (``nasional``). One password hash serves them all (hashing it 600
     times would take minutes); real accounts each get their own. Returns (username, peran, nama)."""
     shared = hash_password(password)
-    peg, sekolah, instansi = CONTRACT["siasn_pegawai"], CONTRACT["dapodik_sekolah"], CONTRACT["instansi"]
+    instansi, sekolah, pegawai = demo_account_sources(store)
     rows: list[dict[str, object]] = []
-    with store.read() as conn:
-        for i in conn.execute(sa.select(instansi).order_by(instansi.c.instansi_id)):
-            rows.append(
-                {
-                    "username": f"admin-{i.instansi_id}",
-                    "peran": "admin",
-                    "nama": f"Admin BKPSDM {i.nama}",
-                    "instansi_id": i.instansi_id,
-                }
-            )
-            rows.append(
-                {
-                    "username": f"dinas-{i.instansi_id}",
-                    "peran": "dinas",
-                    "nama": f"Dinas Pendidikan {i.nama}",
-                    "instansi_id": i.instansi_id,
-                }
-            )
-        for s in conn.execute(sa.select(sekolah).order_by(sekolah.c.npsn)):
-            rows.append(
-                {
-                    "username": f"op-{s.npsn}",
-                    "peran": "operator",
-                    "nama": f"Operator {s.nama}",
-                    "npsn": s.npsn,
-                    "instansi_id": s.instansi_id,
-                }
-            )
-        for p in conn.execute(sa.select(peg.c.nip, peg.c.nama, peg.c.instansi_id).order_by(peg.c.nip)):
-            rows.append(
-                {"username": p.nip, "peran": "pegawai", "nama": p.nama, "nip": p.nip, "instansi_id": p.instansi_id}
-            )
+    for i in instansi:
+        rows.append(
+            {
+                "username": f"admin-{i.instansi_id}",
+                "peran": "admin",
+                "nama": f"Admin BKPSDM {i.nama}",
+                "instansi_id": i.instansi_id,
+            }
+        )
+        rows.append(
+            {
+                "username": f"dinas-{i.instansi_id}",
+                "peran": "dinas",
+                "nama": f"Dinas Pendidikan {i.nama}",
+                "instansi_id": i.instansi_id,
+            }
+        )
+    for s in sekolah:
+        rows.append(
+            {
+                "username": f"op-{s.npsn}",
+                "peran": "operator",
+                "nama": f"Operator {s.nama}",
+                "npsn": s.npsn,
+                "instansi_id": s.instansi_id,
+            }
+        )
+    for p in pegawai:
+        rows.append({"username": p.nip, "peran": "pegawai", "nama": p.nama, "nip": p.nip, "instansi_id": p.instansi_id})
     rows.append({"username": "nasional", "peran": "nasional", "nama": "Admin Nasional BKN"})
     create_accounts(store, rows, shared)
     return [(str(r["username"]), str(r["peran"]), str(r["nama"])) for r in rows]
@@ -235,17 +247,115 @@ def tambah(
     click.echo(f"Akun {username} ({peran}) dibuat.")
 
 
+def _fail(e: Exception) -> None:
+    click.echo(f"Galat: {e}", err=True)
+    sys.exit(2)
+
+
+def _need(store: Store, username: str) -> None:
+    if get_account(store, username) is None:
+        _fail(AccountError(f"akun {username} tidak ada"))
+
+
 @akun.command("token")
 @click.argument("username")
 @click.option("--label", default="api", show_default=True)
+@click.option(
+    "--hari",
+    type=click.IntRange(1, TOKEN_DAYS_MAX),
+    help="Masa berlaku dalam hari (bawaan: SELARAS_TOKEN_HARI, atau 90).",
+)
 @click.option("--db", envvar="SELARAS_DB")
-def token(username: str, label: str, db: str | None) -> None:
+def token(username: str, label: str, hari: int | None, db: str | None) -> None:
     """Buat token API untuk akun (ditampilkan sekali)."""
     try:
-        click.echo(create_token(Store.open(db), username, label))
+        click.echo(create_token(Store.open(db), username, label, hari))
     except AccountError as e:
-        click.echo(f"Galat: {e}", err=True)
-        sys.exit(2)
+        _fail(e)
+
+
+@akun.command("token-daftar")
+@click.argument("username")
+@click.option("--db", envvar="SELARAS_DB")
+def token_daftar(username: str, db: str | None) -> None:
+    """Daftar token API akun: id, label, dibuat, berlaku sampai, status."""
+    store = Store.open(db)
+    _need(store, username)
+    tokens = list_tokens(store, username)
+    if not tokens:
+        click.echo("Tidak ada token.")
+    for t in tokens:
+        status = "aktif" if t.aktif else ("dicabut" if t.dicabut else "kedaluwarsa")
+        dibuat, sampai = t.dibuat.strftime("%d-%m-%Y"), t.kedaluwarsa.strftime("%d-%m-%Y")
+        click.echo(f"{t.token_id}  {t.label:<12} dibuat {dibuat}  berlaku s.d. {sampai}  {status}")
+    click.echo(f"Sesi terbuka: {session_count(store, username)}")
+
+
+@akun.command("cabut")
+@click.argument("username")
+@click.argument("token_id", required=False)
+@click.option("--semua", is_flag=True, help="Cabut semua token akun.")
+@click.option("--db", envvar="SELARAS_DB")
+def cabut(username: str, token_id: str | None, semua: bool, db: str | None) -> None:
+    """Cabut satu token API (TOKEN_ID dari token-daftar) atau --semua."""
+    store = Store.open(db)
+    _need(store, username)
+    if semua == (token_id is not None):
+        _fail(AccountError("sebut satu TOKEN_ID atau --semua"))
+    if semua:
+        click.echo(f"{revoke_tokens(store, username)} token dicabut.")
+    elif not revoke_token(store, username, str(token_id)):
+        _fail(AccountError(f"token {token_id} tidak ada atau sudah dicabut"))
+    else:
+        click.echo(f"Token {token_id} dicabut.")
+
+
+@akun.command("sandi")
+@click.argument("username")
+@click.option("--db", envvar="SELARAS_DB")
+@click.option("--password", envvar="SELARAS_PASSWORD", help="Kata sandi baru (bawaan: ditanyakan).")
+def sandi(username: str, db: str | None, password: str | None) -> None:
+    """Ganti kata sandi akun; semua sesi dan token akun itu berakhir saat itu juga."""
+    pw = password or getpass.getpass("Kata sandi baru: ")
+    try:
+        reset_password(Store.open(db), username, pw)
+    except AccountError as e:
+        _fail(e)
+    click.echo(f"Kata sandi {username} diganti; semua sesi dan tokennya berakhir.")
+
+
+@akun.command("nonaktif")
+@click.argument("username")
+@click.option("--db", envvar="SELARAS_DB")
+def nonaktif(username: str, db: str | None) -> None:
+    """Nonaktifkan akun; semua sesi dan tokennya berakhir saat itu juga."""
+    try:
+        set_active(Store.open(db), username, False)
+    except AccountError as e:
+        _fail(e)
+    click.echo(f"Akun {username} dinonaktifkan; semua sesi dan tokennya berakhir.")
+
+
+@akun.command("aktif")
+@click.argument("username")
+@click.option("--db", envvar="SELARAS_DB")
+def aktif(username: str, db: str | None) -> None:
+    """Aktifkan kembali akun (token lama tetap dicabut; buat token baru bila perlu)."""
+    try:
+        set_active(Store.open(db), username, True)
+    except AccountError as e:
+        _fail(e)
+    click.echo(f"Akun {username} aktif kembali.")
+
+
+@akun.command("keluar")
+@click.argument("username")
+@click.option("--db", envvar="SELARAS_DB")
+def keluar(username: str, db: str | None) -> None:
+    """Akhiri semua sesi peramban akun (token API tidak berubah)."""
+    store = Store.open(db)
+    _need(store, username)
+    click.echo(f"{end_sessions(store, username)} sesi diakhiri.")
 
 
 @akun.command("demo")

@@ -6,38 +6,65 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
 from selaras.usecases import admin, requests
 from selaras.web import audit, screens
-from selaras.web.access import Ditolak, Pengguna, forbidden, log_scope, require_admin
-from selaras.web.accounts import Peran, RateLimited, authenticate, close_session, open_session
-from selaras.web.api import Filter, log_detail
+from selaras.web.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
+from selaras.web.accounts import (
+    Peran,
+    RateLimited,
+    authenticate,
+    close_session,
+    end_sessions,
+    list_tokens,
+    open_session,
+    revoke_token,
+    session_count,
+)
+from selaras.web.api import Filter, IdTeks, MassalIn, PeriodeIn, log_detail
 from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
 from selaras.web.charts import bar_chart, trend_chart
+from selaras.web.edge import IdPath, IdQuery, IdTeksPath, NipPath, validation_detail, validation_fields
 from selaras.web.queries import log_page
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[Pengguna, Depends(current_user)]
 
 PESAN = {
+    # Notices are chosen by these codes only: no text from the URL reaches the page.
     "antre": "Permintaan sinkron sudah masuk antrean.",
     "massal": "Sinkron massal sudah masuk antrean.",
     "periode": "Periode disimpan.",
     "periode-hapus": "Periode dihapus.",
     "atasan": "Atasan unit kerja diubah; pegawai yang terdampak dicoba lagi otomatis.",
     "manual": "SKP manual dihapus dan SKP dari PMM sudah menggantikannya di e-Kinerja.",
+    "token-cabut": "Token dicabut; permintaan dengan token itu kini ditolak.",
+    "pilih-dulu": "Belum ada pegawai yang dipilih: centang pegawai di tabel lalu tekan lagi.",
 }
+PESAN_PERINGATAN = {"pilih-dulu"}
+"""Notices that tell the user to do something (shown as a warning, not as a success)."""
+
+
+PESAN_ANTRE = {"antre"}
+"""Notices that a job was queued: shown only while the job is still queued or running."""
 
 
 def _page(request: Request, name: str, user: Pengguna, status_code: int = 200, **data: Any) -> Response:
-    pesan = PESAN.get(request.query_params.get("pesan", ""))
-    if pesan and request.query_params.get("n"):
-        pesan += f" ({request.query_params['n']} pegawai)"
-    return render(request, name, status_code=status_code, user=user, pesan=pesan, **data)
+    kode = request.query_params.get("pesan", "")
+    v = data.get("v")
+    if kode in PESAN_ANTRE and isinstance(v, dict) and not v.get("job_aktif"):
+        kode = ""  # the job has finished: the page shows its final state, not "queued"
+    pesan = PESAN.get(kode)
+    n = request.query_params.get("n", "")
+    if pesan and n.isascii() and n.isdigit() and len(n) <= 7:
+        pesan += f" ({int(n)} pegawai)"
+    jenis = "warn" if kode in PESAN_PERINGATAN else "ok"
+    return render(request, name, status_code=status_code, user=user, pesan=pesan, pesan_jenis=jenis, **data)
 
 
 def _go(url: str, **params: Any) -> RedirectResponse:
@@ -113,6 +140,30 @@ def keluar(request: Request, user: User) -> Response:
     return response
 
 
+@router.get("/akun")
+def akun_saya(request: Request, user: User) -> Response:
+    store = konteks(request).store
+    name = user.akun.username
+    return _page(request, "akun.html", user, tokens=list_tokens(store, name), sesi=session_count(store, name))
+
+
+@router.post("/akun/token/{token_id}/cabut")
+def akun_token_cabut(
+    request: Request, token_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")], user: User
+) -> Response:
+    if not revoke_token(konteks(request).store, user.akun.username, token_id):
+        raise Ditolak(404, "Token tidak ditemukan atau sudah dicabut.")
+    return _go("/akun", pesan="token-cabut")
+
+
+@router.post("/akun/keluar-semua")
+def akun_keluar_semua(request: Request, user: User) -> Response:
+    end_sessions(konteks(request).store, user.akun.username)
+    response = RedirectResponse("/masuk", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
 @router.get("/")
 def beranda(user: User) -> Response:
     return RedirectResponse(_home_of(user), status_code=303)
@@ -129,7 +180,7 @@ def skp(request: Request, user: User) -> Response:
 
 
 @router.get("/pegawai/{nip}")
-def pegawai(request: Request, nip: str, user: User) -> Response:
+def pegawai(request: Request, nip: NipPath, user: User) -> Response:
     if user.peran is Peran.PEGAWAI and nip == user.akun.nip:
         return RedirectResponse("/skp", status_code=303)
     return _pegawai_page(request, user, nip)
@@ -149,14 +200,14 @@ def _pegawai_page(request: Request, user: Pengguna, nip: str) -> Response:
 
 
 @router.post("/pegawai/{nip}/sinkron")
-def sinkron(request: Request, nip: str, user: User, flow: Annotated[str, Form()] = "skp") -> Response:
-    ids = requests.request_sync(konteks(request), user, nip, Flow(flow))
+def sinkron(request: Request, nip: NipPath, user: User, flow: Annotated[Flow, Form()] = Flow.SKP) -> Response:
+    ids = requests.request_sync(konteks(request), user, nip, flow)
     target = "/skp" if user.akun.nip == nip else f"/pegawai/{nip}"
     return _go(target, pesan="antre", job=ids[0] if ids else None)
 
 
 @router.post("/pegawai/{nip}/skp-manual/{skp_id}/ganti")
-def ganti_manual(request: Request, nip: str, skp_id: str, user: User) -> Response:
+def ganti_manual(request: Request, nip: NipPath, skp_id: IdTeksPath, user: User) -> Response:
     admin.replace_manual_skp(konteks(request), user, nip, skp_id)
     target = "/skp" if user.akun.nip == nip else f"/pegawai/{nip}"
     return _go(target, pesan="manual")
@@ -177,9 +228,14 @@ def kerja(request: Request, user: User) -> Response:
 
 
 @router.get("/rekap")
-def rekap(request: Request, user: User, flow: str = "skp", instansi_id: str | None = None) -> Response:
+def rekap(
+    request: Request,
+    user: User,
+    flow: Flow = Flow.SKP,
+    instansi_id: Annotated[str, Query(pattern=r"^$|" + IdTeks.__metadata__[0].pattern)] = "",
+) -> Response:
     ctx = konteks(request)
-    r = screens.recap_view(ctx, user, Flow(flow), instansi_id or None)
+    r = screens.recap_view(ctx, user, flow, instansi_id or None)
     charts = {
         "kode": bar_chart([(k["code"], k["pegawai"], k["judul"]) for k in r["kode"]]),
         "aktor": bar_chart([(a["aktor"], a["pegawai"], ", ".join(a["kode"])) for a in r["aktor"]]),
@@ -190,7 +246,7 @@ def rekap(request: Request, user: User, flow: str = "skp", instansi_id: str | No
 
 
 @router.get("/log")
-def log(request: Request, user: User, f: Filter, sebelum: int | None = None) -> Response:
+def log(request: Request, user: User, f: Filter, sebelum: IdQuery = None) -> Response:
     store = konteks(request).store
     rows, nxt = log_page(store, f, log_scope(user), before=sebelum, limit=50)
     return _page(
@@ -201,7 +257,7 @@ def log(request: Request, user: User, f: Filter, sebelum: int | None = None) -> 
         berikutnya=nxt,
         f=f,
         params=f.params(),
-        codes=sorted(CATALOGUE),
+        codes=sorted(log_scope(user).codes or CATALOGUE),  # only codes the role can ever see
         aktor=[a.value for a in Aktor],
         statuses=[s.value for s in Status],
         query=urlencode(f.params()),
@@ -209,27 +265,40 @@ def log(request: Request, user: User, f: Filter, sebelum: int | None = None) -> 
 
 
 @router.get("/log/{log_id}")
-def log_rinci(request: Request, log_id: int, user: User) -> Response:
+def log_rinci(request: Request, log_id: IdPath, user: User) -> Response:
     entry = log_detail(request, user, log_id)
-    return _page(request, "log_rinci.html", user, e=entry)
+    # A link is offered only where the role may follow it (a Dinas sees problems, not pegawai).
+    boleh = can_view_pegawai(konteks(request).store, user, entry["nip"])
+    return _page(request, "log_rinci.html", user, e=entry, boleh_lihat_pegawai=boleh)
 
 
 @router.post("/sinkron-massal")
 async def massal(request: Request, user: User) -> Response:
     form = await request.form()
-    nips = [str(n) for n in form.getlist("nip") if n]
-    flow = Flow(str(form.get("flow") or "skp"))
-    npsn = str(form.get("npsn") or "") or None
-    kode = str(form.get("kode") or "") or None
-    semua = form.get("semua") == "1"
-    from starlette.concurrency import run_in_threadpool
-
-    out = await run_in_threadpool(
-        lambda: requests.bulk_sync(konteks(request), user, flow=flow, npsn=npsn, nips=nips, code=kode, semua=semua)
-    )
     back = str(form.get("kembali") or "/log")
     if not back.startswith("/") or back.startswith("//"):
         back = "/log"
+    try:
+        data = MassalIn.model_validate(
+            {
+                "nips": [str(n) for n in form.getlist("nip") if n],
+                "flow": str(form.get("flow") or "skp"),
+                "npsn": str(form.get("npsn") or "") or None,
+                "kode": str(form.get("kode") or "") or None,
+                "semua": form.get("semua") == "1",
+            }
+        )
+    except ValidationError as e:
+        raise Ditolak(422, validation_detail(validation_fields(e.errors()))) from e
+    if not (data.nips or data.npsn or data.kode or data.semua):
+        return _go(back, pesan="pilih-dulu")
+    from starlette.concurrency import run_in_threadpool
+
+    out = await run_in_threadpool(
+        lambda: requests.bulk_sync(
+            konteks(request), user, flow=data.flow, npsn=data.npsn, nips=data.nips, code=data.kode, semua=data.semua
+        )
+    )
     return _go(back, pesan="massal", n=out["jumlah"])
 
 
@@ -264,9 +333,20 @@ def periode_simpan(
         "angka_periodik": angka_periodik,
     }
     try:
-        admin.save_periode(ctx, user, data)
+        form: dict[str, Any] = {
+            k: (v.strip().upper() if k in ("jenis", "tipe_periodik") else v.strip()) or None for k, v in data.items()
+        }
+        form["nama"] = nama.strip()
+        if form["angka_periodik"] and form["angka_periodik"].isascii() and form["angka_periodik"].isdigit():
+            form["angka_periodik"] = int(form["angka_periodik"][:6])
+        checked = PeriodeIn.model_validate(form)
+        admin.save_periode(ctx, user, checked.model_dump())
+    except ValidationError as e:
+        rows = screens.periode_list(ctx.store, instansi_id)
+        galat = validation_detail(validation_fields(e.errors()))
+        return _page(request, "periode.html", user, status_code=422, rows=rows, galat=galat, isian=data)
     except Ditolak as e:
-        if e.status not in (409, 422):
+        if e.status not in (404, 409, 422):
             raise
         rows = screens.periode_list(ctx.store, instansi_id)
         return _page(request, "periode.html", user, status_code=e.status, rows=rows, galat=e.pesan, isian=data)
@@ -274,7 +354,7 @@ def periode_simpan(
 
 
 @router.post("/periode/{periode_id}/hapus")
-def periode_hapus(request: Request, periode_id: str, user: User) -> Response:
+def periode_hapus(request: Request, periode_id: IdTeksPath, user: User) -> Response:
     admin.delete_periode(konteks(request), user, periode_id)
     return _go("/periode", pesan="periode-hapus")
 
@@ -286,7 +366,9 @@ def unor(request: Request, user: User) -> Response:
 
 
 @router.post("/unor/{unor_id}/atasan")
-def unor_atasan(request: Request, unor_id: str, user: User, atasan_nip: Annotated[str, Form()]) -> Response:
+def unor_atasan(
+    request: Request, unor_id: IdTeksPath, user: User, atasan_nip: Annotated[str, Form(pattern=r"^\s*[0-9]{18}\s*$")]
+) -> Response:
     admin.set_atasan(konteks(request), user, unor_id, atasan_nip.strip())
     return _go("/unor", pesan="atasan")
 

@@ -6,15 +6,17 @@
   function pollJob(el) {
     var id = el.getAttribute("data-job");
     var text = el.querySelector("[data-job-text]");
+    var failures = 0;
     function tick() {
       fetch("/api/v1/jobs/" + encodeURIComponent(id), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (job) {
           if (text && TEXT[job.status]) { text.textContent = TEXT[job.status] + (job.pesan && job.status !== "SELESAI" ? " " + job.pesan : ""); }
-          if (job.status === "SELESAI") { window.location.replace(window.location.pathname); }
+          // Any state but queued or running is final: reload without the "queued" notice.
+          if (job.status !== "ANTRE" && job.status !== "JALAN") { window.location.replace(window.location.pathname); }
           else { setTimeout(tick, 1000); }
         })
-        .catch(function () { setTimeout(tick, 3000); });
+        .catch(function () { failures += 1; if (failures > 5) { window.location.replace(window.location.pathname); } else { setTimeout(tick, 3000); } });
     }
     tick();
   }
