@@ -21,13 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import polars as pl
-import sqlalchemy as sa
 
 from selaras.domain.snapshot import TABLE
 from selaras.sources.http import EPOCH, Batch, SourceProblem, Sources
 from selaras.store.database import Store
-from selaras.store.repository import IN_CHUNK, write_rows
-from selaras.store.tables import CONTRACT
+from selaras.store.repository import rows_where, write_rows
 
 __all__ = ["SOURCE_TABLES", "RefreshResult", "problems_by_nip", "refresh_changed", "refresh_pegawai"]
 
@@ -80,14 +78,14 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
     wanted = sorted(set(nips))
     pegawai = sources.siasn.pegawai(nip=wanted)
     niks = pegawai.values("siasn_pegawai", "nik")
-    old_niks = _column(_stored(store, "siasn_pegawai", "nip", wanted, ["nik"]), "nik")
+    old_niks = _column(rows_where(store, "siasn_pegawai", "nip", wanted, ["nik"]), "nik")
     ptk = Batch.merge(
         [sources.dapodik.ptk(nip=wanted), sources.dapodik.ptk(nik=niks)],
         ["dapodik_ptk"],
     )
     served_ptk = set(ptk.values("dapodik_ptk", "ptk_id"))
-    stored_ptk = _stored(store, "dapodik_ptk", "nip", wanted, ["ptk_id"]).vstack(
-        _stored(store, "dapodik_ptk", "nik", sorted(set(niks) | set(old_niks)), ["ptk_id"])
+    stored_ptk = rows_where(store, "dapodik_ptk", "nip", wanted, ["ptk_id"]).vstack(
+        rows_where(store, "dapodik_ptk", "nik", sorted(set(niks) | set(old_niks)), ["ptk_id"])
     )
     stale = sorted(set(_column(stored_ptk, "ptk_id")) - served_ptk)
     recheck = sources.dapodik.ptk(ptk_id=stale)
@@ -125,7 +123,7 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
         gone = sorted(set(stale) - set(recheck.values("dapodik_ptk", "ptk_id")))
         deletes["dapodik_ptk"] = pl.DataFrame({"ptk_id": gone}, schema={"ptk_id": pl.String})
     if skp.clean:
-        stored_skp = _stored(store, "pmm_skp", "ptk_id", ptk_ids, ["pmm_skp_id"])
+        stored_skp = rows_where(store, "pmm_skp", "ptk_id", ptk_ids, ["pmm_skp_id"])
         served_skp = set(skp.values("pmm_skp", "pmm_skp_id"))
         gone = sorted(set(_column(stored_skp, "pmm_skp_id")) - served_skp)
         _add_deletes(deletes, _plans_gone(store, gone))
@@ -200,9 +198,9 @@ def refresh_changed(
     ptk = changed["dapodik_ptk"]
 
     # What the changed rows were before, to find the pegawai they belonged to then.
-    old_unor = _stored(store, "siasn_unor", "unor_id", _column(unor, "unor_id"), ["npsn"])
-    old_ptk = _stored(store, "dapodik_ptk", "ptk_id", _column(ptk, "ptk_id"), ["nip", "nik"])
-    old_skp = _stored(store, "pmm_skp", "pmm_skp_id", _column(skp_rows, "pmm_skp_id"), ["ptk_id"])
+    old_unor = rows_where(store, "siasn_unor", "unor_id", _column(unor, "unor_id"), ["npsn"])
+    old_ptk = rows_where(store, "dapodik_ptk", "ptk_id", _column(ptk, "ptk_id"), ["nip", "nik"])
+    old_skp = rows_where(store, "pmm_skp", "pmm_skp_id", _column(skp_rows, "pmm_skp_id"), ["ptk_id"])
 
     written, deleted = _write(store, changed, gone)
 
@@ -210,20 +208,20 @@ def refresh_changed(
     npsn = (
         set(_column(changed["dapodik_sekolah"], "npsn")) | set(_column(unor, "npsn")) | set(_column(old_unor, "npsn"))
     )
-    unor_ids |= set(_column(_stored(store, "siasn_unor", "npsn", sorted(npsn), ["unor_id"]), "unor_id"))
+    unor_ids |= set(_column(rows_where(store, "siasn_unor", "npsn", sorted(npsn), ["unor_id"]), "unor_id"))
     ptk_ids = set(_column(skp_rows, "ptk_id")) | set(_column(old_skp, "ptk_id"))
     ptk_rows = pl.concat(
         [
             ptk.select("nip", "nik"),
             old_ptk,
-            _stored(store, "dapodik_ptk", "ptk_id", sorted(ptk_ids), ["nip", "nik"]),
-            _stored(store, "dapodik_ptk", "npsn", sorted(npsn), ["nip", "nik"]),
+            rows_where(store, "dapodik_ptk", "ptk_id", sorted(ptk_ids), ["nip", "nik"]),
+            rows_where(store, "dapodik_ptk", "npsn", sorted(npsn), ["nip", "nik"]),
         ]
     )
     nips = set(_column(changed["siasn_pegawai"], "nip"))
-    nips |= set(_column(_stored(store, "siasn_pegawai", "unor_id", sorted(unor_ids), ["nip"]), "nip"))
-    nips |= set(_column(_stored(store, "siasn_pegawai", "nip", _column(ptk_rows, "nip"), ["nip"]), "nip"))
-    nips |= set(_column(_stored(store, "siasn_pegawai", "nik", _column(ptk_rows, "nik"), ["nip"]), "nip"))
+    nips |= set(_column(rows_where(store, "siasn_pegawai", "unor_id", sorted(unor_ids), ["nip"]), "nip"))
+    nips |= set(_column(rows_where(store, "siasn_pegawai", "nip", _column(ptk_rows, "nip"), ["nip"]), "nip"))
+    nips |= set(_column(rows_where(store, "siasn_pegawai", "nik", _column(ptk_rows, "nik"), ["nip"]), "nip"))
 
     problems = [p for b in batches.values() for p in b.problems]
     stamps = [b.diperbarui for b in batches.values() if b.diperbarui is not None]
@@ -242,7 +240,7 @@ def _changed(store: Store, name: str, df: pl.DataFrame) -> pl.DataFrame:
         return df
     key = list(TABLE[name].key)
     columns = list(TABLE[name].column_names)
-    stored = _stored(store, name, key[0], _column(df, key[0]), columns)
+    stored = rows_where(store, name, key[0], _column(df, key[0]), columns)
     return df.select(columns).join(stored, on=columns, how="anti", nulls_equal=True)
 
 
@@ -250,7 +248,9 @@ def _stored_skp_of(store: Store, keys: pl.DataFrame) -> list[str]:
     """The SKP ids named by keys of RHK or assessment rows."""
     if "pmm_skp_id" in keys.columns:
         return _column(keys, "pmm_skp_id")
-    return _column(_stored(store, "pmm_rhk", "pmm_rhk_id", _column(keys, "pmm_rhk_id"), ["pmm_skp_id"]), "pmm_skp_id")
+    return _column(
+        rows_where(store, "pmm_rhk", "pmm_rhk_id", _column(keys, "pmm_rhk_id"), ["pmm_skp_id"]), "pmm_skp_id"
+    )
 
 
 def problems_by_nip(
@@ -262,17 +262,17 @@ def problems_by_nip(
     problems = list(problems)
     if not problems:
         return {}, []
-    peg = _stored(store, "siasn_pegawai", "nip", wanted, ["nip", "nik", "unor_id", "instansi_id"])
+    peg = rows_where(store, "siasn_pegawai", "nip", wanted, ["nip", "nik", "unor_id", "instansi_id"])
     nik_nip = dict(zip(_column(peg, "nik"), _column(peg, "nip"), strict=True))
-    ptk = _stored(store, "dapodik_ptk", "nip", wanted, ["ptk_id", "nip", "nik", "npsn"]).vstack(
-        _stored(store, "dapodik_ptk", "nik", sorted(nik_nip), ["ptk_id", "nip", "nik", "npsn"])
+    ptk = rows_where(store, "dapodik_ptk", "nip", wanted, ["ptk_id", "nip", "nik", "npsn"]).vstack(
+        rows_where(store, "dapodik_ptk", "nik", sorted(nik_nip), ["ptk_id", "nip", "nik", "npsn"])
     )
     ptk_nip = {
         r["ptk_id"]: r["nip"] if r["nip"] in set(wanted) else nik_nip.get(r["nik"]) for r in ptk.iter_rows(named=True)
     }
-    skp = _stored(store, "pmm_skp", "ptk_id", sorted(ptk_nip), ["pmm_skp_id", "ptk_id"])
+    skp = rows_where(store, "pmm_skp", "ptk_id", sorted(ptk_nip), ["pmm_skp_id", "ptk_id"])
     skp_nip = {r["pmm_skp_id"]: ptk_nip.get(r["ptk_id"]) for r in skp.iter_rows(named=True)}
-    rhk = _stored(store, "pmm_rhk", "pmm_skp_id", sorted(skp_nip), ["pmm_rhk_id", "pmm_skp_id"])
+    rhk = rows_where(store, "pmm_rhk", "pmm_skp_id", sorted(skp_nip), ["pmm_rhk_id", "pmm_skp_id"])
     rhk_nip = {r["pmm_rhk_id"]: skp_nip.get(r["pmm_skp_id"]) for r in rhk.iter_rows(named=True)}
 
     def of(column: str, frame: pl.DataFrame, value: str) -> set[str]:
@@ -311,26 +311,12 @@ def _column(df: pl.DataFrame, name: str) -> list[str]:
     return df.get_column(name).drop_nulls().unique().sort().to_list()
 
 
-def _stored(store: Store, table: str, column: str, values: Iterable[str], columns: list[str]) -> pl.DataFrame:
-    """``columns`` of the stored rows of ``table`` whose ``column`` is one of ``values``."""
-    t = CONTRACT[table]
-    wanted = sorted(set(values))
-    schema = {c: TABLE[table].column(c).dtype for c in columns}
-    rows: list[tuple[object, ...]] = []
-    if wanted:
-        with store.read() as conn:
-            for i in range(0, len(wanted), IN_CHUNK):
-                query = sa.select(*(t.c[c] for c in columns)).where(t.c[column].in_(wanted[i : i + IN_CHUNK]))
-                rows.extend(tuple(r) for r in conn.execute(query))
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
 def _plans_gone(store: Store, skp_ids: list[str]) -> dict[str, pl.DataFrame]:
     """Keys to delete for SKP that are gone: the SKP and their RHK and assessments."""
     return {
         "pmm_skp": pl.DataFrame({"pmm_skp_id": skp_ids}, schema={"pmm_skp_id": pl.String}),
-        "pmm_rhk": _stored(store, "pmm_rhk", "pmm_skp_id", skp_ids, ["pmm_rhk_id"]),
-        "pmm_penilaian": _stored(store, "pmm_penilaian", "pmm_skp_id", skp_ids, list(TABLE["pmm_penilaian"].key)),
+        "pmm_rhk": rows_where(store, "pmm_rhk", "pmm_skp_id", skp_ids, ["pmm_rhk_id"]),
+        "pmm_penilaian": rows_where(store, "pmm_penilaian", "pmm_skp_id", skp_ids, list(TABLE["pmm_penilaian"].key)),
     }
 
 
@@ -340,7 +326,7 @@ def _children_gone(store: Store, skp: Batch) -> dict[str, pl.DataFrame]:
     out = {}
     for name in ("pmm_rhk", "pmm_penilaian"):
         key = list(TABLE[name].key)
-        stored = _stored(store, name, "pmm_skp_id", ids, key)
+        stored = rows_where(store, name, "pmm_skp_id", ids, key)
         out[name] = stored.join(skp[name].select(key), on=key, how="anti")
     return out
 

@@ -243,6 +243,22 @@ def load_table(store: Store, name: str) -> pl.DataFrame:
         return _read_table(store, conn, cur, name)
 
 
+def rows_where(store: Store, table: str, column: str, values: Iterable[str], columns: list[str]) -> pl.DataFrame:
+    """``columns`` of the stored rows of contract ``table`` whose ``column`` is one of ``values``."""
+    from selaras.store.tables import CONTRACT
+
+    t = CONTRACT[table]
+    wanted = sorted(set(values))
+    schema = {c: TABLE[table].column(c).dtype for c in columns}
+    rows: list[tuple[object, ...]] = []
+    if wanted:
+        with store.read() as conn:
+            for i in range(0, len(wanted), IN_CHUNK):
+                query = sa.select(*(t.c[c] for c in columns)).where(t.c[column].in_(wanted[i : i + IN_CHUNK]))
+                rows.extend(tuple(r) for r in conn.execute(query))
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
 # ---------------------------------------------------------------------------- e-Kinerja
 
 

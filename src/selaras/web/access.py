@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from selaras.catalogue.codes import CATALOGUE, Aktor
-from selaras.domain.pegawai import KEPALA_SEKOLAH, is_principal, match_keys
+from selaras.domain.pegawai import KEPALA_SEKOLAH, is_principal
+from selaras.store import reach
 from selaras.store.database import Store
-from selaras.store.tables import CONTRACT
 from selaras.web.accounts import PERAN_LABEL, Akun, Peran
 
 DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor.DINAS_PENDIDIKAN in c.aktor)
 """The unit matching problems a Dinas Pendidikan sees (the codes it must act on)."""
-
-_ptk = CONTRACT["dapodik_ptk"]
-_peg = CONTRACT["siasn_pegawai"]
-_sekolah = CONTRACT["dapodik_sekolah"]
 
 
 class Ditolak(Exception):
@@ -74,41 +68,25 @@ class Pengguna:
 def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool = False) -> Pengguna:
     """The account's reach, looked up in the contract data (SIASN, Dapodik)."""
     instansi_id, npsn, ks = a.instansi_id, a.npsn, False
-    with store.read() as conn:
-        if a.peran is Peran.PEGAWAI and a.nip:
-            peg = conn.execute(sa.select(_peg.c.instansi_id, _peg.c.nik).where(_peg.c.nip == a.nip)).first()
-            instansi_id = (peg.instansi_id if peg is not None else None) or instansi_id
-            # Matched as the rules match (NIP, then NIK): a principal whose Dapodik NIP is wrong
-            # (PMM-01) is still a principal here.
-            for col, value in match_keys(a.nip, peg.nik if peg is not None else None):
-                ptk = conn.execute(
-                    sa.select(_ptk.c.npsn, _ptk.c.jenis_ptk, _ptk.c.tugas_tambahan)
-                    .where(_ptk.c[col] == value)
-                    .order_by(_ptk.c.ptk_id)
-                    .limit(1)
-                ).first()
-                if ptk is not None:
-                    npsn = ptk.npsn
-                    ks = is_principal(ptk.jenis_ptk, ptk.tugas_tambahan)
-                    break
-        if a.peran is Peran.OPERATOR and npsn and not instansi_id:
-            instansi_id = conn.execute(sa.select(_sekolah.c.instansi_id).where(_sekolah.c.npsn == npsn)).scalar()
-        nama = conn.execute(sa.select(_sekolah.c.nama).where(_sekolah.c.npsn == npsn)).scalar() if npsn else None
+    if a.peran is Peran.PEGAWAI and a.nip:
+        # Matched as the rules match (NIP, then NIK): a principal whose Dapodik NIP is wrong
+        # (PMM-01) is still a principal here.
+        r = reach.pegawai_reach(store, a.nip)
+        instansi_id = r.instansi_id or instansi_id
+        if r.npsn is not None:
+            npsn, ks = r.npsn, is_principal(r.jenis_ptk, r.tugas_tambahan)
+    nama = None
+    if npsn:
+        nama, sekolah_instansi = reach.sekolah_of(store, npsn)
+        if a.peran is Peran.OPERATOR and not instansi_id:
+            instansi_id = sekolah_instansi
     return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama)
 
 
 def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:
     """(Dapodik school of the pegawai's PTK, found by NIP or else by NIK; SIASN instansi)."""
-    npsn = None
-    with store.read() as conn:
-        peg = conn.execute(sa.select(_peg.c.nik, _peg.c.instansi_id).where(_peg.c.nip == nip)).first()
-        for col, value in match_keys(nip, peg.nik if peg is not None else None):
-            npsn = conn.execute(
-                sa.select(_ptk.c.npsn).where(_ptk.c[col] == value).order_by(_ptk.c.ptk_id).limit(1)
-            ).scalar()
-            if npsn is not None:
-                break
-    return npsn, (peg.instansi_id if peg is not None else None)
+    r = reach.pegawai_reach(store, nip)
+    return r.npsn, r.instansi_id
 
 
 def can_view_pegawai(store: Store, user: Pengguna, nip: str) -> bool:
@@ -194,5 +172,4 @@ def log_scope(user: Pengguna) -> LogScope:
 
 
 def _exists(store: Store, nip: str) -> bool:
-    with store.read() as conn:
-        return conn.execute(sa.select(_peg.c.nip).where(_peg.c.nip == nip)).first() is not None
+    return reach.pegawai_reach(store, nip).exists
