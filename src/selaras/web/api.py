@@ -54,7 +54,7 @@ from selaras.web.edge import (
 from selaras.web.queries import LogFilter, log_entry, log_page
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Galat, "description": ERROR_TEXT[code]} for code in codes}
 
 
@@ -69,7 +69,7 @@ ERROR_TEXT = {
     429: "Terlalu banyak percobaan masuk yang gagal",
     500: "Kesalahan di server",
 }
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=_errors(400, 401, 403, 404, 422, 500))
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses(400, 401, 403, 404, 422, 500))
 User = Annotated[Pengguna, Depends(current_user)]
 
 
@@ -152,20 +152,20 @@ def _blank(value: Any) -> Any:
     return None if value == "" else value
 
 
-def _opt(t: Any, **query: Any) -> Any:
+def optional_query(t: Any, **query: Any) -> Any:
     """An optional query parameter of type ``t``; an empty value (as a plain form sends it) is none."""
     return Annotated[t | Literal[""] | None, BeforeValidator(_blank), Query(**query)]
 
 
 def log_filter(
-    kode: _opt(Kode, description="kode kendala, mis. PMM-12") = None,  # type: ignore[valid-type]
-    npsn: _opt(Npsn, description="NPSN, 8 digit") = None,  # type: ignore[valid-type]
-    status: _opt(Status) = None,  # type: ignore[valid-type]
-    dari: _opt(Hari, description="YYYY-MM-DD") = None,  # type: ignore[valid-type]
-    sampai: _opt(Hari, description="YYYY-MM-DD") = None,  # type: ignore[valid-type]
-    aktor: _opt(Aktor) = None,  # type: ignore[valid-type]
-    q: _opt(Teks, description="NIP (atau awalnya) atau bagian nama") = None,  # type: ignore[valid-type]
-    flow: _opt(Flow) = None,  # type: ignore[valid-type]
+    kode: optional_query(Kode, description="kode kendala, mis. PMM-12") = None,  # type: ignore[valid-type]
+    npsn: optional_query(Npsn, description="NPSN, 8 digit") = None,  # type: ignore[valid-type]
+    status: optional_query(Status) = None,  # type: ignore[valid-type]
+    dari: optional_query(Hari, description="YYYY-MM-DD") = None,  # type: ignore[valid-type]
+    sampai: optional_query(Hari, description="YYYY-MM-DD") = None,  # type: ignore[valid-type]
+    aktor: optional_query(Aktor) = None,  # type: ignore[valid-type]
+    q: optional_query(Teks, description="NIP (atau awalnya) atau bagian nama") = None,  # type: ignore[valid-type]
+    flow: optional_query(Flow) = None,  # type: ignore[valid-type]
 ) -> LogFilter:
     """The log filters from query parameters (empty values ignored, as a plain form sends them)."""
     return LogFilter(
@@ -207,7 +207,9 @@ def log_detail(request: Request, user: Pengguna, log_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/auth/token", responses=_errors(429), summary="Masuk dengan nama pengguna dan kata sandi; mendapat token API"
+    "/auth/token",
+    responses=error_responses(429),
+    summary="Masuk dengan nama pengguna dan kata sandi; mendapat token API",
 )
 def token(
     request: Request,
@@ -276,7 +278,7 @@ def sinkron(request: Request, nip: NipPath, body: SinkronIn, user: User) -> dict
 
 @router.post(
     "/pegawai/{nip}/skp-manual/{skp_id}/ganti",
-    responses=_errors(409),
+    responses=error_responses(409),
     summary="Ganti SKP MANUAL (PMM-07) dengan SKP dari PMM, disinkronkan seketika; 409 dengan alasannya bila "
     "SKP dari PMM belum dapat disinkronkan",
 )
@@ -326,7 +328,7 @@ def rekap(
     request: Request,
     user: User,
     flow: Flow = Flow.SKP,
-    instansi_id: _opt(IdTeks, description="instansi (Admin Nasional)") = None,  # type: ignore[valid-type]
+    instansi_id: optional_query(IdTeks, description="instansi (Admin Nasional)") = None,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     return screens.recap_view(konteks(request), user, flow, instansi_id)
 
@@ -390,13 +392,16 @@ def periode(request: Request, user: User) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/periode", status_code=201, responses=_errors(409), summary="Simpan periode (ditolak bila tidak standar, PER-01)"
+    "/periode",
+    status_code=201,
+    responses=error_responses(409),
+    summary="Simpan periode (ditolak bila tidak standar, PER-01)",
 )
 def periode_simpan(request: Request, body: PeriodeIn, user: User) -> dict[str, Any]:
     return admin.save_periode(konteks(request), user, body.model_dump())
 
 
-@router.delete("/periode/{periode_id}", status_code=204, responses=_errors(409), summary="Hapus periode")
+@router.delete("/periode/{periode_id}", status_code=204, responses=error_responses(409), summary="Hapus periode")
 def periode_hapus(request: Request, periode_id: IdTeksPath, user: User) -> Response:
     admin.delete_periode(konteks(request), user, periode_id)
     return Response(status_code=204)

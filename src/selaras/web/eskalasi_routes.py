@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -22,10 +21,13 @@ from selaras.store import eskalasi as esk
 from selaras.web import screens
 from selaras.web.access import Pengguna, forbidden, instansi_scope
 from selaras.web.accounts import Peran
+from selaras.web.api import IdTeks, error_responses, optional_query
 from selaras.web.app import current_user, konteks
+from selaras.web.edge import Hari
 from selaras.web.screens import umur
 
 router = APIRouter()
+API_ERRORS = error_responses(400, 401, 403, 404, 422, 500)
 User = Annotated[Pengguna, Depends(current_user)]
 
 
@@ -55,9 +57,15 @@ def kerja_csv(request: Request, user: User) -> Response:
     )
 
 
-@router.get("/api/v1/prakiraan", tags=["api"], summary="Prakiraan persentase tersinkron pada tenggat")
+@router.get(
+    "/api/v1/prakiraan", tags=["api"], responses=API_ERRORS, summary="Prakiraan persentase tersinkron pada tenggat"
+)
 def prakiraan(
-    request: Request, user: User, flow: Flow = Flow.SKP, instansi_id: str | None = None, tenggat: date | None = None
+    request: Request,
+    user: User,
+    flow: Flow = Flow.SKP,
+    instansi_id: optional_query(IdTeks, description="instansi (Admin Nasional)") = None,  # type: ignore[valid-type]
+    tenggat: optional_query(Hari, description="YYYY-MM-DD") = None,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     """The forecast of an instansi and its schools at risk (national admin: instansi at risk)."""
     if user.peran not in (Peran.ADMIN, Peran.NASIONAL):
@@ -74,8 +82,12 @@ def prakiraan(
     }
 
 
-@router.get("/api/v1/eskalasi", tags=["api"], summary="Langkah eskalasi yang sudah diambil")
-def eskalasi(request: Request, user: User, instansi_id: str | None = None) -> list[dict[str, Any]]:
+@router.get("/api/v1/eskalasi", tags=["api"], responses=API_ERRORS, summary="Langkah eskalasi yang sudah diambil")
+def eskalasi(
+    request: Request,
+    user: User,
+    instansi_id: optional_query(IdTeks, description="instansi (Admin Nasional)") = None,  # type: ignore[valid-type]
+) -> list[dict[str, Any]]:
     """Escalation steps taken, newest first: the admin's instansi, or (national) any or all."""
     if user.peran not in (Peran.ADMIN, Peran.NASIONAL):
         raise forbidden("Eskalasi hanya untuk Admin Instansi dan Admin Nasional.")
