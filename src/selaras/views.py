@@ -6,6 +6,7 @@ Texts come from the catalogue; nothing here restates them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
+from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE, SEBAB, Aktor, ErrorCode, lookup
 from selaras.domain.diagnosis import WAITING_CODES, actors_expr, error_actors
 from selaras.domain.nama import tanpa_gelar
@@ -24,7 +26,12 @@ from selaras.domain.recap import Recap
 from selaras.domain.results import CheckResult, Status
 from selaras.domain.snapshot import TABLE, Snapshot
 
-SYSTEM_LABELS = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
+SYSTEM_LABELS = words.SISTEM
+TABLE_LABELS = {
+    "ekinerja_skp": "SKP e-Kinerja",
+    "ekinerja_rhk": "RHK e-Kinerja",
+    "ekinerja_penilaian": "Penilaian e-Kinerja",
+}
 STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.TERSINKRON.value: "green"}
 
 
@@ -120,34 +127,36 @@ _LISTED_BY_CAUSE = ("rhk_tidak_terkait",)
 """Detail fields the card lists under each cause instead of in the side-by-side table."""
 
 
-def _side_by_side(detail: dict[str, Any]) -> Table | None:
+def _side_by_side(detail: dict[str, Any], names: CardNames | None = None) -> Table | None:
     systems, fields = detail_fields(detail)
     if not systems:
         return None
     t = Table(show_header=True, box=None, padding=(0, 2))
-    t.add_column("data")
+    t.add_column("Data")
     for k in systems:
         t.add_column(SYSTEM_LABELS[k], style="cyan")
     for f in fields:
         if f in _LISTED_BY_CAUSE:
             continue
         beda = values_differ(f, [detail[k].get(f) for k in systems if f in detail[k]])
-        label = f"[bold yellow]{f} (berbeda)[/]" if beda else f
-        t.add_row(label, *[_fmt(detail[k].get(f, "")) if f in detail[k] else "" for k in systems])
+        name = words.label(words.FIELD, f)
+        label = f"[bold yellow]{name} (berbeda)[/]" if beda else name
+        t.add_row(label, *[_fmt(detail[k].get(f, ""), f, names) if f in detail[k] else "" for k in systems])
     return t
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "(kosong)"
-    if isinstance(value, list):
-        if value and isinstance(value[0], dict) and "uraian" in value[0]:
-            # RHK by their text, the id beside it.
-            return "\n".join(f"{i.get('uraian')} ({i.get('pmm_rhk_id') or i.get('rhk_id')})" for i in value)
-        if value and isinstance(value[0], dict):
-            return "\n".join(", ".join(f"{k}={_fmt(v)}" for k, v in item.items()) for item in value)
-        return ", ".join(_fmt(v) for v in value) or "(tidak ada)"
-    return str(value)
+def _fmt(value: Any, field_name: str | None = None, names: CardNames | None = None) -> str:
+    """A detail value in words, as the web shows it (labels, Ya/Tidak, Indonesian numbers and
+    dates); RHK by their text, one a line."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return "\n".join(words.item_text(item) for item in value)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return words.tanggal(value)
+    kind = words.NAMED_IDS.get(field_name or "")
+    return words.named(kind, value, names.by_kind() if names else {})
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def judul_label(c: ErrorCode) -> str:
@@ -162,6 +171,19 @@ class CardNames:
     sekolah: dict[str, str] = field(default_factory=dict)
     instansi: dict[str, str] = field(default_factory=dict)
     kepala: dict[str, tuple[str, str]] = field(default_factory=dict)  # npsn -> (nip, nama)
+    unor: dict[str, str] = field(default_factory=dict)
+    periode: dict[str, str] = field(default_factory=dict)
+    orang: dict[str, str] = field(default_factory=dict)
+
+    def by_kind(self) -> dict[str, dict[str, str]]:
+        """The names per kind of id (``words.NAMED_IDS``)."""
+        return {
+            "sekolah": self.sekolah,
+            "instansi": self.instansi,
+            "unor": self.unor,
+            "periode": self.periode,
+            "orang": self.orang,
+        }
 
     @classmethod
     def of(cls, s: Snapshot) -> CardNames:
@@ -173,6 +195,9 @@ class CardNames:
             sekolah=dict(s["dapodik_sekolah"].select("npsn", "nama").iter_rows()),
             instansi=dict(s["instansi"].select("instansi_id", "nama").iter_rows()),
             kepala={r["npsn"]: (r["nip"], r["nama_siasn"] or r["nama"]) for r in ptk.iter_rows(named=True)},
+            unor=dict(s["siasn_unor"].select("unor_id", "nama").iter_rows()),
+            periode=dict(s["ekinerja_periode"].select("periode_id", "nama").iter_rows()),
+            orang=dict(s["siasn_pegawai"].select("nip", "nama").iter_rows()),
         )
 
 
@@ -221,7 +246,7 @@ def error_cards(result: CheckResult, nip: str, names: CardNames | None = None) -
             nama = peg.get(e["selesai_oleh"], {}).get("nama") or (detail.get("ekinerja") or {}).get("atasan_nama")
             parts.append(
                 f"[green]Akan selesai sendiri:[/] sinkron {nama or e['selesai_oleh']} (NIP {e['selesai_oleh']}) "
-                "sudah SIAP; Selaras mencoba lagi sinkron Anda setelah itu."
+                "siap dijalankan; Selaras mencoba lagi sinkron Anda setelah itu."
             )
         parts.append("[bold]Langkah:[/]")
         parts += [f"  {i}. {s}" for i, s in enumerate(c.langkah, 1)]
@@ -238,7 +263,7 @@ def error_cards(result: CheckResult, nip: str, names: CardNames | None = None) -
                     parts.append(f"    RHK guru: {r['uraian']} ({r['pmm_rhk_id']}); induk: {induk}")
         if e["pmm_skp_id"]:
             parts.append(f"SKP PMM: {e['pmm_skp_id']}")
-        table = _side_by_side(detail)
+        table = _side_by_side(detail, names)
         body = Group(*parts, *([table] if table else []))
         cards.append(Panel(body, title=f"[bold red]{c.code}[/] {c.judul}", title_align="left"))
     return cards
@@ -263,10 +288,10 @@ def rejected_panel(problems: list[Any], limit: int = 10) -> Panel:
 def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
     """The recap as tables: status, by code, by actor, schools, blocking principals."""
     out = []
-    t = Table(title=f"Ringkasan ({r.total:,} pegawai)")
+    t = Table(title=f"Ringkasan ({words.angka(r.total)} pegawai)")
     for s in r.by_status:
-        t.add_column(s, justify="right", style=STATUS_STYLE.get(s, ""))
-    t.add_row(*[f"{n:,}" for n in r.by_status.values()])
+        t.add_column(words.label(words.STATUS, s), justify="right", style=STATUS_STYLE.get(s, ""))
+    t.add_row(*[words.angka(n) for n in r.by_status.values()])
     out.append(t)
 
     t = Table(title="Kendala per kode")
@@ -274,28 +299,31 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
         t.add_column(col, justify=j)  # type: ignore[arg-type]
     top = max([1, *r.by_code["pegawai"].to_list()])
     for row in r.by_code.iter_rows(named=True):
-        t.add_row(row["code"], row["judul"], f"{row['pegawai']:,}", "█" * max(1, round(30 * row["pegawai"] / top)))
+        t.add_row(
+            row["code"], row["judul"], words.angka(row["pegawai"]), "█" * max(1, round(30 * row["pegawai"] / top))
+        )
     out.append(t)
 
     t = Table(title="Kendala per pihak yang harus bertindak")
     for col in ("Pihak", "Pegawai", "Kode"):
         t.add_column(col)
     for row in r.by_actor.iter_rows(named=True):
-        t.add_row(row["aktor"], f"{row['pegawai']:,}", ", ".join(row["kode"]))
+        t.add_row(row["aktor"], words.angka(row["pegawai"]), ", ".join(row["kode"]))
     out.append(t)
 
-    t = Table(title=f"Sekolah dengan kendala terbanyak (dari {r.by_school.height:,})")
-    for col in ("NPSN", "Sekolah", "Pegawai", "GAGAL", "SIAP", "TERSINKRON", "% tersinkron"):
+    t = Table(title=f"Sekolah dengan kendala terbanyak (dari {words.angka(r.by_school.height)})")
+    statuses = [words.label(words.STATUS, x) for x in ("GAGAL", "SIAP", "TERSINKRON")]
+    for col in ("NPSN", "Sekolah", "Pegawai", *statuses, "Tersinkron (%)"):
         t.add_column(col, justify="left" if col in ("NPSN", "Sekolah") else "right")
     for row in r.by_school.head(top_schools).iter_rows(named=True):
         t.add_row(
             row["npsn"] or "-",
             row["nama_sekolah"] or "-",
-            str(row["pegawai"]),
-            str(row["GAGAL"]),
-            str(row["SIAP"]),
-            str(row["TERSINKRON"]),
-            f"{row['persen_tersinkron']:.1f}",
+            words.angka(row["pegawai"]),
+            words.angka(row["GAGAL"]),
+            words.angka(row["SIAP"]),
+            words.angka(row["TERSINKRON"]),
+            words.persen(row["persen_tersinkron"]),
         )
     out.append(t)
 
@@ -308,8 +336,8 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
                 row["atasan"],
                 row["nama"] or "-",
                 row["npsn"] or "-",
-                row["status_atasan"] or "-",
-                str(row["guru_tertahan"]),
+                words.label(words.STATUS, row["status_atasan"]) if row["status_atasan"] else "-",
+                words.angka(row["guru_tertahan"]),
             )
         out.append(t)
     return out
@@ -321,9 +349,10 @@ def sync_summary(outcomes: pl.DataFrame, written: dict[str, tuple[int, int]]) ->
     t.add_column("Hasil")
     t.add_column("Pegawai", justify="right")
     for row in outcomes.group_by("hasil").len().sort("hasil").iter_rows(named=True):
-        t.add_row(row["hasil"], f"{row['len']:,}")
+        t.add_row(words.label(words.HASIL, row["hasil"]), words.angka(row["len"]))
     for table, (up, de) in sorted(written.items()):
-        t.add_row(f"[dim]{table}: ditulis / dihapus[/]", f"[dim]{up:,} / {de:,}[/]")
+        name = TABLE_LABELS.get(table, table)
+        t.add_row(f"[dim]{name}: ditulis / dihapus[/]", f"[dim]{words.angka(up)} / {words.angka(de)}[/]")
     return t
 
 

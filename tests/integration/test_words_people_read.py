@@ -270,3 +270,32 @@ def test_times_are_in_the_instansi_zone_set_from_the_command_line(site: tuple[De
     assert "Waktu (WITA)" in header
     bad = CliRunner().invoke(main, ["instansi", "zona", instansi, "UTC", "--db", db])
     assert bad.exit_code == 2
+
+
+def test_every_cli_card_speaks_words(site: tuple[Demo, TestClient, JobRunner]) -> None:
+    """The command line's error cards (``selaras check --nip``) of every demo pegawai with an
+    error, both flows, pass the same reading as the pages."""
+    from rich.console import Console
+
+    from selaras.domain.rules import check
+    from selaras.views import CardNames, error_cards
+
+    demo = site[0]
+    names = Names(demo)
+    card_names = CardNames.of(demo.snapshot)
+    found: dict[str, list[str]] = {}
+    seen = 0
+    for flow in Flow:
+        result = check(demo.snapshot, TAHUN, flow)
+        failing = result.pegawai.filter(pl.col("status") == Status.GAGAL.value)["nip"].to_list()
+        for nip in failing:
+            console = Console(width=400, record=True, file=io.StringIO())
+            for card in error_cards(result, nip, card_names):
+                console.print(card)
+            text = " ".join(console.export_text().split())
+            seen += 1
+            bad = problems(text, names, own_page=True)
+            if bad:
+                found[f"{flow.value}:{nip}"] = bad
+    assert seen > 50
+    assert not found, json.dumps(dict(list(found.items())[:10]), ensure_ascii=False, indent=1)

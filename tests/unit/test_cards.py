@@ -34,8 +34,8 @@ def test_cards_name_people_and_the_kind_of_title() -> None:
     assert "Pembelajaran berdiferensiasi (R-G1-1); induk: Numerasi" in text
     assert text.count("Judul: pesan yang tampil di e-Kinerja") == 2
     # A name differing only by degrees is not flagged; the NIP is.
-    assert "nama (berbeda)" not in text
-    assert "nip (berbeda)" in text
+    assert "Nama (berbeda)" not in text and "Nama" in text
+    assert "NIP (berbeda)" in text
 
 
 def test_title_kind_follows_the_catalogue() -> None:

@@ -181,6 +181,25 @@ FIELD = {
 }
 """Field names (contract columns, detail keys) as people call them."""
 
+NAMED_IDS = {
+    "unor_id": "unor",
+    "atasan_unor_id": "unor",
+    "npsn": "sekolah",
+    "periode_id": "periode",
+    "atasan_nip": "orang",
+    "instansi_id": "instansi",
+}
+"""Detail fields that hold an id, and what kind of name goes beside it (web cards and CLI cards)."""
+
+
+def named(kind: str | None, value: Any, names: Mapping[str, Mapping[str, str]]) -> str:
+    """An id with its name beside it (``SD Negeri 4 (UNR10000007)``), or the value in words."""
+    if kind and isinstance(value, str) and value:
+        name = names.get(kind, {}).get(value)
+        return f"{name} ({value})" if name else value
+    return nilai(value)
+
+
 TEXT_FIELDS = (
     "uraian",
     "teks",

@@ -16,15 +16,7 @@ from selaras.store.database import Store
 from selaras.views import detail_fields, values_differ
 from selaras.web.screens.pihak import Pihak
 
-_NAMED = {
-    "unor_id": "unor",
-    "atasan_unor_id": "unor",
-    "npsn": "sekolah",
-    "periode_id": "periode",
-    "atasan_nip": "orang",
-    "instansi_id": "instansi",
-}
-"""Detail fields that hold an id, and what kind of name goes beside it."""
+_NAMED = words.NAMED_IDS
 
 
 class Namer:
@@ -66,11 +58,7 @@ class Namer:
 
     def value(self, field: str, value: Any) -> str:
         """One detail value in words, with the name beside an id."""
-        kind = _NAMED.get(field)
-        if kind and isinstance(value, str) and value:
-            name = self.found[kind].get(value)
-            return f"{name} ({value})" if name else value
-        return words.nilai(value)
+        return words.named(_NAMED.get(field), value, self.found)
 
 
 def side_by_side(detail: dict[str, Any], namer: Namer | None = None) -> dict[str, Any] | None:
