@@ -25,6 +25,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from services import pg_database
 
 from selaras.cli import main
 from selaras.domain.results import Flow
@@ -330,10 +331,21 @@ def test_an_unreachable_database_ends_with_exit_3() -> None:
     assert "tidak dapat dihubungi" in r.stderr and "Tidak ada yang diubah" in r.stderr
 
 
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    """A migrated store on a fresh PostgreSQL database only."""
+    with pg_database() as url:
+        s = Store.open(url)
+        try:
+            yield s
+        finally:
+            s.dispose()
+
+
 @pytest.mark.postgres
-def test_a_nul_byte_refused_by_postgresql_changes_nothing(store: Store, generated: Snapshot) -> None:
-    if store.dialect != "postgresql":
-        pytest.skip("SQLite stores NUL; refusing it on input is the reader's job")
+def test_a_nul_byte_refused_by_postgresql_changes_nothing(pg_store: Store, generated: Snapshot) -> None:
+    """PostgreSQL alone refuses NUL in text (SQLite stores it; the readers refuse it on input)."""
+    store = pg_store
     save_snapshot(store, generated)
     before = load_table(store, "siasn_pegawai")
     bad = Snapshot(
