@@ -302,6 +302,22 @@ def test_teacher_waits_on_the_principal_then_syncs(web: Web) -> None:
     assert g1.get(f"/api/v1/pegawai/{G1}").json()["hasil_penilaian"]["hasil"] == "BARU"
 
 
+def test_penilaian_section_follows_a_later_successful_skp_sync(web: Web) -> None:
+    """A "SKP belum tersinkron" logged before the SKP's successful sync is not shown as current."""
+    ks = web.client(KS)
+    ks.post(f"/api/v1/pegawai/{KS}/sinkron", json={"flow": "penilaian"})
+    web.runner.drain()
+    before = ks.get(f"/api/v1/pegawai/{KS}").json()
+    assert [k["code"] for k in before["hasil_penilaian"]["kartu"]] == ["PER-02"]
+    assert before["penilaian_catatan"] is None
+    ks.post(f"/api/v1/pegawai/{KS}/sinkron", json={"flow": "skp"})
+    web.runner.drain()
+    after = ks.get(f"/api/v1/pegawai/{KS}").json()
+    assert after["hasil_skp"]["berhasil"]
+    assert after["hasil_penilaian"] is None
+    assert "Sinkron Penilaian Periodik" in after["penilaian_catatan"]
+
+
 def test_without_nip_pairing_the_button_is_replaced_by_the_reason(store: Store) -> None:
     rows = two_instansi_rows()
     row(rows, "dapodik_ptk", ptk_id="PTK-G2")["nip"] = "199003032015011999"  # a wrong NIP in Verval PTK
@@ -317,6 +333,16 @@ def test_without_nip_pairing_the_button_is_replaced_by_the_reason(store: Store) 
     assert view["tanpa_tombol"]["pihak"][0]["peran"] == "Operator Sekolah"
     values = {b["data"]: b["nilai"] for b in view["tanpa_tombol"]["nilai"]["baris"]}
     assert values["NIP"] == [G2, "199003032015011999"]
+    # The assessment's PER-02 card does not point at the hidden button but at the PMM-01 card.
+    runner.start()
+    try:
+        c.post(f"/api/v1/pegawai/{G2}/sinkron", json={"flow": "penilaian"})
+        runner.drain()
+    finally:
+        runner.stop()
+    nilai = c.get(f"/api/v1/pegawai/{G2}").json()["hasil_penilaian"]["kartu"]
+    per02 = next(k for k in nilai if k["code"] == "PER-02")
+    assert "PMM-01" in per02["langkah"][0] and "Jalankan Sinkron PMM" not in " ".join(per02["langkah"])
 
 
 def test_manual_skp_is_replaced_only_on_request_and_audited(store: Store) -> None:

@@ -89,6 +89,9 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
             "errors": [{**pmm01.row(0, named=True), "detail": _json(pmm01["detail"][0])}],
         }
         tanpa_tombol = cards(store, entry, sendiri=sendiri)[0]
+    hasil_skp = result_view(store, latest_entry(store, nip, Flow.SKP.value), sendiri=sendiri)
+    hasil_penilaian = result_view(store, latest_entry(store, nip, Flow.PENILAIAN.value), sendiri=sendiri)
+    hasil_penilaian, penilaian_catatan = _penilaian_now(hasil_skp, hasil_penilaian, tombol=pmm01.height == 0)
     ks = bool(ptk.filter(pl.col("nip") == nip).select(principal_expr()).to_series().any()) if ptk.height else False
     jobs = [job_view(j) for j in queue.jobs_of(store, nip, limit=5)]
     return {
@@ -109,13 +112,48 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
         "rotasi": len({s["npsn"] for s in skps}) > 1,
         "tombol_sinkron": pmm01.height == 0,
         "tanpa_tombol": tanpa_tombol,
-        "hasil_skp": result_view(store, latest_entry(store, nip, Flow.SKP.value), sendiri=sendiri),
-        "hasil_penilaian": result_view(store, latest_entry(store, nip, Flow.PENILAIAN.value), sendiri=sendiri),
+        "hasil_skp": hasil_skp,
+        "hasil_penilaian": hasil_penilaian,
+        "penilaian_catatan": penilaian_catatan,
         "jobs": jobs,
         "job_aktif": next((j for j in jobs if j and j["status"] != queue.JobStatus.SELESAI.value), None),
         "boleh_sinkron": user.peran is Peran.ADMIN or sendiri,
         "boleh_ganti_manual": user.peran is Peran.ADMIN or sendiri,
     }
+
+
+PENILAIAN_MENUNGGU_SKP = "PER-02"
+"""The assessment's error that only says the SKP is not synced yet."""
+
+
+def _penilaian_now(
+    skp: dict[str, Any] | None, nilai: dict[str, Any] | None, *, tombol: bool
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The assessment result as it stands now, and a note where the logged one is out of date.
+
+    A "SKP belum tersinkron" (PER-02) logged before the SKP's latest successful sync is history:
+    it is replaced by a note to run Sinkron Penilaian Periodik. Where the Sinkron PMM button is
+    hidden (PMM-01), PER-02's step points at the PMM-01 card instead of at that button.
+    """
+    if nilai is None:
+        return None, None
+    codes = {k["code"] for k in nilai["kartu"]}
+    if PENILAIAN_MENUNGGU_SKP not in codes:
+        return nilai, None
+    stale = skp is not None and skp["berhasil"] and skp["waktu"] >= nilai["waktu"]
+    if stale and codes == {PENILAIAN_MENUNGGU_SKP}:
+        return None, (
+            "SKP sudah tersinkron ke e-Kinerja; penilaiannya kini dapat dikirim dengan Sinkron Penilaian Periodik."
+        )
+    if not tombol:
+        for k in nilai["kartu"]:
+            if k["code"] == PENILAIAN_MENUNGGU_SKP:
+                k["langkah"] = [
+                    "Tombol Sinkron PMM belum dapat muncul: selesaikan dulu kendala NIP di Dapodik "
+                    "(kartu PMM-01 di atas).",
+                    *k["langkah"][1:],
+                ]
+    return nilai, None
 
 
 def _json(text: str | None) -> Any:
