@@ -187,3 +187,34 @@ def test_page_flow_messages_and_links_follow_the_role(web: Web) -> None:
     operator, _ = web.login(OP, PASSWORD)
     home = operator.get("/kerja").text
     assert 'href="/log"' in home and operator.get("/log").status_code == 200
+
+
+def test_a_crash_and_a_failing_store_answer_in_words_with_every_header(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected error is a 500 page and a failing store a 503 with its message, both with
+    the security headers and no-store (Starlette answers a crash outside the middleware)."""
+    from fastapi.testclient import TestClient
+
+    from selaras.store import uow
+    from selaras.web import screens
+
+    c = web.client(ADMIN)
+    c = TestClient(web.app, raise_server_exceptions=False, headers=dict(c.headers))
+
+    def crash(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(screens, "recap_view", crash)
+    r = c.get("/api/v1/rekap")
+    assert r.status_code == 500 and r.json()["detail"].startswith("Terjadi kesalahan di server")
+    assert r.headers["cache-control"] == "no-store" and "default-src" in r.headers["content-security-policy"]
+    assert "boom" not in r.text
+
+    def full(*_a: Any, **_k: Any) -> Any:
+        raise uow.InfrastructureError("Penyimpanan penuh.", "Kosongkan ruang disk lalu ulangi.")
+
+    monkeypatch.setattr(screens, "recap_view", full)
+    r = c.get("/api/v1/rekap")
+    assert r.status_code == 503 and "Penyimpanan penuh." in r.json()["detail"]
+    assert r.headers["cache-control"] == "no-store"

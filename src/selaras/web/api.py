@@ -68,8 +68,9 @@ ERROR_TEXT = {
     422: "Isian tidak valid: `galat` menyebut setiap kolom yang salah",
     429: "Terlalu banyak percobaan masuk yang gagal",
     500: "Kesalahan di server",
+    503: "Penyimpanan atau server sedang terganggu; tidak ada yang diubah, coba lagi nanti",
 }
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses(400, 401, 403, 404, 422, 500))
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses(400, 401, 403, 404, 422, 500, 503))
 User = Annotated[Pengguna, Depends(current_user)]
 
 

@@ -28,6 +28,7 @@ from swagger_ui_bundle import swagger_ui_path
 from selaras import __version__
 from selaras.catalogue import words
 from selaras.jobs.runtime import Dispatcher
+from selaras.store import uow
 from selaras.store.database import Store
 from selaras.web.access import Ditolak, Pengguna, resolve
 from selaras.web.accounts import session, token_account
@@ -114,6 +115,20 @@ CSP = (
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
 
+def security_headers(*, static: bool = False) -> dict[str, str]:
+    """The headers every answer carries (``no-store`` on all but the static files)."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Permissions-Policy": PERMISSIONS,
+        "Content-Security-Policy": CSP,
+    }
+    if not static:
+        headers["Cache-Control"] = "no-store"
+    return headers
+
+
 class SecurityHeaders:
     """Security headers on every answer, ``Cache-Control: no-store`` on every answer but the
     static files (pages, API answers and exports may carry personal data: Back after signing
@@ -136,11 +151,8 @@ class SecurityHeaders:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("Permissions-Policy", PERMISSIONS)
-                headers.setdefault("Content-Security-Policy", CSP)
+                for k, v in security_headers(static=static).items():
+                    headers.setdefault(k, v)
                 if not static:
                     headers["Cache-Control"] = "no-store"
             elif head and message["type"] == "http.response.body":
@@ -286,10 +298,16 @@ def create_app(
             )
         return await refusal(request, exc.status_code, str(exc.detail) if exc.detail else "Permintaan ditolak.")
 
+    @app.exception_handler(uow.InfrastructureError)
+    async def _infrastructure(request: Request, exc: uow.InfrastructureError) -> Response:
+        # Raised inside the handlers, so the SecurityHeaders middleware still wraps this answer.
+        return await refusal(request, 503, exc.message())
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, _exc: Exception) -> Response:
+        # Starlette answers an unhandled error outside every middleware: the headers are set here.
         pesan = "Terjadi kesalahan di server. Coba lagi sebentar lagi; bila tetap, hubungi admin."
-        return await refusal(request, 500, pesan)
+        return await refusal(request, 500, pesan, headers=security_headers())
 
     app.add_middleware(SecurityHeaders)
     return app

@@ -27,7 +27,7 @@ from selaras.web.edge import Hari
 from selaras.web.screens import umur
 
 router = APIRouter()
-API_ERRORS = error_responses(400, 401, 403, 404, 422, 500)
+API_ERRORS = error_responses(400, 401, 403, 404, 422, 500, 503)
 User = Annotated[Pengguna, Depends(current_user)]
 
 
