@@ -58,3 +58,33 @@ def test_eskalasi_dry_run_changes_nothing_then_runs_and_prakiraan_reads_the_summ
     assert [(r["tingkat"], r["kunci"], r["nama"]) for r in table] == [("instansi", "I1", "Pemerintah Kabupaten Bima")]
     text = cli("prakiraan", "--db", db, "--instansi", "I1").output
     assert "Sekolah berisiko" in text and "hari kerja lagi" in text
+
+
+def test_an_instansi_sets_its_own_days_off_and_escalation_policy(tmp_path: Path) -> None:
+    from datetime import date
+
+    db = str(tmp_path / "s.db")
+    store = Store.open(db)
+    snap = snapshot(base_rows())
+    save_snapshot(store, snap)
+    iid = snap["instansi"]["instansi_id"][0]
+
+    added = cli("instansi", "libur", iid, "2026-12-28", "Hari jadi kabupaten", "--db", db)
+    assert added.exit_code == 0, added.output
+    assert "28 Desember 2026  Hari jadi kabupaten" in added.output
+    assert esk.libur_of(store, iid) == {date(2026, 12, 28): "Hari jadi kabupaten"}
+    no_reason = cli("instansi", "libur", iid, "2026-12-29", "--db", db)
+    assert no_reason.exit_code == 2 and "KETERANGAN" in no_reason.output
+    assert date(2026, 12, 29) not in esk.libur_of(store, iid)
+
+    default = esk.kebijakan_of(store, iid)
+    changed = cli("instansi", "eskalasi", iid, "--ke-admin", "3", "--pimpinan-email", "kepala@bkpsdm.go.id", "--db", db)
+    assert changed.exit_code == 0, changed.output
+    k = esk.kebijakan_of(store, iid)
+    assert (k.ke_admin, k.ke_pimpinan, k.pimpinan_email) == (3, default.ke_pimpinan, "kepala@bkpsdm.go.id")
+    assert "setelah 3 hari kerja" in changed.output
+    bad = cli("instansi", "eskalasi", iid, "--ke-admin", "0", "--db", db)
+    assert bad.exit_code == 2 and esk.kebijakan_of(store, iid).ke_admin == 3
+    unknown = cli("instansi", "libur", "TIDAK-ADA", "--db", db)
+    assert unknown.exit_code == 2 and "tidak ada" in unknown.output
+    store.dispose()

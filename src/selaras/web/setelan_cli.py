@@ -11,7 +11,7 @@ from selaras.store import reads
 
 @click.group()
 def instansi() -> None:
-    """Pengaturan instansi di Selaras (zona waktu)."""
+    """Pengaturan instansi di Selaras (zona waktu, hari libur tambahan, kebijakan eskalasi)."""
 
 
 @instansi.command("zona")
@@ -29,3 +29,70 @@ def zona(instansi_id: str, zona: str | None, db: str | None) -> None:
     if zona is not None:
         reads.set_zona(store, instansi_id, zona)
     click.echo(f"{nama} ({instansi_id}): zona waktu {reads.zona_of(store, instansi_id)}")
+
+
+def _instansi(store: object, instansi_id: str) -> str:
+    nama = reads.instansi_nama(store, instansi_id)  # type: ignore[arg-type]
+    if nama is None:
+        raise click.UsageError(f"Instansi {instansi_id} tidak ada di penyimpanan.")
+    return nama
+
+
+@instansi.command("libur")
+@click.argument("instansi_id")
+@click.argument("tanggal", required=False, type=click.DateTime(["%Y-%m-%d"]))
+@click.argument("keterangan", required=False)
+@click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
+def libur(instansi_id: str, tanggal: object, keterangan: str | None, db: str | None) -> None:
+    """Tampilkan hari libur tambahan INSTANSI_ID, atau tambahkan TANGGAL (YYYY-MM-DD) dengan
+    KETERANGAN: hari itu tidak dihitung sebagai hari kerja dalam umur kendala dan eskalasi."""
+    from selaras.cli import open_store
+    from selaras.store import eskalasi as esk
+
+    store = open_store(db)
+    nama = _instansi(store, instansi_id)
+    if tanggal is not None:
+        if not keterangan or not keterangan.strip():
+            raise click.UsageError('Sebutkan KETERANGAN hari libur itu, mis. "Hari jadi kabupaten".')
+        esk.add_libur(store, instansi_id, tanggal.date(), keterangan.strip())  # type: ignore[attr-defined]
+    days = esk.libur_of(store, instansi_id)
+    click.echo(f"{nama} ({instansi_id}): {words.angka(len(days))} hari libur tambahan")
+    for d in sorted(days):
+        click.echo(f"  {words.tanggal(d)}  {days[d]}")
+
+
+@instansi.command("eskalasi")
+@click.argument("instansi_id")
+@click.option("--ke-admin", type=click.IntRange(1, 250), help="Hari kerja sebelum kendala naik ke Admin Instansi.")
+@click.option(
+    "--ke-pimpinan", type=click.IntRange(1, 250), help="Hari kerja sebelum kendala naik ke pimpinan instansi."
+)
+@click.option("--pimpinan-email", help="Alamat e-mail pimpinan instansi untuk pemberitahuan eskalasi.")
+@click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
+def kebijakan(
+    instansi_id: str, ke_admin: int | None, ke_pimpinan: int | None, pimpinan_email: str | None, db: str | None
+) -> None:
+    """Tampilkan atau ubah kebijakan eskalasi INSTANSI_ID (ambang dalam hari kerja)."""
+    from dataclasses import replace
+
+    from selaras.cli import open_store
+    from selaras.store import eskalasi as esk
+
+    store = open_store(db)
+    nama = _instansi(store, instansi_id)
+    k = esk.kebijakan_of(store, instansi_id)
+    if ke_admin is not None or ke_pimpinan is not None or pimpinan_email is not None:
+        if pimpinan_email is not None and pimpinan_email and "@" not in pimpinan_email:
+            raise click.BadParameter("alamat e-mail tidak valid", param_hint="--pimpinan-email")
+        k = replace(
+            k,
+            ke_admin=ke_admin or k.ke_admin,
+            ke_pimpinan=ke_pimpinan or k.ke_pimpinan,
+            pimpinan_email=(pimpinan_email or None) if pimpinan_email is not None else k.pimpinan_email,
+        )
+        esk.set_kebijakan(store, instansi_id, k)
+    click.echo(
+        f"{nama} ({instansi_id}): naik ke Admin Instansi setelah {words.angka(k.ke_admin)} hari kerja, "
+        f"ke pimpinan setelah {words.angka(k.ke_pimpinan)} hari kerja; "
+        f"e-mail pimpinan: {k.pimpinan_email or '(tidak ada)'}"
+    )
