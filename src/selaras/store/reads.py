@@ -38,6 +38,16 @@ def _chunks(values: Collection[str]) -> list[list[str]]:
 # ------------------------------------------------------------------------------- names
 
 
+def _names(store: Store, table: sa.Table, key: str, ids: Collection[str]) -> dict[str, str]:
+    """``key`` -> ``nama`` of the rows of ``table`` whose ``key`` is one of ``ids``."""
+    out: dict[str, str] = {}
+    with store.read() as conn:
+        for chunk in _chunks(ids):
+            q = sa.select(table.c[key], table.c.nama).where(table.c[key].in_(chunk))
+            out.update({k: nama for k, nama in conn.execute(q) if nama})
+    return out
+
+
 def names_of(store: Store, nips: Collection[str]) -> dict[str, str]:
     """NIP -> name, from SIASN, else from Dapodik."""
     out: dict[str, str] = {}
@@ -85,12 +95,7 @@ def kepala_sekolah(store: Store, npsn: str | None) -> dict[str, str] | None:
 
 def sekolah_names(store: Store, npsns: Collection[str]) -> dict[str, str]:
     """NPSN -> the Dapodik name of the school."""
-    out: dict[str, str] = {}
-    with store.read() as conn:
-        for chunk in _chunks(npsns):
-            q = sa.select(_sekolah.c.npsn, _sekolah.c.nama).where(_sekolah.c.npsn.in_(chunk))
-            out.update({r.npsn: r.nama for r in conn.execute(q) if r.nama})
-    return out
+    return _names(store, _sekolah, "npsn", npsns)
 
 
 def sekolah_nama(store: Store, npsn: str | None) -> str | None:
@@ -100,12 +105,7 @@ def sekolah_nama(store: Store, npsn: str | None) -> str | None:
 
 def instansi_names(store: Store, ids: Collection[str]) -> dict[str, str]:
     """instansi_id -> name."""
-    out: dict[str, str] = {}
-    with store.read() as conn:
-        for chunk in _chunks(ids):
-            q = sa.select(_instansi.c.instansi_id, _instansi.c.nama).where(_instansi.c.instansi_id.in_(chunk))
-            out.update({r.instansi_id: r.nama for r in conn.execute(q) if r.nama})
-    return out
+    return _names(store, _instansi, "instansi_id", ids)
 
 
 def instansi_nama(store: Store, instansi_id: str | None) -> str | None:
@@ -121,22 +121,12 @@ def instansi_list(store: Store) -> list[dict[str, str]]:
 
 def unit_names(store: Store, ids: Collection[str]) -> dict[str, str]:
     """unor_id -> the SIASN name of the unit."""
-    out: dict[str, str] = {}
-    with store.read() as conn:
-        for chunk in _chunks(ids):
-            q = sa.select(_unor.c.unor_id, _unor.c.nama).where(_unor.c.unor_id.in_(chunk))
-            out.update({r.unor_id: r.nama for r in conn.execute(q) if r.nama})
-    return out
+    return _names(store, _unor, "unor_id", ids)
 
 
 def periode_names(store: Store, ids: Collection[str]) -> dict[str, str]:
     """periode_id -> the e-Kinerja name of the period."""
-    out: dict[str, str] = {}
-    with store.read() as conn:
-        for chunk in _chunks(ids):
-            q = sa.select(_periode.c.periode_id, _periode.c.nama).where(_periode.c.periode_id.in_(chunk))
-            out.update({r.periode_id: r.nama for r in conn.execute(q) if r.nama})
-    return out
+    return _names(store, _periode, "periode_id", ids)
 
 
 def account_name(store: Store, peran: str, *, npsn: str | None = None, instansi_id: str | None = None) -> str | None:
