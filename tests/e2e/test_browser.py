@@ -19,6 +19,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,11 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def _shot(page: object, name: str, *, full_page: bool = False) -> None:
+def shot(page: object, name: str, *, full_page: bool = False) -> None:
     """A screenshot into docs/screenshots/, only when asked (``SELARAS_SCREENSHOTS=1``)."""
     if os.environ.get("SELARAS_SCREENSHOTS") != "1":
         return
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=full_page)  # type: ignore[attr-defined]
 
 
@@ -124,8 +126,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         store.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser(site: Site) -> Iterator[object]:
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright (it downloads no browser)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -134,6 +137,12 @@ def browser(site: Site) -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="module")
+def browser(site: Site) -> Iterator[object]:
+    with chromium() as b:
+        yield b
 
 
 def _login(browser: object, site: Site, username: str, *, phone: bool) -> object:
@@ -167,7 +176,7 @@ def test_teacher_waits_on_principal_then_syncs(browser: object, site: Site) -> N
     assert "otomatis" in text
     assert site.principal in text  # named with the NIP too
     card.scroll_into_view_if_needed()
-    _shot(teacher, "pegawai-kartu.png", full_page=True)
+    shot(teacher, "pegawai-kartu.png", full_page=True)
 
     principal = _login(browser, site, site.principal, phone=True)
     _press_sync(principal)
@@ -178,7 +187,7 @@ def test_teacher_waits_on_principal_then_syncs(browser: object, site: Site) -> N
     site.runner.drain()  # type: ignore[attr-defined]
     teacher.reload()  # type: ignore[attr-defined]
     assert "Berhasil Melakukan Sinkron dengan Data" in teacher.inner_text("#sinkron-pmm")  # type: ignore[attr-defined]
-    _shot(teacher, "pegawai-berhasil.png", full_page=False)
+    shot(teacher, "pegawai-berhasil.png", full_page=False)
     teacher.context.close()  # type: ignore[attr-defined]
     principal.context.close()  # type: ignore[attr-defined]
 
@@ -187,7 +196,7 @@ def test_admin_recap_log_detail_bulk_sync_and_xlsx(browser: object, site: Site, 
     admin = _login(browser, site, "admin-INS-0001", phone=False)
     assert admin.url.endswith("/rekap")  # type: ignore[attr-defined]
     assert admin.locator("table[data-testid=per-kode] tr").count() > 5  # type: ignore[attr-defined]
-    _shot(admin, "rekap.png", full_page=True)
+    shot(admin, "rekap.png", full_page=True)
 
     admin.click("nav >> text=Log Sinkronisasi")  # type: ignore[attr-defined]
     admin.select_option("select[name=kode]", "PMM-12")  # type: ignore[attr-defined]
@@ -198,7 +207,7 @@ def test_admin_recap_log_detail_bulk_sync_and_xlsx(browser: object, site: Site, 
     assert n > 0
     for i in range(n):
         assert "PMM-12" in rows.nth(i).inner_text()
-    _shot(admin, "log.png", full_page=False)
+    shot(admin, "log.png", full_page=False)
 
     # The export of the filtered view opens with its rows.
     with admin.expect_download() as info:  # type: ignore[attr-defined]
@@ -216,7 +225,7 @@ def test_admin_recap_log_detail_bulk_sync_and_xlsx(browser: object, site: Site, 
     card = admin.locator(".card.error[data-code='PMM-12']").first  # type: ignore[attr-defined]
     assert "PMM / Ruang GTK" in card.inner_text() and "e-Kinerja" in card.inner_text()
     assert card.locator("tr.beda").count() >= 1  # the differing values are marked
-    _shot(admin, "log-rinci.png", full_page=True)
+    shot(admin, "log-rinci.png", full_page=True)
 
     admin.go_back()  # type: ignore[attr-defined]
     admin.on("dialog", lambda d: d.accept())  # type: ignore[attr-defined]
@@ -228,7 +237,7 @@ def test_admin_recap_log_detail_bulk_sync_and_xlsx(browser: object, site: Site, 
     audit_text = admin.inner_text("table")  # type: ignore[attr-defined]
     assert "Sinkron massal" in audit_text and "SINKRON_MASSAL" not in audit_text
     admin.goto(site.url + "/kerja")  # type: ignore[attr-defined]
-    _shot(admin, "kerja.png", full_page=False)
+    shot(admin, "kerja.png", full_page=False)
     admin.context.close()  # type: ignore[attr-defined]
 
 
@@ -324,7 +333,7 @@ def test_every_main_page_fits_a_phone_and_a_desktop_and_passes_axe(browser: obje
                 problems.append(f"{role} {path} @{size}: the page is {fit['overflow']} px wider than the screen")
             problems += [f"{role} {path} @{size}: {n}" for n in fit["narrow"]]
             if (role, path) in SHOW:
-                _shot(page, f"{SHOW[role, path]}-{'hp' if phone else 'desktop'}.png")
+                shot(page, f"{SHOW[role, path]}-{'hp' if phone else 'desktop'}.png")
             if phone:
                 result = axe.run(page, options=WCAG).response
                 for v in result["violations"]:

@@ -3,7 +3,7 @@ oldest blockers, and the worklist shows each item's age, on a desktop and on a p
 
 A generated instansi is walked through four past weeks: a check, then each working day some of
 the ready pegawai are synced, the daily summary written and the policy run (the injected clock
-of ``tests/integration/test_eskalasi.py``). Screenshots go to ``docs/screenshots/``.
+of ``tests/integration/test_eskalasi.py``). Screenshots go to ``docs/screenshots/`` only with ``SELARAS_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from test_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _need_chromium
+from test_browser import PASSWORD, _need_chromium, chromium, shot
 
 TAHUN = 2026
 pytestmark = pytest.mark.slow
@@ -110,14 +110,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(site: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _login(browser: object, url: str, username: str, *, phone: bool) -> object:
@@ -135,7 +129,6 @@ def _login(browser: object, url: str, username: str, *, phone: bool) -> object:
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "hp"])
 def test_recap_shows_forecast_and_oldest_blockers(browser: object, site: str, phone: bool) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     admin = _login(browser, site, "admin-INS-0001", phone=phone)
     admin.goto(site + "/rekap")  # type: ignore[attr-defined]
     forecast = admin.inner_text("[data-testid=prakiraan]")  # type: ignore[attr-defined]
@@ -148,9 +141,9 @@ def test_recap_shows_forecast_and_oldest_blockers(browser: object, site: str, ph
     section = admin.locator("[data-testid=prakiraan]")  # type: ignore[attr-defined]
     section.scroll_into_view_if_needed()
     name = "rekap-prakiraan-hp.png" if phone else "rekap-prakiraan.png"
-    admin.screenshot(path=str(SHOTS / name), full_page=False)  # type: ignore[attr-defined]
+    shot(admin, name)
     admin.goto(site + "/kerja")  # type: ignore[attr-defined]
     assert "menunggu sejak" in admin.inner_text("[data-testid=umur] >> nth=0")  # type: ignore[attr-defined]
     if phone:
-        admin.screenshot(path=str(SHOTS / "kerja-umur-hp.png"), full_page=False)  # type: ignore[attr-defined]
+        shot(admin, "kerja-umur-hp.png")
     admin.context.close()  # type: ignore[attr-defined]
