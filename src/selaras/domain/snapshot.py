@@ -326,21 +326,22 @@ def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
 
 INLINE_BYTES = 12
 """Polars keeps a string of up to 12 bytes inside its 16-byte view, a longer one in a buffer."""
-SHARED_MAX = 1 << 20
-"""Distinct values of a column beyond which its texts are no longer shared."""
 
 
 class SharedTexts:
-    """Stores each distinct text of a column once, however many rows repeat it.
+    """Stores each distinct text of a column once per block, however many rows repeat it.
 
     A polars string of more than 12 bytes is kept in a data buffer once per row, even when
-    every row has the same text (the national snapshot repeats a few hundred RHK texts 23
-    million times). Gathered from a column of the distinct values, the rows point into that
-    column's buffer instead: the same values, each text stored once. A column whose values are
-    mostly distinct (names, keys) is left as read."""
+    every row has the same text (the national snapshot repeats a few hundred RHK texts 17
+    million times). Gathered from a column of the block's distinct values, the rows point into
+    that column's buffer instead: the same values, each text stored once per block. A column
+    whose values are mostly distinct (names, keys) is left as read.
+
+    Distinct values are looked up within each block only: a dictionary carried across blocks
+    (rebuilt for every block's lookup) cost seven times the reading itself on a column of
+    many repeated ids, and saves only the few texts each block repeats."""
 
     def __init__(self) -> None:
-        self._distinct: dict[str, pl.Series] = {}
         self._unshared: set[str] = set()
 
     def share(self, block: pl.DataFrame) -> pl.DataFrame:
@@ -353,18 +354,12 @@ class SharedTexts:
         name = values.name
         if not (values.str.len_bytes() > INLINE_BYTES).any():
             return values  # every value fits in its view: nothing to share
-        known = self._distinct.get(name)
         distinct = values.drop_nulls().unique()
-        new = distinct if known is None else distinct.filter(~distinct.is_in(known.implode()))
-        if new.len() * 4 > values.len() or new.len() + (0 if known is None else known.len()) > SHARED_MAX:
+        if distinct.len() * 4 > values.len():
             self._unshared.add(name)
             return values
-        if not new.is_empty():
-            # A copy of the new texts: ``new`` itself still points into the block's buffer.
-            fresh = pl.Series(name, new.to_list(), dtype=pl.String)
-            known = fresh if known is None else pl.concat([known, fresh]).rechunk()
-            self._distinct[name] = known
-        assert known is not None
+        # A copy of the distinct texts: ``distinct`` itself still points into the block's buffer.
+        known = pl.Series(name, distinct.to_list(), dtype=pl.String)
         codes = values.replace_strict(known, pl.int_range(known.len(), dtype=pl.UInt32, eager=True))
         return known.gather(codes).alias(name)
 

@@ -860,7 +860,7 @@ def _fetch_blocks(
 
 
 def _shared(repeats: SharedTexts, block: pl.DataFrame) -> pl.DataFrame:
-    """``block`` with the texts of its string columns shared with the earlier blocks'."""
+    """``block`` with the repeated texts of its string columns stored once."""
     texts = [c for c, t in block.schema.items() if t == pl.String]
     if not texts:
         return block
