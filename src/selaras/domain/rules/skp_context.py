@@ -149,11 +149,16 @@ class SkpContext:
         """e-Kinerja RHK carrying a PMM RHK id, by (owner NIP ``link_owner``, period,
         ``induk_pmm_rhk_id``), with its ``induk_rhk_id``; a PMM-synced SKP's RHK first."""
         s = self.s
+        # Only the RHK some PMM RHK names as its parent can be linked to: the others need not
+        # be sorted (most e-Kinerja RHK are teachers', which nobody names).
+        parents = s["pmm_rhk"].get_column("induk_pmm_rhk_id").drop_nulls().unique()
         return (
             s["ekinerja_skp"]
             .select(pl.col("nip").alias("link_owner"), "periode_id", "skp_id", "sumber")
             .join(
-                s["ekinerja_rhk"].filter(pl.col("pmm_rhk_id").is_not_null()).select("skp_id", "rhk_id", "pmm_rhk_id"),
+                s["ekinerja_rhk"]
+                .filter(pl.col("pmm_rhk_id").is_in(parents.implode()))
+                .select("skp_id", "rhk_id", "pmm_rhk_id"),
                 on="skp_id",
                 how="inner",
             )
