@@ -148,22 +148,28 @@ def _synced_skp(s: Snapshot, t: pl.DataFrame, rhk: pl.DataFrame) -> pl.DataFrame
             pl.col("atasan_nip").alias("ek_atasan"),
         )
     )
-    skp_ok = t.join(ek, on="pmm_skp_id", how="left").with_columns(
-        (
-            pl.col("skp_id").is_not_null()
-            & pl.col("ek_nip").eq_missing(pl.col("nip"))
-            & pl.col("ek_periode").eq_missing(pl.col("periode_id"))
-            & pl.col("ek_unor").eq_missing(pl.col("skp_unor_id"))
-            & pl.col("ek_atasan").eq_missing(pl.col("atasan_ek"))
-        ).alias("skp_ok")
+    skp_ok = (
+        t.select("nip", "pmm_skp_id", "periode_id", "skp_unor_id", "atasan_ek")
+        .join(ek, on="pmm_skp_id", how="left")
+        .with_columns(
+            (
+                pl.col("skp_id").is_not_null()
+                & pl.col("ek_nip").eq_missing(pl.col("nip"))
+                & pl.col("ek_periode").eq_missing(pl.col("periode_id"))
+                & pl.col("ek_unor").eq_missing(pl.col("skp_unor_id"))
+                & pl.col("ek_atasan").eq_missing(pl.col("atasan_ek"))
+            ).alias("skp_ok")
+        )
     )
     ek_rhk = (
         s["ekinerja_rhk"]
         .filter(pl.col("pmm_rhk_id").is_not_null())
         .select("skp_id", "pmm_rhk_id", pl.col("uraian").alias("ek_uraian"), pl.col("induk_rhk_id").alias("ek_induk"))
     )
+    linked = skp_ok.select("pmm_skp_id", "skp_id").filter(pl.col("skp_id").is_not_null())
     want = (
-        rhk.join(skp_ok.select("pmm_skp_id", "skp_id"), on="pmm_skp_id", how="inner")
+        rhk.select("pmm_skp_id", "pmm_rhk_id", "uraian", "induk_rhk_id")
+        .join(linked, on="pmm_skp_id", how="inner")
         .join(ek_rhk, on=["skp_id", "pmm_rhk_id"], how="left")
         .with_columns(
             (
@@ -175,9 +181,8 @@ def _synced_skp(s: Snapshot, t: pl.DataFrame, rhk: pl.DataFrame) -> pl.DataFrame
     )
     rhk_counts = want.group_by("pmm_skp_id").agg(pl.col("rhk_ok").all().alias("all_ok"), pl.len().alias("n_want"))
     have = (
-        ek_rhk.join(
-            skp_ok.select("pmm_skp_id", "skp_id").filter(pl.col("skp_id").is_not_null()), on="skp_id", how="inner"
-        )
+        ek_rhk.select("skp_id")
+        .join(linked, on="skp_id", how="inner")
         .group_by("pmm_skp_id")
         .agg(pl.len().alias("n_have"))
     )
