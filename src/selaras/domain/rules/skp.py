@@ -13,11 +13,16 @@ from selaras.domain.rules.skp_context import SkpContext
 @rule("PMM-02", Flow.SKP)
 def pmm02_belum_disepakati(c: SkpContext) -> pl.DataFrame:
     """No SKP of the year is DISEPAKATI (detail: the statuses found)."""
-    agreed = c.scope.skp.group_by("nip").agg(
-        (pl.col("status") == DISEPAKATI).any().alias("ok"),
-        pl.col("status").unique().sort().alias("status"),
+    agreed = c.scope.skp.filter(pl.col("status") == DISEPAKATI).select("nip")
+    no_plan = c.pegawai.select("nip").join(agreed, on="nip", how="anti")
+    # The statuses only of those it holds for: listing everyone's costs a list per pegawai.
+    statuses = (
+        c.scope.skp.select("nip", "status")
+        .join(no_plan, on="nip", how="semi")
+        .group_by("nip")
+        .agg(pl.col("status").unique().sort())
     )
-    no_plan = c.pegawai.select("nip").join(agreed, on="nip", how="left").filter(~pl.col("ok").fill_null(False))
+    no_plan = no_plan.join(statuses, on="nip", how="left")
     return err(
         no_plan,
         "PMM-02",
@@ -62,21 +67,26 @@ def pmm10_unit_beda(c: SkpContext) -> pl.DataFrame:
     home = c.pegawai.filter(pl.col("siasn_aktif").is_not_null()).select(
         "nip", pl.col("unor_npsn").alias("npsn_siasn"), "unor_id", "unor_nama"
     )
-    per_nip = (
-        skp.join(home, on="nip", how="inner")
+    at_home = skp.join(home, on="nip", how="inner")
+    per_nip = at_home.group_by("nip", maintain_order=True).agg(
+        (pl.col("npsn") == pl.col("npsn_siasn")).fill_null(False).any().alias("di_sekolah_unit"),
+        pl.col("skp_unor_id").is_not_null().all().alias("semua_padan"),
+        pl.col("npsn_siasn").first(),
+    )
+    holders = per_nip.filter(
+        pl.when(pl.col("npsn_siasn").is_not_null()).then(~pl.col("di_sekolah_unit")).otherwise(pl.col("semua_padan"))
+    ).select("nip")
+    # The schools listed only for those it holds for: listing everyone's costs lists per pegawai.
+    holds = (
+        at_home.join(holders, on="nip", how="semi")
         .group_by("nip", maintain_order=True)
         .agg(
-            (pl.col("npsn") == pl.col("npsn_siasn")).fill_null(False).any().alias("di_sekolah_unit"),
-            pl.col("skp_unor_id").is_not_null().all().alias("semua_padan"),
             pl.col("npsn").alias("npsn_pmm"),
             "nama_sekolah",
             pl.col("npsn_siasn").first(),
             pl.col("unor_id").first(),
             pl.col("unor_nama").first(),
         )
-    )
-    holds = per_nip.filter(
-        pl.when(pl.col("npsn_siasn").is_not_null()).then(~pl.col("di_sekolah_unit")).otherwise(pl.col("semua_padan"))
     )
     return err(
         holds,
