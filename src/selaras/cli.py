@@ -26,7 +26,7 @@ from selaras.catalogue.codes import CATALOGUE, SEBAB
 from selaras.domain.recap import recap
 from selaras.domain.results import CheckResult, Flow, Status
 from selaras.domain.snapshot import Snapshot
-from selaras.usecases.sync import check_snapshot, sync_snapshot
+from selaras.usecases.sync import check_snapshot, check_snapshot_parts, sync_snapshot
 from selaras.views import (
     CardNames,
     error_cards,
@@ -290,6 +290,15 @@ def check(
     """
     th, fl = _tahun(tahun), Flow(flow)
     snapshot: Snapshot | None = None
+    if snapshot_dir is not None and fmt == "jsonl":
+        # Written part by part: a national check never holds every pegawai's result at once.
+        snapshot = read(snapshot_dir)
+        failed = False
+        with stage("memeriksa"):
+            for part in check_snapshot_parts(snapshot, flow=fl, tahun=th, nips=list(nips) or None):
+                _emit(part, fmt)
+                failed = failed or part.errors.height > 0
+        sys.exit(EXIT_GAGAL if failed else EXIT_OK)
     if snapshot_dir is not None:
         snapshot = read(snapshot_dir)
         with stage("memeriksa"):

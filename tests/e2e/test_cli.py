@@ -218,3 +218,20 @@ def test_kode_lists_the_catalogue_and_explains_one_code() -> None:
     causes = cli("kode", "PMM-13").stdout
     assert "Penyebab:" in causes and "belum ada di SKP atasan di e-Kinerja" in " ".join(causes.split())
     assert cli("kode", "PMM-99").exit_code == 2
+
+
+def test_check_written_part_by_part_equals_one_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The jsonl of a batch written as each part of whole instansi is checked: every pegawai
+    exactly once, the same lines as when the batch is one part."""
+    folder = tmp_path / "snap"
+    assert (
+        cli("generate", "--pegawai", 600, "--seed", 4, "--tahun", TAHUN, "--instansi", 6, "--out", folder).exit_code
+        == 0
+    )
+    whole = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    monkeypatch.setenv("SELARAS_PART_PEGAWAI", "120")
+    parted = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    assert parted.exit_code == whole.exit_code == 1
+    lines = parted.stdout.splitlines()
+    assert len(lines) == len({json.loads(line)["nip"] for line in lines}) == len(whole.stdout.splitlines()) > 500
+    assert sorted(lines) == sorted(whole.stdout.splitlines())

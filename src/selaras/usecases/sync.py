@@ -12,7 +12,7 @@ writes nothing and logs TIDAK_BERUBAH).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -21,6 +21,7 @@ import polars as pl
 from selaras.domain.partition import PART_PEGAWAI
 from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, SyncResult
 from selaras.domain.rules import check as run_check
+from selaras.domain.rules import check_parts
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
 from selaras.store import uow
@@ -106,7 +107,15 @@ def check_snapshot(
     instansi_id: str | None = None,
 ) -> CheckResult:
     """Check a snapshot read from files (nothing logged)."""
-    return run_check(snapshot, tahun, flow, nips=nips, instansi_id=instansi_id)
+    return run_check(snapshot, tahun, flow, nips=nips, instansi_id=instansi_id, part_size=part_size())
+
+
+def check_snapshot_parts(
+    snapshot: Snapshot, *, flow: Flow, tahun: int, nips: Collection[str] | None = None
+) -> Iterator[CheckResult]:
+    """:func:`check_snapshot` part by part (parts of whole instansi), for output that is
+    written as it comes: a national check then never holds every pegawai's result at once."""
+    return check_parts(snapshot, tahun, flow, nips=nips, part_size=part_size())
 
 
 def _run_parts(

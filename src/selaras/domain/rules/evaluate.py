@@ -3,7 +3,7 @@ pegawai and whose ready sync will clear a waiting error (``selesai_oleh``)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -58,11 +58,21 @@ def check(
     A large batch is evaluated in parts of whole instansi (:mod:`selaras.domain.partition`),
     which bounds memory; the rules are the same for every part.
     """
-    results = [
-        evaluate(p.snapshot, tahun, flow, p.nips, instansi_id).result()
-        for p in parts(snapshot, nips, instansi_id, part_size)
-    ]
-    return CheckResult.concat(tahun, flow, results)
+    return CheckResult.concat(tahun, flow, list(check_parts(snapshot, tahun, flow, nips, instansi_id, part_size)))
+
+
+def check_parts(
+    snapshot: Snapshot,
+    tahun: int,
+    flow: Flow = Flow.SKP,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    part_size: int = PART_PEGAWAI,
+) -> Iterator[CheckResult]:
+    """:func:`check`, one part of whole instansi at a time: a caller that writes each part's
+    result out before asking for the next never holds the whole batch's result."""
+    for p in parts(snapshot, nips, instansi_id, part_size):
+        yield evaluate(p.snapshot, tahun, flow, p.nips, instansi_id).result()
 
 
 def evaluate(
