@@ -921,6 +921,14 @@ def test_control_characters_and_over_long_cells_are_input_errors(
     assert (problem.file, problem.row, problem.column, problem.value) == (file, 3, column, shown)
 
 
+def test_a_control_character_in_a_formatted_value_is_one_problem_of_its_format(tmp_path: Path) -> None:
+    rows = changed("ekinerja_periode", 1, "awal", "2025-01-0\x001")
+    found = [p for p in problems_of(write_folder(tmp_path / "snap", rows)) if p.column == "awal"]
+    assert [(p.file, p.row, p.value, p.rule) for p in found] == [
+        ("ekinerja_periode.csv", 3, "2025-01-0\ufffd1", "tanggal harus berformat YYYY-MM-DD")
+    ]
+
+
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_tab_and_line_breaks_in_free_text_and_a_cell_at_the_limit_are_kept(tmp_path: Path, kind: str) -> None:
     # (XML keeps line breaks as LF only.)

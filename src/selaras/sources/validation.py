@@ -286,9 +286,12 @@ def _value_checks(col: Column) -> list[tuple[pl.Expr, str]]:
         elif col.kind is Kind.INT:
             bad = s.cast(pl.Int64, strict=False).is_null()
             checks.append((well_formed & bad, "bilangan bulat terlalu besar"))
-    control = _CONTROL_IN_TEXT if col.kind is Kind.TEXT else _CONTROL
-    checks.append((s.str.contains(control), _CONTROL_RULE if col.kind is Kind.TEXT else _CONTROL_RULE_ID))
-    checks.append((s.str.len_chars() > MAX_CELL_CHARS, _TOO_LONG_RULE))
+    if regex is None and col.kind is not Kind.ENUM:
+        # (A value that must match a format or be one of a list is refused by that rule
+        # already, with a control character or too long: one problem per cell, one pass less.)
+        control = _CONTROL_IN_TEXT if col.kind is Kind.TEXT else _CONTROL
+        checks.append((s.str.contains(control), _CONTROL_RULE if col.kind is Kind.TEXT else _CONTROL_RULE_ID))
+        checks.append((s.str.len_chars() > MAX_CELL_CHARS, _TOO_LONG_RULE))
     if col.kind is Kind.ENUM:
         allowed = ", ".join(col.values)
         checks.append((s.is_not_null() & ~s.is_in(list(col.values)), f"nilai harus salah satu dari: {allowed}"))
