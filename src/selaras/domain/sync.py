@@ -78,7 +78,7 @@ def _sync_part(
         waiting = _waiting_on(ev, synced)
         if flow is not Flow.SKP or waiting.len() == 0:
             break
-        ev = evaluate(current, tahun, flow, waiting.to_list())
+        ev = evaluate(current, tahun, flow, waiting.to_list(), synced=synced)
         pegawai = pl.concat(
             [pegawai.filter(~pl.col("nip").is_in(waiting.implode())), ev.pegawai], how="diagonal_relaxed"
         )

@@ -81,11 +81,15 @@ def evaluate(
     flow: Flow = Flow.SKP,
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
+    synced: pl.Series | None = None,
 ) -> Evaluation:
-    """Evaluate every rule of ``flow`` for the pegawai in scope; see :class:`Evaluation`."""
+    """Evaluate every rule of ``flow`` for the pegawai in scope; see :class:`Evaluation`.
+
+    ``synced``: NIPs a sync has just written on ``snapshot`` (so TERSINKRON), whose readiness
+    a teacher's error need not check again (the second round of a sync)."""
     sc = scope(snapshot, tahun, nips, instansi_id)
     if flow is Flow.SKP:
-        return _evaluate_skp(SkpContext(snapshot, tahun, sc, nips))
+        return _evaluate_skp(SkpContext(snapshot, tahun, sc, nips, synced))
     return _evaluate_penilaian(PenilaianContext(snapshot, tahun, sc))
 
 
@@ -113,6 +117,9 @@ def _selesai_oleh(c: SkpContext, errors: pl.DataFrame, pegawai: pl.DataFrame) ->
     atasan = waiting["atasan"].drop_nulls().unique()
     status = pegawai.filter(pl.col("nip").is_in(atasan.implode())).select("nip", "status")
     missing = atasan.filter(~atasan.is_in(status["nip"].implode()))
+    if c.synced is not None:
+        # Just synced, so not SIAP: never the one to wait on, and not worth a check of its own.
+        missing = missing.filter(~missing.is_in(c.synced.implode()))
     if missing.len() and c.nips is not None:
         # The button checks one teacher; the superior's readiness needs the superior's check.
         extra = evaluate(c.s, c.tahun, Flow.SKP, missing.to_list()).pegawai.select("nip", "status")

@@ -26,6 +26,8 @@ class SkpContext:
     tahun: int
     scope: Scope
     nips: Collection[str] | None = None
+    synced: pl.Series | None = None
+    """NIPs just synced on ``s`` (see :func:`selaras.domain.rules.evaluate.evaluate`)."""
 
     @property
     def pegawai(self) -> pl.DataFrame:
