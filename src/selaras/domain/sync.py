@@ -158,7 +158,10 @@ def _plan_skp(s: Snapshot, ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFram
         s["ekinerja_skp"], skp_up.filter(pl.col("skp_id").str.starts_with(SKP_PREFIX)), "skp_id", "pmm_skp_id"
     )
 
-    ek_rhk = s["ekinerja_rhk"].filter(pl.col("pmm_rhk_id").is_not_null())
+    # Only the RHK of the SKP written are compared, kept or deleted.
+    ek_rhk = s["ekinerja_rhk"].filter(
+        pl.col("pmm_rhk_id").is_not_null() & pl.col("skp_id").is_in(want.get_column("skp_id").implode())
+    )
     rhk_want = (
         ev.rhk.join(want.select("pmm_skp_id", "skp_id"), on="pmm_skp_id", how="inner")
         .join(ek_rhk.select("skp_id", "pmm_rhk_id", "rhk_id"), on=["skp_id", "pmm_rhk_id"], how="left")
