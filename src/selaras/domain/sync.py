@@ -46,6 +46,32 @@ def sync(
     A large batch runs in parts of whole instansi (a principal and the teachers he or she
     blocks are always in the same part); the changes of all parts are applied at the end.
     """
+    after, result = _sync_parts(snapshot, tahun, flow, nips, instansi_id, part_size)
+    return (apply(snapshot, result.changes) if after is None else after), result
+
+
+def sync_changes(
+    snapshot: Snapshot,
+    tahun: int,
+    flow: Flow = Flow.SKP,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    part_size: int = PART_PEGAWAI,
+) -> SyncResult:
+    """What :func:`sync` does, without building the new snapshot: for a caller that writes
+    ``apply(snapshot, result.changes)`` itself, table by table, in slices."""
+    return _sync_parts(snapshot, tahun, flow, nips, instansi_id, part_size)[1]
+
+
+def _sync_parts(
+    snapshot: Snapshot,
+    tahun: int,
+    flow: Flow,
+    nips: Collection[str] | None,
+    instansi_id: str | None,
+    part_size: int,
+) -> tuple[Snapshot | None, SyncResult]:
+    """The sync's result, and the new snapshot when a single part already built it."""
     results: list[SyncResult] = []
     after: Snapshot | None = None
     for p in parts(snapshot, nips, instansi_id, part_size):
@@ -54,8 +80,8 @@ def sync(
         results.append(result)
     # Parts hold disjoint pegawai and each writes only its own pegawai's rows: a plain union.
     changes = EkinerjaChanges.union([r.changes for r in results])
-    if after is None or len(results) != 1:
-        after = apply(snapshot, changes)
+    if len(results) != 1:
+        after = None
     check = CheckResult.concat(tahun, flow, [r.check for r in results])
     outcomes = pl.concat([r.outcomes for r in results]) if results else pl.DataFrame(schema=OUTCOME_SCHEMA)
     return after, SyncResult(check=check, outcomes=outcomes, changes=changes)
@@ -214,15 +240,34 @@ def apply(snapshot: Snapshot, changes: EkinerjaChanges) -> Snapshot:
     """The snapshot with ``changes`` written: deleted keys gone, upserted rows in place."""
     frames = {}
     for name in set(changes.upserts) | set(changes.deletes):
-        key = list(TABLE[name].key)
         df = snapshot[name]
-        if name in changes.deletes and changes.deletes[name].height:
-            df = df.join(changes.deletes[name].select(key), on=key, how="anti")
+        stay = staying(df, name, changes)
+        if stay is not None:
+            df = df.filter(stay)
         if name in changes.upserts and changes.upserts[name].height:
-            up = changes.upserts[name].select(df.columns)
-            df = pl.concat([df.join(up.select(key), on=key, how="anti"), up])
+            df = pl.concat([df, changes.upserts[name].select(df.columns)])
         frames[name] = df
     return snapshot.replace(**frames)
+
+
+def staying(old: pl.DataFrame, name: str, changes: EkinerjaChanges) -> pl.Series | None:
+    """Which rows of table ``name``'s ``old`` frame stay (True) when ``changes`` are applied:
+    those whose key is neither deleted nor upserted; None when all stay.
+
+    The new table is the staying old rows and then the upserts: a writer can write it a slice
+    at a time (``old.slice(...).filter(stay.slice(...))``) without building it whole.
+    """
+    key = list(TABLE[name].key)
+    gone = [
+        frame.select(key)
+        for frame in (changes.deletes.get(name), changes.upserts.get(name))
+        if frame is not None and frame.height
+    ]
+    if not gone:
+        return None
+    # Positions, not a join of the rows: only the key columns are hashed, once.
+    drop = old.select(key).with_row_index("_i").join(pl.concat(gone), on=key, how="semi").get_column("_i")
+    return pl.repeat(True, old.height, eager=True).scatter(drop, False)
 
 
 def merge(first: EkinerjaChanges, then: EkinerjaChanges) -> EkinerjaChanges:

@@ -13,8 +13,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import secrets
+import shutil
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,9 @@ from xml.etree import ElementTree
 
 import polars as pl
 
+from selaras.domain.results import EkinerjaChanges
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot, Table
+from selaras.domain.sync import apply, staying
 from selaras.sources.validation import (
     LIMIT,
     ROW,
@@ -59,6 +64,8 @@ _WRONG_COUNT = "jumlah kolom salah"
 _EXCEL_DIGITS = 10**15
 _BLOCK = 250_000
 """CSV rows read at a time; the repeated texts of a block are shared before the next is read."""
+_WRITE_BLOCK = 250_000
+"""Rows turned into text and written at a time."""
 _QUOTED = r'"(?:[^"]|"")*(?:"|$)'
 """A quoted field, or the rest of a line inside one."""
 
@@ -114,16 +121,27 @@ def read_snapshot(
     return ReadResult(snapshot, rejected)
 
 
-def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+def write_snapshot(snapshot: Snapshot, path: Path, changes: EkinerjaChanges | None = None) -> None:
     """Write every table of ``snapshot``: a folder of CSV files, or a workbook when ``path``
-    ends with ``.xlsx``. Dates are ISO, booleans 1/0, no value is an empty cell."""
+    ends with ``.xlsx``. Dates are ISO, booleans 1/0, no value is an empty cell.
+
+    With ``changes`` (a sync's), what is written is the snapshot with them applied
+    (:func:`selaras.domain.sync.apply`): a changed table as its old rows that stay, then the
+    upserted rows. A CSV folder is written a slice of rows at a time, so neither the new
+    tables nor the text of a whole table is held in memory.
+
+    A CSV folder is written into a new folder beside ``path`` and put in place only when every
+    file is complete, so a failure leaves ``path`` as it was: a new ``path`` (or an empty
+    folder) is replaced by one rename; an existing folder with files keeps its other files and
+    has each table file replaced by a rename of the complete file.
+    """
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        _write_workbook(snapshot, path)
+        _write_workbook(snapshot if changes is None else apply(snapshot, changes), path)
         return
-    path.mkdir(parents=True, exist_ok=True)
-    for t in TABLES:
-        _as_text(snapshot[t.name], t).write_csv(path / t.file_name, null_value="")
+    with _replacing(path) as folder:
+        for t in TABLES:
+            _write_csv(folder / t.file_name, t, _new_rows(snapshot[t.name], t.name, changes))
 
 
 def write_problems(problems: Sequence[Problem], path: Path) -> None:
@@ -464,6 +482,48 @@ def _not_utf8(path: Path) -> str:
             if not chunk:
                 break
     return "berkas bukan UTF-8; simpan ulang sebagai CSV UTF-8"
+
+
+def _new_rows(old: pl.DataFrame, name: str, changes: EkinerjaChanges | None) -> Iterator[pl.DataFrame]:
+    """Table ``name`` after ``changes``, as slices of rows: the old rows that stay, then the
+    upserted ones (see :func:`selaras.domain.sync.staying`)."""
+    stay = None if changes is None else staying(old, name, changes)
+    for start in range(0, old.height, _WRITE_BLOCK):
+        rows = old.slice(start, _WRITE_BLOCK)
+        yield rows if stay is None else rows.filter(stay.slice(start, _WRITE_BLOCK))
+    up = None if changes is None else changes.upserts.get(name)
+    if up is not None:
+        for start in range(0, up.height, _WRITE_BLOCK):
+            yield up.slice(start, _WRITE_BLOCK)
+
+
+def _write_csv(path: Path, table: Table, slices: Iterable[pl.DataFrame]) -> None:
+    """One table file: the header, then each slice as text, appended to the open file."""
+    with path.open("wb") as f:
+        f.write((",".join(table.column_names) + "\n").encode())
+        for rows in slices:
+            if rows.height:
+                _as_text(rows, table).write_csv(f, include_header=False, null_value="")
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A new, empty folder beside ``path`` to write into; put in place of ``path`` when the
+    block ends without an error, removed when it fails (see :func:`write_snapshot`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Beside the target, so the rename stays on one file system; made with mkdir, so the
+    # folder gets the usual permissions (a tempfile folder would be private to its owner).
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    partial.mkdir()
+    try:
+        yield partial
+        if path.is_dir() and any(path.iterdir()):
+            for f in sorted(partial.iterdir()):
+                os.replace(f, path / f.name)
+        else:
+            os.replace(partial, path)  # an empty folder at ``path`` is replaced too
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _as_text(frame: pl.DataFrame, table: Table) -> pl.DataFrame:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import polars as pl
@@ -23,6 +24,8 @@ from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, SyncResult
 from selaras.domain.rules import check as run_check
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
+from selaras.domain.sync import sync_changes as run_sync_changes
+from selaras.sources.files import write_snapshot
 from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.parts import PartPlan, load_part, plan_parts
@@ -49,8 +52,9 @@ class Report(Generic[T]):
 
 
 def part_size() -> int:
-    """Pegawai per part of a batch read from the store (``$SELARAS_PART_PEGAWAI``, default
-    ``PART_PEGAWAI``): lower it to bound memory further, or to test the parts on small data."""
+    """Pegawai per part of a batch, read from the store or synced from files
+    (``$SELARAS_PART_PEGAWAI``, default ``PART_PEGAWAI``): lower it to bound memory further,
+    or to test the parts on small data."""
     return int(os.environ.get("SELARAS_PART_PEGAWAI") or PART_PEGAWAI)
 
 
@@ -91,10 +95,30 @@ def check_store(
 
 
 def sync_snapshot(
-    snapshot: Snapshot, *, flow: Flow, tahun: int, nips: Collection[str] | None = None
-) -> tuple[Snapshot, SyncResult]:
-    """Sync a snapshot read from files (no store): the synced snapshot and what happened."""
-    return run_sync(snapshot, tahun, flow, nips=nips)
+    snapshot: Snapshot,
+    out: Path,
+    *,
+    flow: Flow,
+    tahun: int,
+    nips: Collection[str] | None = None,
+    size: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SyncResult:
+    """Sync a snapshot read from files (no store) and write the synced snapshot to ``out``
+    (a CSV folder or a workbook); what happened.
+
+    The sync runs part by part (``size`` pegawai, default :func:`part_size`) and returns only
+    its changes; the writer streams the unchanged tables through and writes each changed one
+    as its old rows that stay plus the upserted rows, so the new snapshot is never built
+    whole in memory. ``out`` appears only once it is complete.
+    """
+    if progress:
+        progress("menyinkronkan")
+    result = run_sync_changes(snapshot, tahun, flow, nips=nips, part_size=size or part_size())
+    if progress:
+        progress(f"menulis {out}")
+    write_snapshot(snapshot, out, result.changes)
+    return result
 
 
 def check_snapshot(
