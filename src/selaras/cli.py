@@ -335,11 +335,10 @@ def sync(
         assert out_dir is not None
         snapshot = read(snapshot_dir)
         with console.status("menyinkronkan") as status:
-            result = sync_snapshot(
+            report = sync_snapshot(
                 snapshot, out_dir, flow=fl, tahun=th, nips=list(nips) or None, progress=_told(status)
             )
         del snapshot  # its 4 GiB (national) are not needed to print the outcomes
-        check, outcomes, written = result.check, result.outcomes, result.changes.row_counts()
     else:
         from selaras.usecases.sync import sync_store
 
@@ -348,7 +347,7 @@ def sync(
             report = sync_store(
                 store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
             )
-        check, outcomes, written = report.check, report.outcomes, report.written
+    check, outcomes, written = report.check, report.outcomes, report.written
     if fmt == "jsonl":
         _emit(check, fmt, outcomes)
     else:

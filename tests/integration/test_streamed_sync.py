@@ -8,12 +8,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from selaras.domain.results import Flow
+from selaras.domain.results import EkinerjaChanges, Flow
 from selaras.domain.snapshot import TABLE, TABLES, Snapshot
-from selaras.domain.sync import apply, sync
+from selaras.domain.sync import apply, sync, sync_by_part
 from selaras.simulation.generator import generate
 from selaras.sources import files
-from selaras.sources.files import read_snapshot, write_snapshot
+from selaras.sources.files import SnapshotWriter, read_snapshot, write_snapshot
 from selaras.usecases.sync import sync_snapshot
 
 TAHUN = 2026
@@ -51,34 +51,46 @@ def by_key(frame: pl.DataFrame, name: str) -> pl.DataFrame:
 @pytest.mark.parametrize("flow", list(Flow))
 def test_streamed_sync_writes_the_in_memory_sync(snapshot: Snapshot, flow: Flow, tmp_path: Path) -> None:
     out = tmp_path / "hasil"
-    result = sync_snapshot(snapshot, out, flow=flow, tahun=TAHUN, size=700)
-    counts = result.changes.row_counts()
+    report = sync_snapshot(snapshot, out, flow=flow, tahun=TAHUN, size=700)
+    after, whole = sync(snapshot, TAHUN, flow, part_size=700)
+    assert report.written == whole.changes.row_counts()
+    assert report.outcomes.equals(whole.outcomes)
     if flow is Flow.SKP:
-        assert counts["ekinerja_rhk"][1] == 60  # the deletes are part of what is checked
-        updated = result.changes.upserts["ekinerja_rhk"].join(snapshot["ekinerja_rhk"], on="rhk_id", how="semi")
+        assert whole.changes.deletes["ekinerja_rhk"].height == 60  # the deletes are part of what is checked
+        updated = whole.changes.upserts["ekinerja_rhk"].join(snapshot["ekinerja_rhk"], on="rhk_id", how="semi")
         assert updated.height  # and rows replaced in place
-    assert any(up for up, _ in counts.values())
+    assert any(up for up, _ in report.written.values())
 
     written = read_snapshot(out).snapshot
-    # Row for row the snapshot the changes give, in its order: the staying rows, then the upserts.
-    expected = apply(snapshot, result.changes)
+    # Row for row, in its order, the snapshot the in-memory sync of the same parts builds.
     for t in TABLES:
-        assert written[t.name].equals(expected[t.name]), t.name
-    # And, up to row order, what the sync in one pass and in memory builds.
-    one_pass, whole = sync(snapshot, TAHUN, flow, part_size=10**9)
-    assert result.outcomes.sort("nip").equals(whole.outcomes.sort("nip"))
+        assert written[t.name].equals(after[t.name]), t.name
+    # And, up to row order, what the sync in one pass builds.
+    one_pass, _ = sync(snapshot, TAHUN, flow, part_size=10**9)
     for t in TABLES:
         assert by_key(written[t.name], t.name).equals(by_key(one_pass[t.name], t.name)), t.name
 
 
 @pytest.mark.usefixtures("small_slices")
 def test_a_single_part_writes_what_it_did_before(snapshot: Snapshot, tmp_path: Path) -> None:
-    result = sync_snapshot(snapshot, tmp_path / "hasil", flow=Flow.SKP, tahun=TAHUN, size=10**9)
+    report = sync_snapshot(snapshot, tmp_path / "hasil", flow=Flow.SKP, tahun=TAHUN, size=10**9)
     after, whole = sync(snapshot, TAHUN, Flow.SKP)
-    assert result.changes.row_counts() == whole.changes.row_counts()
+    assert report.written == whole.changes.row_counts()
     written = read_snapshot(tmp_path / "hasil").snapshot
     for t in TABLES:
         assert by_key(written[t.name], t.name).equals(by_key(after[t.name], t.name)), t.name
+
+
+def test_changes_given_in_parts_write_what_they_give_at_once(snapshot: Snapshot, tmp_path: Path) -> None:
+    parts = list(sync_by_part(snapshot, TAHUN, Flow.SKP, part_size=700))
+    assert len(parts) > 2
+    with SnapshotWriter(snapshot, tmp_path / "hasil") as writer:
+        for r in parts:
+            writer.add(r.changes)
+    expected = apply(snapshot, EkinerjaChanges.union([r.changes for r in parts]))
+    written = read_snapshot(tmp_path / "hasil").snapshot
+    for t in TABLES:
+        assert written[t.name].equals(expected[t.name]), t.name
 
 
 def failing_at(monkeypatch: pytest.MonkeyPatch, table: str, call: int) -> None:
@@ -126,11 +138,11 @@ def test_writing_into_a_folder_with_other_files_replaces_the_tables_only(snapsho
     out.mkdir()
     (out / "catatan.txt").write_text("milik pengguna")
     (out / "instansi.csv").write_text("instansi_id,nama\nX,lama\n")
-    result = sync_snapshot(snapshot, out, flow=Flow.SKP, tahun=TAHUN, size=700)
+    sync_snapshot(snapshot, out, flow=Flow.SKP, tahun=TAHUN, size=700)
     assert (out / "catatan.txt").read_text() == "milik pengguna"
     assert sorted(p.name for p in out.iterdir()) == sorted([*(t.file_name for t in TABLES), "catatan.txt"])
     written = read_snapshot(out).snapshot
-    expected = apply(snapshot, result.changes)
+    after, _ = sync(snapshot, TAHUN, Flow.SKP, part_size=700)
     for t in TABLES:
-        assert written[t.name].equals(expected[t.name]), t.name
+        assert written[t.name].equals(after[t.name]), t.name
     assert [p.name for p in tmp_path.iterdir()] == ["hasil"]

@@ -11,7 +11,7 @@ therefore clears the dependants without anyone pressing a button again.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 import polars as pl
 
@@ -46,32 +46,6 @@ def sync(
     A large batch runs in parts of whole instansi (a principal and the teachers he or she
     blocks are always in the same part); the changes of all parts are applied at the end.
     """
-    after, result = _sync_parts(snapshot, tahun, flow, nips, instansi_id, part_size)
-    return (apply(snapshot, result.changes) if after is None else after), result
-
-
-def sync_changes(
-    snapshot: Snapshot,
-    tahun: int,
-    flow: Flow = Flow.SKP,
-    nips: Collection[str] | None = None,
-    instansi_id: str | None = None,
-    part_size: int = PART_PEGAWAI,
-) -> SyncResult:
-    """What :func:`sync` does, without building the new snapshot: for a caller that writes
-    ``apply(snapshot, result.changes)`` itself, table by table, in slices."""
-    return _sync_parts(snapshot, tahun, flow, nips, instansi_id, part_size)[1]
-
-
-def _sync_parts(
-    snapshot: Snapshot,
-    tahun: int,
-    flow: Flow,
-    nips: Collection[str] | None,
-    instansi_id: str | None,
-    part_size: int,
-) -> tuple[Snapshot | None, SyncResult]:
-    """The sync's result, and the new snapshot when a single part already built it."""
     results: list[SyncResult] = []
     after: Snapshot | None = None
     for p in parts(snapshot, nips, instansi_id, part_size):
@@ -80,11 +54,29 @@ def _sync_parts(
         results.append(result)
     # Parts hold disjoint pegawai and each writes only its own pegawai's rows: a plain union.
     changes = EkinerjaChanges.union([r.changes for r in results])
-    if len(results) != 1:
-        after = None
+    if after is None or len(results) != 1:
+        after = apply(snapshot, changes)
     check = CheckResult.concat(tahun, flow, [r.check for r in results])
     outcomes = pl.concat([r.outcomes for r in results]) if results else pl.DataFrame(schema=OUTCOME_SCHEMA)
     return after, SyncResult(check=check, outcomes=outcomes, changes=changes)
+
+
+def sync_by_part(
+    snapshot: Snapshot,
+    tahun: int,
+    flow: Flow = Flow.SKP,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    part_size: int = PART_PEGAWAI,
+) -> Iterator[SyncResult]:
+    """The sync of :func:`sync`, one part at a time, without building the new snapshot.
+
+    The parts' changes touch disjoint rows: applied one after the other or all at once (their
+    union, as :func:`sync` does) they give the same snapshot, so a caller that writes each part's
+    changes as it comes never holds them all.
+    """
+    for p in parts(snapshot, nips, instansi_id, part_size):
+        yield _sync_part(p.snapshot, tahun, flow, p.nips, instansi_id)[1]
 
 
 def _sync_part(

@@ -20,12 +20,12 @@ from typing import Generic, TypeVar
 import polars as pl
 
 from selaras.domain.partition import PART_PEGAWAI
-from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, SyncResult
+from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, EkinerjaChanges, Flow, SyncResult
 from selaras.domain.rules import check as run_check
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
-from selaras.domain.sync import sync_changes as run_sync_changes
-from selaras.sources.files import write_snapshot
+from selaras.domain.sync import sync_by_part
+from selaras.sources.files import SnapshotWriter
 from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.parts import PartPlan, load_part, plan_parts
@@ -103,22 +103,40 @@ def sync_snapshot(
     nips: Collection[str] | None = None,
     size: int | None = None,
     progress: Callable[[str], None] | None = None,
-) -> SyncResult:
+) -> Report[None]:
     """Sync a snapshot read from files (no store) and write the synced snapshot to ``out``
     (a CSV folder or a workbook); what happened.
 
-    The sync runs part by part (``size`` pegawai, default :func:`part_size`) and returns only
-    its changes; the writer streams the unchanged tables through and writes each changed one
-    as its old rows that stay plus the upserted rows, so the new snapshot is never built
-    whole in memory. ``out`` appears only once it is complete.
+    The sync runs part by part (``size`` pegawai, default :func:`part_size`); each part's
+    changes go to the writer as they come, which keeps only their upserted rows' text on disk
+    and which old rows stay, so neither all the changes nor the new tables are held in memory
+    (see :class:`selaras.sources.files.SnapshotWriter`). ``out`` appears only once complete.
     """
-    if progress:
-        progress("menyinkronkan")
-    result = run_sync_changes(snapshot, tahun, flow, nips=nips, part_size=size or part_size())
-    if progress:
-        progress(f"menulis {out}")
-    write_snapshot(snapshot, out, result.changes)
-    return result
+    flow = Flow(flow)
+    checks: list[CheckResult] = []
+    outcomes: list[pl.DataFrame] = []
+    report: Report[None] = Report(CheckResult(tahun, flow))
+    with SnapshotWriter(snapshot, out) as writer:
+        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size or part_size()), 1):
+            if progress:
+                progress(f"menyinkronkan bagian {i}")
+            writer.add(r.changes)
+            checks.append(r.check)
+            outcomes.append(r.outcomes)
+            _count(report, r.changes)
+        if progress:
+            progress(f"menulis {out}")
+    report.check = CheckResult.concat(tahun, flow, checks)
+    if outcomes:
+        report.outcomes = pl.concat(outcomes)
+    return report
+
+
+def _count(report: Report[T], changes: EkinerjaChanges) -> None:
+    """Add the rows ``changes`` upsert and delete to ``report.written``."""
+    for table, (up, de) in changes.row_counts().items():
+        done = report.written.get(table, (0, 0))
+        report.written[table] = (done[0] + up, done[1] + de)
 
 
 def check_snapshot(
@@ -184,9 +202,7 @@ def _run_parts(
         report.run_ids.append(run_id)
         if extra is not None:
             report.extra.append(extra)
-        for table, (up, de) in r.changes.row_counts().items():
-            done = report.written.get(table, (0, 0))
-            report.written[table] = (done[0] + up, done[1] + de)
+        _count(report, r.changes)
     report.check = CheckResult.concat(tahun, flow, checks)
     if outcomes:
         report.outcomes = pl.concat(outcomes)
