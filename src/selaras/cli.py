@@ -341,15 +341,13 @@ def sync(
         raise click.UsageError("--out wajib bersama --snapshot")
     th, fl = _tahun(tahun), Flow(flow)
     if snapshot_dir is not None:
-        from selaras.sources.files import write_snapshot
-
         assert out_dir is not None
         snapshot = read(snapshot_dir)
-        with stage("menyinkronkan"):
-            after, result = sync_snapshot(snapshot, flow=fl, tahun=th, nips=list(nips) or None)
-        with stage(f"menulis {out_dir}"):
-            write_snapshot(after, out_dir)
-        check, outcomes, written = result.check, result.outcomes, result.changes.row_counts()
+        with console.status("menyinkronkan") as status:
+            report = sync_snapshot(
+                snapshot, out_dir, flow=fl, tahun=th, nips=list(nips) or None, progress=_told(status)
+            )
+        del snapshot  # its 4 GiB (national) are not needed to print the outcomes
     else:
         from selaras.usecases.sync import sync_store
 
@@ -358,7 +356,7 @@ def sync(
             report = sync_store(
                 store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
             )
-        check, outcomes, written = report.check, report.outcomes, report.written
+    check, outcomes, written = report.check, report.outcomes, report.written
     if fmt == "jsonl":
         _emit(check, fmt, outcomes)
     else:

@@ -11,7 +11,7 @@ therefore clears the dependants without anyone pressing a button again.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 import polars as pl
 
@@ -59,6 +59,24 @@ def sync(
     check = CheckResult.concat(tahun, flow, [r.check for r in results])
     outcomes = pl.concat([r.outcomes for r in results]) if results else pl.DataFrame(schema=OUTCOME_SCHEMA)
     return after, SyncResult(check=check, outcomes=outcomes, changes=changes)
+
+
+def sync_by_part(
+    snapshot: Snapshot,
+    tahun: int,
+    flow: Flow = Flow.SKP,
+    nips: Collection[str] | None = None,
+    instansi_id: str | None = None,
+    part_size: int = PART_PEGAWAI,
+) -> Iterator[SyncResult]:
+    """The sync of :func:`sync`, one part at a time, without building the new snapshot.
+
+    The parts' changes touch disjoint rows: applied one after the other or all at once (their
+    union, as :func:`sync` does) they give the same snapshot, so a caller that writes each part's
+    changes as it comes never holds them all.
+    """
+    for p in parts(snapshot, nips, instansi_id, part_size):
+        yield _sync_part(p.snapshot, tahun, flow, p.nips, instansi_id)[1]
 
 
 def _sync_part(
@@ -217,15 +235,34 @@ def apply(snapshot: Snapshot, changes: EkinerjaChanges) -> Snapshot:
     """The snapshot with ``changes`` written: deleted keys gone, upserted rows in place."""
     frames = {}
     for name in set(changes.upserts) | set(changes.deletes):
-        key = list(TABLE[name].key)
         df = snapshot[name]
-        if name in changes.deletes and changes.deletes[name].height:
-            df = df.join(changes.deletes[name].select(key), on=key, how="anti")
+        stay = staying(df, name, changes)
+        if stay is not None:
+            df = df.filter(stay)
         if name in changes.upserts and changes.upserts[name].height:
-            up = changes.upserts[name].select(df.columns)
-            df = pl.concat([df.join(up.select(key), on=key, how="anti"), up])
+            df = pl.concat([df, changes.upserts[name].select(df.columns)])
         frames[name] = df
     return snapshot.replace(**frames)
+
+
+def staying(old: pl.DataFrame, name: str, changes: EkinerjaChanges) -> pl.Series | None:
+    """Which rows of table ``name``'s ``old`` frame stay (True) when ``changes`` are applied:
+    those whose key is neither deleted nor upserted; None when all stay.
+
+    The new table is the staying old rows and then the upserts: a writer can write it a slice
+    at a time (``old.slice(...).filter(stay.slice(...))``) without building it whole.
+    """
+    key = list(TABLE[name].key)
+    gone = [
+        frame.select(key)
+        for frame in (changes.deletes.get(name), changes.upserts.get(name))
+        if frame is not None and frame.height
+    ]
+    if not gone:
+        return None
+    # Positions, not a join of the rows: only the key columns are hashed, once.
+    drop = old.select(key).with_row_index("_i").join(pl.concat(gone), on=key, how="semi").get_column("_i")
+    return pl.repeat(True, old.height, eager=True).scatter(drop, False)
 
 
 def merge(first: EkinerjaChanges, then: EkinerjaChanges) -> EkinerjaChanges:

@@ -13,16 +13,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import secrets
+import shutil
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
 import polars as pl
 
+from selaras.domain.results import EkinerjaChanges
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot, Table
+from selaras.domain.sync import apply, staying
 from selaras.sources.validation import (
     LIMIT,
     ROW,
@@ -43,6 +47,7 @@ __all__ = [
     "Problem",
     "ReadResult",
     "SnapshotError",
+    "SnapshotWriter",
     "read_snapshot",
     "write_problems",
     "write_snapshot",
@@ -59,6 +64,8 @@ _WRONG_COUNT = "jumlah kolom salah"
 _EXCEL_DIGITS = 10**15
 _BLOCK = 250_000
 """CSV rows read at a time; the repeated texts of a block are shared before the next is read."""
+_WRITE_BLOCK = 250_000
+"""Rows turned into text and written at a time."""
 _QUOTED = r'"(?:[^"]|"")*(?:"|$)'
 """A quoted field, or the rest of a line inside one."""
 
@@ -116,14 +123,98 @@ def read_snapshot(
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
     """Write every table of ``snapshot``: a folder of CSV files, or a workbook when ``path``
-    ends with ``.xlsx``. Dates are ISO, booleans 1/0, no value is an empty cell."""
-    path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        _write_workbook(snapshot, path)
-        return
-    path.mkdir(parents=True, exist_ok=True)
-    for t in TABLES:
-        _as_text(snapshot[t.name], t).write_csv(path / t.file_name, null_value="")
+    ends with ``.xlsx``. Dates are ISO, booleans 1/0, no value is an empty cell. See
+    :class:`SnapshotWriter`, which this is without changes."""
+    with SnapshotWriter(snapshot, path):
+        pass
+
+
+class SnapshotWriter:
+    """Writes ``snapshot`` with the changes :meth:`add` is given (a sync's, part by part) to
+    ``path``, when the ``with`` block ends: what is written is ``apply(snapshot, changes)``
+    (:func:`selaras.domain.sync.apply`), row for row, and the same whether the changes came at
+    once or in parts touching disjoint rows.
+
+    A CSV folder is written without the new tables or a whole table's text ever held: each
+    part's upserted rows go to a file as they come, only which old rows stay is kept (one
+    boolean per row); a changed table is then written as its staying old rows, a slice at a
+    time, followed by the upserted rows' file. A workbook (at most a million rows a sheet) is
+    built in memory.
+
+    Atomic: the folder is written beside ``path`` and put in place only when every file is
+    complete, so a failure (in the block too) leaves ``path`` as it was. A new ``path`` (or
+    an empty folder) is replaced by one rename; an existing folder with files keeps its other
+    files and has each table file replaced by a rename of the complete file.
+    """
+
+    def __init__(self, snapshot: Snapshot, path: Path) -> None:
+        self.snapshot = snapshot
+        self.path = Path(path)
+        self.workbook = self.path.suffix.lower() == ".xlsx"
+        self._parts: list[EkinerjaChanges] = []  # workbook only
+        self._stay: dict[str, pl.Series | None] = {}
+        self._partial: Path | None = None
+
+    def __enter__(self) -> SnapshotWriter:
+        if not self.workbook:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Beside the target, so the rename stays on one file system; made with mkdir, so
+            # it gets the usual permissions (a tempfile folder would be private to its owner).
+            self._partial = self.path.with_name(f".{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+            self._partial.mkdir()
+        return self
+
+    def add(self, changes: EkinerjaChanges) -> None:
+        """Changes to write, touching rows that no earlier ones touched."""
+        if self._partial is None:
+            self._parts.append(changes)
+            return
+        for name in set(changes.upserts) | set(changes.deletes):
+            stay = staying(self.snapshot[name], name, changes)
+            before = self._stay.get(name)
+            self._stay[name] = stay if before is None else before if stay is None else before & stay
+            up = changes.upserts.get(name)
+            if up is not None and up.height:
+                with self._upserted(name).open("ab") as f:
+                    _write_rows(f, TABLE[name], up)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._partial is None:
+            if kind is None:
+                s = self.snapshot if not self._parts else apply(self.snapshot, EkinerjaChanges.union(self._parts))
+                _write_workbook(s, self.path)
+            return
+        try:
+            if kind is None:
+                self._write_tables(self._partial)
+                self._put_in_place(self._partial)
+        finally:
+            shutil.rmtree(self._partial, ignore_errors=True)
+
+    def _upserted(self, name: str) -> Path:
+        assert self._partial is not None
+        return self._partial / f"{TABLE[name].file_name}.baru"
+
+    def _write_tables(self, folder: Path) -> None:
+        for t in TABLES:
+            old, stay = self.snapshot[t.name], self._stay.get(t.name)
+            with (folder / t.file_name).open("wb") as f:
+                f.write((",".join(t.column_names) + "\n").encode())
+                for start in range(0, old.height, _WRITE_BLOCK):
+                    rows = old.slice(start, _WRITE_BLOCK)
+                    _write_rows(f, t, rows if stay is None else rows.filter(stay.slice(start, _WRITE_BLOCK)))
+                upserted = self._upserted(t.name)
+                if upserted.exists():
+                    with upserted.open("rb") as up:
+                        shutil.copyfileobj(up, f, 1 << 24)
+                    upserted.unlink()
+
+    def _put_in_place(self, folder: Path) -> None:
+        if self.path.is_dir() and any(self.path.iterdir()):
+            for t in TABLES:
+                os.replace(folder / t.file_name, self.path / t.file_name)
+        else:
+            os.replace(folder, self.path)  # an empty folder at ``path`` is replaced too
 
 
 def write_problems(problems: Sequence[Problem], path: Path) -> None:
@@ -464,6 +555,12 @@ def _not_utf8(path: Path) -> str:
             if not chunk:
                 break
     return "berkas bukan UTF-8; simpan ulang sebagai CSV UTF-8"
+
+
+def _write_rows(f: BinaryIO, table: Table, rows: pl.DataFrame) -> None:
+    """Append ``rows`` of ``table`` to the open file as CSV text, a slice at a time."""
+    for start in range(0, rows.height, _WRITE_BLOCK):
+        _as_text(rows.slice(start, _WRITE_BLOCK), table).write_csv(f, include_header=False, null_value="")
 
 
 def _as_text(frame: pl.DataFrame, table: Table) -> pl.DataFrame:

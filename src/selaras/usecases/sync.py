@@ -14,16 +14,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import polars as pl
 
 from selaras.domain.partition import PART_PEGAWAI
-from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, Flow, SyncResult
+from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, EkinerjaChanges, Flow, SyncResult
 from selaras.domain.rules import check as run_check
 from selaras.domain.rules import check_parts
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
+from selaras.domain.sync import sync_by_part
+from selaras.sources.files import SnapshotWriter
 from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.parts import PartPlan, load_part, plan_parts
@@ -50,8 +53,9 @@ class Report(Generic[T]):
 
 
 def part_size() -> int:
-    """Pegawai per part of a batch read from the store (``$SELARAS_PART_PEGAWAI``, default
-    ``PART_PEGAWAI``): lower it to bound memory further, or to test the parts on small data."""
+    """Pegawai per part of a batch, read from the store or synced from files
+    (``$SELARAS_PART_PEGAWAI``, default ``PART_PEGAWAI``): lower it to bound memory further,
+    or to test the parts on small data."""
     return int(os.environ.get("SELARAS_PART_PEGAWAI") or PART_PEGAWAI)
 
 
@@ -92,10 +96,48 @@ def check_store(
 
 
 def sync_snapshot(
-    snapshot: Snapshot, *, flow: Flow, tahun: int, nips: Collection[str] | None = None
-) -> tuple[Snapshot, SyncResult]:
-    """Sync a snapshot read from files (no store): the synced snapshot and what happened."""
-    return run_sync(snapshot, tahun, flow, nips=nips)
+    snapshot: Snapshot,
+    out: Path,
+    *,
+    flow: Flow,
+    tahun: int,
+    nips: Collection[str] | None = None,
+    size: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Report[None]:
+    """Sync a snapshot read from files (no store) and write the synced snapshot to ``out``
+    (a CSV folder or a workbook); what happened.
+
+    The sync runs part by part (``size`` pegawai, default :func:`part_size`); each part's
+    changes go to the writer as they come, which keeps only their upserted rows' text on disk
+    and which old rows stay, so neither all the changes nor the new tables are held in memory
+    (see :class:`selaras.sources.files.SnapshotWriter`). ``out`` appears only once complete.
+    """
+    flow = Flow(flow)
+    checks: list[CheckResult] = []
+    outcomes: list[pl.DataFrame] = []
+    report: Report[None] = Report(CheckResult(tahun, flow))
+    with SnapshotWriter(snapshot, out) as writer:
+        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size or part_size()), 1):
+            if progress:
+                progress(f"menyinkronkan bagian {i}")
+            writer.add(r.changes)
+            checks.append(r.check)
+            outcomes.append(r.outcomes)
+            _count(report, r.changes)
+        if progress:
+            progress(f"menulis {out}")
+    report.check = CheckResult.concat(tahun, flow, checks)
+    if outcomes:
+        report.outcomes = pl.concat(outcomes)
+    return report
+
+
+def _count(report: Report[T], changes: EkinerjaChanges) -> None:
+    """Add the rows ``changes`` upsert and delete to ``report.written``."""
+    for table, (up, de) in changes.row_counts().items():
+        done = report.written.get(table, (0, 0))
+        report.written[table] = (done[0] + up, done[1] + de)
 
 
 def check_snapshot(
@@ -169,9 +211,7 @@ def _run_parts(
         report.run_ids.append(run_id)
         if extra is not None:
             report.extra.append(extra)
-        for table, (up, de) in r.changes.row_counts().items():
-            done = report.written.get(table, (0, 0))
-            report.written[table] = (done[0] + up, done[1] + de)
+        _count(report, r.changes)
     report.check = CheckResult.concat(tahun, flow, checks)
     if outcomes:
         report.outcomes = pl.concat(outcomes)
