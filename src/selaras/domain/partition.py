@@ -18,6 +18,11 @@ from selaras.domain.snapshot import Snapshot
 PART_PEGAWAI = 250_000
 """Pegawai per part: large enough for set-based speed, small enough to keep memory bounded."""
 
+SNAPSHOT_PART_PEGAWAI = 125_000
+"""Pegawai per part when the whole snapshot is held in memory beside the part (a snapshot read
+from files): the national snapshot takes about 4.5 GiB, a part of 250,000 pegawai about 1.6 GiB
+more while it is evaluated and synced."""
+
 
 @dataclass
 class Part:

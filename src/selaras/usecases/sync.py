@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 
 import polars as pl
 
-from selaras.domain.partition import PART_PEGAWAI
+from selaras.domain.partition import PART_PEGAWAI, SNAPSHOT_PART_PEGAWAI
 from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, EkinerjaChanges, Flow, SyncResult
 from selaras.domain.rules import check as run_check
 from selaras.domain.rules import check_parts
@@ -52,11 +52,11 @@ class Report(Generic[T]):
     extra: list[T] = field(default_factory=list)
 
 
-def part_size() -> int:
-    """Pegawai per part of a batch, read from the store or synced from files
-    (``$SELARAS_PART_PEGAWAI``, default ``PART_PEGAWAI``): lower it to bound memory further,
-    or to test the parts on small data."""
-    return int(os.environ.get("SELARAS_PART_PEGAWAI") or PART_PEGAWAI)
+def part_size(default: int = PART_PEGAWAI) -> int:
+    """Pegawai per part of a batch (``$SELARAS_PART_PEGAWAI``, else ``default``: ``PART_PEGAWAI``
+    read from the store, ``SNAPSHOT_PART_PEGAWAI`` checked or synced from files): lower it to
+    bound memory further, or to test the parts on small data."""
+    return int(os.environ.get("SELARAS_PART_PEGAWAI") or default)
 
 
 def sync_store(
@@ -108,7 +108,7 @@ def sync_snapshot(
     """Sync a snapshot read from files (no store) and write the synced snapshot to ``out``
     (a CSV folder or a workbook); what happened.
 
-    The sync runs part by part (``size`` pegawai, default :func:`part_size`); each part's
+    The sync runs part by part (``size`` pegawai, default ``SNAPSHOT_PART_PEGAWAI``); each part's
     changes go to the writer as they come, which keeps only their upserted rows' text on disk
     and which old rows stay, so neither all the changes nor the new tables are held in memory
     (see :class:`selaras.sources.files.SnapshotWriter`). ``out`` appears only once complete.
@@ -118,7 +118,8 @@ def sync_snapshot(
     outcomes: list[pl.DataFrame] = []
     report: Report[None] = Report(CheckResult(tahun, flow))
     with SnapshotWriter(snapshot, out) as writer:
-        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size or part_size()), 1):
+        size = size or part_size(SNAPSHOT_PART_PEGAWAI)
+        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size), 1):
             if progress:
                 progress(f"menyinkronkan bagian {i}")
             writer.add(r.changes)
@@ -149,7 +150,9 @@ def check_snapshot(
     instansi_id: str | None = None,
 ) -> CheckResult:
     """Check a snapshot read from files (nothing logged)."""
-    return run_check(snapshot, tahun, flow, nips=nips, instansi_id=instansi_id, part_size=part_size())
+    return run_check(
+        snapshot, tahun, flow, nips=nips, instansi_id=instansi_id, part_size=part_size(SNAPSHOT_PART_PEGAWAI)
+    )
 
 
 def check_snapshot_parts(
@@ -157,7 +160,7 @@ def check_snapshot_parts(
 ) -> Iterator[CheckResult]:
     """:func:`check_snapshot` part by part (parts of whole instansi), for output that is
     written as it comes: a national check then never holds every pegawai's result at once."""
-    return check_parts(snapshot, tahun, flow, nips=nips, part_size=part_size())
+    return check_parts(snapshot, tahun, flow, nips=nips, part_size=part_size(SNAPSHOT_PART_PEGAWAI))
 
 
 def _run_parts(
