@@ -235,3 +235,22 @@ def test_check_written_part_by_part_equals_one_part(tmp_path: Path, monkeypatch:
     lines = parted.stdout.splitlines()
     assert len(lines) == len({json.loads(line)["nip"] for line in lines}) == len(whole.stdout.splitlines()) > 500
     assert sorted(lines) == sorted(whole.stdout.splitlines())
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "-3"])
+def test_serve_refuses_a_wrong_thread_setting_before_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SELARAS_WEB_THREADS", value)
+    r = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "s.db"), "--port", "1"])
+    assert r.exit_code == 2, r.output
+    assert f"SELARAS_WEB_THREADS harus bilangan bulat 1 atau lebih, bukan '{value}'" in r.output
+
+
+def test_web_threads_default_and_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from selaras.web.cli import WEB_THREADS, web_threads
+
+    monkeypatch.delenv("SELARAS_WEB_THREADS", raising=False)
+    assert web_threads() == WEB_THREADS
+    monkeypatch.setenv("SELARAS_WEB_THREADS", "12")
+    assert web_threads() == 12

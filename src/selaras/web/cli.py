@@ -99,6 +99,7 @@ def run_server(
         "SELARAS_REFRESH_EVERY": "" if refresh_every is None else str(refresh_every),
     }
     os.environ.update(settings)
+    web_threads()  # a wrong setting is refused here, before any process starts
     store.dispose()
     uvicorn.run(
         "selaras.web.cli:app_from_env",
@@ -109,6 +110,23 @@ def run_server(
         proxy_headers=True,
         log_level="info",
     )
+
+
+WEB_THREADS = 4
+"""Requests a web process works on at once (``$SELARAS_WEB_THREADS``); the others wait their
+turn in the event loop. On 2 cores, 4 threads took 205-270 sync requests a second where
+anyio's default of 40 took 154-165: the threads fought over the interpreter lock and the
+pooled connections rather than doing more (bench/README.md, "Load")."""
+
+
+def web_threads() -> int:
+    """Threads per web process for the app's blocking work (``$SELARAS_WEB_THREADS``, at least 1)."""
+    import os
+
+    value = os.environ.get("SELARAS_WEB_THREADS") or str(WEB_THREADS)
+    if not value.isdigit() or int(value) < 1:
+        raise click.UsageError(f"SELARAS_WEB_THREADS harus bilangan bulat 1 atau lebih, bukan '{value}'")
+    return int(value)
 
 
 def app_from_env() -> Any:
@@ -142,6 +160,9 @@ def app_from_env() -> Any:
 
     @asynccontextmanager
     async def lifespan(_: Any) -> Any:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = web_threads()
         if runner is not None:
             runner.start()
         yield
