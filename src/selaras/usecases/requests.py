@@ -60,14 +60,17 @@ def submit(ctx: Context, tx: Store, user: Pengguna, nips: Sequence[str], flow: F
 
 def request_sync(ctx: Context, user: Pengguna, nip: str, flow: Flow) -> list[int]:
     """Queue a sync of ``nip``: the pegawai's own button, or an admin on their behalf (audited)."""
-    alasan = require_sync_for(ctx.store, user, nip)
     flow, tahun = Flow(flow), ctx.tahun()
-    before = None
-    if alasan == "ADMIN":
-        found = reads.latest_state(ctx.store, flow.value, tahun=tahun, nips=[nip])
-        before = {"status": found[0].status, "kode": found[0].kode} if found else None
 
+    # The reach check and the state before are read in the request's one transaction: at
+    # hundreds of requests a second, each transaction more is a pooled connection held across
+    # more round trips, and the web's threads queued for connections.
     def work(u: uow.UnitOfWork) -> list[int]:
+        alasan = require_sync_for(u.store, user, nip)
+        before = None
+        if alasan == "ADMIN":
+            found = reads.latest_state(u.store, flow.value, tahun=tahun, nips=[nip])
+            before = {"status": found[0].status, "kode": found[0].kode} if found else None
         ids = submit(ctx, u.store, user, [nip], flow, alasan=alasan)
         if alasan == "ADMIN":
             audit(
