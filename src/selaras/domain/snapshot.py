@@ -354,13 +354,18 @@ class SharedTexts:
         name = values.name
         if not (values.str.len_bytes() > INLINE_BYTES).any():
             return values  # every value fits in its view: nothing to share
-        distinct = values.drop_nulls().unique()
-        if distinct.len() * 4 > values.len():
+        # One hashing pass gives each row the code of its text and the distinct texts, held
+        # apart from the block's buffer (a unique() and a replace_strict() took two passes).
+        # (The categories live only as long as a column of them: ``coded`` is kept until read.)
+        distinct = pl.Categories.random()
+        coded = values.cast(pl.Categorical(distinct))
+        known = distinct.to_series()
+        codes = coded.to_physical()
+        if known.len() * 4 > values.len():
             self._unshared.add(name)
             return values
-        # A copy of the distinct texts: ``distinct`` itself still points into the block's buffer.
-        known = pl.Series(name, distinct.to_list(), dtype=pl.String)
-        codes = values.replace_strict(known, pl.int_range(known.len(), dtype=pl.UInt32, eager=True))
+        if known.null_count() or (codes.max() or 0) >= known.len():
+            return values  # the categories did not come back whole: keep the texts as read
         return known.gather(codes).alias(name)
 
 
