@@ -253,9 +253,9 @@ def _emit(
     result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None, snapshot: Snapshot | None = None
 ) -> None:
     if fmt == "jsonl":
-        write = sys.stdout.write
-        for line in jsonl_lines(result, outcomes):
-            write(line + "\n")
+        lines = jsonl_lines(result, outcomes)
+        if lines.len():
+            sys.stdout.write(lines.str.join("\n").item() + "\n")
         return
     if result.pegawai.height <= 3:
         for nip in result.pegawai["nip"]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,8 +34,9 @@ TABLE_LABELS = {
 STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.TERSINKRON.value: "green"}
 
 
-def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> Iterator[str]:
-    """One JSON object per pegawai (snapshot.md, last section), built set-based for scale.
+def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> pl.Series:
+    """One JSON object per pegawai (snapshot.md, last section), built set-based for scale: a
+    column of lines, to be written together rather than one Python string at a time.
 
     Each error: ``code``, ``judul``, ``actors`` (of the causes present), ``urutan``, ``pmm_skp_id``, ``selesai_oleh``
     (the NIP whose ready sync will clear it) and ``detail`` (values per system).
@@ -59,7 +59,7 @@ def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> It
     if outcomes is not None:
         peg = peg.join(outcomes, on="nip", how="left")
         fields.append("hasil")
-    lines = (
+    return (
         peg.join(per_nip, on="nip", how="left")
         .select(
             pl.struct(*fields, pl.lit(result.flow.value).alias("flow"), pl.lit(result.tahun).alias("tahun"))
@@ -71,7 +71,6 @@ def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> It
         )
         .to_series()
     )
-    yield from lines
 
 
 def status_table(result: CheckResult, limit: int = 50) -> Table:
