@@ -249,13 +249,19 @@ def _told(status: Status_) -> Callable[[str], None]:
     return update
 
 
+JSONL_SLICE = 50_000
+"""JSON lines written per call (about 15 MB of text)."""
+
+
 def _emit(
     result: CheckResult, fmt: str, outcomes: pl.DataFrame | None = None, snapshot: Snapshot | None = None
 ) -> None:
     if fmt == "jsonl":
+        # A slice of lines at a time: one text per line cost a Python call per pegawai, one
+        # text of a whole national result (the store path) would double its memory.
         lines = jsonl_lines(result, outcomes)
-        if lines.len():
-            sys.stdout.write(lines.str.join("\n").item() + "\n")
+        for start in range(0, lines.len(), JSONL_SLICE):
+            sys.stdout.write(lines.slice(start, JSONL_SLICE).str.join("\n").item() + "\n")
         return
     if result.pegawai.height <= 3:
         for nip in result.pegawai["nip"]:

@@ -237,6 +237,20 @@ def test_check_written_part_by_part_equals_one_part(tmp_path: Path, monkeypatch:
     assert sorted(lines) == sorted(whole.stdout.splitlines())
 
 
+def test_jsonl_written_in_slices_keeps_every_line(
+    generated: tuple[Path, pl.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import selaras.cli
+
+    folder, _ = generated
+    whole = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    monkeypatch.setattr(selaras.cli, "JSONL_SLICE", 7)  # 400 pegawai: 57 full slices and a short one
+    sliced = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    assert sliced.stdout == whole.stdout
+    assert len(sliced.stdout.splitlines()) == N
+    assert all(json.loads(line)["nip"] for line in sliced.stdout.splitlines())
+
+
 @pytest.mark.parametrize("value", ["0", "abc", "-3"])
 def test_serve_refuses_a_wrong_thread_setting_before_starting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
