@@ -44,3 +44,26 @@ def test_sync_in_parts_equals_one_pass() -> None:
     assert ra.outcomes.sort("nip").equals(rb.outcomes.sort("nip"))
     for name in ("ekinerja_skp", "ekinerja_rhk"):
         assert a[name].sort(a[name].columns).equals(b[name].sort(b[name].columns))
+
+
+def test_second_round_on_the_waiting_teachers_rows_equals_it_on_the_whole_snapshot(monkeypatch) -> None:
+    import selaras.domain.sync as domain_sync
+
+    s = generate(3000, seed=5, instansi=9).snapshot
+    cut: list[int] = []
+    real = domain_sync.of_pegawai
+
+    def counted(snapshot, nips):  # type: ignore[no-untyped-def]
+        rows = real(snapshot, nips)
+        cut.append(rows["pmm_rhk"].height)
+        return rows
+
+    monkeypatch.setattr(domain_sync, "of_pegawai", counted)
+    a, ra = sync(s, 2026, part_size=10**9)
+    assert cut and all(n < s["pmm_rhk"].height for n in cut)  # a second round ran, on fewer rows
+    monkeypatch.setattr(domain_sync, "of_pegawai", lambda snapshot, nips: snapshot)
+    b, rb = sync(s, 2026, part_size=10**9)
+    same(ra.check, rb.check)
+    assert ra.outcomes.sort("nip").equals(rb.outcomes.sort("nip"))
+    for name in ("ekinerja_skp", "ekinerja_rhk"):
+        assert a[name].sort(a[name].columns).equals(b[name].sort(b[name].columns))

@@ -60,8 +60,23 @@ def parts(
         yield _part(s, peg, group)
 
 
+def of_pegawai(s: Snapshot, nips: pl.Series) -> Snapshot:
+    """The rows checking ``nips`` needs, cut from ``s`` (the whole snapshot or a part) as a part
+    is: their rows, their superiors', and the superiors of every unit of the instansi in ``s``.
+
+    A sync's second round checks only the teachers waiting on a superior just synced; on the
+    rows of those teachers and their superiors it does the same work without the whole part's.
+    """
+    instansi = s["siasn_pegawai"].get_column("instansi_id").drop_nulls().unique().to_list()
+    return _cut(s, nips.unique(), instansi)
+
+
 def _part(s: Snapshot, peg: pl.DataFrame, instansi: list[str]) -> Part:
     nips = peg.filter(pl.col("instansi_id").is_in(instansi))["nip"]
+    return Part(_cut(s, nips, instansi), nips.to_list())
+
+
+def _cut(s: Snapshot, nips: pl.Series, instansi: list[str]) -> Snapshot:
     pegawai = s["siasn_pegawai"].filter(pl.col("nip").is_in(nips.implode()))
     unor = s["siasn_unor"].filter(pl.col("instansi_id").is_in(instansi))["unor_id"]
     ptk = s["dapodik_ptk"].filter(
@@ -90,7 +105,7 @@ def _part(s: Snapshot, peg: pl.DataFrame, instansi: list[str]) -> Part:
     ek_skp = s["ekinerja_skp"].filter(
         pl.col("nip").is_in(owners.implode()) | pl.col("pmm_skp_id").is_in(skp["pmm_skp_id"].implode())
     )
-    part = s.replace(
+    return s.replace(
         siasn_pegawai=pegawai,
         dapodik_ptk=ptk,
         pmm_skp=skp,
@@ -100,4 +115,3 @@ def _part(s: Snapshot, peg: pl.DataFrame, instansi: list[str]) -> Part:
         ekinerja_rhk=s["ekinerja_rhk"].filter(pl.col("skp_id").is_in(ek_skp["skp_id"].implode())),
         ekinerja_penilaian=s["ekinerja_penilaian"].filter(pl.col("skp_id").is_in(ek_skp["skp_id"].implode())),
     )
-    return Part(part, nips.to_list())

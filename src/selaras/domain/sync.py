@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator
 
 import polars as pl
 
-from selaras.domain.partition import PART_PEGAWAI, parts
+from selaras.domain.partition import PART_PEGAWAI, of_pegawai, parts
 from selaras.domain.results import (
     OUTCOME_SCHEMA,
     CheckResult,
@@ -96,7 +96,11 @@ def _sync_part(
         waiting = _waiting_on(ev, synced)
         if flow is not Flow.SKP or waiting.len() == 0:
             break
-        ev = evaluate(current, tahun, flow, waiting.to_list(), synced=synced)
+        # Checked again on their own rows and their superiors' (each superior D they waited on
+        # with D's own superiors): the same result as on the whole part, without its work.
+        atasan = errors.filter(pl.col("nip").is_in(waiting.implode())).get_column("selesai_oleh").drop_nulls()
+        rows = of_pegawai(current, pl.concat([waiting, atasan]))
+        ev = evaluate(rows, tahun, flow, waiting.to_list(), synced=synced)
         pegawai = pl.concat(
             [pegawai.filter(~pl.col("nip").is_in(waiting.implode())), ev.pegawai], how="diagonal_relaxed"
         )
@@ -245,12 +249,16 @@ def apply(snapshot: Snapshot, changes: EkinerjaChanges) -> Snapshot:
     return snapshot.replace(**frames)
 
 
-def staying(old: pl.DataFrame, name: str, changes: EkinerjaChanges) -> pl.Series | None:
+def staying(
+    old: pl.DataFrame, name: str, changes: EkinerjaChanges, hashes: pl.Series | None = None
+) -> pl.Series | None:
     """Which rows of table ``name``'s ``old`` frame stay (True) when ``changes`` are applied:
     those whose key is neither deleted nor upserted; None when all stay.
 
     The new table is the staying old rows and then the upserts: a writer can write it a slice
     at a time (``old.slice(...).filter(stay.slice(...))``) without building it whole.
+    ``hashes`` (:func:`key_hashes` of ``old``), for a caller asking of one large table again and
+    again: only the rows whose key hash is among the changed keys' are then compared.
     """
     key = list(TABLE[name].key)
     gone = [
@@ -260,9 +268,18 @@ def staying(old: pl.DataFrame, name: str, changes: EkinerjaChanges) -> pl.Series
     ]
     if not gone:
         return None
+    keys = pl.concat(gone)
     # Positions, not a join of the rows: only the key columns are hashed, once.
-    drop = old.select(key).with_row_index("_i").join(pl.concat(gone), on=key, how="semi").get_column("_i")
+    rows = old.select(key).with_row_index("_i")
+    if hashes is not None:
+        rows = rows.filter(hashes.is_in(keys.hash_rows().implode()))
+    drop = rows.join(keys, on=key, how="semi").get_column("_i")
     return pl.repeat(True, old.height, eager=True).scatter(drop, False)
+
+
+def key_hashes(old: pl.DataFrame, name: str) -> pl.Series:
+    """A hash of each row's key of table ``name`` (for :func:`staying`)."""
+    return old.select(TABLE[name].key).hash_rows()
 
 
 def merge(first: EkinerjaChanges, then: EkinerjaChanges) -> EkinerjaChanges:

@@ -26,7 +26,7 @@ import polars as pl
 
 from selaras.domain.results import EkinerjaChanges
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot, Table
-from selaras.domain.sync import apply, staying
+from selaras.domain.sync import apply, key_hashes, staying
 from selaras.sources.validation import (
     LIMIT,
     ROW,
@@ -153,6 +153,9 @@ class SnapshotWriter:
         self.workbook = self.path.suffix.lower() == ".xlsx"
         self._parts: list[EkinerjaChanges] = []  # workbook only
         self._stay: dict[str, pl.Series | None] = {}
+        # Each part's changed keys are looked up among the old keys' hashes: a whole table's
+        # keys compared for every part cost seconds at national scale.
+        self._hashes: dict[str, pl.Series] = {}
         self._partial: Path | None = None
 
     def __enter__(self) -> SnapshotWriter:
@@ -170,7 +173,9 @@ class SnapshotWriter:
             self._parts.append(changes)
             return
         for name in set(changes.upserts) | set(changes.deletes):
-            stay = staying(self.snapshot[name], name, changes)
+            if name not in self._hashes:
+                self._hashes[name] = key_hashes(self.snapshot[name], name)
+            stay = staying(self.snapshot[name], name, changes, self._hashes[name])
             before = self._stay.get(name)
             self._stay[name] = stay if before is None else before if stay is None else before & stay
             up = changes.upserts.get(name)
