@@ -10,11 +10,12 @@ from __future__ import annotations
 import getpass
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import click
 import polars as pl
@@ -26,7 +27,7 @@ from selaras.catalogue.codes import CATALOGUE, SEBAB
 from selaras.domain.recap import recap
 from selaras.domain.results import CheckResult, Flow, Status
 from selaras.domain.snapshot import Snapshot
-from selaras.usecases.sync import check_snapshot, check_snapshot_parts, sync_snapshot
+from selaras.usecases.sync import Report, check_snapshot, check_snapshot_parts, count_written, sync_snapshot_parts
 from selaras.views import (
     CardNames,
     error_cards,
@@ -259,9 +260,7 @@ def _emit(
     if fmt == "jsonl":
         # A slice of lines at a time: one text per line cost a Python call per pegawai, one
         # text of a whole national result (the store path) would double its memory.
-        lines = jsonl_lines(result, outcomes)
-        for start in range(0, lines.len(), JSONL_SLICE):
-            sys.stdout.write(lines.slice(start, JSONL_SLICE).str.join("\n").item() + "\n")
+        _write_jsonl(sys.stdout, jsonl_lines(result, outcomes))
         return
     if result.pegawai.height <= 3:
         for nip in result.pegawai["nip"]:
@@ -272,6 +271,11 @@ def _emit(
         out.print(status_table(result))
     counts = result.status_counts()
     out.print("  ".join(f"{s.value}: {counts.get(s.value, 0):,}" for s in Status))
+
+
+def _write_jsonl(f: TextIO, lines: pl.Series) -> None:
+    for start in range(0, lines.len(), JSONL_SLICE):
+        f.write(lines.slice(start, JSONL_SLICE).str.join("\n").item() + "\n")
 
 
 def _exit_for(result: CheckResult) -> None:
@@ -348,12 +352,7 @@ def sync(
     th, fl = _tahun(tahun), Flow(flow)
     if snapshot_dir is not None:
         assert out_dir is not None
-        snapshot = read(snapshot_dir)
-        with console.status("menyinkronkan") as status:
-            report = sync_snapshot(
-                snapshot, out_dir, flow=fl, tahun=th, nips=list(nips) or None, progress=_told(status)
-            )
-        del snapshot  # its 4 GiB (national) are not needed to print the outcomes
+        _sync_files(read(snapshot_dir), out_dir, fl, th, list(nips) or None, fmt)
     else:
         from selaras.usecases.sync import sync_store
 
@@ -366,11 +365,39 @@ def sync(
     if fmt == "jsonl":
         _emit(check, fmt, outcomes)
     else:
-        console.print(sync_summary(outcomes, written))
-        failed = check.errors["nip"].n_unique()
-        if failed:
-            console.print(f"{failed:,} pegawai masih GAGAL; lihat `selaras check` atau `selaras recap`.")
+        _print_sync_summary(outcomes, written, check.errors["nip"].n_unique())
     _exit_for(check)
+
+
+def _sync_files(snapshot: Snapshot, out_dir: Path, fl: Flow, th: int, nips: list[str] | None, fmt: str) -> NoReturn:
+    """``sync --snapshot``: part by part, keeping of each part only what is shown (its JSON
+    lines in a file until ``out_dir`` is complete, or its outcomes), never a national result."""
+    report: Report[None] = Report(CheckResult(th, fl))
+    outcomes: list[pl.DataFrame] = []
+    failed = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as lines:
+        with console.status("menyinkronkan") as status:
+            for r in sync_snapshot_parts(snapshot, out_dir, flow=fl, tahun=th, nips=nips, progress=_told(status)):
+                if fmt == "jsonl":
+                    _write_jsonl(lines, jsonl_lines(r.check, r.outcomes))
+                else:
+                    outcomes.append(r.outcomes)
+                count_written(report, r.changes)
+                failed += r.check.errors["nip"].n_unique()  # parts hold disjoint pegawai
+        del snapshot  # its 4 GiB (national) are not needed to show the outcomes
+        if fmt == "jsonl":
+            # Shown once ``out_dir`` is complete: a line says what was written.
+            lines.seek(0)
+            shutil.copyfileobj(lines, sys.stdout, 1 << 24)
+        else:
+            _print_sync_summary(pl.concat(outcomes) if outcomes else report.outcomes, report.written, failed)
+    sys.exit(EXIT_GAGAL if failed else EXIT_OK)
+
+
+def _print_sync_summary(outcomes: pl.DataFrame, written: dict[str, tuple[int, int]], failed: int) -> None:
+    console.print(sync_summary(outcomes, written))
+    if failed:
+        console.print(f"{failed:,} pegawai masih GAGAL; lihat `selaras check` atau `selaras recap`.")
 
 
 @main.command("recap")

@@ -106,35 +106,53 @@ def sync_snapshot(
     progress: Callable[[str], None] | None = None,
 ) -> Report[None]:
     """Sync a snapshot read from files (no store) and write the synced snapshot to ``out``
-    (a CSV folder or a workbook); what happened.
-
-    The sync runs part by part (``size`` pegawai, default ``SNAPSHOT_PART_PEGAWAI``); each part's
-    changes go to the writer as they come, which keeps only their upserted rows' text on disk
-    and which old rows stay, so neither all the changes nor the new tables are held in memory
-    (see :class:`selaras.sources.files.SnapshotWriter`). ``out`` appears only once complete.
-    """
-    flow = Flow(flow)
+    (a CSV folder or a workbook); what happened (:func:`sync_snapshot_parts`, gathered)."""
     checks: list[CheckResult] = []
     outcomes: list[pl.DataFrame] = []
     report: Report[None] = Report(CheckResult(tahun, flow))
-    with SnapshotWriter(snapshot, out) as writer:
-        size = size or part_size(SNAPSHOT_PART_PEGAWAI)
-        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size), 1):
-            if progress:
-                progress(f"menyinkronkan bagian {i}")
-            writer.add(r.changes)
-            checks.append(r.check)
-            outcomes.append(r.outcomes)
-            _count(report, r.changes)
-        if progress:
-            progress(f"menulis {out}")
+    for r in sync_snapshot_parts(snapshot, out, flow=flow, tahun=tahun, nips=nips, size=size, progress=progress):
+        checks.append(r.check)
+        outcomes.append(r.outcomes)
+        count_written(report, r.changes)
     report.check = CheckResult.concat(tahun, flow, checks)
     if outcomes:
         report.outcomes = pl.concat(outcomes)
     return report
 
 
-def _count(report: Report[T], changes: EkinerjaChanges) -> None:
+def sync_snapshot_parts(
+    snapshot: Snapshot,
+    out: Path,
+    *,
+    flow: Flow,
+    tahun: int,
+    nips: Collection[str] | None = None,
+    size: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Iterator[SyncResult]:
+    """The sync of a snapshot read from files, one part's result at a time; ``out`` is written
+    when the last part has been taken (a caller that stops early leaves ``out`` as it was).
+
+    The sync runs part by part (``size`` pegawai, default ``SNAPSHOT_PART_PEGAWAI``); each part's
+    changes go to the writer as they come, which keeps only their upserted rows' text on disk
+    and which old rows stay, so neither all the changes nor the new tables are held in memory
+    (see :class:`selaras.sources.files.SnapshotWriter`). ``out`` appears only once complete. A
+    caller that keeps only what it shows of each part (counts, lines on disk) never holds the
+    results of a national batch at once.
+    """
+    flow = Flow(flow)
+    with SnapshotWriter(snapshot, out) as writer:
+        size = size or part_size(SNAPSHOT_PART_PEGAWAI)
+        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size), 1):
+            if progress:
+                progress(f"menyinkronkan bagian {i}")
+            writer.add(r.changes)
+            yield r
+        if progress:
+            progress(f"menulis {out}")
+
+
+def count_written(report: Report[T], changes: EkinerjaChanges) -> None:
     """Add the rows ``changes`` upsert and delete to ``report.written``."""
     for table, (up, de) in changes.row_counts().items():
         done = report.written.get(table, (0, 0))
@@ -214,7 +232,7 @@ def _run_parts(
         report.run_ids.append(run_id)
         if extra is not None:
             report.extra.append(extra)
-        _count(report, r.changes)
+        count_written(report, r.changes)
     report.check = CheckResult.concat(tahun, flow, checks)
     if outcomes:
         report.outcomes = pl.concat(outcomes)
