@@ -49,7 +49,7 @@ MODES = ("CHECK", "SYNC")
 ANALYZE_LOG_ROWS = 10_000
 """A run logging this many pegawai refreshes the PostgreSQL statistics of the log (and on
 SQLite is written with the bulk page cache)."""
-SQLITE_BULK_CACHE_KIB = 512 * 1024
+SQLITE_BULK_CACHE_KIB = 256 * 1024
 """SQLite page cache while a snapshot is replaced or a big run is logged."""
 
 
