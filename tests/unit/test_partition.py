@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
+import selaras.domain.sync as domain_sync
 from selaras.domain.partition import parts
 from selaras.domain.results import CheckResult, Flow
 from selaras.domain.rules import check
+from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync
 from selaras.simulation.generator import generate
 
@@ -46,14 +49,14 @@ def test_sync_in_parts_equals_one_pass() -> None:
         assert a[name].sort(a[name].columns).equals(b[name].sort(b[name].columns))
 
 
-def test_second_round_on_the_waiting_teachers_rows_equals_it_on_the_whole_snapshot(monkeypatch) -> None:
-    import selaras.domain.sync as domain_sync
-
+def test_second_round_on_the_waiting_teachers_rows_equals_it_on_the_whole_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     s = generate(3000, seed=5, instansi=9).snapshot
     cut: list[int] = []
     real = domain_sync.of_pegawai
 
-    def counted(snapshot, nips):  # type: ignore[no-untyped-def]
+    def counted(snapshot: Snapshot, nips: pl.Series) -> Snapshot:
         rows = real(snapshot, nips)
         cut.append(rows["pmm_rhk"].height)
         return rows
