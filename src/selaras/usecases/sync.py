@@ -12,7 +12,7 @@ writes nothing and logs TIDAK_BERUBAH).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -107,17 +107,8 @@ def sync_snapshot(
 ) -> Report[None]:
     """Sync a snapshot read from files (no store) and write the synced snapshot to ``out``
     (a CSV folder or a workbook); what happened (:func:`sync_snapshot_parts`, gathered)."""
-    checks: list[CheckResult] = []
-    outcomes: list[pl.DataFrame] = []
-    report: Report[None] = Report(CheckResult(tahun, flow))
-    for r in sync_snapshot_parts(snapshot, out, flow=flow, tahun=tahun, nips=nips, size=size, progress=progress):
-        checks.append(r.check)
-        outcomes.append(r.outcomes)
-        count_written(report, r.changes)
-    report.check = CheckResult.concat(tahun, flow, checks)
-    if outcomes:
-        report.outcomes = pl.concat(outcomes)
-    return report
+    results = sync_snapshot_parts(snapshot, out, flow=flow, tahun=tahun, nips=nips, size=size, progress=progress)
+    return _gathered(Report(CheckResult(tahun, flow)), results)
 
 
 def sync_snapshot_parts(
@@ -150,6 +141,20 @@ def sync_snapshot_parts(
             yield r
         if progress:
             progress(f"menulis {out}")
+
+
+def _gathered(report: Report[T], results: Iterable[SyncResult]) -> Report[T]:
+    """``report`` with the checks, outcomes and written rows of every part in ``results``."""
+    checks: list[CheckResult] = []
+    outcomes: list[pl.DataFrame] = []
+    for r in results:
+        checks.append(r.check)
+        outcomes.append(r.outcomes)
+        count_written(report, r.changes)
+    report.check = CheckResult.concat(report.check.tahun, report.check.flow, checks)
+    if outcomes:
+        report.outcomes = pl.concat(outcomes)
+    return report
 
 
 def count_written(report: Report[T], changes: EkinerjaChanges) -> None:
@@ -197,8 +202,6 @@ def _run_parts(
     flow = Flow(flow)
     name = mode.lower()
     plans = plan_parts(store, nips=nips, instansi_id=instansi_id, size=size or part_size())
-    checks: list[CheckResult] = []
-    outcomes: list[pl.DataFrame] = []
     report: Report[T] = Report(CheckResult(tahun, flow))
 
     def part(u: uow.UnitOfWork, plan: PartPlan) -> tuple[SyncResult, int, T | None]:
@@ -215,28 +218,25 @@ def _run_parts(
         extra = after(u, r, run_id) if after is not None else None
         return r, run_id, extra
 
-    for i, plan in enumerate(plans, 1):
-        if progress:
-            progress(f"{'menyinkronkan' if mode == 'SYNC' else 'memeriksa'} bagian {i} dari {len(plans)}")
-        try:
-            r, run_id, extra = uow.run(store, lambda u, plan=plan: part(u, plan), name=name, waiting=progress)
-        except uow.InfrastructureError as e:
-            if i == 1:
-                raise
-            raise e.with_kept(
-                f"{i - 1} dari {len(plans)} bagian sebelumnya sudah tersimpan lengkap dengan lognya, "
-                "dan menjalankan perintah ini lagi melanjutkan sisanya."
-            ) from e
-        checks.append(r.check)
-        outcomes.append(r.outcomes)
-        report.run_ids.append(run_id)
-        if extra is not None:
-            report.extra.append(extra)
-        count_written(report, r.changes)
-    report.check = CheckResult.concat(tahun, flow, checks)
-    if outcomes:
-        report.outcomes = pl.concat(outcomes)
-    return report
+    def done() -> Iterator[SyncResult]:
+        for i, plan in enumerate(plans, 1):
+            if progress:
+                progress(f"{'menyinkronkan' if mode == 'SYNC' else 'memeriksa'} bagian {i} dari {len(plans)}")
+            try:
+                r, run_id, extra = uow.run(store, lambda u, plan=plan: part(u, plan), name=name, waiting=progress)
+            except uow.InfrastructureError as e:
+                if i == 1:
+                    raise
+                raise e.with_kept(
+                    f"{i - 1} dari {len(plans)} bagian sebelumnya sudah tersimpan lengkap dengan lognya, "
+                    "dan menjalankan perintah ini lagi melanjutkan sisanya."
+                ) from e
+            report.run_ids.append(run_id)
+            if extra is not None:
+                report.extra.append(extra)
+            yield r
+
+    return _gathered(report, done())
 
 
 def log_result(
