@@ -64,7 +64,14 @@ def test_kedudukan_values(kedudukan: str, status: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("jenis", "asn"), [("PNS Pusat", "PNS"), ("pns daerah", "PNS"), ("PPPK", "PPPK"), ("Pegawai PPPK Guru", "PPPK")]
+    ("jenis", "asn"),
+    [
+        ("PNS Pusat", "PNS"),
+        ("pns daerah", "PNS"),
+        ("PPPK", "PPPK"),
+        ("Pegawai PPPK Guru", "PPPK"),
+        ("Honorer", "HONORER"),
+    ],
 )
 def test_jenis_pegawai_values(jenis: str, asn: str) -> None:
     row, problems = map_record(MAPPINGS["siasn.data-utama"], {**DATA_UTAMA, "jenisPegawaiNama": jenis})
@@ -79,7 +86,7 @@ def test_jenis_jabatan_values(jenis: object, value: str) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("kedudukanPnsNama", "Cuti Besar"), ("jenisPegawaiNama", "Honorer"), ("jenisJabatanId", "3")],
+    [("kedudukanPnsNama", "Cuti Besar"), ("jenisJabatanId", "3"), ("kedudukanPnsNama", "Mutasi")],
 )
 def test_an_unmappable_value_is_a_sys02_naming_source_record_and_field(field: str, value: str) -> None:
     row, problems = map_record(MAPPINGS["siasn.data-utama"], {**DATA_UTAMA, field: value})

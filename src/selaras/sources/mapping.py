@@ -170,7 +170,8 @@ def _jenis_asn(text: str) -> str:
         return "PPPK"
     if "pns" in t:
         return "PNS"
-    raise Unmappable("jenis pegawai tidak dikenal (PNS atau PPPK)")
+    # The snapshot takes any other text as "not ASN" (PMM-09 tells it): refusing it would hide that.
+    return text.upper()
 
 
 _JENIS_JABATAN = {"1": "STRUKTURAL", "2": "FUNGSIONAL", "4": "PELAKSANA"}
