@@ -41,6 +41,7 @@ ALASAN_JOB = {
     "ADMIN": "sinkron atas nama oleh Admin Instansi",
     "MASSAL": "sinkron massal",
     "JADWAL": "pembaruan terjadwal (data sumber berubah)",
+    "TARIK": "data sumber ditarik (selaras tarik)",
     "KASKADE": "otomatis, setelah hambatannya selesai",
 }
 """Why a sync request was made (``jobs.queue.Alasan``)."""
