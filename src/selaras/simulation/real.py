@@ -179,7 +179,7 @@ def _rw_jabatan(sim: Simulator, nip: str) -> list[dict[str, Any]] | None:
             "jenisPenugasanId": "D",
             "jenisMutasiId": "MJ",
             "nomorSk": f"800/{nip[-4:]}/BKD/2020",
-            "tmtJabatan": "01-07-2020",
+            "tmtJabatan": NO_DATE,  # SIASN's "no date"
             "tanggalSk": "15-06-2020",
         }
     ]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from selaras.sources.dapodik import DapodikConfig, DapodikConnector
@@ -18,7 +19,7 @@ from selaras.sources.http import PmmClient, SourceConfig, SourceContractError, S
 from selaras.sources.real import RealSettings
 from selaras.sources.siasn import SiasnConfig, SiasnConnector
 
-__all__ = ["ENV_SIASN", "RealSources", "padanan"]
+__all__ = ["ENV_SIASN", "RealSources", "padanan", "read_roster"]
 
 ENV_SIASN = {
     "base_url": "SELARAS_SIASN_API_URL",
@@ -59,6 +60,13 @@ class RealSources:
     siasn: SiasnConnector | None
     dapodik: DapodikConnector | None
     pmm: PmmClient | None
+    daftar_nip: dict[str, str | None] = field(default_factory=dict)
+    """NIP -> instansi (None: any) of a roster file (``SELARAS_SIASN_DAFTAR_NIP``): SIASN's web
+    service reads by NIP only, so a pegawai no other source names is found through it."""
+
+    def nips_of(self, instansi_id: str) -> list[str]:
+        """The roster's NIPs of ``instansi_id`` (and those given without an instansi)."""
+        return sorted(n for n, i in self.daftar_nip.items() if i is None or i == instansi_id)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> RealSources:
@@ -94,7 +102,8 @@ class RealSources:
                 pmm = PmmClient(SourceConfig(url, token), **{k: v for k, v in options.items() if k == "sleep"})
         if missing:
             raise ValueError(f"konfigurasi sumber data tidak lengkap: {', '.join(missing)} belum diisi")
-        return cls(siasn, dapodik, pmm)
+        roster = env.get("SELARAS_SIASN_DAFTAR_NIP", "").strip()
+        return cls(siasn, dapodik, pmm, read_roster(Path(roster)) if roster else {})
 
     @property
     def configured(self) -> list[str]:
@@ -126,4 +135,23 @@ def padanan(pmm: PmmClient, instansi_id: str) -> list[tuple[str, str | None]]:
         if isinstance(r, dict) and isinstance(r.get("npsn"), str):
             unor = r.get("unor_id")
             out.append((r["npsn"], unor if isinstance(unor, str) else None))
+    return out
+
+
+def read_roster(path: Path) -> dict[str, str | None]:
+    """A roster file: one pegawai a line, ``NIP`` or ``NIP,instansi_id`` (``;`` also separates;
+    a header line and blank lines are skipped). ``ValueError`` naming the file and line of a
+    NIP that is not 18 digits."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise ValueError(f"SELARAS_SIASN_DAFTAR_NIP: berkas {path} tidak dapat dibaca ({e.strerror})") from e
+    out: dict[str, str | None] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        cells = [c.strip().strip('"') for c in line.replace(";", ",").split(",")]
+        if not cells[0] or (number == 1 and not cells[0].isdigit()):
+            continue
+        if len(cells[0]) != 18 or not cells[0].isdigit():
+            raise ValueError(f"{path} baris {number}: NIP '{cells[0]}' harus 18 digit angka")
+        out[cells[0]] = cells[1] if len(cells) > 1 and cells[1] else None
     return out

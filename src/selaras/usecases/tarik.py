@@ -132,7 +132,7 @@ def tarik_instansi(
         tell("PMM", 1, 1)
 
     if sources.siasn is not None:
-        nips = _roster(store, instansi_id, ptk, frames.get("pmm_skp"))
+        nips = sorted(set(_roster(store, instansi_id, ptk, frames.get("pmm_skp"))) | set(sources.nips_of(instansi_id)))
         s = sources.siasn.pull(instansi_id, nips, npsn=unor_npsn, progress=lambda i, n: tell("SIASN", i, n))
         frames["siasn_unor"], frames["siasn_pegawai"] = s.unor.frame, s.pegawai.frame
         known = set(
