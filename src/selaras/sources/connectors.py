@@ -99,7 +99,16 @@ class RealSources:
             if not token:
                 missing.append("SELARAS_PMM_TOKEN atau SELARAS_SOURCE_TOKEN")
             else:
-                pmm = PmmClient(SourceConfig(url, token), **{k: v for k, v in options.items() if k == "sleep"})
+                t = _settings(env, "PMM")
+                config = SourceConfig(
+                    url,
+                    token,
+                    connect_timeout=t.connect_timeout,
+                    read_timeout=t.read_timeout,
+                    max_attempts=t.max_attempts,
+                    rate_limit=t.rate_limit,
+                )
+                pmm = PmmClient(config, **{k: v for k, v in options.items() if k == "sleep"})
         if missing:
             raise ValueError(f"konfigurasi sumber data tidak lengkap: {', '.join(missing)} belum diisi")
         roster = env.get("SELARAS_SIASN_DAFTAR_NIP", "").strip()
