@@ -114,6 +114,11 @@ def test_a_full_pull_of_an_instansi_gives_the_served_snapshot(
     assert queued == sorted(world["siasn_pegawai"]["nip"].to_list())
     jobs = load_jobs(store)
     assert set(jobs["nip"].to_list()) == set(queued) and set(jobs["alasan"].to_list()) == {"TARIK"}
+    from selaras.store.audit import newest
+
+    audits = [a for a in newest(store, None, limit=10) if a["aksi"] == "TARIK_DATA"]
+    assert len(audits) == world["instansi"].height
+    assert audits[0]["sasaran"] in set(world["instansi"]["nama"].to_list())
 
 
 def load_jobs(store: Store) -> pl.DataFrame:

@@ -14,12 +14,12 @@ longer serves with it (a pegawai missing from one answer is not proof that it is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from selaras.catalogue.words import angka
 from selaras.domain.results import Flow
 from selaras.domain.snapshot import TABLE, conform
 from selaras.jobs import queue
@@ -168,17 +168,24 @@ def tarik_instansi(
         result.nips = _touched(u.store, changed, gone_skp)
         for flow in Flow:
             queue.submit(u.store, result.nips, flow, tahun, alasan=queue.Alasan.TARIK.value, diminta_oleh=pelaku)
+        named = _stored(u.store, "instansi", "instansi_id", [instansi_id], ["nama"])
+        sesudah: dict[str, str] = {
+            f"tarik_{source.lower()}": (
+                f"{angka(h.baru)} baru, {angka(h.berubah)} berubah, {angka(h.sama)} sama, {angka(h.ditolak)} ditolak"
+            )
+            for source, h in result.hitungan.items()
+            if source in sources.configured
+        }
+        sesudah["diperiksa_ulang"] = angka(len(result.nips))
         with u.store.write() as conn:
             repo.insert_audit(
                 conn,
                 username=pelaku,
-                peran="SISTEM",
-                aksi="tarik",
-                sasaran=f"instansi {instansi_id}",
+                peran="admin",
+                aksi="TARIK_DATA",
+                sasaran=named["nama"][0] if named.height else instansi_id,
                 instansi_id=instansi_id,
-                sesudah=json.dumps(
-                    {k: vars(v) for k, v in result.hitungan.items()} | {"pegawai_diperiksa_ulang": len(result.nips)}
-                ),
+                sesudah=sesudah,
             )
         return result
 
