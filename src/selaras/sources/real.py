@@ -209,7 +209,7 @@ class Pulled:
 
 def validated(
     mapping: SourceMapping,
-    records: Sequence[tuple[Mapping[str, Any], Mapping[str, str | None] | None]],
+    records: Iterable[tuple[Mapping[str, Any], Mapping[str, str | None] | None]],
     *,
     keep: Callable[[Mapping[str, str | None]], bool] | None = None,
 ) -> Pulled:
