@@ -281,3 +281,69 @@ def test_a_source_down_then_back_loses_nothing_and_doubles_nothing(
         assert _same(world[name], got[name]), name
     jobs = load_jobs(store)
     assert jobs.height == jobs.unique(["nip", "flow"]).height == 2 * world["siasn_pegawai"].height
+
+
+def test_a_central_dapodik_feed_serves_the_same_rows(store: Store, running: Running, world: Snapshot) -> None:
+    central = running.sources(SELARAS_DAPODIK_SEKOLAH_URL=f"{running.url}/dapodik-pusat")
+    with central as sources:
+        assert sources.dapodik is not None
+        pulled = sources.dapodik.pull(world["instansi"]["instansi_id"][0], world["dapodik_sekolah"]["npsn"].to_list())
+    assert _same(world["dapodik_ptk"], pulled.ptk.frame)
+    assert _same(world["dapodik_sekolah"], pulled.sekolah.frame)
+
+
+def test_requests_in_flight_stay_within_the_bound() -> None:
+    import threading
+    import time
+
+    from selaras.sources.real import RealSettings, Transport
+
+    lock = threading.Lock()
+    now = {"in": 0, "most": 0}
+
+    def work(i: int) -> int:
+        with lock:
+            now["in"] += 1
+            now["most"] = max(now["most"], now["in"])
+        time.sleep(0.01)
+        with lock:
+            now["in"] -= 1
+        return i * 2
+
+    transport = Transport("uji", RealSettings(concurrency=3))
+    try:
+        assert list(transport.map_concurrent(work, list(range(40)))) == [i * 2 for i in range(40)]
+    finally:
+        transport.close()
+    assert now["most"] == 3
+
+
+def test_the_simulate_cli_prints_the_real_configuration(tmp_path: Path, world: Snapshot) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from selaras.sources.files import write_snapshot
+
+    write_snapshot(world, tmp_path / "snap")
+    code = "from selaras.simulation.simulate_cli import simulate; simulate()"
+    args = [sys.executable, "-c", code, "--snapshot", str(tmp_path / "snap"), "--port", "0", "--token", TOKEN]
+    args += ["--bentuk", "nyata"]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+    try:
+        assert process.stdout is not None
+        env: dict[str, str] = {}
+        while "SELARAS_PMM_TOKEN" not in env:
+            name, _, value = process.stdout.readline().strip().partition("=")
+            env[name] = value
+        assert "SELARAS_SIASN_URL" not in env  # the old contract is not served
+        with RealSources.from_env(env) as sources:
+            assert sources.configured == ["SIASN", "Dapodik", "PMM"]
+            assert sources.siasn is not None
+            record, problem = sources.siasn.data_utama(world["siasn_pegawai"]["nip"][0])
+        assert problem is None and record is not None
+        old = httpx.get(env["SELARAS_SIASN_API_URL"].replace("apisiasn/1.0", "siasn/v1/instansi"))
+        assert old.status_code == 404
+    finally:
+        process.terminate()
+        process.wait(10)
