@@ -148,9 +148,10 @@ class SiasnConnector:
             "Accept": "application/json",
         }
 
-    def _renew(self) -> None:
-        self.gateway.invalidate()
-        self.sso.invalidate()
+    def _renew(self, sent: Mapping[str, str]) -> None:
+        # Only the tokens that request carried: threads that met the same 401 fetch one pair.
+        self.gateway.invalidate(sent.get("Authorization", "")[len("Bearer ") :] or None)
+        self.sso.invalidate(sent.get("Auth", "")[len("bearer ") :] or None)
 
     # -- reads
 
