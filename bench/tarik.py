@@ -87,14 +87,10 @@ def main() -> None:
         env[name] = value
     env["SELARAS_SIASN_DAFTAR_NIP"] = str(roster)
     env["SELARAS_SOURCE_CONCURRENCY"] = str(args.concurrency)
-    env["SELARAS_SOURCE_RATE_LIMIT"] = str(args.rate_limit) if args.rate_limit > 0 else ""
+    env["SELARAS_SOURCE_RATE_LIMIT"] = str(args.rate_limit)  # 0: unlimited, to measure the chain
     env["SELARAS_SOURCE_MAX_ATTEMPTS"] = "8"
     try:
         sources = RealSources.from_env({**os.environ, **env})
-        if not args.rate_limit:
-            for connector in (sources.siasn, sources.dapodik):
-                if connector is not None:
-                    connector.http._limiter.rate = None  # unlimited: measure the chain, not the limit
         start = time.perf_counter()
         results = []
         with sources:
