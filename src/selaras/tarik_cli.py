@@ -5,7 +5,8 @@ whose data changed.
 Exit status: 0 everything pulled and nothing refused; 1 some records refused (SYS-02, listed);
 2 bad usage or configuration (a missing variable, a key or account the source refuses, an
 unknown instansi); 3 a source unavailable after its retries (SYS-01) or the store failing:
-the instansi it hit keep their data as it was, the others are written.
+the instansi it hit keep their data as it was, the others are written (a single school's own
+Dapodik service offline holds up only that school).
 """
 
 from __future__ import annotations
@@ -133,6 +134,15 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
     missing = sum(len(r.tidak_di_siasn) for r in results)
     if missing:
         console.print(f"{angka(missing)} NIP dari Dapodik, PMM atau e-Kinerja tidak dikenal SIASN.")
+    unreachable = [(names[r.instansi_id], n, why) for r in results for n, why in r.sekolah_tidak_terjangkau.items()]
+    if unreachable:
+        console.print(
+            f"[bold red]{angka(len(unreachable))} sekolah tidak dapat dihubungi "
+            f"({CATALOGUE['SYS-01'].judul}); datanya tidak diubah, tarik lagi nanti:[/]"
+        )
+        for nama, npsn, why in unreachable[:SHOWN_PROBLEMS]:
+            console.print(f"  - {nama}: NPSN {npsn}: {why}")
+        status = EXIT_INFRA
     for f in failures:
         console.print(f"[bold red]Gagal:[/] {f}")
     sys.exit(status)

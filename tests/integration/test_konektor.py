@@ -347,3 +347,38 @@ def test_the_simulate_cli_prints_the_real_configuration(tmp_path: Path, world: S
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_one_school_offline_holds_up_no_other_and_is_taken_when_back(
+    store: Store, running: Running, world: Snapshot, roster: Path
+) -> None:
+    from selaras.sources.dapodik import DapodikConfig, DapodikConnector
+    from selaras.sources.real import RealSettings
+
+    _own_only(store, world)
+    npsn = world["dapodik_sekolah"]["npsn"][0]
+    env = running.env(roster)
+    offline = DapodikConfig(
+        env["SELARAS_DAPODIK_KEY"],
+        template=env["SELARAS_DAPODIK_SEKOLAH_URL"],
+        endpoints={npsn: "http://127.0.0.1:9"},
+        settings=RealSettings(max_attempts=2),
+    )
+    with running.sources(roster) as sources:
+        assert sources.dapodik is not None
+        online = sources.dapodik
+        sources.dapodik = DapodikConnector(offline, sleep=lambda _s: None)
+        try:
+            results = _pull_all(store, sources, world)
+        finally:
+            sources.dapodik.close()
+            sources.dapodik = online
+        assert [list(r.sekolah_tidak_terjangkau) for r in results if r.sekolah_tidak_terjangkau] == [[npsn]]
+        got = load_table(store, "dapodik_ptk")
+        assert got.filter(pl.col("npsn") == npsn).height == 0
+        others = world["dapodik_ptk"].filter(pl.col("npsn") != npsn)
+        assert _same(others, got)
+        _pull_all(store, sources, world)
+    got = load_snapshot(store)
+    for name in SOURCE_TABLES:
+        assert _same(world[name], got[name]), name

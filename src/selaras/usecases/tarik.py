@@ -76,6 +76,9 @@ class InstansiTarik:
     """The pegawai whose re-check was queued."""
     tidak_di_siasn: list[str] = field(default_factory=list)
     """NIPs named by Dapodik, PMM or the store that SIASN does not know."""
+    sekolah_tidak_terjangkau: dict[str, str] = field(default_factory=dict)
+    """Schools whose own Dapodik service stayed unavailable (SYS-01): NPSN -> reason. Their
+    data stays as stored; pull again when they are back."""
 
 
 def instansi_tersimpan(store: Store) -> list[str]:
@@ -118,7 +121,16 @@ def tarik_instansi(
         frames["dapodik_sekolah"], frames["dapodik_ptk"] = d.sekolah.frame, d.ptk.frame
         refused["Dapodik"] = d.sekolah.refused + d.ptk.refused
         problems += d.problems
-    ptk = frames.get("dapodik_ptk")
+        unreachable = {n: e.reason for n, e in d.tidak_terjangkau.items()}
+        if unreachable:
+            # The PTK of a school not heard from are those stored: their plans are still pulled.
+            kept = _stored(store, "dapodik_ptk", "npsn", sorted(unreachable), ["ptk_id", "nip", "nik"])
+            ptk_all = pl.concat([d.ptk.frame.select("ptk_id", "nip", "nik"), kept])
+        else:
+            ptk_all = None
+    else:
+        unreachable, ptk_all = {}, None
+    ptk = ptk_all if ptk_all is not None else frames.get("dapodik_ptk")
     if ptk is None:
         ptk = _stored(store, "dapodik_ptk", "npsn", npsns, ["ptk_id", "nip", "nik"])
 
@@ -150,7 +162,9 @@ def tarik_instansi(
         missing = []
 
     def work(u: uow.UnitOfWork) -> InstansiTarik:
-        result = InstansiTarik(instansi_id, {k: Hitungan(ditolak=v) for k, v in refused.items()}, problems, [], missing)
+        result = InstansiTarik(
+            instansi_id, {k: Hitungan(ditolak=v) for k, v in refused.items()}, problems, [], missing, unreachable
+        )
         upserts: dict[str, pl.DataFrame] = {}
         changed: dict[str, pl.DataFrame] = {}
         for name in SOURCE_OF:
