@@ -22,7 +22,7 @@ import polars as pl
 from selaras.catalogue.words import angka
 from selaras.domain.results import Flow
 from selaras.domain.snapshot import TABLE, conform
-from selaras.jobs import queue
+from selaras.jobs import notifications, queue
 from selaras.sources.connectors import RealSources, padanan
 from selaras.sources.http import Batch, SourceProblem
 from selaras.store import admin as repo
@@ -182,6 +182,16 @@ def tarik_instansi(
         result.nips = _touched(u.store, changed, gone_skp)
         for flow in Flow:
             queue.submit(u.store, result.nips, flow, tahun, alasan=queue.Alasan.TARIK.value, diminta_oleh=pelaku)
+        # SYS-02 goes to the source's owner, as the scheduled refresh's does.
+        notifications.save(
+            u.store,
+            [
+                notifications.Draft(
+                    f"sumber:{p.source}", None, "SYS-02", f"SYS-02: {p.source} {p.table} [{p.key}]", str(p)
+                )
+                for p in problems
+            ],
+        )
         named = _stored(u.store, "instansi", "instansi_id", [instansi_id], ["nama"])
         sesudah: dict[str, str] = {
             f"tarik_{source.lower()}": (
