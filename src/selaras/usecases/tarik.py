@@ -4,8 +4,9 @@ Per instansi: the schools from PMM's padanan (and those stored), their Dapodik s
 PMM plans of their PTK, the pegawai named by Dapodik, by PMM (superiors), by e-Kinerja and by
 the store, from SIASN with the instansi's units. Everything of an instansi is pulled before
 anything is written; then one unit of work writes the new and changed rows, replaces the RHK
-and assessments of each plan served, audits the pull and queues the re-check (both flows) of
-every pegawai whose data changed, and commits once. A source that stays unavailable (SYS-01)
+and assessments of each plan served, audits the pull, queues the re-check (both flows) of
+every pegawai whose data changed, sends the refused records (SYS-02) to their source's owner,
+and commits once. A source that stays unavailable (SYS-01)
 for an instansi leaves that instansi's data as it was: the next pull finds it all again, and
 since rows are written by key nothing is ever doubled. A record refused (SYS-02) leaves its
 stored version as it was. Nothing is deleted but a plan's RHK and assessments that PMM no
