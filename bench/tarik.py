@@ -62,7 +62,8 @@ def main() -> None:
     g = generate(args.pegawai, seed=args.seed, tahun=args.tahun, instansi=args.instansi).snapshot
     write_snapshot(g, folder)
     roster = work / "daftar-nip.csv"
-    roster.write_text("\n".join(g["siasn_pegawai"]["nip"].to_list()) + "\n", encoding="utf-8")
+    # With its instansi, as SIASN's download gives it: each instansi's pull reads its own pegawai.
+    g["siasn_pegawai"].select("nip", "instansi_id").write_csv(roster)
     db = args.db or f"sqlite:///{work / 'tarik.db'}"
     store = Store.open(db)
     own = ("instansi", "ekinerja_unor", "ekinerja_periode", "ekinerja_skp", "ekinerja_rhk", "ekinerja_penilaian")
