@@ -387,3 +387,18 @@ def test_one_school_offline_holds_up_no_other_and_is_taken_when_back(
     got = load_snapshot(store)
     for name in SOURCE_TABLES:
         assert _same(world[name], got[name]), name
+
+
+def test_a_roster_without_instansi_is_read_once_per_run(
+    store: Store, running: Running, world: Snapshot, tmp_path: Path
+) -> None:
+    _own_only(store, world)
+    untagged = tmp_path / "nip.txt"
+    untagged.write_text("\n".join(world["siasn_pegawai"]["nip"].to_list()) + "\n", encoding="utf-8")
+    reads = []
+    with running.sources(untagged) as sources:
+        for instansi_id in ("X-SATU", "X-DUA"):  # instansi with no data of their own anywhere
+            tarik_instansi(store, sources, instansi_id, tahun=2026, pelaku="cli:uji")
+            reads.append(running.sim.stats()["endpoints"].get("/apisiasn/1.0/pns/data-utama", 0))
+    assert _same(world["siasn_pegawai"], load_table(store, "siasn_pegawai"))
+    assert reads == [world["siasn_pegawai"].height] * 2  # the second pull read none again

@@ -64,9 +64,15 @@ class RealSources:
     """NIP -> instansi (None: any) of a roster file (``SELARAS_SIASN_DAFTAR_NIP``): SIASN's web
     service reads by NIP only, so a pegawai no other source names is found through it."""
 
+    roster_done: set[str] = field(default_factory=set)
+    """Roster NIPs without an instansi already pulled in this run: not read again for the next."""
+
     def nips_of(self, instansi_id: str) -> list[str]:
-        """The roster's NIPs of ``instansi_id`` (and those given without an instansi)."""
-        return sorted(n for n, i in self.daftar_nip.items() if i is None or i == instansi_id)
+        """The roster's NIPs of ``instansi_id``, and those given without an instansi that no
+        earlier pull of this run has read."""
+        return sorted(
+            n for n, i in self.daftar_nip.items() if i == instansi_id or (i is None and n not in self.roster_done)
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> RealSources:

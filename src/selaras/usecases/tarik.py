@@ -214,7 +214,9 @@ def tarik_instansi(
             )
         return result
 
-    return uow.run(store, work, name="tarik")
+    done = uow.run(store, work, name="tarik")
+    sources.roster_done.update(n for n, i in sources.daftar_nip.items() if i is None)
+    return done
 
 
 def _roster(store: Store, instansi_id: str, ptk: pl.DataFrame, skp: pl.DataFrame | None) -> list[str]:
