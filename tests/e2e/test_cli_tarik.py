@@ -109,3 +109,15 @@ def test_tarik_with_a_source_down_exits_3_and_changes_nothing(
     from selaras.store.repository import load_table
 
     assert load_table(Store.open(db), "siasn_pegawai").height == 0
+
+
+def test_tarik_with_refused_records_lists_them_and_exits_1(world: Snapshot, tmp_path: Path) -> None:
+    access = RealAccess()
+    app = build_app(world, token=TOKEN, shapes="nyata", access=access, seed=2)
+    app.state.simulator.set_faults(Faults(rate=1.0, weights={"invalid": 1.0}))
+    db = f"sqlite:///{tmp_path / 'tolak.db'}"
+    import_snapshot(Store.open(db), Snapshot({n: world[n] for n in OWN_TABLES}))
+    with serve_in_thread(app) as running:
+        r = cli("tarik", "--db", db, "--semua", env=dict(real_env(running.url, access, TOKEN)))
+    assert r.exit_code == 1, r.output
+    assert "rekaman ditolak" in r.output and "kedudukanPnsNama" in r.output and "Cuti Besar" in r.output

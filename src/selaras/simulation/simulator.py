@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import uvicorn
@@ -35,6 +35,9 @@ from fastapi.responses import JSONResponse, Response
 
 from selaras.domain.snapshot import TABLE, Kind, Snapshot, conform
 from selaras.sources.http import MAX_LIMIT, RESOURCES, Resource, format_timestamp, parse_timestamp
+
+if TYPE_CHECKING:
+    from selaras.simulation.real import RealAccess
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -546,7 +549,7 @@ def build_app(
     faults: Faults | None = None,
     seed: int | None = None,
     shapes: str = "keduanya",
-    access: Any = None,
+    access: RealAccess | None = None,
 ) -> FastAPI:
     """The simulated PMM, SIASN and Dapodik APIs (and ``/_sim/`` control endpoints) serving
     ``snapshot``, each call authorised by ``Authorization: Bearer <token>``. The
