@@ -402,3 +402,12 @@ def test_a_roster_without_instansi_is_read_once_per_run(
             reads.append(running.sim.stats()["endpoints"].get("/apisiasn/1.0/pns/data-utama", 0))
     assert _same(world["siasn_pegawai"], load_table(store, "siasn_pegawai"))
     assert reads == [world["siasn_pegawai"].height] * 2  # the second pull read none again
+
+
+def test_the_real_configuration_does_not_break_the_old_clients(running: Running) -> None:
+    from selaras.sources.http import Sources
+
+    # selaras serve and worker read Sources.from_env: PMM set for tarik must not make them fail.
+    assert Sources.from_env(running.env()) is None
+    with pytest.raises(ValueError, match="SELARAS_SIASN_URL"):
+        Sources.from_env({"SELARAS_PMM_URL": "http://x", "SELARAS_SOURCE_TOKEN": "t"})
