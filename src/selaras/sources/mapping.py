@@ -182,8 +182,14 @@ def _jabatan_jenis(text: str) -> str:
     t = text.casefold()
     if t in _JENIS_JABATAN:
         return _JENIS_JABATAN[t]
-    if t.upper() in _JENIS_JABATAN.values():
-        return t.upper()
+    # By name, as exports spell it ("Jabatan Fungsional Tertentu"); "fungsional umum" is the
+    # old name of pelaksana, so it is looked for first.
+    for word, value in (("fungsional umum", "PELAKSANA"), ("pelaksana", "PELAKSANA")):
+        if word in t:
+            return value
+    for word, value in (("struktural", "STRUKTURAL"), ("fungsional", "FUNGSIONAL")):
+        if word in t:
+            return value
     raise Unmappable("jenis jabatan tidak dikenal (1 struktural, 2 fungsional, 4 pelaksana)")
 
 
@@ -261,6 +267,28 @@ MAPPINGS: dict[str, SourceMapping] = {
                 _F("jabatan_nama", ("jabatanNama", "jabatanFungsionalNama")),
                 _F("jabatan_jenis", ("jenisJabatanId",), _jabatan_jenis),
             ),
+        ),
+        SourceMapping(
+            # The columns of SIASN's own download of its ASN data (this project's reading: the
+            # upper-case labels of the web service's fields); the instansi's id, when the file
+            # has only its name, is given by the reader.
+            "siasn.ekspor",
+            "SIASN",
+            "ekspor data ASN",
+            "siasn_pegawai",
+            ("NIP BARU",),
+            (
+                _F("nip", ("NIP BARU", "NIP"), _digits, required=True),
+                _F("nik", ("NIK",), _digits),
+                _F("nama", ("NAMA",), required=True),
+                _F("instansi_id", ("INSTANSI KERJA ID", "INSTANSI INDUK ID")),
+                _F("unor_id", ("UNOR ID",)),
+                _F("jenis_asn", ("JENIS PEGAWAI",), _jenis_asn),
+                _F("status", ("KEDUDUKAN HUKUM", "KEDUDUKAN PNS"), _status, required=True),
+                _F("jabatan_nama", ("JABATAN NAMA", "NAMA JABATAN")),
+                _F("jabatan_jenis", ("JENIS JABATAN", "JENIS JABATAN ID"), _jabatan_jenis),
+            ),
+            given=("instansi_id",),
         ),
         SourceMapping(
             "siasn.ref-unor",
