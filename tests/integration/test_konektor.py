@@ -411,3 +411,23 @@ def test_the_real_configuration_does_not_break_the_old_clients(running: Running)
     assert Sources.from_env(running.env()) is None
     with pytest.raises(ValueError, match="SELARAS_SIASN_URL"):
         Sources.from_env({"SELARAS_PMM_URL": "http://x", "SELARAS_SOURCE_TOKEN": "t"})
+
+
+def test_a_school_answering_no_envelope_is_refused_alone() -> None:
+    from selaras.sources.dapodik import DapodikConfig, DapodikConnector
+
+    def school(request: httpx.Request) -> httpx.Response:
+        npsn = request.url.params["npsn"]
+        if npsn == "10000001":  # a login page where the service should be
+            return httpx.Response(200, content=b'{"pesan": "silakan masuk"}', headers={"content-type": "text/html"})
+        rows: Any = {"npsn": npsn, "nama": "SDN 2"} if request.url.path.endswith("getSekolah") else []
+        body = {"results": 1, "id": npsn, "start": 0, "limit": 1, "rows": rows}
+        return httpx.Response(200, content=json.dumps(body).encode(), headers={"content-type": "text/html"})
+
+    config = DapodikConfig("kunci", template="http://sekolah-{npsn}.test")
+    with DapodikConnector(config, sleep=lambda _s: None, transport=httpx.MockTransport(school)) as dapodik:
+        pulled = dapodik.pull("I1", ["10000001", "10000002"])
+    assert pulled.sekolah.frame["npsn"].to_list() == ["10000002"]
+    assert [(p.source, p.table, p.key, p.field) for p in pulled.problems] == [
+        ("Dapodik", "getSekolah", "10000001", "rows")
+    ]

@@ -123,6 +123,7 @@ class DapodikConnector:
         sekolah: list[tuple[Mapping[str, Any], Mapping[str, str | None]]] = []
         gtk: list[tuple[Mapping[str, Any], Mapping[str, str | None]]] = []
         down: dict[str, SourceUnavailable] = {}
+        broken: list[SourceProblem] = []
 
         def school(npsn: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             if not self.config.per_school(npsn):
@@ -133,6 +134,10 @@ class DapodikConnector:
                 # One school's own server offline must not hold up the district's other schools.
                 down[npsn] = e
                 return [], []
+            except SourceContractError as e:
+                # Nor one that answers something else (a login page): its data stays as stored.
+                broken.extend(e.problems)
+                return [], []
 
         for i, (npsn, (s_rows, g_rows)) in enumerate(
             zip(served, self.http.map_concurrent(school, served), strict=True)
@@ -141,9 +146,12 @@ class DapodikConnector:
             gtk.extend((r, {"npsn": npsn}) for r in g_rows)
             if progress is not None:
                 progress(i + 1, len(served))
-        return DapodikPull(
+        pulled = DapodikPull(
             validated(MAPPINGS["dapodik.getSekolah"], sekolah),
             validated(MAPPINGS["dapodik.getGtk"], gtk, keep=lambda row: row.get("ptk_induk") != "0"),
             [n for n in wanted if n not in set(served)],
             down,
         )
+        pulled.sekolah.problems[:0] = broken
+        pulled.sekolah.refused += len(broken)
+        return pulled
