@@ -29,7 +29,9 @@ import polars as pl
 from selaras.domain.results import EkinerjaChanges
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot, Table
 from selaras.domain.sync import apply, key_hashes, staying
+from selaras.sources import mapped
 from selaras.sources.layout import HEADER_SEARCH_ROWS, FileFormat, cell_texts, header_row, separator_of
+from selaras.sources.mapping import SourceMapping
 from selaras.sources.validation import (
     LIMIT,
     ROW,
@@ -112,11 +114,15 @@ def read_snapshot(
         raise SnapshotError([Problem(path.name, None, None, None, "bukan folder berkas CSV atau workbook .xlsx")])
     report("memeriksa rujukan antartabel", 0.9)
     check_references(tables, findings)
+    for f in formats.values():
+        findings.relabel(f.label, f.headers)
     if findings.file_level or (findings.any and not lenient):
         raise SnapshotError(findings.problems(limit=LIMIT))
     report("menyusun snapshot", 0.95)
     if lenient:
         frames = keep_valid(tables, findings)
+        for f in formats.values():
+            findings.relabel(f.label, f.headers)  # the rows rejected for pointing at rejected ones
         rejected = findings.problems()
     else:
         frames = {name: raw.frame for name, raw in tables.items() if raw.frame is not None}
@@ -333,8 +339,9 @@ def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, F
     if not any(header):
         findings.add_file(label, _EMPTY_FILE)
         return unreadable
-    formats[table.name] = FileFormat(label, sep)
-    positions = _positions(header, table, label, findings)
+    mapping = mapped.choose(table, header)
+    positions, headers = _layout(mapping, header, table, label, findings, 1)
+    formats[table.name] = FileFormat(label, sep, 1, None if mapping is None else mapping.name, headers)
     if not positions:
         return unreadable
     try:
@@ -359,10 +366,16 @@ def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, F
         kept = pl.repeat(True, data.height, eager=True).scatter(blank, False)
         data = data.filter(kept)
         rows = pl.int_range(2, kept.len() + 2, dtype=pl.Int64, eager=True).filter(kept)
-    raw = RawTable(table, label, data, rows=rows)
     wrong = irregular.filter(~pl.col("_kosong") & (pl.col("_n") != len(header))).select(
         (pl.col("_pos").cast(pl.Int64) + 2).alias(ROW), "_n"
     )
+    if mapping is not None:
+        data, rows, unmapped = mapped.convert(mapping, data, rows, headers, kept=wrong.get_column(ROW))
+    raw = RawTable(table, label, data, rows=rows)
+    broken = wrong.get_column(ROW)
+    if mapping is not None:  # a broken row is reported once, for its field count
+        unmapped = unmapped.filter(~pl.col(ROW).is_in(broken.implode()))
+        broken = pl.concat([broken, mapped.add_problems(findings, raw, unmapped, mapping)]).unique()
     findings.add_rows(
         raw,
         wrong,
@@ -373,7 +386,7 @@ def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, F
             pl.lit(f" kolom, baris judul punya {len(header)}"),
         ),
     )
-    raw.broken = raw.positions(wrong.get_column(ROW))
+    raw.broken = raw.positions(broken)
     return raw
 
 
@@ -395,6 +408,23 @@ def _read_values(path: Path, positions: dict[str, int], sep: str = ",") -> pl.Da
     if not blocks:
         return pl.DataFrame(schema={name: pl.String() for name in positions})
     return pl.concat(blocks)
+
+
+def _layout(
+    mapping: SourceMapping | None, header: list[str], table: Table, label: str, findings: Findings, row: int
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Where each column to read is in the header (row ``row``), and the file's own names of
+    the contract columns that it names otherwise: by the contract's names (``mapping`` None)
+    or by a source's (:mod:`selaras.sources.mapped`). A header lacking columns has its cells
+    that are no column name at all named too."""
+    if mapping is None:
+        positions, headers = _positions(header, table, label, findings), {}
+    else:
+        m = mapped.positions(mapping, table, header, label, findings)
+        positions, headers = m.positions, m.headers
+    if not set(table.column_names) <= set(positions):
+        mapped.report_unknown(table, header, label, row, findings)
+    return positions, headers
 
 
 def _positions(header: list[str], table: Table, label: str, findings: Findings) -> dict[str, int]:
@@ -637,15 +667,15 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings, formats: 
     ahead = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     while ahead and all(v is None or v == "" for v in ahead[-1]):
         ahead.pop()  # trailing empty rows of a short sheet are no header
-    names = set(table.column_names)
-    at = header_row(ahead, lambda cells: names <= set(cells), lambda cell: cell in names)
+    at = header_row(ahead, lambda cells: mapped.complete(table, cells), mapped.known(table))
     header = cell_texts(ahead[at]) if ahead else []
     if not header:
         findings.add_file(label, _EMPTY_SHEET)
         return RawTable(table, label, None)
-    formats[table.name] = FileFormat(label, None, at + 1)
+    mapping = mapped.choose(table, header)
+    positions, headers = _layout(mapping, header, table, label, findings, at + 1)
+    formats[table.name] = FileFormat(label, None, at + 1, None if mapping is None else mapping.name, headers)
     rows = itertools.chain(ahead[at + 1 :], rows)
-    positions = _positions(header, table, label, findings)
     _cell_defects(ws, positions, label, findings, below=at + 1)
     numbers: list[int] = []
     columns: dict[str, list[str | None]] = {name: [] for name in positions}
@@ -664,7 +694,12 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings, formats: 
                 long_numbers.append((number, name, str(int(v))))
             columns[name].append(_cell_text(v))
     frame = pl.DataFrame(columns, schema={name: pl.String() for name in positions})
-    raw = RawTable(table, label, frame, rows=pl.Series(ROW, numbers, dtype=pl.Int64))
+    row_numbers: pl.Series | None = pl.Series(ROW, numbers, dtype=pl.Int64)
+    if mapping is not None:
+        frame, row_numbers, unmapped = mapped.convert(mapping, frame, row_numbers, headers)
+    raw = RawTable(table, label, frame, rows=row_numbers)
+    if mapping is not None:
+        raw.broken = raw.positions(mapped.add_problems(findings, raw, unmapped, mapping))
     findings.add_rows(
         raw,
         pl.DataFrame(wrong, schema={ROW: pl.Int64, "_n": pl.Int64}, orient="row"),

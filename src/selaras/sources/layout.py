@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SEPARATORS = (",", ";")
@@ -43,6 +43,8 @@ class FileFormat:
     """The row number of the header (1 unless title lines are above it)."""
     mapping: str | None = None
     """The source mapping of the column names (``siasn.data-utama``); None for the contract's."""
+    headers: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Contract column -> the file's own header for it, where they differ (a mapped file)."""
 
     @property
     def way(self) -> str:

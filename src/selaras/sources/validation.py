@@ -214,6 +214,23 @@ class Findings:
         self.file_level += other.file_level
         self._rows += other._rows
 
+    def relabel(self, file: str, columns: Mapping[str, str]) -> None:
+        """Name the columns of ``file``'s problems as its header does (``{contract column:
+        header}``): a file with a source's own column names is told in its own words."""
+        if not columns:
+            return
+        self.file_level = [
+            Problem(p.file, p.row, columns.get(p.column, p.column), p.value, p.rule)
+            if p.file == file and p.column is not None
+            else p
+            for p in self.file_level
+        ]
+        c = pl.col("column")
+        mine = (pl.col("file") == file) & c.is_in(list(columns))
+        self._rows = [
+            f.with_columns(pl.when(mine).then(c.replace(columns)).otherwise(c).alias("column")) for f in self._rows
+        ]
+
     def problems(self, limit: int | None = None) -> list[Problem]:
         """Every problem: file-level first, then by file and row. With ``limit``, at most that
         many per (file, column, rule), plus one problem saying how many more there were."""
