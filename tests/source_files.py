@@ -92,3 +92,38 @@ def source_folder(demo: Snapshot, folder: Path) -> Path:
     siasn_pegawai(demo).write_csv(folder / "siasn_pegawai.csv", separator=";", include_bom=True, line_terminator="\r\n")
     dapodik_ptk(demo).write_csv(folder / "dapodik_ptk.csv", separator=";", include_bom=True, line_terminator="\r\n")
     return folder
+
+
+def siasn_unor(s: Snapshot) -> pl.DataFrame:
+    """``siasn_unor`` as SIASN's ``ref-unor`` rows, with the NPSN of the matching of units to
+    schools under the contract's name (SIASN does not hold it)."""
+    u = s["siasn_unor"]
+    return pl.DataFrame(
+        {
+            "Id": u["unor_id"],
+            "DiatasanId": u["parent_unor_id"],
+            "NamaUnor": u["nama"],
+            "NamaJabatan": pl.repeat("Kepala", u.height, eager=True),
+            "InstansiId": u["instansi_id"],
+            "Aktif": u["aktif"].replace_strict({True: "true", False: "false"}, return_dtype=pl.String),
+            "npsn": u["npsn"],
+        }
+    )
+
+
+def dapodik_export(s: Snapshot) -> pl.DataFrame:
+    """``dapodik_ptk`` as the labels of the Dapodik application's GTK export (with a PTK ID)."""
+    p = s["dapodik_ptk"]
+    return pl.DataFrame(
+        {
+            "No": pl.int_range(1, p.height + 1, eager=True).cast(pl.String),
+            "PTK ID": p["ptk_id"],
+            "Nama": p["nama"],
+            "NIK": p["nik"],
+            "NUPTK": p["nuptk"],
+            "NIP": p["nip"],
+            "Jenis PTK": p["jenis_ptk"],
+            "Tugas Tambahan": p["tugas_tambahan"],
+            "NPSN": p["npsn"],
+        }
+    )

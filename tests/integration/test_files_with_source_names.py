@@ -4,12 +4,13 @@ files; what cannot be mapped is refused naming file, row and the file's own colu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
-from source_files import TAHUN, assert_same, outcome, siasn_pegawai, source_folder
+from source_files import TAHUN, assert_same, dapodik_export, outcome, siasn_pegawai, siasn_unor, source_folder
 
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
@@ -137,3 +138,18 @@ def test_vectorised_converters_agree_with_the_mapping(value: str) -> None:
 def test_every_file_mapping_targets_a_table_of_the_contract_or_is_no_file() -> None:
     # rw-jabatan (leader facts) is read by the connector only; the others are snapshot tables.
     assert {m.table for m in source_mapping.MAPPINGS.values()} - set(TABLE) == {"siasn_rw_jabatan"}
+
+
+@pytest.mark.parametrize(
+    ("table", "build", "mapping"),
+    [("siasn_unor", siasn_unor, "siasn.ref-unor"), ("dapodik_ptk", dapodik_export, "dapodik.ekspor-gtk")],
+)
+def test_ref_unor_and_the_dapodik_export_map(
+    demo: Snapshot, tmp_path: Path, table: str, build: Callable[[Snapshot], pl.DataFrame], mapping: str
+) -> None:
+    folder = tmp_path / "snap"
+    write_snapshot(demo, folder)
+    build(demo).write_csv(folder / f"{table}.csv")
+    result = read_snapshot(folder)
+    assert_same(result.snapshot, demo)
+    assert FileFormat(f"{table}.csv", ",", 1, mapping) in result.formats
