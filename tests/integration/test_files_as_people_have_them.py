@@ -136,3 +136,20 @@ def test_semicolon_file_with_quoted_separators_reads_every_value(tmp_path: Path)
 )
 def test_the_separator_is_the_one_that_splits_the_header(line: str, sep: str) -> None:
     assert separator_of_line(line) == sep
+
+
+def test_rows_beyond_the_rows_searched_for_the_header_keep_their_numbers(tmp_path: Path) -> None:
+    book = tmp_path / "snap.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "instansi"
+    ws.append(["Daftar instansi"])
+    ws.append(["instansi_id", "nama"])
+    ws.append(["I1", "Kabupaten Bima"])
+    for _ in range(40):  # blank rows across the end of the rows searched for the header
+        ws.append([])
+    ws.append(["I2", None])
+    wb.save(book)
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(book)
+    assert caught.value.problems == [Problem("snap.xlsx:instansi", 44, "nama", None, "nilai wajib kosong")]

@@ -153,3 +153,21 @@ def test_ref_unor_and_the_dapodik_export_map(
     result = read_snapshot(folder)
     assert_same(result.snapshot, demo)
     assert FileFormat(f"{table}.csv", ",", 1, mapping) in result.formats
+
+
+def test_lenient_leaves_out_the_rows_that_do_not_map_and_names_them(demo: Snapshot, tmp_path: Path) -> None:
+    folder = source_folder(demo, tmp_path / "snap")
+    frame = siasn_pegawai(demo)
+    bad = frame["nipBaru"][3]
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3)
+        .then(pl.lit("Tugas Belajar"))
+        .otherwise("kedudukanPnsNama")
+        .alias("kedudukanPnsNama")
+    )
+    frame.write_csv(folder / "siasn_pegawai.csv", separator=";")
+    result = read_snapshot(folder, lenient=True)
+    [problem] = [p for p in result.rejected if p.file == "siasn_pegawai.csv"]
+    assert (problem.row, problem.column, problem.value) == (5, "kedudukanPnsNama", "Tugas Belajar")
+    expected = demo["siasn_pegawai"].filter(pl.col("nip") != bad)
+    assert result.snapshot["siasn_pegawai"].equals(expected)

@@ -665,8 +665,6 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings, formats: 
     # Title lines may stand above the table: the header is found by its columns among the
     # first rows, which are held; the rest are streamed as before.
     ahead = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-    while ahead and all(v is None or v == "" for v in ahead[-1]):
-        ahead.pop()  # trailing empty rows of a short sheet are no header
     at = header_row(ahead, lambda cells: mapped.complete(table, cells), mapped.known(table))
     header = cell_texts(ahead[at]) if ahead else []
     if not header:
