@@ -36,6 +36,13 @@ def as_excel_csv(folder: Path) -> None:
             csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(rows)
 
 
+def with_csv_title_lines(folder: Path) -> None:
+    """Put two title lines above every table, as Excel saves a sheet with a title as CSV."""
+    for p in folder.glob("*.csv"):
+        text = p.read_bytes().removeprefix(b"\xef\xbb\xbf")
+        p.write_bytes(b"\xef\xbb\xbfDATA " + p.stem.upper().encode() + b";;;\r\n;;;\r\n" + text)
+
+
 def with_title_lines(book: Path) -> None:
     """Put two title lines above the table of every sheet, the first a merged cell."""
     wb = openpyxl.load_workbook(book)
@@ -153,3 +160,38 @@ def test_rows_beyond_the_rows_searched_for_the_header_keep_their_numbers(tmp_pat
     with pytest.raises(SnapshotError) as caught:
         read_snapshot(book)
     assert caught.value.problems == [Problem("snap.xlsx:instansi", 44, "nama", None, "nilai wajib kosong")]
+
+
+def test_demo_as_excel_csv_with_title_lines_checks_like_the_original(demo: Snapshot, tmp_path: Path) -> None:
+    folder = tmp_path / "snap"
+    write_snapshot(demo, folder)
+    as_excel_csv(folder)
+    with_csv_title_lines(folder)
+    result = read_snapshot(folder)
+    assert_same(result.snapshot, demo)
+    assert outcome(check(result.snapshot, TAHUN, Flow.SKP)) == outcome(check(demo, TAHUN, Flow.SKP))
+    present = [t for t in TABLES if (folder / t.file_name).exists()]
+    assert result.formats == [FileFormat(t.file_name, ";", 3) for t in present]
+
+
+def test_rows_below_csv_title_lines_are_named_by_their_line(tmp_path: Path) -> None:
+    folder = tmp_path / "snap"
+    folder.mkdir()
+    (folder / "instansi.csv").write_bytes(
+        b"Daftar instansi\r\n\r\ninstansi_id;nama\r\nI1;Bima\r\n\r\nI2;\r\nI3;Kota;lebih\r\n"
+    )
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(folder)
+    assert caught.value.problems == [
+        Problem("instansi.csv", 6, "nama", None, "nilai wajib kosong"),
+        Problem("instansi.csv", 7, None, None, "jumlah kolom salah: baris ini punya 3 kolom, baris judul punya 2"),
+    ]
+
+
+def test_a_title_line_with_a_stray_quote_is_read_slowly_with_the_same_numbers(tmp_path: Path) -> None:
+    folder = tmp_path / "snap"
+    folder.mkdir()
+    (folder / "instansi.csv").write_bytes(b'Daftar 5" instansi\ninstansi_id,nama\nI1,Bi"ma\nI2,\n')
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(folder)
+    assert caught.value.problems == [Problem("instansi.csv", 4, "nama", None, "nilai wajib kosong")]

@@ -30,7 +30,7 @@ from selaras.domain.results import EkinerjaChanges
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot, Table
 from selaras.domain.sync import apply, key_hashes, staying
 from selaras.sources import mapped
-from selaras.sources.layout import HEADER_SEARCH_ROWS, FileFormat, cell_texts, header_row, separator_of
+from selaras.sources.layout import HEADER_SEARCH_ROWS, FileFormat, cell_texts, csv_layout, header_row
 from selaras.sources.mapping import SourceMapping
 from selaras.sources.validation import (
     LIMIT,
@@ -328,10 +328,10 @@ def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, F
     if path.stat().st_size == 0:
         findings.add_file(label, _EMPTY_FILE)
         return unreadable
-    sep = separator_of(path)
+    sep, skip = csv_layout(path, lambda cells: mapped.complete(table, cells), mapped.known(table))
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            first = next(csv.reader(f, delimiter=sep), None)
+            first = next(itertools.islice(csv.reader(f, delimiter=sep), skip, None), None)
     except UnicodeDecodeError:
         findings.add_file(label, _not_utf8(path))
         return unreadable
@@ -340,34 +340,34 @@ def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, F
         findings.add_file(label, _EMPTY_FILE)
         return unreadable
     mapping = mapped.choose(table, header)
-    positions, headers = _layout(mapping, header, table, label, findings, 1)
-    formats[table.name] = FileFormat(label, sep, 1, None if mapping is None else mapping.name, headers)
+    positions, headers = _layout(mapping, header, table, label, findings, skip + 1)
+    formats[table.name] = FileFormat(label, sep, skip + 1, None if mapping is None else mapping.name, headers)
     if not positions:
         return unreadable
     try:
-        data = _read_values(path, positions, sep)
+        data = _read_values(path, positions, sep, skip)
         # The fast record count splits lines at NUL: a file holding one is counted slowly
         # (and refused for it by the value checks).
-        irregular = None if _has_nul(path) else _irregular_records(path, len(header), data.height, sep)
+        irregular = None if _has_nul(path) else _irregular_records(path, len(header), data.height, sep, skip)
     except pl.exceptions.PolarsError as e:
         if "utf-8" in str(e).lower() or "utf8" in str(e).lower():
             findings.add_file(label, _not_utf8(path))
             return unreadable
         irregular = None  # quoting the fast reader refuses; the slow one below decides
     if irregular is None:
-        parsed = _parse_slowly(path, positions, len(header), sep)
+        parsed = _parse_slowly(path, positions, len(header), sep, skip)
         if isinstance(parsed, str):
             findings.add_file(label, parsed)
             return unreadable
         data, irregular = parsed
     rows = None
     blank = irregular.filter(pl.col("_kosong")).get_column("_pos")
-    if not blank.is_empty():
+    if not blank.is_empty() or skip:
         kept = pl.repeat(True, data.height, eager=True).scatter(blank, False)
         data = data.filter(kept)
-        rows = pl.int_range(2, kept.len() + 2, dtype=pl.Int64, eager=True).filter(kept)
+        rows = pl.int_range(skip + 2, kept.len() + skip + 2, dtype=pl.Int64, eager=True).filter(kept)
     wrong = irregular.filter(~pl.col("_kosong") & (pl.col("_n") != len(header))).select(
-        (pl.col("_pos").cast(pl.Int64) + 2).alias(ROW), "_n"
+        (pl.col("_pos").cast(pl.Int64) + skip + 2).alias(ROW), "_n"
     )
     if mapping is not None:
         data, rows, unmapped = mapped.convert(mapping, data, rows, headers, kept=wrong.get_column(ROW))
@@ -390,13 +390,15 @@ def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, F
     return raw
 
 
-def _read_values(path: Path, positions: dict[str, int], sep: str = ",") -> pl.DataFrame:
+def _read_values(path: Path, positions: dict[str, int], sep: str = ",", skip: int = 0) -> pl.DataFrame:
     """The ``positions`` columns of a CSV file as strings, null for an empty cell, short rows
-    padded; read in blocks, each with its repeated texts shared (see :class:`SharedTexts`)."""
+    padded; read in blocks, each with its repeated texts shared (see :class:`SharedTexts`).
+    ``skip`` lines (title lines) stand above the header."""
     scan = pl.scan_csv(
         path,
         has_header=True,
         separator=sep,
+        skip_lines=skip,
         infer_schema=False,
         truncate_ragged_lines=True,
         null_values=[""],
@@ -441,7 +443,7 @@ def _positions(header: list[str], table: Table, label: str, findings: Findings) 
     return positions
 
 
-def _irregular_records(path: Path, fields: int, rows: int, sep: str = ",") -> pl.DataFrame | None:
+def _irregular_records(path: Path, fields: int, rows: int, sep: str = ",", skip: int = 0) -> pl.DataFrame | None:
     """The data records that are blank (``_kosong``) or whose field count (``_n``) is not
     ``fields``, by position (``_pos``, 0 for the first data record). They are found from the
     raw lines, because the CSV reader pads short rows without saying so. None when the records
@@ -449,13 +451,15 @@ def _irregular_records(path: Path, fields: int, rows: int, sep: str = ",") -> pl
 
     The lines are streamed: only those that are not plainly regular (``fields`` - 1 commas, no
     quote, not starting with a space or a comma) are kept, as a few numbers each. ``sep`` is
-    the file's column separator (a comma, or a semicolon; see :mod:`selaras.sources.layout`)."""
+    the file's column separator (a comma, or a semicolon; see :mod:`selaras.sources.layout`);
+    ``skip`` lines (title lines) above the header are not read."""
     lines = pl.scan_csv(
         path,
         has_header=False,
         schema={"l": pl.String},
         quote_char=None,
         separator="\x00",
+        skip_lines=skip,
         truncate_ragged_lines=True,
         raise_if_empty=False,
         encoding="utf8",
@@ -526,7 +530,7 @@ def _irregular_records(path: Path, fields: int, rows: int, sep: str = ",") -> pl
 
 
 def _parse_slowly(
-    path: Path, positions: dict[str, int], fields: int, sep: str = ","
+    path: Path, positions: dict[str, int], fields: int, sep: str = ",", skip: int = 0
 ) -> tuple[pl.DataFrame, pl.DataFrame] | str:
     """Data and irregular records (as :func:`_irregular_records`) with Python's csv module, for
     files whose quoting the fast path cannot follow (a stray quote inside an unquoted field).
@@ -538,7 +542,8 @@ def _parse_slowly(
         reader = csv.reader(f, delimiter=sep, strict=True)
         start = 1
         try:
-            next(reader, None)
+            for _ in range(skip + 1):  # title lines and the header
+                next(reader, None)
             while True:
                 start = reader.line_num + 1
                 record = next(reader, None)

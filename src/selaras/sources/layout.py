@@ -68,19 +68,35 @@ def describe(formats: Sequence[FileFormat]) -> list[str]:
     return [f"{way}: {', '.join(labels)}" for way, labels in ways.items()]
 
 
-def separator_of(path: Path) -> str:
-    """The column separator of the CSV file at ``path``: the one of :data:`SEPARATORS` that
-    splits the header line (its first line, after a BOM) into the most fields outside quotes;
-    a comma when none splits it."""
+def csv_layout(path: Path, complete: Callable[[list[str]], bool], known: Callable[[str], bool]) -> tuple[str, int]:
+    """The column separator of the CSV file at ``path`` and the number of lines above its
+    header (title lines, as a sheet saved as CSV keeps them), found from its first bytes.
+
+    The header is the first line that ``complete`` accepts, split by a comma or else by a
+    semicolon; when no line is complete, the line with the most names that are ``known`` (by
+    either separator), else the first line with :func:`separator_of_line`'s separator. A
+    comma-separated file with its header on the first line is found by one split of one line."""
     with path.open("rb") as f:
         head = f.read(_FIRST_BYTES)
-    head = head.removeprefix(b"\xef\xbb\xbf")
-    line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    return separator_of_line(line)
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    lines = [line.removesuffix("\r") for line in text.split("\n")[:HEADER_SEARCH_ROWS]]
+    if not lines:
+        return SEPARATORS[0], 0
+    best: tuple[int, str, int] = (0, separator_of_line(lines[0]), 0)
+    for sep in SEPARATORS:
+        for i, line in enumerate(lines):
+            cells = cell_texts(next(csv.reader(io.StringIO(line), delimiter=sep), []))
+            if complete(cells):
+                return sep, i
+            n = sum(1 for c in cells if c and known(c))
+            if n > best[0]:
+                best = (n, sep, i)
+    return best[1], best[2]
 
 
 def separator_of_line(line: str) -> str:
-    """The separator of one header line (see :func:`separator_of`)."""
+    """The one of :data:`SEPARATORS` that splits ``line`` into the most fields outside quotes;
+    a comma when none splits it."""
     best, most = SEPARATORS[0], 0
     for sep in SEPARATORS:
         fields = next(csv.reader(io.StringIO(line), delimiter=sep), [])
