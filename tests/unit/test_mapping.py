@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from selaras.domain.snapshot import TABLE
-from selaras.sources.mapping import MAPPINGS, convert_date, map_record, match_headers, penugasan
+from selaras.sources.mapping import MAPPINGS, convert_date, find_mapping, map_record, match_headers, penugasan
 
 DATA_UTAMA = {
     "id": "A1B2",
@@ -209,3 +209,16 @@ def test_every_target_column_is_a_snapshot_column_or_a_declared_extra() -> None:
     for m in MAPPINGS.values():
         if m.table in TABLE:
             assert set(m.columns) - set(TABLE[m.table].column_names) <= extras.get(m.table, set()), m.name
+
+
+def test_the_mapping_of_a_header_row_is_found() -> None:
+    assert find_mapping(list(DATA_UTAMA)) is MAPPINGS["siasn.data-utama"]
+    assert find_mapping(list(GTK)) is MAPPINGS["dapodik.getGtk"]
+    assert (
+        find_mapping(["NO", "PTK ID", "Nama", "NIK", "Jenis PTK", "Tugas Tambahan"]) is MAPPINGS["dapodik.ekspor-gtk"]
+    )
+    assert find_mapping(["Id", "DiatasanId", "NamaUnor", "NamaJabatan"]) is MAPPINGS["siasn.ref-unor"]
+    # The snapshot's own columns are no source's export; a header row missing a required field fits nothing.
+    assert find_mapping(["ptk_id", "nik", "nuptk", "nama", "nip", "jenis_ptk", "tugas_tambahan", "npsn"]) is None
+    assert find_mapping(["nipBaru", "nik", "kedudukanPnsNama"]) is None
+    assert find_mapping(list(DATA_UTAMA), table="dapodik_ptk") is None

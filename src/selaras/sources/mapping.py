@@ -29,6 +29,7 @@ __all__ = [
     "SourceMapping",
     "Unmappable",
     "convert_date",
+    "find_mapping",
     "map_record",
     "match_headers",
     "penugasan",
@@ -370,6 +371,27 @@ def match_headers(mapping: SourceMapping, headers: Iterable[str]) -> dict[str, s
                 found[header] = f.column
                 break
     return found
+
+
+def find_mapping(headers: Iterable[str], table: str | None = None) -> SourceMapping | None:
+    """The mapping a file's header row is written in: one whose required fields are all
+    there (the columns it gets from the caller aside), the most headers matched winning;
+    None when none fits (the snapshot's own column names, or an unknown export). ``table``
+    limits the choice to mappings into that table."""
+    headers = list(headers)
+    best: tuple[int, SourceMapping] | None = None
+    for m in MAPPINGS.values():
+        if table is not None and m.table != table:
+            continue
+        matched = match_headers(m, headers)
+        needed = {f.column for f in m.fields if f.required and f.column not in m.given}
+        if not needed <= set(matched.values()):
+            continue
+        # A header that is also the snapshot's own column name proves nothing about the source.
+        own = sum(1 for h, c in matched.items() if _fold(h) != _fold(c))
+        if own and (best is None or own > best[0]):
+            best = (own, m)
+    return None if best is None else best[1]
 
 
 def _key(mapping: SourceMapping, record: Mapping[str, object]) -> str | None:
