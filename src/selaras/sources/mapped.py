@@ -20,7 +20,7 @@ import polars as pl
 
 from selaras.domain.snapshot import Table
 from selaras.sources import mapping as source_mapping
-from selaras.sources.mapping import MAPPINGS, SourceMapping, Unmappable, match_headers
+from selaras.sources.mapping import MAPPINGS, SourceMapping, Unmappable, find_mapping, match_headers
 from selaras.sources.validation import KOLOM_TIDAK_ADA, KOLOM_WAJIB_TIDAK_ADA, ROW, Findings, RawTable
 
 UNKNOWN_HEADER = (
@@ -39,7 +39,11 @@ def _digits(s: pl.Expr) -> pl.Expr:
 
 
 _VECTORISED: dict[Callable[[str], str | None], Callable[[pl.Expr], pl.Expr]] = {
-    source_mapping._digits: _digits,
+    # Looked up by name: should the mapping's function be renamed, its values are converted
+    # one distinct value at a time (right, slower), and the test of this table says so.
+    convert: vectorised
+    for convert, vectorised in ((getattr(source_mapping, "_digits", None), _digits),)
+    if convert is not None
 }
 """Converters with as many distinct values as rows, as polars expressions."""
 
@@ -61,11 +65,16 @@ def _filled(mapping: SourceMapping, table: Table, header: Sequence[str]) -> set[
 
 def choose(table: Table, header: Sequence[str]) -> SourceMapping | None:
     """The mapping of a file of ``table`` with ``header``: None (the contract's own names)
-    when the header has every contract column or no mapping fills more of them; else the
-    mapping that fills the most."""
+    when the header has every contract column; else the mapping the connectors' module finds
+    (:func:`selaras.sources.mapping.find_mapping`). When none has all its required fields,
+    the one that fills more contract columns than the contract's own names do, so that what
+    is missing is named as that source names it; else None."""
     own = set(table.column_names) & set(header)
     if len(own) == len(table.columns):
         return None
+    found = find_mapping(header, table.name)
+    if found is not None:
+        return found
     best, most = None, len(own)
     for m in mappings_for(table):
         n = len(_filled(m, table, header) & set(table.column_names))
