@@ -8,7 +8,8 @@ column with polars: a converter of the mapping is called once per distinct value
 enumeration has a handful), never once per row, and the conversions of identifiers that
 have as many distinct values as rows are done as expressions (:data:`_VECTORISED`, tested to
 agree with the mapping's own). A value that does not map is a problem naming the file, the
-row and the file's column; the row then holds no value there.
+row and the file's column; its row is refused for it (its other values are not checked, as
+for a row whose fields could not be split).
 """
 
 from __future__ import annotations
