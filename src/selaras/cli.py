@@ -107,6 +107,8 @@ def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snaps
         with progress() as p:
             result = read_snapshot(path, lenient=lenient, progress=p)
     except SnapshotError as e:
+        for line in describe(e.formats):
+            console.print(f"Dibaca dengan {line}", markup=False, highlight=False)
         console.print(f"[bold red]Snapshot {path} tidak valid:[/] {len(e.problems):,} masalah; tidak ada yang diubah.")
         for problem in e.problems[:50]:
             console.print(f"  - {problem}")

@@ -54,6 +54,7 @@ def test_import_says_how_it_read_and_a_refused_file_changes_nothing(store_url: s
         assert "siasn_pegawai.csv baris 4, kolom kedudukanPnsNama: 'Tugas Belajar'" in r.stderr
         assert "nilai tidak dapat dipetakan (siasn.data-utama)" in r.stderr
         assert "tidak ada yang diubah" in r.stderr
+        assert "Dibaca dengan pemetaan siasn.data-utama, pemisah titik koma (;): siasn_pegawai.csv" in r.stderr
         assert contents(store) == before
     finally:
         store.dispose()

@@ -117,7 +117,7 @@ def read_snapshot(
     for f in formats.values():
         findings.relabel(f.label, f.headers)
     if findings.file_level or (findings.any and not lenient):
-        raise SnapshotError(findings.problems(limit=LIMIT))
+        raise SnapshotError(findings.problems(limit=LIMIT), [formats[t.name] for t in TABLES if t.name in formats])
     report("menyusun snapshot", 0.95)
     if lenient:
         frames = keep_valid(tables, findings)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from selaras.domain.snapshot import FORMAT_TEXT, PATTERNS, TABLES, Column, Kind, Table, conform
+from selaras.sources.layout import FileFormat
 
 ROW = "__baris"
 """Spreadsheet row number of a data row (the header is row 1)."""
@@ -81,8 +82,11 @@ class Problem:
 class SnapshotError(Exception):
     """The input is not a valid snapshot; ``problems`` lists everything that was found."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], formats: Sequence[FileFormat] = ()) -> None:
         self.problems: list[Problem] = list(problems)
+        self.formats: list[FileFormat] = list(formats)
+        """How the files that could be opened were read (the person sees which mapping and
+        separator their columns were taken by)."""
         shown = "\n".join(f"  {p}" for p in self.problems[:20])
         more = len(self.problems) - 20
         tail = f"\n  ... dan {more} masalah lain" if more > 0 else ""
