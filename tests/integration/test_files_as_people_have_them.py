@@ -8,17 +8,15 @@ import csv
 from pathlib import Path
 
 import openpyxl
-import polars as pl
 import pytest
+from source_files import TAHUN, assert_same, outcome
 
-from selaras.domain.results import CheckResult, Flow
+from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.domain.snapshot import TABLES, Snapshot
 from selaras.simulation.generator import generate
 from selaras.sources.files import Problem, SnapshotError, read_snapshot, write_snapshot
-from selaras.sources.layout import FileFormat, separator_of_line
-
-TAHUN = 2026
+from selaras.sources.layout import FileFormat
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +50,6 @@ def with_title_lines(book: Path) -> None:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3)
         ws["A2"] = "Sumber: ekspor aplikasi"
     wb.save(book)
-
-
-def outcome(result: CheckResult) -> dict[str, tuple[str, list[str]]]:
-    """Every pegawai's status and sorted codes."""
-    codes = result.errors.group_by("nip").agg(pl.col("code").sort())
-    by_nip = dict(zip(codes["nip"].to_list(), codes["code"].to_list(), strict=True))
-    return {nip: (s, by_nip.get(nip, [])) for nip, s in result.pegawai.select("nip", "status").iter_rows()}
-
-
-def assert_same(a: Snapshot, b: Snapshot) -> None:
-    for t in TABLES:
-        assert a[t.name].equals(b[t.name]), t.name
 
 
 def test_demo_as_excel_csv_checks_like_the_original(demo: Snapshot, tmp_path: Path) -> None:
@@ -129,20 +115,6 @@ def test_semicolon_file_with_quoted_separators_reads_every_value(tmp_path: Path)
         ("I2", "Kota, Bima"),
         ("I3", "dua\r\nbaris"),
     ]
-
-
-@pytest.mark.parametrize(
-    ("line", "sep"),
-    [
-        ("nip,nama", ","),
-        ("nip;nama", ";"),
-        ('"nama; gelar",nip,unor_id', ","),
-        ('"nama, gelar";nip;unor_id', ";"),
-        ("nip", ","),
-    ],
-)
-def test_the_separator_is_the_one_that_splits_the_header(line: str, sep: str) -> None:
-    assert separator_of_line(line) == sep
 
 
 def test_rows_beyond_the_rows_searched_for_the_header_keep_their_numbers(tmp_path: Path) -> None:

@@ -14,12 +14,11 @@ from source_files import TAHUN, assert_same, dapodik_export, outcome, siasn_pega
 
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
-from selaras.domain.snapshot import TABLE, Snapshot
+from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
-from selaras.sources import mapping as source_mapping
 from selaras.sources.files import Problem, SnapshotError, read_snapshot, write_snapshot
 from selaras.sources.layout import FileFormat
-from selaras.sources.mapped import _VECTORISED, UNKNOWN_HEADER
+from selaras.sources.mapped import UNKNOWN_HEADER
 
 
 @pytest.fixture(scope="module")
@@ -122,22 +121,6 @@ def test_an_unknown_header_in_a_sheet_is_named_by_its_row(tmp_path: Path) -> Non
         Problem("snap.xlsx:instansi", None, "nama", None, "kolom wajib tidak ada"),
         Problem("snap.xlsx:instansi", 2, "Nama Instansi", None, UNKNOWN_HEADER),
     ]
-
-
-@pytest.mark.parametrize(
-    "value", ["198001012005011002", " 198001012005011002 ", "'198001012005011002", "-", "0", "' 12", "x"]
-)
-def test_vectorised_converters_agree_with_the_mapping(value: str) -> None:
-    for convert, vectorised in _VECTORISED.items():
-        text = value.strip()  # the mapping's converters receive trimmed text
-        got = pl.select(vectorised(pl.lit(text))).item()
-        assert got == convert(text), (convert, value)
-    assert source_mapping._digits in _VECTORISED
-
-
-def test_every_file_mapping_targets_a_table_of_the_contract_or_is_no_file() -> None:
-    # rw-jabatan (leader facts) is read by the connector only; the others are snapshot tables.
-    assert {m.table for m in source_mapping.MAPPINGS.values()} - set(TABLE) == {"siasn_rw_jabatan"}
 
 
 @pytest.mark.parametrize(
