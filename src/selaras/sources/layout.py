@@ -1,5 +1,6 @@
-"""How a file people already have is laid out: the column separator of a CSV file, found once
-from its first bytes, and the header row of a sheet with title lines above its table.
+"""How a file people already have is laid out: the column separator of a CSV file and the
+row of its header, below any title lines, found once from its first bytes; the header row of a
+sheet with title lines above its table.
 
 Excel in an Indonesian locale saves "CSV" with ``;`` between columns (the comma is the decimal
 separator there), often with a UTF-8 BOM and CRLF line ends; a workbook exported by an
