@@ -224,30 +224,6 @@ def test_the_mapping_of_a_header_row_is_found() -> None:
     assert find_mapping(list(DATA_UTAMA), table="dapodik_ptk") is None
 
 
-def test_siasn_s_own_download_maps_with_jabatan_by_name() -> None:
-    headers = ["PNS ID", "NIP BARU", "NIP LAMA", "NAMA", "NIK", "JENIS PEGAWAI", "KEDUDUKAN HUKUM", "JENIS JABATAN"]
-    headers += ["JABATAN NAMA", "UNOR ID", "UNOR NAMA", "INSTANSI KERJA NAMA", "NOMOR HP"]
-    assert find_mapping(headers) is MAPPINGS["siasn.ekspor"]
-    record = dict.fromkeys(headers, "")
-    record |= {
-        "NIP BARU": "'198001012005011001",
-        "NAMA": "Siti",
-        "JENIS PEGAWAI": "PNS Daerah",
-        "KEDUDUKAN HUKUM": "Aktif",
-        "JENIS JABATAN": "Jabatan Fungsional Umum",
-        "NOMOR HP": "08123456789",
-    }
-    row, problems = map_record(MAPPINGS["siasn.ekspor"], record, {"instansi_id": "I1"})
-    assert problems == []
-    assert (row["nip"], row["instansi_id"], row["status"], row["jabatan_jenis"]) == (
-        "198001012005011001",
-        "I1",
-        "AKTIF",
-        "PELAKSANA",
-    )
-    assert "08123456789" not in row.values()
-
-
 @pytest.mark.parametrize(
     ("name", "value"),
     [("Jabatan Struktural", "STRUKTURAL"), ("Jabatan Fungsional Tertentu", "FUNGSIONAL"), ("Pelaksana", "PELAKSANA")],

@@ -269,28 +269,6 @@ MAPPINGS: dict[str, SourceMapping] = {
             ),
         ),
         SourceMapping(
-            # The columns of SIASN's own download of its ASN data (this project's reading: the
-            # upper-case labels of the web service's fields); the instansi's id, when the file
-            # has only its name, is given by the reader.
-            "siasn.ekspor",
-            "SIASN",
-            "ekspor data ASN",
-            "siasn_pegawai",
-            ("NIP BARU",),
-            (
-                _F("nip", ("NIP BARU", "NIP"), _digits, required=True),
-                _F("nik", ("NIK",), _digits),
-                _F("nama", ("NAMA",), required=True),
-                _F("instansi_id", ("INSTANSI KERJA ID", "INSTANSI INDUK ID")),
-                _F("unor_id", ("UNOR ID",)),
-                _F("jenis_asn", ("JENIS PEGAWAI",), _jenis_asn),
-                _F("status", ("KEDUDUKAN HUKUM", "KEDUDUKAN PNS"), _status, required=True),
-                _F("jabatan_nama", ("JABATAN NAMA", "NAMA JABATAN")),
-                _F("jabatan_jenis", ("JENIS JABATAN", "JENIS JABATAN ID"), _jabatan_jenis),
-            ),
-            given=("instansi_id",),
-        ),
-        SourceMapping(
             "siasn.ref-unor",
             "SIASN",
             "ref-unor",
