@@ -633,10 +633,11 @@ if __name__ == "__main__":
 def _register() -> None:
     from selaras.eskalasi_cli import eskalasi, prakiraan
     from selaras.simulation.simulate_cli import simulate
+    from selaras.tarik_cli import tarik
     from selaras.web.cli import akun, serve
     from selaras.web.setelan_cli import instansi
 
-    for command in (simulate, serve, akun, instansi, eskalasi, prakiraan):
+    for command in (simulate, serve, akun, instansi, eskalasi, prakiraan, tarik):
         main.add_command(command)
 
 

@@ -222,3 +222,12 @@ def test_the_mapping_of_a_header_row_is_found() -> None:
     assert find_mapping(["ptk_id", "nik", "nuptk", "nama", "nip", "jenis_ptk", "tugas_tambahan", "npsn"]) is None
     assert find_mapping(["nipBaru", "nik", "kedudukanPnsNama"]) is None
     assert find_mapping(list(DATA_UTAMA), table="dapodik_ptk") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("Jabatan Struktural", "STRUKTURAL"), ("Jabatan Fungsional Tertentu", "FUNGSIONAL"), ("Pelaksana", "PELAKSANA")],
+)
+def test_jenis_jabatan_by_name(name: str, value: str) -> None:
+    row, problems = map_record(MAPPINGS["siasn.data-utama"], {**DATA_UTAMA, "jenisJabatanId": name})
+    assert (row["jabatan_jenis"], problems) == (value, [])

@@ -41,6 +41,7 @@ ALASAN_JOB = {
     "ADMIN": "sinkron atas nama oleh Admin Instansi",
     "MASSAL": "sinkron massal",
     "JADWAL": "pembaruan terjadwal (data sumber berubah)",
+    "TARIK": "data sumber ditarik (selaras tarik)",
     "KASKADE": "otomatis, setelah hambatannya selesai",
 }
 """Why a sync request was made (``jobs.queue.Alasan``)."""
@@ -62,6 +63,7 @@ AKSI = {
     "UBAH_ATASAN_UNOR": "Ubah atasan unit kerja",
     "GANTI_SKP_MANUAL": "Ganti SKP manual dengan SKP dari PMM",
     "UBAH_ZONA_WAKTU": "Ubah zona waktu instansi",
+    "TARIK_DATA": "Tarik data sumber (selaras tarik)",
 }
 """Audit actions."""
 
@@ -113,6 +115,10 @@ NILAI = {
 (``domain.snapshot``) and the values the rules compute."""
 
 FIELD = {
+    "tarik_siasn": "SIASN",
+    "tarik_dapodik": "Dapodik",
+    "tarik_pmm": "PMM",
+    "diperiksa_ulang": "Pegawai diperiksa ulang",
     "nip": "NIP",
     "nik": "NIK",
     "nama": "Nama",

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from selaras.sources.http import SourceContractError, SourceProblem
+from selaras.sources.http import SourceContractError, SourceProblem, SourceUnavailable
 from selaras.sources.mapping import MAPPINGS
 from selaras.sources.real import Pulled, RealSettings, Transport, validated
 
@@ -36,6 +36,10 @@ class DapodikConfig:
     keys: Mapping[str, str] = field(default_factory=dict)
     settings: RealSettings = field(default_factory=RealSettings)
 
+    def per_school(self, npsn: str) -> bool:
+        """Whether school ``npsn`` has a service of its own (not a central feed)."""
+        return npsn in self.endpoints or bool(self.template and "{npsn}" in self.template)
+
     def base_url(self, npsn: str) -> str | None:
         """The base URL serving school ``npsn`` (None: no endpoint configured for it)."""
         if npsn in self.endpoints:
@@ -53,6 +57,9 @@ class DapodikPull:
     ptk: Pulled
     tanpa_layanan: list[str] = field(default_factory=list)
     """NPSNs with no endpoint configured."""
+    tidak_terjangkau: dict[str, SourceUnavailable] = field(default_factory=dict)
+    """Schools whose own service stayed unavailable (SYS-01): NPSN -> the failure. Their data
+    is left as stored; the other schools' is taken."""
 
     @property
     def problems(self) -> list[SourceProblem]:
@@ -115,15 +122,36 @@ class DapodikConnector:
         served = [n for n in wanted if self.config.base_url(n) is not None]
         sekolah: list[tuple[Mapping[str, Any], Mapping[str, str | None]]] = []
         gtk: list[tuple[Mapping[str, Any], Mapping[str, str | None]]] = []
+        down: dict[str, SourceUnavailable] = {}
+        broken: list[SourceProblem] = []
+
+        def school(npsn: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            if not self.config.per_school(npsn):
+                return self.school(npsn)  # a central feed down is the whole source down
+            try:
+                return self.school(npsn)
+            except SourceUnavailable as e:
+                # One school's own server offline must not hold up the district's other schools.
+                down[npsn] = e
+                return [], []
+            except SourceContractError as e:
+                # Nor one that answers something else (a login page): its data stays as stored.
+                broken.extend(e.problems)
+                return [], []
+
         for i, (npsn, (s_rows, g_rows)) in enumerate(
-            zip(served, self.http.map_concurrent(self.school, served), strict=True)
+            zip(served, self.http.map_concurrent(school, served), strict=True)
         ):
             sekolah.extend((r, {"instansi_id": instansi_id, "npsn": npsn}) for r in s_rows)
             gtk.extend((r, {"npsn": npsn}) for r in g_rows)
             if progress is not None:
                 progress(i + 1, len(served))
-        return DapodikPull(
+        pulled = DapodikPull(
             validated(MAPPINGS["dapodik.getSekolah"], sekolah),
             validated(MAPPINGS["dapodik.getGtk"], gtk, keep=lambda row: row.get("ptk_induk") != "0"),
             [n for n in wanted if n not in set(served)],
+            down,
         )
+        pulled.sekolah.problems[:0] = broken
+        pulled.sekolah.refused += len(broken)
+        return pulled

@@ -182,8 +182,14 @@ def _jabatan_jenis(text: str) -> str:
     t = text.casefold()
     if t in _JENIS_JABATAN:
         return _JENIS_JABATAN[t]
-    if t.upper() in _JENIS_JABATAN.values():
-        return t.upper()
+    # By name, as exports spell it ("Jabatan Fungsional Tertentu"); "fungsional umum" is the
+    # old name of pelaksana, so it is looked for first.
+    for word, value in (("fungsional umum", "PELAKSANA"), ("pelaksana", "PELAKSANA")):
+        if word in t:
+            return value
+    for word, value in (("struktural", "STRUKTURAL"), ("fungsional", "FUNGSIONAL")):
+        if word in t:
+            return value
     raise Unmappable("jenis jabatan tidak dikenal (1 struktural, 2 fungsional, 4 pelaksana)")
 
 

@@ -102,13 +102,13 @@ class Transport:
         url: str,
         *,
         headers: Callable[[], Mapping[str, str]] | None = None,
-        renew: Callable[[], None] | None = None,
+        renew: Callable[[Mapping[str, str]], None] | None = None,
         ok: Iterable[int] = (200,),
         **kwargs: Any,
     ) -> httpx.Response:
-        """One request, retried on the transient failures (SYS-01); a 401 calls ``renew``
-        (fresh tokens) and tries again once. A status in ``ok`` is returned; any other 4xx
-        raises :class:`SourceConfigError`."""
+        """One request, retried on the transient failures (SYS-01); a 401 calls ``renew`` with
+        the headers it was sent with (to drop those tokens) and tries again once. A status in
+        ``ok`` is returned; any other 4xx raises :class:`SourceConfigError`."""
         s = self.settings
         accepted = set(ok)
         reason = ""
@@ -121,7 +121,8 @@ class Transport:
             try:
                 with self._lock:
                     self.requests += 1
-                response = self._http.request(method, url, headers=dict(headers() if headers else {}), **kwargs)
+                sent = dict(headers() if headers else {})
+                response = self._http.request(method, url, headers=sent, **kwargs)
             except httpx.TimeoutException as e:
                 reason = f"batas waktu habis ({type(e).__name__})"
             except httpx.TransportError as e:
@@ -133,7 +134,7 @@ class Transport:
                 if status == 401 and renew is not None and not renewed:
                     # An expired token: fetch fresh ones and ask again, not counted as a failure.
                     renewed = True
-                    renew()
+                    renew(sent)
                     attempt -= 1
                     continue
                 if status in (401, 403):
@@ -209,7 +210,7 @@ class Pulled:
 
 def validated(
     mapping: SourceMapping,
-    records: Sequence[tuple[Mapping[str, Any], Mapping[str, str | None] | None]],
+    records: Iterable[tuple[Mapping[str, Any], Mapping[str, str | None] | None]],
     *,
     keep: Callable[[Mapping[str, str | None]], bool] | None = None,
 ) -> Pulled:

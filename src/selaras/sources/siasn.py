@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,9 +148,10 @@ class SiasnConnector:
             "Accept": "application/json",
         }
 
-    def _renew(self) -> None:
-        self.gateway.invalidate()
-        self.sso.invalidate()
+    def _renew(self, sent: Mapping[str, str]) -> None:
+        # Only the tokens that request carried: threads that met the same 401 fetch one pair.
+        self.gateway.invalidate(sent.get("Authorization", "")[len("Bearer ") :] or None)
+        self.sso.invalidate(sent.get("Auth", "")[len("bearer ") :] or None)
 
     # -- reads
 
@@ -231,36 +232,37 @@ class SiasnConnector:
         )
         wanted = sorted(set(nips))
         problems: list[SourceProblem] = []
-        records: list[dict[str, Any]] = []
         missing: list[str] = []
-        for i, (nip, (record, problem)) in enumerate(
-            zip(wanted, self.http.map_concurrent(self.data_utama, wanted), strict=True)
-        ):
-            if problem is not None:
-                problems.append(problem)
-            elif record is None:
-                missing.append(nip)
-            else:
-                records.append(record)
-            if progress is not None:
-                progress(i + 1, len(wanted))
-        pegawai = validated(MAPPINGS["siasn.data-utama"], [(r, None) for r in records])
+        names: dict[str, str] = {}
+
+        def records() -> Iterator[tuple[Mapping[str, Any], None]]:
+            # Mapped as they come: a national pull keeps a row of nine columns per pegawai,
+            # not SIASN's whole record.
+            answers = self.http.map_concurrent(self.data_utama, wanted)
+            for i, (nip, (record, problem)) in enumerate(zip(wanted, answers, strict=True)):
+                if problem is not None:
+                    problems.append(problem)
+                elif record is None:
+                    missing.append(nip)
+                else:
+                    _instansi_names(record, names)
+                    yield record, None
+                if progress is not None:
+                    progress(i + 1, len(wanted))
+
+        pegawai = validated(MAPPINGS["siasn.data-utama"], records())
         pegawai.problems[:0] = problems
         pegawai.refused += len(problems)
-        instansi = _instansi_of(records)
+        instansi = pl.DataFrame(
+            {"instansi_id": list(names), "nama": list(names.values())},
+            schema={"instansi_id": pl.String, "nama": pl.String},
+        )
         return SiasnPull(unor, pegawai, instansi, missing)
 
 
-def _instansi_of(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
-    names: dict[str, str] = {}
-    for r in records:
-        for id_field, name_field in (
-            ("instansiKerjaId", "instansiKerjaNama"),
-            ("instansiIndukId", "instansiIndukNama"),
-        ):
-            ident, name = r.get(id_field), r.get(name_field)
-            if isinstance(ident, str) and isinstance(name, str) and name.strip():
-                names.setdefault(ident.strip(), name.strip())
-    return pl.DataFrame(
-        {"instansi_id": list(names), "nama": list(names.values())}, schema={"instansi_id": pl.String, "nama": pl.String}
-    )
+def _instansi_names(record: Mapping[str, Any], names: dict[str, str]) -> None:
+    """The instansi a data-utama record names (id -> name), added to ``names``."""
+    for id_field, name_field in (("instansiKerjaId", "instansiKerjaNama"), ("instansiIndukId", "instansiIndukNama")):
+        ident, name = record.get(id_field), record.get(name_field)
+        if isinstance(ident, str) and isinstance(name, str) and name.strip():
+            names.setdefault(ident.strip(), name.strip())
