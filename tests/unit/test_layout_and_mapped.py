@@ -34,7 +34,7 @@ def test_vectorised_converters_agree_with_the_mapping(value: str) -> None:
         text = value.strip()  # the mapping's converters receive trimmed text
         got = pl.select(vectorised(pl.lit(text))).item()
         assert got == convert(text), (convert, value)
-    assert source_mapping._digits in _VECTORISED
+    assert source_mapping.digits in _VECTORISED
 
 
 def test_every_file_mapping_targets_a_table_of_the_contract_or_is_no_file() -> None:

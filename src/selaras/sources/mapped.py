@@ -33,19 +33,13 @@ _REPEATED = "kolom muncul lebih dari sekali di baris judul"
 
 
 def _digits(s: pl.Expr) -> pl.Expr:
-    """``mapping._digits`` as an expression: NIP, NIK, NUPTK as entered, without Excel's
+    """``mapping.digits`` as an expression: NIP, NIK, NUPTK as entered, without Excel's
     leading ``'``; ``-``, ``0`` and nothing are no value."""
     t = s.str.strip_chars_start("'").str.strip_chars()
     return pl.when(~t.is_in(["-", "0", ""])).then(t)
 
 
-_VECTORISED: dict[Callable[[str], str | None], Callable[[pl.Expr], pl.Expr]] = {
-    # Looked up by name: should the mapping's function be renamed, its values are converted
-    # one distinct value at a time (right, slower), and the test of this table says so.
-    convert: vectorised
-    for convert, vectorised in ((getattr(source_mapping, "_digits", None), _digits),)
-    if convert is not None
-}
+_VECTORISED: dict[Callable[[str], str | None], Callable[[pl.Expr], pl.Expr]] = {source_mapping.digits: _digits}
 """Converters with as many distinct values as rows, as polars expressions."""
 
 

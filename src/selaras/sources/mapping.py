@@ -238,7 +238,7 @@ def _jenis_ptk(text: str) -> str:
     return _JENIS_PTK_BY_FOLD.get(text.casefold(), text)
 
 
-def _digits(text: str) -> str | None:
+def digits(text: str) -> str | None:
     """NIP, NIK, NUPTK as entered: Dapodik writes none as ``-`` or ``0``, Excel adds a ``'``."""
     t = text.lstrip("'").strip()
     return None if t in ("-", "0", "") else t
@@ -257,8 +257,8 @@ MAPPINGS: dict[str, SourceMapping] = {
             "siasn_pegawai",
             ("nipBaru",),
             (
-                _F("nip", ("nipBaru",), _digits, required=True),
-                _F("nik", ("nik",), _digits),
+                _F("nip", ("nipBaru",), digits, required=True),
+                _F("nik", ("nik",), digits),
                 _F("nama", ("nama",), required=True),
                 _F("instansi_id", ("instansiKerjaId", "instansiIndukId"), required=True),
                 _F("unor_id", ("unorId",)),
@@ -291,7 +291,7 @@ MAPPINGS: dict[str, SourceMapping] = {
             ("id",),
             (
                 _F("riwayat_id", ("id",), required=True),
-                _F("nip", ("nipBaru",), _digits, required=True),
+                _F("nip", ("nipBaru",), digits, required=True),
                 _F("unor_id", ("unorId",)),
                 _F("unor_nama", ("unorNama",)),
                 _F("jabatan_nama", ("namaJabatan", "jabatanNama", "jabatanFungsionalNama")),
@@ -322,10 +322,10 @@ MAPPINGS: dict[str, SourceMapping] = {
             ("ptk_id",),
             (
                 _F("ptk_id", ("ptk_id",), required=True),
-                _F("nik", ("nik",), _digits),
-                _F("nuptk", ("nuptk",), _digits),
+                _F("nik", ("nik",), digits),
+                _F("nuptk", ("nuptk",), digits),
                 _F("nama", ("nama",), required=True),
-                _F("nip", ("nip",), _digits),
+                _F("nip", ("nip",), digits),
                 _F("jenis_ptk", ("jenis_ptk_id_str",), _jenis_ptk, required=True),
                 _F("tugas_tambahan", ("jabatan_ptk_id_str",), _tugas_tambahan),
                 # Not a snapshot column: 1 at the PTK's own school; a row at another school is a
@@ -345,10 +345,10 @@ MAPPINGS: dict[str, SourceMapping] = {
             ("ptk id", "nik", "nama"),
             (
                 _F("ptk_id", ("ptk_id", "PTK ID", "ID PTK"), required=True),
-                _F("nik", ("NIK",), _digits),
-                _F("nuptk", ("NUPTK",), _digits),
+                _F("nik", ("NIK",), digits),
+                _F("nuptk", ("NUPTK",), digits),
                 _F("nama", ("Nama",), required=True),
-                _F("nip", ("NIP",), _digits),
+                _F("nip", ("NIP",), digits),
                 _F("jenis_ptk", ("Jenis PTK",), _jenis_ptk, required=True),
                 _F("tugas_tambahan", ("Tugas Tambahan",), _tugas_tambahan),
                 _F("npsn", ("NPSN", "npsn")),
