@@ -74,6 +74,7 @@ class Peran(StrEnum):
     ADMIN = "admin"
     DINAS = "dinas"
     NASIONAL = "nasional"
+    MONITOR = "monitor"
 
 
 PERAN_LABEL = {
@@ -82,6 +83,7 @@ PERAN_LABEL = {
     Peran.ADMIN: "Admin Instansi",
     Peran.DINAS: "Dinas Pendidikan",
     Peran.NASIONAL: "Admin Nasional",
+    Peran.MONITOR: "Pemantau Layanan",
 }
 
 

@@ -31,7 +31,7 @@ from selaras.jobs.runtime import Dispatcher
 from selaras.store import uow
 from selaras.store.database import Store
 from selaras.web.access import Ditolak, Pengguna, resolve
-from selaras.web.accounts import session, token_account
+from selaras.web.accounts import Peran, session, token_account
 from selaras.web.edge import body, validation_detail, validation_fields
 from selaras.web.screens.konteks import Konteks
 
@@ -92,6 +92,8 @@ async def current_user(request: Request) -> Pengguna:
         user = await run_in_threadpool(_token_user, request.app, ctx.store, auth[7:].strip())
         if user is None:
             raise PerluMasuk
+        if user.peran is Peran.MONITOR:  # a monitoring token reads /metrics and nothing else
+            raise Ditolak(403, "Token pemantau hanya untuk /metrics.")
         return user
     value = request.cookies.get(COOKIE)
     sesi = await run_in_threadpool(session, ctx.store, value) if value else None
@@ -238,7 +240,7 @@ def create_app(
     ``tahun`` fixes the year shown (default: the latest year logged); ``tenggat`` the deadline
     the recap measures progress against (default: the year's last day).
     """
-    from selaras.web import api, eskalasi_routes, pages
+    from selaras.web import api, eskalasi_routes, health, pages
 
     app = FastAPI(
         title="Selaras: Sinkron PMM",
@@ -259,6 +261,10 @@ def create_app(
     def _docs() -> HTMLResponse:
         return HTMLResponse(DOCS_HTML)
 
+    app.state.metrics = health.Metrics(store)
+    if health.json_logs_wanted():
+        health.install_json_logs()
+    app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(eskalasi_routes.router)
     app.include_router(pages.router)
@@ -310,4 +316,5 @@ def create_app(
         return await refusal(request, 500, pesan, headers=security_headers())
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(health.RequestMetrics, metrics=app.state.metrics)
     return app
