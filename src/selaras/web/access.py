@@ -12,7 +12,7 @@ from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.pegawai import KEPALA_SEKOLAH, is_principal
 from selaras.store import reach
 from selaras.store.database import Store
-from selaras.web.accounts import PERAN_LABEL, Akun, Peran
+from selaras.web.accounts import PERAN_LABEL, SSO_PREFIX, Akun, Peran
 
 DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor.DINAS_PENDIDIKAN in c.aktor)
 """The unit matching problems a Dinas Pendidikan sees (the codes it must act on)."""
@@ -72,6 +72,9 @@ def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool =
         # Matched as the rules match (NIP, then NIK): a principal whose Dapodik NIP is wrong
         # (PMM-01) is still a principal here.
         r = reach.pegawai_reach(store, a.nip)
+        if not r.exists and a.username.startswith(SSO_PREFIX):
+            # A single sign-on person is a pegawai only while the data says so.
+            raise Ditolak(403, f"NIP {a.nip} tidak ada lagi di data Selaras (SIASN); hubungi Admin Instansi Anda.")
         instansi_id = r.instansi_id or instansi_id
         if r.npsn is not None:
             npsn, ks = r.npsn, is_principal(r.jenis_ptk, r.tugas_tambahan)

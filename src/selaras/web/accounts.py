@@ -38,6 +38,8 @@ LOGIN_LIMIT = 5
 (a success starts the count again)."""
 LOGIN_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "slr_"
+SSO_PREFIX = "sso:"
+"""The username of the account row a single sign-on person acts through is this plus the NIP."""
 
 
 def _setting(name: str, default: int, low: int, high: int) -> int:

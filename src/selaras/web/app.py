@@ -240,7 +240,7 @@ def create_app(
     ``tahun`` fixes the year shown (default: the latest year logged); ``tenggat`` the deadline
     the recap measures progress against (default: the year's last day).
     """
-    from selaras.web import api, eskalasi_routes, health, pages
+    from selaras.web import api, eskalasi_routes, health, pages, sso, sso_pages
 
     app = FastAPI(
         title="Selaras: Sinkron PMM",
@@ -265,6 +265,8 @@ def create_app(
     if health.json_logs_wanted():
         health.install_json_logs()
     app.include_router(health.router)
+    app.include_router(sso.router)
+    app.include_router(sso_pages.router)
     app.include_router(api.router)
     app.include_router(eskalasi_routes.router)
     app.include_router(pages.router)
