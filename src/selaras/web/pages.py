@@ -136,7 +136,13 @@ def keluar(request: Request, user: User) -> Response:
     value = request.cookies.get(COOKIE)
     if value:
         close_session(konteks(request).store, value)
-    response = RedirectResponse(logout_url(request, user.akun.username) or "/masuk", status_code=303)
+    sso_end = logout_url(request, user.akun.username)
+    response: Response
+    if sso_end:
+        # A page, not a redirect: the CSP's form-action 'self' stops a form's redirect to the provider.
+        response = render(request, "keluar_sso.html", user=None, url=sso_end)
+    else:
+        response = RedirectResponse("/masuk", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
 
