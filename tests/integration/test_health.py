@@ -208,3 +208,35 @@ def test_metrics_only_from_the_loopback_or_with_a_monitoring_token(
     assert TestClient(app, client=LOCAL).get("/metrics").status_code == 200
     monkeypatch.setenv("SELARAS_METRIK_LOOPBACK", "0")  # behind a proxy on the same machine
     assert TestClient(app, client=LOCAL).get("/metrics").status_code == 403
+
+
+def test_json_log_lines_carry_the_request_id(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import json
+    import logging
+
+    from selaras.web.health import JsonFormatter, install_json_logs
+
+    monkeypatch.setenv("SELARAS_LOG_JSON", "1")
+    root = logging.getLogger()
+    before = list(root.handlers)
+    level = root.level
+    try:
+        app = _app(store)  # installs the JSON handler on the root logger
+        added = [h for h in root.handlers if h not in before]
+        assert len(added) == 1 and isinstance(added[0].formatter, JsonFormatter)
+        install_json_logs()  # idempotent
+        assert len([h for h in root.handlers if h not in before]) == 1
+        out = io.StringIO()
+        capture = logging.StreamHandler(out)
+        capture.setFormatter(JsonFormatter())
+        root.addHandler(capture)
+        r = TestClient(app).get("/readyz")
+        root.removeHandler(capture)
+        lines = [json.loads(line) for line in out.getvalue().splitlines()]
+        mine = [x for x in lines if x["logger"] == "selaras.web"]
+        assert mine and all(x["request_id"] == r.headers["x-request-id"] for x in mine)
+        assert mine[-1]["pesan"].startswith("GET /readyz 200")
+    finally:
+        root.handlers = before
+        root.setLevel(level)

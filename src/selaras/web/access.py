@@ -77,13 +77,20 @@ def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool =
             raise Ditolak(403, f"NIP {a.nip} tidak ada lagi di data Selaras (SIASN); hubungi Admin Instansi Anda.")
         instansi_id = r.instansi_id or instansi_id
         if r.npsn is not None:
-            npsn, ks = r.npsn, is_principal(r.jenis_ptk, r.tugas_tambahan)
+            npsn, ks = r.npsn, leads_school_now(r)
     nama = None
     if npsn:
         nama, sekolah_instansi = reach.sekolah_of(store, npsn)
         if a.peran is Peran.OPERATOR and not instansi_id:
             instansi_id = sekolah_instansi
     return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama)
+
+
+def leads_school_now(r: reach.PegawaiReach) -> bool:
+    """Whether the pegawai leads their Dapodik school now: the one decision of who is a
+    principal for the web (local and single sign-on sessions alike, on every request); a Plt
+    whose duty is active belongs here too (leaders.md)."""
+    return is_principal(r.jenis_ptk, r.tugas_tambahan)
 
 
 def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:

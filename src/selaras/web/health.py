@@ -295,5 +295,5 @@ def install_json_logs() -> None:
         return
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
-    root.handlers = [handler]
+    root.addHandler(handler)
     root.setLevel(logging.INFO)
