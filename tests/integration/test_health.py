@@ -8,6 +8,7 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
+from selaras.store.tables import eskalasi_butir
 from selaras.usecases.sync import sync_store
 from selaras.web.accounts import create_account, create_token
 from selaras.web.app import create_app
@@ -187,6 +189,33 @@ def test_metrics_count_jobs_and_the_oldest_waiting_age(synced_world: Store) -> N
     m = _samples(TestClient(app, client=LOCAL).get("/metrics").text)
     assert m[("selaras_jobs", (("status", "ANTRE"),))] == 1
     assert 3500 < m[("selaras_job_antre_tertua_detik", ())] < 3700
+    assert not any(k[0] == "selaras_sumber_gagal_pekerjaan" for k in m)
+    # the job's source was down (as jobs/work.py puts it back), and one escalation item is open
+    with store.write() as conn:
+        conn.execute(
+            sa.text("UPDATE sync_job SET pesan = :p"), {"p": "SYS-01: PMM tidak dapat dihubungi (/skp): timeout"}
+        )
+        conn.execute(
+            sa.insert(eskalasi_butir),
+            [
+                {
+                    "instansi_id": "I1",
+                    "tahun": TAHUN,
+                    "flow": "skp",
+                    "kode": "PMM-11",
+                    "jenis": "kepala",
+                    "kunci": "x",
+                    "pihak": "KEPALA_SEKOLAH",
+                    "pegawai": "[]",
+                    "jumlah_pegawai": 2,
+                    "pertama_terlihat": datetime.now(UTC),
+                    "terakhir_berubah": datetime.now(UTC),
+                }
+            ],
+        )
+    m = _samples(TestClient(app, client=LOCAL).get("/metrics").text)
+    assert m[("selaras_sumber_gagal_pekerjaan", (("sumber", "PMM"),))] == 1
+    assert m[("selaras_eskalasi_terbuka", (("pihak", "KEPALA_SEKOLAH"),))] == 1
 
 
 def test_metrics_only_from_the_loopback_or_with_a_monitoring_token(

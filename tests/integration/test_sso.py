@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
-from world import G1, G2, KS, NPSN, TAHUN, base_rows, row
+from world import G1, G2, KADIS, KS, NPSN, TAHUN, base_rows, row
 
 from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
@@ -44,6 +44,7 @@ ACCOUNTS = {
     "kepsek": {"nip": KS, "name": "Kepala Sekolah"},
     "guru2": {"nip": G2, "name": "Guru Dua", "groups": ["selaras-admin-I1"]},
     "asing": {"nip": UNKNOWN, "name": "Orang Asing"},
+    "kadis": {"nip": KADIS, "name": "Kepala Dinas"},
     "tanpa-nip": {"name": "Tanpa NIP"},
 }
 
@@ -227,10 +228,16 @@ def test_logout_ends_the_session_and_goes_to_the_providers_logout(app: Any, issu
 
 def test_sso_sessions_reach_what_local_sessions_of_the_same_role_reach(app: Any, store: Store) -> None:
     """The RBAC of local accounts holds for single sign-on ones: same pages, same answers."""
-    create_account(store, G1, "rahasia-uji-1", "pegawai", "Guru", nip=G1)
-    create_account(store, KS, "rahasia-uji-1", "pegawai", "Kepala", nip=KS)
-    create_account(store, f"op-{NPSN}", "rahasia-uji-1", "operator", "Operator", npsn=NPSN)
-    uc.grant(store, uc.Pelaku("cli:uji", "cli"), G2, "operator", npsn=NPSN)
+    local_accounts = [
+        (G1, "pegawai", {"nip": G1}),
+        (KS, "pegawai", {"nip": KS}),
+        (f"op-{NPSN}", "operator", {"npsn": NPSN}),
+        ("admin-I1", "admin", {"instansi_id": "I1"}),
+        ("dinas-I1", "dinas", {"instansi_id": "I1"}),
+    ]
+    for username, peran, where in local_accounts:
+        create_account(store, username, "rahasia-uji-1", peran, username, **where)
+    cli = uc.Pelaku("cli:uji", "cli")
     pages = [
         "/skp",
         "/sekolah",
@@ -244,7 +251,8 @@ def test_sso_sessions_reach_what_local_sessions_of_the_same_role_reach(app: Any,
         f"/pegawai/{G1}",
         f"/pegawai/{G2}",
         f"/pegawai/{KS}",
-        "/api/v1/saya",
+        "/kerja/ekspor.csv",
+        "/log/ekspor",
     ]
 
     def local(username: str) -> TestClient:
@@ -259,13 +267,22 @@ def test_sso_sessions_reach_what_local_sessions_of_the_same_role_reach(app: Any,
         assert r.status_code == 303
         return c
 
-    for sso_name, local_name in (("guru", G1), ("kepsek", KS), ("guru2", f"op-{NPSN}")):
+    cases = [
+        ("guru", G1, None),
+        ("kepsek", KS, None),
+        ("guru2", f"op-{NPSN}", lambda: uc.grant(store, cli, G2, "operator", npsn=NPSN)),
+        ("guru2", "admin-I1", lambda: uc.grant(store, cli, G2, "admin", instansi_id="I1")),
+        ("kadis", "dinas-I1", lambda: uc.grant(store, cli, KADIS, "dinas", instansi_id="I1")),
+    ]
+    for sso_name, local_name, give in cases:
+        if give is not None:
+            give()
         s, _ = sso_login(app, sso_name)
         loc = local(local_name)
         got = {p: s.get(p, follow_redirects=False).status_code for p in pages}
         want = {p: loc.get(p, follow_redirects=False).status_code for p in pages}
-        got.pop("/api/v1/saya"), want.pop("/api/v1/saya")
-        assert got == want, sso_name
+        assert got == want, (sso_name, local_name)
+        assert len(set(got.values())) > 1  # each role reaches some pages and not others
 
 
 # ------------------------------------------------------ ID tokens the library must refuse
