@@ -33,7 +33,7 @@ from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
 from selaras.store.tables import akun, audit_log
 from selaras.usecases import akun as uc
-from selaras.web.accounts import create_account
+from selaras.web.accounts import create_account, set_active
 from selaras.web.app import create_app
 
 APP = "http://testserver"
@@ -194,6 +194,17 @@ def test_grants_decide_the_role_and_revoking_ends_the_session_at_once(app: Any, 
     with store.read() as conn:
         aksi = [r.aksi for r in conn.execute(sa.select(audit_log).order_by(audit_log.c.audit_id))]
     assert aksi == ["BERI_PERAN", "CABUT_PERAN"]
+
+
+def test_a_deactivated_sso_account_stays_deactivated(app: Any, store: Store) -> None:
+    c, _ = sso_login(app, "guru")
+    set_active(store, f"sso:{G1}", False)
+    assert c.get("/skp", follow_redirects=False).status_code == 303  # its session ended
+    _c, r = sso_login(app, "guru")
+    assert r.status_code == 403 and "dinonaktifkan" in r.text
+    set_active(store, f"sso:{G1}", True)
+    c, r = sso_login(app, "guru")
+    assert r.status_code == 303 and c.get("/skp").status_code == 200
 
 
 def test_claim_mapping_gives_a_role(store: Store, issuer: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,14 +80,19 @@ def take_state(store: Store, state_hash: str) -> sa.Row | None:
 # ------------------------------------------------------------ the signed-in person's row
 
 
-def put_account(store: Store, row: Mapping[str, Any]) -> None:
+def put_account(store: Store, row: Mapping[str, Any]) -> bool:
     """Create or update the account row a single sign-on person acts through, keeping its
-    sessions (a login on a second device does not end the first)."""
+    sessions (a login on a second device does not end the first) and its ``aktif`` flag (an
+    account deactivated by an admin stays so). Whether the account is active."""
     values = dict(row)
     with store.write() as conn:
-        found = conn.execute(sa.update(akun).where(akun.c.username == values["username"]).values(**values)).rowcount
-        if not found:
+        found = conn.execute(sa.select(akun.c.aktif).where(akun.c.username == values["username"])).first()
+        if found is None:
             conn.execute(sa.insert(akun), [values])
+            return bool(values.get("aktif", True))
+        changed = {k: v for k, v in values.items() if k not in ("username", "aktif", "dibuat")}
+        conn.execute(sa.update(akun).where(akun.c.username == values["username"]).values(**changed))
+        return bool(found.aktif)
 
 
 # --------------------------------------------------------------- password-set links

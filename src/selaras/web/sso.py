@@ -37,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from authlib.integrations.base_client import BaseApp, FrameworkIntegration, OAuth2Mixin, OpenIDMixin
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -214,6 +215,11 @@ def finish(
     c = client(s)
     try:
         token = c.fetch_access_token(redirect_uri, code=params.get("code", ""), code_verifier=row.verifier)
+    except httpx.TransportError as e:
+        log.warning("OIDC token endpoint unreachable: %s", e)
+        raise SsoError(
+            "Layanan SSO tidak dapat dihubungi. Coba lagi sebentar lagi atau masuk dengan akun lokal.", 503
+        ) from e
     except Exception as e:
         log.warning("OIDC code exchange failed: %s", e)
         raise SsoError("Kode masuk dari layanan SSO ditolak. Mulai lagi dari halaman Masuk.", 401) from e
@@ -295,8 +301,9 @@ def decide(store: Store, s: Setelan, claims: dict[str, Any]) -> Akun:
 
 
 def sign_in(store: Store, a: Akun) -> str:
-    """Write the account row as decided now (its other sessions stay) and open a session."""
-    db.put_account(
+    """Write the account row as decided now (its other sessions stay) and open a session;
+    :class:`SsoError` (403) when an admin deactivated the account (``selaras akun nonaktif``)."""
+    aktif = db.put_account(
         store,
         {
             "username": a.username,
@@ -310,6 +317,8 @@ def sign_in(store: Store, a: Akun) -> str:
             "dibuat": datetime.now(UTC),
         },
     )
+    if not aktif:
+        raise SsoError("Akun Anda di Selaras dinonaktifkan oleh admin. Hubungi Admin Instansi Anda.", 403)
     value, _csrf = open_session(store, a.username)
     return value
 
@@ -374,11 +383,11 @@ def sso_kembali(request: Request) -> Response:
         params = {k: str(v) for k, v in request.query_params.items()}
         claims, lanjut = finish(store, s, _redirect_uri(request, s), params, request.cookies.get(STATE_COOKIE, ""))
         a = decide(store, s, claims)
+        value = sign_in(store, a)
     except SsoError as e:
         response = _refuse(request, e)
         response.delete_cookie(STATE_COOKIE, path="/masuk/sso")
         return response
-    value = sign_in(store, a)
     response = RedirectResponse(lanjut, status_code=303)
     response.set_cookie(COOKIE, value, httponly=True, samesite="lax", secure=secure(request), path="/")
     response.delete_cookie(STATE_COOKIE, path="/masuk/sso")
