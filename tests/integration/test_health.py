@@ -114,6 +114,12 @@ def test_readyz_names_an_old_schema_and_an_unreachable_broker(store: Store, monk
     assert r.status_code == 503
     assert r.json()["masalah"] == ["Broker antrean (SELARAS_BROKER) tidak dapat dihubungi."]
     monkeypatch.delenv("SELARAS_BROKER")
+    from selaras.jobs.engine import CeleryDispatcher
+
+    celery_app = create_app(store, CeleryDispatcher(store), tahun=TAHUN)  # the default broker: Redis here
+    monkeypatch.setattr("selaras.jobs.engine.DEFAULT_BROKER", "redis://127.0.0.1:9/0")
+    r = TestClient(celery_app).get("/readyz")
+    assert r.status_code == 503 and r.json()["masalah"] == ["Broker antrean (SELARAS_BROKER) tidak dapat dihubungi."]
     with store.write() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
     r = c.get("/readyz")

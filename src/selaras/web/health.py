@@ -3,7 +3,8 @@
 - ``GET /healthz``: the process answers (no store, no broker: a liveness probe must not restart
   a healthy web process because the database is down).
 - ``GET /readyz``: the store answers, its schema is at the latest migration, and the broker
-  answers when one is configured (``SELARAS_BROKER``); 503 naming each failure in Indonesian.
+  answers when one is used (``SELARAS_BROKER``, or the jobs go to Celery); 503 naming each
+  failure in Indonesian.
 - ``GET /metrics``: Prometheus' text format (``prometheus_client``): requests and latency by
   route template, jobs by status and the oldest waiting job's age, each pegawai's latest sync
   outcome by code, runs and their pegawai, waiting jobs a source failed, open escalation items.
@@ -65,7 +66,18 @@ def ping_broker(url: str, timeout: float = 3.0) -> None:
         conn.ensure_connection(max_retries=1, timeout=timeout)
 
 
-def readiness(store: Store) -> list[str]:
+def configured_broker(runner: object = None) -> str:
+    """The broker to check: ``SELARAS_BROKER``, or the default one when this app hands its
+    jobs to Celery; empty when none is used."""
+    broker = os.environ.get("SELARAS_BROKER", "").strip()
+    if broker or runner is None:
+        return broker
+    from selaras.jobs.engine import CeleryDispatcher, broker_url
+
+    return broker_url() if isinstance(runner, CeleryDispatcher) else ""
+
+
+def readiness(store: Store, runner: object = None) -> list[str]:
     """What keeps this process from serving, in Indonesian; empty when ready."""
     problems: list[str] = []
     try:
@@ -80,7 +92,7 @@ def readiness(store: Store) -> list[str]:
                 f"Skema basis data belum mutakhir (revisi {current or 'kosong'}, seharusnya {head}): "
                 "jalankan migrasi (selaras serve/worker memigrasi saat mulai)."
             )
-    broker = os.environ.get("SELARAS_BROKER", "").strip()
+    broker = configured_broker(runner)
     if broker:
         try:
             ping_broker(broker)
@@ -99,7 +111,8 @@ def healthz() -> JSONResponse:
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: 200 when store, schema and broker are fine; else 503 with each reason."""
-    problems = await run_in_threadpool(readiness, request.app.state.ctx.store)
+    ctx = request.app.state.ctx
+    problems = await run_in_threadpool(readiness, ctx.store, ctx.runner)
     if problems:
         return JSONResponse({"status": "belum siap", "masalah": problems}, status_code=503)
     return JSONResponse({"status": "siap", "masalah": []})
