@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from selaras.store import reach, reads
+from selaras.store import reach, reads, uow
 from selaras.store import sso as db
 from selaras.store.admin import insert_audit
 from selaras.store.database import Store
@@ -83,7 +83,9 @@ def grant(
         "diberikan_oleh": pelaku.username,
         "waktu": datetime.now(UTC),
     }
-    with store.write() as conn:
+
+    def work(u: uow.UnitOfWork) -> None:
+        conn = u.conn
         before = db.put_grant(conn, row)
         if before is not None and pelaku.peran == Peran.ADMIN.value and before.instansi_id != pelaku.instansi_id:
             raise AccountError("NIP ini sudah mendapat peran dari instansi lain")
@@ -99,11 +101,15 @@ def grant(
             sesudah={"peran": peran.value, "npsn": npsn, "instansi_id": instansi_id},
         )
 
+    uow.run(store, work, name="beri_peran", lock=False)
+
 
 def revoke(store: Store, pelaku: Pelaku, nip: str) -> bool:
     """Remove the grant of ``nip`` (audited); its single sign-on sessions and tokens end at
     once. False when there was none (in the admin's instansi)."""
-    with store.write() as conn:
+
+    def work(u: uow.UnitOfWork) -> bool:
+        conn = u.conn
         before = db.delete_grant(conn, nip)
         if before is None:
             return False
@@ -120,7 +126,9 @@ def revoke(store: Store, pelaku: Pelaku, nip: str) -> bool:
             sebelum=_grant_json(before),
             sesudah=None,
         )
-    return True
+        return True
+
+    return uow.run(store, work, name="cabut_peran", lock=False)
 
 
 def grants(store: Store, instansi_id: str | None = None) -> list[dict[str, Any]]:
@@ -243,7 +251,7 @@ def import_accounts(store: Store, name: str, text: str) -> list[tuple[str, str]]
                 "kedaluwarsa": now + timedelta(hours=LINK_HOURS),
             }
         )
-    db.insert_accounts_with_links(store, accounts, link_rows)
+    uow.run(store, lambda u: db.insert_accounts_with_links(u.store, accounts, link_rows), name="impor_akun", lock=False)
     return links
 
 
