@@ -268,7 +268,8 @@ def set_password_by_link(store: Store, token: str, password: str) -> str:
     """Set the password through a link, once; the username. Raises :class:`AccountError`."""
     if len(password) < 8:
         raise AccountError("kata sandi minimal 8 karakter")
-    username = db.use_link(store, _sha(token), hash_password(password), datetime.now(UTC))
+    digest, now = hash_password(password), datetime.now(UTC)
+    username = uow.run(store, lambda u: db.use_link(u.store, _sha(token), digest, now), name="sandi_tautan", lock=False)
     if username is None:
         raise AccountError("tautan tidak berlaku: sudah dipakai, kedaluwarsa, atau tidak dikenal")
     return username
