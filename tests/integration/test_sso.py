@@ -303,9 +303,10 @@ class BadProvider:
     """A provider of the test's own on the loopback: discovery, keys, and a token endpoint
     whose ID token carries whatever claims the test sets (signed with its real key)."""
 
-    def __init__(self) -> None:
+    def __init__(self, named_issuer: str | None = None) -> None:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "uji-1"}, private=True)
         self.claims: dict[str, Any] = {}
+        self.named_issuer = named_issuer
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -324,7 +325,7 @@ class BadProvider:
                 if self.path == "/.well-known/openid-configuration":
                     self._json(
                         {
-                            "issuer": owner.issuer,
+                            "issuer": owner.named_issuer or owner.issuer,
                             "authorization_endpoint": f"{owner.issuer}/auth",
                             "token_endpoint": f"{owner.issuer}/token",
                             "jwks_uri": f"{owner.issuer}/jwks",
@@ -393,3 +394,26 @@ def test_id_tokens_are_checked_by_the_library(
     assert answer.status_code == 401
     assert "Token identitas dari layanan SSO tidak sah" in answer.text
     assert "selaras_sesi" not in answer.cookies
+
+
+def test_a_provider_naming_another_issuer_is_refused(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = BadProvider(named_issuer="https://penerbit-lain.contoh")
+    try:
+        _configure(monkeypatch, other.issuer)
+        save_snapshot(store, Snapshot.from_rows(base_rows()))
+        c = TestClient(create_app(store, JobRunner(store), tahun=TAHUN))
+        q = parse_qs(urlsplit(c.get("/masuk/sso", follow_redirects=False).headers["location"]).query)
+        now = int(time.time())
+        other.claims = {
+            "iss": other.issuer,
+            "sub": "guru",
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": q["nonce"][0],
+            "nip": G1,
+        }
+        r = c.get(f"/masuk/sso/kembali?code=kode-uji&state={q['state'][0]}", follow_redirects=False)
+        assert r.status_code == 503 and "penerbit lain" in r.text
+    finally:
+        other.server.shutdown()

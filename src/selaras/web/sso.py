@@ -225,8 +225,14 @@ def finish(
         raise SsoError("Kode masuk dari layanan SSO ditolak. Mulai lagi dari halaman Masuk.", 401) from e
     if "id_token" not in token:
         raise SsoError("Layanan SSO tidak mengirim token identitas.", 401)
+    # The provider's issuer exactly as it writes it (with or without a final slash), once it is
+    # the configured one: the token's ``iss`` must equal it.
+    issuer = str(c.load_server_metadata().get("issuer") or "")
+    if issuer.rstrip("/") != s.issuer:
+        log.warning("OIDC discovery names issuer %r, configured %r", issuer, s.issuer)
+        raise SsoError("Layanan SSO menyebut penerbit lain daripada yang diatur (SELARAS_OIDC_ISSUER).", 503)
     options = {
-        "iss": {"essential": True, "values": [s.issuer]},
+        "iss": {"essential": True, "values": [issuer]},
         "aud": {"essential": True, "values": [s.client_id]},
         "nonce": {"essential": True},
     }
