@@ -99,7 +99,7 @@ def test_grants_from_the_cli_and_the_page_are_audited(tmp_path: Path) -> None:
     r = cli("akun", "hak", G2, "--peran", "operator", "--npsn", NPSN, "--db", db)
     assert r.exit_code == 0, r.output
     daftar = cli("akun", "hak-daftar", "--db", db).output
-    assert G2 in daftar and f"operator  {NPSN}  oleh cli:" in daftar
+    assert G2 in daftar and f"Operator Sekolah  {NPSN}  oleh cli:" in daftar
     bad = CliRunner().invoke(main, ["akun", "hak", G2, "--peran", "admin", "--instansi", "TIDAK-ADA", "--db", db])
     assert bad.exit_code == 2 and "instansi yang ada di data" in bad.output
     # an Admin Instansi revokes it on the page

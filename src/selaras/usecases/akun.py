@@ -17,7 +17,7 @@ from selaras.store import reach, reads, uow
 from selaras.store import sso as db
 from selaras.store.admin import insert_audit
 from selaras.store.database import Store
-from selaras.web.accounts import SSO_PREFIX, AccountError, Peran, hash_password
+from selaras.web.accounts import PERAN_LABEL, SSO_PREFIX, AccountError, Peran, hash_password
 
 GRANTABLE = (Peran.OPERATOR, Peran.ADMIN, Peran.DINAS, Peran.NASIONAL, Peran.MONITOR)
 """Roles an admin grants to a NIP (pegawai and principal come from the data, never a grant)."""
@@ -135,8 +135,11 @@ def grants(store: Store, instansi_id: str | None = None) -> list[dict[str, Any]]
     """The grants (of one instansi, or all) with the person's name."""
     rows = [dict(r._mapping) for r in db.grant_rows(store, instansi_id)]
     names = reads.names_of(store, {r["nip"] for r in rows})
+    givers = reads.account_names(store, {r["diberikan_oleh"] for r in rows})
     for r in rows:
         r["nama"] = names.get(r["nip"], r["nip"])
+        r["pemberi"] = givers.get(r["diberikan_oleh"], r["diberikan_oleh"])
+        r["peran_label"] = PERAN_LABEL[Peran(r["peran"])]
     return rows
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from selaras.usecases import akun as uc
-from selaras.web.accounts import AccountError
+from selaras.web.accounts import PERAN_LABEL, AccountError, Peran
 
 
 def _store(db: str | None) -> object:
@@ -42,7 +42,7 @@ def hak(nip: str, peran: str, npsn: str | None, instansi_id: str | None, db: str
         uc.grant(_store(db), _pelaku(), nip, peran, npsn=npsn, instansi_id=instansi_id)  # type: ignore[arg-type]
     except AccountError as e:
         _fail(str(e))
-    click.echo(f"Peran {peran} diberikan kepada NIP {nip}; berlaku saat ia masuk berikutnya.")
+    click.echo(f"Peran {PERAN_LABEL[Peran(peran)]} diberikan kepada NIP {nip}; berlaku saat ia masuk berikutnya.")
 
 
 @click.command("hak-cabut")
@@ -65,7 +65,7 @@ def hak_daftar(instansi_id: str | None, db: str | None) -> None:
         click.echo("Belum ada peran yang diberikan.")
     for r in rows:
         lingkup = r["npsn"] or r["instansi_id"] or "-"
-        click.echo(f"{r['nip']}  {r['nama']}  {r['peran']}  {lingkup}  oleh {r['diberikan_oleh']}")
+        click.echo(f"{r['nip']}  {r['nama']}  {r['peran_label']}  {lingkup}  oleh {r['pemberi']}")
 
 
 @click.command("impor")
