@@ -240,6 +240,12 @@ def test_metrics_only_from_the_loopback_or_with_a_monitoring_token(
     assert r.headers["content-type"].startswith("text/plain")
     # the monitoring token opens nothing else
     assert remote.get("/api/v1/saya", headers={"Authorization": f"Bearer {monitor}"}).status_code == 403
+    browser = TestClient(app)  # nor does its password open a page
+    pra = browser.get("/masuk").text.split('name="pra" value="', 1)[1].split('"', 1)[0]
+    login = {"username": "prometheus", "password": "rahasia-pantau-1", "pra": pra}
+    assert browser.post("/masuk", data=login, follow_redirects=False).status_code == 303
+    for path in ("/", "/kerja", "/log", "/akun"):
+        assert browser.get(path, follow_redirects=False).status_code == 403, path
     assert TestClient(app, client=LOCAL).get("/metrics").status_code == 200
     monkeypatch.setenv("SELARAS_METRIK_LOOPBACK", "0")  # behind a proxy on the same machine
     assert TestClient(app, client=LOCAL).get("/metrics").status_code == 403

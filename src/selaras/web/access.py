@@ -67,6 +67,8 @@ class Pengguna:
 
 def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool = False) -> Pengguna:
     """The account's reach, looked up in the contract data (SIASN, Dapodik)."""
+    if a.peran is Peran.MONITOR:  # a monitoring account reads /metrics (web/health.py) and nothing else
+        raise Ditolak(403, "Akun pemantau hanya dapat membaca /metrics.")
     instansi_id, npsn, ks = a.instansi_id, a.npsn, False
     if a.peran is Peran.PEGAWAI and a.nip:
         # Matched as the rules match (NIP, then NIK): a principal whose Dapodik NIP is wrong

@@ -31,7 +31,7 @@ from selaras.jobs.runtime import Dispatcher
 from selaras.store import uow
 from selaras.store.database import Store
 from selaras.web.access import Ditolak, Pengguna, resolve
-from selaras.web.accounts import Peran, session, token_account
+from selaras.web.accounts import session, token_account
 from selaras.web.edge import body, validation_detail, validation_fields
 from selaras.web.screens.konteks import Konteks
 
@@ -92,8 +92,6 @@ async def current_user(request: Request) -> Pengguna:
         user = await run_in_threadpool(_token_user, request.app, ctx.store, auth[7:].strip())
         if user is None:
             raise PerluMasuk
-        if user.peran is Peran.MONITOR:  # a monitoring token reads /metrics and nothing else
-            raise Ditolak(403, "Token pemantau hanya untuk /metrics.")
         return user
     value = request.cookies.get(COOKIE)
     sesi = await run_in_threadpool(session, ctx.store, value) if value else None
