@@ -636,6 +636,9 @@ def _register() -> None:
     from selaras.tarik_cli import tarik
     from selaras.web.cli import akun, serve
     from selaras.web.setelan_cli import instansi
+    from selaras.web.sso_cli import add_commands
+
+    add_commands(akun)
 
     for command in (simulate, serve, akun, instansi, eskalasi, prakiraan, tarik):
         main.add_command(command)

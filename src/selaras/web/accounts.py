@@ -38,6 +38,8 @@ LOGIN_LIMIT = 5
 (a success starts the count again)."""
 LOGIN_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "slr_"
+SSO_PREFIX = "sso:"
+"""The username of the account row a single sign-on person acts through is this plus the NIP."""
 
 
 def _setting(name: str, default: int, low: int, high: int) -> int:
@@ -74,6 +76,7 @@ class Peran(StrEnum):
     ADMIN = "admin"
     DINAS = "dinas"
     NASIONAL = "nasional"
+    MONITOR = "monitor"
 
 
 PERAN_LABEL = {
@@ -82,6 +85,7 @@ PERAN_LABEL = {
     Peran.ADMIN: "Admin Instansi",
     Peran.DINAS: "Dinas Pendidikan",
     Peran.NASIONAL: "Admin Nasional",
+    Peran.MONITOR: "Pemantau Layanan",
 }
 
 

@@ -238,7 +238,7 @@ def create_app(
     ``tahun`` fixes the year shown (default: the latest year logged); ``tenggat`` the deadline
     the recap measures progress against (default: the year's last day).
     """
-    from selaras.web import api, eskalasi_routes, pages
+    from selaras.web import api, eskalasi_routes, health, pages, sso, sso_pages
 
     app = FastAPI(
         title="Selaras: Sinkron PMM",
@@ -259,6 +259,12 @@ def create_app(
     def _docs() -> HTMLResponse:
         return HTMLResponse(DOCS_HTML)
 
+    app.state.metrics = health.Metrics(store)
+    if health.json_logs_wanted():
+        health.install_json_logs()
+    app.include_router(health.router)
+    app.include_router(sso.router)
+    app.include_router(sso_pages.router)
     app.include_router(api.router)
     app.include_router(eskalasi_routes.router)
     app.include_router(pages.router)
@@ -310,4 +316,5 @@ def create_app(
         return await refusal(request, 500, pesan, headers=security_headers())
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(health.RequestMetrics, metrics=app.state.metrics)
     return app

@@ -31,6 +31,7 @@ from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, s
 from selaras.web.charts import bar_chart, trend_chart
 from selaras.web.edge import IdPath, IdQuery, IdTeksPath, NipPath, validation_detail, validation_fields
 from selaras.web.queries import log_page
+from selaras.web.sso import logout_url
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[Pengguna, Depends(current_user)]
@@ -135,7 +136,13 @@ def keluar(request: Request, user: User) -> Response:
     value = request.cookies.get(COOKIE)
     if value:
         close_session(konteks(request).store, value)
-    response = RedirectResponse("/masuk", status_code=303)
+    sso_end = logout_url(request, user.akun.username)
+    response: Response
+    if sso_end:
+        # A page, not a redirect: the CSP's form-action 'self' stops a form's redirect to the provider.
+        response = render(request, "keluar_sso.html", user=None, url=sso_end)
+    else:
+        response = RedirectResponse("/masuk", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
 
