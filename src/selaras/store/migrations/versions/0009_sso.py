@@ -1,7 +1,7 @@
 """Single sign-on (issue 20): grants of roles to a NIP, OIDC logins under way, one-time
 password-set links, and the monitoring role (``monitor``) of accounts.
 
-Revision ID: 0009_sso
+Revision ID: 0009
 Revises: 0008 (the merger chains it)
 Create Date: 2026-12-05
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_sso"
+revision: str = "0009"
 down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
