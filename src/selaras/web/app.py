@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -23,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-from swagger_ui_bundle import swagger_ui_path
 
 from selaras import __version__
 from selaras.catalogue import words
@@ -36,6 +36,8 @@ from selaras.web.edge import body, validation_detail, validation_fields
 from selaras.web.screens.konteks import Konteks
 
 HERE = Path(__file__).resolve().parent
+# Swagger UI 5 (it reads OpenAPI 3.1, the version FastAPI writes), bundled by ``fastapi-offline``: no CDN.
+SWAGGER_UI = Path(fastapi_offline.__file__).resolve().parent / "static"
 COOKIE = "selaras_sesi"
 PRA_COOKIE = "selaras_pra"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -222,7 +224,7 @@ DOCS_HTML = """<!doctype html>
 <body><div id="swagger-ui"></div>
 <script src="/api/docs/aset/swagger-ui-bundle.js"></script><script src="/static/docs.js"></script>
 </body></html>"""
-"""The API docs: Swagger UI from the ``swagger-ui-bundle`` package (no CDN), under the app's CSP."""
+"""The API docs: Swagger UI 5 from the ``fastapi-offline`` package (no CDN), under the app's CSP."""
 
 
 def create_app(
@@ -253,7 +255,7 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.reach_cache = {}
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.mount("/api/docs/aset", StaticFiles(directory=swagger_ui_path), name="swagger")
+    app.mount("/api/docs/aset", StaticFiles(directory=str(SWAGGER_UI)), name="swagger")
 
     @app.get("/api/docs", include_in_schema=False)
     def _docs() -> HTMLResponse:
