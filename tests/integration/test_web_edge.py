@@ -149,6 +149,12 @@ def test_api_docs_come_from_packaged_files_under_the_csp(web: Web) -> None:
     assert c.get("/static/docs.js").status_code == 200
 
 
+def test_the_favicon_is_served_to_anyone(web: Web) -> None:
+    icon = web.client().get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+
+
 def test_notices_are_chosen_by_code_never_text_from_the_url(web: Web) -> None:
     c, _csrf = web.login(ADMIN, PASSWORD)
     r = c.get("/log?pesan=Akun+Anda+diblokir&n=1")

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -261,6 +261,11 @@ def create_app(
     def _docs() -> HTMLResponse:
         return HTMLResponse(DOCS_HTML)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> FileResponse:
+        # Browsers ask for it on every page: an answer, not a 404 in every log.
+        return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
+
     app.include_router(api.router)
     app.include_router(eskalasi_routes.router)
     app.include_router(pages.router)
@@ -278,7 +283,7 @@ def create_app(
 
     @app.exception_handler(Ditolak)
     async def _refused(request: Request, exc: Ditolak) -> Response:
-        return await refusal(request, exc.status, exc.pesan)
+        return await refusal(request, exc.status, exc.pesan, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -23,6 +23,7 @@ from selaras.web.accounts import (
     end_sessions,
     list_tokens,
     open_session,
+    retry_after,
     revoke_token,
     session_count,
 )
@@ -109,7 +110,7 @@ def masuk_post(
     try:
         a = authenticate(store, username.strip(), password, address)
     except RateLimited:
-        return render(
+        refused = render(
             request,
             "masuk.html",
             429,
@@ -118,6 +119,8 @@ def masuk_post(
             lanjut=lanjut,
             galat="Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.",
         )
+        refused.headers["Retry-After"] = retry_after()
+        return refused
     if a is None:
         return render(
             request, "masuk.html", 401, user=None, pra=pra, lanjut=lanjut, galat="Nama pengguna atau kata sandi salah."
