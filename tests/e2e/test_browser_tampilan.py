@@ -41,3 +41,91 @@ def test_api_docs_list_every_operation_of_the_openapi_document(browser: object, 
     assert not wanted - shown, f"operations missing from /api/docs: {sorted(wanted - shown)}"
     assert not errors, errors
     page.context.close()  # type: ignore[attr-defined]
+
+
+PHONE_390 = {"width": 390, "height": 844}
+
+LABELS_JS = """() => {
+  const out = {unlabelled: [], cells: 0, systems: []};
+  document.querySelectorAll('table').forEach((t) => {
+    if (!t.tHead || !t.tHead.rows.length) { return; }
+    const head = t.tHead.getBoundingClientRect();
+    if (head.width > 1 && head.height > 1) { return; }  // headers shown: not a stacked table
+    const names = [];
+    for (const c of t.tHead.rows[0].cells) { for (let i = 0; i < c.colSpan; i++) { names.push(c.textContent.trim()); } }
+    for (const body of t.tBodies) {
+      for (const row of body.rows) {
+        let col = 0;
+        for (const c of row.cells) {
+          const own = c.cloneNode(true);
+          own.querySelectorAll('form, button, a.button, input').forEach((x) => x.remove());
+          const text = own.textContent.trim().replace(/\\s+/g, ' ');
+          const box = c.getBoundingClientRect();
+          if (c.tagName === 'TD' && c.colSpan === 1 && text && box.width > 0 && box.height > 0) {
+            out.cells += 1;
+            const before = getComputedStyle(c, '::before').content;
+            const label = (before && before !== 'none' && before !== 'normal')
+              ? before.replace(/^"|"$/g, '').replace(/:\\s*$/, '').trim() : '';
+            if (!label) {
+              out.unlabelled.push(`"${text.slice(0, 40)}" (column "${names[col] || ''}") has no visible label`);
+            } else if (names[col] && label !== names[col]) {
+              out.unlabelled.push(`"${text.slice(0, 40)}" is labelled "${label}" in column "${names[col]}"`);
+            }
+            if (t.classList.contains('sbs') && row.querySelector('th') && c.closest('[data-code]')) {
+              out.systems.push([c.closest('[data-code]').getAttribute('data-code'), label]);
+            }
+          }
+          col += c.colSpan;
+        }
+      }
+    }
+  });
+  return out;
+}"""
+"""Every value cell of every table whose header row is hidden (a phone): its visible label, the column's name."""
+
+
+def _detail_of(page: object, url: str, code: str) -> str:
+    """The log detail page of the first pegawai with ``code``."""
+    page.goto(f"{url}/log?kode={code}")  # type: ignore[attr-defined]
+    href = page.locator("a:has-text('Rincian')").first.get_attribute("href")  # type: ignore[attr-defined]
+    assert href, f"no pegawai with {code} in the log"
+    return href
+
+
+@pytest.mark.parametrize("role", list(test_browser.ROLE_PAGES))
+def test_every_value_cell_keeps_its_label_on_a_phone(browser: object, site: test_browser.Site, role: str) -> None:
+    from selaras.catalogue.words import SISTEM
+
+    context = browser.new_context(viewport=PHONE_390, locale="id-ID")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(site.url + "/masuk")
+    page.fill("input[name=username]", test_browser._username(site, role))
+    page.fill("input[name=password]", test_browser.PASSWORD)
+    page.click("button:has-text('Masuk')")
+    page.wait_for_load_state("networkidle")
+    paths = list(test_browser.ROLE_PAGES[role])
+    if role == "admin":
+        paths += [_detail_of(page, site.url, "PMM-12"), _detail_of(page, site.url, "PMM-01")]
+    problems: list[str] = []
+    cells = 0
+    systems: set[str] = set()
+    for path in paths:
+        if path == "/log/*":
+            path = _detail_of(page, site.url, "PMM-11")
+        path = path.replace("{teacher}", site.teacher).replace("{wide}", site.wide_card)
+        answer = page.goto(site.url + path)
+        assert answer is not None and answer.status == 200, (role, path)
+        page.wait_for_load_state("load")
+        found = page.evaluate(LABELS_JS)
+        cells += found["cells"]
+        problems += [f"{role} {path}: {p}" for p in found["unlabelled"]]
+        for code, label in found["systems"]:
+            systems.add(code)
+            if label not in SISTEM.values():
+                problems.append(f"{role} {path}: a value of the {code} card is labelled {label!r}, not a system")
+    context.close()
+    assert cells > 0, f"{role}: no stacked table seen at 390 px"
+    assert not problems, "\n".join(problems)
+    if role == "admin":
+        assert {"PMM-12", "PMM-13", "PMM-01"} <= systems, systems
