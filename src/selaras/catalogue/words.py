@@ -68,6 +68,9 @@ AKSI = {
 SISTEM = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
 """The source systems, as keys of an error's ``detail``."""
 
+TIDAK_DI_SISTEM = "–"
+"""A side-by-side cell of a field the system does not hold (never a blank cell)."""
+
 NILAI = {
     # SIASN pegawai status, jabatan
     "AKTIF": "aktif",
