@@ -27,6 +27,7 @@ from starlette.routing import Match
 
 from selaras import __version__
 from selaras.catalogue import words
+from selaras.catalogue.codes import CATALOGUE
 from selaras.jobs.runtime import Dispatcher
 from selaras.store import uow
 from selaras.store.database import Store
@@ -44,6 +45,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 words.install_filters(templates.env)
+# A code is never shown bare: "PMM-11 Data SKP Organisasi belum dibuat oleh atasan".
+templates.env.filters["kode_judul"] = lambda code: f"{code} {CATALOGUE[code].judul}" if code in CATALOGUE else code
 
 
 class PerluMasuk(Exception):

@@ -199,6 +199,7 @@ def _pegawai_page(request: Request, user: Pengguna, nip: str) -> Response:
         v=view,
         sendiri=user.akun.nip == nip,
         notices=screens.notices(ctx.store, user, 5) if user.akun.nip == nip else [],
+        menunggu_saya=screens.waiting_on_me(ctx, user) if user.akun.nip == nip else None,
     )
 
 
