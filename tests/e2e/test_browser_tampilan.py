@@ -129,3 +129,41 @@ def test_every_value_cell_keeps_its_label_on_a_phone(browser: object, site: test
     assert not problems, "\n".join(problems)
     if role == "admin":
         assert {"PMM-12", "PMM-13", "PMM-01"} <= systems, systems
+
+
+@pytest.mark.parametrize("role", list(test_browser.ROLE_PAGES))
+def test_axe_finds_no_violation_of_any_impact_on_a_phone(browser: object, site: test_browser.Site, role: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser.new_context(viewport=PHONE_390, locale="id-ID")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(site.url + "/masuk")
+    if role == "guru":  # the sign-in page too, once
+        result = axe.run(page).response
+        problems = [f"/masuk: axe {v['id']} ({v['impact']}): {v['help']}" for v in result["violations"]]
+    else:
+        problems = []
+    page.fill("input[name=username]", test_browser._username(site, role))
+    page.fill("input[name=password]", test_browser.PASSWORD)
+    page.click("button:has-text('Masuk')")
+    page.wait_for_load_state("networkidle")
+    for path in test_browser.ROLE_PAGES[role]:
+        if path == "/log/*":
+            path = _detail_of(page, site.url, "PMM-11")
+        path = path.replace("{teacher}", site.teacher).replace("{wide}", site.wide_card)
+        answer = page.goto(site.url + path)
+        assert answer is not None and answer.status == 200, (role, path)
+        page.wait_for_load_state("load")
+        result = axe.run(page).response  # every rule axe runs by default: WCAG and best practices
+        for v in result["violations"]:
+            targets = [n["target"] for n in v["nodes"][:3]]
+            problems.append(f"{role} {path}: axe {v['id']} ({v['impact']}): {v['help']} {targets}")
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('input[type=checkbox]')]
+                 .map((c) => c.getBoundingClientRect()).filter((r) => r.width > 0 && (r.width < 24 || r.height < 24))
+                 .map((r) => `${r.width}x${r.height}`)"""
+        )
+        problems += [f"{role} {path}: a checkbox of {s} px (WCAG's target is 24)" for s in small]
+    context.close()
+    assert not problems, "\n".join(problems)
