@@ -16,8 +16,13 @@ from test_words_people_read import login, visible
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain import blockers as diagnosis
 from selaras.domain.results import Status
+from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
+from selaras.store.database import Store
+from selaras.store.repository import save_snapshot
+from selaras.web.accounts import create_token
 from selaras.web.app import create_app
+from selaras.web.cli import seed_demo_accounts
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +146,20 @@ def test_error_pages_and_account_pages_speak_words(site: tuple[Demo, TestClient,
     teacher = demo.before.pegawai.filter(~pl.col("kepala_sekolah"))["nip"].sort()[0]
     akun = visible(login(client, teacher)[0].get("/akun").text)
     assert "selaras akun" not in akun
+
+
+def test_a_principal_found_by_nik_is_named_principal_on_his_page(store: Store) -> None:
+    from test_web_api import PASSWORD, two_instansi_rows
+    from world import KS, TAHUN, row
+
+    rows = two_instansi_rows()
+    row(rows, "dapodik_ptk", ptk_id="PTK-KS")["nip"] = "198001012005011099"  # a wrong NIP in Verval PTK
+    save_snapshot(store, Snapshot.from_rows(rows))
+    seed_demo_accounts(store, PASSWORD)
+    c = TestClient(create_app(store, JobRunner(store), tahun=TAHUN))
+    c.headers["Authorization"] = f"Bearer {create_token(store, KS)}"
+    view = c.get(f"/api/v1/pegawai/{KS}").json()
+    assert view["kepala_sekolah"] is True  # as the rules and the access decisions say
+    assert view["tanpa_tombol"]["code"] == "PMM-01"
+    him = [p for p in view["tanpa_tombol"]["pihak"] if p["nip"] == KS]
+    assert him and all(p["peran"] == "Kepala Sekolah" for p in him), view["tanpa_tombol"]["pihak"]
