@@ -21,10 +21,11 @@ DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor
 class Ditolak(Exception):
     """A refused request: ``status`` 403 (not for this role) or 404 (outside the user's reach)."""
 
-    def __init__(self, status: int, pesan: str) -> None:
+    def __init__(self, status: int, pesan: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(pesan)
         self.status = status
         self.pesan = pesan
+        self.headers = headers
 
 
 def forbidden(pesan: str = "Peran Anda tidak boleh melakukan tindakan ini.") -> Ditolak:

@@ -208,6 +208,11 @@ class RateLimited(Exception):
     """Too many failed logins for this username and address."""
 
 
+def retry_after() -> str:
+    """The ``Retry-After`` of a refused login, in seconds: the window in which failures are counted."""
+    return str(int(LOGIN_WINDOW.total_seconds()))
+
+
 def authenticate(store: Store, username: str, password: str, address: str) -> Akun | None:
     """The account when ``password`` is right; None otherwise. Raises :class:`RateLimited`.
 

@@ -23,6 +23,7 @@ from selaras.web.accounts import (
     end_sessions,
     list_tokens,
     open_session,
+    retry_after,
     revoke_token,
     session_count,
 )
@@ -110,7 +111,7 @@ def masuk_post(
     try:
         a = authenticate(store, username.strip(), password, address)
     except RateLimited:
-        return render(
+        refused = render(
             request,
             "masuk.html",
             429,
@@ -119,6 +120,8 @@ def masuk_post(
             lanjut=lanjut,
             galat="Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.",
         )
+        refused.headers["Retry-After"] = retry_after()
+        return refused
     if a is None:
         return render(
             request, "masuk.html", 401, user=None, pra=pra, lanjut=lanjut, galat="Nama pengguna atau kata sandi salah."
@@ -203,6 +206,7 @@ def _pegawai_page(request: Request, user: Pengguna, nip: str) -> Response:
         v=view,
         sendiri=user.akun.nip == nip,
         notices=screens.notices(ctx.store, user, 5) if user.akun.nip == nip else [],
+        menunggu_saya=screens.waiting_on_me(ctx, user) if user.akun.nip == nip else None,
     )
 
 
