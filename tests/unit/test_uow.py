@@ -55,3 +55,18 @@ def test_a_crash_point_calls_the_hooks_and_is_off_by_default(monkeypatch: pytest
 def test_a_wrong_statement_is_a_bug_not_an_infrastructure_error() -> None:
     bug = sa.exc.ProgrammingError("SELECT nope", {}, sqlite3.ProgrammingError("no such column: nope"))
     assert uow.infrastructure_error(bug) is None
+
+
+def test_an_infrastructure_error_survives_pickling() -> None:
+    """Celery pickles a task's exception to the result backend: it must come back whole (a
+    failure of the store under a worker, not an ``UnpickleableExceptionWrapper``)."""
+    import pickle
+
+    for e in (
+        uow.InfrastructureError("Disk penuh", "Kosongkan ruang disk."),
+        uow.InfrastructureError("Basis data tidak dapat dihubungi", "Jalankan lagi.", "2 dari 5 bagian tersimpan."),
+    ):
+        back = pickle.loads(pickle.dumps(e))
+        assert type(back) is uow.InfrastructureError
+        assert (back.apa, back.langkah, back.disimpan) == (e.apa, e.langkah, e.disimpan)
+        assert back.message() == e.message() and str(back) == str(e)

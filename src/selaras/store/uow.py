@@ -37,6 +37,7 @@ import errno
 import logging
 import os
 import random
+import re
 import signal
 import sqlite3
 import threading
@@ -197,6 +198,10 @@ class InfrastructureError(Exception):
         super().__init__(apa)
         self.apa, self.langkah, self.disimpan = apa, langkah, disimpan
 
+    def __reduce__(self) -> tuple[type[InfrastructureError], tuple[str, str, str | None]]:
+        # Exception pickles only ``args`` (here ``apa``): Celery sends failures pickled.
+        return (type(self), (self.apa, self.langkah, self.disimpan))
+
     def with_kept(self, disimpan: str | None) -> InfrastructureError:
         """The same failure, saying what earlier transactions of the command kept."""
         return InfrastructureError(self.apa, self.langkah, disimpan)
@@ -229,7 +234,8 @@ def infrastructure_error(e: BaseException) -> InfrastructureError | None:
     orig = _orig(e)
     text = _first_line(orig)
     state = getattr(orig, "sqlstate", None) or ""
-    if isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT) or state == "53100":
+    code = os_errno(orig)
+    if code in (errno.ENOSPC, errno.EDQUOT) or state == "53100":
         return InfrastructureError(
             f"Disk penuh saat menulis ({text})", "Kosongkan ruang disk penyimpanan, lalu jalankan perintah ini lagi."
         )
@@ -249,7 +255,7 @@ def infrastructure_error(e: BaseException) -> InfrastructureError | None:
             f"PostgreSQL menolak teks yang berisi karakter NUL ({text})",
             "Hapus karakter kontrol dari data sumber, lalu impor atau jalankan lagi.",
         )
-    if isinstance(orig, OSError) and orig.errno in (errno.EIO, errno.EROFS, errno.EACCES):
+    if code in (errno.EIO, errno.EROFS, errno.EACCES):
         return InfrastructureError(
             f"Berkas tidak dapat ditulis ({text})",
             "Periksa disk dan izin berkas penyimpanan, lalu jalankan perintah ini lagi.",
@@ -268,6 +274,20 @@ def infrastructure_error(e: BaseException) -> InfrastructureError | None:
             "Periksa penyimpanan (disk, izin berkas, server basis data); jika terulang, hubungi pengelola sistem.",
         )
     return None
+
+
+_RUST_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def os_errno(e: BaseException) -> int | None:
+    """The errno of an :class:`OSError`, also of one raised by polars (Rust), which leaves
+    ``errno`` empty and says the number only in its text ("... (os error 28)")."""
+    if not isinstance(e, OSError):
+        return None
+    if e.errno is not None:
+        return e.errno
+    found = _RUST_OS_ERROR.search(str(e))
+    return int(found.group(1)) if found else None
 
 
 def _is_driver_error(e: BaseException) -> bool:
