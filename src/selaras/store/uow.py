@@ -290,6 +290,15 @@ def os_errno(e: BaseException) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def store_failures() -> tuple[type[Exception], ...]:
+    """The exception classes a read or write of the store may raise when the store fails
+    (the drivers', SQLAlchemy's, the disk's): an entry point catches these and sorts them
+    with :func:`infrastructure_error` (``None``: a bug, not the store)."""
+    import psycopg
+
+    return (sa.exc.SQLAlchemyError, sqlite3.Error, psycopg.Error, OSError)
+
+
 def _is_driver_error(e: BaseException) -> bool:
     if isinstance(e, sqlite3.Error):
         return True
