@@ -94,22 +94,31 @@ def test_sync_of_files_on_a_full_disk_exits_3_and_writes_nothing(
     _nothing_beside(target)
 
 
+def _mount(mount: Path, size: int, *, again: bool = False) -> None:
+    options = f"{'remount,' if again else ''}size={size}"
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+
+
 @pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A real file system of 64 KiB mounted for the test (root only: skipped otherwise)."""
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder to mount a real, small file system on (tmpfs; root only: skipped otherwise)."""
     mount = tmp_path / "kecil"
     mount.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def tmpfs(small_disk: Path) -> Path:
+    """A real file system of 64 KiB mounted for the test."""
+    _mount(small_disk, 64 * 1024)
+    return small_disk
 
 
 def test_export_to_a_really_full_file_system_exits_3_and_leaves_it_empty(
@@ -124,3 +133,60 @@ def test_export_to_a_really_full_file_system_exits_3_and_leaves_it_empty(
         _disk_full_said(r)
         _nothing_beside(target)
     assert list(tmpfs.iterdir()) == []
+
+
+# ------------------------------------------------------------ SQLite's checkpoint, disk full
+
+
+def _on_disk(path: Path) -> int:
+    """Bytes ``path`` takes on a tmpfs (whole pages)."""
+    return -(-path.stat().st_size // 4096) * 4096 if path.exists() else 0
+
+
+def test_a_sync_whose_checkpoint_does_not_fit_is_exit_3_saying_it_was_kept(
+    tmp_path: Path, generated: Snapshot, small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk has room for the sync's commit (its write-ahead log) but not for copying it
+    into the database file: not "done" with the disk left full, but exit 3 and the message."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from selaras.store.tables import sync_log
+
+    imported = tmp_path / "impor.db"
+    store = Store.open(str(imported))
+    save_snapshot(store, generated)
+    store.dispose()
+
+    # A dry run on a copy measures the sync's log (W) and how much the database grows when
+    # it is copied in (G), with every checkpoint held back until the store is closed.
+    dry = tmp_path / "coba.db"
+    shutil.copy(imported, dry)
+    with monkeypatch.context() as m:
+        m.setattr(Store, "checkpoint", lambda _self, **_k: None)
+        store = Store.open(str(dry))
+        sa.event.listen(store.engine, "connect", lambda c, _r: c.execute("PRAGMA wal_autocheckpoint=0"))
+        store.engine.dispose()
+        from selaras.domain.results import Flow
+        from selaras.usecases.sync import sync_store
+
+        sync_store(store, flow=Flow.SKP, tahun=TAHUN, pelaku="uji")
+        log_bytes = _on_disk(Path(f"{dry}-wal")) + _on_disk(Path(f"{dry}-shm"))
+        store.dispose()
+    growth = _on_disk(dry) - _on_disk(imported)
+    assert log_bytes > 0 and growth > 2 * 4096, (log_bytes, growth)
+
+    _mount(small_disk, _on_disk(imported) + log_bytes + growth // 2)
+    db = small_disk / "selaras.db"
+    shutil.copy(imported, db)
+    r = _cli("sync", "--db", db, "--tahun", TAHUN)
+    _disk_full_said(r)
+    assert "sudah tersimpan" in r.stderr and "Tidak ada yang diubah" not in r.stderr, r.stderr
+
+    _mount(small_disk, 64 * 1024 * 1024, again=True)  # room made: the commit was kept
+    store = Store.open(str(db))
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(sync_log)).scalar_one() > 0
+    store.checkpoint()  # and the log now goes into the database file
+    store.dispose()

@@ -65,8 +65,16 @@ def test_an_infrastructure_error_survives_pickling() -> None:
     for e in (
         uow.InfrastructureError("Disk penuh", "Kosongkan ruang disk."),
         uow.InfrastructureError("Basis data tidak dapat dihubungi", "Jalankan lagi.", "2 dari 5 bagian tersimpan."),
+        uow.InfrastructureError("Disk penuh", "Kosongkan ruang disk.", tersimpan=True),
     ):
         back = pickle.loads(pickle.dumps(e))
         assert type(back) is uow.InfrastructureError
-        assert (back.apa, back.langkah, back.disimpan) == (e.apa, e.langkah, e.disimpan)
+        assert (back.apa, back.langkah, back.disimpan, back.tersimpan) == (e.apa, e.langkah, e.disimpan, e.tersimpan)
         assert back.message() == e.message() and str(back) == str(e)
+
+
+def test_a_failure_after_the_commit_says_the_change_was_kept() -> None:
+    kept = uow.InfrastructureError("Disk penuh", "Kosongkan ruang disk.", tersimpan=True)
+    assert "sudah tersimpan" in kept.message() and "dibatalkan" not in kept.message()
+    parts = kept.with_kept("3 dari 4 bagian sudah tersimpan.")
+    assert parts.tersimpan and "3 dari 4 bagian" in parts.message() and "dibatalkan" not in parts.message()

@@ -225,11 +225,12 @@ def _run_parts(
             try:
                 r, run_id, extra = uow.run(store, lambda u, plan=plan: part(u, plan), name=name, waiting=progress)
             except uow.InfrastructureError as e:
-                if i == 1:
+                kept = i if e.tersimpan else i - 1  # committed before its checkpoint failed
+                if kept == 0 or len(plans) == 1:
                     raise
                 raise e.with_kept(
-                    f"{i - 1} dari {len(plans)} bagian sebelumnya sudah tersimpan lengkap dengan lognya, "
-                    "dan menjalankan perintah ini lagi melanjutkan sisanya."
+                    f"{kept} dari {len(plans)} bagian {'' if e.tersimpan else 'sebelumnya '}sudah tersimpan "
+                    "lengkap dengan lognya, dan menjalankan perintah ini lagi melanjutkan sisanya."
                 ) from e
             report.run_ids.append(run_id)
             if extra is not None:
