@@ -190,3 +190,87 @@ def test_a_sync_whose_checkpoint_does_not_fit_is_exit_3_saying_it_was_kept(
         assert conn.execute(sa.select(sa.func.count()).select_from(sync_log)).scalar_one() > 0
     store.checkpoint()  # and the log now goes into the database file
     store.dispose()
+
+
+# ------------------------------------------------------------ a run in parts and an import
+
+
+def test_a_sync_in_parts_sees_one_snapshot_when_an_import_lands_between_parts(
+    store: Store, generated: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts of 80 pegawai (one instansi each); after the first part commits, an import
+    replaces the data with other pegawai. The run must end on one snapshot, the new one:
+    e-Kinerja as one clean sync of it, every new pegawai once in the result, and it says so."""
+    from selaras.domain.results import Flow
+    from selaras.domain.sync import sync
+    from selaras.store import uow
+    from selaras.store.repository import load_table
+    from selaras.usecases.sync import sync_store
+
+    a = generate(200, seed=5, tahun=TAHUN, instansi=3).snapshot
+    b = generate(240, seed=6, tahun=TAHUN, instansi=3).snapshot
+    save_snapshot(store, a)
+    fired: list[str] = []
+
+    def import_after_the_first_part(point: str) -> None:
+        if point == "sync:after_commit" and not fired:
+            fired.append(point)
+            save_snapshot(store, b)
+
+    monkeypatch.setattr(uow, "CRASH_HOOKS", [import_after_the_first_part])
+    report = sync_store(store, flow=Flow.SKP, tahun=TAHUN, pelaku="uji", size=80)
+    assert fired
+
+    assert len(report.catatan) == 1 and "setelah bagian 1 dari 3" in report.catatan[0], report.catatan
+    assert len(report.run_ids) == 1 + 3  # the part on the old data, then the three on the new
+    after, clean = sync(b, TAHUN, Flow.SKP)  # one clean sync of the new data
+    assert report.outcomes.height == report.outcomes["nip"].n_unique()  # each pegawai once
+    assert report.outcomes.sort("nip").equals(clean.outcomes.sort("nip"))
+    assert set(report.check.pegawai["nip"]) == set(clean.check.pegawai["nip"])
+    assert report.check.errors["nip"].n_unique() == clean.check.errors["nip"].n_unique()
+    for table, key in (("ekinerja_skp", "skp_id"), ("ekinerja_rhk", "rhk_id")):
+        got = load_table(store, table).sort(key)
+        assert got.equals(after[table].sort(key).select(got.columns).cast(dict(got.schema))), table
+
+
+def test_imports_that_keep_landing_end_the_run_with_exit_3_words(
+    store: Store, generated: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from selaras.domain.results import Flow
+    from selaras.store import uow
+    from selaras.usecases.sync import REPLANS, sync_store
+
+    save_snapshot(store, generated)
+    imports: list[int] = []
+
+    def import_after_every_part(point: str) -> None:
+        if point == "sync:after_commit":
+            imports.append(1)
+            save_snapshot(store, generated)
+
+    monkeypatch.setattr(uow, "CRASH_HOOKS", [import_after_every_part])
+    with pytest.raises(uow.InfrastructureError) as e:
+        sync_store(store, flow=Flow.SKP, tahun=TAHUN, pelaku="uji", size=60)
+    assert len(imports) == REPLANS + 1
+    assert "diganti impor" in e.value.message() and f"{REPLANS + 1} bagian" in e.value.message()
+
+
+def test_the_sync_summary_says_every_number_the_indonesian_way(capsys: pytest.CaptureFixture[str]) -> None:
+    from selaras.cli import _print_sync_summary
+    from selaras.domain.results import OUTCOME_SCHEMA
+
+    outcomes = pl.DataFrame(
+        {"nip": [f"{i:018d}" for i in range(1467)], "hasil": ["GAGAL"] * 1467}, schema=OUTCOME_SCHEMA
+    )
+    _print_sync_summary(outcomes, {"ekinerja_rhk": (12345, 0)}, 1467)
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert "1.467" in text and "12.345" in text
+    assert not re_thousands(text), text
+
+
+def re_thousands(text: str) -> list[str]:
+    """Numbers written with a comma between thousands (1,467): the English way."""
+    import re
+
+    return re.findall(r"\b\d{1,3}(?:,\d{3})+\b", text)

@@ -432,3 +432,13 @@ ringkasan_sekolah = sa.Table(
 )
 """The daily summary per school, a row only on the days its counts changed (a school's value
 on any day is its latest row up to that day): ~200,000 schools stay a few rows each."""
+
+generasi_data = sa.Table(
+    "generasi_data",
+    metadata,
+    sa.Column("kunci", sa.String(), primary_key=True),
+    sa.Column("generasi", sa.BigInteger(), nullable=False),
+    sa.Column("diganti", sa.DateTime(timezone=True)),
+)
+"""Row ``kunci="snapshot"``: how many times an import replaced the contract data (in the
+import's transaction). A run in parts checks it in every part: all its parts see one snapshot."""
