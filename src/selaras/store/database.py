@@ -19,6 +19,8 @@ from sqlalchemy import event
 DEFAULT_SQLITE_FILE = "selaras.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT = 10
+"""Seconds to wait for a PostgreSQL connection (unless the URL says ``connect_timeout``)."""
 # Arbitrary constant: the advisory lock that serialises migrations on PostgreSQL.
 _PG_MIGRATION_LOCK = 0x5E1A8A5
 
@@ -60,7 +62,10 @@ class Store:
             # several processes stay under PostgreSQL's default max_connections (100). No ping
             # before each checkout (a round trip per transaction): connections are recycled
             # hourly, and one that broke (a server restart) is dropped when a statement fails.
-            engine = sa.create_engine(resolved, pool_size=10, max_overflow=10, pool_recycle=3600)
+            # A server that is down refuses at once, but one that is unreachable would hold each
+            # request until the system's TCP timeout: give up after PG_CONNECT_TIMEOUT (a 503).
+            timeout = {} if "connect_timeout" in resolved else {"connect_timeout": PG_CONNECT_TIMEOUT}
+            engine = sa.create_engine(resolved, pool_size=10, max_overflow=10, pool_recycle=3600, connect_args=timeout)
         store = cls(engine)
         if migrate:
             store.migrate()
