@@ -135,6 +135,18 @@ def test_export_to_a_really_full_file_system_exits_3_and_leaves_it_empty(
     assert list(tmpfs.iterdir()) == []
 
 
+def test_sync_of_files_to_a_really_full_file_system_exits_3_and_leaves_it_empty(
+    tmp_path: Path, generated: Snapshot, tmpfs: Path
+) -> None:
+    source = tmp_path / "sumber"
+    write_snapshot(generated, source)
+    for target in (tmpfs / "hasil", tmpfs / "hasil.xlsx"):
+        r = _cli("sync", "--snapshot", source, "--out", target, "--tahun", TAHUN)
+        _disk_full_said(r)
+        _nothing_beside(target)
+    assert list(tmpfs.iterdir()) == []
+
+
 # ------------------------------------------------------------ SQLite's checkpoint, disk full
 
 
