@@ -62,6 +62,8 @@ def test_an_infrastructure_error_survives_pickling() -> None:
     failure of the store under a worker, not an ``UnpickleableExceptionWrapper``)."""
     import pickle
 
+    from celery.utils.serialization import get_pickleable_exception
+
     for e in (
         uow.InfrastructureError("Disk penuh", "Kosongkan ruang disk."),
         uow.InfrastructureError("Basis data tidak dapat dihubungi", "Jalankan lagi.", "2 dari 5 bagian tersimpan."),
@@ -71,6 +73,8 @@ def test_an_infrastructure_error_survives_pickling() -> None:
         assert type(back) is uow.InfrastructureError
         assert (back.apa, back.langkah, back.disimpan, back.tersimpan) == (e.apa, e.langkah, e.disimpan, e.tersimpan)
         assert back.message() == e.message() and str(back) == str(e)
+        # What Celery's pool does with a task's exception before sending it to the parent.
+        assert get_pickleable_exception(e) is e
 
 
 def test_a_failure_after_the_commit_says_the_change_was_kept() -> None:
