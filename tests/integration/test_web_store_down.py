@@ -2,26 +2,34 @@
 answers 503 with the Indonesian message, never a 500 and never a dropped connection; when
 the server is back, every endpoint answers as before.
 
-The test never stops the shared server: the web reaches it through a TCP proxy that the test
-starts on a free port and cuts (every open connection closed, new ones refused, as a server
-restart does to its clients) and then opens again on the same port.
+The test never stops the shared server. Twice over: the web reaches the shared server through a
+TCP proxy that the test starts on a free port and cuts (every open connection closed, new ones
+refused) and then opens again on the same port; and the web runs on a PostgreSQL server the
+test makes itself (initdb, a free port) and restarts with ``pg_ctl stop -m fast`` / ``start``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
+import os
 import re
 import select
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from services import pg_database
+from services import pg_database, unavailable
 from test_web_api import ADMIN, DINAS, NASIONAL, OP, PASSWORD, two_instansi_rows
 from world import G1, KS, TAHUN
 
@@ -119,11 +127,53 @@ class Proxy:
                     s.shutdown(socket.SHUT_RDWR)
 
 
+class OwnPostgres:
+    """A PostgreSQL server of the test's own (initdb in a temporary folder, a free port),
+    stopped and started as an administrator restarts one: never the shared server."""
+
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not found:
+            unavailable("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
+        self.bin = Path(found[-1]).parent
+        self.folder = Path(tempfile.mkdtemp(prefix="selaras-pg-"))
+        self.data = self.folder / "data"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.user: list[str] = []
+        if os.geteuid() == 0:  # the server refuses to run as root
+            shutil.chown(self.folder, "postgres")
+            self.user = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.up()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run([*self.user, str(self.bin / tool), *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            unavailable(f"{tool} failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    def up(self) -> None:
+        """Start the server (again) and wait until it accepts connections."""
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+
+    def down(self) -> None:
+        """Stop the server as ``pg_ctl stop -m fast`` does: every session ended at once."""
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        self.down()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @dataclass
 class Site:
     """The web over a PostgreSQL store reached through ``proxy``, with a client per role."""
 
-    proxy: Proxy
+    proxy: Proxy | OwnPostgres
     server: RunningServer
     routes: list[tuple[str, str, bool]]
     tokens: dict[str, httpx.Client] = field(default_factory=dict)
@@ -179,12 +229,33 @@ def _login(url: str, username: str) -> tuple[httpx.Client, str]:
     return c, csrf.group(1)
 
 
-@pytest.fixture
-def site() -> Iterator[Site]:
+@contextmanager
+def _cut_server() -> Iterator[tuple[Proxy | OwnPostgres, str]]:
+    """A TCP proxy to a fresh database of the shared server, and its URL."""
     proxy = Proxy()
-    with pg_database() as url:
-        proxied = re.sub(r"127\.0\.0\.1:5432", f"127.0.0.1:{proxy.port}", url)
-        store = Store.open(proxied)
+    try:
+        with pg_database() as url:
+            yield proxy, re.sub(r"127\.0\.0\.1:5432", f"127.0.0.1:{proxy.port}", url)
+    finally:
+        proxy.down()
+
+
+@contextmanager
+def _own_server() -> Iterator[tuple[Proxy | OwnPostgres, str]]:
+    """A PostgreSQL server the test starts, and its URL."""
+    server = OwnPostgres()
+    try:
+        yield server, server.url
+    finally:
+        server.remove()
+
+
+@pytest.fixture(params=["proxy", "restart"])
+def site(request: pytest.FixtureRequest) -> Iterator[Site]:
+    """The web over PostgreSQL behind a proxy the test cuts, or over a server it restarts."""
+    make = _cut_server if request.param == "proxy" else _own_server
+    with make() as (proxy, url):
+        store = Store.open(url)
         snap = Snapshot.from_rows(two_instansi_rows())
         save_snapshot(store, snap)
         seed_demo_accounts(store, PASSWORD)
@@ -202,7 +273,6 @@ def site() -> Iterator[Site]:
             yield s
         finally:
             server.stop()
-            proxy.down()
             store.dispose()
 
 

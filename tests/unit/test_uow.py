@@ -82,3 +82,19 @@ def test_a_failure_after_the_commit_says_the_change_was_kept() -> None:
     assert "sudah tersimpan" in kept.message() and "dibatalkan" not in kept.message()
     parts = kept.with_kept("3 dari 4 bagian sudah tersimpan.")
     assert parts.tersimpan and "3 dari 4 bagian" in parts.message() and "dibatalkan" not in parts.message()
+
+
+def test_a_postgresql_restart_is_an_unreachable_database() -> None:
+    """What a restart says to the connections it ends and to those that come while it runs."""
+    import psycopg
+
+    for orig in (
+        psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+        psycopg.errors.CannotConnectNow("the database system is shutting down"),
+        psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly"),
+        psycopg.OperationalError('connection failed: connection to server at "127.0.0.1", port 5432 failed'),
+    ):
+        infra = uow.infrastructure_error(_wrapped(orig))
+        assert infra is not None, orig
+        assert infra.message().startswith("Basis data tidak dapat dihubungi"), infra.message()
+        assert isinstance(orig, uow.store_failures()) and not uow.transient(_wrapped(orig))
