@@ -143,7 +143,10 @@ class OwnPostgres:
             self.port = probe.getsockname()[1]
         self.user: list[str] = []
         if os.geteuid() == 0:  # the server refuses to run as root
-            shutil.chown(self.folder, "postgres")
+            try:
+                shutil.chown(self.folder, "postgres")
+            except LookupError:
+                unavailable("running as root without a postgres user to run a PostgreSQL server as")
             self.user = ["runuser", "-u", "postgres", "--"]
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         self.up()
