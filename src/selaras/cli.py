@@ -107,8 +107,7 @@ def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snaps
         with progress() as p:
             result = read_snapshot(path, lenient=lenient, progress=p)
     except SnapshotError as e:
-        n = words.angka(len(e.problems))
-        console.print(f"[bold red]Snapshot {path} tidak valid:[/] {n} masalah; tidak ada yang diubah.")
+        console.print(f"[bold red]Snapshot {path} tidak valid:[/] {len(e.problems):,} masalah; tidak ada yang diubah.")
         for problem in e.problems[:50]:
             console.print(f"  - {problem}")
         if len(e.problems) > 50:
