@@ -229,11 +229,7 @@ class InfrastructureError(Exception):
     def message(self) -> str:
         """The message for a person: what happened, what changed, what to do."""
         if self.tersimpan:
-            kept = (
-                f"Perubahan transaksi ini sudah tersimpan; {self.disimpan}"
-                if self.disimpan
-                else ("Perubahan transaksi ini sudah tersimpan.")
-            )
+            kept = "Perubahan transaksi ini sudah tersimpan" + (f"; {self.disimpan}" if self.disimpan else ".")
         elif self.disimpan:
             kept = f"Transaksi yang sedang berjalan dibatalkan seluruhnya; {self.disimpan}"
         else:
