@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from selaras import __version__
+from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE, SEBAB
 from selaras.domain.recap import recap
 from selaras.domain.results import CheckResult, Flow, Status
@@ -113,7 +114,7 @@ def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snaps
         for problem in e.problems[:50]:
             console.print(f"  - {problem}")
         if len(e.problems) > 50:
-            console.print(f"  ... dan {len(e.problems) - 50:,} lagi")
+            console.print(f"  ... dan {words.angka(len(e.problems) - 50)} lagi")
         if report:
             write_problems(e.problems, report)
             console.print(f"Daftar lengkap: {report}")
@@ -124,7 +125,7 @@ def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snaps
         target = report or path.with_name(path.name.removesuffix(".xlsx") + "-ditolak.csv")
         write_problems(result.rejected, target)
         console.print(
-            f"[yellow]{len(result.rejected):,} baris ditolak (SYS-02 {CATALOGUE['SYS-02'].judul}); "
+            f"[yellow]{words.angka(len(result.rejected))} baris ditolak (SYS-02 {CATALOGUE['SYS-02'].judul}); "
             f"alasannya ditulis ke {target}[/]"
         )
     return result.snapshot
@@ -207,7 +208,8 @@ def generate(n: int, out_dir: Path, seed: int, instansi: int | None, tahun: int 
         write_snapshot(g.snapshot, out_dir)
         p("menulis berkas", 1.0)
     counts = g.snapshot.counts()
-    console.print(f"Snapshot ditulis ke {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
+    written = ", ".join(f"{k} {words.angka(v)}" for k, v in counts.items() if v)
+    console.print(f"Snapshot ditulis ke {out_dir}: {written}")
 
 
 @main.command("import")
@@ -223,7 +225,7 @@ def import_(source: Path, db: str | None, lenient: bool, report: Path | None) ->
     store = open_store(db)
     with progress() as p:
         import_snapshot(store, snapshot, progress=rows_progress(p))
-    console.print(f"Diimpor: {sum(snapshot.counts().values()):,} baris dari {source}.")
+    console.print(f"Diimpor: {words.angka(sum(snapshot.counts().values()))} baris dari {source}.")
 
 
 @main.command()
@@ -275,7 +277,7 @@ def _emit(
     else:
         out.print(status_table(result))
     counts = result.status_counts()
-    out.print("  ".join(f"{s.value}: {counts.get(s.value, 0):,}" for s in Status))
+    out.print("  ".join(f"{s.value}: {words.angka(counts.get(s.value, 0))}" for s in Status))
 
 
 def _write_jsonl(f: TextIO, lines: pl.Series) -> None:
@@ -323,9 +325,11 @@ def check(
 
         store = open_store(db)
         with console.status("membaca penyimpanan") as status:
-            result = check_store(
+            checked = check_store(
                 store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
-            ).check
+            )
+        _say_notes(checked.catatan)
+        result = checked.check
     _emit(result, fmt, snapshot=snapshot)
     _exit_for(result)
 
@@ -366,12 +370,19 @@ def sync(
             report = sync_store(
                 store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
             )
+        _say_notes(report.catatan)
     check, outcomes, written = report.check, report.outcomes, report.written
     if fmt == "jsonl":
         _emit(check, fmt, outcomes)
     else:
         _print_sync_summary(outcomes, written, check.errors["nip"].n_unique())
     _exit_for(check)
+
+
+def _say_notes(catatan: list[str]) -> None:
+    """What a person must know about a run in parts (an import between its parts), on stderr."""
+    for line in catatan:
+        console.print(f"[yellow]{line}[/]")
 
 
 def _sync_files(snapshot: Snapshot, out_dir: Path, fl: Flow, th: int, nips: list[str] | None, fmt: str) -> NoReturn:
@@ -402,7 +413,7 @@ def _sync_files(snapshot: Snapshot, out_dir: Path, fl: Flow, th: int, nips: list
 def _print_sync_summary(outcomes: pl.DataFrame, written: dict[str, tuple[int, int]], failed: int) -> None:
     console.print(sync_summary(outcomes, written))
     if failed:
-        console.print(f"{failed:,} pegawai masih GAGAL; lihat `selaras check` atau `selaras recap`.")
+        console.print(f"{words.angka(failed)} pegawai masih GAGAL; lihat `selaras check` atau `selaras recap`.")
 
 
 @main.command("recap")
@@ -517,7 +528,7 @@ def antrean(db: str | None) -> None:
     from selaras.jobs.queue import JobStatus, counts
 
     c = counts(open_store(db))
-    out.print("  ".join(f"{s.value}: {c.get(s.value, 0):,}" for s in JobStatus))
+    out.print("  ".join(f"{s.value}: {words.angka(c.get(s.value, 0))}" for s in JobStatus))
 
 
 @main.command()

@@ -83,7 +83,8 @@ def status_table(result: CheckResult, limit: int = 50) -> Table:
         .head(limit)
     )
     table = Table(
-        title=f"Pegawai ({result.pegawai.height:,} dalam cakupan, {min(limit, result.pegawai.height)} ditampilkan)"
+        title=f"Pegawai ({words.angka(result.pegawai.height)} dalam cakupan, "
+        f"{words.angka(min(limit, result.pegawai.height))} ditampilkan)"
     )
     for col in ("NIP", "Nama", "NPSN", "Peran", "Status", "Kode"):
         table.add_column(col)
@@ -289,7 +290,7 @@ def rejected_panel(problems: list[Any], limit: int = 10) -> Panel:
     ]
     lines += [f"  - {p}" for p in problems[:limit]]
     if len(problems) > limit:
-        lines.append(f"  ... dan {len(problems) - limit:,} lagi (lihat laporan CSV)")
+        lines.append(f"  ... dan {words.angka(len(problems) - limit)} lagi (lihat laporan CSV)")
     return Panel(Group(*lines), title=f"[bold red]{c.code}[/] {c.judul}", title_align="left")
 
 

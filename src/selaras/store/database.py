@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ from sqlalchemy import event
 DEFAULT_SQLITE_FILE = "selaras.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT = 10
+"""Seconds to wait for a PostgreSQL connection (unless the URL says ``connect_timeout``)."""
 # Arbitrary constant: the advisory lock that serialises migrations on PostgreSQL.
 _PG_MIGRATION_LOCK = 0x5E1A8A5
 
@@ -59,7 +62,10 @@ class Store:
             # several processes stay under PostgreSQL's default max_connections (100). No ping
             # before each checkout (a round trip per transaction): connections are recycled
             # hourly, and one that broke (a server restart) is dropped when a statement fails.
-            engine = sa.create_engine(resolved, pool_size=10, max_overflow=10, pool_recycle=3600)
+            # A server that is down refuses at once, but one that is unreachable would hold each
+            # request until the system's TCP timeout: give up after PG_CONNECT_TIMEOUT (a 503).
+            timeout = {} if "connect_timeout" in resolved else {"connect_timeout": PG_CONNECT_TIMEOUT}
+            engine = sa.create_engine(resolved, pool_size=10, max_overflow=10, pool_recycle=3600, connect_args=timeout)
         store = cls(engine)
         if migrate:
             store.migrate()
@@ -106,6 +112,34 @@ class Store:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+
+    def checkpoint(self, *, when_tight: bool = False) -> None:
+        """SQLite: copy the write-ahead log into the database file now, without waiting for
+        readers (``PASSIVE``); a disk that refuses it (full, failing) raises. Nothing on
+        PostgreSQL. ``when_tight``: only when the disk's free space is less than the log,
+        the most a checkpoint can add to the database file (one costs fsyncs, ~10 ms).
+
+        SQLite checkpoints on its own after a commit and when the last connection closes,
+        but ignores their failure: a commit that fits on the disk while its checkpoint does
+        not would otherwise be reported as done, leaving the disk full for the next command.
+        """
+        if self.dialect != "sqlite":
+            return
+        if when_tight:
+            database = self.engine.url.database
+            if not database or database == ":memory:":
+                return
+            wal = Path(f"{database}-wal")
+            try:
+                if shutil.disk_usage(wal.parent).free > wal.stat().st_size:
+                    return
+            except FileNotFoundError:
+                return  # no log: nothing to copy
+        raw = self.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()  # type: ignore[union-attr]
+        finally:
+            raw.close()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -31,6 +31,7 @@ from selaras.domain.results import (
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot
 from selaras.store import uow
 from selaras.store.database import SQLITE_BUSY_TIMEOUT_MS, Store
+from selaras.store.generasi import next_generation
 from selaras.store.tables import sync_log, sync_log_error, sync_run, sync_state
 
 Progress = Callable[[str, int, int], None]
@@ -115,6 +116,8 @@ def replace_snapshot(store: Store, snapshot: Snapshot, *, progress: Progress | N
             if store.dialect == "postgresql":
                 # Fresh statistics, or the planner guesses badly on the first lookups.
                 cur.execute(f"ANALYZE {_q(conn, table.name)}")
+    # In the import's unit of work: a run in parts sees that its later parts would read other data.
+    next_generation(store)
 
 
 def load_snapshot(store: Store, nips: Collection[str] | None = None) -> Snapshot:

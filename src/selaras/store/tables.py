@@ -473,3 +473,13 @@ akun_tautan = sa.Table(
 )
 """One-time password-set links of local accounts (``selaras akun impor``): the SHA-256 of the
 link's token; deleted when used, and every other link of the account with it."""
+
+generasi_data = sa.Table(
+    "generasi_data",
+    metadata,
+    sa.Column("kunci", sa.String(), primary_key=True),
+    sa.Column("generasi", sa.BigInteger(), nullable=False),
+    sa.Column("diganti", sa.DateTime(timezone=True)),
+)
+"""Row ``kunci="snapshot"``: how many times an import replaced the contract data (in the
+import's transaction). A run in parts checks it in every part: all its parts see one snapshot."""

@@ -37,6 +37,7 @@ import errno
 import logging
 import os
 import random
+import re
 import signal
 import sqlite3
 import threading
@@ -44,7 +45,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -135,7 +136,6 @@ def run(
                 result = work(UnitOfWork(name, BoundStore(store, conn), attempt))
                 crash_point(f"{name}:before_commit")
             crash_point(f"{name}:after_commit")
-            return result
         except Exception as e:  # noqa: BLE001 - classified below; others re-raised as they are
             if transient(e) and attempt < ATTEMPTS:
                 pause = RETRY_PAUSE * 2 ** (attempt - 1) * (0.5 + random.random())
@@ -146,7 +146,27 @@ def run(
             if infra is None:
                 raise
             raise infra from e
+        _checkpoint(store)
+        return result
     raise AssertionError("unreachable")
+
+
+def _checkpoint(store: Store) -> None:
+    """After a commit on SQLite: its checkpoint, whose failure says that the commit was kept."""
+    try:
+        store.checkpoint(when_tight=True)
+    except Exception as e:  # noqa: BLE001 - classified below; others re-raised as they are
+        if transient(e):
+            return  # a writer or a reader holds the log: the next checkpoint copies it
+        infra = infrastructure_error(e)
+        if infra is None:
+            raise
+        raise InfrastructureError(
+            f"{infra.apa}; perubahan dari log tulis-depan SQLite (berkas -wal) belum dapat dipindahkan "
+            "ke berkas basis data",
+            "Kosongkan ruang disk penyimpanan; perintah berikutnya menyelesaikan pemindahan itu.",
+            tersimpan=True,
+        ) from e
 
 
 WAITING = "menunggu proses lain (sinkron, pemeriksaan atau impor) selesai memakai penyimpanan"
@@ -190,25 +210,37 @@ class InfrastructureError(Exception):
     unreachable, lock waits that never end, data the database refuses.
 
     ``apa``: what happened; ``langkah``: what to do; ``disimpan``: what was nonetheless kept
-    (``None``: nothing was changed).
+    (``None``: nothing was changed); ``tersimpan``: the failing transaction itself was
+    committed (the failure came after: SQLite's checkpoint).
     """
 
-    def __init__(self, apa: str, langkah: str, disimpan: str | None = None) -> None:
+    def __init__(self, apa: str, langkah: str, disimpan: str | None = None, *, tersimpan: bool = False) -> None:
         super().__init__(apa)
-        self.apa, self.langkah, self.disimpan = apa, langkah, disimpan
+        self.apa, self.langkah, self.disimpan, self.tersimpan = apa, langkah, disimpan, tersimpan
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception pickles only ``args`` (here ``apa``): Celery sends failures pickled.
+        return (_rebuilt, (type(self), self.apa, self.langkah, self.disimpan, self.tersimpan))
 
     def with_kept(self, disimpan: str | None) -> InfrastructureError:
         """The same failure, saying what earlier transactions of the command kept."""
-        return InfrastructureError(self.apa, self.langkah, disimpan)
+        return InfrastructureError(self.apa, self.langkah, disimpan, tersimpan=self.tersimpan)
 
     def message(self) -> str:
         """The message for a person: what happened, what changed, what to do."""
-        kept = (
-            f"Transaksi yang sedang berjalan dibatalkan seluruhnya; {self.disimpan}"
-            if self.disimpan
-            else "Tidak ada yang diubah: seluruh transaksi dibatalkan."
-        )
+        if self.tersimpan:
+            kept = "Perubahan transaksi ini sudah tersimpan" + (f"; {self.disimpan}" if self.disimpan else ".")
+        elif self.disimpan:
+            kept = f"Transaksi yang sedang berjalan dibatalkan seluruhnya; {self.disimpan}"
+        else:
+            kept = "Tidak ada yang diubah: seluruh transaksi dibatalkan."
         return f"{self.apa}. {kept} {self.langkah}"
+
+
+def _rebuilt(
+    kind: type[InfrastructureError], apa: str, langkah: str, disimpan: str | None, tersimpan: bool
+) -> InfrastructureError:
+    return kind(apa, langkah, disimpan, tersimpan=tersimpan)
 
 
 _DEADLOCK_STATES = {"40001", "40P01", "55P03"}
@@ -229,7 +261,8 @@ def infrastructure_error(e: BaseException) -> InfrastructureError | None:
     orig = _orig(e)
     text = _first_line(orig)
     state = getattr(orig, "sqlstate", None) or ""
-    if isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT) or state == "53100":
+    code = os_errno(orig)
+    if code in (errno.ENOSPC, errno.EDQUOT) or state == "53100":
         return InfrastructureError(
             f"Disk penuh saat menulis ({text})", "Kosongkan ruang disk penyimpanan, lalu jalankan perintah ini lagi."
         )
@@ -249,7 +282,7 @@ def infrastructure_error(e: BaseException) -> InfrastructureError | None:
             f"PostgreSQL menolak teks yang berisi karakter NUL ({text})",
             "Hapus karakter kontrol dari data sumber, lalu impor atau jalankan lagi.",
         )
-    if isinstance(orig, OSError) and orig.errno in (errno.EIO, errno.EROFS, errno.EACCES):
+    if code in (errno.EIO, errno.EROFS, errno.EACCES):
         return InfrastructureError(
             f"Berkas tidak dapat ditulis ({text})",
             "Periksa disk dan izin berkas penyimpanan, lalu jalankan perintah ini lagi.",
@@ -268,6 +301,29 @@ def infrastructure_error(e: BaseException) -> InfrastructureError | None:
             "Periksa penyimpanan (disk, izin berkas, server basis data); jika terulang, hubungi pengelola sistem.",
         )
     return None
+
+
+_RUST_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def os_errno(e: BaseException) -> int | None:
+    """The errno of an :class:`OSError`, also of one raised by polars (Rust), which leaves
+    ``errno`` empty and says the number only in its text ("... (os error 28)")."""
+    if not isinstance(e, OSError):
+        return None
+    if e.errno is not None:
+        return e.errno
+    found = _RUST_OS_ERROR.search(str(e))
+    return int(found.group(1)) if found else None
+
+
+def store_failures() -> tuple[type[Exception], ...]:
+    """The exception classes a read or write of the store may raise when the store fails
+    (the drivers', SQLAlchemy's, the disk's): an entry point catches these and sorts them
+    with :func:`infrastructure_error` (``None``: a bug, not the store)."""
+    import psycopg
+
+    return (sa.exc.SQLAlchemyError, sqlite3.Error, psycopg.Error, OSError)
 
 
 def _is_driver_error(e: BaseException) -> bool:

@@ -29,6 +29,7 @@ from selaras.domain.sync import sync_by_part
 from selaras.sources.files import SnapshotWriter
 from selaras.store import uow
 from selaras.store.database import Store
+from selaras.store.generasi import generation
 from selaras.store.parts import PartPlan, load_part, plan_parts
 from selaras.store.repository import apply_changes, record_run
 
@@ -50,6 +51,8 @@ class Report(Generic[T]):
     written: dict[str, tuple[int, int]] = field(default_factory=dict)
     run_ids: list[int] = field(default_factory=list)
     extra: list[T] = field(default_factory=list)
+    catatan: list[str] = field(default_factory=list)
+    """What a person must know about the run (an import that landed between its parts)."""
 
 
 def part_size(default: int = PART_PEGAWAI) -> int:
@@ -201,10 +204,74 @@ def _run_parts(
 ) -> Report[T]:
     flow = Flow(flow)
     name = mode.lower()
-    plans = plan_parts(store, nips=nips, instansi_id=instansi_id, size=size or part_size())
-    report: Report[T] = Report(CheckResult(tahun, flow))
+    run_ids: list[int] = []
+    extra: list[T] = []
+    catatan: list[str] = []
+    for _ in range(REPLANS + 1):
+        # The plan and every part of it on one generation of the data: an import between two
+        # parts ends this round (that part writes nothing) and the run starts again on the new
+        # data, which the import replaced whole (the earlier parts' writes included).
+        gen, plans = _planned(store, nips, instansi_id, size or part_size())
+        report: Report[T] = Report(CheckResult(tahun, flow), run_ids=run_ids, extra=extra, catatan=catatan)
+        try:
+            return _run_plan(store, report, mode, name, flow, tahun, pelaku, gen, plans, claim, after, progress)
+        except _Replaced as e:
+            if e.done:
+                verb = "disinkronkan" if mode == "SYNC" else "diperiksa"
+                catatan.append(
+                    f"Impor baru mengganti data setelah bagian {e.done} dari {len(plans)}: bagian itu {verb} pada "
+                    f"data sebelum impor, lalu seluruh pegawai {verb} ulang pada data baru."
+                )
+    raise uow.InfrastructureError(
+        f"Data penyimpanan diganti impor {REPLANS + 1} kali selama proses berjalan",
+        "Tunggu sampai impor selesai (lihat `selaras antrean`), lalu jalankan perintah ini lagi.",
+        f"{len(run_ids)} bagian yang selesai sudah tersimpan dengan lognya." if run_ids else None,
+    )
+
+
+REPLANS = 3
+"""Times a run in parts starts again when an import replaced the data between its parts."""
+
+
+class _Replaced(Exception):  # noqa: N818 - not an error: the run starts again
+    """An import replaced the data after ``done`` parts of the run."""
+
+    def __init__(self, done: int) -> None:
+        super().__init__(done)
+        self.done = done
+
+
+def _planned(
+    store: Store, nips: Collection[str] | None, instansi_id: str | None, size: int
+) -> tuple[int, list[PartPlan]]:
+    """The parts and the generation of the data they were planned on (read before and after:
+    an import in between means planning again)."""
+    while True:
+        before = generation(store)
+        plans = plan_parts(store, nips=nips, instansi_id=instansi_id, size=size)
+        if generation(store) == before:
+            return before, plans
+
+
+def _run_plan(
+    store: Store,
+    report: Report[T],
+    mode: str,
+    name: str,
+    flow: Flow,
+    tahun: int,
+    pelaku: str,
+    gen: int,
+    plans: list[PartPlan],
+    claim: Claim | None,
+    after: After[T] | None,
+    progress: Callable[[str], None] | None,
+) -> Report[T]:
+    done_parts = 0
 
     def part(u: uow.UnitOfWork, plan: PartPlan) -> tuple[SyncResult, int, T | None]:
+        if generation(u.store) != gen:  # under the data lock: no import lands after this
+            raise _Replaced(done_parts)
         only = None if claim is None else claim(u)
         p = load_part(u.store, plan, only=only)
         if mode == "SYNC":
@@ -219,18 +286,21 @@ def _run_parts(
         return r, run_id, extra
 
     def done() -> Iterator[SyncResult]:
+        nonlocal done_parts
         for i, plan in enumerate(plans, 1):
             if progress:
                 progress(f"{'menyinkronkan' if mode == 'SYNC' else 'memeriksa'} bagian {i} dari {len(plans)}")
             try:
                 r, run_id, extra = uow.run(store, lambda u, plan=plan: part(u, plan), name=name, waiting=progress)
             except uow.InfrastructureError as e:
-                if i == 1:
+                kept = i if e.tersimpan else i - 1  # committed before its checkpoint failed
+                if kept == 0 or len(plans) == 1:
                     raise
                 raise e.with_kept(
-                    f"{i - 1} dari {len(plans)} bagian sebelumnya sudah tersimpan lengkap dengan lognya, "
-                    "dan menjalankan perintah ini lagi melanjutkan sisanya."
+                    f"{kept} dari {len(plans)} bagian {'' if e.tersimpan else 'sebelumnya '}sudah tersimpan "
+                    "lengkap dengan lognya, dan menjalankan perintah ini lagi melanjutkan sisanya."
                 ) from e
+            done_parts = i
             report.run_ids.append(run_id)
             if extra is not None:
                 report.extra.append(extra)

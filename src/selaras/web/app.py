@@ -8,6 +8,7 @@ clients (no CSRF needed: browsers never send that header on their own).
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from datetime import date
 from pathlib import Path
@@ -43,6 +44,7 @@ COOKIE = "selaras_sesi"
 PRA_COOKIE = "selaras_pra"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
+log = logging.getLogger("selaras.web")
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 words.install_filters(templates.env)
 # A code is never shown bare: "PMM-11 Data SKP Organisasi belum dibuat oleh atasan".
@@ -221,6 +223,11 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+CRASH = "Terjadi kesalahan di server. Coba lagi sebentar lagi; bila tetap, hubungi admin."
+RETRY_AFTER = "10"
+"""Seconds a client waits before asking again when the store is unreachable (503)."""
+
+
 DOCS_HTML = """<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>API Selaras</title><link rel="stylesheet" href="/api/docs/aset/swagger-ui.css"></head>
@@ -317,13 +324,27 @@ def create_app(
     @app.exception_handler(uow.InfrastructureError)
     async def _infrastructure(request: Request, exc: uow.InfrastructureError) -> Response:
         # Raised inside the handlers, so the SecurityHeaders middleware still wraps this answer.
-        return await refusal(request, 503, exc.message())
+        return await refusal(request, 503, exc.message(), headers={"Retry-After": RETRY_AFTER})
+
+    async def _store_failed(request: Request, exc: Exception) -> Response:
+        # Every read on the request path (the token and session lookups, each page and API
+        # read) meets the store without a unit of work: its failure is sorted here, once, as
+        # the unit of work sorts its own. Answered inside the middleware, never re-raised: an
+        # error that reaches the server after a 500 was sent makes it drop the connection.
+        infra = uow.infrastructure_error(exc)
+        if infra is None:
+            log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+            return await refusal(request, 500, CRASH, headers=security_headers())
+        log.warning("%s %s: %s", request.method, request.url.path, infra.apa)
+        return await refusal(request, 503, infra.message(), headers={"Retry-After": RETRY_AFTER})
+
+    for failure in uow.store_failures():
+        app.add_exception_handler(failure, _store_failed)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, _exc: Exception) -> Response:
         # Starlette answers an unhandled error outside every middleware: the headers are set here.
-        pesan = "Terjadi kesalahan di server. Coba lagi sebentar lagi; bila tetap, hubungi admin."
-        return await refusal(request, 500, pesan, headers=security_headers())
+        return await refusal(request, 500, CRASH, headers=security_headers())
 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(health.RequestMetrics, metrics=app.state.metrics)
