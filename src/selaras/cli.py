@@ -110,7 +110,8 @@ def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snaps
     except SnapshotError as e:
         for line in describe(e.formats):
             console.print(f"Dibaca dengan {line}", markup=False, highlight=False)
-        console.print(f"[bold red]Snapshot {path} tidak valid:[/] {len(e.problems):,} masalah; tidak ada yang diubah.")
+        n = words.angka(len(e.problems))
+        console.print(f"[bold red]Snapshot {path} tidak valid:[/] {n} masalah; tidak ada yang diubah.")
         for problem in e.problems[:50]:
             console.print(f"  - {problem}")
         if len(e.problems) > 50:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import polars as pl
 import sqlalchemy as sa
 
+from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Flow
 from selaras.jobs import queue
@@ -127,7 +128,8 @@ def bulk_sync(
         if len(chosen) > MASSAL_MAX:
             raise Ditolak(
                 422,
-                f"Terlalu banyak pegawai ({len(chosen):,}); batas satu permintaan {MASSAL_MAX:,}.".replace(",", "."),
+                f"Terlalu banyak pegawai ({words.angka(len(chosen))}); "
+                f"batas satu permintaan {words.angka(MASSAL_MAX)}.",
             )
         ordered = sorted(chosen)
         ids = submit(ctx, u.store, user, ordered, flow, alasan="MASSAL")
