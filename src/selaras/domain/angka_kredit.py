@@ -34,9 +34,6 @@ KOEFISIEN_PERSEPULUH: dict[str, int] = {
 }
 """Yearly coefficient of each jenjang, in tenths (12.5, 25, 37.5, 50)."""
 
-JENJANG: tuple[str, ...] = tuple(KOEFISIEN_PERSEPULUH)
-"""The jenjang of the functional position, lowest first."""
-
 KEBUTUHAN_PANGKAT: dict[str, int] = {"AHLI_PERTAMA": 50, "AHLI_MUDA": 100, "AHLI_MADYA": 150, "AHLI_UTAMA": 200}
 """Credit a rise of rank (pangkat) within the jenjang needs."""
 

@@ -16,9 +16,6 @@ import polars as pl
 
 from selaras.domain.snapshot import PREDIKAT
 
-PREDIKAT_ORGANISASI = ("ISTIMEWA", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
-"""The organisation ratings a Dinas sets (PKO)."""
-
 MIN_DINILAI = 5
 """Fewest rated teachers for a school to be judged (this project's reading: a rule on 2 people is noise)."""
 

@@ -480,7 +480,9 @@ class Simulator:
                 continue
             v = record[c.name]
             want: type = bool if c.kind is Kind.BOOL else int if c.kind is Kind.INT else str
-            if v is not None and type(v) is not want:
+            if c.kind is Kind.DECIMAL and type(v) in (int, float):
+                v = float(v)
+            elif v is not None and type(v) is not want:
                 raise BadRequest(f"{data.name}.{c.name}: nilai {v!r} harus bertipe {want.__name__}")
             row[c.name] = v
         for k in data.key:

@@ -315,7 +315,13 @@ class Batch:
         return Batch(frames, [p for b in batches for p in b.problems], max(stamps) if stamps else None)
 
 
-_JSON_TYPE = {Kind.BOOL: (bool, "boolean (true/false)"), Kind.INT: (int, "bilangan bulat")}
+_JSON_TYPE = {
+    Kind.BOOL: (bool, "boolean (true/false)"),
+    Kind.INT: (int, "bilangan bulat"),
+    Kind.DECIMAL: (float, "angka"),
+}
+_JSON_NUMBER = (int, float)
+"""The JSON types a DECIMAL column accepts (a whole number is a number too)."""
 
 
 def _text_frame(table: Table, records: Sequence[Mapping[str, Any]]) -> tuple[pl.DataFrame, dict[tuple[int, str], str]]:
@@ -325,15 +331,15 @@ def _text_frame(table: Table, records: Sequence[Mapping[str, Any]]) -> tuple[pl.
     wrong: dict[tuple[int, str], str] = {}
     for c in table.columns:
         raw = [r.get(c.name) for r in records]
-        want = _JSON_TYPE.get(c.kind, (str, ""))[0]
-        if not {type(v) for v in raw} <= {want, type(None)}:
+        wants = _JSON_NUMBER if c.kind is Kind.DECIMAL else (_JSON_TYPE.get(c.kind, (str, ""))[0],)
+        if not {type(v) for v in raw} <= {*wants, type(None)}:
             for i, v in enumerate(raw):
-                if v is not None and type(v) is not want:
+                if v is not None and type(v) not in wants:
                     wrong[(i, c.name)] = json.dumps(v, ensure_ascii=False)[:200]
                     raw[i] = None
         if c.kind is Kind.BOOL:
             data[c.name] = [None if v is None else ("1" if v else "0") for v in raw]
-        elif c.kind is Kind.INT:
+        elif c.kind in (Kind.INT, Kind.DECIMAL):
             data[c.name] = [None if v is None else str(v) for v in raw]
         else:
             data[c.name] = raw  # type: ignore[assignment]
