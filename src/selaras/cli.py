@@ -174,7 +174,7 @@ flow_option = click.option(
     type=click.Choice([f.value for f in Flow]),
     default=Flow.SKP.value,
     show_default=True,
-    help="skp: Sinkron PMM; penilaian: Sinkron Penilaian Periodik.",
+    help="skp: Sinkron PMM; penilaian: Sinkron Penilaian Periodik; tahunan: Sinkron Predikat Tahunan.",
 )
 nip_option = click.option("--nip", "nips", multiple=True, help="Hanya pegawai ini (boleh diulang).")
 

@@ -3,40 +3,11 @@ the result, and the sync of the rating (a MANUAL rating never overwritten)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from world import G1, G2, KS, NPSN, TAHUN, Rows, codes, error, snapshot, status, synced_rows
+from world import G1, G2, KS, NPSN, TAHUN, Rows, codes, error, rated, snapshot, status, tahunan_rows
 
 from selaras.domain.results import CheckResult, Flow, Outcome, Status
 from selaras.domain.rules import check
 from selaras.domain.sync import sync
-
-JENJANG = {KS: "AHLI_MADYA", G1: "AHLI_MUDA", G2: "AHLI_PERTAMA"}
-PTK = {KS: "PTK-KS", G1: "PTK-G1", G2: "PTK-G2"}
-
-
-def rated(ptk_id: str, predikat: str, penilai: str | None = KS) -> dict[str, Any]:
-    return {"ptk_id": ptk_id, "tahun": TAHUN, "predikat": predikat, "penilai_nip": penilai, "ditetapkan": "2026-12-20"}
-
-
-def tahunan_rows() -> Rows:
-    """The synced world at the year's end: the school's PKO BAIK, every rating set, jenjang known."""
-    rows = synced_rows()
-    rows["pmm_predikat_organisasi"] = [
-        {"npsn": NPSN, "tahun": TAHUN, "predikat": "BAIK", "ditetapkan_oleh_nip": None, "ditetapkan": "2026-12-01"}
-    ]
-    rows["pmm_predikat"] = [
-        rated("PTK-KS", "BAIK", None),
-        rated("PTK-G1", "SANGAT_BAIK"),
-        rated("PTK-G2", "BAIK"),
-    ]
-    rows["siasn_jabatan"] = [
-        {"nip": nip, "jenjang": j, "golongan": None, "tmt_jabatan": "2020-01-01", "tmt_golongan": "2022-04-01"}
-        for nip, j in JENJANG.items()
-    ]
-    rows["siasn_angka_kredit"] = []
-    rows["ekinerja_predikat"] = []
-    return rows
 
 
 def run(rows: Rows) -> CheckResult:

@@ -25,10 +25,10 @@ HASIL = {
 }
 """Outcome of a sync (``domain.results.Outcome``)."""
 
-FLOW = {"skp": "Sinkron PMM (SKP)", "penilaian": "Sinkron Penilaian Periodik"}
-"""The two flows (``domain.results.Flow``)."""
+FLOW = {"skp": "Sinkron PMM (SKP)", "penilaian": "Sinkron Penilaian Periodik", "tahunan": "Sinkron Predikat Tahunan"}
+"""The flows (``domain.results.Flow``)."""
 
-FLOW_SINGKAT = {"skp": "SKP", "penilaian": "Penilaian Periodik"}
+FLOW_SINGKAT = {"skp": "SKP", "penilaian": "Penilaian Periodik", "tahunan": "Predikat Tahunan"}
 
 MODE = {"SYNC": "sinkron", "CHECK": "pemeriksaan"}
 """How a log row was made."""
