@@ -14,6 +14,7 @@ from selaras.domain.angka_kredit import (
     hitung,
     kebutuhan_jenjang,
     kebutuhan_pangkat,
+    kenaikan,
     koefisien_persepuluh,
     persen,
     segmen,
@@ -171,3 +172,36 @@ def test_year_expected_at_the_current_rating(
 ) -> None:
     got = pl.select(tahun_tercapai(pl.lit(gathered), pl.lit(needed, pl.Int64), pl.lit(per_year), 2026))[0, 0]
     assert got == year
+
+
+def test_promotion_readiness_counts_this_year_once_and_names_the_year() -> None:
+    jabatan = pl.DataFrame(
+        {
+            "nip": ["a", "b", "c"],
+            "jenjang": ["AHLI_PERTAMA", "AHLI_MUDA", "AHLI_PERTAMA"],
+            "golongan": ["III/a", "III/d", "III/a"],
+            "tmt_jabatan": [date(2020, 1, 1), date(2018, 1, 1), date(2020, 1, 1)],
+            "tmt_golongan": [date(2023, 1, 1), date(2019, 1, 1), date(2023, 1, 1)],
+        }
+    )
+    angka = pl.DataFrame(
+        {
+            "nip": ["a", "a", "a", "b", "c"],
+            "tahun": [2023, 2024, 2025, 2019, 2026],
+            "angka_kredit": [12.5, 12.5, 12.5, 150.0, 12.5],
+            "jenis": ["KONVERSI"] * 5,
+        }
+    )
+    predikat = pl.DataFrame({"nip": ["a", "b", "c"], "predikat": ["BAIK", "BUTUH_PERBAIKAN", "BAIK"]})
+    out = {r["nip"]: r for r in kenaikan(jabatan, angka, predikat, 2026).iter_rows(named=True)}
+    a = out["a"]
+    # 3 x 12.5 recorded + 12.5 this year = 50: the next rank (50) this year; the jenjang (100) in 2030
+    assert (a["angka_kredit"], a["terkumpul"], a["butuh_pangkat"], a["butuh_jenjang"]) == (12.5, 50.0, 50, 100)
+    assert (a["tahun_pangkat"], a["tahun_jenjang"], a["naik_tahun_ini"]) == (2026, 2030, True)
+    b = out["b"]
+    # top rank of Ahli Muda: only the jenjang (200); 150 + 18.75 = 168.75, two more years; not BAIK
+    assert (b["butuh_pangkat"], b["terkumpul"], b["tahun_jenjang"], b["boleh_jenjang"]) == (None, 168.75, 2028, False)
+    assert b["naik_tahun_ini"] is False
+    c = out["c"]
+    # this year's conversion already recorded in SIASN is not counted twice
+    assert (c["terkumpul"], c["tahun_pangkat"]) == (12.5, 2029)

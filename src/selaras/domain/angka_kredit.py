@@ -198,3 +198,53 @@ def segmen(riwayat: list[tuple[str, date]], tahun: int) -> list[tuple[str, int]]
         schema={"nip": pl.String, "jenjang": pl.String, "tmt_jabatan": pl.Date},
     )
     return [(r["jenjang"], r["bulan"]) for r in bulan_di_jenjang(df, tahun).iter_rows(named=True)]
+
+
+def kenaikan(jabatan: pl.DataFrame, angka: pl.DataFrame, predikat: pl.DataFrame, tahun: int) -> pl.DataFrame:
+    """Promotion readiness (annual.md, step 6) of each pegawai with a jenjang this year.
+
+    ``jabatan``: ``siasn_jabatan``; ``angka``: ``siasn_angka_kredit``; ``predikat``: nip,
+    predikat (the year's rating). Columns: nip, jenjang, golongan (the latest), predikat,
+    angka_kredit (this year's, null without a rating), rincian, terkumpul (since the last
+    promotion, this year's credit counted once whether SIASN has recorded it or not),
+    butuh_pangkat, butuh_jenjang, tahun_pangkat, tahun_jenjang (the year each is reached at this
+    year's credit), boleh_jenjang (this year's rating allows the next jenjang), naik_tahun_ini.
+    """
+    kini = (
+        jabatan.filter(pl.col("jenjang").is_not_null() & pl.col("tmt_jabatan").is_not_null())
+        .filter(pl.col("tmt_jabatan").dt.year() <= tahun)
+        .sort("nip", "tmt_jabatan")
+        .group_by("nip", maintain_order=True)
+        .agg(pl.col("jenjang").last(), pl.col("golongan").drop_nulls().last())
+    )
+    tahun_ini = angka_kredit_tahun(jabatan, predikat, tahun)
+    tercatat = angka.filter(~((pl.col("tahun") == tahun) & (pl.col("jenis") == "KONVERSI")))
+    lalu = terkumpul(tercatat, jabatan)
+    jenjang, golongan = pl.col("jenjang"), pl.col("golongan")
+    total = (pl.col("_lalu").fill_null(0.0) + pl.col("angka_kredit").fill_null(0.0)).round(2)
+    return (
+        kini.join(predikat.select("nip", "predikat"), on="nip", how="left")
+        .join(tahun_ini, on="nip", how="left")
+        .join(lalu.rename({"terkumpul": "_lalu"}), on="nip", how="left")
+        .with_columns(
+            total.alias("terkumpul"),
+            kebutuhan_pangkat(jenjang, golongan).alias("butuh_pangkat"),
+            kebutuhan_jenjang(jenjang).alias("butuh_jenjang"),
+            pl.col("predikat").is_in(list(PREDIKAT_MINIMAL_JENJANG)).fill_null(False).alias("boleh_jenjang"),
+        )
+        .with_columns(
+            tahun_tercapai(pl.col("terkumpul"), pl.col("butuh_pangkat"), pl.col("angka_kredit"), tahun).alias(
+                "tahun_pangkat"
+            ),
+            tahun_tercapai(pl.col("terkumpul"), pl.col("butuh_jenjang"), pl.col("angka_kredit"), tahun).alias(
+                "tahun_jenjang"
+            ),
+        )
+        .with_columns(
+            (
+                (pl.col("tahun_pangkat") == tahun).fill_null(False)
+                | ((pl.col("tahun_jenjang") == tahun) & pl.col("boleh_jenjang")).fill_null(False)
+            ).alias("naik_tahun_ini")
+        )
+        .drop("_lalu")
+    )
