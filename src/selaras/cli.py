@@ -561,6 +561,12 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
     _demo_examples(result2.check, names)
 
+    result3 = sync_store(store, flow=Flow.TAHUNAN, tahun=th, pelaku="demo")
+    out.rule("3b. Sinkron Predikat Tahunan (predikat dan angka kredit)")
+    out.print(sync_summary(result3.outcomes, result3.written))
+    print_all(out, recap_tables(recap(result3.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
+    _demo_examples(result3.check, names)
+
     write_snapshot(load_snapshot(store), workdir / "hasil")
     _demo_bad_source(workdir)
     out.rule("Selesai")

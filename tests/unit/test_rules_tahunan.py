@@ -55,9 +55,9 @@ def test_tah03_rating_not_set_names_the_leader_or_the_superior() -> None:
     rows["pmm_predikat"] = [rated("PTK-G2", "BAIK")]
     r = run(rows)
     assert codes(r, G1) == ["TAH-03"]
-    d = error(r, G1, "TAH-03")["detail"]
+    d = error(r, G1, "TAH-03")["detail"]["pmm"]
     assert d["penilai"] == "KEPALA_SEKOLAH" and d["penilai_nip"] == [KS]
-    d = error(r, KS, "TAH-03")["detail"]
+    d = error(r, KS, "TAH-03")["detail"]["pmm"]
     assert d["penilai"] == "ATASAN" and d["penilai_nip"] == []
     assert codes(r, G2) == []
     assert kredit(r, G1) == (None, None)
@@ -89,7 +89,7 @@ def test_tah04_distribution_broken_is_reported_to_every_teacher_and_the_leader()
     for nip in (KS, G1, G2):
         assert codes(r, nip) == ["TAH-04"]
     d = error(r, G1, "TAH-04")["detail"]
-    assert d["pelanggaran"] == ["SANGAT_BAIK+BAIK<=70%", "BUTUH_PERBAIKAN+KURANG>=1"]
+    assert d["pmm"]["pelanggaran"] == ["SANGAT_BAIK+BAIK<=70%", "BUTUH_PERBAIKAN+KURANG>=1"]
     assert d["pmm"]["dinilai"] == 5 and d["pmm"]["jumlah"]["BAIK"] == 4 and d["pmm"]["persen"]["BAIK"] == 80.0
 
 

@@ -246,6 +246,8 @@ def nilai(value: Any) -> str:
         return angka(value)
     if isinstance(value, str) and value in NILAI:
         return NILAI[value]
+    if isinstance(value, str) and ("<=" in value or ">=" in value):
+        return batas(value)  # a bound of the distribution rule (TAH-04)
     if isinstance(value, dict):
         return item_text(value)
     if isinstance(value, list):
@@ -499,7 +501,7 @@ FIELD.update(
         "penilai": "Yang menetapkan",
         "penilai_nip": "NIP yang menetapkan",
         "dinilai": "Guru yang sudah diberi predikat",
-        "persen": "Persentase",
+        "persen": "Persentase (%)",
         "pelanggaran": "Batas yang dilanggar",
         "jenjang": "Jenjang jabatan",
         "golongan": "Golongan",

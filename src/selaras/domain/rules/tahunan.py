@@ -179,7 +179,6 @@ def tah02_pko_belum_ditetapkan(c: TahunanContext) -> pl.DataFrame:
         pl.struct(
             pl.struct(
                 pl.col("sekolah_npsn").alias("npsn"),
-                pl.lit(c.tahun).alias("tahun"),
                 pl.lit(None, pl.String).alias("predikat_organisasi"),
             ).alias("pmm")
         ),
@@ -207,9 +206,12 @@ def tah03_predikat_belum_ditetapkan(c: TahunanContext) -> pl.DataFrame:
         rows,
         "TAH-03",
         pl.struct(
-            pl.struct(pl.col("sekolah_npsn").alias("npsn"), pl.lit(None, pl.String).alias("predikat")).alias("pmm"),
-            "penilai",
-            pl.col("pemimpin").alias("penilai_nip"),
+            pl.struct(
+                pl.col("sekolah_npsn").alias("npsn"),
+                pl.lit(None, pl.String).alias("predikat"),
+                "penilai",
+                pl.col("pemimpin").alias("penilai_nip"),
+            ).alias("pmm"),
         ),
     )
 
@@ -234,8 +236,8 @@ def tah04_sebaran_tidak_sesuai(c: TahunanContext) -> pl.DataFrame:
                 "dinilai",
                 pl.struct(*[pl.col(f"jumlah_{p}").alias(p) for p in PREDIKAT]).alias("jumlah"),
                 pl.struct(*share).alias("persen"),
+                "pelanggaran",
             ).alias("pmm"),
-            "pelanggaran",
         ),
     )
 
