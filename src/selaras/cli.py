@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from selaras import __version__
+from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE, SEBAB
 from selaras.domain.recap import recap
 from selaras.domain.results import CheckResult, Flow, Status
@@ -437,10 +438,11 @@ def kode(code: str | None) -> None:
 
     if code is None:
         t = Table(title="Katalog kode kendala")
-        for c in ("Kode", "Judul", "Pihak"):
+        for c in ("Kode", "Alur", "Judul", "Pihak"):
             t.add_column(c)
         for c in sorted(CATALOGUE.values(), key=lambda c: c.urutan):
-            t.add_row(c.code, f"{c.judul}\n[dim]{judul_label(c)}[/]", ", ".join(a.value for a in c.aktor))
+            alur = words.label(words.FLOW_SINGKAT, c.flow)
+            t.add_row(c.code, alur, f"{c.judul}\n[dim]{judul_label(c)}[/]", ", ".join(a.value for a in c.aktor))
         out.print(t)
         return
     c = CATALOGUE.get(code.upper())
@@ -448,6 +450,7 @@ def kode(code: str | None) -> None:
         fail(f"kode {code} tidak dikenal; kode yang ada: {', '.join(sorted(CATALOGUE))}")
     out.print(f"[bold]{c.code}[/] {c.judul}\n[dim]Judul: {judul_label(c)}[/]\n{c.penyebab}\n[dim]{c.cause_en}[/]")
     out.print("Pihak: " + ", ".join(a.value for a in c.aktor))
+    out.print("Alur: " + words.label(words.FLOW, c.flow))
     for i, s in enumerate(c.langkah, 1):
         out.print(f"  {i}. {s}")
     for sebab in SEBAB.get(c.code, {}).values():

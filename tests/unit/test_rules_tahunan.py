@@ -56,9 +56,9 @@ def test_tah03_rating_not_set_names_the_leader_or_the_superior() -> None:
     r = run(rows)
     assert codes(r, G1) == ["TAH-03"]
     d = error(r, G1, "TAH-03")["detail"]["pmm"]
-    assert d["penilai"] == "KEPALA_SEKOLAH" and d["penilai_nip"] == [KS]
+    assert d["penilai"] == "KEPALA_SEKOLAH" and d["penilai_nip"] == KS
     d = error(r, KS, "TAH-03")["detail"]["pmm"]
-    assert d["penilai"] == "ATASAN" and d["penilai_nip"] == []
+    assert d["penilai"] == "ATASAN" and d["penilai_nip"] is None
     assert codes(r, G2) == []
     assert kredit(r, G1) == (None, None)
 

@@ -516,6 +516,9 @@ FIELD.update(
 )
 
 
+NAMED_IDS.update({"penilai_nip": "orang", "ditetapkan_oleh_nip": "orang"})
+
+
 def batas(kunci: str) -> str:
     """A bound of the distribution rule (``SANGAT_BAIK+BAIK<=70%``, see ``domain.sebaran``) in words:
     ``Sangat Baik + Baik paling banyak 70%``."""

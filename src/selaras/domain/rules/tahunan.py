@@ -199,7 +199,8 @@ def tah03_predikat_belum_ditetapkan(c: TahunanContext) -> pl.DataFrame:
             .then(pl.lit("ATASAN"))
             .otherwise(pl.lit("KEPALA_SEKOLAH"))
             .alias("penilai"),
-            pl.col("pemimpin").list.set_difference(pl.concat_list(pl.col("nip"))).alias("pemimpin"),
+            # The school's (first) principal other than P; none for a principal (the superior).
+            pl.col("pemimpin").list.set_difference(pl.concat_list(pl.col("nip"))).list.first().alias("pemimpin"),
         )
     )
     return err(
