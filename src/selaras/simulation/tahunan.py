@@ -103,8 +103,11 @@ def year_end(frames: dict[str, pl.DataFrame], tahun: int, seed: int) -> dict[str
         (acak.u(pl.col("npsn"), "pko-sb") < SEMUA_SANGAT_BAIK).alias("semua_sb"),
     )
     ptk = frames["dapodik_ptk"].select("ptk_id", "nip", "npsn", principal_expr().alias("ks"))
-    ks_of = ptk.filter(pl.col("ks") & pl.col("nip").is_not_null()).unique("npsn", keep="first").select(
-        "npsn", pl.col("nip").alias("ks_nip")
+    ks_of = (
+        ptk.filter(pl.col("ks") & pl.col("nip").is_not_null())
+        .sort("npsn", "ptk_id")
+        .unique("npsn", keep="first", maintain_order=True)
+        .select("npsn", pl.col("nip").alias("ks_nip"))
     )
     rated = (
         ptk.join(pko.select("npsn", pl.col("predikat").alias("pko"), "semua_sb"), on="npsn", how="inner")
@@ -140,7 +143,9 @@ def year_end(frames: dict[str, pl.DataFrame], tahun: int, seed: int) -> dict[str
     )
     jabatan, angka = _jabatan(frames["siasn_pegawai"], tahun, acak)
     # A few ratings typed by hand in e-Kinerja: half equal to PMM's, half not.
-    by_nip = rated.filter(pl.col("nip").is_not_null()).unique("nip", keep="first")
+    by_nip = (
+        rated.filter(pl.col("nip").is_not_null()).sort("nip", "ptk_id").unique("nip", keep="first", maintain_order=True)
+    )
     manual = by_nip.filter(acak.u(pl.col("nip"), "manual") < MANUAL).select(
         "nip",
         pl.lit(tahun, pl.Int64).alias("tahun"),
@@ -152,12 +157,13 @@ def year_end(frames: dict[str, pl.DataFrame], tahun: int, seed: int) -> dict[str
         pl.lit("MANUAL").alias("sumber"),
         pl.lit(None, pl.String).alias("disinkron"),
     )
+    # Sorted by key: the joins above need not keep their rows' order.
     return {
-        "pmm_predikat_organisasi": pmm_pko,
-        "pmm_predikat": pmm_predikat,
+        "pmm_predikat_organisasi": pmm_pko.sort("npsn"),
+        "pmm_predikat": pmm_predikat.sort("ptk_id"),
         "siasn_jabatan": jabatan,
-        "siasn_angka_kredit": angka,
-        "ekinerja_predikat": manual,
+        "siasn_angka_kredit": angka.sort("nip", "tahun"),
+        "ekinerja_predikat": manual.sort("nip"),
     }
 
 
