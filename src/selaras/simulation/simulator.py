@@ -136,7 +136,15 @@ class _Data:
         self.set(frame)
 
     def set(self, frame: pl.DataFrame) -> None:
-        self.frame = frame.sort(self.key)
+        # A cursor names one row by one text: the key, or a composite key's values joined by a
+        # separator below every printable character (so the text order is the key order).
+        kunci = (
+            pl.col(self.key[0])
+            if len(self.key) == 1
+            else pl.concat_str([pl.col(c).cast(pl.String) for c in self.key], separator="\x1f")
+        )
+        self.frame = frame.sort(kunci)
+        self.kunci = self.frame.select(kunci.alias("k")).to_series()
         self.indexes: dict[str, tuple[pl.Series, pl.Series | None]] = {}
         position = pl.int_range(pl.len(), dtype=pl.Int64).alias("p")
         for c in self.index_columns:
@@ -146,7 +154,7 @@ class _Data:
                 idx = self.frame.select(pl.col(c).alias("v"), position).drop_nulls("v").sort(["v", "p"])
                 self.indexes[c] = (idx.get_column("v"), idx.get_column("p"))
         if self.timed:
-            self.by_time = self.frame.select(pl.col("_t").alias("t"), pl.col(self.key[0]).alias("k"), position).sort(
+            self.by_time = self.frame.select(pl.col("_t").alias("t"), self.kunci.alias("k"), position).sort(
                 ["t", "k"]
             )
 
@@ -191,6 +199,10 @@ _BROKEN_FIELD = {
     "dapodik_sekolah": "npsn",
     "dapodik_ptk": "npsn",
     "pmm_skp": "status",
+    "siasn_jabatan": "tmt_jabatan",
+    "siasn_angka_kredit": "jenis",
+    "pmm_predikat_organisasi": "predikat",
+    "pmm_predikat": "predikat",
 }
 
 
@@ -338,7 +350,7 @@ class Simulator:
         limit: int,
     ) -> tuple[pl.Series, str | None]:
         n = data.frame.height
-        keys = data.frame.get_column(data.key[0])
+        keys = data.kunci
         if filters or since is None:
             # Key order: a cursor is the last key served.
             if cursor is not None and (cursor[0] != "k" or len(cursor) != 2):

@@ -96,6 +96,11 @@ RESOURCES: tuple[Resource, ...] = (
         ("pmm_skp_id", "ptk_id", "npsn"),
         nested=(("rhk", "pmm_rhk"), ("penilaian", "pmm_penilaian")),
     ),
+    # The year's end (annual.md): optional in a snapshot, served by the same APIs.
+    Resource("SIASN", "siasn/v1", "jabatan", "siasn_jabatan", ("nip",)),
+    Resource("SIASN", "siasn/v1", "angka-kredit", "siasn_angka_kredit", ("nip",)),
+    Resource("PMM", "pmm/v1", "predikat-organisasi", "pmm_predikat_organisasi", ("npsn",)),
+    Resource("PMM", "pmm/v1", "predikat", "pmm_predikat", ("ptk_id",)),
 )
 SOURCE_PREFIX: dict[str, str] = {r.source: r.prefix for r in RESOURCES}
 
@@ -615,6 +620,14 @@ class SiasnClient(SourceClient):
         """``siasn_pegawai`` records (one filter at most)."""
         return self.fetch("pegawai", since=since, nip=nip, nik=nik, instansi_id=instansi_id, unor_id=unor_id)
 
+    def jabatan(self, *, nip: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
+        """``siasn_jabatan`` records: the jenjang history."""
+        return self.fetch("jabatan", since=since, nip=nip)
+
+    def angka_kredit(self, *, nip: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
+        """``siasn_angka_kredit`` records: the credit recorded."""
+        return self.fetch("angka-kredit", since=since, nip=nip)
+
 
 class DapodikClient(SourceClient):
     """Dapodik / Verval PTK: schools and PTK."""
@@ -661,6 +674,14 @@ class PmmClient(SourceClient):
     ) -> Batch:
         """``pmm_skp`` records with their ``pmm_rhk`` and ``pmm_penilaian`` (one filter at most)."""
         return self.fetch("skp", since=since, pmm_skp_id=pmm_skp_id, ptk_id=ptk_id, npsn=npsn)
+
+    def predikat_organisasi(self, *, npsn: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
+        """``pmm_predikat_organisasi`` records: the schools' organisation ratings (PKO)."""
+        return self.fetch("predikat-organisasi", since=since, npsn=npsn)
+
+    def predikat(self, *, ptk_id: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
+        """``pmm_predikat`` records: the teachers' annual ratings."""
+        return self.fetch("predikat", since=since, ptk_id=ptk_id)
 
 
 _ENV_URL = {"PMM": "SELARAS_PMM_URL", "SIASN": "SELARAS_SIASN_URL", "Dapodik": "SELARAS_DAPODIK_URL"}
