@@ -151,3 +151,20 @@ def test_a_manual_rating_is_never_overwritten() -> None:
     assert outcomes[G2] == Outcome.SAMA  # equal: nothing to write
     kept = {r["nip"]: (r["predikat"], r["sumber"]) for r in after["ekinerja_predikat"].to_dicts()}
     assert kept[G1] == ("BAIK", "MANUAL") and kept[G2] == ("BAIK", "MANUAL")
+
+
+def test_school_level_errors_share_one_root_cause_per_school() -> None:
+    from selaras.domain import blockers
+
+    rows = tahunan_rows()
+    rows["pmm_predikat_organisasi"] = []
+    rows["pmm_predikat"] = [rated("PTK-KS", "BAIK", None)]
+    r = run(rows)
+    kinds = set()
+    for nip, ks in ((KS, True), (G1, False), (G2, False)):
+        for code in codes(r, nip):
+            e = error(r, nip, code)
+            kinds.add((nip, code, blockers.root(code, e, {"nip": nip, "kepala_sekolah": ks, "npsn": NPSN})))
+    assert (G1, "TAH-02", ("sekolah", NPSN)) in kinds and (KS, "TAH-02", ("sekolah", NPSN)) in kinds
+    # The teachers' missing ratings: one item for the school's principal to act on.
+    assert (G1, "TAH-03", ("sekolah-skp", NPSN)) in kinds and (G2, "TAH-03", ("sekolah-skp", NPSN)) in kinds
