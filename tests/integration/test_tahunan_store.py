@@ -85,3 +85,33 @@ def test_a_manual_rating_in_the_store_is_not_overwritten(store: Store) -> None:
     kept = load_table(store, "ekinerja_predikat").filter(pl.col("nip") == G1).row(0, named=True)
     assert (kept["predikat"], kept["sumber"]) == ("KURANG", "MANUAL")
     assert _log(store)[G1] == ("GAGAL", "GAGAL")
+
+
+def test_the_store_in_parts_and_one_pegawai_check_as_the_whole_snapshot(store: Store) -> None:
+    from polars.testing import assert_frame_equal
+
+    from selaras.domain.results import CheckResult
+    from selaras.domain.rules import check
+    from selaras.simulation.generator import generate
+    from selaras.store.parts import store_parts
+
+    snap = generate(3000, seed=5, instansi=9).snapshot
+    save_snapshot(store, snap)
+    whole = check(snap, TAHUN, Flow.TAHUNAN)
+    assert set(whole.errors["code"]) >= {"TAH-01", "TAH-02", "TAH-03", "TAH-04", "TAH-05", "TAH-06"}
+    parts = list(store_parts(store, size=700))
+    assert len(parts) > 2
+    got = CheckResult.concat(TAHUN, Flow.TAHUNAN, [check(p.snapshot, TAHUN, Flow.TAHUNAN, nips=p.nips) for p in parts])
+
+    def same(a: pl.DataFrame, b: pl.DataFrame) -> None:
+        assert_frame_equal(a.sort(a.columns), b.sort(b.columns))
+
+    same(got.pegawai, whole.pegawai)
+    same(got.errors, whole.errors)
+    assert got.tahunan is not None and whole.tahunan is not None
+    same(got.tahunan, whole.tahunan)
+    # One pegawai (the button): a teacher of a school breaking the distribution, read alone.
+    nip = whole.errors.filter(pl.col("code") == "TAH-04")["nip"][0]
+    (one,) = store_parts(store, nips=[nip])
+    alone = check(one.snapshot, TAHUN, Flow.TAHUNAN, nips=[nip])
+    same(alone.errors, whole.errors.filter(pl.col("nip") == nip))

@@ -64,15 +64,15 @@ def test_tah03_rating_not_set_names_the_leader_or_the_superior() -> None:
 
 
 def _school_of(rows: Rows, ratings: list[str]) -> None:
-    """Teachers without NIP (not in scope) rated at the school, beside G1 and G2."""
+    """ASN teachers not in this instansi's SIASN rows (so not checked) rated at the school."""
     for i, p in enumerate(ratings):
         rows["dapodik_ptk"].append(
             {
                 "ptk_id": f"PTK-H{i}",
                 "nik": None,
                 "nuptk": None,
-                "nama": f"Honorer {i}",
-                "nip": None,
+                "nama": f"Guru {i}",
+                "nip": f"19900101201501100{i}",
                 "jenis_ptk": "Guru Mapel",
                 "tugas_tambahan": None,
                 "npsn": NPSN,
@@ -168,3 +168,12 @@ def test_school_level_errors_share_one_root_cause_per_school() -> None:
     assert (G1, "TAH-02", ("sekolah", NPSN)) in kinds and (KS, "TAH-02", ("sekolah", NPSN)) in kinds
     # The teachers' missing ratings: one item for the school's principal to act on.
     assert (G1, "TAH-03", ("sekolah-skp", NPSN)) in kinds and (G2, "TAH-03", ("sekolah-skp", NPSN)) in kinds
+
+
+def test_teachers_without_nip_do_not_count_in_the_distribution() -> None:
+    rows = tahunan_rows()
+    _school_of(rows, ["BAIK", "BAIK", "BAIK"])  # breaks BAIK's bounds (see above)
+    for r in rows["dapodik_ptk"]:
+        if r["ptk_id"].startswith("PTK-H"):
+            r["nip"] = None  # honorer: not ASN, their PMM rating is not bounded by the PKO
+    assert "TAH-04" not in run(rows).errors["code"].to_list()  # 2 rated ASN teachers: not judged

@@ -34,6 +34,9 @@ KOEFISIEN_PERSEPULUH: dict[str, int] = {
 }
 """Yearly coefficient of each jenjang, in tenths (12.5, 25, 37.5, 50)."""
 
+KOEFISIEN: dict[str, float] = {j: t / 10 for j, t in KOEFISIEN_PERSEPULUH.items()}
+"""The same coefficients as numbers, to show."""
+
 KEBUTUHAN_PANGKAT: dict[str, int] = {"AHLI_PERTAMA": 50, "AHLI_MUDA": 100, "AHLI_MADYA": 150, "AHLI_UTAMA": 200}
 """Credit a rise of rank (pangkat) within the jenjang needs."""
 
@@ -97,12 +100,30 @@ def bulatkan_perseratus(pembilang: pl.Expr, penyebut: int) -> pl.Expr:
     return (pembilang * 2 + penyebut) // (penyebut * 2)
 
 
+def perseratus(angka: pl.Expr) -> pl.Expr:
+    """A credit (a number with at most 2 decimals) in whole hundredths."""
+    return (angka.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
+
+
+def dari_perseratus(seratus: pl.Expr) -> pl.Expr:
+    """Whole hundredths (non-negative) as the credit they are: the double nearest the decimal.
+
+    Written out and read back, because polars divides a column by a constant as a product with
+    its reciprocal (35 x 0.01 is 0.35000000000000003, not 0.35), and a pegawai's credit must be
+    the same number in the batch as on his page."""
+    return pl.format("{}.{}", seratus // 100, (seratus % 100).cast(pl.String).str.zfill(2)).cast(pl.Float64)
+
+
+def angka_kredit_perseratus(bulan: pl.Expr, predikat: pl.Expr, jenjang: pl.Expr) -> pl.Expr:
+    """:func:`angka_kredit` in whole hundredths (Int64)."""
+    # months x percent/100 x (tenths/10) / 12, in hundredths: months x percent x tenths / 120.
+    return bulatkan_perseratus(bulan.cast(pl.Int64) * persen(predikat) * koefisien_persepuluh(jenjang), 120)
+
+
 def angka_kredit(bulan: pl.Expr, predikat: pl.Expr, jenjang: pl.Expr) -> pl.Expr:
     """``bulan / 12 x percent(predikat) x coefficient(jenjang)``, rounded to 2 decimals (Float64;
     null when the rating or the jenjang is unknown)."""
-    # months x percent/100 x (tenths/10) / 12, in hundredths: months x percent x tenths / 120.
-    seratus = bulatkan_perseratus(bulan.cast(pl.Int64) * persen(predikat) * koefisien_persepuluh(jenjang), 120)
-    return seratus.cast(pl.Float64) / 100
+    return dari_perseratus(angka_kredit_perseratus(bulan, predikat, jenjang))
 
 
 def angka_kredit_tahun(jabatan: pl.DataFrame, predikat: pl.DataFrame, tahun: int) -> pl.DataFrame:
@@ -115,16 +136,18 @@ def angka_kredit_tahun(jabatan: pl.DataFrame, predikat: pl.DataFrame, tahun: int
     seg = bulan_di_jenjang(jabatan, tahun).join(predikat.select("nip", "predikat"), on="nip", how="inner")
     seg = seg.with_columns(
         persen(pl.col("predikat")).alias("persen"),
-        (koefisien_persepuluh(pl.col("jenjang")).cast(pl.Float64) / 10).alias("koefisien"),
-        angka_kredit(pl.col("bulan"), pl.col("predikat"), pl.col("jenjang")).alias("angka_kredit"),
-    ).filter(pl.col("angka_kredit").is_not_null())
+        pl.col("jenjang").replace_strict(KOEFISIEN, default=None, return_dtype=pl.Float64).alias("koefisien"),
+        angka_kredit_perseratus(pl.col("bulan"), pl.col("predikat"), pl.col("jenjang")).alias("_h"),
+    ).filter(pl.col("_h").is_not_null())
     return (
-        seg.sort("nip", "tmt_jabatan")
+        seg.with_columns(dari_perseratus(pl.col("_h")).alias("angka_kredit"))
+        .sort("nip", "tmt_jabatan")
         .group_by("nip", maintain_order=True)
         .agg(
-            pl.col("angka_kredit").sum().round(2).alias("angka_kredit"),
+            pl.col("_h").sum().alias("_h"),
             pl.struct("jenjang", "bulan", "persen", "koefisien", "angka_kredit").alias("rincian"),
         )
+        .select("nip", dari_perseratus(pl.col("_h")).alias("angka_kredit"), "rincian")
     )
 
 
@@ -142,7 +165,8 @@ def terkumpul(angka: pl.DataFrame, jabatan: pl.DataFrame) -> pl.DataFrame:
         angka.join(sejak, on="nip", how="left")
         .filter(pl.col("_sejak").is_null() | (pl.col("tahun") >= pl.col("_sejak")))
         .group_by("nip")
-        .agg((pl.col("angka_kredit").cast(pl.Float64).sum()).round(2).alias("terkumpul"))
+        .agg(perseratus(pl.col("angka_kredit")).sum().alias("_h"))
+        .select("nip", dari_perseratus(pl.col("_h")).alias("terkumpul"))
     )
 
 
@@ -166,15 +190,16 @@ def kebutuhan_jenjang(jenjang: pl.Expr) -> pl.Expr:
 def tahun_tercapai(terkumpul: pl.Expr, butuh: pl.Expr, per_tahun: pl.Expr, tahun: int) -> pl.Expr:
     """The year the credit needed is reached at ``per_tahun`` a year (``terkumpul`` already
     counts ``tahun``): ``tahun`` when it is already reached, null when it never will be."""
-    kurang = butuh.cast(pl.Float64) - terkumpul
+    kurang = butuh.cast(pl.Int64) * 100 - perseratus(terkumpul)  # in hundredths: exact
+    per = perseratus(per_tahun)
     return (
         pl.when(butuh.is_null())
         .then(pl.lit(None, pl.Int64))
         .when(kurang <= 0)
         .then(pl.lit(tahun, pl.Int64))
-        .when(per_tahun.is_null() | (per_tahun <= 0))
+        .when(per.is_null() | (per <= 0))
         .then(pl.lit(None, pl.Int64))
-        .otherwise(pl.lit(tahun, pl.Int64) + (kurang / per_tahun).ceil().cast(pl.Int64))
+        .otherwise(pl.lit(tahun, pl.Int64) + (kurang + per - 1) // per)
     )
 
 
@@ -221,7 +246,7 @@ def kenaikan(jabatan: pl.DataFrame, angka: pl.DataFrame, predikat: pl.DataFrame,
     tercatat = angka.filter(~((pl.col("tahun") == tahun) & (pl.col("jenis") == "KONVERSI")))
     lalu = terkumpul(tercatat, jabatan)
     jenjang, golongan = pl.col("jenjang"), pl.col("golongan")
-    total = (pl.col("_lalu").fill_null(0.0) + pl.col("angka_kredit").fill_null(0.0)).round(2)
+    total = dari_perseratus(perseratus(pl.col("_lalu")).fill_null(0) + perseratus(pl.col("angka_kredit")).fill_null(0))
     return (
         kini.join(predikat.select("nip", "predikat"), on="nip", how="left")
         .join(tahun_ini, on="nip", how="left")

@@ -87,8 +87,11 @@ class TahunanContext:
     @cached_property
     def sebaran(self) -> pl.DataFrame:
         """Each school's distribution judged against its PKO (:func:`selaras.domain.sebaran.sebaran`),
-        over the ratings of its teachers (a principal's rating is set by the superior: not counted)."""
-        ptk = self.s["dapodik_ptk"].filter(~principal_expr()).select("ptk_id", "npsn")
+        over the ratings of its ASN teachers (a PTK with a NIP: the ratings of the unit's ASN are
+        what the PKO bounds, this project's reading; a principal's rating is set by the superior
+        and not counted). A part of a batch holds every PTK with the NIP of one of its pegawai,
+        so the school's count is the same in a part as in the whole snapshot."""
+        ptk = self.s["dapodik_ptk"].filter(~principal_expr() & pl.col("nip").is_not_null()).select("ptk_id", "npsn")
         rated = (
             self.s["pmm_predikat"]
             .filter(pl.col("tahun") == self.tahun)
@@ -223,10 +226,7 @@ def tah04_sebaran_tidak_sesuai(c: TahunanContext) -> pl.DataFrame:
     the school (teachers and leader), with the counts, shares and bounds broken."""
     broken = c.sebaran.filter(pl.col("pelanggaran").list.len() > 0)
     rows = c.sekolah.join(broken, left_on="sekolah_npsn", right_on="npsn", how="inner")
-    share = [
-        (pl.col(f"jumlah_{p}") * 1000 / pl.col("dinilai")).round(0).cast(pl.Float64).truediv(10).alias(p)
-        for p in PREDIKAT
-    ]
+    share = [_persen(pl.col(f"jumlah_{p}"), pl.col("dinilai")).alias(p) for p in PREDIKAT]
     return err(
         rows,
         "TAH-04",
@@ -241,6 +241,14 @@ def tah04_sebaran_tidak_sesuai(c: TahunanContext) -> pl.DataFrame:
             ).alias("pmm"),
         ),
     )
+
+
+def _persen(jumlah: pl.Expr, dari: pl.Expr) -> pl.Expr:
+    """``jumlah`` of ``dari`` in percent with one decimal, the same double on every path: polars
+    divides a column by a constant as a product with its reciprocal (111 x 0.1 is not 11.1), so
+    the tenths are written out and read back as a number."""
+    permil = (jumlah * 2000 + dari) // (dari * 2)  # rounded half up
+    return pl.format("{}.{}", permil // 10, permil % 10).cast(pl.Float64)
 
 
 @rule("TAH-06", Flow.TAHUNAN)
