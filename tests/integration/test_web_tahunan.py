@@ -88,3 +88,36 @@ def test_each_role_sees_its_part_of_the_year(app: tuple[object, JobRunner]) -> N
     d = dinas.get("/tahunan")
     assert d.status_code == 200 and "Sekolah dengan sebaran tidak sesuai PKO (0)" in d.text
     assert "Pegawai yang dapat naik" not in d.text
+
+
+def test_the_leader_sees_the_distribution_after_one_more_rating() -> None:
+    from world import rated
+
+    from selaras.web.screens.tahunan import sebaran_sekolah
+
+    rows = tahunan_rows()
+    rows["pmm_predikat"] = [r for r in rows["pmm_predikat"] if r["ptk_id"] != "PTK-G2"]
+    rows["pmm_predikat_organisasi"][0]["predikat"] = "ISTIMEWA"
+    for i, p in enumerate(["SANGAT_BAIK", "SANGAT_BAIK", "BAIK"]):
+        rows["dapodik_ptk"].append(
+            {
+                "ptk_id": f"PTK-H{i}",
+                "nik": None,
+                "nuptk": None,
+                "nama": f"Guru {i}",
+                "nip": f"19900101201501100{i}",
+                "jenis_ptk": "Guru Mapel",
+                "tugas_tambahan": None,
+                "npsn": NPSN,
+            }
+        )
+        rows["pmm_predikat"].append(rated(f"PTK-H{i}", p))
+    v = sebaran_sekolah(snapshot(rows), TAHUN, NPSN)
+    # 4 rated (G1 and two more SANGAT_BAIK, one BAIK) under PKO ISTIMEWA; G2 still without one.
+    assert v["dinilai"] == 4 and not v["dinilai_cukup"]
+    assert [g["nip"] for g in v["belum"]] == [G2]
+    after = {x["predikat"]: x["pelanggaran"] for x in v["sesudah"]}
+    assert after["SANGAT_BAIK"] == ["SANGAT_BAIK<=70%"]  # 4 of 5: 80%
+    assert after["BAIK"] == [] and after["KURANG"] == []  # 3 of 5: 60%
+    v2 = sebaran_sekolah(snapshot(rows), TAHUN, "99999999")
+    assert v2["pko"] is None and v2["sesudah"] == []

@@ -17,7 +17,7 @@ from selaras.domain.results import Flow
 from selaras.domain.rules import evaluate
 from selaras.domain.rules.common import scope
 from selaras.domain.rules.tahunan import TahunanContext
-from selaras.domain.sebaran import ATURAN, MIN_DINILAI
+from selaras.domain.sebaran import ATURAN, MIN_DINILAI, langgar
 from selaras.domain.snapshot import PREDIKAT, Snapshot
 from selaras.store import reads
 from selaras.store.parts import load_part, plan_parts
@@ -101,15 +101,23 @@ def sebaran_sekolah(snap: Snapshot, tahun: int, npsn: str) -> dict[str, Any]:
     ]
     guru = (
         snap["dapodik_ptk"]
-        .filter((pl.col("npsn") == npsn) & ~principal_expr())
+        .filter((pl.col("npsn") == npsn) & ~principal_expr() & pl.col("nip").is_not_null())
         .join(
             snap["pmm_predikat"].filter(pl.col("tahun") == tahun).select("ptk_id", "predikat"), on="ptk_id", how="left"
         )
         .sort("nama")
     )
+    # Monitoring kurva: the distribution after one more rating of each kind, before it is given.
+    jumlah = {p: int(r.get(f"jumlah_{p}") or 0) for p in PREDIKAT}
+    sesudah = [
+        {"predikat": p, "pelanggaran": langgar(r["pko"], {**jumlah, p: jumlah[p] + 1})}
+        for p in PREDIKAT
+        if r.get("pko")
+    ]
     return {
         "npsn": npsn,
         "pko": r.get("pko"),
+        "sesudah": sesudah,
         "dinilai": dinilai,
         "dinilai_cukup": bool(r.get("dinilai_cukup")),
         "min_dinilai": MIN_DINILAI,
