@@ -119,5 +119,10 @@ def test_the_leader_sees_the_distribution_after_one_more_rating() -> None:
     after = {x["predikat"]: x["pelanggaran"] for x in v["sesudah"]}
     assert after["SANGAT_BAIK"] == ["SANGAT_BAIK<=70%"]  # 4 of 5: 80%
     assert after["BAIK"] == [] and after["KURANG"] == []  # 3 of 5: 60%
+    chart = str(v["chart"])
+    assert "paling banyak 70%" in chart and "#cf222e" not in chart  # the bound marked, nothing broken
+    rows["pmm_predikat"].append(rated("PTK-G2", "SANGAT_BAIK"))
+    broken = sebaran_sekolah(snapshot(rows), TAHUN, NPSN)
+    assert broken["pelanggaran"] == ["SANGAT_BAIK<=70%"] and "#cf222e" in str(broken["chart"])
     v2 = sebaran_sekolah(snapshot(rows), TAHUN, "99999999")
     assert v2["pko"] is None and v2["sesudah"] == []

@@ -24,7 +24,7 @@ from selaras.store.parts import load_part, plan_parts
 from selaras.store.repository import load_snapshot
 from selaras.web.access import Pengguna, forbidden, not_found, require_pegawai
 from selaras.web.accounts import Peran
-from selaras.web.charts import bar_chart
+from selaras.web.charts import sebaran_chart
 from selaras.web.screens.konteks import Konteks
 
 JUDUL = {c: f"({e.judul})" for c, e in CATALOGUE.items() if c in TAHUNAN_CODES}
@@ -90,12 +90,19 @@ def sebaran_sekolah(snap: Snapshot, tahun: int, npsn: str) -> dict[str, Any]:
     row = c.sebaran.filter(pl.col("npsn") == npsn)
     r = row.row(0, named=True) if row.height else {"pko": None, "dinilai": 0, "pelanggaran": [], "dinilai_cukup": False}
     dinilai = r.get("dinilai") or 0
+    aturan = ATURAN.get(r.get("pko") or "", ())
+    broken = set(r.get("pelanggaran") or [])
     bars = [
         (
             words.label(words.PREDIKAT, p),
             int(r.get(f"jumlah_{p}") or 0),
-            f"{words.label(words.PREDIKAT, p)}: {words.angka(r.get(f'jumlah_{p}') or 0)} guru"
-            + (f" ({words.persen(100 * (r.get(f'jumlah_{p}') or 0) / dinilai)})" if dinilai else ""),
+            100 * (r.get(f"jumlah_{p}") or 0) / dinilai if dinilai else 0.0,
+            [
+                ("paling banyak" if b.arah == "paling_banyak" else "paling sedikit", float(b.nilai))
+                for b in aturan
+                if b.predikat == (p,) and b.satuan == "persen"
+            ],
+            any(b.kunci in broken and p in b.predikat for b in aturan),
         )
         for p in PREDIKAT
     ]
@@ -123,7 +130,7 @@ def sebaran_sekolah(snap: Snapshot, tahun: int, npsn: str) -> dict[str, Any]:
         "min_dinilai": MIN_DINILAI,
         "pelanggaran": list(r.get("pelanggaran") or []),
         "batas": [b.kunci for b in ATURAN.get(r.get("pko") or "", ())],
-        "chart": bar_chart(bars),
+        "chart": sebaran_chart(bars),
         "belum": guru.filter(pl.col("predikat").is_null()).select("nip", "nama").to_dicts(),
     }
 
