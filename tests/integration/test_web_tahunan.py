@@ -39,9 +39,7 @@ def login(app: object, username: str) -> TestClient:
     return c
 
 
-def test_teacher_sees_rating_credit_formula_and_syncs_the_rating(
-    store: Store, app: tuple[object, JobRunner]
-) -> None:
+def test_teacher_sees_rating_credit_formula_and_syncs_the_rating(store: Store, app: tuple[object, JobRunner]) -> None:
     web, runner = app
     admin = login(web, "admin-I1")
     page = admin.get(f"/pegawai/{G2}")

@@ -324,8 +324,7 @@ _CODES_TAHUNAN: tuple[ErrorCode, ...] = (
         "TAH-01",
         "tahunan",
         "SKP tahun ini belum tersinkron ke e-Kinerja",
-        "SKP tahun ini yang disepakati di PMM belum ada di e-Kinerja, sehingga predikat tahunan "
-        "belum punya tempat.",
+        "SKP tahun ini yang disepakati di PMM belum ada di e-Kinerja, sehingga predikat tahunan belum punya tempat.",
         (A.PEGAWAI,),
         (
             "Jalankan Sinkron PMM (SKP) terlebih dahulu dan ikuti kendala yang muncul.",

@@ -154,9 +154,7 @@ class _Data:
                 idx = self.frame.select(pl.col(c).alias("v"), position).drop_nulls("v").sort(["v", "p"])
                 self.indexes[c] = (idx.get_column("v"), idx.get_column("p"))
         if self.timed:
-            self.by_time = self.frame.select(pl.col("_t").alias("t"), self.kunci.alias("k"), position).sort(
-                ["t", "k"]
-            )
+            self.by_time = self.frame.select(pl.col("_t").alias("t"), self.kunci.alias("k"), position).sort(["t", "k"])
 
     def lookup(self, column: str, values: Sequence[str]) -> pl.Series:
         """Positions of the rows whose ``column`` is one of ``values`` (binary search)."""
