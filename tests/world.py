@@ -269,3 +269,33 @@ def error(result: CheckResult, nip: str, code: str) -> dict[str, Any]:
 def status(result: CheckResult, nip: str) -> str:
     """The status of one pegawai."""
     return result.pegawai.filter(result.pegawai["nip"] == nip)["status"].item()
+
+
+# --- the year's end (flow TAHUNAN, annual.md) ---------------------------------------------
+
+JENJANG_PEGAWAI = {KS: "AHLI_MADYA", G1: "AHLI_MUDA", G2: "AHLI_PERTAMA"}
+
+
+def rated(ptk_id: str, predikat: str, penilai: str | None = KS) -> dict[str, Any]:
+    """A pmm_predikat row: the annual rating of PTK ``ptk_id`` set by ``penilai``."""
+    return {"ptk_id": ptk_id, "tahun": TAHUN, "predikat": predikat, "penilai_nip": penilai, "ditetapkan": "2026-12-20"}
+
+
+def tahunan_rows() -> Rows:
+    """The synced world at the year's end: the school's PKO BAIK, every rating set, jenjang known."""
+    rows = synced_rows()
+    rows["pmm_predikat_organisasi"] = [
+        {"npsn": NPSN, "tahun": TAHUN, "predikat": "BAIK", "ditetapkan_oleh_nip": None, "ditetapkan": "2026-12-01"}
+    ]
+    rows["pmm_predikat"] = [
+        rated("PTK-KS", "BAIK", None),
+        rated("PTK-G1", "SANGAT_BAIK"),
+        rated("PTK-G2", "BAIK"),
+    ]
+    rows["siasn_jabatan"] = [
+        {"nip": nip, "jenjang": j, "golongan": None, "tmt_jabatan": "2020-01-01", "tmt_golongan": "2022-04-01"}
+        for nip, j in JENJANG_PEGAWAI.items()
+    ]
+    rows["siasn_angka_kredit"] = []
+    rows["ekinerja_predikat"] = []
+    return rows

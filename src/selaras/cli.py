@@ -181,7 +181,7 @@ flow_option = click.option(
     type=click.Choice([f.value for f in Flow]),
     default=Flow.SKP.value,
     show_default=True,
-    help="skp: Sinkron PMM; penilaian: Sinkron Penilaian Periodik.",
+    help="skp: Sinkron PMM; penilaian: Sinkron Penilaian Periodik; tahunan: Sinkron Predikat Tahunan.",
 )
 nip_option = click.option("--nip", "nips", multiple=True, help="Hanya pegawai ini (boleh diulang).")
 
@@ -454,10 +454,11 @@ def kode(code: str | None) -> None:
 
     if code is None:
         t = Table(title="Katalog kode kendala")
-        for c in ("Kode", "Judul", "Pihak"):
+        for c in ("Kode", "Alur", "Judul", "Pihak"):
             t.add_column(c)
         for c in sorted(CATALOGUE.values(), key=lambda c: c.urutan):
-            t.add_row(c.code, f"{c.judul}\n[dim]{judul_label(c)}[/]", ", ".join(a.value for a in c.aktor))
+            alur = words.label(words.FLOW_SINGKAT, c.flow)
+            t.add_row(c.code, alur, f"{c.judul}\n[dim]{judul_label(c)}[/]", ", ".join(a.value for a in c.aktor))
         out.print(t)
         return
     c = CATALOGUE.get(code.upper())
@@ -465,6 +466,7 @@ def kode(code: str | None) -> None:
         fail(f"kode {code} tidak dikenal; kode yang ada: {', '.join(sorted(CATALOGUE))}")
     out.print(f"[bold]{c.code}[/] {c.judul}\n[dim]Judul: {judul_label(c)}[/]\n{c.penyebab}\n[dim]{c.cause_en}[/]")
     out.print("Pihak: " + ", ".join(a.value for a in c.aktor))
+    out.print("Alur: " + words.label(words.FLOW, c.flow))
     for i, s in enumerate(c.langkah, 1):
         out.print(f"  {i}. {s}")
     for sebab in SEBAB.get(c.code, {}).values():
@@ -577,6 +579,12 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     out.print(sync_summary(result2.outcomes, result2.written))
     print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
     _demo_examples(result2.check, names)
+
+    result3 = sync_store(store, flow=Flow.TAHUNAN, tahun=th, pelaku="demo")
+    out.rule("3b. Sinkron Predikat Tahunan (predikat dan angka kredit)")
+    out.print(sync_summary(result3.outcomes, result3.written))
+    print_all(out, recap_tables(recap(result3.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])
+    _demo_examples(result3.check, names)
 
     write_snapshot(load_snapshot(store), workdir / "hasil")
     _demo_bad_source(workdir)

@@ -22,7 +22,7 @@ from selaras.domain.diagnosis import WAITING_CODES, actors_expr, error_actors
 from selaras.domain.nama import tanpa_gelar
 from selaras.domain.pegawai import principal_expr
 from selaras.domain.recap import Recap
-from selaras.domain.results import CheckResult, Status
+from selaras.domain.results import TAHUNAN_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.snapshot import TABLE, Snapshot
 
 SYSTEM_LABELS = words.SISTEM
@@ -30,6 +30,7 @@ TABLE_LABELS = {
     "ekinerja_skp": "SKP e-Kinerja",
     "ekinerja_rhk": "RHK e-Kinerja",
     "ekinerja_penilaian": "Penilaian e-Kinerja",
+    "ekinerja_predikat": "Predikat tahunan e-Kinerja",
 }
 STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.TERSINKRON.value: "green"}
 
@@ -59,6 +60,11 @@ def jsonl_lines(result: CheckResult, outcomes: pl.DataFrame | None = None) -> pl
     if outcomes is not None:
         peg = peg.join(outcomes, on="nip", how="left")
         fields.append("hasil")
+    if result.flow is Flow.TAHUNAN:
+        # Each pegawai of the year's flow carries the rating and its credit (null: cannot be computed).
+        nilai = result.tahunan if result.tahunan is not None else pl.DataFrame(schema=TAHUNAN_SCHEMA)
+        peg = peg.join(nilai.select(list(TAHUNAN_SCHEMA)), on="nip", how="left")
+        fields += ["predikat", "angka_kredit"]
     return (
         peg.join(per_nip, on="nip", how="left")
         .select(

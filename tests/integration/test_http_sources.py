@@ -366,6 +366,10 @@ def _expected(snapshot: Snapshot, nips: list[str]) -> dict[str, pl.DataFrame]:
         "pmm_skp": skp,
         "pmm_rhk": having("pmm_rhk", "pmm_skp_id", ids),
         "pmm_penilaian": having("pmm_penilaian", "pmm_skp_id", ids),
+        "siasn_jabatan": having("siasn_jabatan", "nip", nips),
+        "siasn_angka_kredit": having("siasn_angka_kredit", "nip", nips),
+        "pmm_predikat": having("pmm_predikat", "ptk_id", ptk["ptk_id"].to_list()),
+        "pmm_predikat_organisasi": having("pmm_predikat_organisasi", "npsn", npsn),
     }
 
 
@@ -386,6 +390,7 @@ def test_refresh_pegawai_writes_exactly_their_source_rows(store: Store, sim: Sim
         result = refresh_pegawai(store, sources, nips)
     expected = _expected(sim.simulator.snapshot(), nips)
     assert expected["pmm_rhk"].height > 40 and expected["siasn_unor"].height > 1
+    assert expected["siasn_jabatan"].height and expected["pmm_predikat"].height
     _assert_store_holds(store, expected)
     assert result.nips == nips and result.problems == []
     assert result.written == {name: df.height for name, df in expected.items()}

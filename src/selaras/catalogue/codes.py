@@ -26,7 +26,7 @@ class ErrorCode:
     """One entry of the catalogue."""
 
     code: str
-    flow: str  # "skp", "penilaian" or "sistem"
+    flow: str  # "skp", "penilaian", "tahunan" or "sistem"
     judul: str  # the title the user sees (the official message where it is known)
     penyebab: str  # cause, in Bahasa Indonesia
     aktor: tuple[Aktor, ...]
@@ -60,6 +60,14 @@ FIX_ORDER: tuple[str, ...] = (
     "PER-02",
     "PER-01",
     "PER-03",
+    # Flow TAHUNAN (annual.md): the plan synced, the school's PKO, the rating, its distribution,
+    # a rating typed by hand, then the jenjang the credit needs.
+    "TAH-01",
+    "TAH-02",
+    "TAH-03",
+    "TAH-04",
+    "TAH-06",
+    "TAH-05",
 )
 
 A = Aktor
@@ -311,10 +319,94 @@ _CODES: tuple[ErrorCode, ...] = (
     ),
 )
 
+_CODES_TAHUNAN: tuple[ErrorCode, ...] = (
+    ErrorCode(
+        "TAH-01",
+        "tahunan",
+        "SKP tahun ini belum tersinkron ke e-Kinerja",
+        "SKP tahun ini yang disepakati di PMM belum ada di e-Kinerja, sehingga predikat tahunan belum punya tempat.",
+        (A.PEGAWAI,),
+        (
+            "Jalankan Sinkron PMM (SKP) terlebih dahulu dan ikuti kendala yang muncul.",
+            "Setelah SKP tersinkron, Sinkron Predikat Tahunan dapat dijalankan.",
+        ),
+        "The year's agreed plan has not been synced to e-Kinerja yet.",
+    ),
+    ErrorCode(
+        "TAH-02",
+        "tahunan",
+        "Predikat kinerja organisasi sekolah belum ditetapkan",
+        "Kepala Dinas Pendidikan belum menetapkan predikat kinerja organisasi (PKO) sekolah ini "
+        "untuk tahun ini. Tanpa PKO, kepala sekolah belum dapat menetapkan predikat guru.",
+        (A.DINAS_PENDIDIKAN,),
+        (
+            "Dinas Pendidikan menetapkan predikat kinerja organisasi sekolah di PMM.",
+            "Setelah itu kepala sekolah menetapkan predikat setiap guru; Selaras mencoba lagi dengan sendirinya.",
+        ),
+        "The school of the agreed plan has no organisation rating (PKO) for the year.",
+    ),
+    ErrorCode(
+        "TAH-03",
+        "tahunan",
+        "Predikat kinerja pegawai belum ditetapkan",
+        "Predikat kinerja tahunan pegawai ini belum ditetapkan di PMM. Predikat guru ditetapkan "
+        "oleh kepala sekolah; predikat kepala sekolah oleh atasannya.",
+        (A.KEPALA_SEKOLAH,),
+        (
+            "Kepala sekolah (atau atasan, untuk kepala sekolah sendiri) menetapkan predikat tahunan di PMM.",
+            "Coba sinkron predikat lagi setelahnya.",
+        ),
+        "The pegawai has no annual rating for the year (the detail names who must set it).",
+    ),
+    ErrorCode(
+        "TAH-04",
+        "tahunan",
+        "Sebaran predikat tidak sesuai predikat organisasi",
+        "Sebaran predikat guru di sekolah ini melanggar batas yang diizinkan oleh predikat kinerja "
+        "organisasi sekolah (misalnya terlalu banyak Sangat Baik).",
+        (A.KEPALA_SEKOLAH, A.DINAS_PENDIDIKAN),
+        (
+            "Kepala sekolah meninjau kembali predikat guru sampai sebarannya sesuai batas PKO.",
+            "Bila PKO sekolah keliru, Dinas Pendidikan memperbaikinya.",
+            "Selaras memeriksa lagi seluruh guru sekolah ini setelah data baru tiba.",
+        ),
+        "The school's ratings break the distribution its organisation rating allows (shares and rule in detail).",
+    ),
+    ErrorCode(
+        "TAH-05",
+        "tahunan",
+        "Jenjang jabatan di SIASN belum lengkap",
+        "Pegawai menduduki jabatan fungsional, tetapi jenjang atau TMT jabatannya untuk tahun ini "
+        "tidak ada di SIASN, sehingga angka kredit tidak dapat dihitung.",
+        (A.ADMIN_INSTANSI,),
+        (
+            "Admin Instansi melengkapi riwayat jabatan (jenjang dan TMT) pegawai di SIASN.",
+            "Selaras menghitung angka kredit setelah data SIASN diperbarui.",
+        ),
+        "A functional-position pegawai has no jenjang or TMT in SIASN for the year.",
+    ),
+    ErrorCode(
+        "TAH-06",
+        "tahunan",
+        "Predikat tahun ini sudah diisi manual di e-Kinerja",
+        "Di e-Kinerja sudah ada predikat tahunan yang diisi tangan (manual) dan berbeda dengan "
+        "predikat di PMM. Selaras tidak menimpanya tanpa persetujuan.",
+        (A.PEGAWAI, A.ADMIN_INSTANSI),
+        (
+            "Pegawai atau Admin Instansi memeriksa predikat manual tersebut.",
+            "Hapus predikat manual di e-Kinerja, atau samakan dengan predikat di PMM.",
+            "Jalankan sinkron predikat lagi.",
+        ),
+        "A hand-typed (MANUAL) e-Kinerja annual rating differs from PMM's.",
+    ),
+)
+_CODES = _CODES + _CODES_TAHUNAN
+
 CATALOGUE: dict[str, ErrorCode] = {c.code: c for c in _CODES}
 CODES: tuple[str, ...] = tuple(sorted(CATALOGUE))
 SKP_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "skp")
 PENILAIAN_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "penilaian")
+TAHUNAN_CODES: tuple[str, ...] = tuple(c.code for c in _CODES if c.flow == "tahunan")
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ HASIL = {
 }
 """Outcome of a sync (``domain.results.Outcome``)."""
 
-FLOW = {"skp": "Sinkron PMM (SKP)", "penilaian": "Sinkron Penilaian Periodik"}
-"""The two flows (``domain.results.Flow``)."""
+FLOW = {"skp": "Sinkron PMM (SKP)", "penilaian": "Sinkron Penilaian Periodik", "tahunan": "Sinkron Predikat Tahunan"}
+"""The flows (``domain.results.Flow``)."""
 
-FLOW_SINGKAT = {"skp": "SKP", "penilaian": "Penilaian Periodik"}
+FLOW_SINGKAT = {"skp": "SKP", "penilaian": "Penilaian Periodik", "tahunan": "Predikat Tahunan"}
 
 MODE = {"SYNC": "sinkron", "CHECK": "pemeriksaan"}
 """How a log row was made."""
@@ -256,6 +256,8 @@ def nilai(value: Any) -> str:
         return angka(value)
     if isinstance(value, str) and value in NILAI:
         return NILAI[value]
+    if isinstance(value, str) and ("<=" in value or ">=" in value):
+        return batas(value)  # a bound of the distribution rule (TAH-04)
     if isinstance(value, dict):
         return item_text(value)
     if isinstance(value, list):
@@ -479,3 +481,80 @@ def install_filters(env: Any) -> None:
         ("field", FIELD),
     ):
         env.filters[name] = lambda v, t=table: label(t, v)
+    install_year_end_filters(env)
+
+
+# ------------------------------------------------------------- the year's end (annual.md)
+
+JENJANG = {
+    "AHLI_PERTAMA": "Ahli Pertama",
+    "AHLI_MUDA": "Ahli Muda",
+    "AHLI_MADYA": "Ahli Madya",
+    "AHLI_UTAMA": "Ahli Utama",
+}
+"""The jenjang of a teacher's functional position (``siasn_jabatan.jenjang``)."""
+
+PREDIKAT = {
+    "ISTIMEWA": "Istimewa",
+    "SANGAT_BAIK": "Sangat Baik",
+    "BAIK": "Baik",
+    "BUTUH_PERBAIKAN": "Butuh Perbaikan",
+    "KURANG": "Kurang",
+    "SANGAT_KURANG": "Sangat Kurang",
+}
+"""Ratings as titles: a pegawai's annual rating and a school's organisation rating (PKO)."""
+
+NILAI.update(
+    {
+        "ISTIMEWA": "istimewa",
+        **{k: v.lower() for k, v in JENJANG.items()},
+        "KONVERSI": "konversi predikat",
+        "INTEGRASI": "integrasi",
+        "PERTAMA": "angka kredit pertama",
+        # TAH-03: who sets the missing rating
+        "KEPALA_SEKOLAH": "kepala sekolah",
+        "ATASAN": "atasan kepala sekolah",
+    }
+)
+
+FIELD.update(
+    {
+        "predikat": "Predikat",
+        "predikat_organisasi": "Predikat kinerja organisasi (PKO)",
+        "penilai": "Yang menetapkan",
+        "penilai_nip": "NIP yang menetapkan",
+        "dinilai": "Guru yang sudah diberi predikat",
+        "persen": "Persentase (%)",
+        "pelanggaran": "Batas yang dilanggar",
+        "jenjang": "Jenjang jabatan",
+        "golongan": "Golongan",
+        "tmt_jabatan": "TMT jabatan",
+        "tmt_golongan": "TMT golongan",
+        "tmt_jabatan_tahun_ini": "TMT jabatan tahun ini",
+        "angka_kredit": "Angka kredit",
+        "ditetapkan": "Tanggal penetapan",
+        "disinkron": "Waktu sinkron",
+        **{p: PREDIKAT[p] for p in ("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")},
+    }
+)
+
+
+NAMED_IDS.update({"penilai_nip": "orang", "ditetapkan_oleh_nip": "orang"})
+
+
+def batas(kunci: str) -> str:
+    """A bound of the distribution rule (``SANGAT_BAIK+BAIK<=70%``, see ``domain.sebaran``) in words:
+    ``Sangat Baik + Baik paling banyak 70%``."""
+    op = "<=" if "<=" in kunci else ">="
+    kiri, kanan = kunci.split(op)
+    siapa = " + ".join(PREDIKAT.get(p, p) for p in kiri.split("+"))
+    arah = "paling banyak" if op == "<=" else "paling sedikit"
+    nilai_ = kanan if kanan.endswith("%") else f"{kanan} orang"
+    return f"{siapa} {arah} {nilai_}"
+
+
+def install_year_end_filters(env: Any) -> None:
+    """The Jinja filters of the year's end pages (``|jenjang``, ``|predikat``, ``|batas``)."""
+    env.filters["jenjang"] = lambda v: label(JENJANG, v)
+    env.filters["predikat"] = lambda v: label(PREDIKAT, v)
+    env.filters["batas"] = batas

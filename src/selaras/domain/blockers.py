@@ -89,6 +89,10 @@ def root(code: str, err: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]
         return "unor", d["siasn"]["unor_id"]
     if code == "PMM-08" and (d.get("pmm") or {}).get("npsn"):
         return "sekolah", d["pmm"]["npsn"]
+    if code in ("TAH-02", "TAH-04") and (d.get("pmm") or {}).get("npsn"):
+        return "sekolah", d["pmm"]["npsn"]  # one PKO, one distribution per school
+    if code == "TAH-03" and row.get("kepala_sekolah") is False and (d.get("pmm") or {}).get("npsn"):
+        return "sekolah-skp", d["pmm"]["npsn"]  # the principal rates the school's teachers
     if code in ("PMM-06", "PER-01"):
         return "instansi", row.get("instansi_id") or ""
     if code == "PMM-02" and row.get("kepala_sekolah") is False:

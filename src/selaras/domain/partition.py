@@ -114,4 +114,12 @@ def _cut(s: Snapshot, nips: pl.Series, instansi: list[str]) -> Snapshot:
         ekinerja_skp=ek_skp,
         ekinerja_rhk=s["ekinerja_rhk"].filter(pl.col("skp_id").is_in(ek_skp["skp_id"].implode())),
         ekinerja_penilaian=s["ekinerja_penilaian"].filter(pl.col("skp_id").is_in(ek_skp["skp_id"].implode())),
+        # The year's end (annual.md): the PKO of the part's instansi's schools, as the store reads it.
+        pmm_predikat_organisasi=s["pmm_predikat_organisasi"].filter(
+            pl.col("npsn").is_in(s["dapodik_sekolah"].filter(pl.col("instansi_id").is_in(instansi))["npsn"].implode())
+        ),
+        pmm_predikat=s["pmm_predikat"].filter(pl.col("ptk_id").is_in(ptk["ptk_id"].implode())),
+        siasn_jabatan=s["siasn_jabatan"].filter(pl.col("nip").is_in(nips.implode())),
+        siasn_angka_kredit=s["siasn_angka_kredit"].filter(pl.col("nip").is_in(nips.implode())),
+        ekinerja_predikat=s["ekinerja_predikat"].filter(pl.col("nip").is_in(nips.implode())),
     )

@@ -9,10 +9,11 @@ import polars as pl
 
 
 class Flow(StrEnum):
-    """The two sync flows of e-Kinerja."""
+    """The sync flows of e-Kinerja."""
 
     SKP = "skp"
     PENILAIAN = "penilaian"
+    TAHUNAN = "tahunan"  # the year's rating and its angka kredit (annual.md)
 
 
 class Status(StrEnum):
@@ -63,17 +64,21 @@ class CheckResult:
     flow: Flow
     pegawai: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PEGAWAI_SCHEMA))
     errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
+    tahunan: pl.DataFrame | None = None
+    """Flow TAHUNAN only: each pegawai's rating and angka kredit (:data:`TAHUNAN_SCHEMA`)."""
 
     @classmethod
     def concat(cls, tahun: int, flow: Flow, results: list[CheckResult]) -> CheckResult:
         """One result holding the pegawai and errors of ``results`` (parts of one batch)."""
         if not results:
             return cls(tahun, flow)
+        extra = [r.tahunan for r in results if r.tahunan is not None]
         return cls(
             tahun,
             flow,
             pl.concat([r.pegawai for r in results], how="vertical_relaxed"),
             pl.concat([r.errors for r in results], how="vertical_relaxed"),
+            pl.concat(extra, how="vertical_relaxed") if extra else None,
         )
 
     def status_counts(self) -> dict[str, int]:
@@ -81,6 +86,13 @@ class CheckResult:
         counts = self.pegawai.group_by("status").len()
         return {row["status"]: row["len"] for row in counts.iter_rows(named=True)}
 
+
+TAHUNAN_SCHEMA: dict[str, pl.DataType] = {
+    "nip": pl.String(),
+    "predikat": pl.String(),  # the year's rating in PMM, when set
+    "angka_kredit": pl.Float64(),  # the credit it gives; null when it cannot be computed
+}
+"""One row per pegawai of a flow TAHUNAN check."""
 
 OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "nip": pl.String(),

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     BOOL = "bool"
     ENUM = "enum"
     INT = "int"
+    DECIMAL = "decimal"
 
 
 PATTERNS: dict[Kind, re.Pattern[str]] = {
@@ -42,6 +43,7 @@ PATTERNS: dict[Kind, re.Pattern[str]] = {
     Kind.TIMESTAMP: re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"),
     Kind.BOOL: re.compile(r"^[01]$"),
     Kind.INT: re.compile(r"^-?\d+$"),
+    Kind.DECIMAL: re.compile(r"^-?\d+(\.\d+)?$"),
 }
 
 FORMAT_TEXT: dict[Kind, str] = {
@@ -52,12 +54,14 @@ FORMAT_TEXT: dict[Kind, str] = {
     Kind.TIMESTAMP: "waktu harus berformat ISO (YYYY-MM-DDTHH:MM:SS)",
     Kind.BOOL: "nilai harus 1 atau 0",
     Kind.INT: "nilai harus bilangan bulat",
+    Kind.DECIMAL: "nilai harus angka dengan titik desimal (misalnya 12.5)",
 }
 
 POLARS_TYPE: dict[Kind, pl.DataType] = {
     Kind.DATE: pl.Date(),
     Kind.BOOL: pl.Boolean(),
     Kind.INT: pl.Int64(),
+    Kind.DECIMAL: pl.Float64(),
 }
 
 
@@ -115,6 +119,10 @@ EKSPEKTASI = ("DIATAS", "SESUAI", "DIBAWAH")
 PREDIKAT = ("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
 JENIS_PERIODE = ("TAHUNAN", "PERIODIK")
 SUMBER_SKP = ("PMM", "MANUAL")
+# The year's end (annual.md): organisation ratings, jenjang, angka kredit.
+PREDIKAT_ORGANISASI = ("ISTIMEWA", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
+JENJANG = ("AHLI_PERTAMA", "AHLI_MUDA", "AHLI_MADYA", "AHLI_UTAMA")
+JENIS_ANGKA_KREDIT = ("KONVERSI", "INTEGRASI", "PERTAMA")
 
 _C = Column
 TABLES: tuple[Table, ...] = (
@@ -288,6 +296,69 @@ TABLES: tuple[Table, ...] = (
         ),
         ("skp_id", "periode_id"),
     ),
+    # The year's end (annual.md): optional files; a snapshot without them reads as before.
+    Table(
+        "pmm_predikat_organisasi",
+        "PMM",
+        (
+            _C("npsn", Kind.NPSN, True, references=("dapodik_sekolah", "npsn")),
+            _C("tahun", Kind.INT, True),
+            _C("predikat", Kind.ENUM, True, PREDIKAT_ORGANISASI),
+            _C("ditetapkan_oleh_nip", Kind.NIP),
+            _C("ditetapkan", Kind.DATE),
+        ),
+        ("npsn", "tahun"),
+    ),
+    Table(
+        "pmm_predikat",
+        "PMM",
+        (
+            _C("ptk_id", Kind.ID, True, references=("dapodik_ptk", "ptk_id")),
+            _C("tahun", Kind.INT, True),
+            _C("predikat", Kind.ENUM, True, PREDIKAT),
+            _C("penilai_nip", Kind.NIP),
+            _C("ditetapkan", Kind.DATE),
+        ),
+        ("ptk_id", "tahun"),
+    ),
+    Table(
+        "siasn_jabatan",
+        "SIASN",
+        (
+            _C("nip", Kind.NIP, True),
+            # A jenjang or TMT that is missing is the data problem TAH-05, not an input error.
+            _C("jenjang", Kind.ENUM, False, JENJANG),
+            _C("golongan", Kind.TEXT),
+            _C("tmt_jabatan", Kind.DATE, True),
+            _C("tmt_golongan", Kind.DATE),
+        ),
+        ("nip", "tmt_jabatan"),
+    ),
+    Table(
+        "siasn_angka_kredit",
+        "SIASN",
+        (
+            _C("nip", Kind.NIP, True),
+            _C("tahun", Kind.INT, True),
+            _C("angka_kredit", Kind.DECIMAL, True),
+            _C("jenis", Kind.ENUM, True, JENIS_ANGKA_KREDIT),
+            _C("dasar", Kind.TEXT),
+        ),
+        ("nip", "tahun", "jenis"),
+    ),
+    Table(
+        "ekinerja_predikat",
+        "e-Kinerja",
+        (
+            _C("nip", Kind.NIP, True),
+            _C("tahun", Kind.INT, True),
+            _C("predikat", Kind.ENUM, True, PREDIKAT),
+            _C("penilai_nip", Kind.NIP),
+            _C("sumber", Kind.ENUM, True, SUMBER_SKP),
+            _C("disinkron", Kind.TIMESTAMP),
+        ),
+        ("nip", "tahun"),
+    ),
 )
 
 TABLE: dict[str, Table] = {t.name: t for t in TABLES}
@@ -420,6 +491,8 @@ class Snapshot:
                         v = v == "1"
                     elif isinstance(v, str) and c.kind is Kind.INT:
                         v = int(v)
+                    elif isinstance(v, (str, int)) and c.kind is Kind.DECIMAL:
+                        v = float(v)
                     data[c.name].append(v)
             frames[name] = pl.DataFrame(data, schema=table.polars_schema)
         return cls(frames)

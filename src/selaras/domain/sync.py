@@ -114,7 +114,7 @@ def _sync_part(
         .otherwise(pl.col("status"))
         .alias("status")
     )
-    check = Evaluation(tahun, flow, pegawai, errors, ev.targets, ev.rhk, ev.penilaian).result()
+    check = Evaluation(tahun, flow, pegawai, errors, ev.targets, ev.rhk, ev.penilaian, ev.tahunan).result()
     return current, SyncResult(check=check, outcomes=final.select(list(OUTCOME_SCHEMA)), changes=changes)
 
 
@@ -133,6 +133,8 @@ def plan(snapshot: Snapshot, ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFr
     """The e-Kinerja rows to write for the SIAP pegawai of ``ev``, and each pegawai's outcome."""
     if ev.flow is Flow.SKP:
         return _plan_skp(snapshot, ev)
+    if ev.flow is Flow.TAHUNAN:
+        return _plan_tahunan(ev)
     return _plan_penilaian(ev)
 
 
@@ -233,6 +235,25 @@ def _plan_penilaian(ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFrame]:
     up = rows.select(TABLE["ekinerja_penilaian"].column_names)
     hasil = siap.with_columns(pl.lit(Outcome.BARU.value).alias("hasil"))
     return EkinerjaChanges(upserts={"ekinerja_penilaian": up}), _outcomes(ev, hasil, Outcome.SAMA)
+
+
+def _plan_tahunan(ev: Evaluation) -> tuple[EkinerjaChanges, pl.DataFrame]:
+    """The year's rating of each SIAP pegawai, written with ``sumber`` PMM.
+
+    A SIAP pegawai has no TAH-06, so the row replaced is never a different MANUAL rating; the
+    time of writing (``disinkron``) is set by the caller that knows the clock."""
+    siap = ev.pegawai.filter(pl.col("status") == Status.SIAP.value).select("nip")
+    rows = ev.targets.join(siap, on="nip", how="inner").filter(~pl.col("sama"))
+    up = rows.select(
+        "nip",
+        pl.lit(ev.tahun, pl.Int64).alias("tahun"),
+        "predikat",
+        "penilai_nip",
+        pl.lit("PMM").alias("sumber"),
+        pl.lit(None, pl.String).alias("disinkron"),
+    ).select(TABLE["ekinerja_predikat"].column_names)
+    hasil = siap.with_columns(pl.lit(Outcome.BARU.value).alias("hasil"))
+    return EkinerjaChanges(upserts={"ekinerja_predikat": up}), _outcomes(ev, hasil, Outcome.SAMA)
 
 
 def apply(snapshot: Snapshot, changes: EkinerjaChanges) -> Snapshot:

@@ -51,7 +51,7 @@ class Draft:
     job_id: int | None = None
 
 
-FLOW_NAMA = {Flow.SKP: "SKP", Flow.PENILAIAN: "Penilaian Periodik"}
+FLOW_NAMA = {Flow.SKP: "SKP", Flow.PENILAIAN: "Penilaian Periodik", Flow.TAHUNAN: "Predikat Tahunan"}
 
 
 def drafts_for(

@@ -52,6 +52,7 @@ from typing import Any, Literal
 import polars as pl
 
 from selaras.domain.snapshot import Snapshot
+from selaras.simulation.tahunan import year_end
 
 __all__ = ["Generated", "generate"]
 
@@ -425,6 +426,7 @@ class _Builder:
             ("pmm_rhk", 0.4, self._rhk),
             ("pmm_penilaian", 0.74, self._penilaian),
             ("ekinerja", 0.86, self._ekinerja),
+            ("tahunan", 0.9, self._year_end),
         ]
         for name, fraction, stage in stages:
             self._report(name, fraction)
@@ -1548,6 +1550,10 @@ class _Builder:
         return d.select(
             "oid", code=pl.when(pl.col("has_ek")).then(pl.lit("PMM-13")).otherwise(pl.lit("PMM-11"))
         ).unique()
+
+    def _year_end(self) -> None:
+        # Its own random streams: the tables above are the same with or without it.
+        self.frames.update(year_end(self.frames, self.tahun, self.rand.seed))
 
     def _manifest(self) -> pl.DataFrame:
         peg = self.peg

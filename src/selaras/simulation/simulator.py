@@ -139,7 +139,15 @@ class _Data:
         self.set(frame)
 
     def set(self, frame: pl.DataFrame) -> None:
-        self.frame = frame.sort(self.key)
+        # A cursor names one row by one text: the key, or a composite key's values joined by a
+        # separator below every printable character (so the text order is the key order).
+        kunci = (
+            pl.col(self.key[0])
+            if len(self.key) == 1
+            else pl.concat_str([pl.col(c).cast(pl.String) for c in self.key], separator="\x1f")
+        )
+        self.frame = frame.sort(kunci)
+        self.kunci = self.frame.select(kunci.alias("k")).to_series()
         self.indexes: dict[str, tuple[pl.Series, pl.Series | None]] = {}
         position = pl.int_range(pl.len(), dtype=pl.Int64).alias("p")
         for c in self.index_columns:
@@ -149,9 +157,7 @@ class _Data:
                 idx = self.frame.select(pl.col(c).alias("v"), position).drop_nulls("v").sort(["v", "p"])
                 self.indexes[c] = (idx.get_column("v"), idx.get_column("p"))
         if self.timed:
-            self.by_time = self.frame.select(pl.col("_t").alias("t"), pl.col(self.key[0]).alias("k"), position).sort(
-                ["t", "k"]
-            )
+            self.by_time = self.frame.select(pl.col("_t").alias("t"), self.kunci.alias("k"), position).sort(["t", "k"])
 
     def lookup(self, column: str, values: Sequence[str]) -> pl.Series:
         """Positions of the rows whose ``column`` is one of ``values`` (binary search)."""
@@ -194,6 +200,10 @@ _BROKEN_FIELD = {
     "dapodik_sekolah": "npsn",
     "dapodik_ptk": "npsn",
     "pmm_skp": "status",
+    "siasn_jabatan": "tmt_jabatan",
+    "siasn_angka_kredit": "jenis",
+    "pmm_predikat_organisasi": "predikat",
+    "pmm_predikat": "predikat",
 }
 
 
@@ -341,7 +351,7 @@ class Simulator:
         limit: int,
     ) -> tuple[pl.Series, str | None]:
         n = data.frame.height
-        keys = data.frame.get_column(data.key[0])
+        keys = data.kunci
         if filters or since is None:
             # Key order: a cursor is the last key served.
             if cursor is not None and (cursor[0] != "k" or len(cursor) != 2):
@@ -483,7 +493,9 @@ class Simulator:
                 continue
             v = record[c.name]
             want: type = bool if c.kind is Kind.BOOL else int if c.kind is Kind.INT else str
-            if v is not None and type(v) is not want:
+            if c.kind is Kind.DECIMAL and type(v) in (int, float):
+                v = float(v)
+            elif v is not None and type(v) is not want:
                 raise BadRequest(f"{data.name}.{c.name}: nilai {v!r} harus bertipe {want.__name__}")
             row[c.name] = v
         for k in data.key:

@@ -623,7 +623,7 @@ def _as_text(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
             exprs.append(s.dt.strftime("%Y-%m-%d"))
         elif c.kind is Kind.BOOL:
             exprs.append(pl.when(s).then(pl.lit("1")).when(s.not_()).then(pl.lit("0")).alias(c.name))
-        elif c.kind is Kind.INT:
+        elif c.kind in (Kind.INT, Kind.DECIMAL):
             exprs.append(s.cast(pl.String))
         else:
             # An empty string and no value are the same cell in a file.

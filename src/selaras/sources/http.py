@@ -96,6 +96,11 @@ RESOURCES: tuple[Resource, ...] = (
         ("pmm_skp_id", "ptk_id", "npsn"),
         nested=(("rhk", "pmm_rhk"), ("penilaian", "pmm_penilaian")),
     ),
+    # The year's end (annual.md): optional in a snapshot, served by the same APIs.
+    Resource("SIASN", "siasn/v1", "jabatan", "siasn_jabatan", ("nip",)),
+    Resource("SIASN", "siasn/v1", "angka-kredit", "siasn_angka_kredit", ("nip",)),
+    Resource("PMM", "pmm/v1", "predikat-organisasi", "pmm_predikat_organisasi", ("npsn",)),
+    Resource("PMM", "pmm/v1", "predikat", "pmm_predikat", ("ptk_id",)),
 )
 SOURCE_PREFIX: dict[str, str] = {r.source: r.prefix for r in RESOURCES}
 
@@ -315,7 +320,13 @@ class Batch:
         return Batch(frames, [p for b in batches for p in b.problems], max(stamps) if stamps else None)
 
 
-_JSON_TYPE = {Kind.BOOL: (bool, "boolean (true/false)"), Kind.INT: (int, "bilangan bulat")}
+_JSON_TYPE = {
+    Kind.BOOL: (bool, "boolean (true/false)"),
+    Kind.INT: (int, "bilangan bulat"),
+    Kind.DECIMAL: (float, "angka"),
+}
+_JSON_NUMBER = (int, float)
+"""The JSON types a DECIMAL column accepts (a whole number is a number too)."""
 
 
 def _text_frame(table: Table, records: Sequence[Mapping[str, Any]]) -> tuple[pl.DataFrame, dict[tuple[int, str], str]]:
@@ -325,15 +336,15 @@ def _text_frame(table: Table, records: Sequence[Mapping[str, Any]]) -> tuple[pl.
     wrong: dict[tuple[int, str], str] = {}
     for c in table.columns:
         raw = [r.get(c.name) for r in records]
-        want = _JSON_TYPE.get(c.kind, (str, ""))[0]
-        if not {type(v) for v in raw} <= {want, type(None)}:
+        wants = _JSON_NUMBER if c.kind is Kind.DECIMAL else (_JSON_TYPE.get(c.kind, (str, ""))[0],)
+        if not {type(v) for v in raw} <= {*wants, type(None)}:
             for i, v in enumerate(raw):
-                if v is not None and type(v) is not want:
+                if v is not None and type(v) not in wants:
                     wrong[(i, c.name)] = json.dumps(v, ensure_ascii=False)[:200]
                     raw[i] = None
         if c.kind is Kind.BOOL:
             data[c.name] = [None if v is None else ("1" if v else "0") for v in raw]
-        elif c.kind is Kind.INT:
+        elif c.kind in (Kind.INT, Kind.DECIMAL):
             data[c.name] = [None if v is None else str(v) for v in raw]
         else:
             data[c.name] = raw  # type: ignore[assignment]
@@ -609,6 +620,14 @@ class SiasnClient(SourceClient):
         """``siasn_pegawai`` records (one filter at most)."""
         return self.fetch("pegawai", since=since, nip=nip, nik=nik, instansi_id=instansi_id, unor_id=unor_id)
 
+    def jabatan(self, *, nip: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
+        """``siasn_jabatan`` records: the jenjang history."""
+        return self.fetch("jabatan", since=since, nip=nip)
+
+    def angka_kredit(self, *, nip: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
+        """``siasn_angka_kredit`` records: the credit recorded."""
+        return self.fetch("angka-kredit", since=since, nip=nip)
+
 
 class DapodikClient(SourceClient):
     """Dapodik / Verval PTK: schools and PTK."""
@@ -655,6 +674,14 @@ class PmmClient(SourceClient):
     ) -> Batch:
         """``pmm_skp`` records with their ``pmm_rhk`` and ``pmm_penilaian`` (one filter at most)."""
         return self.fetch("skp", since=since, pmm_skp_id=pmm_skp_id, ptk_id=ptk_id, npsn=npsn)
+
+    def predikat_organisasi(self, *, npsn: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
+        """``pmm_predikat_organisasi`` records: the schools' organisation ratings (PKO)."""
+        return self.fetch("predikat-organisasi", since=since, npsn=npsn)
+
+    def predikat(self, *, ptk_id: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
+        """``pmm_predikat`` records: the teachers' annual ratings."""
+        return self.fetch("predikat", since=since, ptk_id=ptk_id)
 
 
 _ENV_URL = {"PMM": "SELARAS_PMM_URL", "SIASN": "SELARAS_SIASN_URL", "Dapodik": "SELARAS_DAPODIK_URL"}

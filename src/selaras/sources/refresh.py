@@ -41,6 +41,11 @@ SOURCE_TABLES: tuple[str, ...] = (
     "pmm_skp",
     "pmm_rhk",
     "pmm_penilaian",
+    # The year's end (annual.md).
+    "siasn_jabatan",
+    "siasn_angka_kredit",
+    "pmm_predikat_organisasi",
+    "pmm_predikat",
 )
 """The contract tables the sources serve, in the order a refresh writes them."""
 
@@ -104,6 +109,12 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
         | set(sekolah.values("dapodik_sekolah", "instansi_id"))
     )
     instansi = sources.siasn.instansi(instansi_id=sorted(instansi_ids))
+    # The year's end (annual.md): their jenjang and credit, their ratings, their schools' PKO.
+    jabatan = sources.siasn.jabatan(nip=wanted)
+    angka = sources.siasn.angka_kredit(nip=wanted)
+    predikat = sources.pmm.predikat(ptk_id=ptk_ids)
+    pko = sources.pmm.predikat_organisasi(npsn=npsn)
+    year_end = (jabatan, angka, predikat, pko)
 
     upserts = {
         "instansi": instansi["instansi"],
@@ -114,6 +125,10 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
         "pmm_skp": skp["pmm_skp"],
         "pmm_rhk": skp["pmm_rhk"],
         "pmm_penilaian": skp["pmm_penilaian"],
+        "siasn_jabatan": jabatan["siasn_jabatan"],
+        "siasn_angka_kredit": angka["siasn_angka_kredit"],
+        "pmm_predikat": predikat["pmm_predikat"],
+        "pmm_predikat_organisasi": pko["pmm_predikat_organisasi"],
     }
     deletes: dict[str, pl.DataFrame] = {}
     if pegawai.clean:
@@ -129,9 +144,9 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
         _add_deletes(deletes, _plans_gone(store, gone))
     _add_deletes(deletes, _children_gone(store, skp))
 
-    problems = [p for b in (pegawai, ptk, recheck, skp, sekolah, unor, instansi) for p in b.problems]
+    problems = [p for b in (pegawai, ptk, recheck, skp, sekolah, unor, instansi, *year_end) for p in b.problems]
     written, deleted = _write(store, upserts, deletes)
-    stamps = [b.diperbarui for b in (pegawai, ptk, recheck, skp, sekolah, unor, instansi) if b.diperbarui]
+    stamps = [b.diperbarui for b in (pegawai, ptk, recheck, skp, sekolah, unor, instansi, *year_end) if b.diperbarui]
     return RefreshResult(wanted, problems, written, deleted, max(stamps) if stamps else None)
 
 
@@ -179,6 +194,10 @@ def refresh_changed(
         "dapodik_sekolah": sources.dapodik.sekolah(since=query_since),
         "dapodik_ptk": sources.dapodik.ptk(since=query_since),
         "pmm_skp": sources.pmm.skp(since=query_since),
+        "siasn_jabatan": sources.siasn.jabatan(since=query_since),
+        "siasn_angka_kredit": sources.siasn.angka_kredit(since=query_since),
+        "pmm_predikat": sources.pmm.predikat(since=query_since),
+        "pmm_predikat_organisasi": sources.pmm.predikat_organisasi(since=query_since),
     }
     # Only rows that differ from the store count: an overlap, or a source that re-stamps
     # records without changing them, must not queue anyone again.
@@ -210,6 +229,9 @@ def refresh_changed(
     )
     unor_ids |= set(_column(rows_where(store, "siasn_unor", "npsn", sorted(npsn), ["unor_id"]), "unor_id"))
     ptk_ids = set(_column(skp_rows, "ptk_id")) | set(_column(old_skp, "ptk_id"))
+    # A changed rating concerns its PTK; a changed PKO every pegawai of the school.
+    ptk_ids |= set(_column(changed["pmm_predikat"], "ptk_id"))
+    npsn |= set(_column(changed["pmm_predikat_organisasi"], "npsn"))
     ptk_rows = pl.concat(
         [
             ptk.select("nip", "nik"),
@@ -219,6 +241,7 @@ def refresh_changed(
         ]
     )
     nips = set(_column(changed["siasn_pegawai"], "nip"))
+    nips |= set(_column(changed["siasn_jabatan"], "nip")) | set(_column(changed["siasn_angka_kredit"], "nip"))
     nips |= set(_column(rows_where(store, "siasn_pegawai", "unor_id", sorted(unor_ids), ["nip"]), "nip"))
     nips |= set(_column(rows_where(store, "siasn_pegawai", "nip", _column(ptk_rows, "nip"), ["nip"]), "nip"))
     nips |= set(_column(rows_where(store, "siasn_pegawai", "nik", _column(ptk_rows, "nik"), ["nip"]), "nip"))

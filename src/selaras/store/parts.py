@@ -303,6 +303,18 @@ def _load_part(
                 "ekinerja_skp": ek_skp,
                 "ekinerja_rhk": read("ekinerja_rhk", "skp_id", _EK, "skp_id"),
                 "ekinerja_penilaian": read("ekinerja_penilaian", "skp_id", _EK, "skp_id"),
+                # The year's end (annual.md): the part's own rows, and its schools' PKO.
+                "pmm_predikat": read("pmm_predikat", "ptk_id", _PTK, "ptk_id"),
+                "siasn_jabatan": read("siasn_jabatan", "nip", _NIP, "nip"),
+                "siasn_angka_kredit": read("siasn_angka_kredit", "nip", _NIP, "nip"),
+                "ekinerja_predikat": read("ekinerja_predikat", "nip", _NIP, "nip"),
+                "pmm_predikat_organisasi": _read_table(
+                    store,
+                    conn,
+                    cur,
+                    "pmm_predikat_organisasi",
+                    f"npsn IN (SELECT npsn FROM dapodik_sekolah WHERE instansi_id IN ({inst}))",
+                ),
             }
             part_nips = pegawai["nip"].sort().to_list()
             for name in (*(n for n, _ in _TEMP), *([_SEL] if wanted is not None else [])):

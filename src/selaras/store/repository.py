@@ -234,13 +234,30 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
         "ekinerja_skp": ek_skp,
         "ekinerja_rhk": r.where("ekinerja_rhk", "skp_id", ek_skp_ids),
         "ekinerja_penilaian": r.where("ekinerja_penilaian", "skp_id", ek_skp_ids),
+        **_year_end_subset(r, nips, school_npsn, ids((ptk, "ptk_id"), (sup_ptk, "ptk_id"))),
     }
+    frames["dapodik_ptk"] = pl.concat([frames["dapodik_ptk"], frames.pop("_ptk_sekolah")])
     return Snapshot(
         {
             name: df.unique(subset=list(TABLE[name].key), keep="first", maintain_order=True)
             for name, df in frames.items()
         }
     )
+
+
+def _year_end_subset(r: _Reader, nips: set[str], npsn: set[Any], ptk_ids: set[Any]) -> dict[str, pl.DataFrame]:
+    """The year-end rows (annual.md) of ``nips``: their jenjang, credit and e-Kinerja rating, their
+    schools' PKO, and every rating at those schools (``_ptk_sekolah``: the PTK rated there, for
+    the distribution rule TAH-04)."""
+    mates = r.where("dapodik_ptk", "npsn", npsn)
+    return {
+        "pmm_predikat_organisasi": r.where("pmm_predikat_organisasi", "npsn", npsn),
+        "pmm_predikat": r.where("pmm_predikat", "ptk_id", ptk_ids | set(mates["ptk_id"].to_list())),
+        "siasn_jabatan": r.where("siasn_jabatan", "nip", nips),
+        "siasn_angka_kredit": r.where("siasn_angka_kredit", "nip", nips),
+        "ekinerja_predikat": r.where("ekinerja_predikat", "nip", nips),
+        "_ptk_sekolah": mates,
+    }
 
 
 def load_table(store: Store, name: str) -> pl.DataFrame:
@@ -837,6 +854,8 @@ def _from_text(name: str, df: pl.DataFrame) -> pl.DataFrame:
             exprs.append(col.replace_strict({"t": True, "f": False}, return_dtype=pl.Boolean))
         elif c.kind is Kind.INT:
             exprs.append(col.cast(pl.Int64))
+        elif c.kind is Kind.DECIMAL:
+            exprs.append(col.cast(pl.Float64))
         else:
             exprs.append(col)
     return df.select(exprs)

@@ -41,6 +41,8 @@ def _sql_type(kind: Kind) -> sa.types.TypeEngine[object]:
         return sa.Boolean()
     if kind is Kind.INT:
         return sa.BigInteger()
+    if kind is Kind.DECIMAL:
+        return sa.Float()
     # Timestamps stay text, as in the snapshot frames (ISO strings of varying precision).
     return sa.String()
 
@@ -90,7 +92,7 @@ sync_run = sa.Table(
     sa.Column("jumlah_gagal", sa.Integer(), nullable=False),
     sa.Column("jumlah_tersinkron", sa.Integer(), nullable=False),
     sa.CheckConstraint("mode IN ('CHECK', 'SYNC')", name="mode"),
-    sa.CheckConstraint("flow IN ('skp', 'penilaian')", name="flow"),
+    sa.CheckConstraint("flow IN ('skp', 'penilaian', 'tahunan')", name="flow"),
 )
 """One row per check or sync run."""
 
@@ -176,7 +178,7 @@ sync_job = sa.Table(
     sa.Column("hasil", sa.String()),
     sa.Column("pesan", sa.Text()),
     sa.CheckConstraint("status IN ('ANTRE', 'JALAN', 'SELESAI')", name="status"),
-    sa.CheckConstraint("flow IN ('skp', 'penilaian')", name="flow"),
+    sa.CheckConstraint("flow IN ('skp', 'penilaian', 'tahunan')", name="flow"),
     # At most one waiting job per pegawai, flow and year: a second request joins it.
     sa.Index(
         "uq_sync_job_antre",

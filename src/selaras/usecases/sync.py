@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -140,10 +141,22 @@ def sync_snapshot_parts(
         for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size), 1):
             if progress:
                 progress(f"menyinkronkan bagian {i}")
+            r.changes = stamped(r.changes)
             writer.add(r.changes)
             yield r
         if progress:
             progress(f"menulis {out}")
+
+
+def stamped(changes: EkinerjaChanges, now: datetime | None = None) -> EkinerjaChanges:
+    """``changes`` with the time of writing on the annual ratings they write (``disinkron``:
+    the domain plans without a clock)."""
+    rows = changes.upserts.get("ekinerja_predikat")
+    if rows is None or rows.height == 0:
+        return changes
+    when = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    upserts = {**changes.upserts, "ekinerja_predikat": rows.with_columns(pl.lit(when).alias("disinkron"))}
+    return EkinerjaChanges(upserts=upserts, deletes=changes.deletes)
 
 
 def _gathered(report: Report[T], results: Iterable[SyncResult]) -> Report[T]:
@@ -276,6 +289,7 @@ def _run_plan(
         p = load_part(u.store, plan, only=only)
         if mode == "SYNC":
             _, r = run_sync(p.snapshot, tahun, flow, nips=p.nips)
+            r.changes = stamped(r.changes)
             apply_changes(u.store, r.changes)
         else:
             r = SyncResult(check=run_check(p.snapshot, tahun, flow, nips=p.nips))

@@ -79,3 +79,41 @@ def trend_chart(rows: Sequence[dict[str, Any]], width: int = 360, height: int = 
 
 def _day(value: Any) -> str:
     return value.strftime("%d-%m-%Y") if isinstance(value, date) else str(value)
+
+
+def sebaran_chart(
+    rows: Sequence[tuple[str, int, float, Sequence[tuple[str, float]], bool]], width: int = 360
+) -> Markup:
+    """A school's ratings against its PKO: one bar per rating, its share of the rated teachers
+    on a 0-100% scale, a dashed mark at each bound that rating alone is held to (``paling
+    banyak`` / ``paling sedikit``), the bar red when a bound it is part of is broken.
+
+    ``rows``: (label, teachers, share in percent, [(bound kind, percent)], broken) per rating."""
+    if not rows:
+        return Markup('<p class="muted">Tidak ada data.</p>')
+    row_h, label_w, right = 26, 118, 52
+    span = width - label_w - right
+    height = row_h * len(rows) + 6
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Sebaran predikat terhadap batas PKO" preserveAspectRatio="xMinYMin meet">'
+    ]
+    for i, (label, count, share, bounds, broken) in enumerate(rows):
+        y = i * row_h + 4
+        w = max(2, round(span * share / 100))
+        colour = ' style="fill:#cf222e"' if broken else ""
+        tip = f"{label}: {words.angka(count)} guru ({words.persen(share)})"
+        parts.append(
+            f"<g><title>{escape(tip)}</title>"
+            f'<text x="0" y="{y + 15}" class="lbl">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w}" height="{row_h - 8}" rx="3" class="bar"{colour}/>'
+            f'<text x="{label_w + w + 6}" y="{y + 15}" class="val">{escape(words.persen(share))}</text></g>'
+        )
+        for kind, percent in bounds:
+            x = label_w + round(span * percent / 100)
+            parts.append(
+                f'<line x1="{x}" y1="{y - 2}" x2="{x}" y2="{y + row_h - 6}" stroke="#57606a" stroke-dasharray="3,2">'
+                f"<title>{escape(kind)} {escape(words.persen(percent, 0))}</title></line>"
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -224,6 +224,22 @@ def ganti_manual(request: Request, nip: NipPath, skp_id: IdTeksPath, user: User)
     return _go(target, pesan="manual")
 
 
+@router.get("/pegawai/{nip}/pak")
+def pak(request: Request, nip: NipPath, user: User) -> Response:
+    """The PAK konversi of one pegawai, to print on A4."""
+    from selaras.web.screens.tahunan import pak_view
+
+    return _page(request, "pak.html", user, v=pak_view(konteks(request), user, nip))
+
+
+@router.get("/tahunan")
+def tahunan(request: Request, user: User) -> Response:
+    """The year's end for the principal, the operator, the Dinas and the Admin Instansi."""
+    from selaras.web.screens.tahunan import tahunan_view
+
+    return _page(request, "tahunan.html", user, t=tahunan_view(konteks(request), user))
+
+
 @router.get("/sekolah")
 def sekolah(request: Request, user: User) -> Response:
     return _page(request, "sekolah.html", user, s=screens.school_view(konteks(request), user))

@@ -11,11 +11,12 @@ import polars as pl
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.diagnosis import BELUM_DI_SKP_ATASAN, WAITING_CODES
 from selaras.domain.partition import PART_PEGAWAI, parts
-from selaras.domain.results import ERROR_SCHEMA, PEGAWAI_SCHEMA, CheckResult, Flow, Status
+from selaras.domain.results import ERROR_SCHEMA, PEGAWAI_SCHEMA, TAHUNAN_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.rules.common import ERR_COLS, scope
 from selaras.domain.rules.penilaian import PenilaianContext, periodic_setup
 from selaras.domain.rules.registry import rules_of
 from selaras.domain.rules.skp_context import SkpContext
+from selaras.domain.rules.tahunan import TahunanContext
 from selaras.domain.snapshot import Snapshot
 
 
@@ -35,6 +36,8 @@ class Evaluation:
     targets: pl.DataFrame
     rhk: pl.DataFrame
     penilaian: pl.DataFrame
+    tahunan: pl.DataFrame | None = None
+    """Flow TAHUNAN: each pegawai's rating and credit (:data:`TAHUNAN_SCHEMA`)."""
 
     def result(self) -> CheckResult:
         return CheckResult(
@@ -42,6 +45,7 @@ class Evaluation:
             flow=self.flow,
             pegawai=self.pegawai.select(list(PEGAWAI_SCHEMA)),
             errors=self.errors.select(list(ERROR_SCHEMA)),
+            tahunan=None if self.tahunan is None else self.tahunan.select(list(TAHUNAN_SCHEMA)),
         )
 
 
@@ -90,6 +94,8 @@ def evaluate(
     sc = scope(snapshot, tahun, nips, instansi_id)
     if flow is Flow.SKP:
         return _evaluate_skp(SkpContext(snapshot, tahun, sc, nips, synced))
+    if flow is Flow.TAHUNAN:
+        return _evaluate_tahunan(TahunanContext(snapshot, tahun, sc))
     return _evaluate_penilaian(PenilaianContext(snapshot, tahun, sc))
 
 
@@ -267,6 +273,21 @@ def _evaluate_penilaian(c: PenilaianContext) -> Evaluation:
     synced = nilai.group_by("nip").agg(pl.col("sama").all().alias("tersinkron"))
     pegawai = _with_status(c.pegawai, errors, synced)
     return Evaluation(c.tahun, Flow.PENILAIAN, pegawai, _ordered(errors), c.agreed, pl.DataFrame(), nilai)
+
+
+def _evaluate_tahunan(c: TahunanContext) -> Evaluation:
+    errors = _run(Flow.TAHUNAN, c)
+    nilai = c.nilai
+    synced = nilai.select("nip", pl.col("sama").alias("tersinkron"))
+    pegawai = _with_status(c.pegawai, errors, synced)
+    # The credit counts only a rating that can be recorded: none while a TAH error holds on it.
+    tahunan = nilai.with_columns(
+        pl.when(pl.col("nip").is_in(errors.filter(pl.col("code") == "TAH-05")["nip"].implode()))
+        .then(pl.lit(None, pl.Float64))
+        .otherwise(pl.col("angka_kredit"))
+        .alias("angka_kredit")
+    )
+    return Evaluation(c.tahun, Flow.TAHUNAN, pegawai, _ordered(errors), nilai, pl.DataFrame(), pl.DataFrame(), tahunan)
 
 
 def periode_problems(periode: pl.DataFrame, instansi_id: str, tahun: int) -> list[str]:

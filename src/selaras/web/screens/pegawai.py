@@ -20,6 +20,7 @@ from selaras.web.accounts import Peran
 from selaras.web.queries import latest_entry
 from selaras.web.screens.cards import cards, job_view, result_view
 from selaras.web.screens.konteks import Konteks
+from selaras.web.screens.tahunan import tahun_pegawai
 
 
 def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
@@ -119,6 +120,8 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
         "hasil_skp": hasil_skp,
         "hasil_penilaian": hasil_penilaian,
         "penilaian_catatan": penilaian_catatan,
+        "tahunan": tahun_pegawai(snap, tahun, nip),
+        "hasil_tahunan": result_view(store, latest_entry(store, nip, Flow.TAHUNAN.value), sendiri=sendiri),
         "jobs": jobs,
         "job_aktif": next((j for j in jobs if j and j["status"] != queue.JobStatus.SELESAI.value), None),
         "boleh_sinkron": user.peran is Peran.ADMIN or sendiri,

@@ -43,6 +43,7 @@ def school_view(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
             "kepala_sekolah": is_principal(p["jenis_ptk"], p["tugas_tambahan"]),
             "skp": state.get(p["nip"] or "", {}).get("skp"),
             "penilaian": state.get(p["nip"] or "", {}).get("penilaian"),
+            "tahunan": state.get(p["nip"] or "", {}).get("tahunan"),
         }
         for p in ptk
     ]

@@ -147,8 +147,14 @@ def _label(
         if code == "PMM-12":
             return f"Atasan unit {unit} di e-Kinerja berbeda dengan PMM"
         return f"Unit {unit} tidak aktif atau tidak terdaftar"
+    if kind == "sekolah" and code == "TAH-02":
+        return f"Predikat kinerja organisasi {schools.get(key, key)} (NPSN {key}) belum ditetapkan"
+    if kind == "sekolah" and code == "TAH-04":
+        return f"Sebaran predikat guru di {schools.get(key, key)} (NPSN {key}) tidak sesuai predikat organisasi"
     if kind == "sekolah":
         return f"Sekolah {schools.get(key, key)} (NPSN {key}) belum terpetakan ke unit kerja"
+    if kind == "sekolah-skp" and code == "TAH-03":
+        return f"Predikat tahunan guru di {schools.get(key, key)} belum ditetapkan"
     if kind == "sekolah-skp":
         return f"SKP guru di {schools.get(key, key)} belum disepakati"
     if kind == "instansi":
