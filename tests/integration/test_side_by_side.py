@@ -67,7 +67,38 @@ def _siasn_unor(s: Snapshot, nip: str) -> pl.DataFrame:
     return s["siasn_unor"].filter(pl.col("unor_id") == _one(_pegawai(s, nip), "unor_id"))
 
 
+def _ptk_of(s: Snapshot, nip: str) -> pl.DataFrame:
+    return s["dapodik_ptk"].filter(pl.col("nip") == nip)
+
+
+def _predikat(s: Snapshot, nip: str) -> pl.DataFrame:
+    ptk = _ptk_of(s, nip)["ptk_id"].implode()
+    return s["pmm_predikat"].filter(pl.col("ptk_id").is_in(ptk) & (pl.col("tahun") == TAHUN))
+
+
+def _penilai(s: Snapshot, nip: str, d: dict[str, Any]) -> Any:
+    """The leader who sets a teacher's rating: a principal of the school other than the pegawai."""
+    ptk = s["dapodik_ptk"].filter(
+        (pl.col("npsn") == (d.get("pmm") or {}).get("npsn"))
+        & ((pl.col("jenis_ptk") == "Kepala Sekolah") | (pl.col("tugas_tambahan") == "Kepala Sekolah"))
+        & (pl.col("nip") != nip)
+    )
+    return _one(ptk, "nip")
+
+
+def _jabatan_tahun(s: Snapshot, nip: str) -> pl.DataFrame:
+    return s["siasn_jabatan"].filter(
+        (pl.col("nip") == nip) & pl.col("tmt_jabatan").is_not_null() & (pl.col("tmt_jabatan").dt.year() <= TAHUN)
+    )
+
+
 HELD: dict[tuple[str, str, str], Lookup] = {
+    ("TAH-03", "pmm", "predikat"): lambda s, nip, d: _one(_predikat(s, nip), "predikat"),
+    ("TAH-03", "pmm", "penilai_nip"): _penilai,
+    ("TAH-05", "siasn", "jenjang"): lambda s, nip, d: _one(_jabatan_tahun(s, nip), "jenjang"),
+    ("TAH-05", "siasn", "tmt_jabatan_tahun_ini"): lambda s, nip, d: _one(
+        _jabatan_tahun(s, nip).filter(pl.col("jenjang").is_not_null()), "tmt_jabatan"
+    ),
     ("PMM-01", "dapodik", "nip"): lambda s, nip, d: _one(_ptk(s, d), "nip"),
     ("PMM-01", "dapodik", "nik"): lambda s, nip, d: _one(_ptk(s, d), "nik"),
     ("PMM-01", "siasn", "npsn"): lambda s, nip, d: _one(_siasn_unor(s, nip), "npsn"),
@@ -79,6 +110,10 @@ HELD: dict[tuple[str, str, str], Lookup] = {
     ("PMM-13", "pmm", "atasan_nama"): lambda s, nip, d: _nama(s, _one(_pmm_skp(s, d), "atasan_nip")),
     ("PER-02", "pmm", "pmm_skp_id"): lambda s, nip, d: _one(_pmm_skp(s, d), "pmm_skp_id"),
     ("PER-02", "ekinerja", "skp_id"): lambda s, nip, d: _one(
+        s["ekinerja_skp"].filter(pl.col("pmm_skp_id") == d.get("pmm_skp_id")), "skp_id"
+    ),
+    ("TAH-01", "pmm", "pmm_skp_id"): lambda s, nip, d: _one(_pmm_skp(s, d), "pmm_skp_id"),
+    ("TAH-01", "ekinerja", "skp_id"): lambda s, nip, d: _one(
         s["ekinerja_skp"].filter(pl.col("pmm_skp_id") == d.get("pmm_skp_id")), "skp_id"
     ),
     ("PMM-06", "ekinerja", "periode_id"): lambda s, nip, d: _one(
@@ -99,6 +134,7 @@ FOLLOWS: dict[tuple[str, str, str], str] = {
     ("PMM-08", "siasn", "npsn"): "unor_id",
     ("PMM-08", "siasn", "nama_sekolah"): "unor_id",
     ("PER-02", "ekinerja", "pmm_skp_id"): "skp_id",
+    ("TAH-01", "ekinerja", "pmm_skp_id"): "skp_id",
 }
 """Fields of a record the system does not have for this pegawai: empty exactly when its id is."""
 
@@ -123,6 +159,9 @@ NOT_HELD: dict[tuple[str, str, str], str] = {
     ("PER-01", "ekinerja", "penilaian_tanpa_periode"): "PMM's assessments that e-Kinerja has no period for",
     ("PER-02", "pmm", "skp_id"): "an e-Kinerja SKP id is e-Kinerja's",
     ("PER-02", "ekinerja", "status"): "the agreement status is PMM's",
+    ("TAH-01", "pmm", "skp_id"): "an e-Kinerja SKP id is e-Kinerja's",
+    ("TAH-01", "ekinerja", "status"): "the agreement status is PMM's",
+    ("TAH-06", "pmm", "sumber"): "who typed a rating is e-Kinerja's record (PMM's rating is its own)",
 }
 """Fields a system does not keep at all, with the reason."""
 
@@ -180,8 +219,9 @@ def cell_problems(field: str, systems: list[str], detail: dict[str, Any], texts:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, TestClient]]:
     demo = demo_store(tmp_path_factory.mktemp("sbs") / "selaras.db")
-    penilaian = check(demo.snapshot, TAHUN, Flow.PENILAIAN)
-    record_run(demo.store, pelaku="demo", mode="CHECK", flow=Flow.PENILAIAN, tahun=TAHUN, check=penilaian)
+    for flow in (Flow.PENILAIAN, Flow.TAHUNAN):
+        result = check(demo.snapshot, TAHUN, flow)
+        record_run(demo.store, pelaku="demo", mode="CHECK", flow=flow, tahun=TAHUN, check=result)
     runner = JobRunner(demo.store).start()
     try:
         yield demo, TestClient(create_app(demo.store, runner, tahun=TAHUN))
