@@ -496,10 +496,10 @@ def worker(
         return
 
     from selaras.jobs.runtime import JobRunner
-    from selaras.sources.http import Sources
+    from selaras.sources.connectors import live_from_env
 
     runner = JobRunner(
-        store, workers=concurrency, batch=batch, sources=Sources.from_env(), refresh_every=refresh_every
+        store, workers=concurrency, batch=batch, sources=live_from_env(), refresh_every=refresh_every
     ).start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
