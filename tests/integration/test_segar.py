@@ -212,3 +212,39 @@ def test_live_sources_from_the_environment(running: Running) -> None:
     assert live_from_env({}) is None
     with pytest.raises(ValueError, match="SELARAS_DAPODIK_KEY"):
         live_from_env({"SELARAS_DAPODIK_SEKOLAH_URL": f"{running.url}/dapodik-sekolah/{{npsn}}"})
+
+
+def _tarik_audits(store: Store) -> list[dict[str, Any]]:
+    from selaras.store.audit import newest
+
+    return [a for a in newest(store, None, limit=100) if a["aksi"] == "TARIK_DATA"]
+
+
+def test_a_pegawai_new_to_the_store_is_found_by_their_own_siasn_record(
+    store: Store, running: Running, world: Snapshot
+) -> None:
+    nip, _ = _teacher_with_rhk(world)
+    frames = dict(world.frames)
+    frames["siasn_pegawai"] = world["siasn_pegawai"].filter(pl.col("nip") != nip)
+    import_snapshot(store, Snapshot(frames))
+    with running.sources() as sources:
+        queue.submit(store, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
+        report = work.work_once(store, "w", sources=sources)
+    assert report.hasil == {"TERSINKRON": 1}
+    stored = load_table(store, "siasn_pegawai").filter(pl.col("nip") == nip)
+    expected = world["siasn_pegawai"].filter(pl.col("nip") == nip)
+    assert stored.select(expected.columns).equals(expected)
+    assert len(_tarik_audits(store)) == 1  # the pull that wrote them is audited
+
+
+def test_a_job_pull_that_changes_nothing_leaves_no_audit_row(pulled: Store, running: Running, world: Snapshot) -> None:
+    nip, _ = _teacher_with_rhk(world)
+    with running.sources() as sources:
+        queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
+        assert work.work_once(pulled, "w", sources=sources).hasil == {"TERSINKRON": 1}
+        assert _tarik_audits(pulled) == []
+        running.sim.upsert("siasn_pegawai", [{"nip": nip, "jabatan_nama": "Guru Ahli Madya"}])
+        queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
+        work.work_once(pulled, "w", sources=sources)
+    (audit,) = _tarik_audits(pulled)
+    assert audit["username"] == "job:w"

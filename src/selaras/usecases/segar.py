@@ -34,10 +34,12 @@ log = logging.getLogger("selaras.jobs")
 def tarik_pegawai(
     store: Store, sources: RealSources, nips: Collection[str], *, tahun: int, pelaku: str
 ) -> list[SourceProblem]:
-    """Pull the fresh source data of ``nips`` into the store, instansi by instansi (as stored,
-    or as the SIASN roster says for a pegawai not stored yet); the records refused (SYS-02).
+    """Pull the fresh source data of ``nips`` into the store, instansi by instansi (as stored;
+    for a pegawai not stored yet, as the SIASN roster or their own SIASN record says); the
+    records refused (SYS-02).
     Raises :class:`SourceUnavailable` (SYS-01) when a source, or a school of theirs, stays
-    unavailable. ``nips`` themselves are not queued again: the caller is checking them."""
+    unavailable. ``nips`` themselves are not queued again: the caller is checking them. A pull
+    that found nothing new, changed or refused leaves no audit row."""
     wanted = sorted(set(nips))
     stored = rows_where(store, "siasn_pegawai", "nip", wanted, ["nip", "instansi_id"])
     groups: dict[str, list[str]] = {}
@@ -45,11 +47,21 @@ def tarik_pegawai(
         if instansi_id:
             groups.setdefault(instansi_id, []).append(nip)
     known = {n for g in groups.values() for n in g}
-    for nip in wanted:
-        instansi_id = sources.daftar_nip.get(nip)
-        if nip not in known and instansi_id:
-            groups.setdefault(instansi_id, []).append(nip)
     problems: list[SourceProblem] = []
+    for nip in wanted:
+        if nip in known:
+            continue
+        instansi_id = sources.daftar_nip.get(nip)
+        if instansi_id is None and sources.siasn is not None:
+            # New to the store and to the roster: SIASN's own record says where they work.
+            record, problem = sources.siasn.data_utama(nip)
+            if problem is not None:
+                problems.append(problem)
+            elif record is not None:
+                found = record.get("instansiKerjaId") or record.get("instansiIndukId")
+                instansi_id = found.strip() if isinstance(found, str) and found.strip() else None
+        if instansi_id:
+            groups.setdefault(instansi_id, []).append(nip)
     for instansi_id, group in sorted(groups.items()):
         done = tarik_instansi(
             store,
@@ -60,6 +72,7 @@ def tarik_pegawai(
             nips=group,
             alasan=Alasan.TARIK.value,
             kecuali=wanted,
+            audit_bila_sama=False,
         )
         if done.sekolah_tidak_terjangkau:
             # Checked without their school's fresh PTK data they would be checked on stale data.
@@ -79,7 +92,13 @@ def tarik_terjadwal(store: Store, sources: RealSources, tahun: int) -> int:
     for instansi_id in instansi_tersimpan(store):
         try:
             done = tarik_instansi(
-                store, sources, instansi_id, tahun=tahun, pelaku="selaras", alasan=Alasan.JADWAL.value
+                store,
+                sources,
+                instansi_id,
+                tahun=tahun,
+                pelaku="selaras",
+                alasan=Alasan.JADWAL.value,
+                audit_bila_sama=False,
             )
         except (SourceUnavailable, SourceContractError) as e:
             log.warning("scheduled refresh: instansi %s left as it was: %s", instansi_id, e)

@@ -108,13 +108,16 @@ def tarik_instansi(
     nips: Collection[str] | None = None,
     alasan: str = queue.Alasan.TARIK.value,
     kecuali: Collection[str] = (),
+    audit_bila_sama: bool = True,
 ) -> InstansiTarik:
     """Pull ``instansi_id`` from ``sources`` and write it in one unit of work (see the module).
 
     ``nips`` narrows the pull to those pegawai (a sync job's pull before it checks them): from
     Dapodik their schools (as stored), from PMM the plans of those schools' PTK, from SIASN
     these NIPs and the superiors those plans name. ``kecuali``: pegawai whose re-check is not
-    queued (the job checking them is running). ``alasan``: of the re-checks queued."""
+    queued (the job checking them is running). ``alasan``: of the re-checks queued.
+    ``audit_bila_sama`` False: no audit row for a pull that found nothing new, changed or
+    refused (the jobs and the schedule pull often)."""
     tell = progress or (lambda _what, _done, _total: None)
     frames: dict[str, pl.DataFrame] = {}
     refused: dict[str, int] = {"SIASN": 0, "Dapodik": 0, "PMM": 0}
@@ -216,6 +219,8 @@ def tarik_instansi(
             if source in sources.configured
         }
         sesudah["diperiksa_ulang"] = angka(len(result.nips))
+        if not audit_bila_sama and not any(h.baru or h.berubah or h.ditolak for h in result.hitungan.values()):
+            return result
         with u.store.write() as conn:
             repo.insert_audit(
                 conn,
