@@ -248,3 +248,47 @@ def test_a_job_pull_that_changes_nothing_leaves_no_audit_row(pulled: Store, runn
         work.work_once(pulled, "w", sources=sources)
     (audit,) = _tarik_audits(pulled)
     assert audit["username"] == "job:w"
+
+
+def test_their_school_offline_keeps_the_job_queued_and_another_school_s_teacher_synced(
+    pulled: Store, running: Running, world: Snapshot
+) -> None:
+    from selaras.sources.dapodik import DapodikConfig, DapodikConnector
+    from selaras.sources.real import RealSettings
+
+    nip, _ = _teacher_with_rhk(world)
+    npsn = world["dapodik_ptk"].filter(pl.col("nip") == nip)["npsn"][0]
+    elsewhere = (
+        world["dapodik_ptk"]
+        .filter((pl.col("npsn") != npsn) & pl.col("nip").is_in(world["siasn_pegawai"]["nip"].to_list()))
+        .sort("nip")["nip"]
+        .to_list()
+    )
+    env = running.env()
+    offline = DapodikConfig(
+        env["SELARAS_DAPODIK_KEY"],
+        template=env["SELARAS_DAPODIK_SEKOLAH_URL"],
+        endpoints={npsn: "http://127.0.0.1:9"},
+        settings=RealSettings(max_attempts=2),
+    )
+    with running.sources() as sources:
+        online = sources.dapodik
+        sources.dapodik = DapodikConnector(offline, sleep=lambda _s: None)
+        try:
+            (job_id,) = queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
+            down = work.work_once(pulled, "w", sources=sources)
+            assert down.retried == 1
+            job = queue.get_job(pulled, job_id)
+            assert job is not None and job.status is JobStatus.ANTRE
+            assert job.pesan is not None and job.pesan.startswith("SYS-01") and npsn in job.pesan
+            # In one batch with a teacher of another school: that one is pulled and synced.
+            queue.submit(pulled, elsewhere[:1], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh="x")
+            both = work.work_once(pulled, "w", sources=sources)
+            assert both.claimed == 2 and both.retried == 1 and both.hasil == {"TERSINKRON": 1}
+            assert [e["status"] for e in log_entries(pulled, nip=elsewhere[0])] == ["TERSINKRON"]
+            assert log_entries(pulled, nip=nip) == []
+        finally:
+            sources.dapodik.close()
+            sources.dapodik = online
+        back = work.work_once(pulled, "w", sources=sources)
+    assert back.claimed == 1 and back.hasil == {"TERSINKRON": 1}

@@ -133,29 +133,39 @@ def _run_group(
         from selaras.sources.refresh import problems_by_nip, refresh_pegawai
         from selaras.usecases.segar import tarik_pegawai
 
+        unavailable: dict[str, Exception] = {}
+        problems: list[Any] = []
+        owned_only = isinstance(sources, RealSources)
         try:
             if isinstance(sources, RealSources):
                 # The real shapes: the pieces of `selaras tarik`, which also sends every refused
-                # record to its source's owner.
-                problems = tarik_pegawai(store, sources, nips, tahun=tahun, pelaku=f"job:{worker}")
-                owned_only = True
+                # record to its source's owner. A school offline holds up its own pegawai only.
+                pulled = tarik_pegawai(store, sources, nips, tahun=tahun, pelaku=f"job:{worker}")
+                problems, unavailable = pulled.problems, dict(pulled.tertunda)
             else:
                 problems = refresh_pegawai(store, sources, nips).problems
-                owned_only = False
         except SourceUnavailable as e:
-            given_up = [j for j in jobs if j.percobaan >= MAX_PERCOBAAN]
-            later = [j for j in jobs if j.percobaan < MAX_PERCOBAAN]
-            for j in later:
-                moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), f"SYS-01: {e}")
-                report.retried += len(moved)
-            if not given_up:
-                return
-            jobs = given_up
-            nips = sorted({j.nip for j in jobs})
-            system_errors = [{"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(e))} for n in nips]
-        else:
-            mine, orphans = problems_by_nip(store, problems, nips)
+            unavailable = dict.fromkeys(nips, e)
+        if unavailable:
+            held = [j for j in jobs if j.nip in unavailable]
+            given_up = [j for j in held if j.percobaan >= MAX_PERCOBAAN]
+            for j in held:
+                if j.percobaan < MAX_PERCOBAAN:
+                    why = f"SYS-01: {unavailable[j.nip]}"
+                    moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), why)
+                    report.retried += len(moved)
             system_errors = [
+                {"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(unavailable[n]))}
+                for n in sorted({j.nip for j in given_up})
+            ]
+            jobs = [j for j in jobs if j.nip not in unavailable] + given_up
+            if not jobs:
+                return
+            nips = sorted({j.nip for j in jobs})
+        fresh = [n for n in nips if n not in unavailable]
+        if problems and fresh:
+            mine, orphans = problems_by_nip(store, problems, fresh)
+            system_errors += [
                 {"nip": nip, "code": "SYS-02", "detail": json.dumps(_problem(p), ensure_ascii=False)}
                 for nip, found in mine.items()
                 for p in found
