@@ -510,11 +510,13 @@ def worker(
         return
 
     from selaras.jobs.runtime import JobRunner
-    from selaras.sources.http import Sources
+    from selaras.sources.connectors import live_from_env
 
-    runner = JobRunner(
-        store, workers=concurrency, batch=batch, sources=Sources.from_env(), refresh_every=refresh_every
-    ).start()
+    try:
+        sources = live_from_env()
+    except ValueError as e:
+        fail(f"{e} (lihat docs/source-api.md)")
+    runner = JobRunner(store, workers=concurrency, batch=batch, sources=sources, refresh_every=refresh_every).start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

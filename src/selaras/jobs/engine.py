@@ -104,11 +104,11 @@ def _on_ready(sender: Any = None, **_: Any) -> None:
 
 def drain() -> int:
     """Run batches until the queue has nothing runnable (or ``DRAIN_SECONDS`` passed); jobs run."""
-    from selaras.sources.http import Sources
+    from selaras.sources.connectors import live_from_env
 
     store = _worker_store()
     assert _name is not None
-    sources = Sources.from_env()
+    sources = live_from_env()
     deadline = time.monotonic() + DRAIN_SECONDS
     done = 0
     while time.monotonic() < deadline:
@@ -121,9 +121,9 @@ def drain() -> int:
 
 def refresh() -> int:
     """The scheduled refresh: pull changed source data and queue the pegawai it concerns."""
-    from selaras.sources.http import Sources
+    from selaras.sources.connectors import live_from_env
 
-    sources = Sources.from_env()
+    sources = live_from_env()
     if sources is None:
         return 0
     n = scheduled_refresh(_worker_store(), sources, date.today().year)

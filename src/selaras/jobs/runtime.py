@@ -24,7 +24,7 @@ from selaras.store.database import Store
 from selaras.store.uow import InfrastructureError
 
 if TYPE_CHECKING:
-    from selaras.sources.http import Sources
+    from selaras.sources.connectors import LiveSources
 
 log = logging.getLogger("selaras.jobs")
 
@@ -62,7 +62,7 @@ class JobRunner:
         store: Store,
         *,
         workers: int = 1,
-        sources: Sources | None = None,
+        sources: LiveSources | None = None,
         batch: int = 500,
         refresh_every: float | None = None,
         tahun: int | None = None,

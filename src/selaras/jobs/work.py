@@ -38,7 +38,7 @@ from selaras.store.uow import UnitOfWork
 from selaras.usecases.sync import log_result, sync_store
 
 if TYPE_CHECKING:
-    from selaras.sources.http import Sources
+    from selaras.sources.connectors import LiveSources
 
 log = logging.getLogger("selaras.jobs")
 
@@ -76,7 +76,7 @@ def backoff(percobaan: int, rng: random.Random | None = None) -> float:
 
 
 def work_once(
-    store: Store, worker: str, *, limit: int = 500, sources: Sources | None = None, notify: bool = True
+    store: Store, worker: str, *, limit: int = 500, sources: LiveSources | None = None, notify: bool = True
 ) -> BatchReport:
     """Claim up to ``limit`` runnable jobs and run them; what happened (claimed 0: queue idle)."""
     jobs = queue.claim(store, worker, limit)
@@ -91,7 +91,7 @@ def run_jobs(
     worker: str,
     jobs: Sequence[Job],
     *,
-    sources: Sources | None = None,
+    sources: LiveSources | None = None,
     notify: bool = True,
     report: BatchReport | None = None,
 ) -> BatchReport:
@@ -121,37 +121,57 @@ def _run_group(
     flow: Flow,
     tahun: int,
     jobs: list[Job],
-    sources: Sources | None,
+    sources: LiveSources | None,
     notify: bool,
     report: BatchReport,
 ) -> None:
     nips = sorted({j.nip for j in jobs})
     system_errors: list[dict[str, Any]] = []
     if sources is not None:
+        from selaras.sources.connectors import RealSources
         from selaras.sources.http import SourceUnavailable
         from selaras.sources.refresh import problems_by_nip, refresh_pegawai
+        from selaras.usecases.segar import tarik_pegawai
 
+        unavailable: dict[str, Exception] = {}
+        problems: list[Any] = []
+        owned_only = isinstance(sources, RealSources)
         try:
-            refreshed = refresh_pegawai(store, sources, nips)
+            if isinstance(sources, RealSources):
+                # The real shapes: the pieces of `selaras tarik`, which also sends every refused
+                # record to its source's owner. A school offline holds up its own pegawai only.
+                pulled = tarik_pegawai(store, sources, nips, tahun=tahun, pelaku=f"job:{worker}")
+                problems, unavailable = pulled.problems, dict(pulled.tertunda)
+            else:
+                problems = refresh_pegawai(store, sources, nips).problems
         except SourceUnavailable as e:
-            given_up = [j for j in jobs if j.percobaan >= MAX_PERCOBAAN]
-            later = [j for j in jobs if j.percobaan < MAX_PERCOBAAN]
-            for j in later:
-                moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), f"SYS-01: {e}")
-                report.retried += len(moved)
-            if not given_up:
-                return
-            jobs = given_up
-            nips = sorted({j.nip for j in jobs})
-            system_errors = [{"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(e))} for n in nips]
-        else:
-            mine, orphans = problems_by_nip(store, refreshed.problems, nips)
+            unavailable = dict.fromkeys(nips, e)
+        if unavailable:
+            held = [j for j in jobs if j.nip in unavailable]
+            given_up = [j for j in held if j.percobaan >= MAX_PERCOBAAN]
+            for j in held:
+                if j.percobaan < MAX_PERCOBAAN:
+                    why = f"SYS-01: {unavailable[j.nip]}"
+                    moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), why)
+                    report.retried += len(moved)
             system_errors = [
+                {"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(unavailable[n]))}
+                for n in sorted({j.nip for j in given_up})
+            ]
+            jobs = [j for j in jobs if j.nip not in unavailable] + given_up
+            if not jobs:
+                return
+            nips = sorted({j.nip for j in jobs})
+        fresh = [n for n in nips if n not in unavailable]
+        if problems and fresh:
+            mine, orphans = problems_by_nip(store, problems, fresh)
+            system_errors += [
                 {"nip": nip, "code": "SYS-02", "detail": json.dumps(_problem(p), ensure_ascii=False)}
                 for nip, found in mine.items()
                 for p in found
             ]
-            _report_orphans(store, orphans)
+            if not owned_only:
+                _report_orphans(store, orphans)
 
     def claim(u: UnitOfWork) -> set[str]:
         held = set(queue.hold(u.store, worker, [j.job_id for j in jobs]))
@@ -316,12 +336,18 @@ WATERMARK = "sumber"
 """The ``sumber_tanda`` row of the scheduled refresh."""
 
 
-def scheduled_refresh(store: Store, sources: Sources, tahun: int) -> int:
+def scheduled_refresh(store: Store, sources: LiveSources, tahun: int) -> int:
     """Pull what changed at the sources since the last pull, and queue a re-check of every
-    pegawai it concerns (both flows); how many pegawai were queued."""
+    pegawai it concerns (both flows); how many pegawai were queued. Sources in their real
+    shapes are pulled as ``selaras tarik --semua`` does (``usecases.segar.tarik_terjadwal``)."""
     from datetime import datetime
 
+    from selaras.sources.connectors import RealSources
     from selaras.sources.refresh import refresh_changed
+    from selaras.usecases.segar import tarik_terjadwal
+
+    if isinstance(sources, RealSources):
+        return tarik_terjadwal(store, sources, tahun)
 
     mark = source_watermark(store, WATERMARK)
     since = datetime.fromisoformat(mark) if mark else None

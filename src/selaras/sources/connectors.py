@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from selaras.sources.dapodik import DapodikConfig, DapodikConnector
-from selaras.sources.http import PmmClient, SourceConfig, SourceContractError, SourceProblem
+from selaras.sources.http import PmmClient, SourceConfig, SourceContractError, SourceProblem, Sources
 from selaras.sources.real import RealSettings
 from selaras.sources.siasn import SiasnConfig, SiasnConnector
 
-__all__ = ["ENV_SIASN", "RealSources", "padanan", "read_roster"]
+__all__ = ["ENV_SIASN", "LiveSources", "RealSources", "live_from_env", "padanan", "read_roster"]
 
 ENV_SIASN = {
     "base_url": "SELARAS_SIASN_API_URL",
@@ -170,3 +170,20 @@ def read_roster(path: Path) -> dict[str, str | None]:
             raise ValueError(f"{path} baris {number}: NIP '{cells[0]}' harus 18 digit angka")
         out[cells[0]] = cells[1] if len(cells) > 1 and cells[1] else None
     return out
+
+
+LiveSources = Sources | RealSources
+"""The live sources a worker pulls from: the project's own contract, or the real shapes."""
+
+
+def live_from_env(env: Mapping[str, str] | None = None) -> LiveSources | None:
+    """The live sources the sync jobs and the scheduled refresh pull from: SIASN or Dapodik
+    configured in their real shapes (``SELARAS_SIASN_API_URL``, ``SELARAS_DAPODIK_SEKOLAH_URL``)
+    give the connectors of ``selaras tarik``; otherwise the project's own contract
+    (:meth:`Sources.from_env`). None when no source is configured; ``ValueError`` naming the
+    variables missing for a source half configured."""
+    env = os.environ if env is None else env
+    if any(env.get(v, "").strip() for v in (*ENV_SIASN.values(), "SELARAS_DAPODIK_SEKOLAH_URL", "SELARAS_DAPODIK_KEY")):
+        real = RealSources.from_env(env)
+        return real if real.configured else None
+    return Sources.from_env(env)

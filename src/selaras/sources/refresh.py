@@ -276,6 +276,17 @@ def _stored_skp_of(store: Store, keys: pl.DataFrame) -> list[str]:
     )
 
 
+_REAL_RECORD = {
+    "data-utama": "siasn_pegawai",
+    "rw-jabatan": "siasn_pegawai",
+    "ref-unor": "siasn_unor",
+    "getGtk": "dapodik_ptk",
+    "getSekolah": "dapodik_sekolah",
+}
+"""The contract table of each record of the real shapes (``sources.mapping``): their problems
+name the source's record, keyed as the contract's table is."""
+
+
 def problems_by_nip(
     store: Store, problems: Iterable[SourceProblem], nips: Collection[str]
 ) -> tuple[dict[str, list[SourceProblem]], list[SourceProblem]]:
@@ -305,20 +316,21 @@ def problems_by_nip(
     orphans: list[SourceProblem] = []
     for p in problems:
         key = (p.key or "").split(", ")[0]
+        table = _REAL_RECORD.get(p.table, p.table)
         owners: set[str | None]
-        if p.table == "siasn_pegawai":
+        if table == "siasn_pegawai":
             owners = {key} & set(wanted)  # type: ignore[assignment]
-        elif p.table == "dapodik_ptk":
+        elif table == "dapodik_ptk":
             owners = {ptk_nip.get(key)}
-        elif p.table in ("pmm_skp", "pmm_penilaian"):
+        elif table in ("pmm_skp", "pmm_penilaian"):
             owners = {skp_nip.get(key)}
-        elif p.table == "pmm_rhk":
+        elif table == "pmm_rhk":
             owners = {rhk_nip.get(key)}
-        elif p.table == "siasn_unor":
+        elif table == "siasn_unor":
             owners = of("unor_id", peg, key)  # type: ignore[assignment]
-        elif p.table == "instansi":
+        elif table == "instansi":
             owners = of("instansi_id", peg, key)  # type: ignore[assignment]
-        elif p.table == "dapodik_sekolah":
+        elif table == "dapodik_sekolah":
             owners = {ptk_nip.get(r) for r in ptk.filter(pl.col("npsn") == key)["ptk_id"].to_list()}
         else:
             owners = set()

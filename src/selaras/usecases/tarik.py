@@ -15,7 +15,7 @@ longer serves with it (a pegawai missing from one answer is not proof that it is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -105,8 +105,19 @@ def tarik_instansi(
     tahun: int,
     pelaku: str,
     progress: Progress | None = None,
+    nips: Collection[str] | None = None,
+    alasan: str = queue.Alasan.TARIK.value,
+    kecuali: Collection[str] = (),
+    audit_bila_sama: bool = True,
 ) -> InstansiTarik:
-    """Pull ``instansi_id`` from ``sources`` and write it in one unit of work (see the module)."""
+    """Pull ``instansi_id`` from ``sources`` and write it in one unit of work (see the module).
+
+    ``nips`` narrows the pull to those pegawai (a sync job's pull before it checks them): from
+    Dapodik their schools (as stored), from PMM the plans of those schools' PTK, from SIASN
+    these NIPs and the superiors those plans name. ``kecuali``: pegawai whose re-check is not
+    queued (the job checking them is running). ``alasan``: of the re-checks queued.
+    ``audit_bila_sama`` False: no audit row for a pull that found nothing new, changed or
+    refused (the jobs and the schedule pull often)."""
     tell = progress or (lambda _what, _done, _total: None)
     frames: dict[str, pl.DataFrame] = {}
     refused: dict[str, int] = {"SIASN": 0, "Dapodik": 0, "PMM": 0}
@@ -115,6 +126,8 @@ def tarik_instansi(
     stored_sekolah = _stored(store, "dapodik_sekolah", "instansi_id", [instansi_id], ["npsn"])
     pairs = padanan(sources.pmm, instansi_id) if sources.pmm is not None else []
     npsns = sorted({n for n, _ in pairs} | set(_values(stored_sekolah, "npsn")))
+    if nips is not None:
+        npsns = sorted(set(npsns) & set(_schools_of(store, nips)))
     unor_npsn = {u: n for n, u in pairs if u is not None}
 
     if sources.dapodik is not None:
@@ -145,8 +158,11 @@ def tarik_instansi(
         tell("PMM", 1, 1)
 
     if sources.siasn is not None:
-        nips = sorted(set(_roster(store, instansi_id, ptk, frames.get("pmm_skp"))) | set(sources.nips_of(instansi_id)))
-        s = sources.siasn.pull(instansi_id, nips, npsn=unor_npsn, progress=lambda i, n: tell("SIASN", i, n))
+        if nips is None:
+            wanted = set(_roster(store, instansi_id, ptk, frames.get("pmm_skp"))) | set(sources.nips_of(instansi_id))
+        else:
+            wanted = set(nips) | set(_superiors(frames.get("pmm_skp")))
+        s = sources.siasn.pull(instansi_id, sorted(wanted), npsn=unor_npsn, progress=lambda i, n: tell("SIASN", i, n))
         frames["siasn_unor"], frames["siasn_pegawai"] = s.unor.frame, s.pegawai.frame
         known = set(
             _values(
@@ -180,9 +196,10 @@ def tarik_instansi(
         # The plans of RHK about to go are found before they go.
         gone_skp = _plans_of(u.store, deletes)
         write_rows(u.store, upserts, deletes)
-        result.nips = _touched(u.store, changed, gone_skp)
+        skip = set(kecuali)
+        result.nips = [n for n in _touched(u.store, changed, gone_skp) if n not in skip]
         for flow in Flow:
-            queue.submit(u.store, result.nips, flow, tahun, alasan=queue.Alasan.TARIK.value, diminta_oleh=pelaku)
+            queue.submit(u.store, result.nips, flow, tahun, alasan=alasan, diminta_oleh=pelaku)
         # SYS-02 goes to the source's owner, as the scheduled refresh's does.
         notifications.save(
             u.store,
@@ -202,6 +219,8 @@ def tarik_instansi(
             if source in sources.configured
         }
         sesudah["diperiksa_ulang"] = angka(len(result.nips))
+        if not audit_bila_sama and not any(h.baru or h.berubah or h.ditolak for h in result.hitungan.values()):
+            return result
         with u.store.write() as conn:
             repo.insert_audit(
                 conn,
@@ -215,8 +234,26 @@ def tarik_instansi(
         return result
 
     done = uow.run(store, work, name="tarik")
-    sources.roster_done.update(n for n, i in sources.daftar_nip.items() if i is None)
+    if nips is None:
+        sources.roster_done.update(n for n, i in sources.daftar_nip.items() if i is None)
     return done
+
+
+def _schools_of(store: Store, nips: Collection[str]) -> list[str]:
+    """The schools of the stored PTK matched to ``nips`` (by NIP, or by the NIK SIASN gives)."""
+    niks = _values(_stored(store, "siasn_pegawai", "nip", list(nips), ["nik"]), "nik")
+    ptk = _stored(store, "dapodik_ptk", "nip", list(nips), ["npsn"]).vstack(
+        _stored(store, "dapodik_ptk", "nik", niks, ["npsn"])
+    )
+    return _values(ptk, "npsn")
+
+
+def _superiors(skp: pl.DataFrame | None) -> list[str]:
+    """The superiors the plans pulled name (checking a teacher reads their principal's SIASN
+    record too)."""
+    if skp is None or not skp.height:
+        return []
+    return [n for n in _values(skp, "atasan_nip") if len(n) == 18 and n.isdigit()]
 
 
 def _roster(store: Store, instansi_id: str, ptk: pl.DataFrame, skp: pl.DataFrame | None) -> list[str]:

@@ -136,7 +136,7 @@ def app_from_env() -> Any:
     from contextlib import asynccontextmanager
 
     from selaras.jobs.runtime import Dispatcher, JobRunner, eskalasi_every
-    from selaras.sources.http import Sources
+    from selaras.sources.connectors import live_from_env
     from selaras.web.app import create_app
 
     store = Store.open(os.environ.get("SELARAS_DB"))
@@ -151,7 +151,7 @@ def app_from_env() -> Any:
         runner = JobRunner(
             store,
             workers=int(os.environ.get("SELARAS_WEB_WORKERS") or 1),
-            sources=Sources.from_env(),
+            sources=live_from_env(),
             refresh_every=float(every) if every else None,
             eskalasi_every=eskalasi_every(),
         )
