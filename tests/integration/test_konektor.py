@@ -11,6 +11,7 @@ import httpx
 import polars as pl
 import pytest
 
+from selaras.domain.results import Flow
 from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
@@ -285,7 +286,7 @@ def test_a_source_down_then_back_loses_nothing_and_doubles_nothing(
     for name in SOURCE_TABLES:
         assert _same(world[name], got[name]), name
     jobs = load_jobs(store)
-    assert jobs.height == jobs.unique(["nip", "flow"]).height == 2 * world["siasn_pegawai"].height
+    assert jobs.height == jobs.unique(["nip", "flow"]).height == len(Flow) * world["siasn_pegawai"].height
 
 
 def test_a_central_dapodik_feed_serves_the_same_rows(store: Store, running: Running, world: Snapshot) -> None:
