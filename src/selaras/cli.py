@@ -531,6 +531,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     from selaras.store.repository import load_snapshot
     from selaras.usecases.imports import import_snapshot
     from selaras.usecases.sync import check_store, sync_store
+    from selaras.web.accounts import mark_demo_store
 
     th = _tahun(tahun)
     if workdir.exists():
@@ -540,6 +541,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
         g = gen(n, seed=7, tahun=th, instansi=1, progress=p)
     write_snapshot(g.snapshot, workdir / "snapshot")
     store = open_store(str(workdir / "selaras.db"))
+    mark_demo_store(store)
     with progress() as p:
         import_snapshot(store, g.snapshot, progress=rows_progress(p))
     out.rule(f"[bold]Selaras demo[/]: {g.snapshot['instansi']['nama'][0]}, tahun {th}")

@@ -283,6 +283,16 @@ login_batas = sa.Table(
 """Login attempts by ``username|ip`` in the current window: one row counted up by one atomic
 statement per attempt, so concurrent attempts can never pass the limit together."""
 
+penyimpanan_tanda = sa.Table(
+    "penyimpanan_tanda",
+    metadata,
+    sa.Column("kunci", sa.String(), primary_key=True),
+    sa.Column("nilai", sa.String(), nullable=False),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+)
+"""Marks of the store itself: ``demo`` when ``selaras demo`` made it (only then may
+``selaras akun demo`` give accounts the public demo password)."""
+
 audit_log = sa.Table(
     "audit_log",
     metadata,
