@@ -431,6 +431,23 @@ def pelaku(value: str | None, accounts: Mapping[str, str] | None = None) -> str:
     return value
 
 
+def diminta_oleh(
+    username: str | None, akun: tuple[str, str] | None, alasan: str | None = None, aksi: str | None = None
+) -> str:
+    """Who asked for a sync and why, in words: the person's name and role
+    (``Rina Wati (Pegawai) · tombol sinkron oleh pegawai``), or the system and why
+    (``Sistem · pembaruan terjadwal (data sumber berubah)``). ``akun`` is (nama, peran) of
+    ``username``'s account; ``alasan`` a ``jobs.queue.Alasan``, ``aksi`` an audit action."""
+    why = label(ALASAN_JOB, alasan) if alasan else (label(AKSI, aksi) if aksi else "")
+    if not username or username == "selaras":
+        who = "Sistem"
+    elif akun is not None:
+        who = f"{akun[0]} ({label(PERAN, akun[1])})"
+    else:
+        who = f"akun {username} (sudah tidak ada)"
+    return f"{who} · {why}" if why else who
+
+
 def install_filters(env: Any) -> None:
     """Register the helpers as Jinja2 filters (``waktu``, ``tgl``, ``angka``, ``persen``,
     ``ya_tidak``, ``hasil``, ``status``, ``alur``, ``mode``, ``nilai``, ``aksi``, ``peran``,
