@@ -66,6 +66,9 @@ AKSI = {
 }
 """Audit actions."""
 
+TANPA_SEKOLAH = "Pegawai tanpa sekolah di Dapodik"
+"""The forecast's row of an instansi's pegawai who belong to no school."""
+
 SISTEM = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
 """The source systems, as keys of an error's ``detail``."""
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from selaras.store.database import Store
-from selaras.store.tables import CONTRACT, akun, akun_sesi, akun_token, login_batas, penyimpanan_tanda
+from selaras.store.tables import CONTRACT, akun, akun_sesi, akun_token, login_batas
 
 
 def _end_credentials(conn: sa.Connection, usernames: Sequence[str]) -> None:
@@ -266,19 +266,6 @@ def unknown_references(
             if found is None:
                 missing.append((what, value))
     return missing
-
-
-def set_mark(store: Store, kunci: str, nilai: str, waktu: datetime) -> None:
-    """Write the store's mark ``kunci`` (replacing it)."""
-    with store.write() as conn:
-        conn.execute(sa.delete(penyimpanan_tanda).where(penyimpanan_tanda.c.kunci == kunci))
-        conn.execute(sa.insert(penyimpanan_tanda).values(kunci=kunci, nilai=nilai, waktu=waktu))
-
-
-def mark(store: Store, kunci: str) -> str | None:
-    """The value of the store's mark ``kunci``, or None."""
-    with store.read() as conn:
-        return conn.execute(sa.select(penyimpanan_tanda.c.nilai).where(penyimpanan_tanda.c.kunci == kunci)).scalar()
 
 
 def existing_usernames(store: Store, usernames: Sequence[str]) -> set[str]:

@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from selaras.store import accounts as db
+from selaras.store import tanda
 from selaras.store.database import Store
 
 SESSION_HOURS = 12
@@ -387,12 +388,12 @@ DEMO_MARK = "demo"
 
 def mark_demo_store(store: Store) -> None:
     """Mark ``store`` as made by ``selaras demo``: only such a store gets demo accounts."""
-    db.set_mark(store, DEMO_MARK, "selaras demo", _now())
+    tanda.set_mark(store, DEMO_MARK, "selaras demo", _now())
 
 
 def is_demo_store(store: Store) -> bool:
     """Whether ``selaras demo`` made ``store``."""
-    return db.mark(store, DEMO_MARK) is not None
+    return tanda.mark(store, DEMO_MARK) is not None
 
 
 def new_usernames(store: Store, usernames: list[str]) -> set[str]:
