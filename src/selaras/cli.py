@@ -577,10 +577,10 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
         f"      selaras serve --db {workdir / 'selaras.db'}   (aplikasi web; atau: selaras demo --serve)"
     )
     if serve_after:
-        from selaras.web.cli import DEMO_PASSWORD, seed_demo_accounts, serve_demo
+        from selaras.web.cli import demo_account_rows, serve_demo
 
-        with stage("membuat akun demo"):
-            accounts = seed_demo_accounts(store, DEMO_PASSWORD)
+        # Made with the store (before its history), each with the public demo password.
+        accounts = [(str(r["username"]), str(r["peran"]), str(r["nama"])) for r in demo_account_rows(store)]
         store.dispose()
         serve_demo(str(workdir / "selaras.db"), port, accounts)
 

@@ -4,6 +4,7 @@ levels and digests, so ages, escalations, the digest and the forecast show at on
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -64,3 +65,43 @@ def test_ages_and_the_forecast_show_on_a_fresh_demo(demo: Store) -> None:
     assert f.keseluruhan.pengamatan > HARI_KERJA
     p = f.keseluruhan
     assert p.bawah < p.atas < p.total  # an interval from the data, short of everyone
+
+
+def test_the_head_of_the_agency_has_an_account_that_sees_the_escalations(demo: Store) -> None:
+    from fastapi.testclient import TestClient
+
+    from selaras.jobs.runtime import JobRunner
+    from selaras.web.app import create_app
+    from selaras.web.cli import DEMO_PASSWORD
+
+    instansi = esk.instansi_logged(demo)[0]
+    runner = JobRunner(demo)
+    app = create_app(demo, runner, tahun=TAHUN)
+    c = TestClient(app)
+    token = c.post("/api/v1/auth/token", data={"username": f"pimpinan-{instansi}", "password": DEMO_PASSWORD})
+    assert token.status_code == 200, token.text
+    c.headers["Authorization"] = f"Bearer {token.json()['token']}"
+    me = c.get("/api/v1/saya").json()
+    assert me["peran"] == "pimpinan" and me["peran_label"] == "Pimpinan Instansi" and me["instansi_id"] == instansi
+    notices = c.get("/api/v1/notifikasi").json()
+    titles = [n["judul"] for n in (notices["notifikasi"] if isinstance(notices, dict) else notices)]
+    assert any(t.startswith("Eskalasi: ") for t in titles)
+    steps = c.get("/api/v1/eskalasi").json()
+    assert steps and all(s["instansi_id"] == instansi for s in steps) and any(s["tingkat"] == 2 for s in steps)
+    rekap = c.get("/api/v1/rekap").json()
+    assert rekap["prakiraan"] is not None and rekap["terlama"] and rekap["terlama"][0]["umur"] >= 15
+    # Reading only: no sync on anyone's behalf, no worklist, no periods.
+    nip = c.get("/api/v1/log?batas=1").json()["baris"][0]["nip"]  # the log of their instansi
+    assert c.get(f"/api/v1/pegawai/{nip}").status_code == 200
+    assert c.post(f"/api/v1/pegawai/{nip}/sinkron", json={"flow": "skp"}).status_code == 403
+    assert c.get("/api/v1/kerja").status_code == 403
+    assert c.post("/api/v1/sinkron-massal", json={"semua": True}).status_code == 403
+    assert c.get("/api/v1/rekap?instansi_id=LAIN").status_code == 404
+
+    page = TestClient(app)
+    form = page.get("/masuk").text
+    pra = re.search(r'name="pra" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    r = page.post("/masuk", data={"username": f"pimpinan-{instansi}", "password": DEMO_PASSWORD, "pra": pra})
+    assert r.status_code == 200 and "Rekap kendala sinkron" in r.text
+    assert 'data-testid="eskalasi-pimpinan"' in r.text and "Eskalasi: " in r.text
+    assert "Daftar Kerja" not in r.text

@@ -51,6 +51,7 @@ PERAN = {
     "admin": "Admin Instansi",
     "dinas": "Dinas Pendidikan",
     "nasional": "Admin Nasional",
+    "pimpinan": "Pimpinan Instansi",
 }
 """Roles of accounts (``web.accounts.Peran``)."""
 

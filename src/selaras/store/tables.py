@@ -237,12 +237,13 @@ akun = sa.Table(
     sa.Column("aktif", sa.Boolean(), nullable=False, server_default=sa.true()),
     sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
     sa.Column("email", sa.String()),
-    sa.CheckConstraint("peran IN ('pegawai', 'operator', 'admin', 'dinas', 'nasional')", name="peran"),
+    sa.CheckConstraint("peran IN ('pegawai', 'operator', 'admin', 'dinas', 'nasional', 'pimpinan')", name="peran"),
     sa.Index("ix_akun_nip", "nip"),
     sa.Index("ix_akun_npsn", "npsn"),
 )
 """Web accounts. ``peran``: pegawai (``nip``; a principal is a pegawai whose Dapodik PTK is
-Kepala Sekolah), operator (``npsn``), admin and dinas (``instansi_id``), nasional."""
+Kepala Sekolah), operator (``npsn``), admin, dinas and pimpinan (the head of the agency, who
+reads what is escalated to them: ``instansi_id``), nasional."""
 
 akun_sesi = sa.Table(
     "akun_sesi",

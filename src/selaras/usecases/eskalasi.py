@@ -246,7 +246,7 @@ def penerima_akun(akun: dict[str, Any]) -> list[str]:
         return [f"pegawai:{akun['nip']}"]
     if p == "operator" and akun.get("npsn"):
         return [f"operator:{akun['npsn']}"]
-    if p in ("admin", "dinas") and akun.get("instansi_id"):
+    if p in ("admin", "dinas", "pimpinan") and akun.get("instansi_id"):
         return [f"{p}:{akun['instansi_id']}"]
     return []
 
@@ -270,16 +270,21 @@ def kirim_digest(store: Store, *, sekarang: datetime | None = None) -> LaporanDi
         # Every open item once, by party: a national round asks the store once, not per account.
         by_party: dict[str, list[dict[str, Any]]] = {}
         escalated: dict[str, list[dict[str, Any]]] = {}
+        to_head: dict[str, list[dict[str, Any]]] = {}
         for i in esk.items_of(u.store):
             by_party.setdefault(i["pihak"], []).append(i)
             if i["tingkat"] and not i["pihak"].startswith("admin:"):
                 escalated.setdefault(i["instansi_id"], []).append(i)
+            if int(policy.Tingkat.PIMPINAN) in i["tingkat"]:
+                to_head.setdefault(i["instansi_id"], []).append(i)
         zones: dict[str | None, str] = {}
         for acc in esk.digest_accounts(u.conn):
             keys = penerima_akun(acc)
             items = [i for k in keys for i in by_party.get(k, [])]
             if acc["peran"] == "admin":
                 items += escalated.get(acc["instansi_id"], [])
+            if acc["peran"] == "pimpinan":
+                items = to_head.get(acc["instansi_id"], [])
             if not items:
                 continue
             inst = acc.get("instansi_id")

@@ -75,6 +75,7 @@ class Peran(StrEnum):
     ADMIN = "admin"
     DINAS = "dinas"
     NASIONAL = "nasional"
+    PIMPINAN = "pimpinan"  # the head of the agency: reads what is escalated to them
 
 
 PERAN_LABEL = {
@@ -83,6 +84,7 @@ PERAN_LABEL = {
     Peran.ADMIN: "Admin Instansi",
     Peran.DINAS: "Dinas Pendidikan",
     Peran.NASIONAL: "Admin Nasional",
+    Peran.PIMPINAN: "Pimpinan Instansi",
 }
 
 
@@ -125,8 +127,8 @@ def _validate(peran: Peran, nip: str | None, npsn: str | None, instansi_id: str 
         raise AccountError("akun pegawai memerlukan NIP")
     if peran is Peran.OPERATOR and not npsn:
         raise AccountError("akun operator sekolah memerlukan NPSN")
-    if peran in (Peran.ADMIN, Peran.DINAS) and not instansi_id:
-        raise AccountError("akun admin instansi dan dinas pendidikan memerlukan instansi")
+    if peran in (Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN) and not instansi_id:
+        raise AccountError("akun admin instansi, dinas pendidikan dan pimpinan instansi memerlukan instansi")
 
 
 def create_account(

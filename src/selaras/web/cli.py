@@ -36,10 +36,11 @@ DEMO_PASSWORD = "selaras-demo"
 
 def seed_demo_accounts(store: Store, password: str = DEMO_PASSWORD) -> list[tuple[str, str, str]]:
     """Accounts for a demo store: every pegawai (username = NIP), an operator per school
-    (``op-<npsn>``), an admin and a dinas account per instansi (``admin-<id>``, ``dinas-<id>``)
-    and one national admin (``nasional``). One password hash serves them all (hashing it 600
-    times would take minutes); real accounts each get their own. Usernames that have an account
-    already are left as they are. Returns the (username, peran, nama) of the accounts made."""
+    (``op-<npsn>``), an admin, a dinas and a head-of-agency account per instansi
+    (``admin-<id>``, ``dinas-<id>``, ``pimpinan-<id>``) and one national admin (``nasional``).
+    One password hash serves them all (hashing it 600 times would take minutes); real accounts
+    each get their own. Usernames that have an account already are left as they are. Returns
+    the (username, peran, nama) of the accounts made."""
     shared = hash_password(password)
     rows = demo_account_rows(store)
     # An account that exists keeps its password (and its sessions): a password changed with
@@ -68,6 +69,14 @@ def demo_account_rows(store: Store) -> list[dict[str, object]]:
                 "username": f"dinas-{i.instansi_id}",
                 "peran": "dinas",
                 "nama": f"Dinas Pendidikan {i.nama}",
+                "instansi_id": i.instansi_id,
+            }
+        )
+        rows.append(
+            {
+                "username": f"pimpinan-{i.instansi_id}",
+                "peran": "pimpinan",
+                "nama": f"Pimpinan {i.nama}",
                 "instansi_id": i.instansi_id,
             }
         )
@@ -195,7 +204,7 @@ def serve_demo(store_url: str, port: int, accounts: list[tuple[str, str, str]], 
     by_role: dict[str, list[tuple[str, str]]] = {}
     for username, peran, nama in accounts:
         by_role.setdefault(peran, []).append((username, nama))
-    for peran in ("nasional", "admin", "dinas", "operator", "pegawai"):
+    for peran in ("nasional", "pimpinan", "admin", "dinas", "operator", "pegawai"):
         items = by_role.get(peran, [])
         shown = items[:3] if peran in ("operator", "pegawai") else items
         for username, nama in shown:

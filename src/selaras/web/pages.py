@@ -78,7 +78,7 @@ def _home_of(user: Pengguna) -> str:
     p = user.peran
     if p is Peran.PEGAWAI:
         return "/skp"
-    if p in (Peran.ADMIN, Peran.NASIONAL):
+    if p in (Peran.ADMIN, Peran.NASIONAL, Peran.PIMPINAN):
         return "/rekap"
     return "/kerja"
 
@@ -269,7 +269,9 @@ def rekap(
         "tren": trend_chart(r["tren"]),
     }
     semua = screens.instansi_list(ctx.store) if user.peran is Peran.NASIONAL else []
-    return _page(request, "rekap.html", user, r=r, charts=charts, semua_instansi=semua)
+    # The head of the agency reads here what was escalated to them (they have no worklist).
+    notices = screens.notices(ctx.store, user) if user.peran is Peran.PIMPINAN else []
+    return _page(request, "rekap.html", user, r=r, charts=charts, semua_instansi=semua, notices=notices)
 
 
 @router.get("/log")

@@ -126,14 +126,16 @@ def who_asked(store: Store, rows: list[dict[str, Any]]) -> None:
     """Say who asked for each sync of ``rows``: a worker's row names the person (name and role)
     or the system of the job it finished, and why (``diminta_oleh``, ``alasan``, and in words
     ``pelaku_nama``); an admin's own action names the admin."""
-    jobs = peminta.requests_of(
-        store, [(r["nip"], r["log_id"]) for r in rows if str(r.get("pelaku") or "").startswith("job:")]
-    )
+    for r in rows:
+        r["diminta_oleh"], r["alasan"] = None, None
+    by_job = [(r["nip"], r["log_id"]) for r in rows if str(r.get("pelaku") or "").startswith("job:")]
     own = {r["log_id"]: str(r["pelaku"]).partition(":")[2] for r in rows if str(r.get("pelaku")).startswith("akun:")}
+    if not by_job and not own:
+        return
+    jobs = peminta.requests_of(store, by_job) if by_job else {}
     users = {u for u, _ in jobs.values()} | set(own.values())
     accounts = peminta.account_labels(store, users - {"selaras"})
     for r in rows:
-        r["diminta_oleh"], r["alasan"] = None, None
         if r["log_id"] in jobs:
             username, alasan = jobs[r["log_id"]]
             r["diminta_oleh"], r["alasan"] = (None if username == "selaras" else username), alasan

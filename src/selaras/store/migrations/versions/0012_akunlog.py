@@ -1,4 +1,5 @@
-"""penyimpanan_tanda: marks of the store itself (``demo``: made by ``selaras demo``).
+"""penyimpanan_tanda: marks of the store itself (``demo``: made by ``selaras demo``); the
+account role ``pimpinan`` (the head of an agency, the escalation's top level).
 
 Revision ID: 0012
 Revises: 0008
@@ -26,7 +27,19 @@ def upgrade() -> None:
         sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("kunci", name=op.f("pk_penyimpanan_tanda")),
     )
+    _roles(ROLES + ", 'pimpinan'")
+
+
+ROLES = "'pegawai', 'operator', 'admin', 'dinas', 'nasional'"
+
+
+def _roles(allowed: str) -> None:
+    with op.batch_alter_table("akun") as batch:
+        batch.drop_constraint(op.f("ck_akun_peran"), type_="check")
+        batch.create_check_constraint("peran", f"peran IN ({allowed})")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM akun WHERE peran = 'pimpinan'")
+    _roles(ROLES)
     op.drop_table("penyimpanan_tanda")
