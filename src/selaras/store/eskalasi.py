@@ -537,15 +537,17 @@ def live_counts(store: Store, flow: str, tahun: int, instansi_id: str | None = N
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def schools_history(store: Store, flow: str, tahun: int, instansi_id: str | None = None) -> pl.DataFrame:
+def schools_history(
+    store: Store, flow: str, tahun: int, instansi_id: str | None = None, sejak: date | None = None
+) -> pl.DataFrame:
     """The schools' summary rows (a row on each day a school's counts changed), of one
-    instansi or of all: ``instansi_id, npsn, tanggal, total, tersinkron``."""
+    instansi or of all: ``instansi_id, npsn, tanggal, total, tersinkron``. With ``sejak``: the
+    rows from that day on, and each school's latest row before it (its value on that day)."""
     t = ringkasan_sekolah
-    q = sa.select(t.c.instansi_id, t.c.npsn, _tanggal(t.c.tanggal), t.c.total, t.c.tersinkron).where(
-        t.c.flow == flow, t.c.tahun == tahun
-    )
+    cols = (t.c.instansi_id, t.c.npsn, _tanggal(t.c.tanggal), t.c.total, t.c.tersinkron)
+    where = [t.c.flow == flow, t.c.tahun == tahun]
     if instansi_id is not None:
-        q = q.where(t.c.instansi_id == instansi_id)
+        where.append(t.c.instansi_id == instansi_id)
     schema = {
         "instansi_id": pl.String,
         "npsn": pl.String,
@@ -554,7 +556,21 @@ def schools_history(store: Store, flow: str, tahun: int, instansi_id: str | None
         "tersinkron": pl.Int64,
     }
     with store.read() as conn:
-        return _frame(conn, q, schema)
+        if sejak is None:
+            return _frame(conn, sa.select(*cols).where(*where), schema)
+        recent = _frame(conn, sa.select(*cols).where(*where, t.c.tanggal >= sejak), schema)
+        last = (
+            sa.select(t.c.npsn, sa.func.max(t.c.tanggal).label("tanggal"))
+            .where(*where, t.c.tanggal < sejak)
+            .group_by(t.c.npsn)
+            .subquery()
+        )
+        carried = _frame(
+            conn,
+            sa.select(*cols).join(last, sa.and_(last.c.npsn == t.c.npsn, last.c.tanggal == t.c.tanggal)).where(*where),
+            schema,
+        )
+    return pl.concat([carried, recent])
 
 
 def libur_all(store: Store) -> dict[str, dict[date, str]]:

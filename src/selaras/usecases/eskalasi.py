@@ -426,7 +426,7 @@ def prakiraan(
     live = esk.live_counts(store, flow.value, tahun, instansi_id)
     hist = _riwayat(
         inst.filter(pl.col("tanggal") < today),
-        esk.schools_history(store, flow.value, tahun, instansi_id).filter(pl.col("tanggal") < today),
+        esk.schools_history(store, flow.value, tahun, instansi_id, sejak).filter(pl.col("tanggal") < today),
         live,
         today,
     )
