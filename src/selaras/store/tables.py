@@ -237,7 +237,9 @@ akun = sa.Table(
     sa.Column("aktif", sa.Boolean(), nullable=False, server_default=sa.true()),
     sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
     sa.Column("email", sa.String()),
-    sa.CheckConstraint("peran IN ('pegawai', 'operator', 'admin', 'dinas', 'nasional', 'pimpinan')", name="peran"),
+    sa.CheckConstraint(
+        "peran IN ('pegawai', 'operator', 'admin', 'dinas', 'nasional', 'monitor', 'pimpinan')", name="peran"
+    ),
     sa.Index("ix_akun_nip", "nip"),
     sa.Index("ix_akun_npsn", "npsn"),
 )

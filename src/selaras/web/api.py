@@ -18,7 +18,7 @@ from selaras.domain.results import Flow, Status
 from selaras.jobs import queue
 from selaras.jobs.notifications import mark_read
 from selaras.usecases import admin, requests
-from selaras.usecases import akun as akun_usecase
+from selaras.usecases import sandi as sandi_usecase
 from selaras.web import audit, export, screens
 from selaras.web.access import (
     Ditolak,
@@ -264,7 +264,7 @@ def revoke_my_token(request: Request, token_id: TokenId, user: User) -> Response
 def change_my_password(request: Request, body: SandiIn, user: User) -> dict[str, int]:
     auth = request.headers.get("authorization", "")
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-    done = akun_usecase.ganti_sandi(
+    done = sandi_usecase.ganti_sandi(
         konteks(request).store,
         user,
         body.sandi_lama,

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
 from selaras.usecases import admin, requests
-from selaras.usecases import akun as akun_usecase
+from selaras.usecases import sandi as sandi_usecase
 from selaras.web import audit, screens
 from selaras.web.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
 from selaras.web.accounts import (
@@ -159,7 +159,7 @@ def akun_sandi(
 ) -> Response:
     store = konteks(request).store
     try:
-        akun_usecase.ganti_sandi(store, user, sandi_lama, sandi_baru, sandi_ulang, sesi=request.cookies.get(COOKIE))
+        sandi_usecase.ganti_sandi(store, user, sandi_lama, sandi_baru, sandi_ulang, sesi=request.cookies.get(COOKIE))
     except Ditolak as e:
         name = user.akun.username
         return _page(

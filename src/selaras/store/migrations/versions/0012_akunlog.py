@@ -30,7 +30,8 @@ def upgrade() -> None:
     _roles(ROLES + ", 'pimpinan'")
 
 
-ROLES = "'pegawai', 'operator', 'admin', 'dinas', 'nasional'"
+# With 'monitor' (migration 0009, issue 20): this one is chained after it when merged.
+ROLES = "'pegawai', 'operator', 'admin', 'dinas', 'nasional', 'monitor'"
 
 
 def _roles(allowed: str) -> None:
