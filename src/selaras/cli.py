@@ -102,11 +102,14 @@ def fail(message: str) -> NoReturn:
 def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snapshot:
     """Read a snapshot folder or workbook; bad input ends the command with exit 2."""
     from selaras.sources.files import SnapshotError, read_snapshot, write_problems
+    from selaras.sources.layout import describe
 
     try:
         with progress() as p:
             result = read_snapshot(path, lenient=lenient, progress=p)
     except SnapshotError as e:
+        for line in describe(e.formats):
+            console.print(f"Dibaca dengan {line}", markup=False, highlight=False)
         console.print(f"[bold red]Snapshot {path} tidak valid:[/] {len(e.problems):,} masalah; tidak ada yang diubah.")
         for problem in e.problems[:50]:
             console.print(f"  - {problem}")
@@ -116,6 +119,8 @@ def read(path: Path, lenient: bool = False, report: Path | None = None) -> Snaps
             write_problems(e.problems, report)
             console.print(f"Daftar lengkap: {report}")
         sys.exit(EXIT_INPUT)
+    for line in describe(result.formats):
+        console.print(f"Dibaca dengan {line}", markup=False, highlight=False)
     if result.rejected:
         target = report or path.with_name(path.name.removesuffix(".xlsx") + "-ditolak.csv")
         write_problems(result.rejected, target)
@@ -669,10 +674,14 @@ if __name__ == "__main__":
 def _register() -> None:
     from selaras.eskalasi_cli import eskalasi, prakiraan
     from selaras.simulation.simulate_cli import simulate
+    from selaras.tarik_cli import tarik
     from selaras.web.cli import akun, serve
     from selaras.web.setelan_cli import instansi
+    from selaras.web.sso_cli import add_commands
 
-    for command in (simulate, serve, akun, instansi, eskalasi, prakiraan):
+    add_commands(akun)
+
+    for command in (simulate, serve, akun, instansi, eskalasi, prakiraan, tarik):
         main.add_command(command)
 
 

@@ -119,7 +119,16 @@ def values_differ(field_name: str, values: list[Any]) -> bool:
     ("Dra. Siti Aminah, M.Pd." is "Siti Aminah"). The CLI and the web flag the same rows."""
     if field_name in NAME_FIELDS:
         return len({tanpa_gelar(v) if isinstance(v, str) else v for v in values}) > 1
-    return len({repr(v) for v in values}) > 1
+    return len({_as_shown(v) for v in values}) > 1
+
+
+def _as_shown(value: Any) -> str:
+    """A value as compared across systems: what a person reads of it. A list is compared by its
+    items in any order (RHK by their text, whatever ids each system keeps); one item is the item."""
+    if isinstance(value, list):
+        items = sorted(words.item_text(v) if isinstance(v, dict) else repr(v) for v in value)
+        return items[0] if len(items) == 1 else repr(items)
+    return repr(value)
 
 
 _LISTED_BY_CAUSE = ("rhk_tidak_terkait",)
@@ -140,7 +149,7 @@ def _side_by_side(detail: dict[str, Any], names: CardNames | None = None) -> Tab
         beda = values_differ(f, [detail[k].get(f) for k in systems if f in detail[k]])
         name = words.label(words.FIELD, f)
         label = f"[bold yellow]{name} (berbeda)[/]" if beda else name
-        t.add_row(label, *[_fmt(detail[k].get(f, ""), f, names) if f in detail[k] else "" for k in systems])
+        t.add_row(label, *[_fmt(detail[k][f], f, names) if f in detail[k] else words.TIDAK_DI_SISTEM for k in systems])
     return t
 
 

@@ -571,12 +571,14 @@ def test_header_only_file_is_an_empty_table(tmp_path: Path) -> None:
     assert read_snapshot(folder).snapshot["pmm_penilaian"].height == 0
 
 
-def test_semicolon_separated_file(tmp_path: Path) -> None:
+def test_semicolon_separated_file_is_read(tmp_path: Path) -> None:
+    # Excel in an Indonesian locale saves CSV with ";" between columns (issue 19): the
+    # separator is found from the header line, no longer refused.
     folder = write_folder(tmp_path / "snap")
-    (folder / "instansi.csv").write_text("instansi_id;nama\nI1;Bima\n", encoding="utf-8")
-    assert problems_of(folder) == [
-        Problem("instansi.csv", None, None, None, "pemisah kolom harus koma (,), bukan titik koma (;)")
-    ]
+    (folder / "instansi.csv").write_text("instansi_id;nama\nI1;Bima\nI2;Kota, Bima\n", encoding="utf-8")
+    result = read_snapshot(folder)
+    assert result.snapshot["instansi"].rows() == [("I1", "Bima"), ("I2", "Kota, Bima")]
+    assert [f.separator for f in result.formats if f.label == "instansi.csv"] == [";"]
 
 
 def test_wrong_field_count(tmp_path: Path) -> None:

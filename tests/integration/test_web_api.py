@@ -219,10 +219,12 @@ def test_login_is_rate_limited_per_username_and_address(web: Web) -> None:
         assert c.post("/api/v1/auth/token", data={"username": G2, "password": "salah"}).status_code == 401
     r = c.post("/api/v1/auth/token", data={"username": G2, "password": PASSWORD})
     assert r.status_code == 429 and "15 menit" in r.json()["detail"]
+    assert r.headers["retry-after"] == str(15 * 60)  # a client knows when to try again
     page = c.get("/masuk")
     pra = re.search(r'name="pra" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     r = c.post("/masuk", data={"username": G2, "password": PASSWORD, "pra": pra})
     assert r.status_code == 429 and "Terlalu banyak percobaan" in r.text
+    assert r.headers["retry-after"] == str(15 * 60)
     # Another username is not affected; the limit lives in the store (shared by processes).
     assert c.post("/api/v1/auth/token", data={"username": G1, "password": PASSWORD}).status_code == 200
 

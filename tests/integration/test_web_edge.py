@@ -149,6 +149,12 @@ def test_api_docs_come_from_packaged_files_under_the_csp(web: Web) -> None:
     assert c.get("/static/docs.js").status_code == 200
 
 
+def test_the_favicon_is_served_to_anyone(web: Web) -> None:
+    icon = web.client().get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+
+
 def test_notices_are_chosen_by_code_never_text_from_the_url(web: Web) -> None:
     c, _csrf = web.login(ADMIN, PASSWORD)
     r = c.get("/log?pesan=Akun+Anda+diblokir&n=1")
@@ -181,7 +187,7 @@ def test_page_flow_messages_and_links_follow_the_role(web: Web) -> None:
     rows = web.client(DINAS).get("/api/v1/log").json()["baris"]
     if rows:  # the Dinas may read the problem but not the pegawai's page: no link to a 404
         assert "Halaman SKP pegawai" not in dinas.get(f"/log/{rows[0]['log_id']}").text
-    offered = set(re.findall(r"<option\s*(?:selected)?\s*>([A-Z]+-\d\d)</option>", dinas.get("/log").text))
+    offered = set(re.findall(r'<option value="([A-Z]+-\d\d)"', dinas.get("/log").text))
     assert offered == set(DINAS_CODES)
 
     operator, _ = web.login(OP, PASSWORD)

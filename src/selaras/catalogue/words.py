@@ -41,6 +41,7 @@ ALASAN_JOB = {
     "ADMIN": "sinkron atas nama oleh Admin Instansi",
     "MASSAL": "sinkron massal",
     "JADWAL": "pembaruan terjadwal (data sumber berubah)",
+    "TARIK": "data sumber ditarik (selaras tarik)",
     "KASKADE": "otomatis, setelah hambatannya selesai",
 }
 """Why a sync request was made (``jobs.queue.Alasan``)."""
@@ -63,6 +64,7 @@ AKSI = {
     "UBAH_ATASAN_UNOR": "Ubah atasan unit kerja",
     "GANTI_SKP_MANUAL": "Ganti SKP manual dengan SKP dari PMM",
     "UBAH_ZONA_WAKTU": "Ubah zona waktu instansi",
+    "TARIK_DATA": "Tarik data sumber (selaras tarik)",
     "GANTI_SANDI_SENDIRI": "Ganti kata sandi sendiri",
 }
 """Audit actions."""
@@ -72,6 +74,9 @@ TANPA_SEKOLAH = "Pegawai tanpa sekolah di Dapodik"
 
 SISTEM = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
 """The source systems, as keys of an error's ``detail``."""
+
+TIDAK_DI_SISTEM = "–"
+"""A side-by-side cell of a field the system does not hold (never a blank cell)."""
 
 NILAI = {
     # SIASN pegawai status, jabatan
@@ -118,6 +123,10 @@ NILAI = {
 (``domain.snapshot``) and the values the rules compute."""
 
 FIELD = {
+    "tarik_siasn": "SIASN",
+    "tarik_dapodik": "Dapodik",
+    "tarik_pmm": "PMM",
+    "diperiksa_ulang": "Pegawai diperiksa ulang",
     "nip": "NIP",
     "nik": "NIK",
     "nama": "Nama",
@@ -181,6 +190,7 @@ FIELD = {
     "dicoba_lagi": "Pegawai yang dicoba lagi",
     "dihapus_rhk": "RHK yang dihapus",
     "diganti_oleh": "Diganti dengan",
+    "run_id": "Nomor proses sinkron",
     "skp": "SKP",
     "zona_waktu": "Zona waktu",
 }
@@ -290,13 +300,22 @@ VALUE_OF: dict[str, Mapping[str, str]] = {
 """Keys whose values have a table of words of their own."""
 
 
-def rincian(value: Any) -> str:
-    """A before/after of the audit log (or any nested data) as one readable line."""
+RINCIAN_IDS = {**NAMED_IDS, "nip": "orang", "kode": "kode"}
+"""Fields of an audit's before/after that hold an id or a code, and the kind of name beside it."""
+
+PLAIN_NUMBERS = ("tahun", "angka_periodik")
+"""Numbers that count nothing (a year, a period's number): written without a thousands separator."""
+
+
+def rincian(value: Any, names: Mapping[str, Mapping[str, str]] | None = None, field: str | None = None) -> str:
+    """A before/after of the audit log (or any nested data) as one readable line; with ``names``
+    (kind -> id -> name, kinds of :data:`RINCIAN_IDS`) each id has its name beside it."""
     if value is None:
         return "-"
     if isinstance(value, dict):
         parts = [
-            f"{label(FIELD, k)}: {label(VALUE_OF[k], v) if k in VALUE_OF and isinstance(v, str) else rincian(v)}"
+            f"{label(FIELD, k)}: "
+            + (label(VALUE_OF[k], v) if k in VALUE_OF and isinstance(v, str) else rincian(v, names, k))
             for k, v in value.items()
             if v not in (None, "", [])
         ]
@@ -304,7 +323,11 @@ def rincian(value: Any) -> str:
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
             return f"{angka(len(value))} butir: " + " | ".join(item_text(v) for v in value)
-        return ", ".join(rincian(v) for v in value) or "(tidak ada)"
+        return ", ".join(rincian(v, names, field) for v in value) or "(tidak ada)"
+    if isinstance(value, int) and not isinstance(value, bool) and field and (field in PLAIN_NUMBERS or "_id" in field):
+        return str(value)
+    if field in RINCIAN_IDS and isinstance(value, str) and names:
+        return named(RINCIAN_IDS[field], value, names)
     return nilai(value)
 
 

@@ -37,6 +37,17 @@ EXIT_INPUT = 2
     help="How long a 'timeout' fault holds an answer back.",
 )
 @click.option("--seed", default=None, type=int, help="Seed of the fault dice (reproducible faults).")
+@click.option(
+    "--bentuk",
+    type=click.Choice(["keduanya", "nyata", "lama"]),
+    default="keduanya",
+    show_default=True,
+    help="nyata: SIASN dan Dapodik dalam bentuk aslinya (sources-real.md); lama: kontrak Selaras sendiri "
+    "untuk klien lama; keduanya: dua-duanya.",
+)
+@click.option(
+    "--token-detik", default=3600.0, show_default=True, type=click.FloatRange(min=1), help="Umur token SIASN."
+)
 def simulate(
     snapshot_path: Path,
     port: int,
@@ -46,6 +57,8 @@ def simulate(
     latency_ms: int,
     hang_seconds: float,
     seed: int | None,
+    bentuk: str,
+    token_detik: float,
 ) -> None:
     """Sajikan snapshot sebagai API PMM, SIASN dan Dapodik (docs/source-api.md), dengan gangguan
     buatan bila diminta, sampai dihentikan. Mencetak pengaturan sumber sebagai variabel lingkungan."""
@@ -65,17 +78,31 @@ def simulate(
         click.echo(f"Kesalahan: {e}", err=True)
         sys.exit(EXIT_INPUT)
     token = token or secrets.token_urlsafe(18)
+    from selaras.simulation.real import RealAccess, real_env
+
+    access = RealAccess(token_seconds=token_detik)
     app = build_app(
-        snapshot, token=token, faults=Faults(rate=fault_rate, latency_ms=latency_ms, hang_s=hang_seconds), seed=seed
+        snapshot,
+        token=token,
+        faults=Faults(rate=fault_rate, latency_ms=latency_ms, hang_s=hang_seconds),
+        seed=seed,
+        shapes=bentuk,
+        access=access,
     )
     try:
         running = serve_in_thread(app, host=host, port=port)
     except RuntimeError as e:
         click.echo(f"Kesalahan: {e} (port sudah dipakai?)", err=True)
         sys.exit(EXIT_INPUT)
-    for source in ("PMM", "SIASN", "Dapodik"):
-        click.echo(f"SELARAS_{source.upper()}_URL={running.url}/{SOURCE_PREFIX[source]}")
-    click.echo(f"SELARAS_SOURCE_TOKEN={token}")
+    if bentuk != "nyata":
+        for source in ("PMM", "SIASN", "Dapodik"):
+            click.echo(f"SELARAS_{source.upper()}_URL={running.url}/{SOURCE_PREFIX[source]}")
+        click.echo(f"SELARAS_SOURCE_TOKEN={token}")
+    if bentuk != "lama":
+        for name, value in real_env(running.url, access, token).items():
+            if bentuk == "keduanya" and name == "SELARAS_PMM_URL":
+                continue
+            click.echo(f"{name}={value}")
     click.echo("simulator berjalan; hentikan dengan Ctrl+C", err=True)
     sys.stdout.flush()
     try:

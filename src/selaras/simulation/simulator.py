@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import uvicorn
@@ -35,6 +35,9 @@ from fastapi.responses import JSONResponse, Response
 
 from selaras.domain.snapshot import TABLE, Kind, Snapshot, conform
 from selaras.sources.http import MAX_LIMIT, RESOURCES, Resource, format_timestamp, parse_timestamp
+
+if TYPE_CHECKING:
+    from selaras.simulation.real import RealAccess
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -539,10 +542,22 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
     return JSONResponse({"error": message}, status_code=status, headers=dict(headers or {}))
 
 
-def build_app(snapshot: Snapshot, *, token: str, faults: Faults | None = None, seed: int | None = None) -> FastAPI:
+def build_app(
+    snapshot: Snapshot,
+    *,
+    token: str,
+    faults: Faults | None = None,
+    seed: int | None = None,
+    shapes: str = "keduanya",
+    access: RealAccess | None = None,
+) -> FastAPI:
     """The simulated PMM, SIASN and Dapodik APIs (and ``/_sim/`` control endpoints) serving
     ``snapshot``, each call authorised by ``Authorization: Bearer <token>``. The
-    :class:`Simulator` is ``app.state.simulator``."""
+    :class:`Simulator` is ``app.state.simulator``. ``shapes``: ``lama`` the project's own
+    contract only, ``nyata`` SIASN's and Dapodik's real shapes (``simulation.real``, with
+    ``access``: a ``RealAccess``) and PMM's own, ``keduanya`` both."""
+    if shapes not in ("lama", "nyata", "keduanya"):
+        raise ValueError(f"shapes must be lama, nyata or keduanya, not {shapes!r}")
     if not token:
         raise ValueError("the simulator needs a token")
     sim = Simulator(snapshot, faults=faults, seed=seed)
@@ -584,7 +599,13 @@ def build_app(snapshot: Snapshot, *, token: str, faults: Faults | None = None, s
         return endpoint
 
     for resource in RESOURCES:
+        if shapes == "nyata" and resource.source != "PMM":
+            continue
         app.add_api_route(f"/{resource.prefix}/{resource.path}", list_endpoint(resource), methods=["GET"])
+    if shapes != "lama":
+        from selaras.simulation.real import add_real_routes
+
+        add_real_routes(app, sim, pmm_token=token, access=access)
 
     async def body_of(request: Request) -> Any:
         try:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -27,6 +29,9 @@ import polars as pl
 from selaras.domain.results import EkinerjaChanges
 from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot, Table
 from selaras.domain.sync import apply, key_hashes, staying
+from selaras.sources import mapped
+from selaras.sources.layout import HEADER_SEARCH_ROWS, FileFormat, cell_texts, csv_layout, header_row
+from selaras.sources.mapping import SourceMapping
 from selaras.sources.validation import (
     LIMIT,
     ROW,
@@ -76,6 +81,8 @@ class ReadResult:
 
     snapshot: Snapshot
     rejected: list[Problem] = field(default_factory=list)
+    formats: list[FileFormat] = field(default_factory=list)
+    """How each file or sheet present was read (separator, header row, mapping), in table order."""
 
 
 def read_snapshot(
@@ -96,21 +103,26 @@ def read_snapshot(
     path = Path(path)
     report: Progress = progress or (lambda _message, _fraction: None)
     findings = Findings()
+    formats: dict[str, FileFormat] = {}
     if not path.exists():
         raise SnapshotError([Problem(str(path), None, None, None, "folder atau berkas tidak ditemukan")])
     if path.is_dir():
-        tables = _read_folder(path, findings, report)
+        tables = _read_folder(path, findings, report, formats)
     elif path.suffix.lower() == ".xlsx":
-        tables = _read_workbook(path, findings, report)
+        tables = _read_workbook(path, findings, report, formats)
     else:
         raise SnapshotError([Problem(path.name, None, None, None, "bukan folder berkas CSV atau workbook .xlsx")])
     report("memeriksa rujukan antartabel", 0.9)
     check_references(tables, findings)
+    for f in formats.values():
+        findings.relabel(f.label, f.headers)
     if findings.file_level or (findings.any and not lenient):
-        raise SnapshotError(findings.problems(limit=LIMIT))
+        raise SnapshotError(findings.problems(limit=LIMIT), [formats[t.name] for t in TABLES if t.name in formats])
     report("menyusun snapshot", 0.95)
     if lenient:
         frames = keep_valid(tables, findings)
+        for f in formats.values():
+            findings.relabel(f.label, f.headers)  # the rows rejected for pointing at rejected ones
         rejected = findings.problems()
     else:
         frames = {name: raw.frame for name, raw in tables.items() if raw.frame is not None}
@@ -118,7 +130,7 @@ def read_snapshot(
     tables.clear()  # the raw tables (lenient: the unfiltered frames) are no longer needed
     snapshot = Snapshot(frames)
     report("selesai", 1.0)
-    return ReadResult(snapshot, rejected)
+    return ReadResult(snapshot, rejected, [formats[t.name] for t in TABLES if t.name in formats])
 
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
@@ -241,7 +253,9 @@ def write_problems(problems: Sequence[Problem], path: Path) -> None:
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _read_folder(folder: Path, findings: Findings, report: Progress) -> dict[str, RawTable]:
+def _read_folder(
+    folder: Path, findings: Findings, report: Progress, formats: dict[str, FileFormat]
+) -> dict[str, RawTable]:
     known = {t.file_name for t in TABLES}
     for p in sorted(folder.iterdir()):
         # A misnamed export ("Dapodik PTK.csv") would otherwise be an empty table unnoticed.
@@ -267,7 +281,7 @@ def _read_folder(folder: Path, findings: Findings, report: Progress) -> dict[str
         if t.file_name in irregular:
             raw = RawTable(t, t.file_name, None)  # reported already: never followed
         else:
-            raw = _read_csv(p, t, own) if p.is_file() else empty_raw(t, t.file_name)
+            raw = _read_csv(p, t, own, formats) if p.is_file() else empty_raw(t, t.file_name)
         report(f"memeriksa {t.file_name}", 0.9 * (done + sizes[t.name] / 2) / total)
         tables[t.name] = _checked(raw, own)
         done += sizes[t.name]
@@ -308,15 +322,16 @@ def _checked(raw: RawTable, own: Findings) -> RawTable:
     return raw
 
 
-def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
+def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, FileFormat]) -> RawTable:
     label = path.name
     unreadable = RawTable(table, label, None)
     if path.stat().st_size == 0:
         findings.add_file(label, _EMPTY_FILE)
         return unreadable
+    sep, skip = csv_layout(path, lambda cells: mapped.complete(table, cells), mapped.known(table))
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            first = next(csv.reader(f), None)
+            first = next(itertools.islice(csv.reader(f, delimiter=sep), skip, None), None)
     except UnicodeDecodeError:
         findings.add_file(label, _not_utf8(path))
         return unreadable
@@ -324,38 +339,43 @@ def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
     if not any(header):
         findings.add_file(label, _EMPTY_FILE)
         return unreadable
-    if len(header) == 1 and ";" in header[0]:
-        findings.add_file(label, "pemisah kolom harus koma (,), bukan titik koma (;)")
-        return unreadable
-    positions = _positions(header, table, label, findings)
+    mapping = mapped.choose(table, header)
+    positions, headers = _layout(mapping, header, table, label, findings, skip + 1)
+    formats[table.name] = FileFormat(label, sep, skip + 1, None if mapping is None else mapping.name, headers)
     if not positions:
         return unreadable
     try:
-        data = _read_values(path, positions)
+        data = _read_values(path, positions, sep, skip)
         # The fast record count splits lines at NUL: a file holding one is counted slowly
         # (and refused for it by the value checks).
-        irregular = None if _has_nul(path) else _irregular_records(path, len(header), data.height)
+        irregular = None if _has_nul(path) else _irregular_records(path, len(header), data.height, sep, skip)
     except pl.exceptions.PolarsError as e:
         if "utf-8" in str(e).lower() or "utf8" in str(e).lower():
             findings.add_file(label, _not_utf8(path))
             return unreadable
         irregular = None  # quoting the fast reader refuses; the slow one below decides
     if irregular is None:
-        parsed = _parse_slowly(path, positions, len(header))
+        parsed = _parse_slowly(path, positions, len(header), sep, skip)
         if isinstance(parsed, str):
             findings.add_file(label, parsed)
             return unreadable
         data, irregular = parsed
     rows = None
     blank = irregular.filter(pl.col("_kosong")).get_column("_pos")
-    if not blank.is_empty():
+    if not blank.is_empty() or skip:
         kept = pl.repeat(True, data.height, eager=True).scatter(blank, False)
         data = data.filter(kept)
-        rows = pl.int_range(2, kept.len() + 2, dtype=pl.Int64, eager=True).filter(kept)
-    raw = RawTable(table, label, data, rows=rows)
+        rows = pl.int_range(skip + 2, kept.len() + skip + 2, dtype=pl.Int64, eager=True).filter(kept)
     wrong = irregular.filter(~pl.col("_kosong") & (pl.col("_n") != len(header))).select(
-        (pl.col("_pos").cast(pl.Int64) + 2).alias(ROW), "_n"
+        (pl.col("_pos").cast(pl.Int64) + skip + 2).alias(ROW), "_n"
     )
+    if mapping is not None:
+        data, rows, unmapped = mapped.convert(mapping, data, rows, headers, kept=wrong.get_column(ROW))
+    raw = RawTable(table, label, data, rows=rows)
+    broken = wrong.get_column(ROW)
+    if mapping is not None:  # a broken row is reported once, for its field count
+        unmapped = unmapped.filter(~pl.col(ROW).is_in(broken.implode()))
+        broken = pl.concat([broken, mapped.add_problems(findings, raw, unmapped, mapping)]).unique()
     findings.add_rows(
         raw,
         wrong,
@@ -366,16 +386,19 @@ def _read_csv(path: Path, table: Table, findings: Findings) -> RawTable:
             pl.lit(f" kolom, baris judul punya {len(header)}"),
         ),
     )
-    raw.broken = raw.positions(wrong.get_column(ROW))
+    raw.broken = raw.positions(broken)
     return raw
 
 
-def _read_values(path: Path, positions: dict[str, int]) -> pl.DataFrame:
+def _read_values(path: Path, positions: dict[str, int], sep: str = ",", skip: int = 0) -> pl.DataFrame:
     """The ``positions`` columns of a CSV file as strings, null for an empty cell, short rows
-    padded; read in blocks, each with its repeated texts shared (see :class:`SharedTexts`)."""
+    padded; read in blocks, each with its repeated texts shared (see :class:`SharedTexts`).
+    ``skip`` lines (title lines) stand above the header."""
     scan = pl.scan_csv(
         path,
         has_header=True,
+        separator=sep,
+        skip_lines=skip,
         infer_schema=False,
         truncate_ragged_lines=True,
         null_values=[""],
@@ -387,6 +410,23 @@ def _read_values(path: Path, positions: dict[str, int]) -> pl.DataFrame:
     if not blocks:
         return pl.DataFrame(schema={name: pl.String() for name in positions})
     return pl.concat(blocks)
+
+
+def _layout(
+    mapping: SourceMapping | None, header: list[str], table: Table, label: str, findings: Findings, row: int
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Where each column to read is in the header (row ``row``), and the file's own names of
+    the contract columns that it names otherwise: by the contract's names (``mapping`` None)
+    or by a source's (:mod:`selaras.sources.mapped`). A header lacking columns has its cells
+    that are no column name at all named too."""
+    if mapping is None:
+        positions, headers = _positions(header, table, label, findings), {}
+    else:
+        m = mapped.positions(mapping, table, header, label, findings)
+        positions, headers = m.positions, m.headers
+    if not set(table.column_names) <= set(positions):
+        mapped.report_unknown(table, header, label, row, findings)
+    return positions, headers
 
 
 def _positions(header: list[str], table: Table, label: str, findings: Findings) -> dict[str, int]:
@@ -403,34 +443,37 @@ def _positions(header: list[str], table: Table, label: str, findings: Findings) 
     return positions
 
 
-def _irregular_records(path: Path, fields: int, rows: int) -> pl.DataFrame | None:
+def _irregular_records(path: Path, fields: int, rows: int, sep: str = ",", skip: int = 0) -> pl.DataFrame | None:
     """The data records that are blank (``_kosong``) or whose field count (``_n``) is not
     ``fields``, by position (``_pos``, 0 for the first data record). They are found from the
     raw lines, because the CSV reader pads short rows without saying so. None when the records
     cannot be matched to the ``rows`` rows the reader found.
 
     The lines are streamed: only those that are not plainly regular (``fields`` - 1 commas, no
-    quote, not starting with a space or a comma) are kept, as a few numbers each."""
+    quote, not starting with a space or a comma) are kept, as a few numbers each. ``sep`` is
+    the file's column separator (a comma, or a semicolon; see :mod:`selaras.sources.layout`);
+    ``skip`` lines (title lines) above the header are not read."""
     lines = pl.scan_csv(
         path,
         has_header=False,
         schema={"l": pl.String},
         quote_char=None,
         separator="\x00",
+        skip_lines=skip,
         truncate_ragged_lines=True,
         raise_if_empty=False,
         encoding="utf8",
     )
     line = pl.col("l")
     plain = (
-        (line.str.count_matches(",", literal=True) == fields - 1)
+        (line.str.count_matches(sep, literal=True) == fields - 1)
         & ~line.str.contains('"', literal=True)
-        & ~line.str.contains(r"^[\s,]")
+        & ~line.str.contains(rf"^[\s{re.escape(sep)}]")
     )
 
     def outside(text: pl.Expr) -> pl.Expr:
-        # Commas inside quotes are not separators.
-        return text.str.replace_all(_QUOTED, "").str.count_matches(",", literal=True).fill_null(0).cast(pl.UInt32)
+        # Separators inside quotes are not separators.
+        return text.str.replace_all(_QUOTED, "").str.count_matches(sep, literal=True).fill_null(0).cast(pl.UInt32)
 
     numbered = lines.with_row_index("_i")
     # (Counting with pl.len() would map the whole file into memory; the highest line number
@@ -440,7 +483,7 @@ def _irregular_records(path: Path, fields: int, rows: int) -> pl.DataFrame | Non
             numbered.filter(~plain.fill_null(False)).select(
                 "_i",
                 (line.str.count_matches('"', literal=True).fill_null(0) % 2 == 1).alias("_odd"),
-                (line.is_null() | line.str.contains(r"^[\s,]*$")).alias("_kosong"),
+                (line.is_null() | line.str.contains(rf"^[\s{re.escape(sep)}]*$")).alias("_kosong"),
                 outside(line).alias("_o"),
             ),
             numbered.select(pl.col("_i").max()),
@@ -486,7 +529,9 @@ def _irregular_records(path: Path, fields: int, rows: int) -> pl.DataFrame | Non
     )
 
 
-def _parse_slowly(path: Path, positions: dict[str, int], fields: int) -> tuple[pl.DataFrame, pl.DataFrame] | str:
+def _parse_slowly(
+    path: Path, positions: dict[str, int], fields: int, sep: str = ",", skip: int = 0
+) -> tuple[pl.DataFrame, pl.DataFrame] | str:
     """Data and irregular records (as :func:`_irregular_records`) with Python's csv module, for
     files whose quoting the fast path cannot follow (a stray quote inside an unquoted field).
     A rule text when the quoting is broken beyond reading."""
@@ -494,10 +539,11 @@ def _parse_slowly(path: Path, positions: dict[str, int], fields: int) -> tuple[p
     n: list[int] = []
     blank: list[bool] = []
     with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, strict=True)
+        reader = csv.reader(f, delimiter=sep, strict=True)
         start = 1
         try:
-            next(reader, None)
+            for _ in range(skip + 1):  # title lines and the header
+                next(reader, None)
             while True:
                 start = reader.line_num + 1
                 record = next(reader, None)
@@ -588,7 +634,9 @@ def _as_text(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
 # --- XLSX --------------------------------------------------------------------------------
 
 
-def _read_workbook(path: Path, findings: Findings, report: Progress) -> dict[str, RawTable]:
+def _read_workbook(
+    path: Path, findings: Findings, report: Progress, formats: dict[str, FileFormat]
+) -> dict[str, RawTable]:
     from openpyxl import load_workbook
 
     try:
@@ -607,7 +655,7 @@ def _read_workbook(path: Path, findings: Findings, report: Progress) -> dict[str
             report(f"membaca lembar {t.name}", 0.9 * i / len(TABLES))
             own = Findings()
             label = f"{path.name}:{t.name}"
-            raw = _read_sheet(wb[t.name], t, label, own) if t.name in wb.sheetnames else empty_raw(t, label)
+            raw = _read_sheet(wb[t.name], t, label, own, formats) if t.name in wb.sheetnames else empty_raw(t, label)
             report(f"memeriksa {label}", 0.9 * (i + 0.5) / len(TABLES))
             tables[t.name] = _checked(raw, own)
             findings.merge(own)
@@ -616,23 +664,27 @@ def _read_workbook(path: Path, findings: Findings, report: Progress) -> dict[str
     return tables
 
 
-def _read_sheet(ws: Any, table: Table, label: str, findings: Findings) -> RawTable:
+def _read_sheet(ws: Any, table: Table, label: str, findings: Findings, formats: dict[str, FileFormat]) -> RawTable:
     ws.reset_dimensions()  # the stored dimensions may be wrong, and would cut rows off
     rows = ws.iter_rows(values_only=True)
-    first = next(rows, None) or ()
-    header = [("" if v is None else str(v)).strip() for v in first]
-    while header and not header[-1]:
-        header.pop()
+    # Title lines may stand above the table: the header is found by its columns among the
+    # first rows, which are held; the rest are streamed as before.
+    ahead = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    at = header_row(ahead, lambda cells: mapped.complete(table, cells), mapped.known(table))
+    header = cell_texts(ahead[at]) if ahead else []
     if not header:
         findings.add_file(label, _EMPTY_SHEET)
         return RawTable(table, label, None)
-    positions = _positions(header, table, label, findings)
-    _cell_defects(ws, positions, label, findings)
+    mapping = mapped.choose(table, header)
+    positions, headers = _layout(mapping, header, table, label, findings, at + 1)
+    formats[table.name] = FileFormat(label, None, at + 1, None if mapping is None else mapping.name, headers)
+    rows = itertools.chain(ahead[at + 1 :], rows)
+    _cell_defects(ws, positions, label, findings, below=at + 1)
     numbers: list[int] = []
     columns: dict[str, list[str | None]] = {name: [] for name in positions}
     wrong: list[tuple[int, int]] = []
     long_numbers: list[tuple[int, str, str]] = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in enumerate(rows, start=at + 2):
         if all(v is None or v == "" for v in values):
             continue
         numbers.append(number)
@@ -645,7 +697,12 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings) -> RawTab
                 long_numbers.append((number, name, str(int(v))))
             columns[name].append(_cell_text(v))
     frame = pl.DataFrame(columns, schema={name: pl.String() for name in positions})
-    raw = RawTable(table, label, frame, rows=pl.Series(ROW, numbers, dtype=pl.Int64))
+    row_numbers: pl.Series | None = pl.Series(ROW, numbers, dtype=pl.Int64)
+    if mapping is not None:
+        frame, row_numbers, unmapped = mapped.convert(mapping, frame, row_numbers, headers)
+    raw = RawTable(table, label, frame, rows=row_numbers)
+    if mapping is not None:
+        raw.broken = raw.positions(mapped.add_problems(findings, raw, unmapped, mapping))
     findings.add_rows(
         raw,
         pl.DataFrame(wrong, schema={ROW: pl.Int64, "_n": pl.Int64}, orient="row"),
@@ -669,11 +726,12 @@ def _read_sheet(ws: Any, table: Table, label: str, findings: Findings) -> RawTab
     return raw
 
 
-def _cell_defects(ws: Any, positions: dict[str, int], label: str, findings: Findings) -> None:
+def _cell_defects(ws: Any, positions: dict[str, int], label: str, findings: Findings, *, below: int = 1) -> None:
     """Report the cells of contract columns that read as empty but are not: a formula whose
     value was never saved (a workbook written by a program, not recalculated by Excel), and a
     merged range (only its first cell holds the value). Found in the sheet's XML, which the
-    read-only reader does not expose; one streaming pass."""
+    read-only reader does not expose; one streaming pass. Only rows after row ``below`` (the
+    header) count: a title line above the table is often one merged cell."""
     from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
     names = {i: name for name, i in positions.items()}
@@ -692,7 +750,7 @@ def _cell_defects(ws: Any, positions: dict[str, int], label: str, findings: Find
                 if formula is not None and (cached is None or not cached.text) and ref:
                     letters = ref.rstrip("0123456789")
                     name = names.get(column_index_from_string(letters) - 1)
-                    if name is not None:
+                    if name is not None and int(ref[len(letters) :]) > below:
                         findings.add_file(
                             label,
                             f"sel {ref} berisi rumus tanpa nilai tersimpan, sehingga terbaca kosong; buka "
@@ -705,9 +763,9 @@ def _cell_defects(ws: Any, positions: dict[str, int], label: str, findings: Find
             elif tag == "row":
                 el.clear()
             elif tag == "mergeCell" and (ref := el.get("ref")):
-                min_col, min_row, max_col, _max_row = range_boundaries(ref)
+                min_col, min_row, max_col, max_row = range_boundaries(ref)
                 spanned = [names[i - 1] for i in range(min_col, max_col + 1) if i - 1 in names]
-                if spanned:
+                if spanned and max_row > below:
                     findings.add_file(
                         label,
                         f"sel gabungan (merge) {ref}: hanya sel pertamanya berisi nilai, sel lainnya terbaca "

@@ -659,6 +659,7 @@ class PmmClient(SourceClient):
 
 _ENV_URL = {"PMM": "SELARAS_PMM_URL", "SIASN": "SELARAS_SIASN_URL", "Dapodik": "SELARAS_DAPODIK_URL"}
 _ENV_TOKEN = {"PMM": "SELARAS_PMM_TOKEN", "SIASN": "SELARAS_SIASN_TOKEN", "Dapodik": "SELARAS_DAPODIK_TOKEN"}
+_REAL_ENV = {"SELARAS_SIASN_API_URL", "SELARAS_DAPODIK_SEKOLAH_URL"}
 _ENV_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SELARAS_SOURCE_CONNECT_TIMEOUT": ("connect_timeout", float),
     "SELARAS_SOURCE_READ_TIMEOUT": ("read_timeout", float),
@@ -703,6 +704,10 @@ class Sources:
         env = os.environ if env is None else env
         urls = {s: env.get(v, "").strip() for s, v in _ENV_URL.items()}
         if not any(urls.values()):
+            return None
+        if not urls["SIASN"] and not urls["Dapodik"] and _REAL_ENV.intersection(k for k, v in env.items() if v):
+            # Only PMM in this contract, SIASN and Dapodik in their real shapes: that is the
+            # configuration of ``selaras tarik`` (sources.connectors), not of these clients.
             return None
         tokens = {s: (env.get(_ENV_TOKEN[s]) or env.get("SELARAS_SOURCE_TOKEN") or "").strip() for s in urls}
         missing = [_ENV_URL[s] for s, u in urls.items() if not u]

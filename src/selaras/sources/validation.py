@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from selaras.domain.snapshot import FORMAT_TEXT, PATTERNS, TABLES, Column, Kind, Table, conform
+from selaras.sources.layout import FileFormat
 
 ROW = "__baris"
 """Spreadsheet row number of a data row (the header is row 1)."""
@@ -81,8 +82,11 @@ class Problem:
 class SnapshotError(Exception):
     """The input is not a valid snapshot; ``problems`` lists everything that was found."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], formats: Sequence[FileFormat] = ()) -> None:
         self.problems: list[Problem] = list(problems)
+        self.formats: list[FileFormat] = list(formats)
+        """How the files that could be opened were read (the person sees which mapping and
+        separator their columns were taken by)."""
         shown = "\n".join(f"  {p}" for p in self.problems[:20])
         more = len(self.problems) - 20
         tail = f"\n  ... dan {more} masalah lain" if more > 0 else ""
@@ -213,6 +217,23 @@ class Findings:
         """Add the problems of ``other`` after these."""
         self.file_level += other.file_level
         self._rows += other._rows
+
+    def relabel(self, file: str, columns: Mapping[str, str]) -> None:
+        """Name the columns of ``file``'s problems as its header does (``{contract column:
+        header}``): a file with a source's own column names is told in its own words."""
+        if not columns:
+            return
+        self.file_level = [
+            Problem(p.file, p.row, columns.get(p.column, p.column), p.value, p.rule)
+            if p.file == file and p.column is not None
+            else p
+            for p in self.file_level
+        ]
+        c = pl.col("column")
+        mine = (pl.col("file") == file) & c.is_in(list(columns))
+        self._rows = [
+            f.with_columns(pl.when(mine).then(c.replace(columns)).otherwise(c).alias("column")) for f in self._rows
+        ]
 
     def problems(self, limit: int | None = None) -> list[Problem]:
         """Every problem: file-level first, then by file and row. With ``limit``, at most that

@@ -47,6 +47,7 @@ class Alasan(StrEnum):
     ADMIN = "ADMIN"  # an admin synced on the pegawai's behalf
     MASSAL = "MASSAL"  # a bulk sync
     JADWAL = "JADWAL"  # the scheduled refresh saw changed source data
+    TARIK = "TARIK"  # selaras tarik pulled changed source data
     KASKADE = "KASKADE"  # a blocker of the pegawai cleared
 
 

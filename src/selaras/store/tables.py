@@ -445,3 +445,44 @@ ringkasan_sekolah = sa.Table(
 )
 """The daily summary per school, a row only on the days its counts changed (a school's value
 on any day is its latest row up to that day): ~200,000 schools stay a few rows each."""
+
+# ------------------------------------------ single sign-on, grants, password-set links (issue 20)
+
+akun_hak = sa.Table(
+    "akun_hak",
+    metadata,
+    sa.Column("nip", sa.String(), primary_key=True),
+    sa.Column("peran", sa.String(), nullable=False),
+    sa.Column("npsn", sa.String()),
+    sa.Column("instansi_id", sa.String()),
+    sa.Column("diberikan_oleh", sa.String(), nullable=False),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("peran IN ('operator', 'admin', 'dinas', 'nasional', 'monitor')", name="peran"),
+)
+"""A role granted by an admin to the person with ``nip`` when he or she signs in with single
+sign-on (operator of ``npsn``, admin or dinas of ``instansi_id``, nasional, monitor). Without a
+grant (or a mapped claim) the data decides: a pegawai, and the leader of the school led now."""
+
+oidc_state = sa.Table(
+    "oidc_state",
+    metadata,
+    sa.Column("state_hash", sa.String(), primary_key=True),
+    sa.Column("nonce", sa.String(), nullable=False),
+    sa.Column("verifier", sa.String(), nullable=False),
+    sa.Column("lanjut", sa.String(), nullable=False),
+    sa.Column("kedaluwarsa", sa.DateTime(timezone=True), nullable=False),
+)
+"""Each single sign-on login under way: the SHA-256 of its ``state``, its nonce and PKCE
+verifier. Deleted when the provider sends the browser back (a replayed state finds nothing)."""
+
+akun_tautan = sa.Table(
+    "akun_tautan",
+    metadata,
+    sa.Column("tautan_hash", sa.String(), primary_key=True),
+    sa.Column("username", sa.String(), nullable=False),
+    sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kedaluwarsa", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_akun_tautan_username", "username"),
+)
+"""One-time password-set links of local accounts (``selaras akun impor``): the SHA-256 of the
+link's token; deleted when used, and every other link of the account with it."""

@@ -12,7 +12,7 @@ from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.pegawai import KEPALA_SEKOLAH, is_principal
 from selaras.store import reach
 from selaras.store.database import Store
-from selaras.web.accounts import PERAN_LABEL, Akun, Peran
+from selaras.web.accounts import PERAN_LABEL, SSO_PREFIX, Akun, Peran
 
 DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor.DINAS_PENDIDIKAN in c.aktor)
 """The unit matching problems a Dinas Pendidikan sees (the codes it must act on)."""
@@ -21,10 +21,11 @@ DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor
 class Ditolak(Exception):
     """A refused request: ``status`` 403 (not for this role) or 404 (outside the user's reach)."""
 
-    def __init__(self, status: int, pesan: str) -> None:
+    def __init__(self, status: int, pesan: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(pesan)
         self.status = status
         self.pesan = pesan
+        self.headers = headers
 
 
 def forbidden(pesan: str = "Peran Anda tidak boleh melakukan tindakan ini.") -> Ditolak:
@@ -67,20 +68,32 @@ class Pengguna:
 
 def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool = False) -> Pengguna:
     """The account's reach, looked up in the contract data (SIASN, Dapodik)."""
+    if a.peran is Peran.MONITOR:  # a monitoring account reads /metrics (web/health.py) and nothing else
+        raise Ditolak(403, "Akun pemantau hanya dapat membaca /metrics.")
     instansi_id, npsn, ks = a.instansi_id, a.npsn, False
     if a.peran is Peran.PEGAWAI and a.nip:
         # Matched as the rules match (NIP, then NIK): a principal whose Dapodik NIP is wrong
         # (PMM-01) is still a principal here.
         r = reach.pegawai_reach(store, a.nip)
+        if not r.exists and a.username.startswith(SSO_PREFIX):
+            # A single sign-on person is a pegawai only while the data says so.
+            raise Ditolak(403, f"NIP {a.nip} tidak ada lagi di data Selaras (SIASN); hubungi Admin Instansi Anda.")
         instansi_id = r.instansi_id or instansi_id
         if r.npsn is not None:
-            npsn, ks = r.npsn, is_principal(r.jenis_ptk, r.tugas_tambahan)
+            npsn, ks = r.npsn, leads_school_now(r)
     nama = None
     if npsn:
         nama, sekolah_instansi = reach.sekolah_of(store, npsn)
         if a.peran is Peran.OPERATOR and not instansi_id:
             instansi_id = sekolah_instansi
     return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama)
+
+
+def leads_school_now(r: reach.PegawaiReach) -> bool:
+    """Whether the pegawai leads their Dapodik school now: the one decision of who is a
+    principal for the web (local and single sign-on sessions alike, on every request); a Plt
+    whose duty is active belongs here too (leaders.md)."""
+    return is_principal(r.jenis_ptk, r.tugas_tambahan)
 
 
 def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:

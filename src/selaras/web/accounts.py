@@ -39,6 +39,8 @@ LOGIN_LIMIT = 5
 (a success starts the count again)."""
 LOGIN_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "slr_"
+SSO_PREFIX = "sso:"
+"""The username of the account row a single sign-on person acts through is this plus the NIP."""
 
 
 def _setting(name: str, default: int, low: int, high: int) -> int:
@@ -75,6 +77,7 @@ class Peran(StrEnum):
     ADMIN = "admin"
     DINAS = "dinas"
     NASIONAL = "nasional"
+    MONITOR = "monitor"
     PIMPINAN = "pimpinan"  # the head of the agency: reads what is escalated to them
 
 
@@ -84,6 +87,7 @@ PERAN_LABEL = {
     Peran.ADMIN: "Admin Instansi",
     Peran.DINAS: "Dinas Pendidikan",
     Peran.NASIONAL: "Admin Nasional",
+    Peran.MONITOR: "Pemantau Layanan",
     Peran.PIMPINAN: "Pimpinan Instansi",
 }
 
@@ -205,6 +209,11 @@ def set_active(store: Store, username: str, aktif: bool) -> None:
 
 class RateLimited(Exception):
     """Too many failed logins for this username and address."""
+
+
+def retry_after() -> str:
+    """The ``Retry-After`` of a refused login, in seconds: the window in which failures are counted."""
+    return str(int(LOGIN_WINDOW.total_seconds()))
 
 
 def authenticate(store: Store, username: str, password: str, address: str) -> Akun | None:

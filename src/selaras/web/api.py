@@ -36,6 +36,7 @@ from selaras.web.accounts import (
     authenticate,
     create_token,
     list_tokens,
+    retry_after,
     revoke_token,
 )
 from selaras.web.app import COOKIE, current_user, konteks
@@ -230,7 +231,9 @@ def token(
     try:
         a = authenticate(store, username, password, address)
     except RateLimited as e:
-        raise Ditolak(429, "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.") from e
+        raise Ditolak(
+            429, "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.", {"Retry-After": retry_after()}
+        ) from e
     if a is None:
         raise Ditolak(401, "Nama pengguna atau kata sandi salah.")
     return {"token": create_token(store, a.username, "api"), "token_type": "bearer"}

@@ -14,19 +14,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-from swagger_ui_bundle import swagger_ui_path
 
 from selaras import __version__
 from selaras.catalogue import words
+from selaras.catalogue.codes import CATALOGUE
 from selaras.jobs.runtime import Dispatcher
 from selaras.store import uow
 from selaras.store.database import Store
@@ -36,12 +37,16 @@ from selaras.web.edge import body, validation_detail, validation_fields
 from selaras.web.screens.konteks import Konteks
 
 HERE = Path(__file__).resolve().parent
+# Swagger UI 5 (it reads OpenAPI 3.1, the version FastAPI writes), bundled by ``fastapi-offline``: no CDN.
+SWAGGER_UI = Path(fastapi_offline.__file__).resolve().parent / "static"
 COOKIE = "selaras_sesi"
 PRA_COOKIE = "selaras_pra"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 words.install_filters(templates.env)
+# A code is never shown bare: "PMM-11 Data SKP Organisasi belum dibuat oleh atasan".
+templates.env.filters["kode_judul"] = lambda code: f"{code} {CATALOGUE[code].judul}" if code in CATALOGUE else code
 
 
 class PerluMasuk(Exception):
@@ -222,7 +227,7 @@ DOCS_HTML = """<!doctype html>
 <body><div id="swagger-ui"></div>
 <script src="/api/docs/aset/swagger-ui-bundle.js"></script><script src="/static/docs.js"></script>
 </body></html>"""
-"""The API docs: Swagger UI from the ``swagger-ui-bundle`` package (no CDN), under the app's CSP."""
+"""The API docs: Swagger UI 5 from the ``fastapi-offline`` package (no CDN), under the app's CSP."""
 
 
 def create_app(
@@ -238,7 +243,7 @@ def create_app(
     ``tahun`` fixes the year shown (default: the latest year logged); ``tenggat`` the deadline
     the recap measures progress against (default: the year's last day).
     """
-    from selaras.web import api, eskalasi_routes, pages
+    from selaras.web import api, eskalasi_routes, health, pages, sso, sso_pages
 
     app = FastAPI(
         title="Selaras: Sinkron PMM",
@@ -253,12 +258,23 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.reach_cache = {}
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.mount("/api/docs/aset", StaticFiles(directory=swagger_ui_path), name="swagger")
+    app.mount("/api/docs/aset", StaticFiles(directory=str(SWAGGER_UI)), name="swagger")
 
     @app.get("/api/docs", include_in_schema=False)
     def _docs() -> HTMLResponse:
         return HTMLResponse(DOCS_HTML)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> FileResponse:
+        # Browsers ask for it on every page: an answer, not a 404 in every log.
+        return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
+
+    app.state.metrics = health.Metrics(store)
+    if health.json_logs_wanted():
+        health.install_json_logs()
+    app.include_router(health.router)
+    app.include_router(sso.router)
+    app.include_router(sso_pages.router)
     app.include_router(api.router)
     app.include_router(eskalasi_routes.router)
     app.include_router(pages.router)
@@ -276,7 +292,7 @@ def create_app(
 
     @app.exception_handler(Ditolak)
     async def _refused(request: Request, exc: Ditolak) -> Response:
-        return await refusal(request, exc.status, exc.pesan)
+        return await refusal(request, exc.status, exc.pesan, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -310,4 +326,5 @@ def create_app(
         return await refusal(request, 500, pesan, headers=security_headers())
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(health.RequestMetrics, metrics=app.state.metrics)
     return app

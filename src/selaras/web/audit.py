@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from selaras.catalogue import words
+from selaras.catalogue.codes import CATALOGUE
 from selaras.store import audit as stored
 from selaras.store.admin import insert_audit
 from selaras.store.database import Store
@@ -61,6 +63,7 @@ def readable(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         "periode": reads.periode_names(store, targets.get("periode", set())),
         "instansi": reads.instansi_names(store, targets.get("instansi", set())),
     }
+    values = _names_in([e.get("sebelum") for e in rows] + [e.get("sesudah") for e in rows], store)
     what = {"pegawai": "Pegawai", "unor": "Unit kerja", "periode": "Periode", "instansi": "Instansi"}
     accounts = reads.account_names(store, {e["username"] for e in rows})
     for e in rows:
@@ -69,4 +72,40 @@ def readable(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         label = what.get(kind, kind.capitalize())
         e["sasaran_label"] = f"{label} {nama} ({key})" if nama else f"{label} {key}"
         e["nama"] = accounts.get(e["username"], e["username"])
+        e["sebelum_teks"] = words.rincian(e.get("sebelum"), values)
+        e["sesudah_teks"] = words.rincian(e.get("sesudah"), values)
     return rows
+
+
+def _names_in(values: list[Any], store: Store) -> dict[str, dict[str, str]]:
+    """The names of every id and code in audit before/after values, by kind (one query per kind)."""
+    from selaras.store import reads
+
+    wanted: dict[str, set[str]] = {}
+
+    def walk(v: Any, field: str | None = None) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, k)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x, field)
+        elif isinstance(v, str) and v and field in words.RINCIAN_IDS:
+            wanted.setdefault(words.RINCIAN_IDS[field], set()).add(v)
+
+    for v in values:
+        walk(v)
+    lookups = {
+        "orang": reads.names_of,
+        "unor": reads.unit_names,
+        "periode": reads.periode_names,
+        "sekolah": reads.sekolah_names,
+        "instansi": reads.instansi_names,
+    }
+    found: dict[str, dict[str, str]] = {}
+    for kind, ids in wanted.items():
+        if kind == "kode":
+            found[kind] = {c: CATALOGUE[c].judul for c in ids if c in CATALOGUE}
+        elif kind in lookups:
+            found[kind] = dict(lookups[kind](store, ids))
+    return found

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJsonSchema
 
+from selaras.catalogue import words
+
 ID_MAX = 2**53 - 1
 """The largest id accepted (log, job, notice, audit ids): inside the 64-bit signed columns, and
 the largest integer every JSON client (JavaScript's numbers) holds exactly."""
@@ -106,6 +108,9 @@ def _text(err: dict[str, Any]) -> str:
     if t in ("less_than_equal", "less_than"):
         return f"harus paling besar {ctx.get('le', ctx.get('lt'))}"
     if t in ("enum", "literal_error"):
+        choices = [_choice(v) for v in re.findall(r"'([^']*)'", str(ctx.get("expected", "")))]
+        if len(choices) > 1:
+            return f"harus salah satu dari: {', '.join(choices[:-1])} atau {choices[-1]}"
         return f"harus salah satu dari: {ctx.get('expected', '')}".replace("'", "").replace(" or ", " atau ")
     if t == "string_pattern_mismatch" and ctx.get("pattern") == HARI_POLA:
         return f"harus tanggal YYYY-MM-DD antara {HARI_MIN:%d-%m-%Y} dan {HARI_MAX:%d-%m-%Y}"
@@ -116,6 +121,14 @@ def _text(err: dict[str, Any]) -> str:
     if t == "too_long":
         return f"terlalu banyak isinya (paling banyak {ctx.get('max_length')})"
     return _TYPE_TEXT.get(t, "tidak valid")
+
+
+def _choice(value: str) -> str:
+    """One allowed value in words, the value itself (what to send) in brackets: ``Gagal (GAGAL)``."""
+    for table in (words.STATUS, words.FLOW, words.HASIL, words.MODE, words.PERAN, words.JOB_STATUS):
+        if value in table:
+            return f"{table[value]} ({value})"
+    return value
 
 
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

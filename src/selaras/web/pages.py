@@ -24,6 +24,7 @@ from selaras.web.accounts import (
     end_sessions,
     list_tokens,
     open_session,
+    retry_after,
     revoke_token,
     session_count,
 )
@@ -32,6 +33,7 @@ from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, s
 from selaras.web.charts import bar_chart, trend_chart
 from selaras.web.edge import IdPath, IdQuery, IdTeksPath, NipPath, validation_detail, validation_fields
 from selaras.web.queries import log_page
+from selaras.web.sso import logout_url
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[Pengguna, Depends(current_user)]
@@ -111,7 +113,7 @@ def masuk_post(
     try:
         a = authenticate(store, username.strip(), password, address)
     except RateLimited:
-        return render(
+        refused = render(
             request,
             "masuk.html",
             429,
@@ -120,6 +122,8 @@ def masuk_post(
             lanjut=lanjut,
             galat="Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.",
         )
+        refused.headers["Retry-After"] = retry_after()
+        return refused
     if a is None:
         return render(
             request, "masuk.html", 401, user=None, pra=pra, lanjut=lanjut, galat="Nama pengguna atau kata sandi salah."
@@ -137,7 +141,13 @@ def keluar(request: Request, user: User) -> Response:
     value = request.cookies.get(COOKIE)
     if value:
         close_session(konteks(request).store, value)
-    response = RedirectResponse("/masuk", status_code=303)
+    sso_end = logout_url(request, user.akun.username)
+    response: Response
+    if sso_end:
+        # A page, not a redirect: the CSP's form-action 'self' stops a form's redirect to the provider.
+        response = render(request, "keluar_sso.html", user=None, url=sso_end)
+    else:
+        response = RedirectResponse("/masuk", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
 
@@ -223,6 +233,7 @@ def _pegawai_page(request: Request, user: Pengguna, nip: str) -> Response:
         v=view,
         sendiri=user.akun.nip == nip,
         notices=screens.notices(ctx.store, user, 5) if user.akun.nip == nip else [],
+        menunggu_saya=screens.waiting_on_me(ctx, user) if user.akun.nip == nip else None,
     )
 
 

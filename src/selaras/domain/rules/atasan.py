@@ -63,7 +63,9 @@ def pmm13_rhk_tidak_terkait(c: SkpContext) -> pl.DataFrame:
         pl.struct("pmm_rhk_id", "uraian", "induk_pmm_rhk_id", "induk_uraian", "alasan").alias("rhk"),
         pl.col("alasan").unique().sort().alias("alasan"),
     )
-    d = c.waiting.select("pmm_skp_id", "atasan", "atasan_nama", "atasan_skp_id", "periode_id")
+    d = c.waiting.select(
+        "pmm_skp_id", "atasan", "atasan_nama", "atasan_skp_id", "periode_id", "atasan_pmm", "atasan_pmm_nama"
+    )
     d_pmm = c.atasan_pmm_rhk.group_by("atasan").agg(pl.struct("pmm_rhk_id", "uraian").alias("rhk_pmm"))
     d_ek = (
         d.select("atasan_skp_id")
@@ -92,6 +94,10 @@ def pmm13_rhk_tidak_terkait(c: SkpContext) -> pl.DataFrame:
             "pmm_skp_id",
             "alasan",
             pl.struct(
+                # The superior the PMM plan names, beside e-Kinerja's: a side-by-side cell is never
+                # blank when the system holds the value.
+                pl.col("atasan_pmm").alias("atasan_nip"),
+                pl.col("atasan_pmm_nama").alias("atasan_nama"),
                 pl.col("rhk").alias("rhk_tidak_terkait"),
                 pl.col("rhk_pmm").fill_null(empty_pmm).alias("rhk_atasan"),
             ).alias("pmm"),

@@ -27,10 +27,13 @@ def pmm01_nip_tidak_di_dapodik(c: SkpContext) -> pl.DataFrame:
         no_nip,
         "PMM-01",
         pl.struct(
-            pl.struct("nip", "nik", "nama").alias("siasn"),
+            # Each system's value of every row it holds: the NPSN of the SIASN unit, the NIK by
+            # which the PTK was found (a side-by-side cell is never blank when the data has it).
+            pl.struct("nip", "nik", "nama", pl.col("unor_npsn").alias("npsn")).alias("siasn"),
             pl.struct(
                 pl.col("primary_ptk_id").alias("ptk_id"),
                 pl.col("ptk_nip").alias("nip"),
+                pl.when(pl.col("via") == "NIK").then(pl.col("nik")).alias("nik"),
                 pl.col("ptk_nama").alias("nama"),
                 pl.col("ptk_npsn").alias("npsn"),
                 pl.col("ptk_sekolah").alias("nama_sekolah"),

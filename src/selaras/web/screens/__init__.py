@@ -21,7 +21,7 @@ from selaras.web.screens.notices import notices, penerima_of
 from selaras.web.screens.pegawai import pegawai_view
 from selaras.web.screens.recap import recap_view
 from selaras.web.screens.school import school_view
-from selaras.web.screens.worklist import worklist
+from selaras.web.screens.worklist import waiting_on_me, worklist
 
 __all__ = [
     "Konteks",
@@ -38,5 +38,6 @@ __all__ = [
     "school_view",
     "side_by_side",
     "unor_list",
+    "waiting_on_me",
     "worklist",
 ]

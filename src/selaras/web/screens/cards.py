@@ -72,7 +72,7 @@ def side_by_side(detail: dict[str, Any], namer: Namer | None = None) -> dict[str
     rows = [
         {
             "data": words.label(words.FIELD, f),
-            "nilai": [show(f, detail[k][f]) if f in detail[k] else "" for k in systems],
+            "nilai": [show(f, detail[k][f]) if f in detail[k] else words.TIDAK_DI_SISTEM for k in systems],
             "beda": values_differ(f, [detail[k].get(f) for k in systems if f in detail[k]]),
         }
         for f in fields

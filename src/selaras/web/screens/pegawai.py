@@ -78,6 +78,10 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
     for m in manual:
         m["periode_nama"] = periode_names.get(m["periode_id"])
         m["unor_nama"] = unit_names.get(m["unor_id"] or "")
+    # The PTK matched as the rules match it (by NIP, else by NIK: a principal whose Dapodik NIP is
+    # wrong is a principal here too, and his PMM-01 card names him so).
+    own_ptk = ptk.filter(pl.col("nip") == nip) if ptk.filter(pl.col("nip") == nip).height else ptk
+    ks = bool(own_ptk.select(principal_expr()).to_series().any()) if own_ptk.height else False
     pmm01 = live_errors.filter(pl.col("code") == "PMM-01")
     tanpa_tombol = None
     if pmm01.height:
@@ -86,13 +90,13 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
             "nama": p["nama"],
             "npsn": ptk["npsn"][0] if ptk.height else None,
             "instansi_id": p["instansi_id"],
+            "kepala_sekolah": ks,
             "errors": [{**pmm01.row(0, named=True), "detail": _json(pmm01["detail"][0])}],
         }
         tanpa_tombol = cards(store, entry, sendiri=sendiri)[0]
     hasil_skp = result_view(store, latest_entry(store, nip, Flow.SKP.value), sendiri=sendiri)
     hasil_penilaian = result_view(store, latest_entry(store, nip, Flow.PENILAIAN.value), sendiri=sendiri)
     hasil_penilaian, penilaian_catatan = _penilaian_now(hasil_skp, hasil_penilaian, tombol=pmm01.height == 0)
-    ks = bool(ptk.filter(pl.col("nip") == nip).select(principal_expr()).to_series().any()) if ptk.height else False
     jobs = [job_view(j) for j in queue.jobs_of(store, nip, limit=5)]
     return {
         "nip": nip,

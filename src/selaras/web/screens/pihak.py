@@ -46,6 +46,9 @@ class Pihak:
         e, store = self.entry, self.store
         peran = aktor.value
         if aktor is Aktor.PEGAWAI:
+            # A principal's own error names him as what he is, not "Pegawai".
+            if e.get("kepala_sekolah"):
+                peran = Aktor.KEPALA_SEKOLAH.value
             return {"peran": peran, "nama": e.get("nama") or self.nama(e["nip"]), "nip": e["nip"]}
         if aktor is Aktor.KEPALA_SEKOLAH:
             d = self.superior(err)

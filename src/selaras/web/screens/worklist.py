@@ -156,3 +156,22 @@ def _label(
     if mine:
         return "SKP Anda sendiri"
     return f"{pegawai[0][1]} (NIP {key})"
+
+
+def waiting_on_me(ctx: Konteks, user: Pengguna) -> dict[str, Any] | None:
+    """For a principal's own page: how many teachers wait on his SKP (the worklist's items keyed
+    on him), and whether they wait on his sync (ready) or on his own errors first. None for others."""
+    if user.peran is not Peran.PEGAWAI or not user.kepala_sekolah or not user.akun.nip:
+        return None
+    nip = user.akun.nip
+    siap: set[str] = set()
+    tertahan: set[str] = set()
+    for item in worklist(ctx, user)["butir"]:
+        if item["kunci"] != nip or item["jenis"] not in (ATASAN, ATASAN_TERTAHAN):
+            continue
+        target = siap if item["jenis"] == ATASAN else tertahan
+        target.update(p["nip"] for p in item["daftar"] if p["nip"] != nip)
+    guru = siap | tertahan
+    if not guru:
+        return None
+    return {"guru": len(guru), "siap": not tertahan}

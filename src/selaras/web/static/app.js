@@ -21,7 +21,34 @@
     tick();
   }
 
+  // On a phone a table's header row is hidden (app.css): each cell then shows its column's name
+  // (data-label), unless the template named it already, the cell holds only a button or spans columns.
+  function labelCells() {
+    document.querySelectorAll("table").forEach(function (t) {
+      if (!t.tHead || !t.tHead.rows.length) { return; }
+      var names = [];
+      Array.prototype.forEach.call(t.tHead.rows[0].cells, function (c) {
+        for (var i = 0; i < (c.colSpan || 1); i += 1) { names.push(c.textContent.trim()); }
+      });
+      Array.prototype.forEach.call(t.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          var col = 0;
+          Array.prototype.forEach.call(row.cells, function (c) {
+            var own = c.cloneNode(true);
+            own.querySelectorAll("form, button, a.button").forEach(function (x) { x.remove(); });
+            var single = (c.colSpan || 1) === 1;
+            if (c.tagName === "TD" && single && !c.hasAttribute("data-label") && names[col] && own.textContent.trim()) {
+              c.setAttribute("data-label", names[col]);
+            }
+            col += c.colSpan || 1;
+          });
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    labelCells();
     var job = document.querySelector("[data-job]");
     if (job) { pollJob(job); }
     else if (/[?&]job=/.test(window.location.search)) { window.history.replaceState(null, "", window.location.pathname); }

@@ -1,0 +1,304 @@
+"""``selaras tarik``: pull one instansi (or every one) from the configured sources into the store.
+
+Per instansi: the schools from PMM's padanan (and those stored), their Dapodik services, the
+PMM plans of their PTK, the pegawai named by Dapodik, by PMM (superiors), by e-Kinerja and by
+the store, from SIASN with the instansi's units. Everything of an instansi is pulled before
+anything is written; then one unit of work writes the new and changed rows, replaces the RHK
+and assessments of each plan served, audits the pull, queues the re-check (both flows) of
+every pegawai whose data changed, sends the refused records (SYS-02) to their source's owner,
+and commits once. A source that stays unavailable (SYS-01)
+for an instansi leaves that instansi's data as it was: the next pull finds it all again, and
+since rows are written by key nothing is ever doubled. A record refused (SYS-02) leaves its
+stored version as it was. Nothing is deleted but a plan's RHK and assessments that PMM no
+longer serves with it (a pegawai missing from one answer is not proof that it is gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from selaras.catalogue.words import angka
+from selaras.domain.results import Flow
+from selaras.domain.snapshot import TABLE, conform
+from selaras.jobs import notifications, queue
+from selaras.sources.connectors import RealSources, padanan
+from selaras.sources.http import Batch, SourceProblem
+from selaras.store import admin as repo
+from selaras.store import uow
+from selaras.store.database import Store
+from selaras.store.repository import rows_where, write_rows
+
+__all__ = ["SOURCE_OF", "Hitungan", "InstansiTarik", "instansi_tersimpan", "summary_of", "tarik_instansi"]
+
+SOURCE_OF: dict[str, str] = {
+    "instansi": "SIASN",
+    "siasn_unor": "SIASN",
+    "siasn_pegawai": "SIASN",
+    "dapodik_sekolah": "Dapodik",
+    "dapodik_ptk": "Dapodik",
+    "pmm_skp": "PMM",
+    "pmm_rhk": "PMM",
+    "pmm_penilaian": "PMM",
+}
+"""The source of each table a pull writes, in the order it writes them."""
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Hitungan:
+    """Records of one source: new, changed, unchanged, refused."""
+
+    baru: int = 0
+    berubah: int = 0
+    sama: int = 0
+    ditolak: int = 0
+
+    def add(self, other: Hitungan) -> None:
+        """Add ``other``'s counts to these."""
+        self.baru += other.baru
+        self.berubah += other.berubah
+        self.sama += other.sama
+        self.ditolak += other.ditolak
+
+
+@dataclass
+class InstansiTarik:
+    """What the pull of one instansi did."""
+
+    instansi_id: str
+    hitungan: dict[str, Hitungan] = field(default_factory=dict)
+    """Per source (``SIASN``, ``Dapodik``, ``PMM``)."""
+    problems: list[SourceProblem] = field(default_factory=list)
+    nips: list[str] = field(default_factory=list)
+    """The pegawai whose re-check was queued."""
+    tidak_di_siasn: list[str] = field(default_factory=list)
+    """NIPs named by Dapodik, PMM or the store that SIASN does not know."""
+    sekolah_tidak_terjangkau: dict[str, str] = field(default_factory=dict)
+    """Schools whose own Dapodik service stayed unavailable (SYS-01): NPSN -> reason. Their
+    data stays as stored; pull again when they are back."""
+
+
+def instansi_tersimpan(store: Store) -> list[str]:
+    """The instansi in the store (what "every instansi" means)."""
+    from selaras.store.repository import load_table
+
+    return sorted(load_table(store, "instansi").get_column("instansi_id").to_list())
+
+
+def _stored(store: Store, table: str, column: str, values: Sequence[str], columns: list[str]) -> pl.DataFrame:
+    return rows_where(store, table, column, sorted(set(values)), columns)
+
+
+def _values(df: pl.DataFrame, column: str) -> list[str]:
+    return df.get_column(column).drop_nulls().unique().sort().to_list() if df.height else []
+
+
+def tarik_instansi(
+    store: Store,
+    sources: RealSources,
+    instansi_id: str,
+    *,
+    tahun: int,
+    pelaku: str,
+    progress: Progress | None = None,
+) -> InstansiTarik:
+    """Pull ``instansi_id`` from ``sources`` and write it in one unit of work (see the module)."""
+    tell = progress or (lambda _what, _done, _total: None)
+    frames: dict[str, pl.DataFrame] = {}
+    refused: dict[str, int] = {"SIASN": 0, "Dapodik": 0, "PMM": 0}
+    problems: list[SourceProblem] = []
+
+    stored_sekolah = _stored(store, "dapodik_sekolah", "instansi_id", [instansi_id], ["npsn"])
+    pairs = padanan(sources.pmm, instansi_id) if sources.pmm is not None else []
+    npsns = sorted({n for n, _ in pairs} | set(_values(stored_sekolah, "npsn")))
+    unor_npsn = {u: n for n, u in pairs if u is not None}
+
+    if sources.dapodik is not None:
+        d = sources.dapodik.pull(instansi_id, npsns, progress=lambda i, n: tell("Dapodik", i, n))
+        frames["dapodik_sekolah"], frames["dapodik_ptk"] = d.sekolah.frame, d.ptk.frame
+        refused["Dapodik"] = d.sekolah.refused + d.ptk.refused
+        problems += d.problems
+        unreachable = {n: e.reason for n, e in d.tidak_terjangkau.items()}
+        if unreachable:
+            # The PTK of a school not heard from are those stored: their plans are still pulled.
+            kept = _stored(store, "dapodik_ptk", "npsn", sorted(unreachable), ["ptk_id", "nip", "nik"])
+            ptk_all = pl.concat([d.ptk.frame.select("ptk_id", "nip", "nik"), kept])
+        else:
+            ptk_all = None
+    else:
+        unreachable, ptk_all = {}, None
+    ptk = ptk_all if ptk_all is not None else frames.get("dapodik_ptk")
+    if ptk is None:
+        ptk = _stored(store, "dapodik_ptk", "npsn", npsns, ["ptk_id", "nip", "nik"])
+
+    if sources.pmm is not None:
+        tell("PMM", 0, 1)
+        skp: Batch = sources.pmm.skp(ptk_id=_values(ptk, "ptk_id"))
+        for name in ("pmm_skp", "pmm_rhk", "pmm_penilaian"):
+            frames[name] = skp[name]
+        refused["PMM"] = len({(p.table, p.key) for p in skp.problems})
+        problems += skp.problems
+        tell("PMM", 1, 1)
+
+    if sources.siasn is not None:
+        nips = sorted(set(_roster(store, instansi_id, ptk, frames.get("pmm_skp"))) | set(sources.nips_of(instansi_id)))
+        s = sources.siasn.pull(instansi_id, nips, npsn=unor_npsn, progress=lambda i, n: tell("SIASN", i, n))
+        frames["siasn_unor"], frames["siasn_pegawai"] = s.unor.frame, s.pegawai.frame
+        known = set(
+            _values(
+                _stored(store, "instansi", "instansi_id", _values(s.instansi, "instansi_id"), ["instansi_id"]),
+                "instansi_id",
+            )
+        )
+        # A name SIASN gives never overwrites one an admin has; an instansi new to the store is added.
+        frames["instansi"] = conform("instansi", s.instansi.filter(~pl.col("instansi_id").is_in(sorted(known))))
+        refused["SIASN"] = s.unor.refused + s.pegawai.refused
+        problems += s.problems
+        missing = s.tidak_ada
+    else:
+        missing = []
+
+    def work(u: uow.UnitOfWork) -> InstansiTarik:
+        result = InstansiTarik(
+            instansi_id, {k: Hitungan(ditolak=v) for k, v in refused.items()}, problems, [], missing, unreachable
+        )
+        upserts: dict[str, pl.DataFrame] = {}
+        changed: dict[str, pl.DataFrame] = {}
+        for name in SOURCE_OF:
+            if name not in frames:
+                continue
+            new, diff, same = _compare(u.store, name, frames[name])
+            count = result.hitungan[SOURCE_OF[name]]
+            count.add(Hitungan(new.height, diff.height, same))
+            changed[name] = pl.concat([new, diff])
+            upserts[name] = changed[name]
+        deletes = _children_gone(u.store, frames) if "pmm_skp" in frames else {}
+        # The plans of RHK about to go are found before they go.
+        gone_skp = _plans_of(u.store, deletes)
+        write_rows(u.store, upserts, deletes)
+        result.nips = _touched(u.store, changed, gone_skp)
+        for flow in Flow:
+            queue.submit(u.store, result.nips, flow, tahun, alasan=queue.Alasan.TARIK.value, diminta_oleh=pelaku)
+        # SYS-02 goes to the source's owner, as the scheduled refresh's does.
+        notifications.save(
+            u.store,
+            [
+                notifications.Draft(
+                    f"sumber:{p.source}", None, "SYS-02", f"SYS-02: {p.source} {p.table} [{p.key}]", str(p)
+                )
+                for p in problems
+            ],
+        )
+        named = _stored(u.store, "instansi", "instansi_id", [instansi_id], ["nama"])
+        sesudah: dict[str, str] = {
+            f"tarik_{source.lower()}": (
+                f"{angka(h.baru)} baru, {angka(h.berubah)} berubah, {angka(h.sama)} sama, {angka(h.ditolak)} ditolak"
+            )
+            for source, h in result.hitungan.items()
+            if source in sources.configured
+        }
+        sesudah["diperiksa_ulang"] = angka(len(result.nips))
+        with u.store.write() as conn:
+            repo.insert_audit(
+                conn,
+                username=pelaku,
+                peran="admin",
+                aksi="TARIK_DATA",
+                sasaran=named["nama"][0] if named.height else instansi_id,
+                instansi_id=instansi_id,
+                sesudah=sesudah,
+            )
+        return result
+
+    done = uow.run(store, work, name="tarik")
+    sources.roster_done.update(n for n, i in sources.daftar_nip.items() if i is None)
+    return done
+
+
+def _roster(store: Store, instansi_id: str, ptk: pl.DataFrame, skp: pl.DataFrame | None) -> list[str]:
+    """The NIPs to read from SIASN (which has no list of an instansi's pegawai): those of the
+    PTK, the PMM superiors, the pegawai stored for the instansi, e-Kinerja's plans and heads."""
+    nips = set(_values(ptk, "nip"))
+    if skp is not None:
+        nips |= set(_values(skp, "atasan_nip"))
+    nips |= set(_values(_stored(store, "siasn_pegawai", "instansi_id", [instansi_id], ["nip"]), "nip"))
+    periode = _values(_stored(store, "ekinerja_periode", "instansi_id", [instansi_id], ["periode_id"]), "periode_id")
+    plans = _stored(store, "ekinerja_skp", "periode_id", periode, ["nip", "atasan_nip"])
+    nips |= set(_values(plans, "nip")) | set(_values(plans, "atasan_nip"))
+    return sorted(n for n in nips if len(n) == 18 and n.isdigit())
+
+
+def _compare(store: Store, name: str, df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """The rows of ``df`` new to the store, those that differ from the stored row with their
+    key, and how many are the same."""
+    columns = TABLE[name].column_names
+    key = list(TABLE[name].key)
+    df = conform(name, df).unique(subset=key, keep="last", maintain_order=True)
+    if not df.height:
+        return df, df, 0
+    stored = conform(name, rows_where(store, name, key[0], _values(df, key[0]), columns))
+    new = df.join(stored.select(key), on=key, how="anti", nulls_equal=True)
+    old = df.join(stored.select(key), on=key, how="semi", nulls_equal=True)
+    diff = old.join(stored, on=columns, how="anti", nulls_equal=True)
+    return new, diff, old.height - diff.height
+
+
+def _children_gone(store: Store, frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Stored RHK and assessments of the plans served that PMM no longer serves with them."""
+    ids = _values(frames["pmm_skp"], "pmm_skp_id")
+    out = {}
+    for name in ("pmm_rhk", "pmm_penilaian"):
+        key = list(TABLE[name].key)
+        stored = conform(name, rows_where(store, name, "pmm_skp_id", ids, key)).select(key)
+        out[name] = stored.join(conform(name, frames[name]).select(key), on=key, how="anti")
+    return out
+
+
+def _plans_of(store: Store, gone: Mapping[str, pl.DataFrame]) -> set[str]:
+    """The plans whose RHK or assessments are in ``gone``."""
+    ids: set[str] = set()
+    if "pmm_penilaian" in gone:
+        ids |= set(_values(gone["pmm_penilaian"], "pmm_skp_id"))
+    if "pmm_rhk" in gone and gone["pmm_rhk"].height:
+        rhk = _stored(store, "pmm_rhk", "pmm_rhk_id", _values(gone["pmm_rhk"], "pmm_rhk_id"), ["pmm_skp_id"])
+        ids |= set(_values(rhk, "pmm_skp_id"))
+    return ids
+
+
+def _touched(store: Store, changed: Mapping[str, pl.DataFrame], gone_skp: set[str]) -> list[str]:
+    """The pegawai whose data a pull changed: their own row; the PTK matched to them (by NIP
+    or NIK); the plans of those PTK; the members of a changed unit; the PTK of a changed school."""
+    empty = pl.DataFrame()
+
+    def of(name: str) -> pl.DataFrame:
+        return changed.get(name, empty)
+
+    nips = set(_values(of("siasn_pegawai"), "nip"))
+    skp_ids = set(gone_skp)
+    for name in ("pmm_skp", "pmm_rhk", "pmm_penilaian"):
+        skp_ids |= set(_values(of(name), "pmm_skp_id"))
+    ptk_ids = set(_values(_stored(store, "pmm_skp", "pmm_skp_id", sorted(skp_ids), ["ptk_id"]), "ptk_id"))
+    ptk_ids |= set(_values(of("dapodik_ptk"), "ptk_id"))
+    if of("dapodik_sekolah").height:
+        at = _stored(store, "dapodik_ptk", "npsn", _values(of("dapodik_sekolah"), "npsn"), ["ptk_id"])
+        ptk_ids |= set(_values(at, "ptk_id"))
+    ptk = _stored(store, "dapodik_ptk", "ptk_id", sorted(ptk_ids), ["nip", "nik"])
+    nips |= set(_values(_stored(store, "siasn_pegawai", "nip", _values(ptk, "nip"), ["nip"]), "nip"))
+    nips |= set(_values(_stored(store, "siasn_pegawai", "nik", _values(ptk, "nik"), ["nip"]), "nip"))
+    if of("siasn_unor").height:
+        members = _stored(store, "siasn_pegawai", "unor_id", _values(of("siasn_unor"), "unor_id"), ["nip"])
+        nips |= set(_values(members, "nip"))
+    return sorted(nips)
+
+
+def summary_of(results: Sequence[InstansiTarik]) -> dict[str, Hitungan]:
+    """The counts of several instansi, per source."""
+    total = {s: Hitungan() for s in ("SIASN", "Dapodik", "PMM")}
+    for r in results:
+        for source, h in r.hitungan.items():
+            total.setdefault(source, Hitungan()).add(h)
+    return total
