@@ -43,6 +43,7 @@ from selaras.views import (
 if TYPE_CHECKING:
     from rich.status import Status as Status_
 
+    from selaras.simulation.generator import Generated
     from selaras.store.database import Store
 
 console = Console(stderr=True, soft_wrap=True)  # messages stay one line each: greppable, copyable
@@ -552,6 +553,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     from selaras.store.repository import load_snapshot
     from selaras.usecases.imports import import_snapshot
     from selaras.usecases.sync import check_store, sync_store
+    from selaras.web.accounts import mark_demo_store
 
     th = _tahun(tahun)
     if workdir.exists():
@@ -561,10 +563,12 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
         g = gen(n, seed=7, tahun=th, instansi=1, progress=p)
     write_snapshot(g.snapshot, workdir / "snapshot")
     store = open_store(str(workdir / "selaras.db"))
+    mark_demo_store(store)
     with progress() as p:
         import_snapshot(store, g.snapshot, progress=rows_progress(p))
     out.rule(f"[bold]Selaras demo[/]: {g.snapshot['instansi']['nama'][0]}, tahun {th}")
     out.print(f"Snapshot: {workdir / 'snapshot'}   Penyimpanan: {workdir / 'selaras.db'}")
+    _demo_history(store, th, g)
 
     before = check_store(store, flow=Flow.SKP, tahun=th, pelaku="demo").check
     out.rule("1. Pemeriksaan sebelum sinkron (Sinkron PMM)")
@@ -589,6 +593,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     _demo_examples(result3.check, names)
 
     write_snapshot(load_snapshot(store), workdir / "hasil")
+    _demo_today(store)
     _demo_bad_source(workdir)
     out.rule("Selesai")
     out.print(
@@ -599,12 +604,48 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
         f"      selaras serve --db {workdir / 'selaras.db'}   (aplikasi web; atau: selaras demo --serve)"
     )
     if serve_after:
-        from selaras.web.cli import DEMO_PASSWORD, seed_demo_accounts, serve_demo
+        from selaras.web.cli import demo_account_rows, serve_demo
 
-        with stage("membuat akun demo"):
-            accounts = seed_demo_accounts(store, DEMO_PASSWORD)
+        # Made with the store (before its history), each with the public demo password.
+        accounts = [(str(r["username"]), str(r["peran"]), str(r["nama"])) for r in demo_account_rows(store)]
         store.dispose()
         serve_demo(str(workdir / "selaras.db"), port, accounts)
+
+
+DEMO_HARI_INI = ("PMM-11", "PMM-12", "PMM-13")
+"""Codes about a principal's plan: the schools where they occur sync only today, so that the
+demo's first check still shows them."""
+
+
+def _demo_history(store: Store, tahun: int, g: Generated) -> None:
+    """Weeks of history before today, so that ages, escalations, the digest and the forecast
+    show on a fresh demo; the demo accounts first (the digests go to them)."""
+    from selaras.catalogue import words
+    from selaras.usecases.demo_riwayat import buat_riwayat
+    from selaras.web.cli import DEMO_PASSWORD, seed_demo_accounts
+
+    with stage("membuat akun demo"):
+        seed_demo_accounts(store, DEMO_PASSWORD)
+    with stage("membuat riwayat empat minggu (pemeriksaan, sinkron, eskalasi dan ringkasan tiap hari kerja)"):
+        ptk = g.snapshot["dapodik_ptk"].select("nip", "npsn").drop_nulls()
+        cases = g.manifest.filter(pl.col("code").is_in(list(DEMO_HARI_INI)))["nip"].to_list()
+        schools = ptk.filter(pl.col("nip").is_in(cases))["npsn"].unique().to_list()
+        today = frozenset(ptk.filter(pl.col("npsn").is_in(schools))["nip"].to_list())
+        r = buat_riwayat(store, tahun, g.snapshot["siasn_pegawai"]["nip"].to_list(), tetap=today)
+    out.print(
+        f"Riwayat: pemeriksaan pertama {words.tanggal(r.mulai)}, lalu {words.angka(r.hari)} hari kerja "
+        f"dengan {words.angka(r.sinkron)} permintaan sinkron, {words.angka(r.eskalasi)} eskalasi dan "
+        f"{words.angka(r.digest)} ringkasan harian terkirim."
+    )
+
+
+def _demo_today(store: Store) -> None:
+    """Today's round (daily summary, escalation policy, digests), as the server runs it."""
+    from selaras.usecases import eskalasi
+
+    eskalasi.tulis_ringkasan(store)
+    eskalasi.jalankan(store)
+    eskalasi.kirim_digest(store)
 
 
 def _demo_bad_source(workdir: Path) -> None:

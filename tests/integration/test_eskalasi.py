@@ -200,7 +200,10 @@ def test_daily_summary_once_a_day_and_the_forecast_reads_it(store: Store, monkey
     trend = esk.trend(store, "skp", TAHUN, "I1")
     assert trend["tersinkron"].to_list() == [0, 0, 3] and trend["total"].to_list() == [3, 3, 3]
 
-    f = eskalasi.prakiraan(store, Flow.SKP, instansi_id="I1", tenggat=date(2026, 12, 31))
+    # Read on Dec 3: today's point is the live state (here equal to that morning's summary).
+    f = eskalasi.prakiraan(
+        store, Flow.SKP, instansi_id="I1", tenggat=date(2026, 12, 31), sekarang=_at(date(2026, 12, 3), 10)
+    )
     assert f is not None and f.keseluruhan is not None
     assert f.keseluruhan.tersinkron == 3 and not f.keseluruhan.berisiko
     assert [(r.kunci, r.prakiraan.tersinkron) for r in f.semua] == [("10000001", 3)]

@@ -194,6 +194,7 @@ def test_every_page_of_every_role_and_the_exports_speak_words(site: tuple[Demo, 
     pages += [(f"admin-{instansi}", p, _own(p)) for p in admin_paths]
     pages += [(f"dinas-{instansi}", p, True) for p in ("/kerja", "/log")]
     pages += [("nasional", p, True) for p in ("/rekap", "/log", "/audit")]
+    pages += [(f"pimpinan-{instansi}", p, True) for p in ("/rekap", "/log", "/akun")]
     for npsn in schools:
         pages += [(f"op-{npsn}", p, True) for p in ("/kerja", "/sekolah")]
     for nip in principals[:10]:

@@ -217,3 +217,44 @@ def test_a_whole_is_the_sum_of_its_parts_and_a_stalled_part_holds_it_back() -> N
     assert whole.bawah <= whole.perkiraan <= whole.atas
     assert whole.atas - whole.bawah == pytest.approx(2 * 1.96 * noisy.sd)  # only the noisy part is uncertain
     assert gabung([]) is None
+
+
+def test_a_schools_pace_per_teacher_lands_within_its_interval() -> None:
+    """Schools whose teachers each sync with a known daily chance: the true count at the
+    deadline falls within the stated interval about as often as stated, and a school with
+    history gets an interval narrower than everything still possible."""
+    import polars as pl
+
+    from selaras.domain.prakiraan import prakirakan_sekolah_semua
+
+    kal = Kalender()
+    rng = random.Random(8)
+    start, deadline = date(2026, 10, 1), date(2026, 11, 30)
+    days: list[date] = []
+    d = start
+    while len(days) < 20:
+        if kal.hari_kerja(d):
+            days.append(d)
+        d += timedelta(days=1)
+    ahead = kal.antara(days[-1], deadline)
+    inside = trials = narrower = 0
+    for trial in range(40):
+        rows, left_now = [], {}
+        for k in range(10):
+            total, synced = 30, 0
+            for day in days:
+                if day != days[0]:
+                    synced += sum(rng.random() < 0.02 for _ in range(total - synced))
+                rows.append(
+                    {"kelompok": "I", "kunci": f"S{trial}-{k}", "tanggal": day, "total": total, "tersinkron": synced}
+                )
+            left_now[f"S{trial}-{k}"] = (total, synced)
+        got = prakirakan_sekolah_semua(pl.DataFrame(rows), deadline, kal)
+        for (_, key), p in got.items():
+            total, synced = left_now[key]
+            truth = synced + sum(rng.random() < 1 - 0.98**ahead for _ in range(total - synced))
+            inside += p.bawah - 0.5 <= truth <= p.atas + 0.5
+            narrower += p.atas - p.bawah < total - synced
+            trials += 1
+    assert 0.88 <= inside / trials <= 1.0
+    assert narrower == trials

@@ -52,6 +52,7 @@ PERAN = {
     "admin": "Admin Instansi",
     "dinas": "Dinas Pendidikan",
     "nasional": "Admin Nasional",
+    "pimpinan": "Pimpinan Instansi",
 }
 """Roles of accounts (``web.accounts.Peran``)."""
 
@@ -64,8 +65,12 @@ AKSI = {
     "GANTI_SKP_MANUAL": "Ganti SKP manual dengan SKP dari PMM",
     "UBAH_ZONA_WAKTU": "Ubah zona waktu instansi",
     "TARIK_DATA": "Tarik data sumber (selaras tarik)",
+    "GANTI_SANDI_SENDIRI": "Ganti kata sandi sendiri",
 }
 """Audit actions."""
+
+TANPA_SEKOLAH = "Pegawai tanpa sekolah di Dapodik"
+"""The forecast's row of an instansi's pegawai who belong to no school."""
 
 SISTEM = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
 """The source systems, as keys of an error's ``detail``."""
@@ -453,6 +458,23 @@ def pelaku(value: str | None, accounts: Mapping[str, str] | None = None) -> str:
         user = value.partition(":")[2]
         return f"Baris perintah ({user})" if user else "Baris perintah"
     return value
+
+
+def diminta_oleh(
+    username: str | None, akun: tuple[str, str] | None, alasan: str | None = None, aksi: str | None = None
+) -> str:
+    """Who asked for a sync and why, in words: the person's name and role
+    (``Rina Wati (Pegawai) · tombol sinkron oleh pegawai``), or the system and why
+    (``Sistem · pembaruan terjadwal (data sumber berubah)``). ``akun`` is (nama, peran) of
+    ``username``'s account; ``alasan`` a ``jobs.queue.Alasan``, ``aksi`` an audit action."""
+    why = label(ALASAN_JOB, alasan) if alasan else (label(AKSI, aksi) if aksi else "")
+    if not username or username == "selaras":
+        who = "Sistem"
+    elif akun is not None:
+        who = f"{akun[0]} ({label(PERAN, akun[1])})"
+    else:
+        who = f"akun {username} (sudah tidak ada)"
+    return f"{who} · {why}" if why else who
 
 
 def install_filters(env: Any) -> None:

@@ -185,3 +185,86 @@ def berisiko_urut(prakiraan: dict[str, Prakiraan]) -> list[tuple[str, Prakiraan]
     """Those at risk, most teachers at stake first (then the lowest expected share)."""
     risky = [(k, p) for k, p in prakiraan.items() if p.berisiko]
     return sorted(risky, key=lambda kp: (-kp[1].guru_terancam, kp[1].persen, kp[0]))
+
+
+# ------------------------------------------------------------ schools: the pace per teacher
+
+PRIOR_HARI_GURU = 20.0
+"""How many teacher-working-days of a school's own history weigh as much as the pace of its
+instansi: a school with little history is forecast mostly at its instansi's pace, one with
+much history at its own."""
+
+
+def _peluang(
+    total: int, now: int, h: int, gain: float, exposure: float, p0: float | None, pengamatan: int, z: float
+) -> Prakiraan:
+    """The forecast of one school from its teachers' pace: each teacher not yet synced syncs
+    on a working day with probability ``p``, estimated as synced per teacher-working-day
+    unsynced (``gain / exposure``), drawn toward the instansi's ``p0`` by ``PRIOR_HARI_GURU``.
+    By the deadline each of the ``R`` left has synced with probability ``q = 1 - (1-p)^h``: the
+    count is ``now + R q`` with the binomial variance ``R q (1-q)`` plus ``R^2`` times the
+    variance of ``q`` (``p`` is only estimated). Without any pace (no history here nor in the
+    instansi) everything still possible is the interval."""
+    x, cap = float(now), float(max(total, now))
+    left = cap - x
+    if p0 is None and exposure <= 0:
+        return Prakiraan(total, now, x, x, cap, 0.0, h, pengamatan, left / (2 * z))
+    prior = p0 if p0 is not None else gain / exposure
+    weight = exposure + PRIOR_HARI_GURU
+    p = min(max((gain + PRIOR_HARI_GURU * prior) / weight, 0.0), 1.0)
+    q = 1.0 - (1.0 - p) ** h
+    var_p = p * (1.0 - p) / weight
+    dq = h * (1.0 - p) ** max(h - 1, 0)
+    var = left * q * (1.0 - q) + left * left * dq * dq * var_p
+    mean = x + left * q
+    sd = math.sqrt(var)
+
+    def clip(v: float) -> float:
+        return min(max(v, x), cap)
+
+    return Prakiraan(total, now, mean, clip(mean - z * sd), clip(mean + z * sd), p * left, h, pengamatan, sd)
+
+
+def prakirakan_sekolah_semua(
+    riwayat: pl.DataFrame, tenggat: date, kalender: Kalender, *, z: float = Z_95
+) -> dict[tuple[str, str], Prakiraan]:
+    """The forecast of many schools at once from their daily counts: ``riwayat`` has
+    ``kelompok`` (the instansi whose pace a school is drawn toward), ``kunci`` (the school),
+    ``tanggal``, ``total``, ``tersinkron``; the last day of each school is its count now.
+    Keys are ``(kelompok, kunci)``."""
+    if riwayat.is_empty():
+        return {}
+    ordinal = {d: kalender.urutan(d) for d in riwayat["tanggal"].unique().to_list()}
+    end = kalender.urutan(tenggat)
+    df = (
+        riwayat.sort("kelompok", "kunci", "tanggal")
+        .with_columns(pl.col("tanggal").replace_strict(ordinal, return_dtype=pl.Int64).alias("hk"))
+        .with_columns(
+            pl.col("tersinkron").diff().over("kelompok", "kunci").alias("dx"),
+            pl.col("hk").diff().over("kelompok", "kunci").alias("dw"),
+            (pl.col("total") - pl.col("tersinkron")).clip(0).shift(1).over("kelompok", "kunci").alias("sisa"),
+        )
+    )
+    steps = (
+        df.filter(pl.col("dw") > 0)
+        .group_by("kelompok", "kunci")
+        .agg(
+            pl.col("dx").clip(0).sum().cast(pl.Float64).alias("gain"),
+            (pl.col("sisa") * pl.col("dw")).sum().cast(pl.Float64).alias("exposure"),
+        )
+    )
+    pace = steps.group_by("kelompok").agg(pl.col("gain").sum(), pl.col("exposure").sum())
+    p0 = {r["kelompok"]: r["gain"] / r["exposure"] for r in pace.iter_rows(named=True) if r["exposure"] > 0}
+    own = {(r["kelompok"], r["kunci"]): (r["gain"], r["exposure"]) for r in steps.iter_rows(named=True)}
+    last = df.group_by("kelompok", "kunci").agg(
+        pl.col("total").last(), pl.col("tersinkron").last(), pl.col("hk").last(), pl.len().alias("pengamatan")
+    )
+    out: dict[tuple[str, str], Prakiraan] = {}
+    for r in last.iter_rows(named=True):
+        key = (str(r["kelompok"]), str(r["kunci"]))
+        gain, exposure = own.get(key, (0.0, 0.0))
+        h = max(end - r["hk"], 0)
+        out[key] = _peluang(
+            int(r["total"]), int(r["tersinkron"]), h, gain, exposure, p0.get(r["kelompok"]), int(r["pengamatan"]), z
+        )
+    return out

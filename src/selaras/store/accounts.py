@@ -223,3 +223,56 @@ def demo_account_sources(store: Store) -> tuple[list[sa.Row], list[sa.Row], list
             ),
             list(conn.execute(sa.select(_peg.c.nip, _peg.c.nama, _peg.c.instansi_id).order_by(_peg.c.nip))),
         )
+
+
+# ------------------------------------------------------- own password, references, demo mark
+
+
+def set_password_keeping(
+    store: Store, username: str, password_hash: str, *, keep_sesi: str | None, keep_token: str | None
+) -> tuple[int, int]:
+    """A new password hash that ends every session and token of the account but the one of
+    the request that changed it (``keep_sesi`` / ``keep_token``: hashes); (sessions ended,
+    tokens revoked)."""
+    with store.write() as conn:
+        conn.execute(sa.update(akun).where(akun.c.username == username).values(password_hash=password_hash))
+        sesi = sa.delete(akun_sesi).where(akun_sesi.c.username == username)
+        if keep_sesi is not None:
+            sesi = sesi.where(akun_sesi.c.sesi_hash != keep_sesi)
+        token = sa.update(akun_token).where(akun_token.c.username == username, akun_token.c.dicabut == sa.false())
+        if keep_token is not None:
+            token = token.where(akun_token.c.token_hash != keep_token)
+        ended = conn.execute(sesi).rowcount or 0
+        revoked = conn.execute(token.values(dicabut=True)).rowcount or 0
+    return ended, revoked
+
+
+def unknown_references(
+    store: Store, *, nip: str | None, npsn: str | None, instansi_id: str | None
+) -> list[tuple[str, str]]:
+    """Which of ``nip``, ``npsn`` and ``instansi_id`` the store's contract data does not know:
+    ``(what, value)`` pairs, in that order."""
+    checks = (
+        ("nip", nip, _peg.c.nip),
+        ("npsn", npsn, _sekolah.c.npsn),
+        ("instansi", instansi_id, _instansi.c.instansi_id),
+    )
+    missing: list[tuple[str, str]] = []
+    with store.read() as conn:
+        for what, value, column in checks:
+            if value is None:
+                continue
+            found = conn.execute(sa.select(sa.literal(1)).select_from(column.table).where(column == value)).first()
+            if found is None:
+                missing.append((what, value))
+    return missing
+
+
+def existing_usernames(store: Store, usernames: Sequence[str]) -> set[str]:
+    """Which of ``usernames`` have an account."""
+    found: set[str] = set()
+    with store.read() as conn:
+        for i in range(0, len(usernames), 500):
+            part = list(usernames[i : i + 500])
+            found.update(conn.execute(sa.select(akun.c.username).where(akun.c.username.in_(part))).scalars())
+    return found

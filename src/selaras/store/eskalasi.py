@@ -512,3 +512,76 @@ def instansi_logged(store: Store) -> list[str]:
     with store.read() as conn:
         q = sa.select(sync_state.c.instansi_id).where(sync_state.c.instansi_id.isnot(None)).distinct()
         return sorted(r.instansi_id for r in conn.execute(q))
+
+
+# ------------------------------------------------------------- the forecast's live point
+
+
+def live_counts(store: Store, flow: str, tahun: int, instansi_id: str | None = None) -> pl.DataFrame:
+    """Each school's count now, from each pegawai's latest state (what the pages show):
+    ``instansi_id, npsn, total, tersinkron``; pegawai of no school have ``npsn`` "" (one group
+    per instansi)."""
+    ok = sa.case((sync_log.c.status == "TERSINKRON", 1), else_=0)
+    npsn = sa.func.coalesce(sync_log.c.npsn, "")
+    q = (
+        sa.select(sync_state.c.instansi_id, npsn.label("npsn"), sa.func.count(), sa.func.sum(ok))
+        .join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
+        .where(sync_state.c.flow == flow, sync_state.c.tahun == tahun, sync_state.c.instansi_id.isnot(None))
+        .group_by(sync_state.c.instansi_id, npsn)
+    )
+    if instansi_id is not None:
+        q = q.where(sync_state.c.instansi_id == instansi_id)
+    schema = {"instansi_id": pl.String, "npsn": pl.String, "total": pl.Int64, "tersinkron": pl.Int64}
+    with store.read() as conn:
+        rows = [(r[0], r[1], int(r[2]), int(r[3] or 0)) for r in conn.execute(q)]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def schools_history(
+    store: Store, flow: str, tahun: int, instansi_id: str | None = None, sejak: date | None = None
+) -> pl.DataFrame:
+    """The schools' summary rows (a row on each day a school's counts changed), of one
+    instansi or of all: ``instansi_id, npsn, tanggal, total, tersinkron``. With ``sejak``: the
+    rows from that day on, and each school's latest row before it (its value on that day)."""
+    t = ringkasan_sekolah
+    cols = (t.c.instansi_id, t.c.npsn, _tanggal(t.c.tanggal), t.c.total, t.c.tersinkron)
+    where = [t.c.flow == flow, t.c.tahun == tahun]
+    if instansi_id is not None:
+        where.append(t.c.instansi_id == instansi_id)
+    schema = {
+        "instansi_id": pl.String,
+        "npsn": pl.String,
+        "tanggal": pl.Date,
+        "total": pl.Int64,
+        "tersinkron": pl.Int64,
+    }
+    with store.read() as conn:
+        if sejak is None:
+            return _frame(conn, sa.select(*cols).where(*where), schema)
+        recent = _frame(conn, sa.select(*cols).where(*where, t.c.tanggal >= sejak), schema)
+        last = (
+            sa.select(t.c.npsn, sa.func.max(t.c.tanggal).label("tanggal"))
+            .where(*where, t.c.tanggal < sejak)
+            .group_by(t.c.npsn)
+            .subquery()
+        )
+        carried = _frame(
+            conn,
+            sa.select(*cols).join(last, sa.and_(last.c.npsn == t.c.npsn, last.c.tanggal == t.c.tanggal)).where(*where),
+            schema,
+        )
+    return pl.concat([carried, recent])
+
+
+def libur_all(store: Store) -> dict[str, dict[date, str]]:
+    """Every instansi's own days off: instansi -> date -> why."""
+    out: dict[str, dict[date, str]] = {}
+    with store.read() as conn:
+        for r in conn.execute(sa.select(instansi_libur)):
+            out.setdefault(r.instansi_id, {})[r.tanggal] = r.keterangan
+    return out
+
+
+def max_log_id(conn: sa.Connection) -> int:
+    """The newest log row's id (0 when none): whether the log changed since a summary."""
+    return int(conn.execute(sa.select(sa.func.max(sync_log.c.log_id))).scalar() or 0)

@@ -239,12 +239,15 @@ akun = sa.Table(
     sa.Column("aktif", sa.Boolean(), nullable=False, server_default=sa.true()),
     sa.Column("dibuat", sa.DateTime(timezone=True), nullable=False),
     sa.Column("email", sa.String()),
-    sa.CheckConstraint("peran IN ('pegawai', 'operator', 'admin', 'dinas', 'nasional', 'monitor')", name="peran"),
+    sa.CheckConstraint(
+        "peran IN ('pegawai', 'operator', 'admin', 'dinas', 'nasional', 'monitor', 'pimpinan')", name="peran"
+    ),
     sa.Index("ix_akun_nip", "nip"),
     sa.Index("ix_akun_npsn", "npsn"),
 )
 """Web accounts. ``peran``: pegawai (``nip``; a principal is a pegawai whose Dapodik PTK is
-Kepala Sekolah), operator (``npsn``), admin and dinas (``instansi_id``), nasional."""
+Kepala Sekolah), operator (``npsn``), admin, dinas and pimpinan (the head of the agency, who
+reads what is escalated to them: ``instansi_id``), nasional."""
 
 akun_sesi = sa.Table(
     "akun_sesi",
@@ -284,6 +287,16 @@ login_batas = sa.Table(
 )
 """Login attempts by ``username|ip`` in the current window: one row counted up by one atomic
 statement per attempt, so concurrent attempts can never pass the limit together."""
+
+penyimpanan_tanda = sa.Table(
+    "penyimpanan_tanda",
+    metadata,
+    sa.Column("kunci", sa.String(), primary_key=True),
+    sa.Column("nilai", sa.String(), nullable=False),
+    sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
+)
+"""Marks of the store itself: ``demo`` when ``selaras demo`` made it (only then may
+``selaras akun demo`` give accounts the public demo password)."""
 
 audit_log = sa.Table(
     "audit_log",

@@ -16,15 +16,16 @@ from typing import Any
 
 import polars as pl
 
+from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain import blockers
 from selaras.domain import eskalasi as policy
 from selaras.domain.harikerja import Kalender, tanggal_lokal
-from selaras.domain.prakiraan import JENDELA_HARI, Prakiraan, Titik, berisiko_urut, gabung, prakirakan, prakirakan_semua
+from selaras.domain.prakiraan import JENDELA_HARI, Prakiraan, berisiko_urut, gabung, prakirakan_sekolah_semua
 from selaras.domain.results import Flow
 from selaras.jobs import notifications
 from selaras.store import eskalasi as esk
-from selaras.store import reads, uow
+from selaras.store import reads, tanda, uow
 from selaras.store.database import Store
 from selaras.store.repository import latest_results
 
@@ -245,7 +246,7 @@ def penerima_akun(akun: dict[str, Any]) -> list[str]:
         return [f"pegawai:{akun['nip']}"]
     if p == "operator" and akun.get("npsn"):
         return [f"operator:{akun['npsn']}"]
-    if p in ("admin", "dinas") and akun.get("instansi_id"):
+    if p in ("admin", "dinas", "pimpinan") and akun.get("instansi_id"):
         return [f"{p}:{akun['instansi_id']}"]
     return []
 
@@ -269,16 +270,21 @@ def kirim_digest(store: Store, *, sekarang: datetime | None = None) -> LaporanDi
         # Every open item once, by party: a national round asks the store once, not per account.
         by_party: dict[str, list[dict[str, Any]]] = {}
         escalated: dict[str, list[dict[str, Any]]] = {}
+        to_head: dict[str, list[dict[str, Any]]] = {}
         for i in esk.items_of(u.store):
             by_party.setdefault(i["pihak"], []).append(i)
             if i["tingkat"] and not i["pihak"].startswith("admin:"):
                 escalated.setdefault(i["instansi_id"], []).append(i)
+            if int(policy.Tingkat.PIMPINAN) in i["tingkat"]:
+                to_head.setdefault(i["instansi_id"], []).append(i)
         zones: dict[str | None, str] = {}
         for acc in esk.digest_accounts(u.conn):
             keys = penerima_akun(acc)
             items = [i for k in keys for i in by_party.get(k, [])]
             if acc["peran"] == "admin":
                 items += escalated.get(acc["instansi_id"], [])
+            if acc["peran"] == "pimpinan":
+                items = to_head.get(acc["instansi_id"], [])
             if not items:
                 continue
             inst = acc.get("instansi_id")
@@ -327,15 +333,25 @@ def _digest_rows(
 # ---------------------------------------------------------------------- daily summary
 
 
+RINGKASAN = "ringkasan"
+"""The store mark of the daily summary: the day and the newest log row it was written from."""
+
+
 def tulis_ringkasan(store: Store, *, sekarang: datetime | None = None, ulang: bool = False) -> tuple[int, int] | None:
-    """Write today's summary (WIB date) once: rows per instansi and changed schools; None when
-    today's is already written (``ulang`` writes it again)."""
-    today = tanggal_lokal(_now(sekarang), "WIB")
+    """Write today's summary (WIB date): rows per instansi and changed schools. Written again
+    whenever the log changed since (today's point is the state at the latest round, not the
+    first); None when today's is written and the log has not changed (``ulang`` writes it
+    again anyway)."""
+    now = _now(sekarang)
+    today = tanggal_lokal(now, "WIB")
 
     def work(u: uow.UnitOfWork) -> tuple[int, int] | None:
-        if esk.summary_written(u.conn, today) and not ulang:
+        upto = f"{today.isoformat()} {esk.max_log_id(u.conn)}"
+        if esk.summary_written(u.conn, today) and not ulang and tanda.mark(u.store, RINGKASAN) == upto:
             return None
-        return esk.write_summary(u.conn, today)
+        written = esk.write_summary(u.conn, today)
+        tanda.set_mark(u.store, RINGKASAN, upto, now)
+        return written
 
     return uow.run(store, work, name="ringkasan", lock=False)
 
@@ -380,57 +396,117 @@ def prakiraan(
     instansi_id: str | None = None,
     tahun: int | None = None,
     tenggat: date | None = None,
+    sekarang: datetime | None = None,
 ) -> HasilPrakiraan | None:
-    """The forecast at the deadline from the daily summary: of an instansi and each of its
-    schools, or (without ``instansi_id``) of the nation and each instansi. None without a
-    summary."""
+    """The forecast at the deadline: of an instansi and each of its schools, or (without
+    ``instansi_id``) of the nation and each instansi. None without a daily summary.
+
+    Each school is forecast from its own days of the summary, its count now (each pegawai's
+    latest state, what the pages show: today's point is always live, never the summary written
+    this morning) and its instansi's pace (:func:`prakirakan_sekolah_semua`). An instansi is the
+    sum of its schools (and of its pegawai of no school), the nation the sum of its instansi:
+    the national view's row of an instansi is that instansi's own forecast.
+    """
     flow = Flow(flow)
     tahun = tahun or esk.summary_years(store, flow.value)
     if tahun is None:
         return None
     tenggat = tenggat or date(tahun, 12, 31)
-    kal = kalender_of(store, instansi_id) if instansi_id else Kalender()
-    # The forecast reads the last weeks only (JENDELA_HARI): the pace of late. The whole is the
-    # sum of its parts (a stalled school holds its share back); the series of the whole serves
-    # only when no part has a history.
-    overall: Prakiraan | None = None
+    last = esk.last_summary_date(store, flow.value, tahun)
+    if last is None:
+        return None
+    today = tanggal_lokal(_now(sekarang), "WIB")
+    # The last weeks only (JENDELA_HARI): the pace of late, not of January.
+    sejak = min(today, last) - timedelta(days=JENDELA_HARI)
+    inst = esk.instansi_history(store, flow.value, tahun, sejak)
+    if instansi_id is not None:
+        inst = inst.filter(pl.col("instansi_id") == instansi_id)
+        if inst.is_empty():
+            return None
+    live = esk.live_counts(store, flow.value, tahun, instansi_id)
+    hist = _riwayat(
+        inst.filter(pl.col("tanggal") < today),
+        esk.schools_history(store, flow.value, tahun, instansi_id, sejak).filter(pl.col("tanggal") < today),
+        live,
+        today,
+    )
+    each: dict[tuple[str, str], Prakiraan] = {}
+    for kal, members in _calendars(store, hist["kelompok"].unique().to_list(), instansi_id):
+        part = hist.filter(pl.col("kelompok").is_in(members))
+        each.update(prakirakan_sekolah_semua(part, tenggat, kal))
+    per_instansi = {
+        i: p
+        for i in sorted({k for k, _ in each})
+        if (p := gabung(v for (k, _), v in each.items() if k == i)) is not None
+    }
     if instansi_id is None:
-        last = esk.last_summary_date(store, flow.value, tahun)
-        if last is None:
-            return None
-        sejak = last - timedelta(days=JENDELA_HARI)
-        hist = esk.instansi_history(store, flow.value, tahun, sejak).rename({"instansi_id": "kunci"})
-        names = reads.instansi_names(store, hist["kunci"].unique().to_list())
+        names = reads.instansi_names(store, list(per_instansi))
+        units = per_instansi
     else:
-        whole = esk.trend(store, flow.value, tahun, instansi_id)
-        if whole.is_empty():
-            return None
-        sejak = whole["tanggal"].max() - timedelta(days=JENDELA_HARI)  # type: ignore[operator]
-        overall = prakirakan(_points(whole.filter(pl.col("tanggal") >= sejak)), tenggat, kal)
-        schools = _fill(esk.school_history(store, flow.value, tahun, instansi_id), whole["tanggal"])
-        hist = schools.filter(pl.col("tanggal") >= sejak).rename({"npsn": "kunci"})
-        names = reads.sekolah_names(store, hist["kunci"].unique().to_list())
-    each = prakirakan_semua(hist, tenggat, kal)
-    overall = gabung(each.values()) or overall
-    rows = [BarisPrakiraan(k, names.get(k, k), p) for k, p in sorted(each.items())]
-    risky = [BarisPrakiraan(k, names.get(k, k), p) for k, p in berisiko_urut(each)]
+        names = reads.sekolah_names(store, [n for _, n in each if n])
+        names[""] = words.TANPA_SEKOLAH
+        units = {n: p for (_, n), p in each.items()}
+    overall = gabung(per_instansi.values())
+    rows = [BarisPrakiraan(k, names.get(k, k), p) for k, p in sorted(units.items())]
+    risky = [BarisPrakiraan(k, names.get(k, k), p) for k, p in berisiko_urut(units)]
     return HasilPrakiraan(flow.value, tahun, tenggat, overall, risky, rows)
 
 
-def _points(df: pl.DataFrame) -> list[Titik]:
-    return [Titik(r["tanggal"], int(r["tersinkron"]), int(r["total"])) for r in df.iter_rows(named=True)]
-
-
-def _fill(schools: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
-    """Each school's value on each summary day: its latest row up to that day (schools are
-    written only on the days they changed)."""
-    if schools.is_empty():
-        return schools
-    grid = schools.select("npsn").unique().join(pl.DataFrame({"tanggal": days}), how="cross").sort("npsn", "tanggal")
-    return (
-        grid.join_asof(
-            schools.sort("npsn", "tanggal"), on="tanggal", by="npsn", strategy="backward", check_sortedness=False
+def _riwayat(inst: pl.DataFrame, schools: pl.DataFrame, live: pl.DataFrame, today: date) -> pl.DataFrame:
+    """Each unit's counts (``kelompok`` the instansi, ``kunci`` the school, "" for its pegawai
+    of no school) on each summary day of its instansi before today, and now: a school on a day
+    it did not change holds its latest earlier row; the pegawai of no school are the instansi's
+    count less its schools'. Only units with pegawai now."""
+    cols = ["kelompok", "kunci", "tanggal", "total", "tersinkron"]
+    now = live.select(
+        pl.col("instansi_id").alias("kelompok"),
+        pl.col("npsn").alias("kunci"),
+        pl.lit(today).alias("tanggal"),
+        "total",
+        "tersinkron",
+    )
+    if inst.is_empty():
+        return now.select(cols)
+    days = inst.select(pl.col("instansi_id").alias("kelompok"), "tanggal").unique()
+    past = schools.rename({"instansi_id": "kelompok", "npsn": "kunci"})
+    filled = (
+        past.select("kelompok", "kunci")
+        .unique()
+        .join(days, on="kelompok")
+        .sort("kelompok", "kunci", "tanggal")
+        .join_asof(
+            past.sort("kelompok", "kunci", "tanggal"),
+            on="tanggal",
+            by=["kelompok", "kunci"],
+            strategy="backward",
+            check_sortedness=False,
         )
         .drop_nulls("total")
-        .select("npsn", "tanggal", "total", "tersinkron")
+        .select(cols)
     )
+    sums = filled.group_by("kelompok", "tanggal").agg(
+        pl.col("total").sum().alias("st"), pl.col("tersinkron").sum().alias("ss")
+    )
+    rest = (
+        inst.rename({"instansi_id": "kelompok"})
+        .join(sums, on=["kelompok", "tanggal"], how="left")
+        .with_columns(
+            pl.lit("").alias("kunci"),
+            (pl.col("total") - pl.col("st").fill_null(0)).clip(0).alias("total"),
+            (pl.col("tersinkron") - pl.col("ss").fill_null(0)).clip(0).alias("tersinkron"),
+        )
+        .select(cols)
+    )
+    out = pl.concat([filled, rest, now.select(cols)], how="vertical_relaxed")
+    return out.join(now.select("kelompok", "kunci"), on=["kelompok", "kunci"], how="semi")
+
+
+def _calendars(store: Store, instansi: list[str], only: str | None) -> list[tuple[Kalender, list[str]]]:
+    """The instansi grouped by their working-day calendars (national days off plus their own)."""
+    if only is not None:
+        return [(kalender_of(store, only), [only])]
+    libur = esk.libur_all(store)
+    groups: dict[frozenset[date], list[str]] = {}
+    for i in instansi:
+        groups.setdefault(frozenset(libur.get(i, {})), []).append(i)
+    return [(Kalender.dengan(days), members) for days, members in groups.items()]

@@ -106,7 +106,8 @@ def can_view_pegawai(store: Store, user: Pengguna, nip: str) -> bool:
     """Whether ``user`` may see pegawai ``nip``'s data and sync state.
 
     Pegawai: themselves; a principal also the pegawai of their school. Operator: the pegawai
-    whose Dapodik PTK is at their school. Admin Instansi: the pegawai of their instansi (SIASN).
+    whose Dapodik PTK is at their school. Admin Instansi and Pimpinan Instansi (reading only):
+    the pegawai of their instansi (SIASN).
     Admin Nasional: everyone. Dinas Pendidikan: nobody one by one (it sees the matching problems).
     """
     p = user.peran
@@ -117,7 +118,7 @@ def can_view_pegawai(store: Store, user: Pengguna, nip: str) -> bool:
     if p is Peran.DINAS:
         return False
     npsn, instansi_id = pegawai_school(store, nip)
-    if p is Peran.ADMIN:
+    if p in (Peran.ADMIN, Peran.PIMPINAN):
         return instansi_id is not None and instansi_id == user.instansi_id
     if p is Peran.OPERATOR or (p is Peran.PEGAWAI and user.kepala_sekolah):
         return npsn is not None and npsn == user.npsn
@@ -152,7 +153,7 @@ def instansi_scope(user: Pengguna, instansi_id: str | None) -> str | None:
     """The instansi a recap or list covers: the user's own; a national admin picks any (or all)."""
     if user.peran is Peran.NASIONAL:
         return instansi_id
-    if user.peran in (Peran.ADMIN, Peran.DINAS):
+    if user.peran in (Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN):
         if instansi_id not in (None, user.instansi_id):
             raise not_found()
         return user.instansi_id
@@ -170,12 +171,12 @@ class LogScope:
 
 
 def log_scope(user: Pengguna) -> LogScope:
-    """Admin: their instansi; nasional: all; dinas: their instansi's matching problems; operator
+    """Admin and pimpinan: their instansi; nasional: all; dinas: their instansi's matching problems; operator
     and principal: their school; a teacher: themselves."""
     p = user.peran
     if p is Peran.NASIONAL:
         return LogScope()
-    if p is Peran.ADMIN:
+    if p in (Peran.ADMIN, Peran.PIMPINAN):
         return LogScope(instansi_id=user.instansi_id or "-")
     if p is Peran.DINAS:
         return LogScope(instansi_id=user.instansi_id or "-", codes=DINAS_CODES)

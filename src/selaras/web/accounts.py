@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from selaras.store import accounts as db
+from selaras.store import tanda
 from selaras.store.database import Store
 
 SESSION_HOURS = 12
@@ -77,6 +78,7 @@ class Peran(StrEnum):
     DINAS = "dinas"
     NASIONAL = "nasional"
     MONITOR = "monitor"
+    PIMPINAN = "pimpinan"  # the head of the agency: reads what is escalated to them
 
 
 PERAN_LABEL = {
@@ -86,6 +88,7 @@ PERAN_LABEL = {
     Peran.DINAS: "Dinas Pendidikan",
     Peran.NASIONAL: "Admin Nasional",
     Peran.MONITOR: "Pemantau Layanan",
+    Peran.PIMPINAN: "Pimpinan Instansi",
 }
 
 
@@ -128,8 +131,8 @@ def _validate(peran: Peran, nip: str | None, npsn: str | None, instansi_id: str 
         raise AccountError("akun pegawai memerlukan NIP")
     if peran is Peran.OPERATOR and not npsn:
         raise AccountError("akun operator sekolah memerlukan NPSN")
-    if peran in (Peran.ADMIN, Peran.DINAS) and not instansi_id:
-        raise AccountError("akun admin instansi dan dinas pendidikan memerlukan instansi")
+    if peran in (Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN) and not instansi_id:
+        raise AccountError("akun admin instansi, dinas pendidikan dan pimpinan instansi memerlukan instansi")
 
 
 def create_account(
@@ -387,3 +390,71 @@ def token_account(store: Store, token: str) -> Akun | None:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# ------------------------------------------------- demo store, references, own password
+
+DEMO_MARK = "demo"
+
+
+def mark_demo_store(store: Store) -> None:
+    """Mark ``store`` as made by ``selaras demo``: only such a store gets demo accounts."""
+    tanda.set_mark(store, DEMO_MARK, "selaras demo", _now())
+
+
+def is_demo_store(store: Store) -> bool:
+    """Whether ``selaras demo`` made ``store``."""
+    return tanda.mark(store, DEMO_MARK) is not None
+
+
+def new_usernames(store: Store, usernames: list[str]) -> set[str]:
+    """Which of ``usernames`` have no account yet."""
+    return set(usernames) - db.existing_usernames(store, usernames)
+
+
+_REFERENCE_WORDS = {
+    "nip": "NIP {} tidak ada di data SIASN penyimpanan ini",
+    "npsn": "NPSN {} tidak ada di data sekolah (Dapodik) penyimpanan ini",
+    "instansi": "instansi {} tidak ada di penyimpanan ini",
+}
+
+
+def check_references(store: Store, nip: str | None, npsn: str | None, instansi_id: str | None) -> None:
+    """Refuse (:class:`AccountError`, naming each) a NIP, NPSN or instansi the store does not know."""
+    missing = db.unknown_references(store, nip=nip, npsn=npsn, instansi_id=instansi_id)
+    if missing:
+        raise AccountError("; ".join(_REFERENCE_WORDS[what].format(value) for what, value in missing))
+
+
+def password_ok(store: Store, username: str, password: str) -> bool:
+    """Whether ``password`` is the current password of ``username`` (in ``store``'s transaction)."""
+    row = db.account_row(store, username)
+    try:
+        return bool(_hasher.verify(row.password_hash if row else _DUMMY_HASH, password)) and row is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def count_password_attempt(store: Store, username: str) -> bool:
+    """Count one attempt to change ``username``'s own password; False once past the limit
+    (the same limit as logins: guessing the old password from a stolen session is slow)."""
+    return db.count_login_attempt(store, f"{username.lower()}|ganti-sandi", _now(), LOGIN_WINDOW) <= LOGIN_LIMIT
+
+
+def clear_password_attempts(store: Store, username: str) -> None:
+    """Forget the attempts of ``username`` to change the own password (it succeeded)."""
+    db.clear_login_attempts(store, f"{username.lower()}|ganti-sandi", _now() - 4 * LOGIN_WINDOW)
+
+
+def replace_password_keeping(
+    store: Store, username: str, password_hash: str, *, sesi: str | None = None, token: str | None = None
+) -> tuple[int, int]:
+    """Set ``password_hash``; every other session and token of ``username`` ends, the session
+    cookie ``sesi`` or API token ``token`` of the request stays. (sessions ended, tokens revoked)."""
+    return db.set_password_keeping(
+        store,
+        username,
+        password_hash,
+        keep_sesi=_sha(sesi) if sesi else None,
+        keep_token=_sha(token) if token else None,
+    )

@@ -18,6 +18,7 @@ from selaras.domain.results import Flow, Status
 from selaras.jobs import queue
 from selaras.jobs.notifications import mark_read
 from selaras.usecases import admin, requests
+from selaras.usecases import sandi as sandi_usecase
 from selaras.web import audit, export, screens
 from selaras.web.access import (
     Ditolak,
@@ -38,7 +39,7 @@ from selaras.web.accounts import (
     retry_after,
     revoke_token,
 )
-from selaras.web.app import current_user, konteks
+from selaras.web.app import COOKIE, current_user, konteks
 from selaras.web.edge import (
     ID_MAX,
     ID_POLA,
@@ -127,6 +128,13 @@ class AtasanIn(BaseModel):
     """The new superior (NIP) of a unit in e-Kinerja."""
 
     atasan_nip: Nip
+
+
+class SandiIn(BaseModel):
+    """Changing the own password: the old one, and the new one (at least 8 characters)."""
+
+    sandi_lama: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    sandi_baru: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
 
 
 class DibacaIn(BaseModel):
@@ -249,6 +257,25 @@ def revoke_my_token(request: Request, token_id: TokenId, user: User) -> Response
     if not revoke_token(konteks(request).store, user.akun.username, token_id):
         raise not_found("Token tidak ditemukan atau sudah dicabut.")
     return Response(status_code=204)
+
+
+@router.post(
+    "/saya/sandi",
+    responses=error_responses(403, 422, 429),
+    summary="Ganti kata sandi saya (kata sandi lama ditanyakan); sesi dan token lain berakhir",
+)
+def change_my_password(request: Request, body: SandiIn, user: User) -> dict[str, int]:
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    done = sandi_usecase.ganti_sandi(
+        konteks(request).store,
+        user,
+        body.sandi_lama,
+        body.sandi_baru,
+        sesi=None if token else request.cookies.get(COOKIE),
+        token=token,
+    )
+    return {"sesi_diakhiri": done.sesi_diakhiri, "token_dicabut": done.token_dicabut}
 
 
 @router.get("/kode", summary="Katalog kode kendala")

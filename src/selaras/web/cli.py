@@ -14,13 +14,16 @@ from selaras.web.accounts import (
     TOKEN_DAYS_MAX,
     AccountError,
     Peran,
+    check_references,
     create_account,
     create_accounts,
     create_token,
     end_sessions,
     get_account,
     hash_password,
+    is_demo_store,
     list_tokens,
+    new_usernames,
     reset_password,
     revoke_token,
     revoke_tokens,
@@ -33,10 +36,23 @@ DEMO_PASSWORD = "selaras-demo"
 
 def seed_demo_accounts(store: Store, password: str = DEMO_PASSWORD) -> list[tuple[str, str, str]]:
     """Accounts for a demo store: every pegawai (username = NIP), an operator per school
-    (``op-<npsn>``), an admin and a dinas account per instansi (``admin-<id>``, ``dinas-<id>``)
-    and one national admin (``nasional``). One password hash serves them all (hashing it 600
-    times would take minutes); real accounts each get their own. Returns (username, peran, nama)."""
+    (``op-<npsn>``), an admin, a dinas and a head-of-agency account per instansi
+    (``admin-<id>``, ``dinas-<id>``, ``pimpinan-<id>``) and one national admin (``nasional``).
+    One password hash serves them all (hashing it 600 times would take minutes); real accounts
+    each get their own. Usernames that have an account already are left as they are. Returns
+    the (username, peran, nama) of the accounts made."""
     shared = hash_password(password)
+    rows = demo_account_rows(store)
+    # An account that exists keeps its password (and its sessions): a password changed with
+    # `akun sandi` or on /akun is never put back to the public one.
+    fresh = new_usernames(store, [str(r["username"]) for r in rows])
+    rows = [r for r in rows if r["username"] in fresh]
+    create_accounts(store, rows, shared)
+    return [(str(r["username"]), str(r["peran"]), str(r["nama"])) for r in rows]
+
+
+def demo_account_rows(store: Store) -> list[dict[str, object]]:
+    """The accounts the demo makes for ``store``'s instansi, schools and pegawai."""
     instansi, sekolah, pegawai = demo_account_sources(store)
     rows: list[dict[str, object]] = []
     for i in instansi:
@@ -56,6 +72,14 @@ def seed_demo_accounts(store: Store, password: str = DEMO_PASSWORD) -> list[tupl
                 "instansi_id": i.instansi_id,
             }
         )
+        rows.append(
+            {
+                "username": f"pimpinan-{i.instansi_id}",
+                "peran": "pimpinan",
+                "nama": f"Pimpinan {i.nama}",
+                "instansi_id": i.instansi_id,
+            }
+        )
     for s in sekolah:
         rows.append(
             {
@@ -69,8 +93,7 @@ def seed_demo_accounts(store: Store, password: str = DEMO_PASSWORD) -> list[tupl
     for p in pegawai:
         rows.append({"username": p.nip, "peran": "pegawai", "nama": p.nama, "nip": p.nip, "instansi_id": p.instansi_id})
     rows.append({"username": "nasional", "peran": "nasional", "nama": "Admin Nasional BKN"})
-    create_accounts(store, rows, shared)
-    return [(str(r["username"]), str(r["peran"]), str(r["nama"])) for r in rows]
+    return rows
 
 
 def run_server(
@@ -181,7 +204,7 @@ def serve_demo(store_url: str, port: int, accounts: list[tuple[str, str, str]], 
     by_role: dict[str, list[tuple[str, str]]] = {}
     for username, peran, nama in accounts:
         by_role.setdefault(peran, []).append((username, nama))
-    for peran in ("nasional", "admin", "dinas", "operator", "pegawai"):
+    for peran in ("nasional", "pimpinan", "admin", "dinas", "operator", "pegawai"):
         items = by_role.get(peran, [])
         shown = items[:3] if peran in ("operator", "pegawai") else items
         for username, nama in shown:
@@ -257,10 +280,15 @@ def tambah(
     email: str | None,
 ) -> None:
     """Buat (atau ganti) satu akun."""
+    store = Store.open(db)
+    try:
+        check_references(store, nip, npsn, instansi_id)
+    except AccountError as e:
+        _fail(e)
     pw = password or getpass.getpass("Kata sandi: ")
     try:
         create_account(
-            Store.open(db), username, pw, peran, nama, nip=nip, npsn=npsn, instansi_id=instansi_id, email=email
+            store, username, pw, peran, nama, nip=nip, npsn=npsn, instansi_id=instansi_id, email=email
         )
     except AccountError as e:
         click.echo(f"Galat: {e}", err=True)
@@ -383,6 +411,20 @@ def keluar(username: str, db: str | None) -> None:
 @click.option("--db", envvar="SELARAS_DB")
 @click.option("--password", default=DEMO_PASSWORD, show_default=True)
 def demo_accounts(db: str | None, password: str) -> None:
-    """Buat akun demo untuk setiap pegawai, sekolah dan instansi di penyimpanan."""
-    made = seed_demo_accounts(Store.open(db), password)
+    """Buat akun demo untuk setiap pegawai, sekolah dan instansi di penyimpanan demo.
+
+    Hanya untuk penyimpanan yang dibuat oleh ``selaras demo``; akun yang sudah ada tidak diubah.
+    """
+    store = Store.open(db)
+    if not is_demo_store(store):
+        _fail(
+            AccountError(
+                "penyimpanan ini bukan penyimpanan demo (yang dibuat oleh `selaras demo`); akun dengan "
+                "kata sandi umum tidak dibuat. Buat akun satu per satu dengan `selaras akun tambah`."
+            )
+        )
+    made = seed_demo_accounts(store, password)
+    total = len(demo_account_rows(store))
     click.echo(f"{len(made)} akun dibuat; kata sandi: {password}")
+    if total > len(made):
+        click.echo(f"{total - len(made)} akun sudah ada; kata sandinya tidak diubah.")

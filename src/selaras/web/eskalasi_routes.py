@@ -68,8 +68,8 @@ def prakiraan(
     tenggat: optional_query(Hari, description="YYYY-MM-DD") = None,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     """The forecast of an instansi and its schools at risk (national admin: instansi at risk)."""
-    if user.peran not in (Peran.ADMIN, Peran.NASIONAL):
-        raise forbidden("Prakiraan hanya untuk Admin Instansi dan Admin Nasional.")
+    if user.peran not in (Peran.ADMIN, Peran.NASIONAL, Peran.PIMPINAN):
+        raise forbidden("Prakiraan hanya untuk Admin Instansi, Pimpinan Instansi dan Admin Nasional.")
     ctx = konteks(request)
     scope = instansi_scope(user, instansi_id)
     tahun = ctx.tahun()
@@ -89,8 +89,8 @@ def eskalasi(
     instansi_id: optional_query(IdTeks, description="instansi (Admin Nasional)") = None,  # type: ignore[valid-type]
 ) -> list[dict[str, Any]]:
     """Escalation steps taken, newest first: the admin's instansi, or (national) any or all."""
-    if user.peran not in (Peran.ADMIN, Peran.NASIONAL):
-        raise forbidden("Eskalasi hanya untuk Admin Instansi dan Admin Nasional.")
+    if user.peran not in (Peran.ADMIN, Peran.NASIONAL, Peran.PIMPINAN):
+        raise forbidden("Eskalasi hanya untuk Admin Instansi, Pimpinan Instansi dan Admin Nasional.")
     scope = instansi_scope(user, instansi_id)
     return [
         {

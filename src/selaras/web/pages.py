@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
 from selaras.usecases import admin, requests
+from selaras.usecases import sandi as sandi_usecase
 from selaras.web import audit, screens
 from selaras.web.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
 from selaras.web.accounts import (
@@ -46,6 +47,7 @@ PESAN = {
     "atasan": "Atasan unit kerja diubah; pegawai yang terdampak dicoba lagi otomatis.",
     "manual": "SKP manual dihapus dan SKP dari PMM sudah menggantikannya di e-Kinerja.",
     "token-cabut": "Token dicabut; permintaan dengan token itu kini ditolak.",
+    "sandi": "Kata sandi diganti; sesi di perangkat lain dan semua token API akun ini berakhir.",
     "pilih-dulu": "Belum ada pegawai yang dipilih: centang pegawai di tabel lalu tekan lagi.",
 }
 PESAN_PERINGATAN = {"pilih-dulu"}
@@ -78,7 +80,7 @@ def _home_of(user: Pengguna) -> str:
     p = user.peran
     if p is Peran.PEGAWAI:
         return "/skp"
-    if p in (Peran.ADMIN, Peran.NASIONAL):
+    if p in (Peran.ADMIN, Peran.NASIONAL, Peran.PIMPINAN):
         return "/rekap"
     return "/kerja"
 
@@ -155,6 +157,31 @@ def akun_saya(request: Request, user: User) -> Response:
     store = konteks(request).store
     name = user.akun.username
     return _page(request, "akun.html", user, tokens=list_tokens(store, name), sesi=session_count(store, name))
+
+
+@router.post("/akun/sandi")
+def akun_sandi(
+    request: Request,
+    user: User,
+    sandi_lama: Annotated[str, Form()] = "",
+    sandi_baru: Annotated[str, Form()] = "",
+    sandi_ulang: Annotated[str, Form()] = "",
+) -> Response:
+    store = konteks(request).store
+    try:
+        sandi_usecase.ganti_sandi(store, user, sandi_lama, sandi_baru, sandi_ulang, sesi=request.cookies.get(COOKIE))
+    except Ditolak as e:
+        name = user.akun.username
+        return _page(
+            request,
+            "akun.html",
+            user,
+            status_code=e.status,
+            tokens=list_tokens(store, name),
+            sesi=session_count(store, name),
+            galat_sandi=e.pesan,
+        )
+    return _go("/akun", pesan="sandi")
 
 
 @router.post("/akun/token/{token_id}/cabut")
@@ -269,7 +296,9 @@ def rekap(
         "tren": trend_chart(r["tren"]),
     }
     semua = screens.instansi_list(ctx.store) if user.peran is Peran.NASIONAL else []
-    return _page(request, "rekap.html", user, r=r, charts=charts, semua_instansi=semua)
+    # The head of the agency reads here what was escalated to them (they have no worklist).
+    notices = screens.notices(ctx.store, user) if user.peran is Peran.PIMPINAN else []
+    return _page(request, "rekap.html", user, r=r, charts=charts, semua_instansi=semua, notices=notices)
 
 
 @router.get("/log")

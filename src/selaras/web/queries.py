@@ -13,7 +13,7 @@ import polars as pl
 from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Status
-from selaras.store import logs, reads
+from selaras.store import logs, peminta, reads
 from selaras.store.database import Store
 from selaras.web.access import LogScope
 
@@ -118,7 +118,32 @@ def readable(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         r["sekolah_nama"] = schools.get(r.get("npsn") or "")
         r["instansi_nama"] = instansi.get(r.get("instansi_id") or "")
         r["pelaku_nama"] = words.pelaku(r.get("pelaku"))
+    who_asked(store, rows)
     return rows
+
+
+def who_asked(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Say who asked for each sync of ``rows``: a worker's row names the person (name and role)
+    or the system of the job it finished, and why (``diminta_oleh``, ``alasan``, and in words
+    ``pelaku_nama``); an admin's own action names the admin."""
+    for r in rows:
+        r["diminta_oleh"], r["alasan"] = None, None
+    by_job = [(r["nip"], r["log_id"]) for r in rows if str(r.get("pelaku") or "").startswith("job:")]
+    own = {r["log_id"]: str(r["pelaku"]).partition(":")[2] for r in rows if str(r.get("pelaku")).startswith("akun:")}
+    if not by_job and not own:
+        return
+    jobs = peminta.requests_of(store, by_job) if by_job else {}
+    users = {u for u, _ in jobs.values()} | set(own.values())
+    accounts = peminta.account_labels(store, users - {"selaras"})
+    for r in rows:
+        if r["log_id"] in jobs:
+            username, alasan = jobs[r["log_id"]]
+            r["diminta_oleh"], r["alasan"] = (None if username == "selaras" else username), alasan
+            r["pelaku_nama"] = words.diminta_oleh(username, accounts.get(username), alasan)
+        elif r["log_id"] in own:
+            username = own[r["log_id"]]
+            r["diminta_oleh"] = username
+            r["pelaku_nama"] = words.diminta_oleh(username, accounts.get(username), aksi="GANTI_SKP_MANUAL")
 
 
 def latest_state(store: Store, nip: str, flow: str, tahun: int) -> dict[str, Any] | None:

@@ -21,6 +21,8 @@ def penerima_of(user: Pengguna) -> list[str]:
         return [f"admin:{user.instansi_id}"]
     if p is Peran.DINAS and user.instansi_id:
         return [f"dinas:{user.instansi_id}"]
+    if p is Peran.PIMPINAN and user.instansi_id:
+        return [f"pimpinan:{user.instansi_id}"]
     return []
 
 

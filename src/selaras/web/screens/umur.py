@@ -89,6 +89,10 @@ def forecast(store: Store, flow: str, tahun: int, instansi_id: str | None, tengg
         return None
     p = result.keseluruhan
     return {
+        # Now, from the same state the page's figures come from: the forecast starts there.
+        "total": p.total,
+        "tersinkron": p.tersinkron,
+        "persen_sekarang": round(100.0 * p.tersinkron / p.total, 1) if p.total else 0.0,
         "persen": round(p.persen, 1),
         "bawah": round(p.persen_bawah, 1),
         "atas": round(p.persen_atas, 1),
@@ -102,8 +106,11 @@ def forecast(store: Store, flow: str, tahun: int, instansi_id: str | None, tengg
                 "kunci": r.kunci,
                 "nama": r.nama,
                 "guru": r.prakiraan.total,
+                "tersinkron": r.prakiraan.tersinkron,
                 "persen": round(r.prakiraan.persen, 1),
-                "rentang": f"{words.angka(r.prakiraan.persen_bawah, 1)}–{words.persen(r.prakiraan.persen_atas)}",
+                "bawah": round(r.prakiraan.persen_bawah, 1),
+                "atas": round(r.prakiraan.persen_atas, 1),
+                "rentang": f"{words.persen(r.prakiraan.persen_bawah)} sampai {words.persen(r.prakiraan.persen_atas)}",
                 "guru_terancam": r.prakiraan.guru_terancam,
             }
             for r in result.berisiko[:20]
