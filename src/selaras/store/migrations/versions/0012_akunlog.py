@@ -2,7 +2,7 @@
 account role ``pimpinan`` (the head of an agency, the escalation's top level).
 
 Revision ID: 0012
-Revises: 0009 (chained after the SSO migration when main was merged in)
+Revises: 0011
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
