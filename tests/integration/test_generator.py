@@ -175,7 +175,7 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
         assessments = [a for s in agreed for a in pen_of[s["pmm_skp_id"]]]
         if broken or any((a["tipe_periodik"], a["angka_periodik"]) not in kinds for a in assessments):
             per.add("PER-01")
-        if any(not pen_of[s["pmm_skp_id"]] for s in agreed):
+        if agreed and all(not pen_of[s["pmm_skp_id"]] for s in agreed):
             per.add("PER-03")
         out |= {(nip, "penilaian", c) for c in per}
     return out

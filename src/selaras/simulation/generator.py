@@ -1576,7 +1576,8 @@ class _Builder:
         )
         per_oid = agreed.group_by("oid").agg(
             unsynced=(~pl.col("synced")).any(),
-            no_pen=pl.col("no_pen").any(),
+            # PER-03 only when none of P's agreed SKPs has an assessment (errors.md).
+            no_pen=pl.col("no_pen").all(),
             bad_pen=pl.col("bad_pen").any(),
         )
         pp = _join(peg.select("oid", "inst"), per_oid, "oid").with_columns(
