@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -291,35 +291,54 @@ def _exit_for(result: CheckResult) -> None:
 @flow_option
 @nip_option
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+@click.option(
+    "--tanggal",
+    "tanggal_periksa",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Tanggal pemeriksaan YYYY-MM-DD untuk masa tugas Plt/Plh (bawaan: hari ini di zona instansi).",
+)
 def check(
-    snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: str, nips: tuple[str, ...], fmt: str
+    snapshot_dir: Path | None,
+    db: str | None,
+    tahun: int | None,
+    flow: str,
+    nips: tuple[str, ...],
+    fmt: str,
+    tanggal_periksa: datetime | None,
 ) -> None:
     """Periksa data PMM, e-Kinerja, SIASN dan Dapodik; laporkan setiap kendala per pegawai.
 
     Dari penyimpanan, setiap pemeriksaan dicatat di log sinkronisasi.
     """
     th, fl = _tahun(tahun), Flow(flow)
+    tgl = tanggal_periksa.date() if tanggal_periksa is not None else None
     snapshot: Snapshot | None = None
     if snapshot_dir is not None and fmt == "jsonl":
         # Written part by part: a national check never holds every pegawai's result at once.
         snapshot = read(snapshot_dir)
         failed = False
         with stage("memeriksa"):
-            for part in check_snapshot_parts(snapshot, flow=fl, tahun=th, nips=list(nips) or None):
+            for part in check_snapshot_parts(snapshot, flow=fl, tahun=th, nips=list(nips) or None, tanggal=tgl):
                 _emit(part, fmt)
                 failed = failed or part.errors.height > 0
         sys.exit(EXIT_GAGAL if failed else EXIT_OK)
     if snapshot_dir is not None:
         snapshot = read(snapshot_dir)
         with stage("memeriksa"):
-            result = check_snapshot(snapshot, flow=fl, tahun=th, nips=list(nips) or None)
+            result = check_snapshot(snapshot, flow=fl, tahun=th, nips=list(nips) or None, tanggal=tgl)
     else:
         from selaras.usecases.sync import check_store
 
         store = open_store(db)
         with console.status("membaca penyimpanan") as status:
             result = check_store(
-                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
+                store,
+                flow=fl,
+                tahun=th,
+                pelaku=_pelaku(),
+                nips=list(nips) or None,
+                progress=_told(status),
+                tanggal=tgl,
             ).check
     _emit(result, fmt, snapshot=snapshot)
     _exit_for(result)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from selaras.domain.pegawai import principal_expr
 from selaras.domain.snapshot import Snapshot
 
 PART_PEGAWAI = 250_000
@@ -101,6 +102,7 @@ def _cut(s: Snapshot, nips: pl.Series, instansi: list[str]) -> Snapshot:
     skp = pl.concat([skp, s["pmm_skp"].filter(pl.col("ptk_id").is_in(atasan_ptk["ptk_id"].implode()))]).unique(
         "pmm_skp_id", keep="first", maintain_order=True
     )
+    ptk = pl.concat([ptk, leader_ptk(s, skp["npsn"])]).unique("ptk_id", keep="first", maintain_order=True)
     owners = pl.concat([nips, atasan])
     ek_skp = s["ekinerja_skp"].filter(
         pl.col("nip").is_in(owners.implode()) | pl.col("pmm_skp_id").is_in(skp["pmm_skp_id"].implode())
@@ -114,4 +116,16 @@ def _cut(s: Snapshot, nips: pl.Series, instansi: list[str]) -> Snapshot:
         ekinerja_skp=ek_skp,
         ekinerja_rhk=s["ekinerja_rhk"].filter(pl.col("skp_id").is_in(ek_skp["skp_id"].implode())),
         ekinerja_penilaian=s["ekinerja_penilaian"].filter(pl.col("skp_id").is_in(ek_skp["skp_id"].implode())),
+    )
+
+
+def leader_ptk(s: Snapshot, npsn: pl.Series) -> pl.DataFrame:
+    """The PTK who may lead the schools ``npsn`` (duty holders and Kepala Sekolah), which the
+    leader L(s) needs (leaders.md); none without Dapodik's duty file, where nothing reads them."""
+    duty = s["dapodik_tugas_tambahan"]
+    if duty.height == 0:
+        return s["dapodik_ptk"].clear()
+    holders = duty.filter(pl.col("npsn").is_in(npsn.implode()))["ptk_id"]
+    return s["dapodik_ptk"].filter(
+        pl.col("ptk_id").is_in(holders.implode()) | (pl.col("npsn").is_in(npsn.implode()) & principal_expr())
     )

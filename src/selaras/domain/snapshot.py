@@ -115,6 +115,9 @@ EKSPEKTASI = ("DIATAS", "SESUAI", "DIBAWAH")
 PREDIKAT = ("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
 JENIS_PERIODE = ("TAHUNAN", "PERIODIK")
 SUMBER_SKP = ("PMM", "MANUAL")
+# School leaders (leaders.md, issue 18).
+JENIS_TUGAS_TAMBAHAN = ("KEPALA_SEKOLAH", "PLT_KEPALA_SEKOLAH", "PLH_KEPALA_SEKOLAH")
+PENUGASAN_ATASAN = ("DEFINITIF", "PLT", "PLH")
 
 _C = Column
 TABLES: tuple[Table, ...] = (
@@ -232,6 +235,10 @@ TABLES: tuple[Table, ...] = (
             _C("unor_id", Kind.ID, True),
             _C("aktif", Kind.BOOL, True),
             _C("atasan_nip", Kind.NIP),
+            # leaders.md: how the head holds the unit (empty = DEFINITIF) and whether the head
+            # has claimed its leadership (empty = 1); both optional, so old snapshots read as before.
+            _C("atasan_penugasan", Kind.ENUM, False, PENUGASAN_ATASAN),
+            _C("pimpinan_diklaim", Kind.BOOL),
         ),
         ("unor_id",),
     ),
@@ -287,6 +294,22 @@ TABLES: tuple[Table, ...] = (
             _C("predikat", Kind.ENUM, True, PREDIKAT),
         ),
         ("skp_id", "periode_id"),
+    ),
+    # --- school leaders (leaders.md): optional; a snapshot without the file reads as before ---
+    Table(
+        "dapodik_tugas_tambahan",
+        "Dapodik",
+        (
+            _C("ptk_id", Kind.ID, True, references=("dapodik_ptk", "ptk_id")),
+            _C("npsn", Kind.NPSN, True, references=("dapodik_sekolah", "npsn")),
+            _C("jenis", Kind.ENUM, True, JENIS_TUGAS_TAMBAHAN),
+            # Kept as text: a decree number's digits are checked by PLT-02, not by the import.
+            _C("nomor_sk", Kind.TEXT),
+            # A duty without TMT is the data problem PLT-02 reports, not an input error.
+            _C("tmt", Kind.DATE),
+            _C("tst", Kind.DATE),
+        ),
+        ("ptk_id", "npsn", "jenis"),
     ),
 )
 

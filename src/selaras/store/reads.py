@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from selaras.domain.pegawai import KEPALA_SEKOLAH
@@ -217,6 +218,37 @@ def set_zona(store: Store, instansi_id: str, zona: str) -> None:
         )
         if not done.rowcount:
             conn.execute(sa.insert(instansi_setelan), [{"instansi_id": instansi_id, "zona_waktu": zona}])
+
+
+def plt_setelan(store: Store) -> pl.DataFrame:
+    """Each instansi's Plt settings that differ from nothing: one row per instansi with a
+    settings row (``instansi_id``, ``plt_boleh_menilai``, ``plt_masa_bulan``); the others use
+    the defaults (:mod:`selaras.domain.pimpinan`)."""
+    t = instansi_setelan
+    with store.read() as conn:
+        rows = conn.execute(sa.select(t.c.instansi_id, t.c.plt_boleh_menilai, t.c.plt_masa_bulan)).all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={"instansi_id": pl.String, "plt_boleh_menilai": pl.Boolean, "plt_masa_bulan": pl.Int64},
+        orient="row",
+    )
+
+
+def set_plt(store: Store, instansi_id: str, boleh_menilai: bool | None, masa_bulan: int | None) -> None:
+    """Set an instansi's Plt settings (``None`` leaves one as it is)."""
+    values: dict[str, object] = {}
+    if boleh_menilai is not None:
+        values["plt_boleh_menilai"] = boleh_menilai
+    if masa_bulan is not None:
+        values["plt_masa_bulan"] = masa_bulan
+    if not values:
+        return
+    with store.write() as conn:
+        done = conn.execute(
+            sa.update(instansi_setelan).where(instansi_setelan.c.instansi_id == instansi_id).values(**values)
+        )
+        if not done.rowcount:
+            conn.execute(sa.insert(instansi_setelan), [{"instansi_id": instansi_id, "zona_waktu": ZONA_BAKU, **values}])
 
 
 # ------------------------------------------------------------------------ latest state

@@ -11,6 +11,7 @@ import polars as pl
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.diagnosis import BELUM_DI_SKP_ATASAN, WAITING_CODES
 from selaras.domain.partition import PART_PEGAWAI, parts
+from selaras.domain.pimpinan import Kebijakan
 from selaras.domain.results import ERROR_SCHEMA, PEGAWAI_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.rules.common import ERR_COLS, scope
 from selaras.domain.rules.penilaian import PenilaianContext, periodic_setup
@@ -52,13 +53,17 @@ def check(
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
     part_size: int = PART_PEGAWAI,
+    kebijakan: Kebijakan | None = None,
 ) -> CheckResult:
     """Check the pegawai in scope (all, or only ``nips`` / one instansi) for ``tahun``.
 
     A large batch is evaluated in parts of whole instansi (:mod:`selaras.domain.partition`),
-    which bounds memory; the rules are the same for every part.
+    which bounds memory; the rules are the same for every part. ``kebijakan``: the check date
+    and the instansi's Plt settings (default: today in WIB, the defaults).
     """
-    return CheckResult.concat(tahun, flow, list(check_parts(snapshot, tahun, flow, nips, instansi_id, part_size)))
+    return CheckResult.concat(
+        tahun, flow, list(check_parts(snapshot, tahun, flow, nips, instansi_id, part_size, kebijakan))
+    )
 
 
 def check_parts(
@@ -68,11 +73,13 @@ def check_parts(
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
     part_size: int = PART_PEGAWAI,
+    kebijakan: Kebijakan | None = None,
 ) -> Iterator[CheckResult]:
     """:func:`check`, one part of whole instansi at a time: a caller that writes each part's
     result out before asking for the next never holds the whole batch's result."""
+    kebijakan = kebijakan or Kebijakan()
     for p in parts(snapshot, nips, instansi_id, part_size):
-        yield evaluate(p.snapshot, tahun, flow, p.nips, instansi_id).result()
+        yield evaluate(p.snapshot, tahun, flow, p.nips, instansi_id, kebijakan=kebijakan).result()
 
 
 def evaluate(
@@ -82,6 +89,7 @@ def evaluate(
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
     synced: pl.Series | None = None,
+    kebijakan: Kebijakan | None = None,
 ) -> Evaluation:
     """Evaluate every rule of ``flow`` for the pegawai in scope; see :class:`Evaluation`.
 
@@ -89,7 +97,7 @@ def evaluate(
     a teacher's error need not check again (the second round of a sync)."""
     sc = scope(snapshot, tahun, nips, instansi_id)
     if flow is Flow.SKP:
-        return _evaluate_skp(SkpContext(snapshot, tahun, sc, nips, synced))
+        return _evaluate_skp(SkpContext(snapshot, tahun, sc, nips, synced, kebijakan or Kebijakan()))
     return _evaluate_penilaian(PenilaianContext(snapshot, tahun, sc))
 
 
@@ -122,7 +130,9 @@ def _selesai_oleh(c: SkpContext, errors: pl.DataFrame, pegawai: pl.DataFrame) ->
         missing = missing.filter(~missing.is_in(c.synced.implode()))
     if missing.len() and c.nips is not None:
         # The button checks one teacher; the superior's readiness needs the superior's check.
-        extra = evaluate(c.s, c.tahun, Flow.SKP, missing.to_list()).pegawai.select("nip", "status")
+        extra = evaluate(c.s, c.tahun, Flow.SKP, missing.to_list(), kebijakan=c.kebijakan).pegawai.select(
+            "nip", "status"
+        )
         status = pl.concat([status, extra])
     ready = status.filter(pl.col("status") == Status.SIAP.value).select(
         pl.col("nip").alias("atasan"), pl.lit(True).alias("siap")
