@@ -316,3 +316,13 @@ def test_plt_codes_come_before_the_superior_codes_of_the_same_teacher() -> None:
 
     row(rows, "ekinerja_unor", unor_id="U-SD1")["atasan_nip"] = KADIS
     assert codes(run(rows), G1)[:2] == ["PLT-02", "PMM-12"]
+
+
+def test_a_plt_is_judged_as_the_leader_of_the_school_he_or_she_leads() -> None:
+    """Leadership is per school: the Plt's SKP at the school led is a leader's (no teacher
+    checks against him- or herself); once the duty ended, the same SKP is a teacher's."""
+    r = run(plt_rows())
+    assert codes(r, KS) == [] and status(r, KS) == "TERSINKRON"
+    ended = run(plt_rows(tst="2026-02-01"))
+    assert "PMM-12" in codes(ended, KS)  # judged as a teacher of a school A = self
+    assert "PLT-01" in codes(ended, KS)

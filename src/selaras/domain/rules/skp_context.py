@@ -19,7 +19,7 @@ from selaras.domain.diagnosis import (
     PIMPINAN_BELUM_DIKLAIM,
 )
 from selaras.domain.pegawai import match_ptk
-from selaras.domain.pimpinan import Kebijakan, leaders
+from selaras.domain.pimpinan import Kebijakan, ada_data_tugas, leaders
 from selaras.domain.rules.common import DISEPAKATI, Scope, names, plans_of_year
 from selaras.domain.snapshot import Snapshot
 
@@ -68,6 +68,15 @@ class SkpContext:
         skp = self.scope.skp.join(
             self.pegawai.select("nip", "instansi_id", "instansi_nama", "kepala_sekolah"), on="nip", how="inner"
         )
+        if ada_data_tugas(s):
+            # Leadership is per school (leaders.md): an SKP is a leader's when its PTK leads
+            # its school on the date (a Plt included), else a teacher's.
+            lead = self.pimpinan.select("npsn", pl.col("ptk_id").alias("_l_ptk"))
+            skp = (
+                skp.join(lead, on="npsn", how="left")
+                .with_columns((pl.col("ptk_id") == pl.col("_l_ptk")).fill_null(False).alias("kepala_sekolah"))
+                .drop("_l_ptk")
+            )
         skp = skp.with_columns((pl.col("status") == DISEPAKATI).any().over("nip").alias("ada_disepakati")).filter(
             ~pl.col("ada_disepakati") | (pl.col("status") == DISEPAKATI)
         )
@@ -281,7 +290,7 @@ class SkpContext:
     @cached_property
     def pimpinan(self) -> pl.DataFrame:
         """L(s) of every target's school on the check date (:mod:`selaras.domain.pimpinan`)."""
-        return leaders(self.s, self.kebijakan, self.targets["npsn"].unique())
+        return leaders(self.s, self.kebijakan, self.scope.skp["npsn"].unique())
 
     @cached_property
     def teacher_leader(self) -> pl.DataFrame:
