@@ -70,6 +70,10 @@ def actors_expr(code: str = "code", detail: str = "detail") -> pl.Expr:
             if has:
                 pattern = "|".join(f'"alasan":"{x}"' for x in has)
                 cond = cond | ((pl.col(code) == c) & pl.col(detail).str.contains(pattern))
+            if a in CATALOGUE[c].aktor:
+                # No cause named in the detail: the catalogue's actors (error_actors does the same).
+                any_cause = "|".join(f'"alasan":"{x}"' for x in causes)
+                cond = cond | ((pl.col(code) == c) & ~pl.col(detail).str.contains(any_cause))
         parts.append(pl.when(cond).then(pl.lit(a.value)))
     return pl.concat_list(parts).list.drop_nulls()
 

@@ -12,6 +12,7 @@ Pure: frames in, frames out, vectorised (the check runs over millions of pegawai
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -43,8 +44,17 @@ SETELAN_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+TANGGAL_ENV = "SELARAS_TANGGAL"
+"""A fixed check date (YYYY-MM-DD) for every check that does not name one: re-running a past
+day, or a demo or test whose generated Plt terms are dated from the snapshot's day."""
+
+
 def hari_ini(zona_jam: int = 7) -> date:
-    """Today in a zone ``zona_jam`` hours ahead of UTC (WIB by default)."""
+    """Today in a zone ``zona_jam`` hours ahead of UTC (WIB by default), unless
+    ``$SELARAS_TANGGAL`` fixes the check date."""
+    fixed = os.environ.get(TANGGAL_ENV)
+    if fixed:
+        return date.fromisoformat(fixed)
     return (datetime.now(UTC) + timedelta(hours=zona_jam)).date()
 
 

@@ -425,6 +425,7 @@ class _Builder:
             ("pmm_rhk", 0.4, self._rhk),
             ("pmm_penilaian", 0.74, self._penilaian),
             ("ekinerja", 0.86, self._ekinerja),
+            ("pimpinan", 0.9, self._pimpinan),
         ]
         for name, fraction, stage in stages:
             self._report(name, fraction)
@@ -445,6 +446,7 @@ class _Builder:
             "known_periodik",
             "good_periodik",
             "broken_inst",
+            "pimpinan_codes",
             "frames",
         ):
             delattr(self, name)
@@ -1528,6 +1530,22 @@ class _Builder:
         self.frames["ekinerja_rhk"] = pl.concat([self.ek_rhk_synced, manual_rhk])
         del self.ek_rhk_synced
 
+    # -- school leaders: Plt, Plh, none, unclaimed units (simulation/pimpinan.py) ------------
+
+    def _pimpinan(self) -> None:
+        from selaras.simulation import pimpinan
+
+        self.pimpinan_codes = pimpinan.inject(
+            assign=_assign,
+            rand=self.rand,
+            tahun=self.tahun,
+            sch=self.sch,
+            peg=self.peg,
+            frames=self.frames,
+            ptk_id_of=_ptk_id,
+            unor_id_of=_unor_id,
+        )
+
     # -- the manifest -------------------------------------------------------------------------
 
     def _pmm12_knock_on(self) -> pl.DataFrame:
@@ -1564,6 +1582,7 @@ class _Builder:
                 ]
         parts.append(peg.filter(pl.col("bad_tahunan")).select("oid", code=pl.lit("PMM-06")))
         parts.append(self._pmm12_knock_on())
+        parts.append(self.pimpinan_codes)
         skp_codes = pl.concat(parts).with_columns(flow=pl.lit("skp"))
 
         # Flow penilaian, computed from the generated data: P's agreed SKPs of the year, their

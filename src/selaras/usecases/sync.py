@@ -125,10 +125,13 @@ def sync_snapshot(
     nips: Collection[str] | None = None,
     size: int | None = None,
     progress: Callable[[str], None] | None = None,
+    tanggal: date | None = None,
 ) -> Report[None]:
     """Sync a snapshot read from files (no store) and write the synced snapshot to ``out``
     (a CSV folder or a workbook); what happened (:func:`sync_snapshot_parts`, gathered)."""
-    results = sync_snapshot_parts(snapshot, out, flow=flow, tahun=tahun, nips=nips, size=size, progress=progress)
+    results = sync_snapshot_parts(
+        snapshot, out, flow=flow, tahun=tahun, nips=nips, size=size, progress=progress, tanggal=tanggal
+    )
     return _gathered(Report(CheckResult(tahun, flow)), results)
 
 
@@ -141,6 +144,7 @@ def sync_snapshot_parts(
     nips: Collection[str] | None = None,
     size: int | None = None,
     progress: Callable[[str], None] | None = None,
+    tanggal: date | None = None,
 ) -> Iterator[SyncResult]:
     """The sync of a snapshot read from files, one part's result at a time; ``out`` is written
     when the last part has been taken (a caller that stops early leaves ``out`` as it was).
@@ -155,7 +159,8 @@ def sync_snapshot_parts(
     flow = Flow(flow)
     with SnapshotWriter(snapshot, out) as writer:
         size = size or part_size(SNAPSHOT_PART_PEGAWAI)
-        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size), 1):
+        kebijakan = Kebijakan(tanggal or hari_ini())
+        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size, kebijakan=kebijakan), 1):
             if progress:
                 progress(f"menyinkronkan bagian {i}")
             writer.add(r.changes)
