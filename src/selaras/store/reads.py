@@ -16,7 +16,6 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from selaras.domain.pegawai import KEPALA_SEKOLAH
 from selaras.store.database import Store
 from selaras.store.tables import CONTRACT, akun, instansi_setelan, sync_log, sync_log_error, sync_run, sync_state
 
@@ -72,26 +71,6 @@ def pegawai_brief(store: Store, nips: Collection[str]) -> dict[str, dict[str, An
             for r in conn.execute(q):
                 out[r.nip] = {"nama": r.nama, "instansi_id": r.instansi_id, "unor_id": r.unor_id}
     return out
-
-
-def kepala_sekolah(store: Store, npsn: str | None) -> dict[str, str] | None:
-    """The principal of school ``npsn`` in Dapodik: ``{nip, nama}`` (SIASN's name when known)."""
-    if not npsn:
-        return None
-    with store.read() as conn:
-        row = conn.execute(
-            sa.select(_ptk.c.nip, _ptk.c.nama)
-            .where(
-                _ptk.c.npsn == npsn,
-                sa.or_(_ptk.c.tugas_tambahan == KEPALA_SEKOLAH, _ptk.c.jenis_ptk == KEPALA_SEKOLAH),
-            )
-            .order_by(_ptk.c.ptk_id)
-            .limit(1)
-        ).first()
-    if row is None:
-        return None
-    nama = names_of(store, [row.nip]).get(row.nip, row.nama) if row.nip else row.nama
-    return {"nip": row.nip or "", "nama": nama}
 
 
 def sekolah_names(store: Store, npsns: Collection[str]) -> dict[str, str]:
