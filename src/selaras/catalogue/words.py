@@ -456,3 +456,19 @@ def install_filters(env: Any) -> None:
         ("field", FIELD),
     ):
         env.filters[name] = lambda v, t=table: label(t, v)
+
+
+# --- school leaders (leaders.md, issue 18) ---------------------------------------------------
+
+KEADAAN_PIMPINAN = {
+    "DEFINITIF": "Kepala sekolah definitif",
+    "PLT": "Dipimpin Plt",
+    "PLH": "Dipimpin Plh",
+    "TANPA": "Tanpa kepala sekolah",
+    "TIDAK_SAH": "Plt/Plh belum sah",
+    "BERAKHIR": "Masa tugas Plt berakhir",
+}
+"""How a school is led, as the Dinas Pendidikan's list says it."""
+
+PENUGASAN_ATASAN = {"DEFINITIF": "Definitif", "PLT": "Plt", "PLH": "Plh"}
+"""How e-Kinerja records a unit's head (``atasan_penugasan``)."""

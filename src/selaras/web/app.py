@@ -238,7 +238,7 @@ def create_app(
     ``tahun`` fixes the year shown (default: the latest year logged); ``tenggat`` the deadline
     the recap measures progress against (default: the year's last day).
     """
-    from selaras.web import api, eskalasi_routes, pages
+    from selaras.web import api, eskalasi_routes, pages, pimpinan_routes
 
     app = FastAPI(
         title="Selaras: Sinkron PMM",
@@ -261,6 +261,7 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(eskalasi_routes.router)
+    app.include_router(pimpinan_routes.router)
     app.include_router(pages.router)
 
     @app.exception_handler(PerluMasuk)
