@@ -472,3 +472,32 @@ KEADAAN_PIMPINAN = {
 
 PENUGASAN_ATASAN = {"DEFINITIF": "Definitif", "PLT": "Plt", "PLH": "Plh"}
 """How e-Kinerja records a unit's head (``atasan_penugasan``)."""
+
+FIELD.update(
+    {
+        "penugasan": "Penugasan",
+        "nomor_sk": "Nomor SK",
+        "tmt": "TMT",
+        "tst": "TST",
+        "sejak": "Sejak",
+        "pelanggaran": "Syarat yang belum dipenuhi",
+        "plt_masa_bulan": "Masa tugas Plt (bulan)",
+        "akhir_masa": "Masa tugas berakhir",
+        "tanggal_periksa": "Tanggal pemeriksaan",
+        "plt_boleh_menilai": "Plt boleh menilai SKP",
+        "nama_sekolah": "Sekolah",
+    }
+)
+NILAI.update(
+    {
+        "DEFINITIF": "definitif",
+        "PLT": "Plt (pelaksana tugas)",
+        "PLH": "Plh (pelaksana harian)",
+        "SEKOLAH_INDUK": "tugas Plt di sekolah induknya sendiri",
+        "JENIS_PTK": "jenis PTK-nya Kepala Sekolah",
+        "NOMOR_SK": "nomor SK kurang dari 10 digit",
+        "TMT_KOSONG": "TMT kosong",
+        "PIMPINAN_BELUM_DIKLAIM": "kepala sekolah belum mengklaim kepemimpinan unit di e-Kinerja",
+        "ATASAN_PLT": "atasan di PMM adalah Plt/Plh yang belum dicatat di menu PLT/PLH e-Kinerja",
+    }
+)

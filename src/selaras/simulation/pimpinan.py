@@ -96,7 +96,13 @@ def inject(
     s = assign(s, rand, "sch", eligible, "pimpinan", RATES, MIN_ELIGIBLE, "pimpinan")
     free = pl.col("pimpinan").is_null() & (pl.col("induk_npsn") != pl.col("npsn"))
     s = assign(s, rand, "sch", free, "pimpinan-sah", VALID_RATES, MIN_ELIGIBLE, "sah")
-    s = s.with_columns(pimpinan=pl.coalesce("pimpinan", "sah")).filter(pl.col("pimpinan").is_not_null())
+    # In each instansi the first school whose principal has not synced yet (PMM-11 for its
+    # teachers) is led by a valid Plt: the demo shows teachers waiting on a Plt's sync.
+    waiting = (pl.col("fault") == "PMM-11") & free
+    first_waiting = waiting & (pl.col("sch") == pl.col("sch").filter(waiting).min().over("inst"))
+    s = s.with_columns(
+        pimpinan=pl.coalesce("pimpinan", pl.when(first_waiting).then(pl.lit("PLT")).otherwise(pl.col("sah")))
+    ).filter(pl.col("pimpinan").is_not_null())
     ks = peg.filter(pl.col("role") == "KS").select("sch", ks_oid="oid")
     s = s.join(ks, on="sch", how="inner").with_columns(
         variant=(u("sch", "pimpinan-varian") * 3).floor().cast(pl.Int64),

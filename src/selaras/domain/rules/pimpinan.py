@@ -28,11 +28,12 @@ def _none(c: SkpContext, code: str) -> pl.DataFrame:
     return err(c.targets.clear(), code, pl.struct("pmm_skp_id"), skp=True)
 
 
-def _leader() -> pl.Expr:
+def _leader(named: bool = True) -> pl.Expr:
+    """The duty as Dapodik records it; ``named``: with who holds it (not for a term that is
+    over: no card names a Plt whose duty has ended)."""
+    who = [pl.col("l_ptk_id").alias("ptk_id"), pl.col("l_nama").alias("nama"), pl.col("l_nip").alias("nip")]
     return pl.struct(
-        pl.col("l_ptk_id").alias("ptk_id"),
-        pl.col("l_nama").alias("nama"),
-        pl.col("l_nip").alias("nip"),
+        *(who if named else []),
         pl.col("l_jenis").replace_strict(PENUGASAN, default=None, return_dtype=pl.String).alias("penugasan"),
         pl.col("l_nomor_sk").alias("nomor_sk"),
         pl.col("l_tmt").cast(pl.String).alias("tmt"),
@@ -85,7 +86,7 @@ def plt03_masa_plt_berakhir(c: SkpContext) -> pl.DataFrame:
             "pmm_skp_id",
             "npsn",
             "nama_sekolah",
-            _leader(),
+            _leader(named=False),
             pl.struct(
                 pl.col("l_masa_bulan").alias("plt_masa_bulan"),
                 pl.col("l_akhir_masa").cast(pl.String).alias("akhir_masa"),
