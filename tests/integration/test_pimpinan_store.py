@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
+import polars as pl
+import pytest
 from world import G1, G2, KS, NPSN, NPSN2, TAHUN, Rows, row, snapshot, synced_rows
 
 from selaras.domain.results import Flow
+from selaras.domain.rules import check
+from selaras.sources.files import SnapshotError, read_snapshot, write_snapshot
 from selaras.store import reads
 from selaras.store.database import Store
 from selaras.store.repository import load_snapshot, save_snapshot
@@ -63,3 +68,31 @@ def store_errors(store: Store, nip: str) -> dict[str, object]:
     assert len(found) == 1
     detail = found[0]["detail"]
     return json.loads(detail) if isinstance(detail, str) else detail
+
+
+def test_an_old_snapshot_folder_reads_as_before(tmp_path: Path) -> None:
+    """A folder written before issue 18 (no duty file, ekinerja_unor without the two new
+    columns) reads, and gives the same statuses and codes as the same data read today."""
+    snap = snapshot(synced_rows())
+    folder = tmp_path / "lama"
+    write_snapshot(snap, folder)
+    (folder / "dapodik_tugas_tambahan.csv").unlink()
+    unor = pl.read_csv(folder / "ekinerja_unor.csv", infer_schema=False)
+    unor.drop("atasan_penugasan", "pimpinan_diklaim").write_csv(folder / "ekinerja_unor.csv")
+    old = read_snapshot(folder).snapshot
+    assert old["dapodik_tugas_tambahan"].height == 0
+    assert old["ekinerja_unor"]["pimpinan_diklaim"].null_count() == old["ekinerja_unor"].height
+    a, b = check(old, TAHUN, Flow.SKP), check(snap, TAHUN, Flow.SKP)
+    assert a.errors.equals(b.errors) and a.pegawai.equals(b.pegawai)
+    assert a.errors.height == 0
+
+
+def test_a_missing_required_duty_column_is_still_an_input_error(tmp_path: Path) -> None:
+    rows = plt_rows("800/1234/567/2026")
+    folder = tmp_path / "baru"
+    write_snapshot(snapshot(rows), folder)
+    duty = pl.read_csv(folder / "dapodik_tugas_tambahan.csv", infer_schema=False)
+    duty.drop("nomor_sk").write_csv(folder / "dapodik_tugas_tambahan.csv")
+    with pytest.raises(SnapshotError) as e:
+        read_snapshot(folder)
+    assert any(p.file == "dapodik_tugas_tambahan.csv" and p.column == "nomor_sk" for p in e.value.problems)

@@ -72,6 +72,9 @@ class Column:
     """The allowed values, for an enumeration."""
     references: tuple[str, str] | None = None
     """(table, column) this column points to; a value must exist there."""
+    boleh_absen: bool = False
+    """A column added to the contract later: a file whose header lacks it reads it as empty
+    (an old snapshot reads as before); every other column must be in the header."""
 
     @property
     def dtype(self) -> pl.DataType:
@@ -237,8 +240,8 @@ TABLES: tuple[Table, ...] = (
             _C("atasan_nip", Kind.NIP),
             # leaders.md: how the head holds the unit (empty = DEFINITIF) and whether the head
             # has claimed its leadership (empty = 1); both optional, so old snapshots read as before.
-            _C("atasan_penugasan", Kind.ENUM, False, PENUGASAN_ATASAN),
-            _C("pimpinan_diklaim", Kind.BOOL),
+            _C("atasan_penugasan", Kind.ENUM, False, PENUGASAN_ATASAN, boleh_absen=True),
+            _C("pimpinan_diklaim", Kind.BOOL, boleh_absen=True),
         ),
         ("unor_id",),
     ),
