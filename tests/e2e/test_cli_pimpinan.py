@@ -67,3 +67,16 @@ def test_plt_policy_and_check_date_from_the_store(tmp_path: Path) -> None:
     bad_date = cli("check", "--db", db, "--tanggal", "3-10-2026")
     assert bad_date.exit_code == 2 and "--tanggal" in bad_date.output
     store.dispose()
+
+
+def test_kode_shows_the_new_codes_and_causes() -> None:
+    listing = cli("kode")
+    assert listing.exit_code == 0
+    for code in ("PLT-01", "PLT-02", "PLT-03", "PLT-04"):
+        assert code in listing.output
+    assert listing.output.index("PLT-01") < listing.output.index("PMM-06")  # fix-first order
+    one = cli("kode", "PLT-02")
+    assert "Plt Kepala Sekolah belum sah di Dapodik" in one.output and "uraian Selaras" in one.output
+    assert "Dinas Pendidikan, Operator Sekolah" in one.output
+    assert "PIMPINAN_BELUM_DIKLAIM" in cli("kode", "PMM-13").output
+    assert "menu Plt/Plh" in cli("kode", "PMM-12").output

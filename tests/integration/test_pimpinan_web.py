@@ -104,5 +104,5 @@ def test_the_page_shows_the_lists_in_indonesian(store: Store, app: object, monke
     assert page.status_code == 200
     text = page.text
     assert "Dipimpin Plt" in text and "Tanpa kepala sekolah" in text
-    assert "Menu PLT/PLH e-Kinerja" in text and "2 Januari 2026" in text
+    assert "Menu Plt/Plh e-Kinerja" in text and "2 Januari 2026" in text
     assert "PLT_KEPALA_SEKOLAH" not in text

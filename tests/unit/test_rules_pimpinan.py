@@ -286,7 +286,7 @@ def test_pmm12_plt_step_when_ekinerja_head_is_not_the_plt() -> None:
     assert e["detail"]["alasan"] == ["ATASAN_PLT"]
     assert e["detail"]["pimpinan"] == {"alasan": "ATASAN_PLT", "penugasan": "PLT", "sejak": "2026-01-02"}
     assert blockers.langkah(e) == list(SEBAB["PMM-12"]["ATASAN_PLT"].langkah)
-    assert "PLT/PLH" in blockers.langkah(e)[0]
+    assert "menu Plt/Plh" in blockers.langkah(e)[0]
 
 
 def test_pmm12_plain_step_when_the_plt_is_not_valid() -> None:
@@ -326,3 +326,17 @@ def test_a_plt_is_judged_as_the_leader_of_the_school_he_or_she_leads() -> None:
     ended = run(plt_rows(tst="2026-02-01"))
     assert "PMM-12" in codes(ended, KS)  # judged as a teacher of a school A = self
     assert "PLT-01" in codes(ended, KS)
+
+
+def test_plt_errors_are_one_item_per_school_for_the_dinas() -> None:
+    from selaras.catalogue.codes import Aktor
+    from selaras.domain.eskalasi import pihak_of
+
+    r = run(plt_rows(nomor_sk="1"))
+    e = error(r, G1, "PLT-02")
+    row_g1 = {"nip": G1, "npsn": NPSN}
+    assert blockers.root("PLT-02", e, row_g1) == ("sekolah", NPSN)
+    assert blockers.root("PLT-02", error(r, G2, "PLT-02"), {"nip": G2, "npsn": NPSN}) == ("sekolah", NPSN)
+    aktor = blockers.aktor(e)
+    assert aktor[0] is Aktor.DINAS_PENDIDIKAN
+    assert pihak_of("sekolah", NPSN, aktor, row_g1, None, "I1") == "dinas:I1"

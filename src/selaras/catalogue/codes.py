@@ -457,7 +457,7 @@ SEBAB: dict[str, dict[str, Sebab]] = {
                 "Atasan di PMM adalah Plt/Plh Kepala Sekolah yang belum dicatat di e-Kinerja",
                 (A.ADMIN_INSTANSI,),
                 (
-                    "Admin Instansi membuka menu PLT/PLH di e-Kinerja dan mencatat Plt/Plh tersebut sebagai "
+                    "Admin Instansi membuka menu Plt/Plh di e-Kinerja dan mencatat Plt/Plh tersebut sebagai "
                     "atasan sementara unit sekolah (nilai di bawah).",
                     "Jalankan sinkron lagi untuk pegawai ini.",
                 ),

@@ -486,6 +486,8 @@ FIELD.update(
         "tanggal_periksa": "Tanggal pemeriksaan",
         "plt_boleh_menilai": "Plt boleh menilai SKP",
         "nama_sekolah": "Sekolah",
+        "atasan_penugasan": "Penugasan atasan",
+        "pimpinan_diklaim": "Kepemimpinan unit sudah diklaim",
     }
 )
 NILAI.update(
@@ -498,6 +500,6 @@ NILAI.update(
         "NOMOR_SK": "nomor SK kurang dari 10 digit",
         "TMT_KOSONG": "TMT kosong",
         "PIMPINAN_BELUM_DIKLAIM": "kepala sekolah belum mengklaim kepemimpinan unit di e-Kinerja",
-        "ATASAN_PLT": "atasan di PMM adalah Plt/Plh yang belum dicatat di menu PLT/PLH e-Kinerja",
+        "ATASAN_PLT": "atasan di PMM adalah Plt/Plh yang belum dicatat di menu Plt/Plh e-Kinerja",
     }
 )

@@ -89,6 +89,8 @@ def root(code: str, err: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]
         return "unor", d["siasn"]["unor_id"]
     if code == "PMM-08" and (d.get("pmm") or {}).get("npsn"):
         return "sekolah", d["pmm"]["npsn"]
+    if code in ("PLT-01", "PLT-02", "PLT-03") and d.get("npsn"):
+        return "sekolah", d["npsn"]  # one item per school led (leaders.md): the Dinas's to fix
     if code in ("PMM-06", "PER-01"):
         return "instansi", row.get("instansi_id") or ""
     if code == "PMM-02" and row.get("kepala_sekolah") is False:
