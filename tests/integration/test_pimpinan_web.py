@@ -106,3 +106,25 @@ def test_the_page_shows_the_lists_in_indonesian(store: Store, app: object, monke
     assert "Dipimpin Plt" in text and "Tanpa kepala sekolah" in text
     assert "Menu Plt/Plh e-Kinerja" in text and "2 Januari 2026" in text
     assert "PLT_KEPALA_SEKOLAH" not in text
+
+
+def test_the_admin_sets_the_plt_policy_on_the_page_and_the_api(store: Store, app: object) -> None:
+    from selaras.store import reads
+
+    admin = client(store, app, "admin-I1")
+    assert admin.get("/api/v1/pimpinan").json()["kebijakan"] == {"plt_boleh_menilai": True, "plt_masa_bulan": 9}
+    r = admin.put("/api/v1/pimpinan/kebijakan", json={"plt_boleh_menilai": False})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"instansi_id": "I1", "plt_boleh_menilai": False, "plt_masa_bulan": 9}
+    assert admin.put("/api/v1/pimpinan/kebijakan", json={"plt_masa_bulan": 0}).status_code == 422
+    assert client(store, app, "dinas-I1").put("/api/v1/pimpinan/kebijakan", json={}).status_code == 403
+    form = admin.post("/pimpinan/kebijakan", data={"boleh_menilai": "ya", "masa_bulan": "6"}, follow_redirects=False)
+    assert form.status_code == 303
+    setelan = reads.plt_setelan(store).row(0, named=True)
+    assert (setelan["plt_boleh_menilai"], setelan["plt_masa_bulan"]) == (True, 6)
+    assert reads.zona_of(store, "I1") == "WIB"
+    page = admin.get("/pimpinan").text
+    assert 'value="6"' in page and "Kebijakan Plt Kepala Sekolah" in page
+    audit = admin.get("/api/v1/audit").json()
+    rows = audit if isinstance(audit, list) else audit.get("baris", [])
+    assert sum(1 for a in rows if a.get("aksi") == "UBAH_KEBIJAKAN_PLT") == 2

@@ -62,6 +62,7 @@ AKSI = {
     "UBAH_ATASAN_UNOR": "Ubah atasan unit kerja",
     "GANTI_SKP_MANUAL": "Ganti SKP manual dengan SKP dari PMM",
     "UBAH_ZONA_WAKTU": "Ubah zona waktu instansi",
+    "UBAH_KEBIJAKAN_PLT": "Ubah kebijakan Plt Kepala Sekolah",
 }
 """Audit actions."""
 

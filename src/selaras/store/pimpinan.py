@@ -217,3 +217,24 @@ def kepala_sekolah(store: Store, npsn: str | None) -> dict[str, str] | None:
     if found is None:
         return None
     return {"nip": str(found["nip"]), "nama": str(found["nama"]), "penugasan": str(found["penugasan"])}
+
+
+def setelan_of(conn: sa.Connection, instansi_id: str) -> dict[str, object]:
+    """An instansi's Plt settings in a transaction (the defaults when never set)."""
+    from selaras.store.tables import instansi_setelan as t
+
+    row = conn.execute(
+        sa.select(t.c.plt_boleh_menilai, t.c.plt_masa_bulan).where(t.c.instansi_id == instansi_id)
+    ).first()
+    if row is None:
+        return {"plt_boleh_menilai": pimpinan.BOLEH_MENILAI_BAKU, "plt_masa_bulan": pimpinan.MASA_BULAN_BAKU}
+    return {"plt_boleh_menilai": bool(row.plt_boleh_menilai), "plt_masa_bulan": int(row.plt_masa_bulan)}
+
+
+def save_setelan(conn: sa.Connection, instansi_id: str, values: dict[str, object]) -> None:
+    """Write an instansi's Plt settings in a transaction (its time zone kept as it is)."""
+    from selaras.store.tables import instansi_setelan as t
+
+    done = conn.execute(sa.update(t).where(t.c.instansi_id == instansi_id).values(**values))
+    if not done.rowcount:
+        conn.execute(sa.insert(t), [{"instansi_id": instansi_id, "zona_waktu": reads.ZONA_BAKU, **values}])

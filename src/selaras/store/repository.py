@@ -229,11 +229,15 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
     tugas = r.where("dapodik_tugas_tambahan", "npsn", school_npsn)
     if tugas.height == 0:
         tugas = r.first("dapodik_tugas_tambahan")
-    lead_ptk = pl.concat(
-        [
-            r.where("dapodik_ptk", "ptk_id", ids((tugas, "ptk_id"))),
-            r.where("dapodik_ptk", "npsn", school_npsn).filter(principal_expr()),
-        ]
+    lead_ptk = (
+        pl.concat(
+            [
+                r.where("dapodik_ptk", "ptk_id", ids((tugas, "ptk_id"))),
+                r.where("dapodik_ptk", "npsn", school_npsn).filter(principal_expr()),
+            ]
+        )
+        if tugas.height
+        else r.where("dapodik_ptk", "ptk_id", [])  # no duty file: nothing reads them (as before)
     )
     frames = {
         "dapodik_tugas_tambahan": tugas,

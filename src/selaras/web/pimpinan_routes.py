@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
+from selaras.usecases import pimpinan as usecase
 from selaras.web.access import Pengguna
 from selaras.web.api import IdTeks, error_responses, optional_query
 from selaras.web.app import current_user, konteks, render
@@ -38,3 +40,32 @@ def pimpinan_api(
 ) -> dict[str, Any]:
     """Schools by leadership today with the teachers at stake; the PLT/PLH to-do list."""
     return screen.daftar_pimpinan(konteks(request), user, instansi_id)
+
+
+class KebijakanPltIn(BaseModel):
+    """The instansi's Plt policy; a field left out keeps its value."""
+
+    plt_boleh_menilai: bool | None = None
+    plt_masa_bulan: int | None = Field(default=None, ge=1, le=36)
+
+
+@router.put(
+    "/api/v1/pimpinan/kebijakan",
+    summary="Ubah kebijakan Plt Kepala Sekolah instansi saya (dicatat di audit)",
+    responses=API_ERRORS,
+)
+def kebijakan_api(request: Request, body: KebijakanPltIn, user: User) -> dict[str, Any]:
+    """Set whether a Plt may assess SKP and the Plt term in months (Admin Instansi)."""
+    return usecase.set_kebijakan_plt(konteks(request), user, body.plt_boleh_menilai, body.plt_masa_bulan)
+
+
+@router.post("/pimpinan/kebijakan", include_in_schema=False)
+def kebijakan_form(
+    request: Request,
+    user: User,
+    boleh_menilai: Annotated[str, Form(pattern=r"^(ya|tidak)$")],
+    masa_bulan: Annotated[int, Form(ge=1, le=36)],
+) -> Response:
+    """The settings form of the page."""
+    usecase.set_kebijakan_plt(konteks(request), user, boleh_menilai == "ya", masa_bulan)
+    return RedirectResponse("/pimpinan", status_code=303)

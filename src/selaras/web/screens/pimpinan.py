@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
+
 from selaras.catalogue import words
 from selaras.store import pimpinan
 from selaras.web.access import Pengguna, forbidden, instansi_scope
@@ -35,7 +37,9 @@ def daftar_pimpinan(ctx: Konteks, user: Pengguna, instansi_id: str | None = None
     rows.sort(key=lambda r: (URUTAN.index(str(r["keadaan"])), not r["segera_berakhir"], str(r["nama"])))
     ringkas = {k: sum(1 for r in rows if r["keadaan"] == k) for k in URUTAN}
     todo = pimpinan.admin_todo(rows)
+    setelan = kebijakan.of_instansi(pl.DataFrame({"instansi_id": [scope or ""]})).row(0, named=True)
     return {
+        "kebijakan": {"plt_boleh_menilai": setelan["plt_boleh_menilai"], "plt_masa_bulan": setelan["plt_masa_bulan"]},
         "tanggal": kebijakan.tanggal.isoformat(),
         "tanggal_label": words.tanggal(kebijakan.tanggal),
         "ringkas": ringkas,
