@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from world import G1, KADIS, KS, NPSN, NPSN2, TAHUN, Rows, base_rows, row
+from world import G1, G2, KADIS, KS, NPSN, NPSN2, TAHUN, Rows, base_rows, row
 
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
@@ -128,3 +128,29 @@ def test_the_admin_sets_the_plt_policy_on_the_page_and_the_api(store: Store, app
     audit = admin.get("/api/v1/audit").json()
     rows = audit if isinstance(audit, list) else audit.get("baris", [])
     assert sum(1 for a in rows if a.get("aksi") == "UBAH_KEBIJAKAN_PLT") == 2
+
+
+def test_a_plt_worklist_shows_the_teachers_waiting_on_his_or_her_sync(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from selaras.domain.pimpinan import Kebijakan
+    from selaras.jobs.runtime import JobRunner
+    from selaras.web.access import resolve
+    from selaras.web.accounts import get_account
+    from selaras.web.screens import Konteks, worklist
+
+    monkeypatch.setenv("SELARAS_TANGGAL", "2026-03-01")
+    rows = plt_world()
+    row(rows, "ekinerja_unor", unor_id="U-SD1")["atasan_nip"] = KS  # recorded as the acting head
+    snap = Snapshot.from_rows(rows)
+    save_snapshot(store, snap)
+    seed_demo_accounts(store, "rahasia-uji-1")
+    result = check(snap, TAHUN, Flow.SKP, kebijakan=Kebijakan())
+    assert result.errors.filter(result.errors["nip"] == G1)["selesai_oleh"].to_list() == [KS]
+    record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=result)
+    ctx = Konteks(store, JobRunner(store), tahun_tetap=TAHUN)
+    plt = resolve(store, get_account(store, KS))  # type: ignore[arg-type]
+    assert plt.pimpinan_npsn == (NPSN,) and plt.label == "Plt Kepala Sekolah"
+    items = worklist(ctx, plt)["butir"]
+    waiting = [i for i in items if i["code"] == "PMM-11"]
+    assert waiting and {p["nip"] for p in waiting[0]["daftar"]} == {G1, G2}

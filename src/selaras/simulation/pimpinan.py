@@ -4,7 +4,7 @@ schools without a head, invalid or expired Plt duties and unclaimed units.
 It runs after the e-Kinerja stage and changes only schools that are otherwise fault-free
 when it adds errors (no school fault, no teacher fault, nobody's partner school), so what it
 injects adds to the manifest without touching the other faults' knock-ons; a valid Plt or Plh
-changes no error, so any school may have one:
+changes no error, so any school without a fault of its principal may have one:
 
 * about 18% of schools are led by a valid Plt: the former principal keeps a teacher's jenis
   PTK and an induk school elsewhere in Dapodik, and holds the duty PLT Kepala Sekolah (SK of
@@ -94,7 +94,13 @@ def inject(
         & (pl.col("induk_npsn") != pl.col("npsn"))
     )
     s = assign(s, rand, "sch", eligible, "pimpinan", RATES, MIN_ELIGIBLE, "pimpinan")
-    free = pl.col("pimpinan").is_null() & (pl.col("induk_npsn") != pl.col("npsn"))
+    # Not at a school with another fault of its principal (a hand-made SKP, a unit without
+    # NPSN...): those stories stay a definitive principal's. PMM-11 (not synced yet) is kept.
+    free = (
+        pl.col("pimpinan").is_null()
+        & (pl.col("induk_npsn") != pl.col("npsn"))
+        & (pl.col("fault").is_null() | (pl.col("fault") == "PMM-11"))
+    )
     s = assign(s, rand, "sch", free, "pimpinan-sah", VALID_RATES, MIN_ELIGIBLE, "sah")
     # In each instansi the first school whose principal has not synced yet (PMM-11 for its
     # teachers) is led by a valid Plt: the demo shows teachers waiting on a Plt's sync.
