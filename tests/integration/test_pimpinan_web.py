@@ -154,3 +154,12 @@ def test_a_plt_worklist_shows_the_teachers_waiting_on_his_or_her_sync(
     items = worklist(ctx, plt)["butir"]
     waiting = [i for i in items if i["code"] == "PMM-11"]
     assert waiting and {p["nip"] for p in waiting[0]["daftar"]} == {G1, G2}
+
+
+def test_a_plt_school_page_is_the_school_led(store: Store, app: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SELARAS_TANGGAL", "2026-03-01")
+    page = client(store, app, KS).get("/sekolah")
+    assert page.status_code == 200
+    assert "SD Negeri 1 Bima" in page.text and "Budi Santoso" in page.text
+    monkeypatch.setenv("SELARAS_TANGGAL", "2026-07-01")
+    assert client(store, app, KS).get("/sekolah").status_code == 403

@@ -340,3 +340,13 @@ def test_plt_errors_are_one_item_per_school_for_the_dinas() -> None:
     aktor = blockers.aktor(e)
     assert aktor[0] is Aktor.DINAS_PENDIDIKAN
     assert pihak_of("sekolah", NPSN, aktor, row_g1, None, "I1") == "dinas:I1"
+
+
+def test_a_running_plt_is_shown_as_a_leader_and_no_longer_once_the_duty_ended() -> None:
+    def leader(r: CheckResult, nip: str) -> bool:
+        return r.pegawai.filter(r.pegawai["nip"] == nip)["kepala_sekolah"].item()
+
+    r = run(plt_rows())
+    assert leader(r, KS) and not leader(r, G1)
+    assert not leader(run(plt_rows(tst="2026-02-01")), KS)
+    assert leader(run(synced_rows()), KS)  # no duty file: Dapodik's Kepala Sekolah, as before

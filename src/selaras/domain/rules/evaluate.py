@@ -11,7 +11,7 @@ import polars as pl
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.diagnosis import BELUM_DI_SKP_ATASAN, WAITING_CODES
 from selaras.domain.partition import PART_PEGAWAI, parts
-from selaras.domain.pimpinan import Kebijakan
+from selaras.domain.pimpinan import Kebijakan, ada_data_tugas
 from selaras.domain.results import ERROR_SCHEMA, PEGAWAI_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.rules.common import ERR_COLS, scope
 from selaras.domain.rules.penilaian import PenilaianContext, periodic_setup
@@ -108,6 +108,15 @@ def _run(flow: Flow, context: object) -> pl.DataFrame:
 def _evaluate_skp(c: SkpContext) -> Evaluation:
     errors = _run(Flow.SKP, c)
     pegawai = _with_status(c.pegawai, errors, _synced_skp(c.s, c.targets, c.rhk))
+    if ada_data_tugas(c.s):
+        # leaders.md: a pegawai is shown as a leader when leading the school of an SKP (a Plt
+        # included; not a principal whose duty has ended); without an SKP, as Dapodik says.
+        lead = c.targets.group_by("nip").agg(pl.col("kepala_sekolah").any().alias("_memimpin"))
+        pegawai = (
+            pegawai.join(lead, on="nip", how="left")
+            .with_columns(pl.coalesce("_memimpin", "kepala_sekolah").alias("kepala_sekolah"))
+            .drop("_memimpin")
+        )
     errors = _ordered(_selesai_oleh(c, errors, pegawai))
     return Evaluation(c.tahun, Flow.SKP, pegawai, errors, c.targets, c.rhk, pl.DataFrame())
 
