@@ -45,8 +45,8 @@ def pimpinan_api(
 class KebijakanPltIn(BaseModel):
     """The instansi's Plt policy; a field left out keeps its value."""
 
-    plt_boleh_menilai: bool | None = None
-    plt_masa_bulan: int | None = Field(default=None, ge=1, le=36)
+    plt_boleh_menilai: Annotated[bool, Field(strict=True)] | None = None
+    plt_masa_bulan: Annotated[int, Field(strict=True, ge=1, le=36)] | None = None
 
 
 @router.put(
