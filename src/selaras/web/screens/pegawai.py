@@ -13,7 +13,7 @@ from selaras.domain.pegawai import principal_expr
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.jobs import queue
-from selaras.store import reads
+from selaras.store import pimpinan, reads
 from selaras.store.repository import load_snapshot
 from selaras.web.access import Pengguna, not_found, require_pegawai
 from selaras.web.accounts import Peran
@@ -35,7 +35,9 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
     if peg.height == 0:
         raise not_found()
     p = peg.row(0, named=True)
-    live = check(snap, tahun, Flow.SKP, nips=[nip])
+    live = check(
+        snap, tahun, Flow.SKP, nips=[nip], kebijakan=pimpinan.kebijakan_of(store, instansi_id=p["instansi_id"])
+    )
     live_errors = live.errors.filter(pl.col("nip") == nip)
     ptk = snap["dapodik_ptk"].filter((pl.col("nip") == nip) | (pl.col("nik") == p["nik"]))
     ptk_ids = ptk["ptk_id"].to_list()
@@ -93,6 +95,9 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
     hasil_penilaian = result_view(store, latest_entry(store, nip, Flow.PENILAIAN.value), sendiri=sendiri)
     hasil_penilaian, penilaian_catatan = _penilaian_now(hasil_skp, hasil_penilaian, tombol=pmm01.height == 0)
     ks = bool(ptk.filter(pl.col("nip") == nip).select(principal_expr()).to_series().any()) if ptk.height else False
+    mine = live.pegawai.filter(pl.col("nip") == nip)
+    if snap["dapodik_tugas_tambahan"].height and mine.height:
+        ks = bool(mine["kepala_sekolah"].item())  # leaders.md: a running Plt leads; an ended duty does not
     jobs = [job_view(j) for j in queue.jobs_of(store, nip, limit=5)]
     return {
         "nip": nip,
