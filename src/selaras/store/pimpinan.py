@@ -85,8 +85,11 @@ def kebijakan_of(store: Store, tanggal: date | None = None, instansi_id: str | N
     return Kebijakan(tanggal, reads.plt_setelan(store))
 
 
-def sekolah_dipimpin(store: Store, nip: str, kebijakan: Kebijakan) -> list[str]:
-    """The schools (NPSN) ``nip`` leads as a valid, unexpired Plt/Plh on the date."""
+def sekolah_dipimpin(
+    store: Store, nip: str, kebijakan: Kebijakan | None = None, instansi_id: str | None = None
+) -> list[str]:
+    """The schools (NPSN) ``nip`` leads as a valid, unexpired Plt/Plh on the date (default:
+    today in ``instansi_id``'s zone; read only for a pegawai who holds a duty at all)."""
     with store.read() as conn:
         nik = conn.execute(sa.select(_peg.c.nik).where(_peg.c.nip == nip)).scalar()
         match = _ptk.c.nip == nip if nik is None else sa.or_(_ptk.c.nip == nip, _ptk.c.nik == nik)
@@ -95,7 +98,7 @@ def sekolah_dipimpin(store: Store, nip: str, kebijakan: Kebijakan) -> list[str]:
     if not npsn:
         return []
     s = snapshot_sekolah(store, _sekolah.c.npsn.in_(npsn))
-    led = pimpinan.leaders(s, kebijakan).filter(
+    led = pimpinan.leaders(s, kebijakan or kebijakan_of(store, instansi_id=instansi_id)).filter(
         (pl.col("jenis") != pimpinan.DEFINITIF) & pl.col("ptk_id").is_in(ptk_ids) & pl.col("sah") & ~pl.col("berakhir")
     )
     return sorted(led["npsn"].to_list())

@@ -87,7 +87,7 @@ def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool =
             instansi_id = sekolah_instansi
     dipimpin: tuple[str, ...] = ()
     if a.peran is Peran.PEGAWAI and a.nip:
-        dipimpin = tuple(pimpinan.sekolah_dipimpin(store, a.nip, pimpinan.kebijakan_of(store, instansi_id=instansi_id)))
+        dipimpin = tuple(pimpinan.sekolah_dipimpin(store, a.nip, instansi_id=instansi_id))
     return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama, dipimpin)
 
 
