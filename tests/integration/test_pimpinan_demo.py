@@ -88,3 +88,19 @@ def test_no_card_names_a_plt_whose_duty_has_ended(demo: Generated) -> None:
         assert d["selaras"]["akhir_masa"] < KEBIJAKAN.tanggal.isoformat()
         assert "nama" not in d["dapodik"] and "nip" not in d["dapodik"]
         assert d["dapodik"]["penugasan"] == "PLT" and d["dapodik"]["tmt"]
+
+
+def test_the_demo_shows_the_plt_step_of_pmm12(demo: Generated) -> None:
+    """A school whose e-Kinerja head is still the former principal and whose PMM superior is a
+    valid Plt: its teachers' PMM-12 sends the Admin Instansi to the Plt/Plh menu."""
+    from selaras.domain import blockers
+
+    result = check(demo.snapshot, TAHUN, Flow.SKP, kebijakan=KEBIJAKAN)
+    pmm12 = [
+        {**e, "detail": json.loads(e["detail"])}
+        for e in result.errors.filter(pl.col("code") == "PMM-12").iter_rows(named=True)
+    ]
+    plt = [e for e in pmm12 if e["detail"].get("alasan") == ["ATASAN_PLT"]]
+    assert plt and len(plt) < len(pmm12)
+    assert all("menu Plt/Plh" in blockers.langkah(e)[0] for e in plt)
+    assert all(e["detail"]["pimpinan"]["penugasan"] == "PLT" for e in plt)

@@ -4,7 +4,9 @@ schools without a head, invalid or expired Plt duties and unclaimed units.
 It runs after the e-Kinerja stage and changes only schools that are otherwise fault-free
 when it adds errors (no school fault, no teacher fault, nobody's partner school), so what it
 injects adds to the manifest without touching the other faults' knock-ons; a valid Plt or Plh
-changes no error, so any school without a fault of its principal may have one:
+changes no error, so any school without a fault of its principal may have one (a school
+whose e-Kinerja head is still the former principal may: its teachers' PMM-12 then has the
+cause ATASAN_PLT):
 
 * about 18% of schools are led by a valid Plt: the former principal keeps a teacher's jenis
   PTK and an induk school elsewhere in Dapodik, and holds the duty PLT Kepala Sekolah (SK of
@@ -99,13 +101,17 @@ def inject(
     free = (
         pl.col("pimpinan").is_null()
         & (pl.col("induk_npsn") != pl.col("npsn"))
-        & (pl.col("fault").is_null() | (pl.col("fault") == "PMM-11"))
+        & (pl.col("fault").is_null() | pl.col("fault").is_in(["PMM-11", "PMM-12S"]))
     )
     s = assign(s, rand, "sch", free, "pimpinan-sah", VALID_RATES, MIN_ELIGIBLE, "sah")
     # In each instansi the first school whose principal has not synced yet (PMM-11 for its
-    # teachers) is led by a valid Plt: the demo shows teachers waiting on a Plt's sync.
-    waiting = (pl.col("fault") == "PMM-11") & free
-    first_waiting = waiting & (pl.col("sch") == pl.col("sch").filter(waiting).min().over("inst"))
+    # teachers) is led by a valid Plt: the demo shows teachers waiting on a Plt's sync; so is
+    # the first whose e-Kinerja head is still the former principal (PMM-12 for its teachers,
+    # whose PMM superior is then the Plt: the step is the Admin Instansi's Plt/Plh menu).
+    first_waiting = pl.lit(False)
+    for fault in ("PMM-11", "PMM-12S"):
+        waiting = (pl.col("fault") == fault) & free
+        first_waiting = first_waiting | (waiting & (pl.col("sch") == pl.col("sch").filter(waiting).min().over("inst")))
     s = s.with_columns(
         pimpinan=pl.coalesce("pimpinan", pl.when(first_waiting).then(pl.lit("PLT")).otherwise(pl.col("sah")))
     ).filter(pl.col("pimpinan").is_not_null())
