@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from selaras.domain.pimpinan import Kebijakan
 from selaras.domain.results import CheckResult, Flow
 from selaras.domain.rules import check
 from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
+from selaras.simulation.pimpinan import tanggal_snapshot
 from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
 from selaras.web.cli import seed_demo_accounts
@@ -18,6 +20,9 @@ TAHUN = 2026
 PEGAWAI = 300
 SEED = 7  # the seed of ``selaras demo``
 PASSWORD = "rahasia-demo-1"
+TANGGAL = tanggal_snapshot(TAHUN)
+"""The demo's day: its Plt terms are dated from it (set ``SELARAS_TANGGAL`` to it where the
+pages and notices must agree with the logged check)."""
 
 
 @dataclass
@@ -34,7 +39,7 @@ def demo_store(path: Path, pegawai: int = PEGAWAI) -> Demo:
     g = generate(pegawai, seed=SEED, tahun=TAHUN, instansi=1)
     store = Store.open(f"sqlite:///{path}")
     save_snapshot(store, g.snapshot)
-    before = check(g.snapshot, TAHUN, Flow.SKP)
+    before = check(g.snapshot, TAHUN, Flow.SKP, kebijakan=Kebijakan(TANGGAL))
     record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=before)
     seed_demo_accounts(store, PASSWORD)
     return Demo(store, g.snapshot, before)

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -300,35 +300,54 @@ def _exit_for(result: CheckResult) -> None:
 @flow_option
 @nip_option
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+@click.option(
+    "--tanggal",
+    "tanggal_periksa",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Tanggal pemeriksaan YYYY-MM-DD untuk masa tugas Plt/Plh (bawaan: hari ini di zona instansi).",
+)
 def check(
-    snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: str, nips: tuple[str, ...], fmt: str
+    snapshot_dir: Path | None,
+    db: str | None,
+    tahun: int | None,
+    flow: str,
+    nips: tuple[str, ...],
+    fmt: str,
+    tanggal_periksa: datetime | None,
 ) -> None:
     """Periksa data PMM, e-Kinerja, SIASN dan Dapodik; laporkan setiap kendala per pegawai.
 
     Dari penyimpanan, setiap pemeriksaan dicatat di log sinkronisasi.
     """
     th, fl = _tahun(tahun), Flow(flow)
+    tgl = tanggal_periksa.date() if tanggal_periksa is not None else None
     snapshot: Snapshot | None = None
     if snapshot_dir is not None and fmt == "jsonl":
         # Written part by part: a national check never holds every pegawai's result at once.
         snapshot = read(snapshot_dir)
         failed = False
         with stage("memeriksa"):
-            for part in check_snapshot_parts(snapshot, flow=fl, tahun=th, nips=list(nips) or None):
+            for part in check_snapshot_parts(snapshot, flow=fl, tahun=th, nips=list(nips) or None, tanggal=tgl):
                 _emit(part, fmt)
                 failed = failed or part.errors.height > 0
         sys.exit(EXIT_GAGAL if failed else EXIT_OK)
     if snapshot_dir is not None:
         snapshot = read(snapshot_dir)
         with stage("memeriksa"):
-            result = check_snapshot(snapshot, flow=fl, tahun=th, nips=list(nips) or None)
+            result = check_snapshot(snapshot, flow=fl, tahun=th, nips=list(nips) or None, tanggal=tgl)
     else:
         from selaras.usecases.sync import check_store
 
         store = open_store(db)
         with console.status("membaca penyimpanan") as status:
             checked = check_store(
-                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
+                store,
+                flow=fl,
+                tahun=th,
+                pelaku=_pelaku(),
+                nips=list(nips) or None,
+                progress=_told(status),
+                tanggal=tgl,
             )
         _say_notes(checked.catatan)
         result = checked.check
@@ -348,6 +367,12 @@ def check(
 @flow_option
 @nip_option
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+@click.option(
+    "--tanggal",
+    "tanggal_periksa",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Tanggal pemeriksaan YYYY-MM-DD untuk masa tugas Plt/Plh (bawaan: hari ini di zona instansi).",
+)
 def sync(
     snapshot_dir: Path | None,
     out_dir: Path | None,
@@ -356,21 +381,29 @@ def sync(
     flow: str,
     nips: tuple[str, ...],
     fmt: str,
+    tanggal_periksa: datetime | None,
 ) -> None:
     """Sinkronkan semua yang siap ke e-Kinerja (kepala sekolah lebih dulu, lalu gurunya)."""
     if snapshot_dir is not None and out_dir is None:
         raise click.UsageError("--out wajib bersama --snapshot")
     th, fl = _tahun(tahun), Flow(flow)
+    tgl = tanggal_periksa.date() if tanggal_periksa is not None else None
     if snapshot_dir is not None:
         assert out_dir is not None
-        _sync_files(read(snapshot_dir), out_dir, fl, th, list(nips) or None, fmt)
+        _sync_files(read(snapshot_dir), out_dir, fl, th, list(nips) or None, fmt, tgl)
     else:
         from selaras.usecases.sync import sync_store
 
         store = open_store(db)
         with console.status("membaca penyimpanan") as status:
             report = sync_store(
-                store, flow=fl, tahun=th, pelaku=_pelaku(), nips=list(nips) or None, progress=_told(status)
+                store,
+                flow=fl,
+                tahun=th,
+                pelaku=_pelaku(),
+                nips=list(nips) or None,
+                progress=_told(status),
+                tanggal=tgl,
             )
         _say_notes(report.catatan)
     check, outcomes, written = report.check, report.outcomes, report.written
@@ -387,7 +420,15 @@ def _say_notes(catatan: list[str]) -> None:
         console.print(f"[yellow]{line}[/]")
 
 
-def _sync_files(snapshot: Snapshot, out_dir: Path, fl: Flow, th: int, nips: list[str] | None, fmt: str) -> NoReturn:
+def _sync_files(
+    snapshot: Snapshot,
+    out_dir: Path,
+    fl: Flow,
+    th: int,
+    nips: list[str] | None,
+    fmt: str,
+    tanggal: date | None = None,
+) -> NoReturn:
     """``sync --snapshot``: part by part, keeping of each part only what is shown (its JSON
     lines in a file until ``out_dir`` is complete, or its outcomes), never a national result."""
     report: Report[None] = Report(CheckResult(th, fl))
@@ -395,7 +436,9 @@ def _sync_files(snapshot: Snapshot, out_dir: Path, fl: Flow, th: int, nips: list
     failed = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as lines:
         with console.status("menyinkronkan") as status:
-            for r in sync_snapshot_parts(snapshot, out_dir, flow=fl, tahun=th, nips=nips, progress=_told(status)):
+            for r in sync_snapshot_parts(
+                snapshot, out_dir, flow=fl, tahun=th, nips=nips, progress=_told(status), tanggal=tanggal
+            ):
                 if fmt == "jsonl":
                     _write_jsonl(lines, jsonl_lines(r.check, r.outcomes))
                 else:
@@ -570,17 +613,21 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     out.print(f"Snapshot: {workdir / 'snapshot'}   Penyimpanan: {workdir / 'selaras.db'}")
     _demo_history(store, th, g)
 
-    before = check_store(store, flow=Flow.SKP, tahun=th, pelaku="demo").check
+    # The demo tells the sync season: checked on the snapshot's day, when its Plt terms run.
+    from selaras.simulation.pimpinan import tanggal_snapshot
+
+    tgl = tanggal_snapshot(th)
+    before = check_store(store, flow=Flow.SKP, tahun=th, pelaku="demo", tanggal=tgl).check
     out.rule("1. Pemeriksaan sebelum sinkron (Sinkron PMM)")
     print_all(out, recap_tables(recap(before, g.snapshot["dapodik_sekolah"]), top_schools=8))
     names = CardNames.of(g.snapshot)
     _demo_examples(before, names)
 
-    result = sync_store(store, flow=Flow.SKP, tahun=th, pelaku="demo")
+    result = sync_store(store, flow=Flow.SKP, tahun=th, pelaku="demo", tanggal=tgl)
     out.rule("2. Sinkron PMM untuk semua yang siap (kepala sekolah dulu, lalu gurunya)")
     out.print(sync_summary(result.outcomes, result.written))
 
-    result2 = sync_store(store, flow=Flow.PENILAIAN, tahun=th, pelaku="demo")
+    result2 = sync_store(store, flow=Flow.PENILAIAN, tahun=th, pelaku="demo", tanggal=tgl)
     out.rule("3. Sinkron Penilaian Periodik")
     out.print(sync_summary(result2.outcomes, result2.written))
     print_all(out, recap_tables(recap(result2.check, g.snapshot["dapodik_sekolah"]), top_schools=5)[:2])

@@ -20,7 +20,7 @@ from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE, SEBAB, Aktor, ErrorCode, lookup
 from selaras.domain.diagnosis import WAITING_CODES, actors_expr, error_actors
 from selaras.domain.nama import tanpa_gelar
-from selaras.domain.pegawai import principal_expr
+from selaras.domain.pimpinan import DEFINITIF, Kebijakan, leaders
 from selaras.domain.recap import Recap
 from selaras.domain.results import TAHUNAN_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.snapshot import TABLE, Snapshot
@@ -201,11 +201,14 @@ class CardNames:
         }
 
     @classmethod
-    def of(cls, s: Snapshot) -> CardNames:
-        """The names of ``s``'s schools, instansi and principals (matched as the rules do)."""
-        ptk = s["dapodik_ptk"].filter(principal_expr() & pl.col("nip").is_not_null()).sort("ptk_id")
+    def of(cls, s: Snapshot, kebijakan: Kebijakan | None = None) -> CardNames:
+        """The names of ``s``'s schools, instansi and leaders: each school's L(s) on the date
+        (leaders.md), a Plt/Plh only while the duty is valid and running."""
+        lead = leaders(s, kebijakan or Kebijakan()).filter(
+            ((pl.col("jenis") == DEFINITIF) | (pl.col("sah") & ~pl.col("berakhir"))) & pl.col("nip").is_not_null()
+        )
         nama = s["siasn_pegawai"].select("nip", pl.col("nama").alias("nama_siasn"))
-        ptk = ptk.join(nama, on="nip", how="left").unique("npsn", keep="first", maintain_order=True)
+        ptk = lead.select("npsn", "nip", pl.col("ptk_nama").alias("nama")).join(nama, on="nip", how="left")
         return cls(
             sekolah=dict(s["dapodik_sekolah"].select("npsn", "nama").iter_rows()),
             instansi=dict(s["instansi"].select("instansi_id", "nama").iter_rows()),

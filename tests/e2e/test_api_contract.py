@@ -57,8 +57,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(g.snapshot, TAHUN))
     seed_demo_accounts(store)
     ptk = g.snapshot["dapodik_ptk"].filter(pl.col("nip").is_not_null())
-    kepala = ptk.filter(pl.col("tugas_tambahan") == "Kepala Sekolah").row(0, named=True)
-    guru = ptk.filter(pl.col("tugas_tambahan").is_null() & (pl.col("npsn") == kepala["npsn"])).row(0, named=True)
+    # A definitive principal (by jenis PTK or extra duty; some schools are led by a Plt).
+    ks = (pl.col("tugas_tambahan") == "Kepala Sekolah") | (pl.col("jenis_ptk") == "Kepala Sekolah")
+    kepala = ptk.filter(ks).row(0, named=True)
+    guru = ptk.filter(~ks.fill_null(False) & (pl.col("npsn") == kepala["npsn"])).row(0, named=True)
     instansi = g.snapshot["instansi"]["instansi_id"][0]
     users = {
         "guru": guru["nip"],

@@ -83,11 +83,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from selaras.domain.rules import check
     from selaras.jobs.runtime import JobRunner
     from selaras.simulation.generator import generate
+    from selaras.simulation.pimpinan import tanggal_snapshot
     from selaras.store.database import Store
     from selaras.store.repository import record_run, save_snapshot
     from selaras.web.app import create_app
     from selaras.web.cli import seed_demo_accounts
 
+    # The generated data's day (its Plt terms are dated from it), for the check and the server.
+    day = pytest.MonkeyPatch()
+    day.setenv("SELARAS_TANGGAL", tanggal_snapshot(TAHUN).isoformat())
     store = Store.open(str(tmp_path_factory.mktemp("web") / "selaras.db"))
     g = generate(400, seed=7, tahun=TAHUN, instansi=1)
     save_snapshot(store, g.snapshot)
@@ -115,7 +119,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     assert server.started, "uvicorn did not start"
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        ptk = g.snapshot["dapodik_ptk"].filter(pl.col("nip") == principal)
+        # The school the principal leads: the teacher's (a Plt's own Dapodik school is another).
+        ptk = g.snapshot["dapodik_ptk"].filter(pl.col("nip") == teacher)
         npsn = ptk["npsn"][0]
         wide = errs.filter(pl.col("code") == "PMM-13")["nip"].sort()[0]
         yield Site(f"http://127.0.0.1:{port}", teacher, names[teacher], principal, names[principal], runner, npsn, wide)
@@ -124,6 +129,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         thread.join(timeout=10)
         runner.stop()
         store.dispose()
+        day.undo()
 
 
 @contextmanager
@@ -295,7 +301,7 @@ ROLE_PAGES = {
         "/pegawai/{teacher}",
         "/pegawai/{wide}",
     ],
-    "dinas": ["/log", "/kerja"],
+    "dinas": ["/log", "/kerja", "/pimpinan"],
     "nasional": ["/rekap", "/log", "/audit"],
 }
 

@@ -25,6 +25,7 @@ from selaras.sources.files import read_snapshot
 TAHUN = 2026
 N = 400
 SEED = 3
+TANGGAL = "2026-10-15"  # the generated snapshot's date (simulation.pimpinan.tanggal_snapshot)
 
 
 def cli(*args: str | Path) -> Result:
@@ -54,7 +55,7 @@ def expected(manifest: pl.DataFrame, flow: str) -> dict[str, set[str]]:
 
 def test_check_agrees_with_the_rules_on_a_generated_snapshot(generated: tuple[Path, pl.DataFrame]) -> None:
     folder, manifest = generated
-    r = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    r = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
     assert r.exit_code == 1  # some pegawai fail
     got = jsonl(r)
     want = expected(manifest, "skp")
@@ -71,12 +72,26 @@ def test_check_agrees_with_the_rules_on_a_generated_snapshot(generated: tuple[Pa
         for e in row["errors"]:
             assert e["actors"] and isinstance(e["detail"], dict)
     seen = {e["code"] for row in got.values() for e in row["errors"]}
-    assert seen == {f"PMM-{i:02d}" for i in range(1, 14)}
+    assert seen == {f"PMM-{i:02d}" for i in range(1, 14)} | {"PLT-01", "PLT-02", "PLT-03"}
 
 
 def test_penilaian_check_agrees_with_the_manifest(generated: tuple[Path, pl.DataFrame]) -> None:
     folder, manifest = generated
-    got = jsonl(cli("check", "--snapshot", folder, "--tahun", TAHUN, "--flow", "penilaian", "--format", "jsonl"))
+    got = jsonl(
+        cli(
+            "check",
+            "--snapshot",
+            folder,
+            "--tahun",
+            TAHUN,
+            "--flow",
+            "penilaian",
+            "--format",
+            "jsonl",
+            "--tanggal",
+            TANGGAL,
+        )
+    )
     want = expected(manifest, "penilaian")
     for nip, row in got.items():
         assert {e["code"] for e in row["errors"]} == want.get(nip, set()), nip
@@ -86,10 +101,12 @@ def test_sync_then_check_shows_tersinkron_and_second_sync_changes_nothing(
     generated: tuple[Path, pl.DataFrame], tmp_path: Path
 ) -> None:
     folder, manifest = generated
-    before = jsonl(cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl"))
-    r = cli("sync", "--snapshot", folder, "--tahun", TAHUN, "--out", tmp_path / "once")
+    before = jsonl(cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL))
+    r = cli("sync", "--snapshot", folder, "--tahun", TAHUN, "--out", tmp_path / "once", "--tanggal", TANGGAL)
     assert r.exit_code == 1, r.output
-    after = jsonl(cli("check", "--snapshot", tmp_path / "once", "--tahun", TAHUN, "--format", "jsonl"))
+    after = jsonl(
+        cli("check", "--snapshot", tmp_path / "once", "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
+    )
     for nip, row in before.items():
         clears = row["errors"] and all(e["selesai_oleh"] for e in row["errors"])
         if row["status"] in ("SIAP", "TERSINKRON") or clears:
@@ -99,7 +116,17 @@ def test_sync_then_check_shows_tersinkron_and_second_sync_changes_nothing(
             assert {e["code"] for e in after[nip]["errors"]} <= {e["code"] for e in row["errors"]}
     # Idempotent: syncing the synced snapshot writes nothing new.
     r2 = cli(
-        "sync", "--snapshot", tmp_path / "once", "--tahun", TAHUN, "--out", tmp_path / "twice", "--format", "jsonl"
+        "sync",
+        "--snapshot",
+        tmp_path / "once",
+        "--tahun",
+        TAHUN,
+        "--out",
+        tmp_path / "twice",
+        "--format",
+        "jsonl",
+        "--tanggal",
+        TANGGAL,
     )
     outcomes = {row["hasil"] for row in jsonl(r2).values()}
     assert outcomes <= {"TIDAK_BERUBAH", "GAGAL"}
@@ -115,17 +142,17 @@ def test_store_import_check_sync_recap_and_log(generated: tuple[Path, pl.DataFra
     folder, _ = generated
     db = tmp_path / "s.db"
     assert cli("import", folder, "--db", db).exit_code == 0
-    r = cli("check", "--db", db, "--tahun", TAHUN, "--format", "jsonl")
+    r = cli("check", "--db", db, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
     assert r.exit_code == 1
-    file_mode = jsonl(cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl"))
+    file_mode = jsonl(cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL))
     assert jsonl(r) == file_mode
-    assert cli("sync", "--db", db, "--tahun", TAHUN).exit_code == 1
+    assert cli("sync", "--db", db, "--tahun", TAHUN, "--tanggal", TANGGAL).exit_code == 1
     recap = cli("recap", "--db", db)
     assert recap.exit_code == 0
     assert "Kendala per kode" in recap.stdout
     exported = tmp_path / "exp"
     assert cli("export", exported, "--db", db).exit_code == 0
-    synced = jsonl(cli("check", "--snapshot", exported, "--tahun", TAHUN, "--format", "jsonl"))
+    synced = jsonl(cli("check", "--snapshot", exported, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL))
     assert sum(r["status"] == "TERSINKRON" for r in synced.values()) > sum(
         r["status"] == "TERSINKRON" for r in file_mode.values()
     )
@@ -228,9 +255,9 @@ def test_check_written_part_by_part_equals_one_part(tmp_path: Path, monkeypatch:
         cli("generate", "--pegawai", 600, "--seed", 4, "--tahun", TAHUN, "--instansi", 6, "--out", folder).exit_code
         == 0
     )
-    whole = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    whole = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
     monkeypatch.setenv("SELARAS_PART_PEGAWAI", "120")
-    parted = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    parted = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
     assert parted.exit_code == whole.exit_code == 1
     lines = parted.stdout.splitlines()
     assert len(lines) == len({json.loads(line)["nip"] for line in lines}) == len(whole.stdout.splitlines()) > 500
@@ -243,9 +270,9 @@ def test_jsonl_written_in_slices_keeps_every_line(
     import selaras.cli
 
     folder, _ = generated
-    whole = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    whole = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
     monkeypatch.setattr(selaras.cli, "JSONL_SLICE", 7)  # 400 pegawai: 57 full slices and a short one
-    sliced = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl")
+    sliced = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
     assert sliced.stdout == whole.stdout
     assert len(sliced.stdout.splitlines()) == N
     assert all(json.loads(line)["nip"] for line in sliced.stdout.splitlines())

@@ -309,12 +309,18 @@ def test_bulk_sync_failing_at_its_audit_stores_no_job(store: Store, monkeypatch:
 
 
 @pytest.mark.slow
-def test_on_the_demo_only_manual_skp_whose_plan_syncs_are_replaced(tmp_path: Path) -> None:
+def test_on_the_demo_only_manual_skp_whose_plan_syncs_are_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Of the demo's 8 MANUAL SKP, exactly those of pegawai whose only error is PMM-07 (by the
     generator's manifest, an independent oracle) are replaced; the others are refused and
-    the store is left as it was."""
+    the store is left as it was. (Checked on the snapshot's day: the manifest's Plt terms
+    are dated from it.)"""
     from selaras.cli import main
     from selaras.simulation.generator import generate
+    from selaras.simulation.pimpinan import tanggal_snapshot
+
+    monkeypatch.setenv("SELARAS_TANGGAL", tanggal_snapshot(TAHUN).isoformat())
 
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--tahun", str(TAHUN)])
     assert result.exit_code == 0, result.output

@@ -18,9 +18,11 @@ from selaras.domain.rules import JENIS_PTK_BOLEH
 from selaras.domain.snapshot import PATTERNS, TABLE, TABLES, Snapshot
 from selaras.simulation import generator
 from selaras.simulation.generator import Generated, generate
+from selaras.simulation.pimpinan import tanggal_snapshot
 
 TAHUN = 2026
-SKP_CODES = {f"PMM-{i:02d}" for i in range(1, 14)}
+SKP_CODES = {f"PMM-{i:02d}" for i in range(1, 14)} | {"PLT-01", "PLT-02", "PLT-03"}
+"""Every SKP code the generator injects (PLT-04 needs an instansi's policy, not data)."""
 PER_CODES = {"PER-01", "PER-02", "PER-03"}
 KS = "Kepala Sekolah"
 
@@ -89,6 +91,9 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
     for r in snap["ekinerja_rhk"].to_dicts():
         ek_rhk[r["skp_id"]].append(r)
 
+    leader = _reference_leaders(snap, tanggal_snapshot(tahun))
+    with_duties = snap["dapodik_tugas_tambahan"].height > 0
+
     out: set[tuple[str, str, str]] = set()
     for p in _in_scope(snap):
         nip = p["nip"]
@@ -120,6 +125,16 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
             )
             if period is None:
                 codes.add("PMM-06")
+            # leaders.md: with the duty file, an SKP is a leader's when its PTK leads its school.
+            lead = leader.get(s["npsn"])
+            is_leader = (lead is not None and lead["ptk_id"] == s["ptk_id"]) if with_duties else principal
+            if with_duties and not is_leader:
+                if lead is None:
+                    codes.add("PLT-01")
+                elif lead["jenis"] != "KEPALA_SEKOLAH" and not lead["valid"]:
+                    codes.add("PLT-02")
+                elif lead["jenis"] != "KEPALA_SEKOLAH" and lead["expired"]:
+                    codes.add("PLT-03")
             unit = unor_by_npsn.get(s["npsn"])
             if unit is None:
                 codes.add("PMM-08")
@@ -128,11 +143,13 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
                 k["sumber"] == "MANUAL" and k["unor_id"] == unit["unor_id"] for k in ek_skp[(nip, period["periode_id"])]
             ):
                 codes.add("PMM-07")
-            if principal:
+            if is_leader:
                 continue
             atasan = (ek_unor.get(unit["unor_id"]) or {}).get("atasan_nip")
             d = atasan
+            unclaimed = (ek_unor.get(unit["unor_id"]) or {}).get("pimpinan_diklaim") is False
             if s["atasan_nip"] and atasan != s["atasan_nip"]:
+                unclaimed = False
                 codes.add("PMM-12")
                 # D is the PMM superior when SIASN knows it; else PMM-11/13 wait for PMM-12.
                 d = s["atasan_nip"] if s["atasan_nip"] in siasn_nips else None
@@ -140,6 +157,8 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
                     continue
             if period is None:
                 continue
+            if unclaimed and rhk_of[s["pmm_skp_id"]]:
+                codes.add("PMM-13")  # nothing links to a unit's head before the head claims it
             atasan_skps = ek_skp[(d or "", period["periode_id"])]
             if not atasan_skps:
                 codes.add("PMM-11")
@@ -175,9 +194,39 @@ def _reference_codes(snap: Snapshot, tahun: int) -> set[tuple[str, str, str]]:
         assessments = [a for s in agreed for a in pen_of[s["pmm_skp_id"]]]
         if broken or any((a["tipe_periodik"], a["angka_periodik"]) not in kinds for a in assessments):
             per.add("PER-01")
-        if any(not pen_of[s["pmm_skp_id"]] for s in agreed):
+        if agreed and all(not pen_of[s["pmm_skp_id"]] for s in agreed):
             per.add("PER-03")
         out |= {(nip, "penilaian", c) for c in per}
+    return out
+
+
+def _reference_leaders(snap: Snapshot, day: date) -> dict[str, Row]:
+    """The leader of each school on ``day`` (leaders.md), read row by row: ``ptk_id``,
+    ``jenis``, ``valid``, ``expired`` (9-month term)."""
+    ptk = {p["ptk_id"]: p for p in snap["dapodik_ptk"].to_dicts()}
+    rows = snap["dapodik_tugas_tambahan"].to_dicts()
+    explicit = {(d["ptk_id"], d["npsn"]) for d in rows if d["jenis"] == "KEPALA_SEKOLAH"}
+    for p in ptk.values():
+        if KS in (p["jenis_ptk"], p["tugas_tambahan"]) and (p["ptk_id"], p["npsn"]) not in explicit:
+            rows.append({"ptk_id": p["ptk_id"], "npsn": p["npsn"], "jenis": "KEPALA_SEKOLAH", "kompat": True})
+    rank = {"KEPALA_SEKOLAH": 0, "PLT_KEPALA_SEKOLAH": 1, "PLH_KEPALA_SEKOLAH": 2}
+    out: dict[str, Row] = {}
+    for d in sorted(rows, key=lambda d: (rank[d["jenis"]], d["ptk_id"])):
+        tmt, tst = d.get("tmt"), d.get("tst")
+        active = d.get("kompat") or ((tmt is None or tmt <= day) and (tst is None or tst >= day))
+        if not active or d["npsn"] in out:
+            continue
+        holder = ptk.get(d["ptk_id"]) or {}
+        digits = sum(ch.isdigit() for ch in d.get("nomor_sk") or "")
+        valid = d["jenis"] == "KEPALA_SEKOLAH" or (
+            holder.get("npsn") != d["npsn"] and holder.get("jenis_ptk") != KS and digits >= 10 and tmt is not None
+        )
+        end = None
+        if tmt is not None:
+            month = tmt.month - 1 + 9
+            end = date(tmt.year + month // 12, month % 12 + 1, min(tmt.day, 28))
+        expired = valid and d["jenis"] != "KEPALA_SEKOLAH" and end is not None and end < day
+        out[d["npsn"]] = {"ptk_id": d["ptk_id"], "jenis": d["jenis"], "valid": valid, "expired": expired}
     return out
 
 
@@ -329,7 +378,18 @@ def test_shape_and_ratios(regional: Generated) -> None:
     assert 7 <= len(scope) / sekolah <= 13
     ptk = snap["dapodik_ptk"]
     principals = ptk.filter((pl.col("jenis_ptk") == KS) | (pl.col("tugas_tambahan") == KS))
-    assert principals["npsn"].n_unique() == principals.height == sekolah
+    assert principals["npsn"].n_unique() == principals.height
+    # leaders.md: about 18% of schools led by a Plt, a few by a Plh, about 1% by nobody.
+    duty = snap["dapodik_tugas_tambahan"]
+    assert duty["npsn"].n_unique() == duty.height
+    assert set(duty["npsn"]).isdisjoint(set(principals["npsn"]))
+    plt_share = duty.filter(pl.col("jenis") == "PLT_KEPALA_SEKOLAH").height / sekolah
+    assert 0.14 <= plt_share <= 0.25, plt_share
+    assert 0 < duty.filter(pl.col("jenis") == "PLH_KEPALA_SEKOLAH").height / sekolah <= 0.04
+    nobody = sekolah - principals.height - duty.height
+    assert 0 < nobody / sekolah <= 0.03, nobody
+    unclaimed = snap["ekinerja_unor"].filter(pl.col("pimpinan_diklaim") == False)  # noqa: E712
+    assert 0 < unclaimed.height / sekolah <= 0.03
     assert principals.filter(pl.col("tugas_tambahan") == KS).height > 0
     assert ptk.filter(pl.col("nip").is_null() & pl.col("jenis_ptk").str.starts_with("Guru")).height
     assert ptk.filter(pl.col("jenis_ptk") == "Tenaga Administrasi Sekolah").height

@@ -187,12 +187,13 @@ def test_every_page_of_every_role_and_the_exports_speak_words(site: tuple[Demo, 
         "/unor",
         "/audit",
         "/kerja",
+        "/pimpinan",
     ]
     admin_paths += [f"/pegawai/{n}" for n in failing[:40] + principals[:10]]
     log_rows = admin.get("/api/v1/log?status=GAGAL").json()["baris"][:40]
     admin_paths += [f"/log/{r['log_id']}" for r in log_rows]
     pages += [(f"admin-{instansi}", p, _own(p)) for p in admin_paths]
-    pages += [(f"dinas-{instansi}", p, True) for p in ("/kerja", "/log")]
+    pages += [(f"dinas-{instansi}", p, True) for p in ("/kerja", "/log", "/pimpinan")]
     pages += [("nasional", p, True) for p in ("/rekap", "/log", "/audit")]
     pages += [(f"pimpinan-{instansi}", p, True) for p in ("/rekap", "/log", "/akun")]
     for npsn in schools:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from world import G1, G2, KS, TAHUN, Rows, base_rows, codes, error, row, snapshot, status, synced_rows
+from world import G1, G2, KS, NPSN2, TAHUN, Rows, base_rows, codes, error, row, snapshot, status, synced_rows
 
 from selaras.domain.results import CheckResult, Flow, Outcome, Status
 from selaras.domain.rules import check
@@ -120,3 +120,58 @@ def test_penilaian_sync_baru_then_sama_then_changed() -> None:
     assert got == {KS: Outcome.SAMA, G1: Outcome.BARU, G2: Outcome.SAMA}
     assert s3["ekinerja_penilaian"].height == 3
     assert "SANGAT_BAIK" in s3["ekinerja_penilaian"]["predikat"].to_list()
+
+
+def rotation_rows() -> Rows:
+    """G2 moved to the second school mid-year: two agreed SKPs of the year, both synced."""
+    rows = base_rows()
+    first = row(rows, "pmm_skp", pmm_skp_id="S-G2")
+    first["periode_akhir"] = "2026-06-30"
+    second = dict(first, pmm_skp_id="S-G2-B", npsn=NPSN2, periode_awal="2026-07-01", periode_akhir="2026-12-31")
+    rows["pmm_skp"].append(second)
+    rows["pmm_rhk"].append(
+        {
+            "pmm_rhk_id": "R-G2-B",
+            "pmm_skp_id": "S-G2-B",
+            "uraian": "Asesmen sumatif",
+            "jenis": "UTAMA",
+            "induk_pmm_rhk_id": None,
+        }
+    )
+    after, _ = sync(snapshot(rows), TAHUN)
+    for name in ("ekinerja_skp", "ekinerja_rhk"):
+        rows[name] = after[name].to_dicts()
+    # the sync of flow SKP need not succeed for G2 at the second school; PER-02 must not hold
+    ek = {r["pmm_skp_id"] for r in rows["ekinerja_skp"]}
+    for sid in ("S-G2", "S-G2-B"):
+        if sid not in ek:
+            rows["ekinerja_skp"].append(
+                {
+                    "skp_id": f"E-{sid}",
+                    "nip": G2,
+                    "periode_id": "P-2026",
+                    "unor_id": "U-SD2" if sid.endswith("B") else "U-SD1",
+                    "atasan_nip": KS,
+                    "sumber": "PMM",
+                    "pmm_skp_id": sid,
+                }
+            )
+    return rows
+
+
+def test_per03_rotation_one_school_without_rows_is_not_an_error() -> None:
+    rows = rotation_rows()
+    r = run(rows)
+    assert "PER-03" not in codes(r, G2)
+    assert codes(r, G2) == []
+    assert status(r, G2) == Status.SIAP
+
+
+def test_per03_rotation_no_school_with_rows_is_an_error() -> None:
+    rows = rotation_rows()
+    rows["pmm_penilaian"] = [p for p in rows["pmm_penilaian"] if p["pmm_skp_id"] != "S-G2"]
+    r = run(rows)
+    assert codes(r, G2) == ["PER-03", "PER-03"]
+    got = r.errors.filter(r.errors["nip"] == G2)["pmm_skp_id"].to_list()
+    assert sorted(got) == ["S-G2", "S-G2-B"]
+    assert codes(r, G1) == []

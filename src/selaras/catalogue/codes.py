@@ -1,4 +1,4 @@
-"""The 18 error codes of ``errors.md``: titles, causes, actors and steps.
+"""The error codes of ``errors.md`` and ``leaders.md``: titles, causes, actors and steps.
 
 This is the only place where these texts live. Everything that shows an error (the command
 line, exports, the recap, later the web pages) looks the code up here.
@@ -51,6 +51,10 @@ FIX_ORDER: tuple[str, ...] = (
     "PMM-03",
     "PMM-08",
     "PMM-10",
+    "PLT-01",
+    "PLT-02",
+    "PLT-03",
+    "PLT-04",
     "PMM-06",
     "PMM-02",
     "PMM-07",
@@ -401,6 +405,74 @@ _CODES_TAHUNAN: tuple[ErrorCode, ...] = (
     ),
 )
 _CODES = _CODES + _CODES_TAHUNAN
+# --- school leaders (leaders.md, issue 18) -------------------------------------------------
+# No public source says what e-Kinerja shows for a Plt school: these titles and texts are
+# Selaras's own descriptions in the catalogue's style (``known`` stays False).
+_PIMPINAN_CODES: tuple[ErrorCode, ...] = (
+    ErrorCode(
+        "PLT-01",
+        "skp",
+        "Sekolah belum memiliki kepala sekolah",
+        "Sekolah pada SKP ini tidak memiliki kepala sekolah definitif maupun Plt/Plh yang sedang "
+        "bertugas di Dapodik, sehingga tidak ada atasan yang dapat menyetujui SKP atau menjadi induk RHK.",
+        (A.DINAS_PENDIDIKAN, A.ADMIN_INSTANSI),
+        (
+            "Dinas Pendidikan menetapkan kepala sekolah definitif, atau menugaskan Plt Kepala Sekolah "
+            "dengan SK, lalu admin Dapodik Dinas mencatat tugas tambahan itu.",
+            "Admin Instansi mencatat kepala sekolah (atau Plt-nya) sebagai atasan unit di e-Kinerja.",
+            "Setelah Dapodik tersinkron, Selaras mencoba lagi sinkron guru sekolah itu.",
+        ),
+        "The plan's school has no definitive principal and no active Plt/Plh duty.",
+        teacher_only=True,
+    ),
+    ErrorCode(
+        "PLT-02",
+        "skp",
+        "Plt Kepala Sekolah belum sah di Dapodik",
+        "Tugas tambahan Plt/Plh Kepala Sekolah di Dapodik tidak memenuhi syarat: di sekolah induknya "
+        "sendiri, jenis PTK-nya Kepala Sekolah, nomor SK kurang dari 10 digit, atau TMT kosong "
+        "(rinciannya di bawah).",
+        (A.DINAS_PENDIDIKAN, A.OPERATOR_SEKOLAH),
+        (
+            "Admin Dapodik Dinas Pendidikan memperbaiki tugas tambahan Plt/Plh sesuai rincian di bawah.",
+            "Operator sekolah menyinkronkan Dapodik setelah perbaikan.",
+            "Selaras mencoba lagi sinkron guru sekolah itu setelah data baru tiba.",
+        ),
+        "The school's Plt/Plh duty is not valid (own school, PTK type, SK number or TMT).",
+        teacher_only=True,
+    ),
+    ErrorCode(
+        "PLT-03",
+        "skp",
+        "Masa tugas Plt Kepala Sekolah sudah berakhir",
+        "Masa tugas Plt/Plh Kepala Sekolah sudah melewati batas yang berlaku di instansi ini.",
+        (A.DINAS_PENDIDIKAN,),
+        (
+            "Dinas Pendidikan memperpanjang tugas Plt, menugaskan Plt lain, atau menetapkan kepala sekolah definitif.",
+            "Admin Dapodik Dinas mencatat perubahannya; operator sekolah menyinkronkan Dapodik.",
+            "Selaras mencoba lagi sinkron guru sekolah itu setelah data baru tiba.",
+        ),
+        "The school's Plt/Plh term is over (TMT plus the instansi's term).",
+        teacher_only=True,
+    ),
+    ErrorCode(
+        "PLT-04",
+        "skp",
+        "Plt tidak berwenang menilai SKP di instansi ini",
+        "Atasan SKP di PMM adalah Plt/Plh Kepala Sekolah, sedangkan kebijakan instansi ini tidak "
+        "mengizinkan Plt menyetujui atau menilai SKP guru.",
+        (A.DINAS_PENDIDIKAN, A.PEGAWAI),
+        (
+            "Pegawai meminta persetujuan SKP kepada kepala unit induk sekolah (atasan Plt), atau",
+            "Dinas Pendidikan menetapkan kepala sekolah definitif.",
+            "Setelah atasan di PMM berganti, coba sinkron lagi.",
+        ),
+        "The plan's PMM superior is a Plt/Plh and the instansi does not let a Plt assess.",
+        teacher_only=True,
+    ),
+)
+
+_CODES = (*_CODES, *_PIMPINAN_CODES)
 
 CATALOGUE: dict[str, ErrorCode] = {c.code: c for c in _CODES}
 CODES: tuple[str, ...] = tuple(sorted(CATALOGUE))
@@ -455,10 +527,37 @@ SEBAB: dict[str, dict[str, Sebab]] = {
                 ),
                 True,
             ),
+            Sebab(
+                "PIMPINAN_BELUM_DIKLAIM",
+                "Kepala sekolah belum mengklaim kepemimpinan unit di e-Kinerja",
+                (A.KEPALA_SEKOLAH, A.ADMIN_INSTANSI),
+                (
+                    "Kepala sekolah (atau Plt-nya) mengklaim kepemimpinan unit sekolah di e-Kinerja; "
+                    "Admin Instansi membantu bila menu klaim tidak muncul.",
+                    "Sinkron SKP kepala sekolah tidak menyelesaikan ini: setelah unit diklaim, coba sinkron lagi.",
+                ),
+                False,
+            ),
         )
-    }
+    },
+    "PMM-12": {
+        s.alasan: s
+        for s in (
+            Sebab(
+                "ATASAN_PLT",
+                "Atasan di PMM adalah Plt/Plh Kepala Sekolah yang belum dicatat di e-Kinerja",
+                (A.ADMIN_INSTANSI,),
+                (
+                    "Admin Instansi membuka menu Plt/Plh di e-Kinerja dan mencatat Plt/Plh tersebut sebagai "
+                    "atasan sementara unit sekolah (nilai di bawah).",
+                    "Jalankan sinkron lagi untuk pegawai ini.",
+                ),
+                False,
+            ),
+        )
+    },
 }
-"""The causes of each code that has several, by ``alasan`` (only PMM-13 today)."""
+"""The causes of each code that has several, by ``alasan`` (PMM-13; PMM-12 for a Plt superior)."""
 
 
 def lookup(code: str) -> ErrorCode:

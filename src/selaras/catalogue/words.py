@@ -66,6 +66,7 @@ AKSI = {
     "UBAH_ZONA_WAKTU": "Ubah zona waktu instansi",
     "TARIK_DATA": "Tarik data sumber (selaras tarik)",
     "GANTI_SANDI_SENDIRI": "Ganti kata sandi sendiri",
+    "UBAH_KEBIJAKAN_PLT": "Ubah kebijakan Plt Kepala Sekolah",
 }
 """Audit actions."""
 
@@ -547,7 +548,7 @@ FIELD.update(
         "penilai_nip": "NIP yang menetapkan",
         "dinilai": "Guru yang sudah diberi predikat",
         "persen": "Persentase (%)",
-        "pelanggaran": "Batas yang dilanggar",
+        "pelanggaran": "Syarat yang dilanggar",
         "jenjang": "Jenjang jabatan",
         "golongan": "Golongan",
         "tmt_jabatan": "TMT jabatan",
@@ -580,3 +581,48 @@ def install_year_end_filters(env: Any) -> None:
     env.filters["jenjang"] = lambda v: label(JENJANG, v)
     env.filters["predikat"] = lambda v: label(PREDIKAT, v)
     env.filters["batas"] = batas
+
+
+# --- school leaders (leaders.md, issue 18) ---------------------------------------------------
+
+KEADAAN_PIMPINAN = {
+    "DEFINITIF": "Kepala sekolah definitif",
+    "PLT": "Dipimpin Plt",
+    "PLH": "Dipimpin Plh",
+    "TANPA": "Tanpa kepala sekolah",
+    "TIDAK_SAH": "Plt/Plh belum sah",
+    "BERAKHIR": "Masa tugas Plt berakhir",
+}
+"""How a school is led, as the Dinas Pendidikan's list says it."""
+
+PENUGASAN_ATASAN = {"DEFINITIF": "Definitif", "PLT": "Plt", "PLH": "Plh"}
+"""How e-Kinerja records a unit's head (``atasan_penugasan``)."""
+
+FIELD.update(
+    {
+        "penugasan": "Penugasan",
+        "nomor_sk": "Nomor SK",
+        "tmt": "TMT",
+        "tst": "TST",
+        "sejak": "Sejak",
+        "plt_masa_bulan": "Masa tugas Plt (bulan)",
+        "akhir_masa": "Masa tugas berakhir",
+        "tanggal_periksa": "Tanggal pemeriksaan",
+        "plt_boleh_menilai": "Plt boleh menilai SKP",
+        "atasan_penugasan": "Penugasan atasan",
+        "pimpinan_diklaim": "Kepemimpinan unit sudah diklaim",
+    }
+)
+NILAI.update(
+    {
+        "DEFINITIF": "definitif",
+        "PLT": "Plt (pelaksana tugas)",
+        "PLH": "Plh (pelaksana harian)",
+        "SEKOLAH_INDUK": "tugas Plt di sekolah induknya sendiri",
+        "JENIS_PTK": "jenis PTK-nya Kepala Sekolah",
+        "NOMOR_SK": "nomor SK kurang dari 10 digit",
+        "TMT_KOSONG": "TMT kosong",
+        "PIMPINAN_BELUM_DIKLAIM": "kepala sekolah belum mengklaim kepemimpinan unit di e-Kinerja",
+        "ATASAN_PLT": "atasan di PMM adalah Plt/Plh yang belum dicatat di menu Plt/Plh e-Kinerja",
+    }
+)

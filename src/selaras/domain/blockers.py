@@ -93,6 +93,8 @@ def root(code: str, err: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]
         return "sekolah", d["pmm"]["npsn"]  # one PKO, one distribution per school
     if code == "TAH-03" and row.get("kepala_sekolah") is False and (d.get("pmm") or {}).get("npsn"):
         return "sekolah-skp", d["pmm"]["npsn"]  # the principal rates the school's teachers
+    if code in ("PLT-01", "PLT-02", "PLT-03") and d.get("npsn"):
+        return "sekolah", d["npsn"]  # one item per school led (leaders.md): the Dinas's to fix
     if code in ("PMM-06", "PER-01"):
         return "instansi", row.get("instansi_id") or ""
     if code == "PMM-02" and row.get("kepala_sekolah") is False:

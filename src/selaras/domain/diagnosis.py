@@ -23,6 +23,11 @@ INDUK_BUKAN_RHK_ATASAN = "INDUK_BUKAN_RHK_ATASAN"
 """PMM-13 cause: the parent is not an RHK of the superior D's agreed PMM plan of the year."""
 BELUM_DI_SKP_ATASAN = "BELUM_DI_SKP_ATASAN"
 """PMM-13 cause: the parent is in D's PMM plan but not in D's e-Kinerja SKP (D's sync clears it)."""
+PIMPINAN_BELUM_DIKLAIM = "PIMPINAN_BELUM_DIKLAIM"
+"""PMM-13 cause: D = A and A has not claimed the unit's leadership in e-Kinerja (leaders.md);
+it clears when D claims, not when D syncs."""
+ATASAN_PLT = "ATASAN_PLT"
+"""PMM-12 cause: the PMM superior is the school's valid Plt/Plh, not yet the unit's acting head."""
 
 
 def _detail(detail: str | dict[str, Any] | None) -> dict[str, Any]:
@@ -65,6 +70,10 @@ def actors_expr(code: str = "code", detail: str = "detail") -> pl.Expr:
             if has:
                 pattern = "|".join(f'"alasan":"{x}"' for x in has)
                 cond = cond | ((pl.col(code) == c) & pl.col(detail).str.contains(pattern))
+            if a in CATALOGUE[c].aktor:
+                # No cause named in the detail: the catalogue's actors (error_actors does the same).
+                any_cause = "|".join(f'"alasan":"{x}"' for x in causes)
+                cond = cond | ((pl.col(code) == c) & ~pl.col(detail).str.contains(any_cause))
         parts.append(pl.when(cond).then(pl.lit(a.value)))
     return pl.concat_list(parts).list.drop_nulls()
 

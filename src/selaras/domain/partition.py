@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from selaras.domain.pegawai import principal_expr
 from selaras.domain.snapshot import Snapshot
 
 PART_PEGAWAI = 250_000
@@ -101,6 +102,7 @@ def _cut(s: Snapshot, nips: pl.Series, instansi: list[str]) -> Snapshot:
     skp = pl.concat([skp, s["pmm_skp"].filter(pl.col("ptk_id").is_in(atasan_ptk["ptk_id"].implode()))]).unique(
         "pmm_skp_id", keep="first", maintain_order=True
     )
+    ptk = pl.concat([ptk, leader_ptk(s, skp["npsn"])]).unique("ptk_id", keep="first", maintain_order=True)
     owners = pl.concat([nips, atasan])
     ek_skp = s["ekinerja_skp"].filter(
         pl.col("nip").is_in(owners.implode()) | pl.col("pmm_skp_id").is_in(skp["pmm_skp_id"].implode())
@@ -122,4 +124,16 @@ def _cut(s: Snapshot, nips: pl.Series, instansi: list[str]) -> Snapshot:
         siasn_jabatan=s["siasn_jabatan"].filter(pl.col("nip").is_in(nips.implode())),
         siasn_angka_kredit=s["siasn_angka_kredit"].filter(pl.col("nip").is_in(nips.implode())),
         ekinerja_predikat=s["ekinerja_predikat"].filter(pl.col("nip").is_in(nips.implode())),
+    )
+
+
+def leader_ptk(s: Snapshot, npsn: pl.Series) -> pl.DataFrame:
+    """The PTK who may lead the schools ``npsn`` (duty holders and Kepala Sekolah), which the
+    leader L(s) needs (leaders.md); none without Dapodik's duty file, where nothing reads them."""
+    duty = s["dapodik_tugas_tambahan"]
+    if duty.height == 0:
+        return s["dapodik_ptk"].clear()
+    holders = duty.filter(pl.col("npsn").is_in(npsn.implode()))["ptk_id"]
+    return s["dapodik_ptk"].filter(
+        pl.col("ptk_id").is_in(holders.implode()) | (pl.col("npsn").is_in(npsn.implode()) & principal_expr())
     )

@@ -76,6 +76,9 @@ class Column:
     """The allowed values, for an enumeration."""
     references: tuple[str, str] | None = None
     """(table, column) this column points to; a value must exist there."""
+    boleh_absen: bool = False
+    """A column added to the contract later: a file whose header lacks it reads it as empty
+    (an old snapshot reads as before); every other column must be in the header."""
 
     @property
     def dtype(self) -> pl.DataType:
@@ -123,6 +126,9 @@ SUMBER_SKP = ("PMM", "MANUAL")
 PREDIKAT_ORGANISASI = ("ISTIMEWA", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
 JENJANG = ("AHLI_PERTAMA", "AHLI_MUDA", "AHLI_MADYA", "AHLI_UTAMA")
 JENIS_ANGKA_KREDIT = ("KONVERSI", "INTEGRASI", "PERTAMA")
+# School leaders (leaders.md, issue 18).
+JENIS_TUGAS_TAMBAHAN = ("KEPALA_SEKOLAH", "PLT_KEPALA_SEKOLAH", "PLH_KEPALA_SEKOLAH")
+PENUGASAN_ATASAN = ("DEFINITIF", "PLT", "PLH")
 
 _C = Column
 TABLES: tuple[Table, ...] = (
@@ -240,6 +246,10 @@ TABLES: tuple[Table, ...] = (
             _C("unor_id", Kind.ID, True),
             _C("aktif", Kind.BOOL, True),
             _C("atasan_nip", Kind.NIP),
+            # leaders.md: how the head holds the unit (empty = DEFINITIF) and whether the head
+            # has claimed its leadership (empty = 1); both optional, so old snapshots read as before.
+            _C("atasan_penugasan", Kind.ENUM, False, PENUGASAN_ATASAN, boleh_absen=True),
+            _C("pimpinan_diklaim", Kind.BOOL, boleh_absen=True),
         ),
         ("unor_id",),
     ),
@@ -358,6 +368,22 @@ TABLES: tuple[Table, ...] = (
             _C("disinkron", Kind.TIMESTAMP),
         ),
         ("nip", "tahun"),
+    ),
+    # --- school leaders (leaders.md): optional; a snapshot without the file reads as before ---
+    Table(
+        "dapodik_tugas_tambahan",
+        "Dapodik",
+        (
+            _C("ptk_id", Kind.ID, True, references=("dapodik_ptk", "ptk_id")),
+            _C("npsn", Kind.NPSN, True, references=("dapodik_sekolah", "npsn")),
+            _C("jenis", Kind.ENUM, True, JENIS_TUGAS_TAMBAHAN),
+            # Kept as text: a decree number's digits are checked by PLT-02, not by the import.
+            _C("nomor_sk", Kind.TEXT),
+            # A duty without TMT is the data problem PLT-02 reports, not an input error.
+            _C("tmt", Kind.DATE),
+            _C("tst", Kind.DATE),
+        ),
+        ("ptk_id", "npsn", "jenis"),
     ),
 )
 

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterator
 import polars as pl
 
 from selaras.domain.partition import PART_PEGAWAI, of_pegawai, parts
+from selaras.domain.pimpinan import Kebijakan
 from selaras.domain.results import (
     OUTCOME_SCHEMA,
     CheckResult,
@@ -40,6 +41,7 @@ def sync(
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
     part_size: int = PART_PEGAWAI,
+    kebijakan: Kebijakan | None = None,
 ) -> tuple[Snapshot, SyncResult]:
     """Sync everything that can be synced; return the new snapshot and what happened.
 
@@ -49,7 +51,7 @@ def sync(
     results: list[SyncResult] = []
     after: Snapshot | None = None
     for p in parts(snapshot, nips, instansi_id, part_size):
-        current, result = _sync_part(p.snapshot, tahun, flow, p.nips, instansi_id)
+        current, result = _sync_part(p.snapshot, tahun, flow, p.nips, instansi_id, kebijakan)
         after = current if p.snapshot is snapshot else None
         results.append(result)
     # Parts hold disjoint pegawai and each writes only its own pegawai's rows: a plain union.
@@ -68,6 +70,7 @@ def sync_by_part(
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
     part_size: int = PART_PEGAWAI,
+    kebijakan: Kebijakan | None = None,
 ) -> Iterator[SyncResult]:
     """The sync of :func:`sync`, one part at a time, without building the new snapshot.
 
@@ -76,13 +79,19 @@ def sync_by_part(
     changes as it comes never holds them all.
     """
     for p in parts(snapshot, nips, instansi_id, part_size):
-        yield _sync_part(p.snapshot, tahun, flow, p.nips, instansi_id)[1]
+        yield _sync_part(p.snapshot, tahun, flow, p.nips, instansi_id, kebijakan)[1]
 
 
 def _sync_part(
-    snapshot: Snapshot, tahun: int, flow: Flow, nips: Collection[str] | None, instansi_id: str | None
+    snapshot: Snapshot,
+    tahun: int,
+    flow: Flow,
+    nips: Collection[str] | None,
+    instansi_id: str | None,
+    kebijakan: Kebijakan | None = None,
 ) -> tuple[Snapshot, SyncResult]:
-    ev = evaluate(snapshot, tahun, flow, nips, instansi_id)
+    kebijakan = kebijakan or Kebijakan()
+    ev = evaluate(snapshot, tahun, flow, nips, instansi_id, kebijakan=kebijakan)
     current = snapshot
     changes = EkinerjaChanges()
     outcomes: list[pl.DataFrame] = []
@@ -100,7 +109,7 @@ def _sync_part(
         # with D's own superiors): the same result as on the whole part, without its work.
         atasan = errors.filter(pl.col("nip").is_in(waiting.implode())).get_column("selesai_oleh").drop_nulls()
         rows = of_pegawai(current, pl.concat([waiting, atasan]))
-        ev = evaluate(rows, tahun, flow, waiting.to_list(), synced=synced)
+        ev = evaluate(rows, tahun, flow, waiting.to_list(), synced=synced, kebijakan=kebijakan)
         pegawai = pl.concat(
             [pegawai.filter(~pl.col("nip").is_in(waiting.implode())), ev.pegawai], how="diagonal_relaxed"
         )

@@ -426,6 +426,8 @@ class _Builder:
             ("pmm_rhk", 0.4, self._rhk),
             ("pmm_penilaian", 0.74, self._penilaian),
             ("ekinerja", 0.86, self._ekinerja),
+            # The year's ratings are set by the schools' leaders as the leadership stage leaves them.
+            ("pimpinan", 0.88, self._pimpinan),
             ("tahunan", 0.9, self._year_end),
         ]
         for name, fraction, stage in stages:
@@ -447,6 +449,7 @@ class _Builder:
             "known_periodik",
             "good_periodik",
             "broken_inst",
+            "pimpinan_codes",
             "frames",
         ):
             delattr(self, name)
@@ -1530,6 +1533,22 @@ class _Builder:
         self.frames["ekinerja_rhk"] = pl.concat([self.ek_rhk_synced, manual_rhk])
         del self.ek_rhk_synced
 
+    # -- school leaders: Plt, Plh, none, unclaimed units (simulation/pimpinan.py) ------------
+
+    def _pimpinan(self) -> None:
+        from selaras.simulation import pimpinan
+
+        self.pimpinan_codes = pimpinan.inject(
+            assign=_assign,
+            rand=self.rand,
+            tahun=self.tahun,
+            sch=self.sch,
+            peg=self.peg,
+            frames=self.frames,
+            ptk_id_of=_ptk_id,
+            unor_id_of=_unor_id,
+        )
+
     # -- the manifest -------------------------------------------------------------------------
 
     def _pmm12_knock_on(self) -> pl.DataFrame:
@@ -1570,6 +1589,7 @@ class _Builder:
                 ]
         parts.append(peg.filter(pl.col("bad_tahunan")).select("oid", code=pl.lit("PMM-06")))
         parts.append(self._pmm12_knock_on())
+        parts.append(self.pimpinan_codes)
         skp_codes = pl.concat(parts).with_columns(flow=pl.lit("skp"))
 
         # Flow penilaian, computed from the generated data: P's agreed SKPs of the year, their
@@ -1582,7 +1602,8 @@ class _Builder:
         )
         per_oid = agreed.group_by("oid").agg(
             unsynced=(~pl.col("synced")).any(),
-            no_pen=pl.col("no_pen").any(),
+            # PER-03 only when none of P's agreed SKPs has an assessment (errors.md).
+            no_pen=pl.col("no_pen").all(),
             bad_pen=pl.col("bad_pen").any(),
         )
         pp = _join(peg.select("oid", "inst"), per_oid, "oid").with_columns(

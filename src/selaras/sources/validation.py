@@ -270,7 +270,7 @@ def check_header(table: Table, label: str, found: Collection[str], findings: Fin
     have empty cells, it may not be absent (an absent ``unor_id`` would read as "no unit" for
     every pegawai). Each absent column is an input error naming the file and the column."""
     for c in table.columns:
-        if c.name not in found:
+        if c.name not in found and not c.boleh_absen:
             findings.add_file(label, KOLOM_WAJIB_TIDAK_ADA if c.required else KOLOM_TIDAK_ADA, c.name)
 
 

@@ -38,7 +38,14 @@ from selaras.store.repository import (
     load_snapshot,
 )
 
-SMALL_TABLES = ("instansi", "siasn_unor", "dapodik_sekolah", "ekinerja_unor", "ekinerja_periode")
+SMALL_TABLES = (
+    "instansi",
+    "siasn_unor",
+    "dapodik_sekolah",
+    "ekinerja_unor",
+    "ekinerja_periode",
+    "dapodik_tugas_tambahan",
+)
 """Read whole once and shared by every part (as ``partition._part`` keeps them whole)."""
 TEMP_CACHE_KIB = 64 * 1024
 """SQLite page cache of the temp schema (the part's key tables) while a part is read."""
@@ -277,6 +284,16 @@ def _load_part(
                 f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
                 " ON CONFLICT (ptk_id) DO NOTHING"
             )
+            if small.get("dapodik_tugas_tambahan") is not None and small["dapodik_tugas_tambahan"].height:
+                # Who may lead the part's schools (partition.leader_ptk): duty holders, principals.
+                schools = f"SELECT npsn FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
+                cur.execute(
+                    f"INSERT INTO {q[_PTK]} (ptk_id)"
+                    f" SELECT ptk_id FROM dapodik_tugas_tambahan WHERE npsn IN ({schools})"
+                    f" UNION SELECT ptk_id FROM dapodik_ptk WHERE npsn IN ({schools})"
+                    " AND (jenis_ptk = 'Kepala Sekolah' OR tugas_tambahan = 'Kepala Sekolah')"
+                    " ON CONFLICT (ptk_id) DO NOTHING"
+                )
             analyze(_PTK)
             analyze(_SKP)
             # The e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP: their

@@ -13,9 +13,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
-from selaras.domain.pegawai import KEPALA_SEKOLAH
 from selaras.store.database import Store
 from selaras.store.tables import CONTRACT, akun, instansi_setelan, sync_log, sync_log_error, sync_run, sync_state
 
@@ -71,26 +71,6 @@ def pegawai_brief(store: Store, nips: Collection[str]) -> dict[str, dict[str, An
             for r in conn.execute(q):
                 out[r.nip] = {"nama": r.nama, "instansi_id": r.instansi_id, "unor_id": r.unor_id}
     return out
-
-
-def kepala_sekolah(store: Store, npsn: str | None) -> dict[str, str] | None:
-    """The principal of school ``npsn`` in Dapodik: ``{nip, nama}`` (SIASN's name when known)."""
-    if not npsn:
-        return None
-    with store.read() as conn:
-        row = conn.execute(
-            sa.select(_ptk.c.nip, _ptk.c.nama)
-            .where(
-                _ptk.c.npsn == npsn,
-                sa.or_(_ptk.c.tugas_tambahan == KEPALA_SEKOLAH, _ptk.c.jenis_ptk == KEPALA_SEKOLAH),
-            )
-            .order_by(_ptk.c.ptk_id)
-            .limit(1)
-        ).first()
-    if row is None:
-        return None
-    nama = names_of(store, [row.nip]).get(row.nip, row.nama) if row.nip else row.nama
-    return {"nip": row.nip or "", "nama": nama}
 
 
 def sekolah_names(store: Store, npsns: Collection[str]) -> dict[str, str]:
@@ -217,6 +197,37 @@ def set_zona(store: Store, instansi_id: str, zona: str) -> None:
         )
         if not done.rowcount:
             conn.execute(sa.insert(instansi_setelan), [{"instansi_id": instansi_id, "zona_waktu": zona}])
+
+
+def plt_setelan(store: Store) -> pl.DataFrame:
+    """Each instansi's Plt settings that differ from nothing: one row per instansi with a
+    settings row (``instansi_id``, ``plt_boleh_menilai``, ``plt_masa_bulan``); the others use
+    the defaults (:mod:`selaras.domain.pimpinan`)."""
+    t = instansi_setelan
+    with store.read() as conn:
+        rows = conn.execute(sa.select(t.c.instansi_id, t.c.plt_boleh_menilai, t.c.plt_masa_bulan)).all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={"instansi_id": pl.String, "plt_boleh_menilai": pl.Boolean, "plt_masa_bulan": pl.Int64},
+        orient="row",
+    )
+
+
+def set_plt(store: Store, instansi_id: str, boleh_menilai: bool | None, masa_bulan: int | None) -> None:
+    """Set an instansi's Plt settings (``None`` leaves one as it is)."""
+    values: dict[str, object] = {}
+    if boleh_menilai is not None:
+        values["plt_boleh_menilai"] = boleh_menilai
+    if masa_bulan is not None:
+        values["plt_masa_bulan"] = masa_bulan
+    if not values:
+        return
+    with store.write() as conn:
+        done = conn.execute(
+            sa.update(instansi_setelan).where(instansi_setelan.c.instansi_id == instansi_id).values(**values)
+        )
+        if not done.rowcount:
+            conn.execute(sa.insert(instansi_setelan), [{"instansi_id": instansi_id, "zona_waktu": ZONA_BAKU, **values}])
 
 
 # ------------------------------------------------------------------------ latest state

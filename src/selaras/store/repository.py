@@ -20,6 +20,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from selaras.domain import snapshot as contract
+from selaras.domain.pegawai import principal_expr
 from selaras.domain.results import (
     ERROR_SCHEMA,
     PEGAWAI_SCHEMA,
@@ -166,6 +167,12 @@ class _Reader:
             rows.extend(self.cur.fetchall())
         return _typed(self.store, table, rows)
 
+    def first(self, table: str) -> pl.DataFrame:
+        """One row of ``table`` (none when it is empty)."""
+        cols = ", ".join(_q(self.conn, c) for c in TABLE[table].column_names)
+        self.cur.execute(f"SELECT {cols} FROM {_q(self.conn, table)} LIMIT 1")
+        return _typed(self.store, table, self.cur.fetchall())
+
 
 def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
     def ids(*frames_and_columns: tuple[pl.DataFrame, str]) -> set[Any]:
@@ -220,12 +227,28 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
             r.where("ekinerja_periode", "periode_id", ids((ek_skp, "periode_id")) - ids((periode, "periode_id"))),
         ]
     )
+    # Who leads the schools (leaders.md): their duties and the PTK who may lead them. With no
+    # duty at these schools, one row of the table still says the snapshot has the duty file.
+    tugas = r.where("dapodik_tugas_tambahan", "npsn", school_npsn)
+    if tugas.height == 0:
+        tugas = r.first("dapodik_tugas_tambahan")
+    lead_ptk = (
+        pl.concat(
+            [
+                r.where("dapodik_ptk", "ptk_id", ids((tugas, "ptk_id"))),
+                r.where("dapodik_ptk", "npsn", school_npsn).filter(principal_expr()),
+            ]
+        )
+        if tugas.height
+        else r.where("dapodik_ptk", "ptk_id", [])  # no duty file: nothing reads them (as before)
+    )
     frames = {
+        "dapodik_tugas_tambahan": tugas,
         "instansi": r.where("instansi", "instansi_id", instansi_ids),
         "siasn_unor": unor,
         "siasn_pegawai": pegawai,
         "dapodik_sekolah": sekolah,
-        "dapodik_ptk": pl.concat([ptk, sup_ptk]),
+        "dapodik_ptk": pl.concat([ptk, sup_ptk, lead_ptk]),
         "pmm_skp": pl.concat([skp, sup_skp]),
         "pmm_rhk": pl.concat([rhk, sup_rhk]),
         "pmm_penilaian": pmm_penilaian,

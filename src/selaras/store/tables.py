@@ -323,6 +323,9 @@ instansi_setelan = sa.Table(
     sa.Column("instansi_id", sa.String(), primary_key=True),
     sa.Column("zona_waktu", sa.String(), nullable=False, server_default="WIB"),
     sa.CheckConstraint("zona_waktu IN ('WIB', 'WITA', 'WIT')", name="zona_waktu"),
+    # leaders.md: may a Plt assess teachers' SKP here, and how many months a Plt term lasts.
+    sa.Column("plt_boleh_menilai", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("plt_masa_bulan", sa.Integer(), nullable=False, server_default="9"),
 )
 """Settings of an instansi that are Selaras's own (not contract data): the time zone its
 people read times in (WIB by default, when no row exists)."""

@@ -23,7 +23,7 @@ from selaras.domain.snapshot import TABLE, Snapshot
 from selaras.domain.sync import sync as plan_sync
 from selaras.jobs import cascade
 from selaras.store import admin as repo
-from selaras.store import reads, uow
+from selaras.store import pimpinan, reads, uow
 from selaras.store.repository import apply_changes, load_snapshot, record_run
 from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
 from selaras.web.access import (
@@ -246,6 +246,7 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
         raise forbidden("Hanya pegawai itu sendiri atau Admin Instansi yang dapat mengganti SKP manual.")
     require_pegawai(ctx.store, user, nip)
     store, tahun = ctx.store, ctx.tahun()
+    kebijakan = pimpinan.kebijakan_of(store, instansi_id=user.instansi_id)  # the check date, Plt policy
     waiting = cascade.waiting_on(store, [nip], Flow.SKP)
 
     def work(u: uow.UnitOfWork) -> tuple[list[dict[str, Any]], pl.DataFrame | None, list[str], int]:
@@ -269,7 +270,7 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
         snapshot = load_snapshot(tx, [nip])
         # The SKP must be the one PMM-07 reports: a MANUAL SKP that no PMM plan collides with
         # would be deleted with nothing in its place.
-        _, now = plan_sync(snapshot, tahun, Flow.SKP, nips=[nip])
+        _, now = plan_sync(snapshot, tahun, Flow.SKP, nips=[nip], kebijakan=kebijakan)
         own = now.check.errors.filter((pl.col("code") == "PMM-07") & (pl.col("nip") == nip))
         if not any(_manual_skp_id(d) == skp_id for d in own["detail"].to_list()):
             raise Ditolak(
@@ -277,7 +278,7 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
                 "SKP manual tidak dapat diganti: tidak ada SKP dari PMM pada periode dan unit kerja SKP ini "
                 "yang akan menggantikannya (kendala PMM-07 tidak berlaku untuk SKP ini).",
             )
-        _, result = plan_sync(_without(snapshot, skp_id), tahun, Flow.SKP, nips=[nip])
+        _, result = plan_sync(_without(snapshot, skp_id), tahun, Flow.SKP, nips=[nip], kebijakan=kebijakan)
         mine = result.check.pegawai.filter(pl.col("nip") == nip)
         status = mine["status"][0] if mine.height else None
         if status not in (Status.SIAP.value, Status.TERSINKRON.value):

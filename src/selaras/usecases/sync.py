@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 
 import polars as pl
 
 from selaras.domain.partition import PART_PEGAWAI, SNAPSHOT_PART_PEGAWAI
+from selaras.domain.pimpinan import Kebijakan, hari_ini
 from selaras.domain.results import OUTCOME_SCHEMA, CheckResult, EkinerjaChanges, Flow, SyncResult
 from selaras.domain.rules import check as run_check
 from selaras.domain.rules import check_parts
@@ -75,13 +76,17 @@ def sync_store(
     claim: Claim | None = None,
     after: After[T] | None = None,
     progress: Callable[[str], None] | None = None,
+    tanggal: date | None = None,
 ) -> Report[T]:
     """Sync (principals first, then their teachers) what is ready in the store, part by part.
 
     Raises :class:`selaras.store.uow.InfrastructureError` when the store fails; its message
-    says how many parts were kept before.
+    says how many parts were kept before. ``tanggal``: the check date (leaders.md; default
+    today in the instansi's zone).
     """
-    return _run_parts(store, "SYNC", flow, tahun, pelaku, nips, instansi_id, size, claim, after, progress)
+    return _run_parts(
+        store, "SYNC", flow, tahun, pelaku, nips, instansi_id, size, claim, after, progress, tanggal=tanggal
+    )
 
 
 def check_store(
@@ -94,9 +99,24 @@ def check_store(
     instansi_id: str | None = None,
     size: int | None = None,
     progress: Callable[[str], None] | None = None,
+    tanggal: date | None = None,
 ) -> Report[None]:
-    """Check the store's pegawai part by part; each part's result logged (mode CHECK)."""
-    return _run_parts(store, "CHECK", flow, tahun, pelaku, nips, instansi_id, size, None, None, progress)
+    """Check the store's pegawai part by part; each part's result logged (mode CHECK).
+    ``tanggal``: the check date (leaders.md; default today in the instansi's zone)."""
+    return _run_parts(
+        store, "CHECK", flow, tahun, pelaku, nips, instansi_id, size, None, None, progress, tanggal=tanggal
+    )
+
+
+def kebijakan_of(store: Store, tanggal: date | None = None, instansi_id: str | None = None) -> Kebijakan:
+    """The check date (``tanggal``, else today in the instansi's zone, WIB for several) and
+    every instansi's Plt settings, read from the store."""
+    from selaras.catalogue.words import ZONA
+    from selaras.store import reads
+
+    if tanggal is None:
+        tanggal = hari_ini(ZONA.get(reads.zona_of(store, instansi_id), 7))
+    return Kebijakan(tanggal, reads.plt_setelan(store))
 
 
 def sync_snapshot(
@@ -108,10 +128,13 @@ def sync_snapshot(
     nips: Collection[str] | None = None,
     size: int | None = None,
     progress: Callable[[str], None] | None = None,
+    tanggal: date | None = None,
 ) -> Report[None]:
     """Sync a snapshot read from files (no store) and write the synced snapshot to ``out``
     (a CSV folder or a workbook); what happened (:func:`sync_snapshot_parts`, gathered)."""
-    results = sync_snapshot_parts(snapshot, out, flow=flow, tahun=tahun, nips=nips, size=size, progress=progress)
+    results = sync_snapshot_parts(
+        snapshot, out, flow=flow, tahun=tahun, nips=nips, size=size, progress=progress, tanggal=tanggal
+    )
     return _gathered(Report(CheckResult(tahun, flow)), results)
 
 
@@ -124,6 +147,7 @@ def sync_snapshot_parts(
     nips: Collection[str] | None = None,
     size: int | None = None,
     progress: Callable[[str], None] | None = None,
+    tanggal: date | None = None,
 ) -> Iterator[SyncResult]:
     """The sync of a snapshot read from files, one part's result at a time; ``out`` is written
     when the last part has been taken (a caller that stops early leaves ``out`` as it was).
@@ -138,7 +162,8 @@ def sync_snapshot_parts(
     flow = Flow(flow)
     with SnapshotWriter(snapshot, out) as writer:
         size = size or part_size(SNAPSHOT_PART_PEGAWAI)
-        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size), 1):
+        kebijakan = Kebijakan(tanggal or hari_ini())
+        for i, r in enumerate(sync_by_part(snapshot, tahun, flow, nips=nips, part_size=size, kebijakan=kebijakan), 1):
             if progress:
                 progress(f"menyinkronkan bagian {i}")
             r.changes = stamped(r.changes)
@@ -187,19 +212,39 @@ def check_snapshot(
     tahun: int,
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
+    tanggal: date | None = None,
 ) -> CheckResult:
-    """Check a snapshot read from files (nothing logged)."""
+    """Check a snapshot read from files (nothing logged); ``tanggal``: the check date
+    (default today in WIB), the Plt settings their defaults."""
     return run_check(
-        snapshot, tahun, flow, nips=nips, instansi_id=instansi_id, part_size=part_size(SNAPSHOT_PART_PEGAWAI)
+        snapshot,
+        tahun,
+        flow,
+        nips=nips,
+        instansi_id=instansi_id,
+        part_size=part_size(SNAPSHOT_PART_PEGAWAI),
+        kebijakan=Kebijakan(tanggal or hari_ini()),
     )
 
 
 def check_snapshot_parts(
-    snapshot: Snapshot, *, flow: Flow, tahun: int, nips: Collection[str] | None = None
+    snapshot: Snapshot,
+    *,
+    flow: Flow,
+    tahun: int,
+    nips: Collection[str] | None = None,
+    tanggal: date | None = None,
 ) -> Iterator[CheckResult]:
     """:func:`check_snapshot` part by part (parts of whole instansi), for output that is
     written as it comes: a national check then never holds every pegawai's result at once."""
-    return check_parts(snapshot, tahun, flow, nips=nips, part_size=part_size(SNAPSHOT_PART_PEGAWAI))
+    return check_parts(
+        snapshot,
+        tahun,
+        flow,
+        nips=nips,
+        part_size=part_size(SNAPSHOT_PART_PEGAWAI),
+        kebijakan=Kebijakan(tanggal or hari_ini()),
+    )
 
 
 def _run_parts(
@@ -214,8 +259,10 @@ def _run_parts(
     claim: Claim | None,
     after: After[T] | None,
     progress: Callable[[str], None] | None,
+    tanggal: date | None = None,
 ) -> Report[T]:
     flow = Flow(flow)
+    kebijakan = kebijakan_of(store, tanggal, instansi_id)
     name = mode.lower()
     run_ids: list[int] = []
     extra: list[T] = []
@@ -227,7 +274,9 @@ def _run_parts(
         gen, plans = _planned(store, nips, instansi_id, size or part_size())
         report: Report[T] = Report(CheckResult(tahun, flow), run_ids=run_ids, extra=extra, catatan=catatan)
         try:
-            return _run_plan(store, report, mode, name, flow, tahun, pelaku, gen, plans, claim, after, progress)
+            return _run_plan(
+                store, report, mode, name, flow, tahun, pelaku, gen, plans, claim, after, progress, kebijakan
+            )
         except _Replaced as e:
             if e.done:
                 verb = "disinkronkan" if mode == "SYNC" else "diperiksa"
@@ -279,6 +328,7 @@ def _run_plan(
     claim: Claim | None,
     after: After[T] | None,
     progress: Callable[[str], None] | None,
+    kebijakan: Kebijakan,
 ) -> Report[T]:
     done_parts = 0
 
@@ -288,11 +338,11 @@ def _run_plan(
         only = None if claim is None else claim(u)
         p = load_part(u.store, plan, only=only)
         if mode == "SYNC":
-            _, r = run_sync(p.snapshot, tahun, flow, nips=p.nips)
+            _, r = run_sync(p.snapshot, tahun, flow, nips=p.nips, kebijakan=kebijakan)
             r.changes = stamped(r.changes)
             apply_changes(u.store, r.changes)
         else:
-            r = SyncResult(check=run_check(p.snapshot, tahun, flow, nips=p.nips))
+            r = SyncResult(check=run_check(p.snapshot, tahun, flow, nips=p.nips, kebijakan=kebijakan))
         run_id = record_run(
             u.store, pelaku=pelaku, mode=mode, flow=flow, tahun=tahun, check=r.check, outcomes=r.outcomes
         )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.pegawai import KEPALA_SEKOLAH, is_principal
-from selaras.store import reach
+from selaras.store import pimpinan, reach
 from selaras.store.database import Store
 from selaras.web.accounts import PERAN_LABEL, SSO_PREFIX, Akun, Peran
 
@@ -49,6 +49,9 @@ class Pengguna:
     csrf: str | None = None
     via_token: bool = False
     sekolah_nama: str | None = field(default=None, compare=False)
+    pimpinan_npsn: tuple[str, ...] = ()
+    """The schools the pegawai leads as a valid Plt/Plh today (leaders.md): a Plt sees and acts
+    for their teachers while the duty lasts, and no longer."""
 
     @property
     def peran(self) -> Peran:
@@ -58,6 +61,8 @@ class Pengguna:
     def label(self) -> str:
         """The role as shown to people."""
         if self.peran is Peran.PEGAWAI:
+            if not self.kepala_sekolah and self.pimpinan_npsn:
+                return f"Plt {KEPALA_SEKOLAH}"
             return KEPALA_SEKOLAH if self.kepala_sekolah else "Guru"
         return PERAN_LABEL[self.peran]
 
@@ -86,7 +91,10 @@ def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool =
         nama, sekolah_instansi = reach.sekolah_of(store, npsn)
         if a.peran is Peran.OPERATOR and not instansi_id:
             instansi_id = sekolah_instansi
-    return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama)
+    dipimpin: tuple[str, ...] = ()
+    if a.peran is Peran.PEGAWAI and a.nip:
+        dipimpin = tuple(pimpinan.sekolah_dipimpin(store, a.nip, instansi_id=instansi_id))
+    return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama, dipimpin)
 
 
 def leads_school_now(r: reach.PegawaiReach) -> bool:
@@ -105,9 +113,10 @@ def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:
 def can_view_pegawai(store: Store, user: Pengguna, nip: str) -> bool:
     """Whether ``user`` may see pegawai ``nip``'s data and sync state.
 
-    Pegawai: themselves; a principal also the pegawai of their school. Operator: the pegawai
-    whose Dapodik PTK is at their school. Admin Instansi and Pimpinan Instansi (reading only):
-    the pegawai of their instansi (SIASN).
+    Pegawai: themselves; a principal also the pegawai of their school, a Plt/Plh those of the
+    school led while the duty is active (leaders.md). Operator: the pegawai whose Dapodik PTK is
+    at their school. Admin Instansi and Pimpinan Instansi (reading only): the pegawai of their
+    instansi (SIASN).
     Admin Nasional: everyone. Dinas Pendidikan: nobody one by one (it sees the matching problems).
     """
     p = user.peran
@@ -122,6 +131,8 @@ def can_view_pegawai(store: Store, user: Pengguna, nip: str) -> bool:
         return instansi_id is not None and instansi_id == user.instansi_id
     if p is Peran.OPERATOR or (p is Peran.PEGAWAI and user.kepala_sekolah):
         return npsn is not None and npsn == user.npsn
+    if p is Peran.PEGAWAI and user.pimpinan_npsn:
+        return npsn is not None and npsn in user.pimpinan_npsn
     return False
 
 
@@ -182,6 +193,8 @@ def log_scope(user: Pengguna) -> LogScope:
         return LogScope(instansi_id=user.instansi_id or "-", codes=DINAS_CODES)
     if p is Peran.OPERATOR or (p is Peran.PEGAWAI and user.kepala_sekolah):
         return LogScope(npsn=user.npsn or "-")
+    if p is Peran.PEGAWAI and user.pimpinan_npsn:
+        return LogScope(npsn=user.pimpinan_npsn[0])  # a Plt reads the log of the school led
     return LogScope(nip=user.akun.nip or "-")
 
 

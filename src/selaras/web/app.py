@@ -250,7 +250,7 @@ def create_app(
     ``tahun`` fixes the year shown (default: the latest year logged); ``tenggat`` the deadline
     the recap measures progress against (default: the year's last day).
     """
-    from selaras.web import api, eskalasi_routes, health, pages, sso, sso_pages
+    from selaras.web import api, eskalasi_routes, health, pages, pimpinan_routes, sso, sso_pages
 
     app = FastAPI(
         title="Selaras: Sinkron PMM",
@@ -284,6 +284,7 @@ def create_app(
     app.include_router(sso_pages.router)
     app.include_router(api.router)
     app.include_router(eskalasi_routes.router)
+    app.include_router(pimpinan_routes.router)
     app.include_router(pages.router)
 
     @app.exception_handler(PerluMasuk)

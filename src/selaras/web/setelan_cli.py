@@ -11,7 +11,7 @@ from selaras.store import reads
 
 @click.group()
 def instansi() -> None:
-    """Pengaturan instansi di Selaras (zona waktu, hari libur tambahan, kebijakan eskalasi)."""
+    """Pengaturan instansi di Selaras (zona waktu, hari libur tambahan, kebijakan eskalasi, kebijakan Plt)."""
 
 
 @instansi.command("zona")
@@ -95,4 +95,37 @@ def kebijakan(
         f"{nama} ({instansi_id}): naik ke Admin Instansi setelah {words.angka(k.ke_admin)} hari kerja, "
         f"ke pimpinan setelah {words.angka(k.ke_pimpinan)} hari kerja; "
         f"e-mail pimpinan: {k.pimpinan_email or '(tidak ada)'}"
+    )
+
+
+@instansi.command("plt")
+@click.argument("instansi_id")
+@click.option(
+    "--boleh-menilai",
+    type=click.Choice(["ya", "tidak"], case_sensitive=False),
+    help="Apakah Plt/Plh Kepala Sekolah boleh menyetujui dan menilai SKP guru di instansi ini.",
+)
+@click.option("--masa-bulan", type=click.IntRange(1, 36), help="Lama masa tugas Plt dalam bulan (bawaan 9).")
+@click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
+def plt(instansi_id: str, boleh_menilai: str | None, masa_bulan: int | None, db: str | None) -> None:
+    """Tampilkan atau ubah kebijakan Plt Kepala Sekolah INSTANSI_ID: boleh menilai SKP (Ya/Tidak)
+    dan masa tugas Plt dalam bulan; keduanya dipakai pemeriksaan PLT-03 dan PLT-04."""
+    import polars as pl
+
+    from selaras.cli import open_store
+    from selaras.domain.pimpinan import Kebijakan
+
+    store = open_store(db)
+    nama = _instansi(store, instansi_id)
+    boleh = None if boleh_menilai is None else boleh_menilai.lower() == "ya"
+    reads.set_plt(store, instansi_id, boleh, masa_bulan)
+    row = (
+        Kebijakan(setelan=reads.plt_setelan(store))
+        .of_instansi(pl.DataFrame({"instansi_id": [instansi_id]}))
+        .row(0, named=True)
+    )
+    click.echo(
+        f"{nama} ({instansi_id}): Plt Kepala Sekolah "
+        f"{'boleh' if row['plt_boleh_menilai'] else 'tidak boleh'} menilai SKP guru; "
+        f"masa tugas Plt {words.angka(row['plt_masa_bulan'])} bulan"
     )

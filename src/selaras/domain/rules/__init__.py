@@ -17,6 +17,7 @@ side, plus context such as the SKP concerned.
 from __future__ import annotations
 
 from selaras.domain.rules import atasan, pegawai, penilaian, skp, tahunan  # noqa: F401  (registers the rules)
+from selaras.domain.rules import pimpinan as _pimpinan  # noqa: F401  (registers PLT-01..04)
 from selaras.domain.rules.common import DISEPAKATI, JENIS_ASN, JENIS_PTK_BOLEH, RANGE_PERIODIK
 from selaras.domain.rules.evaluate import Evaluation, check, check_parts, evaluate, periode_problems
 from selaras.domain.rules.registry import RULES, Rule, rule, rules_of

@@ -9,30 +9,63 @@ from __future__ import annotations
 
 import polars as pl
 
+from selaras.domain.diagnosis import ATASAN_PLT
+from selaras.domain.pimpinan import DEFINITIF, PENUGASAN, ada_data_tugas
 from selaras.domain.results import Flow
 from selaras.domain.rules.common import err
 from selaras.domain.rules.registry import rule
 from selaras.domain.rules.skp_context import SkpContext
 
+ACTING = pl.col("l_jenis").is_not_null() & (pl.col("l_jenis") != DEFINITIF)
+
 
 @rule("PMM-12", Flow.SKP)
 def pmm12_atasan_beda(c: SkpContext) -> pl.DataFrame:
-    """A differs from the SKP's superior in PMM (not while PMM has none)."""
-    return err(
-        c.teacher.filter(pl.col("pmm12")),
-        "PMM-12",
-        pl.struct(
+    """A differs from the SKP's superior in PMM (not while PMM has none).
+
+    When the PMM superior is the school's valid, unexpired Plt/Plh (leaders.md) the cause is
+    ``ATASAN_PLT``: the step is the Admin Instansi's PLT/PLH menu, and the detail says since when.
+    """
+    plt = pl.DataFrame(schema={"pmm_skp_id": pl.String, "penugasan": pl.String, "sejak": pl.String})
+    # Without Dapodik's duty file every leader is definitive: no Plt to look for.
+    if ada_data_tugas(c.s):
+        plt = c.teacher_leader.filter(
+            ACTING
+            & pl.col("l_sah")
+            & ~pl.col("l_berakhir")
+            & (pl.col("atasan_pmm") == pl.col("l_nip")).fill_null(False)
+        ).select(
             "pmm_skp_id",
-            pl.struct(pl.col("atasan_pmm").alias("atasan_nip"), pl.col("atasan_pmm_nama").alias("atasan_nama")).alias(
-                "pmm"
-            ),
-            pl.struct(
-                pl.col("atasan_ek").alias("atasan_nip"),
-                pl.col("atasan_ek_nama").alias("atasan_nama"),
-                pl.col("atasan_unor_id").alias("unor_id"),
-            ).alias("ekinerja"),
+            pl.col("l_jenis").replace_strict(PENUGASAN, default=None, return_dtype=pl.String).alias("penugasan"),
+            pl.col("l_tmt").cast(pl.String).alias("sejak"),
+        )
+    rows = c.teacher.filter(pl.col("pmm12"))
+    common = (
+        "pmm_skp_id",
+        pl.struct(pl.col("atasan_pmm").alias("atasan_nip"), pl.col("atasan_pmm_nama").alias("atasan_nama")).alias(
+            "pmm"
         ),
-        skp=True,
+        pl.struct(
+            pl.col("atasan_ek").alias("atasan_nip"),
+            pl.col("atasan_ek_nama").alias("atasan_nama"),
+            pl.col("atasan_unor_id").alias("unor_id"),
+        ).alias("ekinerja"),
+    )
+    with_plt = rows.join(plt, on="pmm_skp_id", how="inner")
+    return pl.concat(
+        [
+            err(rows.join(plt, on="pmm_skp_id", how="anti"), "PMM-12", pl.struct(*common), skp=True),
+            err(
+                with_plt,
+                "PMM-12",
+                pl.struct(
+                    *common,
+                    pl.lit([ATASAN_PLT]).alias("alasan"),
+                    pl.struct(pl.lit(ATASAN_PLT).alias("alasan"), "penugasan", "sejak").alias("pimpinan"),
+                ),
+                skp=True,
+            ),
+        ]
     )
 
 

@@ -11,6 +11,7 @@ import polars as pl
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.diagnosis import BELUM_DI_SKP_ATASAN, WAITING_CODES
 from selaras.domain.partition import PART_PEGAWAI, parts
+from selaras.domain.pimpinan import Kebijakan, ada_data_tugas
 from selaras.domain.results import ERROR_SCHEMA, PEGAWAI_SCHEMA, TAHUNAN_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.rules.common import ERR_COLS, scope
 from selaras.domain.rules.penilaian import PenilaianContext, periodic_setup
@@ -56,13 +57,17 @@ def check(
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
     part_size: int = PART_PEGAWAI,
+    kebijakan: Kebijakan | None = None,
 ) -> CheckResult:
     """Check the pegawai in scope (all, or only ``nips`` / one instansi) for ``tahun``.
 
     A large batch is evaluated in parts of whole instansi (:mod:`selaras.domain.partition`),
-    which bounds memory; the rules are the same for every part.
+    which bounds memory; the rules are the same for every part. ``kebijakan``: the check date
+    and the instansi's Plt settings (default: today in WIB, the defaults).
     """
-    return CheckResult.concat(tahun, flow, list(check_parts(snapshot, tahun, flow, nips, instansi_id, part_size)))
+    return CheckResult.concat(
+        tahun, flow, list(check_parts(snapshot, tahun, flow, nips, instansi_id, part_size, kebijakan))
+    )
 
 
 def check_parts(
@@ -72,11 +77,13 @@ def check_parts(
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
     part_size: int = PART_PEGAWAI,
+    kebijakan: Kebijakan | None = None,
 ) -> Iterator[CheckResult]:
     """:func:`check`, one part of whole instansi at a time: a caller that writes each part's
     result out before asking for the next never holds the whole batch's result."""
+    kebijakan = kebijakan or Kebijakan()
     for p in parts(snapshot, nips, instansi_id, part_size):
-        yield evaluate(p.snapshot, tahun, flow, p.nips, instansi_id).result()
+        yield evaluate(p.snapshot, tahun, flow, p.nips, instansi_id, kebijakan=kebijakan).result()
 
 
 def evaluate(
@@ -86,6 +93,7 @@ def evaluate(
     nips: Collection[str] | None = None,
     instansi_id: str | None = None,
     synced: pl.Series | None = None,
+    kebijakan: Kebijakan | None = None,
 ) -> Evaluation:
     """Evaluate every rule of ``flow`` for the pegawai in scope; see :class:`Evaluation`.
 
@@ -93,7 +101,7 @@ def evaluate(
     a teacher's error need not check again (the second round of a sync)."""
     sc = scope(snapshot, tahun, nips, instansi_id)
     if flow is Flow.SKP:
-        return _evaluate_skp(SkpContext(snapshot, tahun, sc, nips, synced))
+        return _evaluate_skp(SkpContext(snapshot, tahun, sc, nips, synced, kebijakan or Kebijakan()))
     if flow is Flow.TAHUNAN:
         return _evaluate_tahunan(TahunanContext(snapshot, tahun, sc))
     return _evaluate_penilaian(PenilaianContext(snapshot, tahun, sc))
@@ -106,6 +114,15 @@ def _run(flow: Flow, context: object) -> pl.DataFrame:
 def _evaluate_skp(c: SkpContext) -> Evaluation:
     errors = _run(Flow.SKP, c)
     pegawai = _with_status(c.pegawai, errors, _synced_skp(c.s, c.targets, c.rhk))
+    if ada_data_tugas(c.s):
+        # leaders.md: a pegawai is shown as a leader when leading the school of an SKP (a Plt
+        # included; not a principal whose duty has ended); without an SKP, as Dapodik says.
+        lead = c.targets.group_by("nip").agg(pl.col("kepala_sekolah").any().alias("_memimpin"))
+        pegawai = (
+            pegawai.join(lead, on="nip", how="left")
+            .with_columns(pl.coalesce("_memimpin", "kepala_sekolah").alias("kepala_sekolah"))
+            .drop("_memimpin")
+        )
     errors = _ordered(_selesai_oleh(c, errors, pegawai))
     return Evaluation(c.tahun, Flow.SKP, pegawai, errors, c.targets, c.rhk, pl.DataFrame())
 
@@ -128,7 +145,9 @@ def _selesai_oleh(c: SkpContext, errors: pl.DataFrame, pegawai: pl.DataFrame) ->
         missing = missing.filter(~missing.is_in(c.synced.implode()))
     if missing.len() and c.nips is not None:
         # The button checks one teacher; the superior's readiness needs the superior's check.
-        extra = evaluate(c.s, c.tahun, Flow.SKP, missing.to_list()).pegawai.select("nip", "status")
+        extra = evaluate(c.s, c.tahun, Flow.SKP, missing.to_list(), kebijakan=c.kebijakan).pegawai.select(
+            "nip", "status"
+        )
         status = pl.concat([status, extra])
     ready = status.filter(pl.col("status") == Status.SIAP.value).select(
         pl.col("nip").alias("atasan"), pl.lit(True).alias("siap")

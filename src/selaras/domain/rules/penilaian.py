@@ -117,8 +117,9 @@ def per02_skp_belum_tersinkron(c: PenilaianContext) -> pl.DataFrame:
 
 @rule("PER-03", Flow.PENILAIAN)
 def per03_penilaian_belum_ada(c: PenilaianContext) -> pl.DataFrame:
-    """An agreed SKP has no PMM assessment rows."""
-    no_nilai = c.agreed.filter(~pl.col("pmm_skp_id").is_in(c.nilai["pmm_skp_id"].implode()))
+    """None of P's agreed SKPs of the year has a PMM assessment row (errors.md, Clarifications):
+    in a rotation a school's SKP without rows beside one with rows is not an error."""
+    no_nilai = c.agreed.filter(~pl.col("nip").is_in(c.nilai["nip"].implode()))
     return err(
         no_nilai,
         "PER-03",

@@ -7,13 +7,19 @@ SKPs the SKP-level rules look at and the RHK links are defined here once.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import polars as pl
 
-from selaras.domain.diagnosis import BELUM_DI_SKP_ATASAN, INDUK_BUKAN_RHK_ATASAN, INDUK_KOSONG
+from selaras.domain.diagnosis import (
+    BELUM_DI_SKP_ATASAN,
+    INDUK_BUKAN_RHK_ATASAN,
+    INDUK_KOSONG,
+    PIMPINAN_BELUM_DIKLAIM,
+)
 from selaras.domain.pegawai import match_ptk
+from selaras.domain.pimpinan import Kebijakan, ada_data_tugas, leaders
 from selaras.domain.rules.common import DISEPAKATI, Scope, names, plans_of_year
 from selaras.domain.snapshot import Snapshot
 
@@ -28,6 +34,8 @@ class SkpContext:
     nips: Collection[str] | None = None
     synced: pl.Series | None = None
     """NIPs just synced on ``s`` (see :func:`selaras.domain.rules.evaluate.evaluate`)."""
+    kebijakan: Kebijakan = field(default_factory=Kebijakan)
+    """The check date and the instansi's Plt settings (leaders.md)."""
 
     @property
     def pegawai(self) -> pl.DataFrame:
@@ -60,6 +68,15 @@ class SkpContext:
         skp = self.scope.skp.join(
             self.pegawai.select("nip", "instansi_id", "instansi_nama", "kepala_sekolah"), on="nip", how="inner"
         )
+        if ada_data_tugas(s):
+            # Leadership is per school (leaders.md): an SKP is a leader's when its PTK leads
+            # its school on the date (a Plt included), else a teacher's.
+            lead = self.pimpinan.select("npsn", pl.col("ptk_id").alias("_l_ptk"))
+            skp = (
+                skp.join(lead, on="npsn", how="left")
+                .with_columns((pl.col("ptk_id") == pl.col("_l_ptk")).fill_null(False).alias("kepala_sekolah"))
+                .drop("_l_ptk")
+            )
         skp = skp.with_columns((pl.col("status") == DISEPAKATI).any().over("nip").alias("ada_disepakati")).filter(
             ~pl.col("ada_disepakati") | (pl.col("status") == DISEPAKATI)
         )
@@ -77,7 +94,9 @@ class SkpContext:
             .select("pmm_skp_id", "periode_id")
         )
         eu = s["ekinerja_unor"].select(
-            pl.col("unor_id").alias("atasan_unor_id"), pl.col("atasan_nip").alias("atasan_ek")
+            pl.col("unor_id").alias("atasan_unor_id"),
+            pl.col("atasan_nip").alias("atasan_ek"),
+            pl.col("pimpinan_diklaim").fill_null(True),
         )
         sekolah = s["dapodik_sekolah"].select("npsn", pl.col("nama").alias("nama_sekolah"))
         return (
@@ -235,7 +254,14 @@ class SkpContext:
         INDUK_KOSONG: no parent in PMM; INDUK_BUKAN_RHK_ATASAN: the parent is not in D's agreed
         PMM plan; BELUM_DI_SKP_ATASAN: it is, but D's e-Kinerja SKP does not carry it.
         """
-        linkable = self.waiting.filter(pl.col("atasan_skp_id").is_not_null()).select("pmm_skp_id", "atasan")
+        # A unit whose head has not claimed it (leaders.md) links nothing: every RHK of the
+        # teacher's SKP waits on the claim (D = A only), whether or not D has an SKP yet.
+        linkable = self.waiting.select(
+            "pmm_skp_id",
+            "atasan",
+            pl.col("atasan_skp_id").is_not_null().alias("_ada_skp"),
+            (~pl.col("pmm12") & ~pl.col("pimpinan_diklaim").fill_null(True)).alias("_belum_diklaim"),
+        ).filter(pl.col("_ada_skp") | pl.col("_belum_diklaim"))
         in_plan = self.atasan_pmm_rhk.select(
             "atasan",
             pl.col("pmm_rhk_id").alias("induk_pmm_rhk_id"),
@@ -245,15 +271,53 @@ class SkpContext:
         return (
             self.rhk.select("pmm_skp_id", "nip", "pmm_rhk_id", "uraian", "induk_pmm_rhk_id", "induk_rhk_id")
             .join(linkable, on="pmm_skp_id", how="inner")
-            .filter(pl.col("induk_rhk_id").is_null())
+            .filter(pl.col("induk_rhk_id").is_null() | pl.col("_belum_diklaim"))
             .join(in_plan, on=["atasan", "induk_pmm_rhk_id"], how="left")
             .with_columns(
-                pl.when(pl.col("induk_pmm_rhk_id").is_null())
+                pl.when(pl.col("_belum_diklaim") & (pl.col("induk_rhk_id").is_not_null() | ~pl.col("_ada_skp")))
+                .then(pl.lit(PIMPINAN_BELUM_DIKLAIM))
+                .when(pl.col("induk_pmm_rhk_id").is_null())
                 .then(pl.lit(INDUK_KOSONG))
                 .when(pl.col("di_rencana_atasan").is_null())
                 .then(pl.lit(INDUK_BUKAN_RHK_ATASAN))
                 .otherwise(pl.lit(BELUM_DI_SKP_ATASAN))
                 .alias("alasan")
             )
+            .drop("_ada_skp", "_belum_diklaim")
             .sort("nip", "pmm_skp_id", "pmm_rhk_id")
+        )
+
+    @cached_property
+    def pimpinan(self) -> pl.DataFrame:
+        """L(s) of every target's school on the check date (:mod:`selaras.domain.pimpinan`)."""
+        return leaders(self.s, self.kebijakan, self.scope.skp["npsn"].unique())
+
+    @cached_property
+    def teacher_leader(self) -> pl.DataFrame:
+        """A teacher's targets with the school's leader (``l_``-prefixed columns; nulls when the
+        school has none). Not the targets of the school's own leader: PLT codes are teacher-only."""
+        lead = self.pimpinan.select(
+            "npsn",
+            pl.col("ptk_id").alias("l_ptk_id"),
+            pl.col("jenis").alias("l_jenis"),
+            pl.col("nip").alias("l_nip"),
+            pl.col("ptk_nama").alias("l_nama"),
+            pl.col("nomor_sk").alias("l_nomor_sk"),
+            pl.col("tmt").alias("l_tmt"),
+            pl.col("tst").alias("l_tst"),
+            pl.col("sekolah_induk").alias("l_sekolah_induk"),
+            pl.col("jenis_ptk_ks").alias("l_jenis_ptk_ks"),
+            pl.col("sk_kurang").alias("l_sk_kurang"),
+            pl.col("tmt_kosong").alias("l_tmt_kosong"),
+            pl.col("sah").alias("l_sah"),
+            pl.col("akhir_masa").alias("l_akhir_masa"),
+            pl.col("berakhir").alias("l_berakhir"),
+            pl.col("plt_masa_bulan").alias("l_masa_bulan"),
+        )
+        setelan = self.kebijakan.of_instansi(self.pegawai.select("instansi_id").unique())
+        return (
+            self.targets.filter(~pl.col("kepala_sekolah"))
+            .join(lead, on="npsn", how="left")
+            .filter(pl.col("l_ptk_id").is_null() | (pl.col("l_ptk_id") != pl.col("ptk_id")))
+            .join(setelan, on="instansi_id", how="left")
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from selaras.catalogue import words
+from selaras.store import pimpinan as pimpinan_store
 from selaras.store import reads
 from selaras.store.database import Store
 
 names_of = reads.names_of
-kepala_sekolah = reads.kepala_sekolah
+kepala_sekolah = pimpinan_store.kepala_sekolah
 sekolah_nama = reads.sekolah_nama
 instansi_nama = reads.instansi_nama
 instansi_list = reads.instansi_list

@@ -13,7 +13,7 @@ from selaras.domain.pegawai import principal_expr
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.jobs import queue
-from selaras.store import reads
+from selaras.store import pimpinan, reads
 from selaras.store.repository import load_snapshot
 from selaras.web.access import Pengguna, not_found, require_pegawai
 from selaras.web.accounts import Peran
@@ -36,7 +36,9 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
     if peg.height == 0:
         raise not_found()
     p = peg.row(0, named=True)
-    live = check(snap, tahun, Flow.SKP, nips=[nip])
+    live = check(
+        snap, tahun, Flow.SKP, nips=[nip], kebijakan=pimpinan.kebijakan_of(store, instansi_id=p["instansi_id"])
+    )
     live_errors = live.errors.filter(pl.col("nip") == nip)
     ptk = snap["dapodik_ptk"].filter((pl.col("nip") == nip) | (pl.col("nik") == p["nik"]))
     ptk_ids = ptk["ptk_id"].to_list()
@@ -83,6 +85,9 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
     # wrong is a principal here too, and his PMM-01 card names him so).
     own_ptk = ptk.filter(pl.col("nip") == nip) if ptk.filter(pl.col("nip") == nip).height else ptk
     ks = bool(own_ptk.select(principal_expr()).to_series().any()) if own_ptk.height else False
+    mine = live.pegawai.filter(pl.col("nip") == nip)
+    if snap["dapodik_tugas_tambahan"].height and mine.height:
+        ks = bool(mine["kepala_sekolah"].item())  # leaders.md: a running Plt leads; an ended duty does not
     pmm01 = live_errors.filter(pl.col("code") == "PMM-01")
     tanpa_tombol = None
     if pmm01.height:

@@ -7,7 +7,7 @@ from typing import Any
 from selaras.catalogue import words
 from selaras.catalogue.codes import Aktor
 from selaras.domain import blockers as diagnosis
-from selaras.store import reads
+from selaras.store import pimpinan, reads
 from selaras.store.database import Store
 
 
@@ -23,9 +23,9 @@ class Pihak:
         self._names: dict[str, str] = {}
 
     def kepala_sekolah(self) -> dict[str, str] | None:
-        """The principal of the pegawai's school in Dapodik."""
+        """Who leads the pegawai's school today (a definitive principal, or a running Plt/Plh)."""
         if self._ks is False:
-            self._ks = reads.kepala_sekolah(self.store, self.entry.get("npsn"))
+            self._ks = pimpinan.kepala_sekolah(self.store, self.entry.get("npsn"))
         return self._ks  # type: ignore[return-value]
 
     def nama(self, nip: str) -> str:
@@ -56,6 +56,8 @@ class Pihak:
                 return {"peran": peran, "nama": d["nama"], "nip": d["nip"]}
             ks = self.kepala_sekolah()
             if ks and ks["nip"] != e["nip"]:
+                if ks.get("penugasan") in ("PLT", "PLH"):
+                    peran = f"{ks['penugasan'].capitalize()} {peran}"
                 return {"peran": peran, "nama": ks["nama"], "nip": ks["nip"]}
             sekolah = reads.sekolah_nama(store, e.get("npsn"))
             return {"peran": peran, "nama": f"Kepala {sekolah}" if sekolah else "Kepala sekolah", "nip": ""}

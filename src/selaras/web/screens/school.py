@@ -18,10 +18,13 @@ from selaras.web.screens.konteks import Konteks
 
 def school_view(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
     """The sync state of each pegawai of the user's school (operator, principal)."""
-    if not (user.peran is Peran.OPERATOR or (user.peran is Peran.PEGAWAI and user.kepala_sekolah)):
+    plt = user.peran is Peran.PEGAWAI and not user.kepala_sekolah and bool(user.pimpinan_npsn)
+    if not (user.peran is Peran.OPERATOR or (user.peran is Peran.PEGAWAI and user.kepala_sekolah) or plt):
         raise forbidden("Halaman sekolah untuk operator sekolah dan kepala sekolah.")
     store, tahun = ctx.store, ctx.tahun()
-    ptk = reads.school_ptk(store, user.npsn)
+    # A running Plt/Plh sees the school led (leaders.md), not his or her own.
+    npsn = user.pimpinan_npsn[0] if plt else user.npsn
+    ptk = reads.school_ptk(store, npsn)
     state: dict[str, dict[str, Any]] = {}
     for flow in Flow:
         latest = latest_results(store, flow, user.instansi_id, tahun=tahun) if user.instansi_id else None
@@ -47,4 +50,5 @@ def school_view(ctx: Konteks, user: Pengguna) -> dict[str, Any]:
         }
         for p in ptk
     ]
-    return {"npsn": user.npsn, "nama": user.sekolah_nama, "tahun": tahun, "pegawai": rows}
+    nama = reads.sekolah_nama(store, npsn) if plt else user.sekolah_nama
+    return {"npsn": npsn, "nama": nama, "tahun": tahun, "pegawai": rows}

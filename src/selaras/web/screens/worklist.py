@@ -31,8 +31,8 @@ def _actor_for(user: Pengguna) -> tuple[Aktor, ...]:
         return (Aktor.DINAS_PENDIDIKAN,)
     if p is Peran.OPERATOR:
         return (Aktor.OPERATOR_SEKOLAH,)
-    if p is Peran.PEGAWAI and user.kepala_sekolah:
-        return (Aktor.KEPALA_SEKOLAH, Aktor.PEGAWAI)
+    if p is Peran.PEGAWAI and (user.kepala_sekolah or user.pimpinan_npsn):
+        return (Aktor.KEPALA_SEKOLAH, Aktor.PEGAWAI)  # a running Plt/Plh leads too (leaders.md)
     if p is Peran.PEGAWAI:
         return (Aktor.PEGAWAI,)
     raise forbidden("Admin Nasional hanya membaca rekap dan log; tidak ada daftar kerja.")
@@ -45,11 +45,12 @@ def _concerns(user: Pengguna, mine: list[Aktor], err: dict[str, Any], row: dict[
     if user.peran is Peran.OPERATOR:
         return row.get("npsn") == user.npsn
     nip = user.akun.nip
-    if Aktor.KEPALA_SEKOLAH in mine and user.kepala_sekolah:
+    if Aktor.KEPALA_SEKOLAH in mine and (user.kepala_sekolah or user.pimpinan_npsn):
         sup = diagnosis.superior(err)
         if sup is not None:
             return sup["nip"] == nip or (Aktor.PEGAWAI in mine and row["nip"] == nip)
-        if row["nip"] != nip and row.get("npsn") == user.npsn:
+        led = (user.npsn,) if user.kepala_sekolah else user.pimpinan_npsn
+        if row["nip"] != nip and row.get("npsn") in led:
             return True
     return Aktor.PEGAWAI in mine and row["nip"] == nip
 
