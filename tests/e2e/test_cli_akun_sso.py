@@ -126,3 +126,20 @@ def test_grants_from_the_cli_and_the_page_are_audited(tmp_path: Path) -> None:
         audit = [(a.username, a.aksi) for a in conn.execute(sa.select(audit_log).order_by(audit_log.c.audit_id))]
     assert audit[0][1] == "BERI_PERAN" and audit[0][0].startswith("cli:")
     assert audit[1] == ("budi", "CABUT_PERAN")
+
+
+def test_the_cli_grants_pimpinan_only_with_an_instansi_and_imports_need_one_too(tmp_path: Path) -> None:
+    store, db = _store(tmp_path)
+    bare = CliRunner().invoke(main, ["akun", "hak", G2, "--peran", "pimpinan", "--db", db])
+    assert bare.exit_code == 2 and "pimpinan instansi memerlukan instansi" in bare.output
+    r = cli("akun", "hak", G2, "--peran", "pimpinan", "--instansi", "I1", "--db", db)
+    assert r.exit_code == 0 and "Peran Pimpinan Instansi diberikan" in r.output
+    assert f"{G2}" in (daftar := cli("akun", "hak-daftar", "--db", db).output)
+    assert "Pimpinan Instansi  I1  oleh cli:" in daftar
+    with store.read() as conn:
+        granted = conn.execute(sa.select(akun_hak.c.peran, akun_hak.c.instansi_id)).one()
+    assert tuple(granted) == ("pimpinan", "I1")
+    f = tmp_path / "akun.csv"
+    f.write_text("username,peran,nama,nip,npsn,instansi_id,email\npimpinan-i1,pimpinan,Bupati,,,,\n")
+    bad = CliRunner().invoke(main, ["akun", "impor", str(f), "--db", db])
+    assert bad.exit_code == 2 and f"{f}: baris 2, kolom instansi_id:" in bad.output

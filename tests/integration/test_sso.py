@@ -28,12 +28,13 @@ from oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from world import G1, G2, KADIS, KS, NPSN, TAHUN, base_rows, row
 
 from selaras.domain.snapshot import Snapshot
+from selaras.jobs import notifications
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
-from selaras.store.tables import akun, audit_log
+from selaras.store.tables import akun, audit_log, sync_job
 from selaras.usecases import akun as uc
-from selaras.web.accounts import create_account, set_active
+from selaras.web.accounts import AccountError, create_account, set_active
 from selaras.web.app import create_app
 
 APP = "http://testserver"
@@ -44,7 +45,7 @@ ACCOUNTS = {
     "kepsek": {"nip": KS, "name": "Kepala Sekolah"},
     "guru2": {"nip": G2, "name": "Guru Dua", "groups": ["selaras-admin-I1"]},
     "asing": {"nip": UNKNOWN, "name": "Orang Asing"},
-    "kadis": {"nip": KADIS, "name": "Kepala Dinas"},
+    "kadis": {"nip": KADIS, "name": "Kepala Dinas", "groups": ["selaras-pimpinan-I1"]},
     "tanpa-nip": {"name": "Tanpa NIP"},
 }
 
@@ -294,6 +295,130 @@ def test_sso_sessions_reach_what_local_sessions_of_the_same_role_reach(app: Any,
         want = {p: loc.get(p, follow_redirects=False).status_code for p in pages}
         assert got == want, (sso_name, local_name)
         assert len(set(got.values())) > 1  # each role reaches some pages and not others
+
+
+def _local(app: Any, username: str) -> TestClient:
+    c = TestClient(app)
+    pra = re.search(r'name="pra" value="([^"]+)"', c.get("/masuk").text)
+    assert pra
+    r = c.post(
+        "/masuk", data={"username": username, "password": "rahasia-uji-1", "pra": pra.group(1)}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    return c
+
+
+def _csrf(c: TestClient) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/akun").text)
+    assert found
+    return found.group(1)
+
+
+PIMPINAN_PAGES = [
+    "/",
+    "/skp",
+    "/sekolah",
+    "/kerja",
+    "/log",
+    "/rekap",
+    "/tahunan",
+    "/periode",
+    "/unor",
+    "/audit",
+    "/akun/hak",
+    f"/pegawai/{G1}",
+    f"/pegawai/{G2}",
+    f"/pegawai/{KS}",
+    f"/pegawai/{G1}/pak",
+    "/kerja/ekspor.csv",
+    "/log/ekspor",
+    "/api/v1/eskalasi",
+    "/api/v1/prakiraan",
+    "/api/v1/eskalasi?instansi_id=I2",
+]
+
+
+def _same_as_local_pimpinan(app: Any, sso: TestClient, store: Store) -> None:
+    """The single sign-on pimpinan reaches exactly what the local ``pimpinan-I1`` reaches: the
+    same answer on every page, the escalation sent to the head of the agency, and no action."""
+    loc = _local(app, "pimpinan-I1")
+    got = {p: sso.get(p, follow_redirects=False).status_code for p in PIMPINAN_PAGES}
+    want = {p: loc.get(p, follow_redirects=False).status_code for p in PIMPINAN_PAGES}
+    assert got == want
+    assert got["/rekap"] == 200 and got[f"/pegawai/{G1}"] == 200  # it reads its instansi
+    assert got["/akun/hak"] == 403 and got["/kerja"] == 403  # and is no admin, no worker
+    for c in (sso, loc):
+        rekap = c.get("/rekap").text
+        assert 'data-testid="eskalasi-pimpinan"' in rekap and "Eskalasi uji untuk pimpinan" in rekap
+        token = _csrf(c)
+        acts = {
+            f"/pegawai/{G1}/sinkron": {"csrf_token": token},
+            "/sinkron-massal": {"csrf_token": token, "semua": "1"},
+            "/akun/hak": {"csrf_token": token, "nip": G1, "peran": "admin"},
+        }
+        for path, data in acts.items():
+            assert c.post(path, data=data, follow_redirects=False).status_code == 403, path
+    with store.read() as conn:
+        assert not conn.execute(sa.select(sa.func.count()).select_from(sync_job)).scalar()
+
+
+def test_a_pimpinan_granted_on_the_page_signs_in_by_sso_as_a_local_pimpinan(app: Any, store: Store) -> None:
+    """An Admin Instansi grants the head of its agency on /akun/hak; by single sign-on that NIP
+    then sees what the local Pimpinan Instansi account sees, and nothing more."""
+    create_account(store, "admin-I1", "rahasia-uji-1", "admin", "Admin I1", instansi_id="I1")
+    create_account(store, "pimpinan-I1", "rahasia-uji-1", "pimpinan", "Pimpinan I1", instansi_id="I1")
+    notifications.save(
+        store, [notifications.Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")]
+    )
+    admin = _local(app, "admin-I1")
+    form = admin.get("/akun/hak").text
+    assert 'value="pimpinan">Pimpinan Instansi</option>' in form
+    r = admin.post(
+        "/akun/hak", data={"csrf_token": _csrf(admin), "nip": G2, "peran": "pimpinan"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    rows = uc.grants(store, "I1")
+    assert [(g["nip"], g["peran"], g["instansi_id"], g["diberikan_oleh"]) for g in rows] == [
+        (G2, "pimpinan", "I1", "admin-I1")
+    ]
+    s, answer = sso_login(app, "guru2")
+    assert answer.status_code == 303
+    with store.read() as conn:
+        made = conn.execute(sa.select(akun.c.peran, akun.c.instansi_id).where(akun.c.username == f"sso:{G2}")).one()
+    assert tuple(made) == ("pimpinan", "I1")
+    _same_as_local_pimpinan(app, s, store)
+
+
+def test_a_pimpinan_granted_on_the_command_line_or_mapped_from_a_claim_is_a_pimpinan(
+    store: Store, issuer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``selaras akun hak NIP --peran pimpinan --instansi I1`` and the claim mapping
+    ``pimpinan:I1`` give the same Pimpinan Instansi; a grant without an instansi is refused."""
+    _configure(
+        monkeypatch,
+        issuer,
+        SELARAS_OIDC_KLAIM_PERAN="groups",
+        SELARAS_OIDC_PETA_PERAN=json.dumps({"selaras-pimpinan-I1": "pimpinan:I1"}),
+    )
+    save_snapshot(store, Snapshot.from_rows(base_rows()))
+    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    create_account(store, "pimpinan-I1", "rahasia-uji-1", "pimpinan", "Pimpinan I1", instansi_id="I1")
+    notifications.save(
+        store, [notifications.Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")]
+    )
+    cli = uc.Pelaku("cli:uji", "cli")
+    with pytest.raises(AccountError, match="pimpinan instansi memerlukan instansi"):
+        uc.grant(store, cli, G1, "pimpinan")
+    uc.grant(store, cli, G1, "pimpinan", instansi_id="I1")
+    granted, _ = sso_login(app, "guru")
+    _same_as_local_pimpinan(app, granted, store)
+    mapped, _ = sso_login(app, "kadis")
+    _same_as_local_pimpinan(app, mapped, store)
+    with store.read() as conn:
+        roles = dict(
+            conn.execute(sa.select(akun.c.username, akun.c.instansi_id).where(akun.c.peran == "pimpinan")).all()
+        )
+    assert roles == {"pimpinan-I1": "I1", f"sso:{G1}": "I1", f"sso:{KADIS}": "I1"}
 
 
 # ------------------------------------------------------ ID tokens the library must refuse

@@ -462,7 +462,7 @@ akun_hak = sa.Table(
     sa.Column("instansi_id", sa.String()),
     sa.Column("diberikan_oleh", sa.String(), nullable=False),
     sa.Column("waktu", sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("peran IN ('operator', 'admin', 'dinas', 'nasional', 'monitor')", name="peran"),
+    sa.CheckConstraint("peran IN ('operator', 'admin', 'dinas', 'nasional', 'monitor', 'pimpinan')", name="peran"),
 )
 """A role granted by an admin to the person with ``nip`` when he or she signs in with single
 sign-on (operator of ``npsn``, admin or dinas of ``instansi_id``, nasional, monitor). Without a

@@ -19,7 +19,7 @@ from selaras.store.admin import insert_audit
 from selaras.store.database import Store
 from selaras.web.accounts import PERAN_LABEL, SSO_PREFIX, AccountError, Peran, hash_password
 
-GRANTABLE = (Peran.OPERATOR, Peran.ADMIN, Peran.DINAS, Peran.NASIONAL, Peran.MONITOR)
+GRANTABLE = (Peran.OPERATOR, Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN, Peran.NASIONAL, Peran.MONITOR)
 """Roles an admin grants to a NIP (pegawai and principal come from the data, never a grant)."""
 LINK_HOURS = 72
 """A password-set link works this long, once."""
@@ -48,9 +48,11 @@ def _check_grant(
         if _nama is None:
             raise AccountError(f"sekolah NPSN {npsn} tidak ada di data")
         return npsn, sekolah_instansi
-    if peran in (Peran.ADMIN, Peran.DINAS):
+    if peran in (Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN):
         if not instansi_id or reads.instansi_nama(store, instansi_id) is None:
-            raise AccountError("peran admin instansi dan dinas pendidikan memerlukan instansi yang ada di data")
+            raise AccountError(
+                "peran admin instansi, dinas pendidikan dan pimpinan instansi memerlukan instansi yang ada di data"
+            )
         return None, instansi_id
     return None, None
 
@@ -74,7 +76,9 @@ def grant(
     if pelaku.peran == Peran.ADMIN.value and (
         peran in (Peran.NASIONAL, Peran.MONITOR) or instansi_id != pelaku.instansi_id
     ):
-        raise AccountError("Admin Instansi hanya memberi peran operator, admin atau dinas di instansinya sendiri")
+        raise AccountError(
+            "Admin Instansi hanya memberi peran operator, admin, dinas atau pimpinan di instansinya sendiri"
+        )
     row = {
         "nip": nip,
         "peran": peran.value,
@@ -215,8 +219,8 @@ def import_accounts(store: Store, name: str, text: str) -> list[tuple[str, str]]
             problems.append(f"{where}, kolom nip: akun pegawai memerlukan NIP 18 angka")
         if peran is Peran.OPERATOR and not (npsn and NPSN.match(npsn)):
             problems.append(f"{where}, kolom npsn: akun operator memerlukan NPSN 8 angka")
-        if peran in (Peran.ADMIN, Peran.DINAS) and not instansi_id:
-            problems.append(f"{where}, kolom instansi_id: akun admin instansi dan dinas memerlukan instansi")
+        if peran in (Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN) and not instansi_id:
+            problems.append(f"{where}, kolom instansi_id: akun admin instansi, dinas dan pimpinan memerlukan instansi")
         accounts.append(
             {
                 "username": username,

@@ -61,7 +61,7 @@ STATE_MINUTES = 10
 """A login under way must come back from the provider within this time."""
 UNUSABLE_PASSWORD = "!sso"
 """The password hash of a single sign-on account row: no password ever matches it."""
-SCOPED = {Peran.OPERATOR: "npsn", Peran.ADMIN: "instansi_id", Peran.DINAS: "instansi_id"}
+SCOPED = {Peran.OPERATOR: "npsn", Peran.ADMIN: "instansi_id", Peran.DINAS: "instansi_id", Peran.PIMPINAN: "instansi_id"}
 """Which reach each granted role needs."""
 
 

@@ -34,7 +34,7 @@ def _pelaku() -> uc.Pelaku:
 @click.argument("nip")
 @click.option("--peran", type=click.Choice([p.value for p in uc.GRANTABLE]), required=True)
 @click.option("--npsn", help="Sekolah, untuk peran operator.")
-@click.option("--instansi", "instansi_id", help="Instansi, untuk peran admin dan dinas.")
+@click.option("--instansi", "instansi_id", help="Instansi, untuk peran admin, dinas dan pimpinan.")
 @click.option("--db", envvar="SELARAS_DB")
 def hak(nip: str, peran: str, npsn: str | None, instansi_id: str | None, db: str | None) -> None:
     """Beri peran kepada NIP untuk masuk dengan SSO (tercatat di audit); sesi SSO-nya berakhir."""

@@ -17,7 +17,7 @@ from selaras.web.app import current_user, konteks, render
 router = APIRouter(include_in_schema=False)
 User = Annotated[Pengguna, Depends(current_user)]
 TokenPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
-ADMIN_GRANTS = (Peran.OPERATOR, Peran.ADMIN, Peran.DINAS)
+ADMIN_GRANTS = (Peran.OPERATOR, Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN)
 """What an Admin Instansi grants within its instansi (nasional and monitor: the command line)."""
 
 
@@ -60,7 +60,9 @@ def hak_beri(
     """Grant a role within the admin's instansi (audited)."""
     instansi_id = require_admin(user)
     if peran not in ADMIN_GRANTS:
-        raise Ditolak(403, "Admin Instansi hanya memberi peran operator, admin instansi atau dinas pendidikan.")
+        raise Ditolak(
+            403, "Admin Instansi hanya memberi peran operator, admin instansi, dinas pendidikan atau pimpinan instansi."
+        )
     try:
         uc.grant(konteks(request).store, _pelaku(user), nip, peran, npsn=npsn or None, instansi_id=instansi_id)
     except AccountError as e:
