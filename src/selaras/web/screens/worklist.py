@@ -166,9 +166,10 @@ def _label(
 
 
 def waiting_on_me(ctx: Konteks, user: Pengguna) -> dict[str, Any] | None:
-    """For a principal's own page: how many teachers wait on his SKP (the worklist's items keyed
-    on him), and whether they wait on his sync (ready) or on his own errors first. None for others."""
-    if user.peran is not Peran.PEGAWAI or not user.kepala_sekolah or not user.akun.nip:
+    """For a leader's own page (a principal, or a Plt/Plh while the duty runs): how many teachers
+    wait on his SKP (the worklist's items keyed on him), and whether they wait on his sync (ready)
+    or on his own errors first. None for others."""
+    if user.peran is not Peran.PEGAWAI or not (user.kepala_sekolah or user.pimpinan_npsn) or not user.akun.nip:
         return None
     nip = user.akun.nip
     siap: set[str] = set()
