@@ -92,7 +92,22 @@ def _jabatan_tahun(s: Snapshot, nip: str) -> pl.DataFrame:
     )
 
 
+def _duty(s: Snapshot, d: dict[str, Any]) -> pl.DataFrame:
+    """The Plt/Plh duty a PLT detail is about: at its school, by its decree and holder when named."""
+    dd = d.get("dapodik") or {}
+    duty = s["dapodik_tugas_tambahan"].filter((pl.col("npsn") == d.get("npsn")) & (pl.col("jenis") != "KEPALA_SEKOLAH"))
+    for column in ("nomor_sk", "ptk_id"):
+        if dd.get(column):
+            duty = duty.filter(pl.col(column) == dd[column])
+    return duty
+
+
 HELD: dict[tuple[str, str, str], Lookup] = {
+    **{
+        (code, "dapodik", f): (lambda s, nip, d, f=f: _one(_duty(s, d), f))
+        for code in ("PLT-02", "PLT-03")
+        for f in ("tmt", "tst")
+    },
     ("TAH-03", "pmm", "predikat"): lambda s, nip, d: _one(_predikat(s, nip), "predikat"),
     ("TAH-03", "pmm", "penilai_nip"): _penilai,
     ("TAH-05", "siasn", "jenjang"): lambda s, nip, d: _one(_jabatan_tahun(s, nip), "jenjang"),
