@@ -443,7 +443,8 @@ def waktu_singkat(value: datetime | None, nama_zona: str | None = None) -> str:
 
 def pelaku(value: str | None, accounts: Mapping[str, str] | None = None) -> str:
     """Who made a log row or a request, in words: ``Sistem (antrean)`` for a worker, the
-    account's name for a person, ``Sistem (demo)``, ``Sistem (baris perintah)``."""
+    account's name for a person, ``Sistem (data contoh demo)`` for the demo's own runs,
+    ``Baris perintah (user)``."""
     if not value:
         return "-"
     accounts = accounts or {}
@@ -452,7 +453,7 @@ def pelaku(value: str | None, accounts: Mapping[str, str] | None = None) -> str:
     if value in accounts:
         return accounts[value]
     if value == "demo":
-        return "Sistem (demo)"
+        return "Sistem (data contoh demo)"
     if value == "selaras":
         return "Sistem (otomatis)"
     if value.startswith("cli"):
