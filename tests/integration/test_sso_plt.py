@@ -69,7 +69,7 @@ def test_a_plt_signed_in_by_sso_reaches_the_school_led_as_a_local_session_does(
     assert all(got[p] == 200 for p in LEADER_PAGES), got
     sekolah = sso.get("/sekolah").text
     assert "SD Negeri 1 Bima" in sekolah  # the school led, not the Plt's own (SD Negeri 2)
-    assert "Plt Kepala Sekolah" in sso.get("/skp").text
+    assert "· Plt Kepala Sekolah</span>" in sso.get("/skp").text
     kerja = sso.get("/kerja").text
     assert f'href="/pegawai/{G1}"' in kerja  # the worklist leads to the teachers of the school led
 
@@ -99,7 +99,7 @@ def test_when_the_plt_duty_ends_the_next_request_loses_the_leaders_pages(
         assert c.get(f"/pegawai/{G2}").status_code == 404
         assert c.get("/skp").status_code == 200  # still a teacher at SD 2: their own page stays
         assert c.get(f"/pegawai/{KS}").status_code == 200
-        assert "Plt Kepala Sekolah" not in c.get("/skp").text
+        assert "· Guru</span>" in c.get("/skp").text
     assert _answers(sso) == _answers(local)
 
 
