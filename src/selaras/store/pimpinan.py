@@ -104,6 +104,17 @@ def sekolah_dipimpin(
     return sorted(led["npsn"].to_list())
 
 
+def memimpin_definitif(store: Store, ptk_id: str, npsn: str, instansi_id: str | None = None) -> bool:
+    """Whether PTK ``ptk_id`` is the definitive principal of school ``npsn`` today (L(s),
+    leaders.md): Dapodik's Kepala Sekolah, unless the duty file has a KEPALA_SEKOLAH row for
+    that PTK and school, whose dates then decide (a replaced principal is no longer one)."""
+    s = snapshot_sekolah(store, _sekolah.c.npsn == npsn)
+    lead = pimpinan.leaders(s, kebijakan_of(store, instansi_id=instansi_id)).filter(
+        (pl.col("npsn") == npsn) & (pl.col("jenis") == pimpinan.DEFINITIF) & (pl.col("ptk_id") == ptk_id)
+    )
+    return lead.height > 0
+
+
 def sekolah_by_pimpinan(store: Store, instansi_id: str | None, kebijakan: Kebijakan) -> list[dict[str, object]]:
     """Every school of ``instansi_id`` (all when None) with how it is led on the date:
     ``keadaan`` DEFINITIF, PLT, PLH, TANPA (nobody), TIDAK_SAH (an invalid Plt/Plh) or

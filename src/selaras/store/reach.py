@@ -26,6 +26,7 @@ class PegawaiReach:
     npsn: str | None = None
     jenis_ptk: str | None = None
     tugas_tambahan: str | None = None
+    ptk_id: str | None = None
 
 
 def pegawai_reach(store: Store, nip: str) -> PegawaiReach:
@@ -35,7 +36,7 @@ def pegawai_reach(store: Store, nip: str) -> PegawaiReach:
         peg = conn.execute(sa.select(_peg.c.instansi_id, _peg.c.nik).where(_peg.c.nip == nip)).first()
         for col, value in match_keys(nip, peg.nik if peg is not None else None):
             ptk = conn.execute(
-                sa.select(_ptk.c.npsn, _ptk.c.jenis_ptk, _ptk.c.tugas_tambahan)
+                sa.select(_ptk.c.npsn, _ptk.c.jenis_ptk, _ptk.c.tugas_tambahan, _ptk.c.ptk_id)
                 .where(_ptk.c[col] == value)
                 .order_by(_ptk.c.ptk_id)
                 .limit(1)
@@ -47,6 +48,7 @@ def pegawai_reach(store: Store, nip: str) -> PegawaiReach:
                     ptk.npsn,
                     ptk.jenis_ptk,
                     ptk.tugas_tambahan,
+                    ptk.ptk_id,
                 )
     return PegawaiReach(peg is not None, peg.instansi_id if peg is not None else None)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
-from selaras.domain.pegawai import KEPALA_SEKOLAH, is_principal
+from selaras.domain.pegawai import KEPALA_SEKOLAH
 from selaras.store import pimpinan, reach
 from selaras.store.database import Store
 from selaras.web.accounts import PERAN_LABEL, SSO_PREFIX, Akun, Peran
@@ -85,7 +85,7 @@ def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool =
             raise Ditolak(403, f"NIP {a.nip} tidak ada lagi di data Selaras (SIASN); hubungi Admin Instansi Anda.")
         instansi_id = r.instansi_id or instansi_id
         if r.npsn is not None:
-            npsn, ks = r.npsn, leads_school_now(r)
+            npsn, ks = r.npsn, leads_school_now(store, r)
     nama = None
     if npsn:
         nama, sekolah_instansi = reach.sekolah_of(store, npsn)
@@ -97,11 +97,15 @@ def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool =
     return Pengguna(a, instansi_id, npsn, ks, csrf, via_token, nama, dipimpin)
 
 
-def leads_school_now(r: reach.PegawaiReach) -> bool:
-    """Whether the pegawai leads their Dapodik school now: the one decision of who is a
-    principal for the web (local and single sign-on sessions alike, on every request); a Plt
-    whose duty is active belongs here too (leaders.md)."""
-    return is_principal(r.jenis_ptk, r.tugas_tambahan)
+def leads_school_now(store: Store, r: reach.PegawaiReach) -> bool:
+    """Whether the pegawai is the definitive principal of their Dapodik school now: the one
+    decision of who is a principal for the web (local and single sign-on sessions alike, on
+    every request). The school's leader L(s) decides (leaders.md): Dapodik's Kepala Sekolah,
+    unless the duty file's KEPALA_SEKOLAH row for that PTK and school has ended. A Plt's
+    schools are :func:`selaras.store.pimpinan.sekolah_dipimpin`'s (``Pengguna.pimpinan_npsn``)."""
+    if r.npsn is None or r.ptk_id is None:
+        return False
+    return pimpinan.memimpin_definitif(store, r.ptk_id, r.npsn, instansi_id=r.instansi_id)
 
 
 def pegawai_school(store: Store, nip: str) -> tuple[str | None, str | None]:
