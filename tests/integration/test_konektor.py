@@ -29,6 +29,7 @@ SOURCE_TABLES = (
     "siasn_unor",
     "siasn_pegawai",
     "dapodik_sekolah",
+    "dapodik_tugas_tambahan",
     "dapodik_ptk",
     "pmm_skp",
     "pmm_rhk",
@@ -109,7 +110,7 @@ def test_a_full_pull_of_an_instansi_gives_the_served_snapshot(
     assert sum(r.hitungan["SIASN"].baru for r in results) == world["siasn_pegawai"].height + world["siasn_unor"].height
     assert (
         sum(r.hitungan["Dapodik"].baru for r in results)
-        == world["dapodik_ptk"].height + world["dapodik_sekolah"].height
+        == world["dapodik_ptk"].height + world["dapodik_sekolah"].height + world["dapodik_tugas_tambahan"].height
     )
     queued = sorted({n for r in results for n in r.nips})
     assert queued == sorted(world["siasn_pegawai"]["nip"].to_list())

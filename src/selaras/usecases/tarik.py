@@ -39,6 +39,7 @@ SOURCE_OF: dict[str, str] = {
     "siasn_pegawai": "SIASN",
     "dapodik_sekolah": "Dapodik",
     "dapodik_ptk": "Dapodik",
+    "dapodik_tugas_tambahan": "Dapodik",
     "pmm_skp": "PMM",
     "pmm_rhk": "PMM",
     "pmm_penilaian": "PMM",
@@ -133,7 +134,9 @@ def tarik_instansi(
     if sources.dapodik is not None:
         d = sources.dapodik.pull(instansi_id, npsns, progress=lambda i, n: tell("Dapodik", i, n))
         frames["dapodik_sekolah"], frames["dapodik_ptk"] = d.sekolah.frame, d.ptk.frame
-        refused["Dapodik"] = d.sekolah.refused + d.ptk.refused
+        frames["dapodik_tugas_tambahan"] = d.tugas.frame
+        answered = d.terjawab
+        refused["Dapodik"] = d.sekolah.refused + d.ptk.refused + d.tugas.refused
         problems += d.problems
         unreachable = {n: e.reason for n, e in d.tidak_terjangkau.items()}
         if unreachable:
@@ -143,7 +146,7 @@ def tarik_instansi(
         else:
             ptk_all = None
     else:
-        unreachable, ptk_all = {}, None
+        unreachable, ptk_all, answered = {}, None, []
     ptk = ptk_all if ptk_all is not None else frames.get("dapodik_ptk")
     if ptk is None:
         ptk = _stored(store, "dapodik_ptk", "npsn", npsns, ["ptk_id", "nip", "nik"])
@@ -193,6 +196,10 @@ def tarik_instansi(
             changed[name] = pl.concat([new, diff])
             upserts[name] = changed[name]
         deletes = _children_gone(u.store, frames) if "pmm_skp" in frames else {}
+        if "dapodik_tugas_tambahan" in frames:
+            # A school's duties are replaced as its PTK are: one no longer listed has ended.
+            deletes["dapodik_tugas_tambahan"] = _duties_gone(u.store, answered, frames["dapodik_tugas_tambahan"])
+            changed["dapodik_tugas_tambahan_selesai"] = deletes["dapodik_tugas_tambahan"]
         # The plans of RHK about to go are found before they go.
         gone_skp = _plans_of(u.store, deletes)
         write_rows(u.store, upserts, deletes)
@@ -295,6 +302,13 @@ def _children_gone(store: Store, frames: Mapping[str, pl.DataFrame]) -> dict[str
     return out
 
 
+def _duties_gone(store: Store, npsns: Sequence[str], served: pl.DataFrame) -> pl.DataFrame:
+    """The stored duties at the schools ``npsns`` (those whose service answered) not served now."""
+    key = list(TABLE["dapodik_tugas_tambahan"].key)
+    stored = conform("dapodik_tugas_tambahan", rows_where(store, "dapodik_tugas_tambahan", "npsn", sorted(npsns), key))
+    return stored.select(key).join(conform("dapodik_tugas_tambahan", served).select(key), on=key, how="anti")
+
+
 def _plans_of(store: Store, gone: Mapping[str, pl.DataFrame]) -> set[str]:
     """The plans whose RHK or assessments are in ``gone``."""
     ids: set[str] = set()
@@ -304,6 +318,9 @@ def _plans_of(store: Store, gone: Mapping[str, pl.DataFrame]) -> set[str]:
         rhk = _stored(store, "pmm_rhk", "pmm_rhk_id", _values(gone["pmm_rhk"], "pmm_rhk_id"), ["pmm_skp_id"])
         ids |= set(_values(rhk, "pmm_skp_id"))
     return ids
+
+
+_DUTY_CHANGES = ("dapodik_tugas_tambahan", "dapodik_tugas_tambahan_selesai")
 
 
 def _touched(store: Store, changed: Mapping[str, pl.DataFrame], gone_skp: set[str]) -> list[str]:
@@ -320,8 +337,16 @@ def _touched(store: Store, changed: Mapping[str, pl.DataFrame], gone_skp: set[st
         skp_ids |= set(_values(of(name), "pmm_skp_id"))
     ptk_ids = set(_values(_stored(store, "pmm_skp", "pmm_skp_id", sorted(skp_ids), ["ptk_id"]), "ptk_id"))
     ptk_ids |= set(_values(of("dapodik_ptk"), "ptk_id"))
-    if of("dapodik_sekolah").height:
-        at = _stored(store, "dapodik_ptk", "npsn", _values(of("dapodik_sekolah"), "npsn"), ["ptk_id"])
+    # A duty begun or ended changes who leads its school: its holder and the school's PTK.
+    duties = (
+        pl.concat([of(n).select("ptk_id", "npsn") for n in _DUTY_CHANGES if of(n).height])
+        if any(of(n).height for n in _DUTY_CHANGES)
+        else pl.DataFrame()
+    )
+    ptk_ids |= set(_values(duties, "ptk_id"))
+    schools = set(_values(of("dapodik_sekolah"), "npsn")) | set(_values(duties, "npsn"))
+    if schools:
+        at = _stored(store, "dapodik_ptk", "npsn", sorted(schools), ["ptk_id"])
         ptk_ids |= set(_values(at, "ptk_id"))
     ptk = _stored(store, "dapodik_ptk", "ptk_id", sorted(ptk_ids), ["nip", "nik"])
     nips |= set(_values(_stored(store, "siasn_pegawai", "nip", _values(ptk, "nip"), ["nip"]), "nip"))
