@@ -67,6 +67,8 @@ def test_tarik_then_check_gives_the_statuses_and_codes_of_the_served_snapshot(
     assert r.exit_code == 0, r.output
     assert "Hasil tarik data per sumber" in r.output
     assert "instansi ditarik" in r.output and "diantrekan untuk diperiksa ulang" in r.output
+    duties = world["dapodik_tugas_tambahan"].height
+    assert f"Tugas kepala sekolah/Plt/Plh (termasuk hitungan Dapodik): {duties} baru, 0 berubah" in r.output
     from selaras.store.repository import load_table
 
     key = ["ptk_id", "npsn", "jenis"]

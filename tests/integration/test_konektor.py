@@ -97,6 +97,29 @@ def _pull_all(store: Store, sources: RealSources, world: Snapshot) -> list[Any]:
     ]
 
 
+def test_a_duty_no_longer_listed_by_its_school_is_removed_and_its_school_rechecked(
+    store: Store, running: Running, world: Snapshot, roster: Path
+) -> None:
+    duties = world["dapodik_tugas_tambahan"]
+    assert duties.height, "the world must have a Plt/Plh school"
+    duty = duties.row(0, named=True)
+    _own_only(store, world)
+    with running.sources(roster) as sources:
+        first = _pull_all(store, sources, world)
+        assert sum(r.tugas.baru for r in first) == duties.height
+        key = {k: duty[k] for k in ("ptk_id", "npsn", "jenis")}
+        running.sim.delete("dapodik_tugas_tambahan", [key])
+        again = _pull_all(store, sources, world)
+    stored = load_table(store, "dapodik_tugas_tambahan")
+    assert stored.height == duties.height - 1
+    assert stored.filter((pl.col("ptk_id") == duty["ptk_id"]) & (pl.col("npsn") == duty["npsn"])).height == 0
+    assert sum(r.tugas_berakhir for r in again) == 1
+    at_school = world["dapodik_ptk"].filter(pl.col("npsn") == duty["npsn"])["nip"].drop_nulls().to_list()
+    pegawai = set(world["siasn_pegawai"]["nip"].to_list())
+    rechecked = {n for r in again for n in r.nips}
+    assert {n for n in at_school if n in pegawai} <= rechecked and rechecked
+
+
 def test_a_full_pull_of_an_instansi_gives_the_served_snapshot(
     store: Store, running: Running, world: Snapshot, roster: Path
 ) -> None:

@@ -139,7 +139,7 @@ class DapodikConnector:
                 answered.append(npsn)
                 return rows
             try:
-                return self.school(npsn)
+                rows = self.school(npsn)
             except SourceUnavailable as e:
                 # One school's own server offline must not hold up the district's other schools.
                 down[npsn] = e
@@ -149,6 +149,7 @@ class DapodikConnector:
                 broken.extend(e.problems)
                 return [], []
             answered.append(npsn)
+            return rows
 
         for i, (npsn, (s_rows, g_rows)) in enumerate(
             zip(served, self.http.map_concurrent(school, served), strict=True)

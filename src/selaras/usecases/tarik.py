@@ -31,7 +31,7 @@ from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.repository import rows_where, write_rows
 
-__all__ = ["SOURCE_OF", "Hitungan", "InstansiTarik", "instansi_tersimpan", "summary_of", "tarik_instansi"]
+__all__ = ["SOURCE_OF", "Hitungan", "InstansiTarik", "instansi_tersimpan", "summary_of", "tarik_instansi", "tugas_of"]
 
 SOURCE_OF: dict[str, str] = {
     "instansi": "SIASN",
@@ -81,6 +81,10 @@ class InstansiTarik:
     sekolah_tidak_terjangkau: dict[str, str] = field(default_factory=dict)
     """Schools whose own Dapodik service stayed unavailable (SYS-01): NPSN -> reason. Their
     data stays as stored; pull again when they are back."""
+    tugas: Hitungan = field(default_factory=Hitungan)
+    """The leaders' duties (also in Dapodik's counts): new, changed, unchanged, refused."""
+    tugas_berakhir: int = 0
+    """Duties no longer listed by their school's service, removed."""
 
 
 def instansi_tersimpan(store: Store) -> list[str]:
@@ -137,6 +141,7 @@ def tarik_instansi(
         frames["dapodik_tugas_tambahan"] = d.tugas.frame
         answered = d.terjawab
         refused["Dapodik"] = d.sekolah.refused + d.ptk.refused + d.tugas.refused
+        tugas_ditolak = d.tugas.refused
         problems += d.problems
         unreachable = {n: e.reason for n, e in d.tidak_terjangkau.items()}
         if unreachable:
@@ -146,7 +151,7 @@ def tarik_instansi(
         else:
             ptk_all = None
     else:
-        unreachable, ptk_all, answered = {}, None, []
+        unreachable, ptk_all, answered, tugas_ditolak = {}, None, [], 0
     ptk = ptk_all if ptk_all is not None else frames.get("dapodik_ptk")
     if ptk is None:
         ptk = _stored(store, "dapodik_ptk", "npsn", npsns, ["ptk_id", "nip", "nik"])
@@ -193,6 +198,8 @@ def tarik_instansi(
             new, diff, same = _compare(u.store, name, frames[name])
             count = result.hitungan[SOURCE_OF[name]]
             count.add(Hitungan(new.height, diff.height, same))
+            if name == "dapodik_tugas_tambahan":
+                result.tugas = Hitungan(new.height, diff.height, same, tugas_ditolak)
             changed[name] = pl.concat([new, diff])
             upserts[name] = changed[name]
         deletes = _children_gone(u.store, frames) if "pmm_skp" in frames else {}
@@ -200,6 +207,7 @@ def tarik_instansi(
             # A school's duties are replaced as its PTK are: one no longer listed has ended.
             deletes["dapodik_tugas_tambahan"] = _duties_gone(u.store, answered, frames["dapodik_tugas_tambahan"])
             changed["dapodik_tugas_tambahan_selesai"] = deletes["dapodik_tugas_tambahan"]
+            result.tugas_berakhir = deletes["dapodik_tugas_tambahan"].height
         # The plans of RHK about to go are found before they go.
         gone_skp = _plans_of(u.store, deletes)
         write_rows(u.store, upserts, deletes)
@@ -225,6 +233,12 @@ def tarik_instansi(
             for source, h in result.hitungan.items()
             if source in sources.configured
         }
+        if "dapodik_tugas_tambahan" in frames:
+            t = result.tugas
+            sesudah["tarik_tugas_tambahan"] = (
+                f"{angka(t.baru)} baru, {angka(t.berubah)} berubah, {angka(t.sama)} sama, "
+                f"{angka(t.ditolak)} ditolak, {angka(result.tugas_berakhir)} berakhir"
+            )
         sesudah["diperiksa_ulang"] = angka(len(result.nips))
         if not audit_bila_sama and not any(h.baru or h.berubah or h.ditolak for h in result.hitungan.values()):
             return result
@@ -355,6 +369,14 @@ def _touched(store: Store, changed: Mapping[str, pl.DataFrame], gone_skp: set[st
         members = _stored(store, "siasn_pegawai", "unor_id", _values(of("siasn_unor"), "unor_id"), ["nip"])
         nips |= set(_values(members, "nip"))
     return sorted(nips)
+
+
+def tugas_of(results: Sequence[InstansiTarik]) -> tuple[Hitungan, int]:
+    """The leaders' duties of several instansi: their counts, and how many ended."""
+    total = Hitungan()
+    for r in results:
+        total.add(r.tugas)
+    return total, sum(r.tugas_berakhir for r in results)
 
 
 def summary_of(results: Sequence[InstansiTarik]) -> dict[str, Hitungan]:
