@@ -456,3 +456,46 @@ def test_a_school_answering_no_envelope_is_refused_alone() -> None:
     assert [(p.source, p.table, p.key, p.field) for p in pulled.problems] == [
         ("Dapodik", "getSekolah", "10000001", "rows")
     ]
+
+
+def test_getgtk_duties_are_read_where_held_and_an_unreadable_one_is_sys02() -> None:
+    from selaras.sources.dapodik import DapodikConfig, DapodikConnector
+
+    def gtk(ptk_id: str, induk: str, jabatan: str, **more: str) -> dict[str, str]:
+        return {"ptk_id": ptk_id, "ptk_induk": induk, "nama": ptk_id.upper(), "jenis_ptk_id_str": "Guru Kelas",
+                "jabatan_ptk_id_str": jabatan, "tanggal_surat_tugas": "2020-07-13", **more}  # fmt: skip
+
+    served = {
+        "10000001": [
+            gtk("guru-a", "1", "-"),
+            gtk(
+                "plt-b",
+                "0",
+                "PLT Kepala Sekolah",
+                nomor_surat_tugas="800.1/00001/DISDIK/2026",
+                tanggal_surat_tugas="2026-02-02",
+            ),  # fmt: skip
+            gtk("pjs-c", "0", "Pjs. Kepala Sekolah"),
+        ],
+        "10000002": [gtk("plt-b", "1", "Wakil Kepala Sekolah"), gtk("ks-d", "1", "Kepala Sekolah")],
+    }
+
+    def school(request: httpx.Request) -> httpx.Response:
+        npsn = request.url.params["npsn"]
+        rows: Any = {"npsn": npsn, "nama": f"SD {npsn}"} if request.url.path.endswith("getSekolah") else served[npsn]
+        body = {"results": 1, "id": npsn, "start": 0, "limit": 1, "rows": rows}
+        return httpx.Response(200, content=json.dumps(body).encode(), headers={"content-type": "text/html"})
+
+    config = DapodikConfig("kunci", template="http://sekolah-{npsn}.test")
+    with DapodikConnector(config, sleep=lambda _s: None, transport=httpx.MockTransport(school)) as dapodik:
+        pulled = dapodik.pull("I1", ["10000001", "10000002"])
+    assert pulled.terjawab == ["10000001", "10000002"]
+    assert sorted(pulled.ptk.frame["ptk_id"].to_list()) == ["guru-a", "ks-d", "plt-b"]
+    assert pulled.tugas.frame.select("ptk_id", "npsn", "jenis", "nomor_sk").rows() == [
+        ("plt-b", "10000001", "PLT_KEPALA_SEKOLAH", "800.1/00001/DISDIK/2026")
+    ]
+    assert str(pulled.tugas.frame["tmt"][0]) == "2026-02-02" and pulled.tugas.frame["tst"][0] is None
+    assert pulled.tugas.refused == 1
+    assert [(p.code, p.table, p.key, p.field, p.value) for p in pulled.problems] == [
+        ("SYS-02", "getGtk", "pjs-c", "jabatan_ptk_id_str", "Pjs. Kepala Sekolah")
+    ]
