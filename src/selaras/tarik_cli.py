@@ -38,7 +38,7 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
     from selaras.sources.http import SourceConfigError, SourceContractError, SourceUnavailable
     from selaras.store.repository import load_table
     from selaras.store.uow import InfrastructureError
-    from selaras.usecases.tarik import InstansiTarik, summary_of, tarik_instansi
+    from selaras.usecases.tarik import InstansiTarik, summary_of, tarik_instansi, tugas_of
 
     def fail(message: str, status: int = EXIT_INPUT) -> None:
         console.print(f"[bold red]Galat:[/] {message}")
@@ -118,6 +118,12 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
         if source in sources.configured:
             table.add_row(source, angka(h.baru), angka(h.berubah), angka(h.sama), angka(h.ditolak))
     console.print(table)
+    if "Dapodik" in sources.configured:
+        t, ended = tugas_of(results)
+        console.print(
+            f"Tugas kepala sekolah/Plt/Plh (termasuk hitungan Dapodik): {angka(t.baru)} baru, "
+            f"{angka(t.berubah)} berubah, {angka(t.sama)} sama, {angka(t.ditolak)} ditolak, {angka(ended)} berakhir."
+        )
     queued = sum(len(r.nips) for r in results)
     console.print(
         f"{angka(len(results))} dari {angka(len(wanted))} instansi ditarik; "

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from selaras.cli import main
-from selaras.domain.snapshot import Snapshot, empty_frame
+from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
 from selaras.simulation.simulator import Faults, build_app, serve_in_thread
@@ -35,10 +35,10 @@ def verdicts(result: Result, flow: str) -> dict[str, tuple[str, list[str]]]:
 
 @pytest.fixture(scope="module")
 def world() -> Snapshot:
-    # GAP: neither Dapodik's getGtk connector nor the simulator's real shapes carry the Plt/Plh
-    # duties (dapodik_tugas_tambahan) yet, so the served world is the generated one without them.
-    generated = generate(120, seed=3, tahun=TAHUN, instansi=2).snapshot
-    return generated.replace(dapodik_tugas_tambahan=empty_frame("dapodik_tugas_tambahan"))
+    # The full generated world: its Plt/Plh duties are served as getGtk rows where they are held.
+    snap = generate(120, seed=3, tahun=TAHUN, instansi=2).snapshot
+    assert snap["dapodik_tugas_tambahan"]["npsn"].n_unique() >= 2, "the world must have several Plt schools"
+    return snap
 
 
 @pytest.fixture
@@ -67,6 +67,15 @@ def test_tarik_then_check_gives_the_statuses_and_codes_of_the_served_snapshot(
     assert r.exit_code == 0, r.output
     assert "Hasil tarik data per sumber" in r.output
     assert "instansi ditarik" in r.output and "diantrekan untuk diperiksa ulang" in r.output
+    duties = world["dapodik_tugas_tambahan"].height
+    assert f"Tugas kepala sekolah/Plt/Plh (termasuk hitungan Dapodik): {duties} baru, 0 berubah" in r.output
+    from selaras.store.repository import load_table
+
+    key = ["ptk_id", "npsn", "jenis"]
+    pulled = load_table(Store.open(db), "dapodik_tugas_tambahan").sort(key)
+    assert pulled.select(*key, "nomor_sk", "tmt").equals(
+        world["dapodik_tugas_tambahan"].sort(key).select(*key, "nomor_sk", "tmt")
+    )
 
     for flow in ("skp", "penilaian"):
         want = verdicts(cli("check", "--snapshot", folder, "--tahun", TAHUN, "--flow", flow, "--format", "jsonl"), flow)

@@ -357,12 +357,16 @@ def _expected(snapshot: Snapshot, nips: list[str]) -> dict[str, pl.DataFrame]:
             break
         unor = pl.concat([unor, parents])
     instansi_ids = set(pegawai["instansi_id"].to_list()) | set(unor["instansi_id"].to_list())
+    duties = snapshot["dapodik_tugas_tambahan"]
     return {
         "instansi": having("instansi", "instansi_id", sorted(instansi_ids | set(sekolah["instansi_id"].to_list()))),
         "siasn_unor": unor,
         "siasn_pegawai": pegawai,
         "dapodik_sekolah": sekolah,
         "dapodik_ptk": ptk,
+        "dapodik_tugas_tambahan": duties.filter(
+            pl.col("npsn").is_in(npsn) | pl.col("ptk_id").is_in(ptk["ptk_id"].implode())
+        ),
         "pmm_skp": skp,
         "pmm_rhk": having("pmm_rhk", "pmm_skp_id", ids),
         "pmm_penilaian": having("pmm_penilaian", "pmm_skp_id", ids),
@@ -395,6 +399,27 @@ def test_refresh_pegawai_writes_exactly_their_source_rows(store: Store, sim: Sim
     assert result.nips == nips and result.problems == []
     assert result.written == {name: df.height for name, df in expected.items()}
     assert result.watermark is not None
+
+
+def test_the_old_contract_refresh_carries_a_plt_duty_and_drops_it_when_it_ends(
+    store: Store, sim: Sim, world: Snapshot
+) -> None:
+    duty = world["dapodik_tugas_tambahan"].filter(pl.col("jenis") == "PLT_KEPALA_SEKOLAH").row(0, named=True)
+    teachers = world["dapodik_ptk"].filter((pl.col("npsn") == duty["npsn"]) & pl.col("nip").is_not_null())
+    nips = sorted(set(teachers["nip"].to_list()) & set(world["siasn_pegawai"]["nip"].to_list()))[:3]
+    assert nips
+    with sim.sources() as sources:
+        served = sources.dapodik.tugas_tambahan(npsn=[duty["npsn"]])
+        assert duty["ptk_id"] in served["dapodik_tugas_tambahan"]["ptk_id"].to_list()
+        refresh_pegawai(store, sources, nips)
+        stored = load_table(store, "dapodik_tugas_tambahan").filter(pl.col("npsn") == duty["npsn"])
+        assert stored.select("ptk_id", "jenis", "nomor_sk", "tmt").rows(named=True) == [
+            {k: duty[k] for k in ("ptk_id", "jenis", "nomor_sk", "tmt")}
+        ]
+        sim.control("DELETE", "dapodik_tugas_tambahan", {"keys": [{k: duty[k] for k in ("ptk_id", "npsn", "jenis")}]})
+        result = refresh_pegawai(store, sources, nips)
+    assert result.deleted.get("dapodik_tugas_tambahan") == 1
+    assert load_table(store, "dapodik_tugas_tambahan").filter(pl.col("npsn") == duty["npsn"]).height == 0
 
 
 def test_a_changed_plan_at_the_source_replaces_the_stored_one(store: Store, sim: Sim, world: Snapshot) -> None:

@@ -29,6 +29,7 @@ SOURCE_TABLES = (
     "siasn_unor",
     "siasn_pegawai",
     "dapodik_sekolah",
+    "dapodik_tugas_tambahan",
     "dapodik_ptk",
     "pmm_skp",
     "pmm_rhk",
@@ -96,6 +97,29 @@ def _pull_all(store: Store, sources: RealSources, world: Snapshot) -> list[Any]:
     ]
 
 
+def test_a_duty_no_longer_listed_by_its_school_is_removed_and_its_school_rechecked(
+    store: Store, running: Running, world: Snapshot, roster: Path
+) -> None:
+    duties = world["dapodik_tugas_tambahan"]
+    assert duties.height, "the world must have a Plt/Plh school"
+    duty = duties.row(0, named=True)
+    _own_only(store, world)
+    with running.sources(roster) as sources:
+        first = _pull_all(store, sources, world)
+        assert sum(r.tugas.baru for r in first) == duties.height
+        key = {k: duty[k] for k in ("ptk_id", "npsn", "jenis")}
+        running.sim.delete("dapodik_tugas_tambahan", [key])
+        again = _pull_all(store, sources, world)
+    stored = load_table(store, "dapodik_tugas_tambahan")
+    assert stored.height == duties.height - 1
+    assert stored.filter((pl.col("ptk_id") == duty["ptk_id"]) & (pl.col("npsn") == duty["npsn"])).height == 0
+    assert sum(r.tugas_berakhir for r in again) == 1
+    at_school = world["dapodik_ptk"].filter(pl.col("npsn") == duty["npsn"])["nip"].drop_nulls().to_list()
+    pegawai = set(world["siasn_pegawai"]["nip"].to_list())
+    rechecked = {n for r in again for n in r.nips}
+    assert {n for n in at_school if n in pegawai} <= rechecked and rechecked
+
+
 def test_a_full_pull_of_an_instansi_gives_the_served_snapshot(
     store: Store, running: Running, world: Snapshot, roster: Path
 ) -> None:
@@ -109,7 +133,7 @@ def test_a_full_pull_of_an_instansi_gives_the_served_snapshot(
     assert sum(r.hitungan["SIASN"].baru for r in results) == world["siasn_pegawai"].height + world["siasn_unor"].height
     assert (
         sum(r.hitungan["Dapodik"].baru for r in results)
-        == world["dapodik_ptk"].height + world["dapodik_sekolah"].height
+        == world["dapodik_ptk"].height + world["dapodik_sekolah"].height + world["dapodik_tugas_tambahan"].height
     )
     queued = sorted({n for r in results for n in r.nips})
     assert queued == sorted(world["siasn_pegawai"]["nip"].to_list())
@@ -431,4 +455,47 @@ def test_a_school_answering_no_envelope_is_refused_alone() -> None:
     assert pulled.sekolah.frame["npsn"].to_list() == ["10000002"]
     assert [(p.source, p.table, p.key, p.field) for p in pulled.problems] == [
         ("Dapodik", "getSekolah", "10000001", "rows")
+    ]
+
+
+def test_getgtk_duties_are_read_where_held_and_an_unreadable_one_is_sys02() -> None:
+    from selaras.sources.dapodik import DapodikConfig, DapodikConnector
+
+    def gtk(ptk_id: str, induk: str, jabatan: str, **more: str) -> dict[str, str]:
+        return {"ptk_id": ptk_id, "ptk_induk": induk, "nama": ptk_id.upper(), "jenis_ptk_id_str": "Guru Kelas",
+                "jabatan_ptk_id_str": jabatan, "tanggal_surat_tugas": "2020-07-13", **more}  # fmt: skip
+
+    served = {
+        "10000001": [
+            gtk("guru-a", "1", "-"),
+            gtk(
+                "plt-b",
+                "0",
+                "PLT Kepala Sekolah",
+                nomor_surat_tugas="800.1/00001/DISDIK/2026",
+                tanggal_surat_tugas="2026-02-02",
+            ),  # fmt: skip
+            gtk("pjs-c", "0", "Pjs. Kepala Sekolah"),
+        ],
+        "10000002": [gtk("plt-b", "1", "Wakil Kepala Sekolah"), gtk("ks-d", "1", "Kepala Sekolah")],
+    }
+
+    def school(request: httpx.Request) -> httpx.Response:
+        npsn = request.url.params["npsn"]
+        rows: Any = {"npsn": npsn, "nama": f"SD {npsn}"} if request.url.path.endswith("getSekolah") else served[npsn]
+        body = {"results": 1, "id": npsn, "start": 0, "limit": 1, "rows": rows}
+        return httpx.Response(200, content=json.dumps(body).encode(), headers={"content-type": "text/html"})
+
+    config = DapodikConfig("kunci", template="http://sekolah-{npsn}.test")
+    with DapodikConnector(config, sleep=lambda _s: None, transport=httpx.MockTransport(school)) as dapodik:
+        pulled = dapodik.pull("I1", ["10000001", "10000002"])
+    assert pulled.terjawab == ["10000001", "10000002"]
+    assert sorted(pulled.ptk.frame["ptk_id"].to_list()) == ["guru-a", "ks-d", "plt-b"]
+    assert pulled.tugas.frame.select("ptk_id", "npsn", "jenis", "nomor_sk").rows() == [
+        ("plt-b", "10000001", "PLT_KEPALA_SEKOLAH", "800.1/00001/DISDIK/2026")
+    ]
+    assert str(pulled.tugas.frame["tmt"][0]) == "2026-02-02" and pulled.tugas.frame["tst"][0] is None
+    assert pulled.tugas.refused == 1
+    assert [(p.code, p.table, p.key, p.field, p.value) for p in pulled.problems] == [
+        ("SYS-02", "getGtk", "pjs-c", "jabatan_ptk_id_str", "Pjs. Kepala Sekolah")
     ]

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from selaras.domain.snapshot import TABLE
-from selaras.sources.mapping import MAPPINGS, convert_date, find_mapping, map_record, match_headers, penugasan
+from selaras.sources.mapping import (
+    MAPPINGS,
+    convert_date,
+    find_mapping,
+    is_duty,
+    map_record,
+    match_headers,
+    penugasan,
+)
 
 DATA_UTAMA = {
     "id": "A1B2",
@@ -205,7 +213,7 @@ def test_headers_of_a_file_match_case_insensitively() -> None:
 
 
 def test_every_target_column_is_a_snapshot_column_or_a_declared_extra() -> None:
-    extras = {"dapodik_ptk": {"ptk_induk"}}
+    extras = {"dapodik_ptk": {"ptk_induk"}, "dapodik_tugas_tambahan": {"ptk_induk"}}
     for m in MAPPINGS.values():
         if m.table in TABLE:
             assert set(m.columns) - set(TABLE[m.table].column_names) <= extras.get(m.table, set()), m.name
@@ -231,3 +239,82 @@ def test_the_mapping_of_a_header_row_is_found() -> None:
 def test_jenis_jabatan_by_name(name: str, value: str) -> None:
     row, problems = map_record(MAPPINGS["siasn.data-utama"], {**DATA_UTAMA, "jenisJabatanId": name})
     assert (row["jabatan_jenis"], problems) == (value, [])
+
+
+def _gtk(**fields: object) -> dict[str, object]:
+    return {"ptk_id": "ptk-1", "nama": "Sri", "jenis_ptk_id_str": "Guru Kelas", "password": "$2y$10$x", **fields}
+
+
+def _duty(record: dict[str, object]) -> tuple[dict[str, str | None], list[str]]:
+    row, problems = map_record(MAPPINGS["dapodik.getGtk-tugas"], record, {"npsn": "20100001"})
+    return row, [f"{p.field}: {p.rule}" for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("label", "jenis"),
+    [
+        ("PLT Kepala Sekolah", "PLT_KEPALA_SEKOLAH"),
+        ("Plh. Kepala Sekolah", "PLH_KEPALA_SEKOLAH"),
+        ("Kepala Sekolah", "KEPALA_SEKOLAH"),
+    ],
+)
+def test_a_getgtk_row_at_another_school_is_a_duty_there(label: str, jenis: str) -> None:
+    record = _gtk(
+        ptk_induk="0",
+        jabatan_ptk_id_str=label,
+        nomor_surat_tugas="800.1/00012/DISDIK/2026",
+        tanggal_surat_tugas="2026-03-01",
+    )
+    row, problems = _duty(record)
+    assert problems == []
+    assert is_duty(row)
+    assert {k: row[k] for k in ("ptk_id", "npsn", "jenis", "nomor_sk", "tmt")} == {
+        "ptk_id": "ptk-1",
+        "npsn": "20100001",
+        "jenis": jenis,
+        "nomor_sk": "800.1/00012/DISDIK/2026",
+        "tmt": "2026-03-01",
+    }
+    # The same row is no PTK of that school, and carries no password anywhere.
+    assert "password" not in row and "tst" not in row
+
+
+def test_a_duty_takes_tmt_tugas_before_the_decree_date() -> None:
+    row, _ = _duty(
+        _gtk(
+            ptk_induk="0",
+            jabatan_ptk_id_str="PLT Kepala Sekolah",
+            tmt_tugas="01-04-2026",
+            tanggal_surat_tugas="2026-03-01",
+        )
+    )
+    assert row["tmt"] == "2026-04-01"
+
+
+def test_at_its_own_school_a_principal_is_a_duty_only_with_a_decree_number() -> None:
+    plain, _ = _duty(_gtk(ptk_induk="1", jabatan_ptk_id_str="Kepala Sekolah", tanggal_surat_tugas="2020-07-13"))
+    assert not is_duty(plain)
+    decreed, _ = _duty(_gtk(ptk_induk="1", jabatan_ptk_id_str="Kepala Sekolah", nomor_surat_tugas="800/1/2020"))
+    assert is_duty(decreed) and decreed["jenis"] == "KEPALA_SEKOLAH"
+    acting, _ = _duty(_gtk(ptk_induk="1", jabatan_ptk_id_str="PLH Kepala Sekolah"))
+    assert is_duty(acting) and acting["jenis"] == "PLH_KEPALA_SEKOLAH"
+    # An acting duty is the duty table's, not the PTK's own tugas tambahan.
+    ptk, _ = map_record(MAPPINGS["dapodik.getGtk"], _gtk(ptk_induk="1", jabatan_ptk_id_str="PLH Kepala Sekolah"))
+    assert ptk["tugas_tambahan"] is None
+
+
+@pytest.mark.parametrize("label", ["-", "Wakil Kepala Sekolah", "Kepala Perpustakaan"])
+def test_other_duties_are_no_leaders_duty(label: str) -> None:
+    row, problems = _duty(_gtk(ptk_induk="0", jabatan_ptk_id_str=label))
+    assert problems == [] and not is_duty(row)
+
+
+def test_an_unmappable_duty_value_is_sys_02_naming_the_field() -> None:
+    row, problems = _duty(_gtk(ptk_induk="0", jabatan_ptk_id_str="Pjs Kepala Sekolah"))
+    assert row["jenis"] is None and len(problems) == 1 and problems[0].startswith("jabatan_ptk_id_str: ")
+    row, problems = _duty(
+        _gtk(ptk_induk="0", jabatan_ptk_id_str="PLT Kepala Sekolah", tanggal_surat_tugas="31-02-2026")
+    )
+    assert is_duty(row) and problems == ["tanggal_surat_tugas: tanggal tidak ada di kalender"]
+    found, _ = map_record(MAPPINGS["dapodik.getGtk-tugas"], _gtk(jabatan_ptk_id_str="Pjs Kepala Sekolah"))
+    assert found["ptk_id"] == "ptk-1"

@@ -231,28 +231,52 @@ def _sekolah(sim: Simulator, npsn: str) -> dict[str, Any] | None:
     }
 
 
+_DUTY_LABEL = {
+    "KEPALA_SEKOLAH": "Kepala Sekolah",
+    "PLT_KEPALA_SEKOLAH": "PLT Kepala Sekolah",
+    "PLH_KEPALA_SEKOLAH": "PLH Kepala Sekolah",
+}
+
+
+def _gtk_row(r: Mapping[str, Any], induk: bool) -> dict[str, Any]:
+    return {
+        "ptk_id": r["ptk_id"],
+        "ptk_terdaftar_id": f"pt-{r['ptk_id']}" if induk else f"pt-{r['ptk_id']}-tugas",
+        "ptk_induk": "1" if induk else "0",
+        "tahun_ajaran_id": "2025",
+        "nip": r["nip"] or "",
+        "nuptk": r["nuptk"] or "",
+        "nik": r["nik"],
+        "nama": r["nama"],
+        "jenis_ptk_id_str": r["jenis_ptk"],
+        "jabatan_ptk_id_str": r["tugas_tambahan"] or "-",
+        "status_kepegawaian_id_str": "PNS",
+        "tanggal_surat_tugas": "2020-07-13",
+        # A field Selaras must never keep (getPengguna carries such hashes).
+        "password": "$2y$10$" + base64.b64encode(r["ptk_id"].encode()).decode(),
+    }
+
+
 def _gtk(sim: Simulator, npsn: str, spoil: bool) -> list[dict[str, Any]]:
     with sim._lock:
         ptk = _rows(sim, "dapodik_ptk", "npsn", npsn)
-    rows = [
-        {
-            "ptk_id": r["ptk_id"],
-            "ptk_terdaftar_id": f"pt-{r['ptk_id']}",
-            "ptk_induk": "1",
-            "tahun_ajaran_id": "2025",
-            "nip": r["nip"] or "",
-            "nuptk": r["nuptk"] or "",
-            "nik": r["nik"],
-            "nama": r["nama"],
-            "jenis_ptk_id_str": r["jenis_ptk"],
-            "jabatan_ptk_id_str": r["tugas_tambahan"] or "-",
-            "status_kepegawaian_id_str": "PNS",
-            "tanggal_surat_tugas": "2020-07-13",
-            # A field Selaras must never keep (getPengguna carries such hashes).
-            "password": "$2y$10$" + base64.b64encode(r["ptk_id"].encode()).decode(),
-        }
-        for r in ptk.iter_rows(named=True)
-    ]
+        duties = _rows(sim, "dapodik_tugas_tambahan", "npsn", npsn).filter(pl.col("tst").is_null())
+        elsewhere = sorted(set(duties["ptk_id"].to_list()) - set(ptk["ptk_id"].to_list()))
+        holders = sim.tables["dapodik_ptk"].frame.filter(pl.col("ptk_id").is_in(elsewhere))
+    rows = [_gtk_row(r, True) for r in ptk.iter_rows(named=True)]
+    by_ptk = {r["ptk_id"]: r for r in rows}
+    # A duty is a getGtk row at the school where it is held (this project's reading): the
+    # PTK's own row at its own school, a row with ptk_induk 0 at another.
+    for h in holders.iter_rows(named=True):
+        by_ptk[h["ptk_id"]] = _gtk_row(h, False)
+        rows.append(by_ptk[h["ptk_id"]])
+    for d in duties.iter_rows(named=True):
+        row = by_ptk.get(d["ptk_id"])
+        if row is None:
+            continue  # a holder Dapodik does not list has no getGtk row to carry the duty
+        row["jabatan_ptk_id_str"] = _DUTY_LABEL[d["jenis"]]
+        row["nomor_surat_tugas"] = d["nomor_sk"]
+        row["tanggal_surat_tugas"] = d["tmt"]
     if spoil and rows:
         rows[0]["jenis_ptk_id_str"] = ""  # required, left empty
     return rows

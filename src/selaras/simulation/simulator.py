@@ -199,6 +199,7 @@ _BROKEN_FIELD = {
     "siasn_pegawai": "nip",
     "dapodik_sekolah": "npsn",
     "dapodik_ptk": "npsn",
+    "dapodik_tugas_tambahan": "jenis",
     "pmm_skp": "status",
     "siasn_jabatan": "tmt_jabatan",
     "siasn_angka_kredit": "jenis",

@@ -16,11 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from selaras.domain.snapshot import empty_frame
 from selaras.sources.http import SourceContractError, SourceProblem, SourceUnavailable
-from selaras.sources.mapping import MAPPINGS
+from selaras.sources.mapping import MAPPINGS, is_duty, map_record
 from selaras.sources.real import Pulled, RealSettings, Transport, validated
 
 __all__ = ["DapodikConfig", "DapodikConnector", "DapodikPull"]
+
+_TUGAS = "dapodik_tugas_tambahan"
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,15 @@ class DapodikPull:
     tidak_terjangkau: dict[str, SourceUnavailable] = field(default_factory=dict)
     """Schools whose own service stayed unavailable (SYS-01): NPSN -> the failure. Their data
     is left as stored; the other schools' is taken."""
+    tugas: Pulled = field(default_factory=lambda: Pulled(_TUGAS, empty_frame(_TUGAS)))
+    """The leaders' duties (``dapodik_tugas_tambahan``) read from the same getGtk rows."""
+    terjawab: list[str] = field(default_factory=list)
+    """The schools whose service answered: their duties are exactly those in ``tugas``."""
 
     @property
     def problems(self) -> list[SourceProblem]:
         """Every record refused."""
-        return [*self.sekolah.problems, *self.ptk.problems]
+        return [*self.sekolah.problems, *self.ptk.problems, *self.tugas.problems]
 
 
 class DapodikConnector:
@@ -124,12 +131,15 @@ class DapodikConnector:
         gtk: list[tuple[Mapping[str, Any], Mapping[str, str | None]]] = []
         down: dict[str, SourceUnavailable] = {}
         broken: list[SourceProblem] = []
+        answered: list[str] = []
 
         def school(npsn: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             if not self.config.per_school(npsn):
-                return self.school(npsn)  # a central feed down is the whole source down
+                rows = self.school(npsn)  # a central feed down is the whole source down
+                answered.append(npsn)
+                return rows
             try:
-                return self.school(npsn)
+                rows = self.school(npsn)
             except SourceUnavailable as e:
                 # One school's own server offline must not hold up the district's other schools.
                 down[npsn] = e
@@ -138,6 +148,8 @@ class DapodikConnector:
                 # Nor one that answers something else (a login page): its data stays as stored.
                 broken.extend(e.problems)
                 return [], []
+            answered.append(npsn)
+            return rows
 
         for i, (npsn, (s_rows, g_rows)) in enumerate(
             zip(served, self.http.map_concurrent(school, served), strict=True)
@@ -151,7 +163,17 @@ class DapodikConnector:
             validated(MAPPINGS["dapodik.getGtk"], gtk, keep=lambda row: row.get("ptk_induk") != "0"),
             [n for n in wanted if n not in set(served)],
             down,
+            validated(MAPPINGS["dapodik.getGtk-tugas"], [(r, c) for r, c in gtk if _duty_record(r, c)]),
+            sorted(answered),
         )
         pulled.sekolah.problems[:0] = broken
         pulled.sekolah.refused += len(broken)
         return pulled
+
+
+def _duty_record(record: Mapping[str, Any], context: Mapping[str, str | None]) -> bool:
+    """Whether a getGtk row is a leader's duty, or one whose duty label cannot be read (refused
+    then, SYS-02): the other rows' dates and numbers are no duty's and are not checked."""
+    mapping = MAPPINGS["dapodik.getGtk-tugas"]
+    row, problems = map_record(mapping, record, context)
+    return is_duty(row) or any(p.field == "jabatan_ptk_id_str" for p in problems)

@@ -88,6 +88,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("SIASN", "siasn/v1", "pegawai", "siasn_pegawai", ("nip", "nik", "instansi_id", "unor_id")),
     Resource("Dapodik", "dapodik/v1", "sekolah", "dapodik_sekolah", ("npsn", "instansi_id")),
     Resource("Dapodik", "dapodik/v1", "ptk", "dapodik_ptk", ("ptk_id", "nip", "nik", "npsn")),
+    # The school leaders' duties (leaders.md): optional in a snapshot, served like the PTK.
+    Resource("Dapodik", "dapodik/v1", "tugas-tambahan", "dapodik_tugas_tambahan", ("ptk_id", "npsn")),
     Resource(
         "PMM",
         "pmm/v1",
@@ -656,6 +658,16 @@ class DapodikClient(SourceClient):
     ) -> Batch:
         """``dapodik_ptk`` records (one filter at most)."""
         return self.fetch("ptk", since=since, ptk_id=ptk_id, nip=nip, nik=nik, npsn=npsn)
+
+    def tugas_tambahan(
+        self,
+        *,
+        ptk_id: Iterable[str] | None = None,
+        npsn: Iterable[str] | None = None,
+        since: datetime | None = None,
+    ) -> Batch:
+        """``dapodik_tugas_tambahan`` records, the leaders' duties (one filter at most)."""
+        return self.fetch("tugas-tambahan", since=since, ptk_id=ptk_id, npsn=npsn)
 
 
 class PmmClient(SourceClient):

@@ -30,6 +30,8 @@ __all__ = [
     "Unmappable",
     "convert_date",
     "find_mapping",
+    "is_duty",
+    "jenis_tugas",
     "map_record",
     "match_headers",
     "penugasan",
@@ -219,6 +221,38 @@ def _tugas_tambahan(text: str) -> str | None:
     return _KEPALA_SEKOLAH if t == _KEPALA_SEKOLAH.casefold() else text
 
 
+_DUTY_LABELS = {
+    "kepala sekolah": "KEPALA_SEKOLAH",
+    "plt kepala sekolah": "PLT_KEPALA_SEKOLAH",
+    "plh kepala sekolah": "PLH_KEPALA_SEKOLAH",
+}
+
+
+def _duty_label(text: str) -> str:
+    return " ".join(text.replace(".", " ").casefold().split())
+
+
+def jenis_tugas(text: str) -> str | None:
+    """``jabatan_ptk_id_str`` as a leader's duty (this project's reading of getGtk): "Kepala
+    Sekolah", "PLT Kepala Sekolah", "PLH Kepala Sekolah" (case and dots aside) are the
+    ``dapodik_tugas_tambahan`` jenis; any other duty ("-", "Wakil Kepala Sekolah") is none. An
+    acting label naming the principal in another spelling ("Pjs Kepala Sekolah") is refused."""
+    t = _duty_label(text)
+    if t in _DUTY_LABELS:
+        return _DUTY_LABELS[t]
+    if "kepala sekolah" in t and t.split()[0] in ("plt", "plh", "pjs", "pj", "pelaksana"):
+        raise Unmappable("tugas kepala sekolah tidak dikenal (Kepala Sekolah, PLT Kepala Sekolah, PLH Kepala Sekolah)")
+    return None
+
+
+def _tugas_tambahan_gtk(text: str) -> str | None:
+    """getGtk's extra duty as the PTK's ``tugas_tambahan``: an acting principal's duty is not
+    the PTK's own (it is a ``dapodik_tugas_tambahan`` row), so it is none here."""
+    if _duty_label(text) in ("plt kepala sekolah", "plh kepala sekolah"):
+        return None
+    return _tugas_tambahan(text)
+
+
 _JENIS_PTK = (
     "Guru Mapel",
     "Guru Kelas",
@@ -327,11 +361,33 @@ MAPPINGS: dict[str, SourceMapping] = {
                 _F("nama", ("nama",), required=True),
                 _F("nip", ("nip",), digits),
                 _F("jenis_ptk", ("jenis_ptk_id_str",), _jenis_ptk, required=True),
-                _F("tugas_tambahan", ("jabatan_ptk_id_str",), _tugas_tambahan),
+                _F("tugas_tambahan", ("jabatan_ptk_id_str",), _tugas_tambahan_gtk),
                 # Not a snapshot column: 1 at the PTK's own school; a row at another school is a
                 # duty there (a Plt), not the PTK's place. conform() drops it.
                 _F("ptk_induk", ("ptk_induk",), _flag),
                 _F("npsn", ("npsn",)),
+            ),
+            given=("npsn",),
+        ),
+        SourceMapping(
+            # The same getGtk rows read for the leaders' duties (this project's reading, see
+            # sources-real.md): a row at a school not the PTK's own (``ptk_induk`` 0) whose
+            # jabatan is Kepala Sekolah, PLT or PLH Kepala Sekolah is a duty at that school; at
+            # its own school an acting duty, or a Kepala Sekolah duty with a decree number.
+            # A duty listed is current: it has no TST. sources.dapodik keeps the rows that are
+            # duties (:func:`is_duty`).
+            "dapodik.getGtk-tugas",
+            "Dapodik",
+            "getGtk",
+            "dapodik_tugas_tambahan",
+            ("ptk_id",),
+            (
+                _F("ptk_id", ("ptk_id",), required=True),
+                _F("npsn", ("npsn",)),
+                _F("jenis", ("jabatan_ptk_id_str",), jenis_tugas),
+                _F("nomor_sk", ("nomor_surat_tugas",)),
+                _F("tmt", ("tmt_tugas", "tanggal_surat_tugas"), convert_date),
+                _F("ptk_induk", ("ptk_induk",), _flag),
             ),
             given=("npsn",),
         ),
@@ -457,6 +513,16 @@ def map_record(
         if column not in row:
             row[column] = None if context is None else context.get(column)
     return row, problems
+
+
+def is_duty(row: Mapping[str, str | None]) -> bool:
+    """Whether a row mapped with ``dapodik.getGtk-tugas`` is a leader's duty: a jenis, and at
+    the PTK's own school (``ptk_induk`` 1) an acting one or a principal's with a decree
+    number (a principal without one is the PTK's own ``tugas_tambahan``)."""
+    jenis = row.get("jenis")
+    if jenis is None:
+        return False
+    return row.get("ptk_induk") == "0" or jenis != "KEPALA_SEKOLAH" or row.get("nomor_sk") is not None
 
 
 def penugasan(row: Mapping[str, str | None]) -> str:

@@ -38,6 +38,7 @@ SOURCE_TABLES: tuple[str, ...] = (
     "siasn_pegawai",
     "dapodik_sekolah",
     "dapodik_ptk",
+    "dapodik_tugas_tambahan",
     "pmm_skp",
     "pmm_rhk",
     "pmm_penilaian",
@@ -99,6 +100,11 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
     all_ptk = Batch.merge([ptk, recheck], ["dapodik_ptk"])
     npsn = sorted(set(all_ptk.values("dapodik_ptk", "npsn")) | set(skp.values("pmm_skp", "npsn")))
     sekolah = sources.dapodik.sekolah(npsn=npsn)
+    # The leaders' duties at their schools (who leads them) and those their PTK hold elsewhere.
+    tugas = Batch.merge(
+        [sources.dapodik.tugas_tambahan(npsn=npsn), sources.dapodik.tugas_tambahan(ptk_id=ptk_ids)],
+        ["dapodik_tugas_tambahan"],
+    )
     unor = _unor_tree(
         sources,
         [sources.siasn.unor(unor_id=pegawai.values("siasn_pegawai", "unor_id")), sources.siasn.unor(npsn=npsn)],
@@ -122,6 +128,7 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
         "siasn_pegawai": pegawai["siasn_pegawai"],
         "dapodik_sekolah": sekolah["dapodik_sekolah"],
         "dapodik_ptk": all_ptk["dapodik_ptk"],
+        "dapodik_tugas_tambahan": tugas["dapodik_tugas_tambahan"],
         "pmm_skp": skp["pmm_skp"],
         "pmm_rhk": skp["pmm_rhk"],
         "pmm_penilaian": skp["pmm_penilaian"],
@@ -137,6 +144,13 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
     if recheck.clean:
         gone = sorted(set(stale) - set(recheck.values("dapodik_ptk", "ptk_id")))
         deletes["dapodik_ptk"] = pl.DataFrame({"ptk_id": gone}, schema={"ptk_id": pl.String})
+    if tugas.clean:
+        # A duty no longer served at one of these schools has ended.
+        key = list(TABLE["dapodik_tugas_tambahan"].key)
+        stored_tugas = rows_where(store, "dapodik_tugas_tambahan", "npsn", npsn, key)
+        deletes["dapodik_tugas_tambahan"] = stored_tugas.join(
+            tugas["dapodik_tugas_tambahan"].select(key), on=key, how="anti"
+        )
     if skp.clean:
         stored_skp = rows_where(store, "pmm_skp", "ptk_id", ptk_ids, ["pmm_skp_id"])
         served_skp = set(skp.values("pmm_skp", "pmm_skp_id"))
@@ -144,9 +158,10 @@ def refresh_pegawai(store: Store, sources: Sources, nips: Collection[str]) -> Re
         _add_deletes(deletes, _plans_gone(store, gone))
     _add_deletes(deletes, _children_gone(store, skp))
 
-    problems = [p for b in (pegawai, ptk, recheck, skp, sekolah, unor, instansi, *year_end) for p in b.problems]
+    pulled = (pegawai, ptk, recheck, skp, sekolah, tugas, unor, instansi, *year_end)
+    problems = [p for b in pulled for p in b.problems]
     written, deleted = _write(store, upserts, deletes)
-    stamps = [b.diperbarui for b in (pegawai, ptk, recheck, skp, sekolah, unor, instansi, *year_end) if b.diperbarui]
+    stamps = [b.diperbarui for b in pulled if b.diperbarui]
     return RefreshResult(wanted, problems, written, deleted, max(stamps) if stamps else None)
 
 
@@ -193,6 +208,7 @@ def refresh_changed(
         "siasn_pegawai": sources.siasn.pegawai(since=query_since),
         "dapodik_sekolah": sources.dapodik.sekolah(since=query_since),
         "dapodik_ptk": sources.dapodik.ptk(since=query_since),
+        "dapodik_tugas_tambahan": sources.dapodik.tugas_tambahan(since=query_since),
         "pmm_skp": sources.pmm.skp(since=query_since),
         "siasn_jabatan": sources.siasn.jabatan(since=query_since),
         "siasn_angka_kredit": sources.siasn.angka_kredit(since=query_since),
@@ -232,6 +248,9 @@ def refresh_changed(
     # A changed rating concerns its PTK; a changed PKO every pegawai of the school.
     ptk_ids |= set(_column(changed["pmm_predikat"], "ptk_id"))
     npsn |= set(_column(changed["pmm_predikat_organisasi"], "npsn"))
+    # A changed duty changes who leads its school: its holder and every PTK there.
+    ptk_ids |= set(_column(changed["dapodik_tugas_tambahan"], "ptk_id"))
+    npsn |= set(_column(changed["dapodik_tugas_tambahan"], "npsn"))
     ptk_rows = pl.concat(
         [
             ptk.select("nip", "nik"),

@@ -31,7 +31,7 @@ from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.repository import rows_where, write_rows
 
-__all__ = ["SOURCE_OF", "Hitungan", "InstansiTarik", "instansi_tersimpan", "summary_of", "tarik_instansi"]
+__all__ = ["SOURCE_OF", "Hitungan", "InstansiTarik", "instansi_tersimpan", "summary_of", "tarik_instansi", "tugas_of"]
 
 SOURCE_OF: dict[str, str] = {
     "instansi": "SIASN",
@@ -39,6 +39,7 @@ SOURCE_OF: dict[str, str] = {
     "siasn_pegawai": "SIASN",
     "dapodik_sekolah": "Dapodik",
     "dapodik_ptk": "Dapodik",
+    "dapodik_tugas_tambahan": "Dapodik",
     "pmm_skp": "PMM",
     "pmm_rhk": "PMM",
     "pmm_penilaian": "PMM",
@@ -80,6 +81,10 @@ class InstansiTarik:
     sekolah_tidak_terjangkau: dict[str, str] = field(default_factory=dict)
     """Schools whose own Dapodik service stayed unavailable (SYS-01): NPSN -> reason. Their
     data stays as stored; pull again when they are back."""
+    tugas: Hitungan = field(default_factory=Hitungan)
+    """The leaders' duties (also in Dapodik's counts): new, changed, unchanged, refused."""
+    tugas_berakhir: int = 0
+    """Duties no longer listed by their school's service, removed."""
 
 
 def instansi_tersimpan(store: Store) -> list[str]:
@@ -133,7 +138,10 @@ def tarik_instansi(
     if sources.dapodik is not None:
         d = sources.dapodik.pull(instansi_id, npsns, progress=lambda i, n: tell("Dapodik", i, n))
         frames["dapodik_sekolah"], frames["dapodik_ptk"] = d.sekolah.frame, d.ptk.frame
-        refused["Dapodik"] = d.sekolah.refused + d.ptk.refused
+        frames["dapodik_tugas_tambahan"] = d.tugas.frame
+        answered = d.terjawab
+        refused["Dapodik"] = d.sekolah.refused + d.ptk.refused + d.tugas.refused
+        tugas_ditolak = d.tugas.refused
         problems += d.problems
         unreachable = {n: e.reason for n, e in d.tidak_terjangkau.items()}
         if unreachable:
@@ -143,7 +151,7 @@ def tarik_instansi(
         else:
             ptk_all = None
     else:
-        unreachable, ptk_all = {}, None
+        unreachable, ptk_all, answered, tugas_ditolak = {}, None, [], 0
     ptk = ptk_all if ptk_all is not None else frames.get("dapodik_ptk")
     if ptk is None:
         ptk = _stored(store, "dapodik_ptk", "npsn", npsns, ["ptk_id", "nip", "nik"])
@@ -190,9 +198,16 @@ def tarik_instansi(
             new, diff, same = _compare(u.store, name, frames[name])
             count = result.hitungan[SOURCE_OF[name]]
             count.add(Hitungan(new.height, diff.height, same))
+            if name == "dapodik_tugas_tambahan":
+                result.tugas = Hitungan(new.height, diff.height, same, tugas_ditolak)
             changed[name] = pl.concat([new, diff])
             upserts[name] = changed[name]
         deletes = _children_gone(u.store, frames) if "pmm_skp" in frames else {}
+        if "dapodik_tugas_tambahan" in frames:
+            # A school's duties are replaced as its PTK are: one no longer listed has ended.
+            deletes["dapodik_tugas_tambahan"] = _duties_gone(u.store, answered, frames["dapodik_tugas_tambahan"])
+            changed["dapodik_tugas_tambahan_selesai"] = deletes["dapodik_tugas_tambahan"]
+            result.tugas_berakhir = deletes["dapodik_tugas_tambahan"].height
         # The plans of RHK about to go are found before they go.
         gone_skp = _plans_of(u.store, deletes)
         write_rows(u.store, upserts, deletes)
@@ -218,6 +233,12 @@ def tarik_instansi(
             for source, h in result.hitungan.items()
             if source in sources.configured
         }
+        if "dapodik_tugas_tambahan" in frames:
+            t = result.tugas
+            sesudah["tarik_tugas_tambahan"] = (
+                f"{angka(t.baru)} baru, {angka(t.berubah)} berubah, {angka(t.sama)} sama, "
+                f"{angka(t.ditolak)} ditolak, {angka(result.tugas_berakhir)} berakhir"
+            )
         sesudah["diperiksa_ulang"] = angka(len(result.nips))
         if not audit_bila_sama and not any(h.baru or h.berubah or h.ditolak for h in result.hitungan.values()):
             return result
@@ -295,6 +316,13 @@ def _children_gone(store: Store, frames: Mapping[str, pl.DataFrame]) -> dict[str
     return out
 
 
+def _duties_gone(store: Store, npsns: Sequence[str], served: pl.DataFrame) -> pl.DataFrame:
+    """The stored duties at the schools ``npsns`` (those whose service answered) not served now."""
+    key = list(TABLE["dapodik_tugas_tambahan"].key)
+    stored = conform("dapodik_tugas_tambahan", rows_where(store, "dapodik_tugas_tambahan", "npsn", sorted(npsns), key))
+    return stored.select(key).join(conform("dapodik_tugas_tambahan", served).select(key), on=key, how="anti")
+
+
 def _plans_of(store: Store, gone: Mapping[str, pl.DataFrame]) -> set[str]:
     """The plans whose RHK or assessments are in ``gone``."""
     ids: set[str] = set()
@@ -304,6 +332,9 @@ def _plans_of(store: Store, gone: Mapping[str, pl.DataFrame]) -> set[str]:
         rhk = _stored(store, "pmm_rhk", "pmm_rhk_id", _values(gone["pmm_rhk"], "pmm_rhk_id"), ["pmm_skp_id"])
         ids |= set(_values(rhk, "pmm_skp_id"))
     return ids
+
+
+_DUTY_CHANGES = ("dapodik_tugas_tambahan", "dapodik_tugas_tambahan_selesai")
 
 
 def _touched(store: Store, changed: Mapping[str, pl.DataFrame], gone_skp: set[str]) -> list[str]:
@@ -320,8 +351,16 @@ def _touched(store: Store, changed: Mapping[str, pl.DataFrame], gone_skp: set[st
         skp_ids |= set(_values(of(name), "pmm_skp_id"))
     ptk_ids = set(_values(_stored(store, "pmm_skp", "pmm_skp_id", sorted(skp_ids), ["ptk_id"]), "ptk_id"))
     ptk_ids |= set(_values(of("dapodik_ptk"), "ptk_id"))
-    if of("dapodik_sekolah").height:
-        at = _stored(store, "dapodik_ptk", "npsn", _values(of("dapodik_sekolah"), "npsn"), ["ptk_id"])
+    # A duty begun or ended changes who leads its school: its holder and the school's PTK.
+    duties = (
+        pl.concat([of(n).select("ptk_id", "npsn") for n in _DUTY_CHANGES if of(n).height])
+        if any(of(n).height for n in _DUTY_CHANGES)
+        else pl.DataFrame()
+    )
+    ptk_ids |= set(_values(duties, "ptk_id"))
+    schools = set(_values(of("dapodik_sekolah"), "npsn")) | set(_values(duties, "npsn"))
+    if schools:
+        at = _stored(store, "dapodik_ptk", "npsn", sorted(schools), ["ptk_id"])
         ptk_ids |= set(_values(at, "ptk_id"))
     ptk = _stored(store, "dapodik_ptk", "ptk_id", sorted(ptk_ids), ["nip", "nik"])
     nips |= set(_values(_stored(store, "siasn_pegawai", "nip", _values(ptk, "nip"), ["nip"]), "nip"))
@@ -330,6 +369,14 @@ def _touched(store: Store, changed: Mapping[str, pl.DataFrame], gone_skp: set[st
         members = _stored(store, "siasn_pegawai", "unor_id", _values(of("siasn_unor"), "unor_id"), ["nip"])
         nips |= set(_values(members, "nip"))
     return sorted(nips)
+
+
+def tugas_of(results: Sequence[InstansiTarik]) -> tuple[Hitungan, int]:
+    """The leaders' duties of several instansi: their counts, and how many ended."""
+    total = Hitungan()
+    for r in results:
+        total.add(r.tugas)
+    return total, sum(r.tugas_berakhir for r in results)
 
 
 def summary_of(results: Sequence[InstansiTarik]) -> dict[str, Hitungan]:
