@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 import polars as pl
 
@@ -86,16 +87,27 @@ class PenilaianContext:
         )
 
 
-@rule("PER-02", Flow.PENILAIAN)
-def per02_skp_belum_tersinkron(c: PenilaianContext) -> pl.DataFrame:
-    """No agreed SKP of the year, or an agreed SKP without its synced e-Kinerja SKP."""
+class AgreedPlans(Protocol):
+    """A flow's context that knows its pegawai and their agreed SKPs of the year."""
+
+    @property
+    def pegawai(self) -> pl.DataFrame: ...
+
+    @property
+    def agreed(self) -> pl.DataFrame: ...
+
+
+def skp_belum_tersinkron(c: AgreedPlans, code: str) -> pl.DataFrame:
+    """No agreed SKP of the year, or an agreed SKP without its synced e-Kinerja SKP: PER-02, and
+    TAH-01 of the year's end ("as PER-02 for the year"), from any context with ``pegawai`` and
+    ``agreed`` (the agreed SKPs with their e-Kinerja ``skp_id``)."""
     none_agreed = c.pegawai.filter(~pl.col("nip").is_in(c.agreed["nip"].implode()))
     unsynced = c.agreed.filter(pl.col("skp_id").is_null())
     return pl.concat(
         [
             err(
                 none_agreed,
-                "PER-02",
+                code,
                 pl.struct(
                     pl.struct(
                         pl.lit(None, pl.String).alias("pmm_skp_id"), pl.lit("belum ada SKP DISEPAKATI").alias("status")
@@ -105,7 +117,7 @@ def per02_skp_belum_tersinkron(c: PenilaianContext) -> pl.DataFrame:
             ),
             err(
                 unsynced,
-                "PER-02",
+                code,
                 pl.struct(
                     "pmm_skp_id", pl.struct("pmm_skp_id", "status").alias("pmm"), pl.struct("skp_id").alias("ekinerja")
                 ),
@@ -113,6 +125,12 @@ def per02_skp_belum_tersinkron(c: PenilaianContext) -> pl.DataFrame:
             ),
         ]
     )
+
+
+@rule("PER-02", Flow.PENILAIAN)
+def per02_skp_belum_tersinkron(c: PenilaianContext) -> pl.DataFrame:
+    """No agreed SKP of the year, or an agreed SKP without its synced e-Kinerja SKP."""
+    return skp_belum_tersinkron(c, "PER-02")
 
 
 @rule("PER-03", Flow.PENILAIAN)

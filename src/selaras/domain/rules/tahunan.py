@@ -18,7 +18,7 @@ from selaras.domain.angka_kredit import angka_kredit_tahun, bulan_di_jenjang
 from selaras.domain.pegawai import principal_expr
 from selaras.domain.results import Flow
 from selaras.domain.rules.common import Scope, err
-from selaras.domain.rules.penilaian import PenilaianContext
+from selaras.domain.rules.penilaian import PenilaianContext, skp_belum_tersinkron
 from selaras.domain.rules.registry import rule
 from selaras.domain.sebaran import sebaran
 from selaras.domain.snapshot import PREDIKAT, Snapshot
@@ -144,30 +144,7 @@ class TahunanContext:
 @rule("TAH-01", Flow.TAHUNAN)
 def tah01_skp_belum_tersinkron(c: TahunanContext) -> pl.DataFrame:
     """No agreed SKP of the year, or an agreed SKP without its synced e-Kinerja SKP (as PER-02)."""
-    none_agreed = c.pegawai.filter(~pl.col("nip").is_in(c.agreed["nip"].implode()))
-    unsynced = c.agreed.filter(pl.col("skp_id").is_null())
-    return pl.concat(
-        [
-            err(
-                none_agreed,
-                "TAH-01",
-                pl.struct(
-                    pl.struct(
-                        pl.lit(None, pl.String).alias("pmm_skp_id"), pl.lit("belum ada SKP DISEPAKATI").alias("status")
-                    ).alias("pmm"),
-                    pl.struct(pl.lit(None, pl.String).alias("skp_id")).alias("ekinerja"),
-                ),
-            ),
-            err(
-                unsynced,
-                "TAH-01",
-                pl.struct(
-                    "pmm_skp_id", pl.struct("pmm_skp_id", "status").alias("pmm"), pl.struct("skp_id").alias("ekinerja")
-                ),
-                skp=True,
-            ),
-        ]
-    )
+    return skp_belum_tersinkron(c, "TAH-01")
 
 
 @rule("TAH-02", Flow.TAHUNAN)
