@@ -48,7 +48,7 @@ def test_duties_round_trip_and_leaders_reach_every_load(store: Store) -> None:
     assert _codes(store, None, date(2026, 3, 1)) == {G1: ["PLT-02"], G2: ["PLT-02"]}
     assert _codes(store, [G1], date(2026, 3, 1))[G1] == ["PLT-02"]
     log = store_errors(store, G1)
-    assert log["pelanggaran"] == ["NOMOR_SK"]
+    assert log["dapodik"]["pelanggaran"] == ["NOMOR_SK"]
 
 
 def test_the_store_check_reads_the_instansi_policy(store: Store) -> None:

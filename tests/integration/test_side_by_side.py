@@ -177,6 +177,17 @@ NOT_HELD: dict[tuple[str, str, str], str] = {
     ("TAH-01", "pmm", "skp_id"): "an e-Kinerja SKP id is e-Kinerja's",
     ("TAH-01", "ekinerja", "status"): "the agreement status is PMM's",
     ("TAH-06", "pmm", "sumber"): "who typed a rating is e-Kinerja's record (PMM's rating is its own)",
+    **{
+        (code, "dapodik", f): "the instansi's Plt policy and the check date are Selaras's settings"
+        for code in ("PLT-03", "PLT-04")
+        for f in ("plt_masa_bulan", "akhir_masa", "tanggal_periksa", "plt_boleh_menilai")
+    },
+    ("PLT-04", "pmm", "plt_boleh_menilai"): "the instansi's Plt policy is a Selaras setting",
+    **{
+        (code, "selaras", f): "a duty is Dapodik's record (or a plan's superior PMM's)"
+        for code in ("PLT-03", "PLT-04")
+        for f in ("nomor_sk", "penugasan", "tmt", "tst", "ptk_id", "nama", "nip", "atasan_nip", "atasan_nama")
+    },
 }
 """Fields a system does not keep at all, with the reason."""
 

@@ -188,7 +188,7 @@ def test_plt02_invalid_duty_names_the_broken_rule(change: str, broken: list[str]
     r = run(rows)
     assert plt_codes(r, G1) == ["PLT-02"]
     e = error(r, G1, "PLT-02")
-    assert e["detail"]["pelanggaran"] == broken
+    assert e["detail"]["dapodik"]["pelanggaran"] == broken
     assert e["detail"]["dapodik"]["penugasan"] == "PLT"
     # teacher-only: the Plt's own SKP is not judged by the codes of the school he or she leads
     assert plt_codes(r, KS) == []

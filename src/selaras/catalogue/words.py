@@ -73,7 +73,13 @@ AKSI = {
 TANPA_SEKOLAH = "Pegawai tanpa sekolah di Dapodik"
 """The forecast's row of an instansi's pegawai who belong to no school."""
 
-SISTEM = {"siasn": "SIASN", "dapodik": "Dapodik / Verval PTK", "pmm": "PMM / Ruang GTK", "ekinerja": "e-Kinerja"}
+SISTEM = {
+    "siasn": "SIASN",
+    "dapodik": "Dapodik / Verval PTK",
+    "pmm": "PMM / Ruang GTK",
+    "ekinerja": "e-Kinerja",
+    "selaras": "Aturan instansi (Selaras)",  # the instansi's Plt policy and the check date (PLT-03, PLT-04)
+}
 """The source systems, as keys of an error's ``detail``."""
 
 TIDAK_DI_SISTEM = "–"

@@ -28,9 +28,9 @@ def _none(c: SkpContext, code: str) -> pl.DataFrame:
     return err(c.targets.clear(), code, pl.struct("pmm_skp_id"), skp=True)
 
 
-def _leader(named: bool = True) -> pl.Expr:
+def _leader(named: bool = True, *extra: pl.Expr) -> pl.Expr:
     """The duty as Dapodik records it; ``named``: with who holds it (not for a term that is
-    over: no card names a Plt whose duty has ended)."""
+    over: no card names a Plt whose duty has ended); ``extra``: more facts of that record."""
     who = [pl.col("l_ptk_id").alias("ptk_id"), pl.col("l_nama").alias("nama"), pl.col("l_nip").alias("nip")]
     return pl.struct(
         *(who if named else []),
@@ -38,6 +38,7 @@ def _leader(named: bool = True) -> pl.Expr:
         pl.col("l_nomor_sk").alias("nomor_sk"),
         pl.col("l_tmt").cast(pl.String).alias("tmt"),
         pl.col("l_tst").cast(pl.String).alias("tst"),
+        *extra,
     ).alias("dapodik")
 
 
@@ -69,7 +70,8 @@ def plt02_plt_tidak_sah(c: SkpContext) -> pl.DataFrame:
     return err(
         _acting(c).filter(~pl.col("l_sah")),
         "PLT-02",
-        pl.struct("pmm_skp_id", "npsn", "nama_sekolah", broken.alias("pelanggaran"), _leader()),
+        # The broken rules beside the duty's values, in Dapodik's column of the card.
+        pl.struct("pmm_skp_id", "npsn", "nama_sekolah", _leader(True, broken.alias("pelanggaran"))),
         skp=True,
     )
 
