@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 import pytest
 from click.testing import CliRunner, Result
+from services import unavailable
 
 from selaras.cli import main
 from selaras.domain.snapshot import Snapshot
@@ -98,7 +99,7 @@ def _mount(mount: Path, size: int, *, again: bool = False) -> None:
     options = f"{'remount,' if again else ''}size={size}"
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True, text=True)
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        unavailable(f"cannot mount a tmpfs here: {done.stderr.strip()}")
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "kecil"
     mount.mkdir()
     if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
+        unavailable("mounting a tmpfs needs root")
     try:
         yield mount
     finally:
