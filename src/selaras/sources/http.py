@@ -28,6 +28,7 @@ import httpx
 import polars as pl
 
 from selaras.domain.snapshot import TABLE, Column, Kind, Table, conform, empty_frame
+from selaras.sources.problems import SourceProblem
 from selaras.sources.validation import Findings, RawTable, check_table
 
 __all__ = [
@@ -132,28 +133,6 @@ def format_timestamp(value: datetime) -> str:
 # ------------------------------------------------------------------------------ errors
 
 
-@dataclass(frozen=True)
-class SourceProblem:
-    """A record from a source that breaks the contract (SYS-02)."""
-
-    source: str
-    table: str
-    key: str | None
-    """The record's key (``a, b, c`` for a composite key); None when it has none."""
-    field: str | None
-    value: str | None
-    rule: str
-    code: str = "SYS-02"
-
-    def __str__(self) -> str:
-        where = f"{self.source} {self.table}"
-        if self.key is not None:
-            where += f" [{self.key}]"
-        if self.field is not None:
-            where += f", {self.field}"
-        if self.value is not None:
-            where += f": '{self.value}'"
-        return f"{where} — {self.rule}"
 
 
 class SourceError(Exception):

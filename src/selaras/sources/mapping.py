@@ -11,7 +11,7 @@ checks its formats afterwards. What a table maps is all a row ever holds: every 
 a record (a password hash, a phone number, a field BKN added yesterday) is left behind unread.
 
 A value that cannot be mapped (an unknown ``kedudukanPnsNama``, a date that is no date) is a
-:class:`MappingProblem` (SYS-02) naming the source, the record and the source's field; the row
+:class:`SourceProblem` (SYS-02) naming the source, the record and the source's field; the row
 then has None in that column. Pure: no I/O.
 """
 
@@ -22,10 +22,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from selaras.sources.problems import SourceProblem
+
 __all__ = [
     "MAPPINGS",
     "FieldMap",
-    "MappingProblem",
+    "SourceProblem",
     "SourceMapping",
     "Unmappable",
     "convert_date",
@@ -45,31 +47,6 @@ class Unmappable(ValueError):
 Converter = Callable[[str], "str | None"]
 
 
-@dataclass(frozen=True)
-class MappingProblem:
-    """A source value that cannot be mapped (SYS-02): where it is and why.
-
-    The fields are those of ``sources.http.SourceProblem`` (``SourceProblem(**vars(p))``)."""
-
-    source: str
-    table: str
-    key: str | None
-    """The record, by the source's own key (``nipBaru``, ``ptk_id``, ``Id``)."""
-    field: str | None
-    """The source's field name, as the source spells it."""
-    value: str | None
-    rule: str
-    code: str = "SYS-02"
-
-    def __str__(self) -> str:
-        where = f"{self.source} {self.table}"
-        if self.key is not None:
-            where += f" [{self.key}]"
-        if self.field is not None:
-            where += f", {self.field}"
-        if self.value is not None:
-            where += f": '{self.value}'"
-        return f"{where} — {self.rule}"
 
 
 @dataclass(frozen=True)
@@ -473,7 +450,7 @@ def map_record(
     mapping: SourceMapping,
     record: Mapping[str, object],
     context: Mapping[str, str | None] | None = None,
-) -> tuple[dict[str, str | None], list[MappingProblem]]:
+) -> tuple[dict[str, str | None], list[SourceProblem]]:
     """One source record as a row of ``mapping.table`` and the problems of its values.
 
     ``context`` gives the columns the record lacks (``mapping.given``): a record's own value
@@ -482,7 +459,7 @@ def map_record(
     caller refuses it (SYS-02)."""
     folded = {_fold(k): v for k, v in record.items() if isinstance(k, str)}
     row: dict[str, str | None] = {}
-    problems: list[MappingProblem] = []
+    problems: list[SourceProblem] = []
     key = None
     for f in mapping.fields:
         value: str | None = None
@@ -498,7 +475,7 @@ def map_record(
                 except Unmappable as e:
                     key = key if key is not None else _key(mapping, record)
                     shown = None if isinstance(raw, (dict, list)) else str(raw)[:80]
-                    problems.append(MappingProblem(mapping.source, mapping.record, key, candidate, shown, str(e)))
+                    problems.append(SourceProblem(mapping.source, mapping.record, key, candidate, shown, str(e)))
                     value = None
                     break
                 if value is not None:
@@ -507,7 +484,7 @@ def map_record(
             value = context.get(f.column)
         if value is None and f.required and not any(p.field in f.names for p in problems):
             key = key if key is not None else _key(mapping, record)
-            problems.append(MappingProblem(mapping.source, mapping.record, key, name, None, "wajib diisi"))
+            problems.append(SourceProblem(mapping.source, mapping.record, key, name, None, "wajib diisi"))
         row[f.column] = value
     for column in mapping.given:
         if column not in row:
