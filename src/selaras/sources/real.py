@@ -58,6 +58,10 @@ class RealSettings:
     """Requests in flight at once to this source."""
 
 
+RENEWALS = 3
+"""Times one request fetches fresh tokens after a 401 before the refusal is final."""
+
+
 class Unauthorized(Exception):
     """A 401 the renewal of the tokens did not cure."""
 
@@ -112,7 +116,7 @@ class Transport:
         s = self.settings
         accepted = set(ok)
         reason = ""
-        renewed = False
+        renewals = 0
         attempt = 0
         while attempt < s.max_attempts:
             attempt += 1
@@ -131,9 +135,11 @@ class Transport:
                 status = response.status_code
                 if status in accepted:
                     return response
-                if status == 401 and renew is not None and not renewed:
+                if status == 401 and renew is not None and renewals < RENEWALS:
                     # An expired token: fetch fresh ones and ask again, not counted as a failure.
-                    renewed = True
+                    # More than once: under concurrency the fresh token may expire again before
+                    # this request is resent; credentials that are refused fail at the token fetch.
+                    renewals += 1
                     renew(sent)
                     attempt -= 1
                     continue
@@ -227,7 +233,7 @@ def validated(
         if keep is not None and not keep(row):
             continue
         if found:
-            problems.extend(SourceProblem(**vars(p)) for p in found)
+            problems.extend(found)
             refused += 1
             continue
         rows.append(row)
