@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from selaras.cli.akun import seed_demo_accounts
 from selaras.domain.pimpinan import Kebijakan
 from selaras.domain.results import CheckResult, Flow
 from selaras.domain.rules import check
@@ -14,7 +15,6 @@ from selaras.simulation.generator import generate
 from selaras.simulation.pimpinan import tanggal_snapshot
 from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
-from selaras.web.cli import seed_demo_accounts
 
 TAHUN = 2026
 PEGAWAI = 300

@@ -41,6 +41,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     import polars as pl
     import uvicorn
 
+    from selaras.cli.akun import seed_demo_accounts
     from selaras.domain.results import Flow
     from selaras.domain.rules import check
     from selaras.jobs.runtime import JobRunner
@@ -49,7 +50,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from selaras.store.repository import record_run, save_snapshot
     from selaras.web.accounts import create_token
     from selaras.web.app import create_app
-    from selaras.web.cli import seed_demo_accounts
 
     store = Store.open(str(Path(tmp_path_factory.mktemp("kontrak")) / "selaras.db"))
     g = generate(80, seed=11, tahun=TAHUN, instansi=1)

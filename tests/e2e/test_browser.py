@@ -79,6 +79,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     _need_chromium()
     import uvicorn
 
+    from selaras.cli.akun import seed_demo_accounts
     from selaras.domain.results import Flow
     from selaras.domain.rules import check
     from selaras.jobs.runtime import JobRunner
@@ -87,7 +88,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from selaras.store.database import Store
     from selaras.store.repository import record_run, save_snapshot
     from selaras.web.app import create_app
-    from selaras.web.cli import seed_demo_accounts
 
     # The generated data's day (its Plt terms are dated from it), for the check and the server.
     day = pytest.MonkeyPatch()

@@ -39,6 +39,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _need_chromium()
     import uvicorn
 
+    from selaras.cli.akun import seed_demo_accounts
     from selaras.domain.harikerja import Kalender
     from selaras.domain.results import Flow, Status
     from selaras.domain.rules import check
@@ -50,7 +51,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from selaras.store.repository import apply_changes, record_run, save_snapshot
     from selaras.usecases import eskalasi
     from selaras.web.app import create_app
-    from selaras.web.cli import seed_demo_accounts
 
     store = Store.open(str(tmp_path_factory.mktemp("web") / "selaras.db"))
     g = generate(400, seed=7, tahun=TAHUN, instansi=1)

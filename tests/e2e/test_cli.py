@@ -267,11 +267,11 @@ def test_check_written_part_by_part_equals_one_part(tmp_path: Path, monkeypatch:
 def test_jsonl_written_in_slices_keeps_every_line(
     generated: tuple[Path, pl.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import selaras.cli
+    import selaras.cli.periksa
 
     folder, _ = generated
     whole = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
-    monkeypatch.setattr(selaras.cli, "JSONL_SLICE", 7)  # 400 pegawai: 57 full slices and a short one
+    monkeypatch.setattr(selaras.cli.periksa, "JSONL_SLICE", 7)  # 400 pegawai: 57 full slices and a short one
     sliced = cli("check", "--snapshot", folder, "--tahun", TAHUN, "--format", "jsonl", "--tanggal", TANGGAL)
     assert sliced.stdout == whole.stdout
     assert len(sliced.stdout.splitlines()) == N
@@ -289,7 +289,7 @@ def test_serve_refuses_a_wrong_thread_setting_before_starting(
 
 
 def test_web_threads_default_and_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from selaras.web.cli import WEB_THREADS, web_threads
+    from selaras.web.factory import WEB_THREADS, web_threads
 
     monkeypatch.delenv("SELARAS_WEB_THREADS", raising=False)
     assert web_threads() == WEB_THREADS

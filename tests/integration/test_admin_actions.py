@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from world import G1, G2, KS, TAHUN, base_rows, manual_skp, synced_rows
 
+from selaras.cli.akun import seed_demo_accounts
 from selaras.domain.snapshot import Snapshot
 from selaras.store.database import Store
 from selaras.store.repository import load_table, save_snapshot
@@ -25,7 +26,6 @@ from selaras.store.tables import audit_log, metadata, sync_job, sync_log
 from selaras.usecases import admin, requests
 from selaras.web.access import Ditolak, Pengguna, resolve
 from selaras.web.accounts import get_account
-from selaras.web.cli import seed_demo_accounts
 
 ADMIN = "admin-I1"
 

@@ -70,9 +70,9 @@ def test_ages_and_the_forecast_show_on_a_fresh_demo(demo: Store) -> None:
 def test_the_head_of_the_agency_has_an_account_that_sees_the_escalations(demo: Store) -> None:
     from fastapi.testclient import TestClient
 
+    from selaras.cli.akun import DEMO_PASSWORD
     from selaras.jobs.runtime import JobRunner
     from selaras.web.app import create_app
-    from selaras.web.cli import DEMO_PASSWORD
 
     instansi = esk.instansi_logged(demo)[0]
     runner = JobRunner(demo)

@@ -269,7 +269,7 @@ def test_imports_that_keep_landing_end_the_run_with_exit_3_words(
 
 
 def test_the_sync_summary_says_every_number_the_indonesian_way(capsys: pytest.CaptureFixture[str]) -> None:
-    from selaras.cli import _print_sync_summary
+    from selaras.cli.periksa import _print_sync_summary
     from selaras.domain.results import OUTCOME_SCHEMA
 
     outcomes = pl.DataFrame(

@@ -356,7 +356,7 @@ def test_the_simulate_cli_prints_the_real_configuration(tmp_path: Path, world: S
     from selaras.sources.files import write_snapshot
 
     write_snapshot(world, tmp_path / "snap")
-    code = "from selaras.simulation.simulate_cli import simulate; simulate()"
+    code = "from selaras.cli.simulate import simulate; simulate()"
     args = [sys.executable, "-c", code, "--snapshot", str(tmp_path / "snap"), "--port", "0", "--token", TOKEN]
     args += ["--bentuk", "nyata"]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))

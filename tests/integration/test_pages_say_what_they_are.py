@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from test_words_people_read import login, visible
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.cli.akun import seed_demo_accounts
 from selaras.domain import blockers as diagnosis
 from selaras.domain.results import Status
 from selaras.domain.snapshot import Snapshot
@@ -22,7 +23,6 @@ from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
 from selaras.web.accounts import create_token
 from selaras.web.app import create_app
-from selaras.web.cli import seed_demo_accounts
 
 
 @pytest.fixture(scope="module")

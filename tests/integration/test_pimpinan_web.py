@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from world import G1, G2, KADIS, KS, NPSN, NPSN2, TAHUN, Rows, base_rows, row
 
+from selaras.cli.akun import seed_demo_accounts
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.domain.snapshot import Snapshot
@@ -17,7 +18,6 @@ from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
 from selaras.web.accounts import create_token
 from selaras.web.app import create_app
-from selaras.web.cli import seed_demo_accounts
 
 
 def plt_world() -> Rows:

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
+from selaras.cli.akun import seed_demo_accounts
 from selaras.domain.harikerja import Kalender
 from selaras.domain.results import Flow, Status
 from selaras.domain.rules import check
@@ -26,7 +27,6 @@ from selaras.usecases import eskalasi as uc
 from selaras.usecases.sync import sync_store
 from selaras.web.accounts import create_token
 from selaras.web.app import create_app
-from selaras.web.cli import seed_demo_accounts
 
 TAHUN = 2026
 TODAY = date(2026, 11, 23)  # a Monday; the deadline is 31 December

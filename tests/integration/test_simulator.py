@@ -15,9 +15,9 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from selaras.cli.simulate import simulate
 from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
-from selaras.simulation.simulate_cli import simulate
 from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
 from selaras.sources.files import write_snapshot
 
@@ -253,7 +253,7 @@ def test_the_cli_refuses_a_bad_snapshot(tmp_path: Path) -> None:
 
 def test_the_cli_serves_a_snapshot_and_prints_how_to_reach_it(tmp_path: Path, world: Snapshot) -> None:
     write_snapshot(world, tmp_path / "snap")
-    code = "from selaras.simulation.simulate_cli import simulate; simulate()"
+    code = "from selaras.cli.simulate import simulate; simulate()"
     args = [sys.executable, "-c", code, "--snapshot", str(tmp_path / "snap"), "--port", "0", "--token", TOKEN]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
     try:

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from world import G1, G2, KADIS, KS, NPSN, TAHUN, base_rows, manual_skp, row
 
 from selaras.catalogue.codes import CATALOGUE
+from selaras.cli.akun import seed_demo_accounts
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.domain.snapshot import Snapshot
@@ -31,7 +32,6 @@ from selaras.store.repository import record_run, save_snapshot
 from selaras.store.tables import CONTRACT, audit_log
 from selaras.web.accounts import create_account, create_token, revoke_tokens
 from selaras.web.app import create_app
-from selaras.web.cli import seed_demo_accounts
 
 PASSWORD = "rahasia-uji-1"
 G3 = "199101012016011004"  # a teacher of instansi I2

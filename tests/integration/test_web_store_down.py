@@ -33,6 +33,7 @@ from services import pg_database, unavailable
 from test_web_api import ADMIN, DINAS, NASIONAL, OP, PASSWORD, two_instansi_rows
 from world import G1, KS, TAHUN
 
+from selaras.cli.akun import seed_demo_accounts
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.domain.snapshot import Snapshot
@@ -42,7 +43,6 @@ from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
 from selaras.web.accounts import create_token
 from selaras.web.app import create_app
-from selaras.web.cli import seed_demo_accounts
 
 pytestmark = pytest.mark.postgres
 

@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from world import G1, G2, KS, NPSN, TAHUN, snapshot, tahunan_rows
 
+from selaras.cli.akun import seed_demo_accounts
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import load_table, save_snapshot
 from selaras.web.app import create_app
-from selaras.web.cli import seed_demo_accounts
 
 PASSWORD = "rahasia-uji-1"
 

@@ -20,7 +20,7 @@ def instansi() -> None:
 @click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
 def zona(instansi_id: str, zona: str | None, db: str | None) -> None:
     """Tampilkan atau ubah zona waktu INSTANSI_ID (WIB, WITA, WIT) untuk waktu di halaman dan ekspor."""
-    from selaras.cli import open_store
+    from selaras.cli.common import open_store
 
     store = open_store(db)
     nama = reads.instansi_nama(store, instansi_id)
@@ -46,7 +46,7 @@ def _instansi(store: object, instansi_id: str) -> str:
 def libur(instansi_id: str, tanggal: object, keterangan: str | None, db: str | None) -> None:
     """Tampilkan hari libur tambahan INSTANSI_ID, atau tambahkan TANGGAL (YYYY-MM-DD) dengan
     KETERANGAN: hari itu tidak dihitung sebagai hari kerja dalam umur kendala dan eskalasi."""
-    from selaras.cli import open_store
+    from selaras.cli.common import open_store
     from selaras.store import eskalasi as esk
 
     store = open_store(db)
@@ -75,7 +75,7 @@ def kebijakan(
     """Tampilkan atau ubah kebijakan eskalasi INSTANSI_ID (ambang dalam hari kerja)."""
     from dataclasses import replace
 
-    from selaras.cli import open_store
+    from selaras.cli.common import open_store
     from selaras.store import eskalasi as esk
 
     store = open_store(db)
@@ -112,7 +112,7 @@ def plt(instansi_id: str, boleh_menilai: str | None, masa_bulan: int | None, db:
     dan masa tugas Plt dalam bulan; keduanya dipakai pemeriksaan PLT-03 dan PLT-04."""
     import polars as pl
 
-    from selaras.cli import open_store
+    from selaras.cli.common import open_store
     from selaras.domain.pimpinan import Kebijakan
 
     store = open_store(db)

@@ -1,10 +1,10 @@
-"""Commands of the web app: ``selaras serve`` and ``selaras akun ...``; the demo's accounts."""
+"""``selaras akun ...``: accounts and API tokens; the demo's accounts (made by ``selaras demo``
+and ``selaras akun demo``)."""
 
 from __future__ import annotations
 
 import getpass
 import sys
-from typing import Any
 
 import click
 
@@ -96,163 +96,6 @@ def demo_account_rows(store: Store) -> list[dict[str, object]]:
     return rows
 
 
-def run_server(
-    store: Store,
-    host: str,
-    port: int,
-    *,
-    secure_cookies: bool = False,
-    workers: int = 1,
-    engine: str = "proses",
-    refresh_every: float | None = None,
-    processes: int = 1,
-) -> None:
-    """Serve ``store`` until interrupted; sync requests become jobs run in this process
-    (``engine="proses"``, the embedded default) or by Celery workers (``"celery"``).
-    ``processes`` > 1 serves from that many processes (each its own app over the same store)."""
-    import os
-
-    import uvicorn
-
-    settings = {
-        "SELARAS_DB": store.engine.url.render_as_string(hide_password=False),
-        "SELARAS_WEB_ENGINE": engine,
-        "SELARAS_WEB_WORKERS": str(workers),
-        "SELARAS_WEB_SECURE": "1" if secure_cookies else "",
-        "SELARAS_REFRESH_EVERY": "" if refresh_every is None else str(refresh_every),
-    }
-    os.environ.update(settings)
-    web_threads()  # a wrong setting is refused here, before any process starts
-    store.dispose()
-    uvicorn.run(
-        "selaras.web.cli:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=processes,
-        proxy_headers=True,
-        log_level="info",
-    )
-
-
-WEB_THREADS = 4
-"""Requests a web process works on at once (``$SELARAS_WEB_THREADS``); the others wait their
-turn in the event loop. On 2 cores, 4 threads took 205-270 sync requests a second where
-anyio's default of 40 took 154-165: the threads fought over the interpreter lock and the
-pooled connections rather than doing more (bench/README.md, "Load")."""
-
-
-def web_threads() -> int:
-    """Threads per web process for the app's blocking work (``$SELARAS_WEB_THREADS``, at least 1)."""
-    import os
-
-    value = os.environ.get("SELARAS_WEB_THREADS") or str(WEB_THREADS)
-    if not value.isdigit() or int(value) < 1:
-        raise click.UsageError(f"SELARAS_WEB_THREADS harus bilangan bulat 1 atau lebih, bukan '{value}'")
-    return int(value)
-
-
-def app_from_env() -> Any:
-    """The web app of one server process, configured by ``run_server`` through the environment
-    (``uvicorn`` starts each process afresh). Its in-process job runner stops with the app."""
-    import os
-    from contextlib import asynccontextmanager
-
-    from selaras.jobs.runtime import Dispatcher, JobRunner, eskalasi_every
-    from selaras.sources.connectors import live_from_env
-    from selaras.web.app import create_app
-
-    store = Store.open(os.environ.get("SELARAS_DB"))
-    runner: JobRunner | None = None
-    dispatcher: Dispatcher
-    if os.environ.get("SELARAS_WEB_ENGINE") == "celery":
-        from selaras.jobs.engine import CeleryDispatcher
-
-        dispatcher = CeleryDispatcher(store)
-    else:
-        every = os.environ.get("SELARAS_REFRESH_EVERY")
-        runner = JobRunner(
-            store,
-            workers=int(os.environ.get("SELARAS_WEB_WORKERS") or 1),
-            sources=live_from_env(),
-            refresh_every=float(every) if every else None,
-            eskalasi_every=eskalasi_every(),
-        )
-        dispatcher = runner
-    app = create_app(store, dispatcher, secure_cookies=bool(os.environ.get("SELARAS_WEB_SECURE")))
-
-    @asynccontextmanager
-    async def lifespan(_: Any) -> Any:
-        import anyio.to_thread
-
-        anyio.to_thread.current_default_thread_limiter().total_tokens = web_threads()
-        if runner is not None:
-            runner.start()
-        yield
-        if runner is not None:
-            runner.stop()
-        store.dispose()
-
-    app.router.lifespan_context = lifespan
-    return app
-
-
-def serve_demo(store_url: str, port: int, accounts: list[tuple[str, str, str]], host: str = "127.0.0.1") -> None:
-    """Print the demo accounts and serve the demo store (``selaras demo --serve``)."""
-    store = Store.open(store_url)
-    click.echo(f"\nAkun demo (kata sandi semua akun: {DEMO_PASSWORD}):")
-    by_role: dict[str, list[tuple[str, str]]] = {}
-    for username, peran, nama in accounts:
-        by_role.setdefault(peran, []).append((username, nama))
-    for peran in ("nasional", "pimpinan", "admin", "dinas", "operator", "pegawai"):
-        items = by_role.get(peran, [])
-        shown = items[:3] if peran in ("operator", "pegawai") else items
-        for username, nama in shown:
-            click.echo(f"  {peran:9} {username:22} {nama}")
-        if len(items) > len(shown):
-            click.echo(f"  {peran:9} ... dan {len(items) - len(shown)} lagi (pegawai: NIP; operator: op-<NPSN>)")
-    click.echo(f"\nBuka http://{host}:{port}/ (API: http://{host}:{port}/api/docs)\n")
-    run_server(store, host, port)
-
-
-@click.command()
-@click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--secure-cookies", is_flag=True, help="Cookie sesi hanya lewat HTTPS (di balik proxy TLS).")
-@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True, help="Pekerja sinkron.")
-@click.option(
-    "--engine",
-    type=click.Choice(["proses", "celery"]),
-    default="proses",
-    show_default=True,
-    help="proses: pekerja sinkron di proses ini; celery: pekerjaan dijalankan `selaras worker --engine celery`.",
-)
-@click.option("--refresh-every", type=float, help="Detik antar penarikan data sumber yang berubah (butuh konektor).")
-@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Proses server web.")
-def serve(
-    db: str | None,
-    host: str,
-    port: int,
-    secure_cookies: bool,
-    workers: int,
-    engine: str,
-    refresh_every: float | None,
-    processes: int,
-) -> None:
-    """Sajikan aplikasi web dan API /api/v1 atas penyimpanan ini."""
-    run_server(
-        Store.open(db),
-        host,
-        port,
-        secure_cookies=secure_cookies,
-        workers=workers,
-        engine=engine,
-        refresh_every=refresh_every,
-        processes=processes,
-    )
-
-
 @click.group()
 def akun() -> None:
     """Kelola akun dan token API."""
@@ -287,9 +130,7 @@ def tambah(
         _fail(e)
     pw = password or getpass.getpass("Kata sandi: ")
     try:
-        create_account(
-            store, username, pw, peran, nama, nip=nip, npsn=npsn, instansi_id=instansi_id, email=email
-        )
+        create_account(store, username, pw, peran, nama, nip=nip, npsn=npsn, instansi_id=instansi_id, email=email)
     except AccountError as e:
         click.echo(f"Galat: {e}", err=True)
         sys.exit(2)

@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from selaras.catalogue import words
+from selaras.cli.common import EXIT_INPUT, open_store
 from selaras.domain.eskalasi import TINGKAT_LABEL, Tingkat
 from selaras.domain.results import Flow
 
-EXIT_INPUT = 2
 JENIS_TINDAKAN = {
     "baru": "Kendala baru tercatat",
     "berubah": "Kendala berubah",
@@ -27,8 +27,6 @@ JENIS_TINDAKAN = {
 
 
 def _store(db: str | None) -> Any:
-    from selaras.cli import open_store
-
     return open_store(db)
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from selaras.cli.common import EXIT_INPUT
 from selaras.simulation.simulator import LOOPBACK_HOSTS, Faults
 from selaras.sources.http import SOURCE_PREFIX
 
-EXIT_INPUT = 2
+if TYPE_CHECKING:
+    from selaras.domain.snapshot import Snapshot
+    from selaras.simulation.real import RealAccess
+    from selaras.simulation.simulator import RunningServer
 
 
 @click.command("simulate")
@@ -69,40 +74,14 @@ def simulate(
             err=True,
         )
         sys.exit(EXIT_INPUT)
-    from selaras.simulation.simulator import build_app, serve_in_thread
-    from selaras.sources.files import SnapshotError, read_snapshot
-
-    try:
-        snapshot = read_snapshot(snapshot_path).snapshot
-    except SnapshotError as e:
-        click.echo(f"Kesalahan: {e}", err=True)
-        sys.exit(EXIT_INPUT)
+    snapshot = _read(snapshot_path)
     token = token or secrets.token_urlsafe(18)
-    from selaras.simulation.real import RealAccess, real_env
+    from selaras.simulation.real import RealAccess
 
     access = RealAccess(token_seconds=token_detik)
-    app = build_app(
-        snapshot,
-        token=token,
-        faults=Faults(rate=fault_rate, latency_ms=latency_ms, hang_s=hang_seconds),
-        seed=seed,
-        shapes=bentuk,
-        access=access,
-    )
-    try:
-        running = serve_in_thread(app, host=host, port=port)
-    except RuntimeError as e:
-        click.echo(f"Kesalahan: {e} (port sudah dipakai?)", err=True)
-        sys.exit(EXIT_INPUT)
-    if bentuk != "nyata":
-        for source in ("PMM", "SIASN", "Dapodik"):
-            click.echo(f"SELARAS_{source.upper()}_URL={running.url}/{SOURCE_PREFIX[source]}")
-        click.echo(f"SELARAS_SOURCE_TOKEN={token}")
-    if bentuk != "lama":
-        for name, value in real_env(running.url, access, token).items():
-            if bentuk == "keduanya" and name == "SELARAS_PMM_URL":
-                continue
-            click.echo(f"{name}={value}")
+    faults = Faults(rate=fault_rate, latency_ms=latency_ms, hang_s=hang_seconds)
+    running = _start(snapshot, host, port, token, faults, seed, bentuk, access)
+    _print_env(running.url, token, bentuk, access)
     click.echo("simulator berjalan; hentikan dengan Ctrl+C", err=True)
     sys.stdout.flush()
     try:
@@ -112,3 +91,50 @@ def simulate(
         pass
     finally:
         running.stop()
+
+
+def _read(snapshot_path: Path) -> Snapshot:
+    """The snapshot to serve; one that cannot be read ends with exit 2."""
+    from selaras.sources.files import SnapshotError, read_snapshot
+
+    try:
+        return read_snapshot(snapshot_path).snapshot
+    except SnapshotError as e:
+        click.echo(f"Kesalahan: {e}", err=True)
+        sys.exit(EXIT_INPUT)
+
+
+def _start(
+    snapshot: Snapshot,
+    host: str,
+    port: int,
+    token: str,
+    faults: Faults,
+    seed: int | None,
+    bentuk: str,
+    access: RealAccess,
+) -> RunningServer:
+    """The simulator serving ``snapshot`` in a thread; a port in use ends with exit 2."""
+    from selaras.simulation.simulator import build_app, serve_in_thread
+
+    app = build_app(snapshot, token=token, faults=faults, seed=seed, shapes=bentuk, access=access)
+    try:
+        return serve_in_thread(app, host=host, port=port)
+    except RuntimeError as e:
+        click.echo(f"Kesalahan: {e} (port sudah dipakai?)", err=True)
+        sys.exit(EXIT_INPUT)
+
+
+def _print_env(url: str, token: str, bentuk: str, access: RealAccess) -> None:
+    """The sources' settings as environment variables, one per line on stdout."""
+    from selaras.simulation.real import real_env
+
+    if bentuk != "nyata":
+        for source in ("PMM", "SIASN", "Dapodik"):
+            click.echo(f"SELARAS_{source.upper()}_URL={url}/{SOURCE_PREFIX[source]}")
+        click.echo(f"SELARAS_SOURCE_TOKEN={token}")
+    if bentuk != "lama":
+        for name, value in real_env(url, access, token).items():
+            if bentuk == "keduanya" and name == "SELARAS_PMM_URL":
+                continue
+            click.echo(f"{name}={value}")

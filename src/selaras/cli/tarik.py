@@ -12,7 +12,7 @@ Dapodik service offline holds up only that school).
 from __future__ import annotations
 
 import sys
-from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,8 +20,23 @@ from rich.table import Table
 
 from selaras.catalogue.codes import CATALOGUE
 from selaras.catalogue.words import angka
+from selaras.cli.common import (
+    EXIT_GAGAL,
+    EXIT_INFRA,
+    EXIT_OK,
+    console,
+    fail,
+    infra_fail,
+    open_store,
+    pelaku,
+    tahun_or_now,
+)
 
-EXIT_OK, EXIT_GAGAL, EXIT_INPUT, EXIT_INFRA = 0, 1, 2, 3
+if TYPE_CHECKING:
+    from selaras.sources.connectors import RealSources
+    from selaras.store.database import Store
+    from selaras.usecases.tarik import InstansiTarik
+
 SHOWN_PROBLEMS = 30
 
 
@@ -33,30 +48,39 @@ SHOWN_PROBLEMS = 30
 def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int | None) -> None:
     """Tarik data SIASN, Dapodik dan PMM sekarang ke penyimpanan, untuk satu instansi atau semua,
     lalu antrekan pemeriksaan ulang setiap pegawai yang datanya berubah."""
-    from selaras.cli import _pelaku, console, open_store
-    from selaras.sources.connectors import RealSources
-    from selaras.sources.http import SourceConfigError, SourceContractError, SourceUnavailable
-    from selaras.store.repository import load_table
-    from selaras.store.uow import InfrastructureError
-    from selaras.usecases.tarik import InstansiTarik, summary_of, tarik_instansi, tugas_of
-
-    def fail(message: str, status: int = EXIT_INPUT) -> None:
-        console.print(f"[bold red]Galat:[/] {message}")
-        sys.exit(status)
-
     if bool(instansi_ids) == semua:
         fail("sebutkan --instansi ID (boleh diulang) atau --semua")
+    sources = _sources()
+    store = open_store(db)
+    names, wanted = _wanted(store, instansi_ids, semua)
+    with sources:
+        results, failures, status = _pull(store, sources, names, wanted, tahun_or_now(tahun))
+    status = _print_results(results, sources, names, len(wanted), status)
+    for f in failures:
+        console.print(f"[bold red]Gagal:[/] {f}")
+    sys.exit(status)
+
+
+def _sources() -> RealSources:
+    """The sources configured by the environment; none, or a wrong setting, ends with exit 2."""
+    from selaras.sources.connectors import RealSources
+
     try:
         sources = RealSources.from_env()
     except ValueError as e:
         fail(str(e))
-        return
     if not sources.configured:
         fail(
             "belum ada sumber yang dikonfigurasi: isi SELARAS_SIASN_API_URL dan kawan-kawannya, "
             "SELARAS_DAPODIK_SEKOLAH_URL dan SELARAS_DAPODIK_KEY, atau SELARAS_PMM_URL (lihat docs/source-api.md)"
         )
-    store = open_store(db)
+    return sources
+
+
+def _wanted(store: Store, instansi_ids: tuple[str, ...], semua: bool) -> tuple[dict[str, str], list[str]]:
+    """The stored instansi's names by id, and the ids to pull; an unknown one ends with exit 2."""
+    from selaras.store.repository import load_table
+
     instansi = load_table(store, "instansi")
     names = dict(zip(instansi["instansi_id"].to_list(), instansi["nama"].to_list(), strict=True))
     wanted = sorted(names) if semua else list(dict.fromkeys(instansi_ids))
@@ -65,23 +89,30 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
         fail(f"instansi {', '.join(unknown)} tidak ada di penyimpanan; impor data instansi terlebih dahulu")
     if not wanted:
         fail("penyimpanan belum berisi instansi; impor data instansi terlebih dahulu")
-    th = tahun if tahun is not None else date.today().year
+    return names, wanted
+
+
+def _pull(
+    store: Store, sources: RealSources, names: dict[str, str], wanted: list[str], th: int
+) -> tuple[list[InstansiTarik], list[str], int]:
+    """Pull each instansi in turn, with a bar per instansi and source: what was pulled, the
+    instansi that failed (kept as they were), and the exit status so far."""
+    from selaras.sources.http import SourceConfigError, SourceContractError, SourceUnavailable
+    from selaras.store.uow import InfrastructureError
+    from selaras.usecases.tarik import tarik_instansi
 
     results: list[InstansiTarik] = []
     failures: list[str] = []
     status = EXIT_OK
-    with (
-        sources,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as bar,
-    ):
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
         overall = bar.add_task("instansi", total=len(wanted))
         for instansi_id in wanted:
             nama = names[instansi_id]
@@ -94,7 +125,7 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
                 bar.update(tasks[label], completed=done, total=max(total, 1))
 
             try:
-                results.append(tarik_instansi(store, sources, instansi_id, tahun=th, pelaku=_pelaku(), progress=tell))
+                results.append(tarik_instansi(store, sources, instansi_id, tahun=th, pelaku=pelaku(), progress=tell))
             except SourceUnavailable as e:
                 failures.append(f"{nama}: {CATALOGUE['SYS-01'].judul}: {e}; data instansi ini tidak diubah")
                 status = EXIT_INFRA
@@ -104,12 +135,20 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
             except SourceConfigError as e:
                 fail(f"{e}. Periksa konfigurasi sumber (docs/source-api.md); tidak ada yang diubah untuk {nama}.")
             except InfrastructureError as e:
-                console.print(f"[bold red]Galat penyimpanan:[/] {e.message()}")
-                sys.exit(EXIT_INFRA)
+                infra_fail(e.message())
             finally:
                 for task in tasks.values():
                     bar.remove_task(task)
             bar.advance(overall)
+    return results, failures, status
+
+
+def _print_results(
+    results: list[InstansiTarik], sources: RealSources, names: dict[str, str], asked: int, status: int
+) -> int:
+    """The counts per source, the duties, the queued re-checks, the refused records and the
+    schools that could not be reached; the exit status with what they add."""
+    from selaras.usecases.tarik import summary_of, tugas_of
 
     table = Table(title="Hasil tarik data per sumber")
     for column in ("Sumber", "Baru", "Berubah", "Sama", "Ditolak"):
@@ -126,7 +165,7 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
         )
     queued = sum(len(r.nips) for r in results)
     console.print(
-        f"{angka(len(results))} dari {angka(len(wanted))} instansi ditarik; "
+        f"{angka(len(results))} dari {angka(asked)} instansi ditarik; "
         f"{angka(queued)} pegawai diantrekan untuk diperiksa ulang."
     )
     problems = [p for r in results for p in r.problems]
@@ -149,6 +188,4 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
         for nama, npsn, why in unreachable[:SHOWN_PROBLEMS]:
             console.print(f"  - {nama}: NPSN {npsn}: {why}")
         status = EXIT_INFRA
-    for f in failures:
-        console.print(f"[bold red]Gagal:[/] {f}")
-    sys.exit(status)
+    return status

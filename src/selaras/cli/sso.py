@@ -15,7 +15,7 @@ from selaras.web.accounts import PERAN_LABEL, AccountError, Peran
 
 
 def _store(db: str | None) -> object:
-    from selaras.cli import open_store
+    from selaras.cli.common import open_store
 
     return open_store(db)
 

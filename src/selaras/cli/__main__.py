@@ -1,0 +1,5 @@
+"""``python -m selaras.cli``: the ``selaras`` command."""
+
+from selaras.cli import main
+
+main()
