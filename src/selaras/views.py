@@ -16,7 +16,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 from selaras.catalogue.codes import CATALOGUE, SEBAB, Aktor, ErrorCode, lookup
 from selaras.domain.diagnosis import WAITING_CODES, actors_expr, error_actors
 from selaras.domain.nama import tanpa_gelar
@@ -166,7 +166,7 @@ def _fmt(value: Any, field_name: str | None = None, names: CardNames | None = No
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return "\n".join(words.item_text(item) for item in value)
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return words.tanggal(value)
+        return dates.tanggal(value)
     kind = words.NAMED_IDS.get(field_name or "")
     return words.named(kind, value, names.by_kind() if names else {})
 

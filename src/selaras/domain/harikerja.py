@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import holidays
 
-from selaras.catalogue.words import zona as zona_of
+from selaras.catalogue.dates import zona as zona_of
 
 
 def tanggal_lokal(waktu: datetime, zona: str = "WIB") -> date:
