@@ -95,10 +95,41 @@ TABLES: Mapping[str, str] = {
 }
 """Titles and sentences of the command line's tables (``views``)."""
 
+SOURCES: Mapping[str, str] = {
+    "format_nip": "NIP harus 18 digit angka",
+    "format_nik": "NIK harus 16 digit angka",
+    "format_npsn": "NPSN harus 8 digit angka",
+    "format_date": "tanggal harus berformat YYYY-MM-DD",
+    "format_timestamp": "waktu harus berformat ISO (YYYY-MM-DDTHH:MM:SS)",
+    "format_bool": "nilai harus 1 atau 0",
+    "format_int": "nilai harus bilangan bulat",
+    "format_decimal": "nilai harus angka dengan titik desimal (misalnya 12.5)",
+    "pemisah_koma": "koma (,)",
+    "pemisah_titik_koma": "titik koma (;)",
+    "kontrak": "kontrak Selaras",
+    "dibaca_kolom": "kolom {kontrak}",
+    "dibaca_pemetaan": "pemetaan {pemetaan}",
+    "dibaca_pemisah": "pemisah {pemisah}",
+    "dibaca_baris_judul": "baris judul tabel di baris {baris}",
+    "kolom_tidak_dikenal": (
+        "nama kolom tidak dikenal (bukan kolom kontrak Selaras maupun kolom SIASN/Dapodik yang dibaca); "
+        "bila ini kolom yang dinyatakan tidak ada, ganti judulnya"
+    ),
+    "tidak_terpetakan": "nilai tidak dapat dipetakan ({pemetaan})",
+    "kolom_berulang": "kolom muncul lebih dari sekali di baris judul",
+    "periode_bertumpang": (
+        "Periode TAHUNAN {periode_id} ({awal} s.d. {akhir}) bertumpang tanggal dengan "
+        "periode TAHUNAN {lain_id} ({lain_awal} s.d. {lain_akhir})."
+    ),
+}
+"""What people read about the data they bring: a value's format, how a file was read, a value
+that does not map, periods that overlap (``domain.snapshot``, ``domain.overlap``, ``sources``)."""
+
 TEMPLATES: Mapping[str, Mapping[str, str]] = {
     "WORKLIST": WORKLIST,
     "ESKALASI": ESKALASI,
     "CARDS": CARDS,
     "TABLES": TABLES,
+    "SOURCES": SOURCES,
 }
 """Every group of templates, for the test that each fills with its named fields."""
