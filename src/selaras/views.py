@@ -26,12 +26,7 @@ from selaras.domain.results import TAHUNAN_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.snapshot import TABLE, Snapshot
 
 SYSTEM_LABELS = words.SISTEM
-TABLE_LABELS = {
-    "ekinerja_skp": "SKP e-Kinerja",
-    "ekinerja_rhk": "RHK e-Kinerja",
-    "ekinerja_penilaian": "Penilaian e-Kinerja",
-    "ekinerja_predikat": "Predikat tahunan e-Kinerja",
-}
+TABLE_LABELS = words.TABEL_EKINERJA
 STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.TERSINKRON.value: "green"}
 
 

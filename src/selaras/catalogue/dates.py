@@ -21,6 +21,11 @@ BULAN = (
     "Desember",
 )
 
+AKHIR_PEKAN = "akhir pekan"
+"""Why a Saturday or a Sunday is not a working day."""
+LIBUR_INSTANSI = "libur instansi"
+"""Why a day the instansi added is not a working day."""
+
 ZONA = {"WIB": 7, "WITA": 8, "WIT": 9}
 """Indonesia's three time zones, hours east of UTC."""
 ZONA_BAKU = "WIB"

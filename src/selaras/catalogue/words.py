@@ -71,6 +71,14 @@ AKSI = {
 }
 """Audit actions."""
 
+TABEL_EKINERJA = {
+    "ekinerja_skp": "SKP e-Kinerja",
+    "ekinerja_rhk": "RHK e-Kinerja",
+    "ekinerja_penilaian": "Penilaian e-Kinerja",
+    "ekinerja_predikat": "Predikat tahunan e-Kinerja",
+}
+"""The e-Kinerja tables a sync writes, as a sync's summary names them."""
+
 TANPA_SEKOLAH = "Pegawai tanpa sekolah di Dapodik"
 """The forecast's row of an instansi's pegawai who belong to no school."""
 
