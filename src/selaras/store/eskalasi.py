@@ -343,28 +343,13 @@ def summary_written(conn: sa.Connection, tanggal: date) -> bool:
     )
 
 
-def _ok() -> Any:
-    """1 for a pegawai whose latest state is TERSINKRON, else 0 (to sum)."""
-    return sa.case((sync_log.c.status == "TERSINKRON", 1), else_=0)
-
-
-def _base() -> sa.Select[Any]:
-    """Each pegawai's latest state (flow, year) joined to its log row."""
-    return sa.select(sync_state.c.flow, sync_state.c.tahun).join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
-
-
 def write_summary(conn: sa.Connection, tanggal: date) -> tuple[int, int]:
     """Write the day's summary from each pegawai's latest state: one row per instansi, and a
     row per school whose counts differ from its latest row. Rows written (instansi, schools)."""
-    return _write_instansi_summary(conn, tanggal), _write_school_summary(conn, tanggal)
-
-
-def _write_instansi_summary(conn: sa.Connection, tanggal: date) -> int:
-    """The day's row per instansi (flow, year): total, TERSINKRON, SIAP and GAGAL."""
-    ok = _ok()
+    ok = sa.case((sync_log.c.status == "TERSINKRON", 1), else_=0)
     siap = sa.case((sync_log.c.status == "SIAP", 1), else_=0)
     gagal = sa.case((sync_log.c.status == "GAGAL", 1), else_=0)
-    base = _base()
+    base = sa.select(sync_state.c.flow, sync_state.c.tahun).join(sync_log, sync_log.c.log_id == sync_state.c.log_id)
     per_instansi = conn.execute(
         base.add_columns(
             sync_state.c.instansi_id,
@@ -392,13 +377,11 @@ def _write_instansi_summary(conn: sa.Connection, tanggal: date) -> int:
     ]
     if rows:
         conn.execute(ringkasan_instansi.insert(), rows)
-    return len(rows)
+    return len(rows), _write_school_summary(conn, tanggal, base, ok)
 
 
-def _write_school_summary(conn: sa.Connection, tanggal: date) -> int:
+def _write_school_summary(conn: sa.Connection, tanggal: date, base: sa.Select[Any], ok: Any) -> int:
     """The day's row per school whose counts differ from its latest row before the day."""
-    ok = _ok()
-    base = _base()
     per_school = conn.execute(
         base.add_columns(
             sync_log.c.npsn,
