@@ -134,3 +134,23 @@ def test_the_rejected_rows_card_counts_the_rest() -> None:
     text = console.export_text()
     assert "Yang harus bertindak: Sistem, dilaporkan ke pemilik sumber: SIASN" in text
     assert "... dan 1.002 lagi (lihat laporan CSV)" in text
+
+
+def test_the_data_texts_say_what_they_said() -> None:
+    from datetime import date
+
+    from selaras.domain.harikerja import Kalender
+    from selaras.domain.overlap import tahunan_overlaps
+    from selaras.domain.snapshot import FORMAT_TEXT, Kind
+
+    old = {"periode_id": "P-2026", "jenis": "TAHUNAN", "awal": "2026-01-01", "akhir": "2026-12-31"}
+    new = {"periode_id": "P-X", "jenis": "TAHUNAN", "awal": date(2026, 12, 31), "akhir": date(2027, 12, 30)}
+    assert tahunan_overlaps([old], new) == [
+        "Periode TAHUNAN P-X (31-12-2026 s.d. 30-12-2027) bertumpang tanggal dengan "
+        "periode TAHUNAN P-2026 (01-01-2026 s.d. 31-12-2026)."
+    ]
+    assert FORMAT_TEXT[Kind.NIP] == "NIP harus 18 digit angka"
+    assert FORMAT_TEXT[Kind.DECIMAL] == "nilai harus angka dengan titik desimal (misalnya 12.5)"
+    assert Kind.TEXT not in FORMAT_TEXT
+    kalender = Kalender.dengan([date(2026, 12, 16)])
+    assert (kalender.libur(date(2026, 12, 19)), kalender.libur(date(2026, 12, 16))) == ("akhir pekan", "libur instansi")
