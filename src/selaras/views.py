@@ -88,8 +88,8 @@ def status_table(result: CheckResult, limit: int = 50) -> Table:
             n=words.angka(result.pegawai.height), tampil=words.angka(min(limit, result.pegawai.height))
         )
     )
-    for col in ("NIP", "Nama", "NPSN", "Peran", "Status", "Kode"):
-        table.add_column(col)
+    for col in ("nip", "nama", "npsn", "peran", "status", "kode"):
+        table.add_column(sentences.COLUMNS[col])
     for r in rows.iter_rows(named=True):
         style = STATUS_STYLE.get(r["status"], "")
         table.add_row(
@@ -143,7 +143,7 @@ def _side_by_side(detail: dict[str, Any], names: CardNames | None = None) -> Tab
     if not systems:
         return None
     t = Table(show_header=True, box=None, padding=(0, 2))
-    t.add_column("Data")
+    t.add_column(sentences.COLUMNS["data"])
     for k in systems:
         t.add_column(SYSTEM_LABELS[k], style="cyan")
     for f in fields:
@@ -308,7 +308,8 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
     out.append(t)
 
     t = Table(title=sentences.TABLES["per_kode"])
-    for col, j in (("Kode", "left"), ("Judul", "left"), ("Pegawai", "right"), ("", "left")):
+    k = sentences.COLUMNS
+    for col, j in ((k["kode"], "left"), (k["judul"], "left"), (k["pegawai"], "right"), ("", "left")):
         t.add_column(col, justify=j)  # type: ignore[arg-type]
     top = max([1, *r.by_code["pegawai"].to_list()])
     for row in r.by_code.iter_rows(named=True):
@@ -318,7 +319,7 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
     out.append(t)
 
     t = Table(title=sentences.TABLES["per_pihak"])
-    for col in ("Pihak", "Pegawai", "Kode"):
+    for col in (k["pihak"], k["pegawai"], k["kode"]):
         t.add_column(col)
     for row in r.by_actor.iter_rows(named=True):
         t.add_row(row["aktor"], words.angka(row["pegawai"]), ", ".join(row["kode"]))
@@ -326,8 +327,8 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
 
     t = Table(title=sentences.TABLES["sekolah_terbanyak"].format(n=words.angka(r.by_school.height)))
     statuses = [words.label(words.STATUS, x) for x in ("GAGAL", "SIAP", "TERSINKRON")]
-    for col in ("NPSN", "Sekolah", "Pegawai", *statuses, "Tersinkron (%)"):
-        t.add_column(col, justify="left" if col in ("NPSN", "Sekolah") else "right")
+    for col in (k["npsn"], k["sekolah"], k["pegawai"], *statuses, k["persen_tersinkron"]):
+        t.add_column(col, justify="left" if col in (k["npsn"], k["sekolah"]) else "right")
     for row in r.by_school.head(top_schools).iter_rows(named=True):
         t.add_row(
             row["npsn"] or "-",
@@ -342,7 +343,7 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
 
     if r.blockers.height:
         t = Table(title=sentences.TABLES["kepala_menahan"])
-        for col in ("NIP", "Nama", "NPSN", "Status", "Guru tertahan"):
+        for col in (k["nip"], k["nama"], k["npsn"], k["status"], k["guru_tertahan"]):
             t.add_column(col)
         for row in r.blockers.head(top_schools).iter_rows(named=True):
             t.add_row(
@@ -359,8 +360,8 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
 def sync_summary(outcomes: pl.DataFrame, written: dict[str, tuple[int, int]]) -> Table:
     """Pegawai per outcome, and rows written / deleted per e-Kinerja table."""
     t = Table(title=sentences.TABLES["hasil_sinkron"])
-    t.add_column("Hasil")
-    t.add_column("Pegawai", justify="right")
+    t.add_column(sentences.COLUMNS["hasil"])
+    t.add_column(sentences.COLUMNS["pegawai"], justify="right")
     for row in outcomes.group_by("hasil").len().sort("hasil").iter_rows(named=True):
         t.add_row(words.label(words.HASIL, row["hasil"]), words.angka(row["len"]))
     for table, (up, de) in sorted(written.items()):

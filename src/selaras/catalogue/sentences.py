@@ -95,6 +95,24 @@ TABLES: Mapping[str, str] = {
 }
 """Titles and sentences of the command line's tables (``views``)."""
 
+COLUMNS: Mapping[str, str] = {
+    "nip": "NIP",
+    "nama": "Nama",
+    "npsn": "NPSN",
+    "peran": "Peran",
+    "status": "Status",
+    "kode": "Kode",
+    "data": "Data",
+    "judul": "Judul",
+    "pegawai": "Pegawai",
+    "pihak": "Pihak",
+    "sekolah": "Sekolah",
+    "persen_tersinkron": "Tersinkron (%)",
+    "guru_tertahan": "Guru tertahan",
+    "hasil": "Hasil",
+}
+"""Column headers of the command line's tables (``views``)."""
+
 SOURCES: Mapping[str, str] = {
     "format_nip": "NIP harus 18 digit angka",
     "format_nik": "NIK harus 16 digit angka",
@@ -130,6 +148,7 @@ TEMPLATES: Mapping[str, Mapping[str, str]] = {
     "ESKALASI": ESKALASI,
     "CARDS": CARDS,
     "TABLES": TABLES,
+    "COLUMNS": COLUMNS,
     "SOURCES": SOURCES,
 }
 """Every group of templates, for the test that each fills with its named fields."""
