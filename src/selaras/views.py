@@ -16,7 +16,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, sentences, words
 from selaras.catalogue.codes import CATALOGUE, SEBAB, Aktor, ErrorCode, lookup
 from selaras.domain.diagnosis import WAITING_CODES, actors_expr, error_actors
 from selaras.domain.nama import tanpa_gelar
@@ -26,12 +26,7 @@ from selaras.domain.results import TAHUNAN_SCHEMA, CheckResult, Flow, Status
 from selaras.domain.snapshot import TABLE, Snapshot
 
 SYSTEM_LABELS = words.SISTEM
-TABLE_LABELS = {
-    "ekinerja_skp": "SKP e-Kinerja",
-    "ekinerja_rhk": "RHK e-Kinerja",
-    "ekinerja_penilaian": "Penilaian e-Kinerja",
-    "ekinerja_predikat": "Predikat tahunan e-Kinerja",
-}
+TABLE_LABELS = words.TABEL_EKINERJA
 STATUS_STYLE = {Status.SIAP.value: "yellow", Status.GAGAL.value: "red", Status.TERSINKRON.value: "green"}
 
 
@@ -89,18 +84,19 @@ def status_table(result: CheckResult, limit: int = 50) -> Table:
         .head(limit)
     )
     table = Table(
-        title=f"Pegawai ({words.angka(result.pegawai.height)} dalam cakupan, "
-        f"{words.angka(min(limit, result.pegawai.height))} ditampilkan)"
+        title=sentences.TABLES["pegawai"].format(
+            n=words.angka(result.pegawai.height), tampil=words.angka(min(limit, result.pegawai.height))
+        )
     )
-    for col in ("NIP", "Nama", "NPSN", "Peran", "Status", "Kode"):
-        table.add_column(col)
+    for col in ("nip", "nama", "npsn", "peran", "status", "kode"):
+        table.add_column(sentences.COLUMNS[col])
     for r in rows.iter_rows(named=True):
         style = STATUS_STYLE.get(r["status"], "")
         table.add_row(
             r["nip"],
             r["nama"],
             r["npsn"] or "-",
-            "Kepala Sekolah" if r["kepala_sekolah"] else "Guru",
+            sentences.TABLES["kepala_sekolah" if r["kepala_sekolah"] else "guru"],
             f"[{style}]{r['status']}[/]",
             ", ".join(r["code"] or []),
         )
@@ -147,7 +143,7 @@ def _side_by_side(detail: dict[str, Any], names: CardNames | None = None) -> Tab
     if not systems:
         return None
     t = Table(show_header=True, box=None, padding=(0, 2))
-    t.add_column("Data")
+    t.add_column(sentences.COLUMNS["data"])
     for k in systems:
         t.add_column(SYSTEM_LABELS[k], style="cyan")
     for f in fields:
@@ -155,7 +151,7 @@ def _side_by_side(detail: dict[str, Any], names: CardNames | None = None) -> Tab
             continue
         beda = values_differ(f, [detail[k].get(f) for k in systems if f in detail[k]])
         name = words.label(words.FIELD, f)
-        label = f"[bold yellow]{name} (berbeda)[/]" if beda else name
+        label = f"[bold yellow]{sentences.CARDS['berbeda'].format(nama=name)}[/]" if beda else name
         t.add_row(label, *[_fmt(detail[k][f], f, names) if f in detail[k] else words.TIDAK_DI_SISTEM for k in systems])
     return t
 
@@ -166,7 +162,7 @@ def _fmt(value: Any, field_name: str | None = None, names: CardNames | None = No
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return "\n".join(words.item_text(item) for item in value)
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return words.tanggal(value)
+        return dates.tanggal(value)
     kind = words.NAMED_IDS.get(field_name or "")
     return words.named(kind, value, names.by_kind() if names else {})
 
@@ -176,7 +172,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def judul_label(c: ErrorCode) -> str:
     """Whether a title is the message e-Kinerja itself shows or Selaras's own description."""
-    return "pesan yang tampil di e-Kinerja" if c.known else "uraian Selaras (bukan pesan e-Kinerja)"
+    return sentences.CARDS["judul_resmi" if c.known else "judul_selaras"]
 
 
 @dataclass
@@ -221,32 +217,35 @@ class CardNames:
 
 def _who(aktor: Aktor, code: str, detail: dict[str, Any], p: dict[str, Any], names: CardNames) -> str:
     """The person or office behind ``aktor`` for this error, by name where it is known."""
+    t = sentences.CARDS
     npsn = p.get("npsn")
-    sekolah = names.sekolah.get(npsn or "", f"NPSN {npsn}" if npsn else "sekolahnya")
-    instansi = names.instansi.get(p.get("instansi_id") or "", p.get("instansi_id") or "instansinya")
+    sekolah = names.sekolah.get(npsn or "", t["npsn"].format(npsn=npsn) if npsn else t["sekolahnya"])
+    instansi = names.instansi.get(p.get("instansi_id") or "", p.get("instansi_id") or t["instansinya"])
     if aktor is Aktor.PEGAWAI:
-        return f"{p.get('nama') or p.get('nip')} (pegawai ini)"
+        return t["pegawai_ini"].format(nama=p.get("nama") or p.get("nip"))
     if aktor is Aktor.KEPALA_SEKOLAH:
         side = detail.get("pmm" if code == "PMM-12" else "ekinerja") or {}
         if code in (*WAITING_CODES, "PMM-12") and side.get("atasan_nip"):
-            return f"{side.get('atasan_nama') or side['atasan_nip']} (NIP {side['atasan_nip']}), kepala sekolah"
+            return t["atasan_kepala"].format(nama=side.get("atasan_nama") or side["atasan_nip"], nip=side["atasan_nip"])
         if p.get("kepala_sekolah"):
-            return f"{p.get('nama')} (pegawai ini), kepala sekolah"
+            return t["pegawai_ini_kepala"].format(nama=p.get("nama"))
         ks = names.kepala.get(npsn or "")
-        return f"{ks[1]} (NIP {ks[0]}), kepala sekolah {sekolah}" if ks else f"Kepala sekolah {sekolah}"
+        if ks:
+            return t["kepala_sekolah_nama"].format(nama=ks[1], nip=ks[0], sekolah=sekolah)
+        return t["kepala_sekolah"].format(sekolah=sekolah)
     if aktor is Aktor.OPERATOR_SEKOLAH:
-        return f"Operator sekolah {sekolah}"
+        return t["operator"].format(sekolah=sekolah)
     if aktor is Aktor.ADMIN_INSTANSI:
-        return f"Admin Instansi {instansi}"
+        return t["admin"].format(instansi=instansi)
     if aktor is Aktor.DINAS_PENDIDIKAN:
-        return f"Dinas Pendidikan {instansi}"
+        return t["dinas"].format(instansi=instansi)
     return aktor.value
 
 
 def error_cards(result: CheckResult, nip: str, names: CardNames | None = None) -> list[Panel]:
     """Every error of one pegawai as a card: title (and whether it is e-Kinerja's own message),
     cause, the people who must act by name, steps, values side by side. One card per error."""
-    names = names or CardNames()
+    names, t = names or CardNames(), sentences.CARDS
     peg = {r["nip"]: r for r in result.pegawai.iter_rows(named=True)}
     p = peg.get(nip, {"nip": nip})
     cards = []
@@ -257,30 +256,29 @@ def error_cards(result: CheckResult, nip: str, names: CardNames | None = None) -
         seen.add((e["code"], e["pmm_skp_id"]))
         c = lookup(e["code"])
         detail = json.loads(e["detail"])
-        parts: list[Any] = [f"[dim]Judul: {judul_label(c)}[/]", c.penyebab, ""]
+        parts: list[Any] = [f"[dim]{t['judul'].format(asal=judul_label(c))}[/]", c.penyebab, ""]
         who = [_who(a, c.code, detail, p, names) for a in error_actors(c.code, detail)]
-        parts.append("[bold]Yang harus bertindak:[/] " + "; ".join(who))
+        parts.append(f"[bold]{t['bertindak']}[/] " + "; ".join(who))
         if e["selesai_oleh"]:
             nama = peg.get(e["selesai_oleh"], {}).get("nama") or (detail.get("ekinerja") or {}).get("atasan_nama")
-            parts.append(
-                f"[green]Akan selesai sendiri:[/] sinkron {nama or e['selesai_oleh']} (NIP {e['selesai_oleh']}) "
-                "siap dijalankan; Selaras mencoba lagi sinkron Anda setelah itu."
-            )
-        parts.append("[bold]Langkah:[/]")
+            isi = t["selesai_sendiri_isi"].format(nama=nama or e["selesai_oleh"], nip=e["selesai_oleh"])
+            parts.append(f"[green]{t['selesai_sendiri']}[/] {isi}")
+        parts.append(f"[bold]{t['langkah']}[/]")
         parts += [f"  {i}. {s}" for i, s in enumerate(c.langkah, 1)]
         causes = SEBAB.get(c.code, {})
         for alasan in detail.get("alasan") or []:
             sebab = causes.get(alasan)
             if sebab is None:
                 continue
-            parts.append(f"[bold]Penyebab: {sebab.judul}[/] (bertindak: {', '.join(a.value for a in sebab.aktor)})")
+            bertindak = t["penyebab_bertindak"].format(aktor=", ".join(a.value for a in sebab.aktor))
+            parts.append(f"[bold]{t['penyebab'].format(judul=sebab.judul)}[/] {bertindak}")
             parts += [f"  - {s}" for s in sebab.langkah]
             for r in (detail.get("pmm") or {}).get("rhk_tidak_terkait") or []:
                 if r.get("alasan") == alasan:
-                    induk = r.get("induk_uraian") or r.get("induk_pmm_rhk_id") or "(tanpa induk)"
-                    parts.append(f"    RHK guru: {r['uraian']} ({r['pmm_rhk_id']}); induk: {induk}")
+                    induk = r.get("induk_uraian") or r.get("induk_pmm_rhk_id") or t["tanpa_induk"]
+                    parts.append("    " + t["rhk_guru"].format(uraian=r["uraian"], rhk_id=r["pmm_rhk_id"], induk=induk))
         if e["pmm_skp_id"]:
-            parts.append(f"SKP PMM: {e['pmm_skp_id']}")
+            parts.append(t["skp_pmm"].format(skp_id=e["pmm_skp_id"]))
         table = _side_by_side(detail, names)
         body = Group(*parts, *([table] if table else []))
         cards.append(Panel(body, title=f"[bold red]{c.code}[/] {c.judul}", title_align="left"))
@@ -291,29 +289,27 @@ def rejected_panel(problems: list[Any], limit: int = 10) -> Panel:
     """Rows a source sent that break the contract, as one SYS-02 card naming record and field."""
     c = lookup("SYS-02")
     owners = sorted({TABLE[n].system for p in problems if (n := Path(str(p.file).split(":")[-1]).stem) in TABLE})
-    lines: list[Any] = [
-        c.penyebab,
-        "",
-        f"[bold]Yang harus bertindak:[/] {', '.join(a.value for a in c.aktor)}, dilaporkan ke pemilik sumber: "
-        + (", ".join(owners) or "-"),
-    ]
+    t = sentences.CARDS
+    pemilik = t["pemilik_sumber"].format(aktor=", ".join(a.value for a in c.aktor), pemilik=", ".join(owners) or "-")
+    lines: list[Any] = [c.penyebab, "", f"[bold]{t['bertindak']}[/] {pemilik}"]
     lines += [f"  - {p}" for p in problems[:limit]]
     if len(problems) > limit:
-        lines.append(f"  ... dan {words.angka(len(problems) - limit)} lagi (lihat laporan CSV)")
+        lines.append("  " + t["dan_lagi"].format(n=words.angka(len(problems) - limit)))
     return Panel(Group(*lines), title=f"[bold red]{c.code}[/] {c.judul}", title_align="left")
 
 
 def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
     """The recap as tables: status, by code, by actor, schools, blocking principals."""
     out = []
-    t = Table(title=f"Ringkasan ({words.angka(r.total)} pegawai)")
+    t = Table(title=sentences.TABLES["ringkasan"].format(n=words.angka(r.total)))
     for s in r.by_status:
         t.add_column(words.label(words.STATUS, s), justify="right", style=STATUS_STYLE.get(s, ""))
     t.add_row(*[words.angka(n) for n in r.by_status.values()])
     out.append(t)
 
-    t = Table(title="Kendala per kode")
-    for col, j in (("Kode", "left"), ("Judul", "left"), ("Pegawai", "right"), ("", "left")):
+    t = Table(title=sentences.TABLES["per_kode"])
+    k = sentences.COLUMNS
+    for col, j in ((k["kode"], "left"), (k["judul"], "left"), (k["pegawai"], "right"), ("", "left")):
         t.add_column(col, justify=j)  # type: ignore[arg-type]
     top = max([1, *r.by_code["pegawai"].to_list()])
     for row in r.by_code.iter_rows(named=True):
@@ -322,17 +318,17 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
         )
     out.append(t)
 
-    t = Table(title="Kendala per pihak yang harus bertindak")
-    for col in ("Pihak", "Pegawai", "Kode"):
+    t = Table(title=sentences.TABLES["per_pihak"])
+    for col in (k["pihak"], k["pegawai"], k["kode"]):
         t.add_column(col)
     for row in r.by_actor.iter_rows(named=True):
         t.add_row(row["aktor"], words.angka(row["pegawai"]), ", ".join(row["kode"]))
     out.append(t)
 
-    t = Table(title=f"Sekolah dengan kendala terbanyak (dari {words.angka(r.by_school.height)})")
+    t = Table(title=sentences.TABLES["sekolah_terbanyak"].format(n=words.angka(r.by_school.height)))
     statuses = [words.label(words.STATUS, x) for x in ("GAGAL", "SIAP", "TERSINKRON")]
-    for col in ("NPSN", "Sekolah", "Pegawai", *statuses, "Tersinkron (%)"):
-        t.add_column(col, justify="left" if col in ("NPSN", "Sekolah") else "right")
+    for col in (k["npsn"], k["sekolah"], k["pegawai"], *statuses, k["persen_tersinkron"]):
+        t.add_column(col, justify="left" if col in (k["npsn"], k["sekolah"]) else "right")
     for row in r.by_school.head(top_schools).iter_rows(named=True):
         t.add_row(
             row["npsn"] or "-",
@@ -346,8 +342,8 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
     out.append(t)
 
     if r.blockers.height:
-        t = Table(title="Kepala sekolah yang menahan guru (satu butir per kepala sekolah)")
-        for col in ("NIP", "Nama", "NPSN", "Status", "Guru tertahan"):
+        t = Table(title=sentences.TABLES["kepala_menahan"])
+        for col in (k["nip"], k["nama"], k["npsn"], k["status"], k["guru_tertahan"]):
             t.add_column(col)
         for row in r.blockers.head(top_schools).iter_rows(named=True):
             t.add_row(
@@ -363,14 +359,17 @@ def recap_tables(r: Recap, top_schools: int = 15) -> list[Table]:
 
 def sync_summary(outcomes: pl.DataFrame, written: dict[str, tuple[int, int]]) -> Table:
     """Pegawai per outcome, and rows written / deleted per e-Kinerja table."""
-    t = Table(title="Hasil sinkron")
-    t.add_column("Hasil")
-    t.add_column("Pegawai", justify="right")
+    t = Table(title=sentences.TABLES["hasil_sinkron"])
+    t.add_column(sentences.COLUMNS["hasil"])
+    t.add_column(sentences.COLUMNS["pegawai"], justify="right")
     for row in outcomes.group_by("hasil").len().sort("hasil").iter_rows(named=True):
         t.add_row(words.label(words.HASIL, row["hasil"]), words.angka(row["len"]))
     for table, (up, de) in sorted(written.items()):
         name = TABLE_LABELS.get(table, table)
-        t.add_row(f"[dim]{name}: ditulis / dihapus[/]", f"[dim]{words.angka(up)} / {words.angka(de)}[/]")
+        t.add_row(
+            f"[dim]{sentences.TABLES['ditulis_dihapus'].format(tabel=name)}[/]",
+            f"[dim]{words.angka(up)} / {words.angka(de)}[/]",
+        )
     return t
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 
 
 def test_numbers_and_percentages_the_indonesian_way() -> None:
@@ -18,13 +18,13 @@ def test_numbers_and_percentages_the_indonesian_way() -> None:
 
 def test_times_in_each_zone_with_the_zone_named() -> None:
     t = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
-    assert words.waktu_singkat(t) == "02-12-2026 00.30 WIB"
-    assert words.waktu_singkat(t, "WITA") == "02-12-2026 01.30 WITA"
-    assert words.waktu(t, "WIT") == "2 Desember 2026 02.30 WIT"
-    assert words.waktu_singkat(t.replace(tzinfo=None), "WIB") == "02-12-2026 00.30 WIB"  # naive = UTC
-    assert words.waktu_singkat(t, "XYZ").endswith("WIB")
-    assert words.tanggal(date(2026, 3, 9)) == "9 Maret 2026"
-    assert words.tanggal_singkat("2026-03-09") == "09-03-2026"
+    assert dates.waktu_singkat(t) == "02-12-2026 00.30 WIB"
+    assert dates.waktu_singkat(t, "WITA") == "02-12-2026 01.30 WITA"
+    assert dates.waktu(t, "WIT") == "2 Desember 2026 02.30 WIT"
+    assert dates.waktu_singkat(t.replace(tzinfo=None), "WIB") == "02-12-2026 00.30 WIB"  # naive = UTC
+    assert dates.waktu_singkat(t, "XYZ").endswith("WIB")
+    assert dates.tanggal(date(2026, 3, 9)) == "9 Maret 2026"
+    assert dates.tanggal_singkat("2026-03-09") == "09-03-2026"
 
 
 def test_labels_never_give_back_a_raw_token() -> None:

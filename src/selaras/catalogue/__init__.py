@@ -1,1 +1,2 @@
-"""The error catalogue: every code of errors.md with its texts, as data."""
+"""The catalogue: the error codes of errors.md (``codes``) and every text people read, as data:
+labels and numbers (``words``), dates and times (``dates``), situational sentences (``sentences``)."""

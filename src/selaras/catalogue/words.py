@@ -1,5 +1,5 @@
 """Words people read: labels for every enumeration, flow, actor, role and audit action, and
-Indonesian formats for numbers, percentages, dates and times in the instansi's own zone.
+Indonesian formats for numbers and percentages (dates and times: ``catalogue.dates``).
 
 The web pages, the exports, the notices and the log show values through these helpers and
 never print an enum value, a key name or ``True``/``False`` as they are. Pure: no I/O.
@@ -8,8 +8,9 @@ never print an enum value, a key name or ``True``/``False`` as they are. Pure: n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+
+from selaras.catalogue.dates import tanggal, tanggal_singkat, waktu, waktu_singkat
 
 # ------------------------------------------------------------------------------ labels
 
@@ -69,6 +70,14 @@ AKSI = {
     "UBAH_KEBIJAKAN_PLT": "Ubah kebijakan Plt Kepala Sekolah",
 }
 """Audit actions."""
+
+TABEL_EKINERJA = {
+    "ekinerja_skp": "SKP e-Kinerja",
+    "ekinerja_rhk": "RHK e-Kinerja",
+    "ekinerja_penilaian": "Penilaian e-Kinerja",
+    "ekinerja_predikat": "Predikat tahunan e-Kinerja",
+}
+"""The e-Kinerja tables a sync writes, as a sync's summary names them."""
 
 TANPA_SEKOLAH = "Pegawai tanpa sekolah di Dapodik"
 """The forecast's row of an instansi's pegawai who belong to no school."""
@@ -368,80 +377,6 @@ def persen(x: Any, digits: int = 1) -> str:
     if x is None:
         return "-"
     return f"{float(x):,.{digits}f}".replace(",", "\0").replace(".", ",").replace("\0", ".") + "%"
-
-
-# ------------------------------------------------------------------------ dates, times
-
-BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-
-ZONA = {"WIB": 7, "WITA": 8, "WIT": 9}
-"""Indonesia's three time zones, hours east of UTC."""
-ZONA_BAKU = "WIB"
-
-
-def zona(nama: str | None) -> timezone:
-    """The ``timezone`` of ``WIB``, ``WITA`` or ``WIT`` (WIB when unknown)."""
-    kode = nama if nama in ZONA else ZONA_BAKU
-    return timezone(timedelta(hours=ZONA[kode]), kode)
-
-
-def _date(value: date | datetime | str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def tanggal(value: date | datetime | str | None) -> str:
-    """A date: ``1 Desember 2026``."""
-    if value is None or value == "":
-        return "-"
-    d = _date(value)
-    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
-
-
-def tanggal_singkat(value: date | datetime | str | None) -> str:
-    """A date in a table: ``01-12-2026``."""
-    if value is None or value == "":
-        return "-"
-    return _date(value).strftime("%d-%m-%Y")
-
-
-def di_zona(value: datetime, nama_zona: str | None = None) -> datetime:
-    """``value`` (naive = UTC) as a time in the zone ``nama_zona``."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(zona(nama_zona))
-
-
-def waktu(value: datetime | None, nama_zona: str | None = None) -> str:
-    """A time in the instansi's zone, with the zone named: ``1 Desember 2026 14.05 WITA``."""
-    if value is None:
-        return "-"
-    t = di_zona(value, nama_zona)
-    return f"{tanggal(t.date())} {t:%H.%M} {t.tzname()}"
-
-
-def waktu_singkat(value: datetime | None, nama_zona: str | None = None) -> str:
-    """A time in a table: ``01-12-2026 14.05 WIB``."""
-    if value is None:
-        return "-"
-    t = di_zona(value, nama_zona)
-    return f"{t:%d-%m-%Y %H.%M} {t.tzname()}"
 
 
 # ------------------------------------------------------------------------------ actors

@@ -111,7 +111,7 @@ demo's first check still shows them."""
 def _demo_history(store: Store, tahun: int, g: Generated) -> None:
     """Weeks of history before today, so that ages, escalations, the digest and the forecast
     show on a fresh demo; the demo accounts first (the digests go to them)."""
-    from selaras.catalogue import words
+    from selaras.catalogue import dates, words
     from selaras.cli.akun import DEMO_PASSWORD, seed_demo_accounts
     from selaras.usecases.demo_riwayat import buat_riwayat
 
@@ -124,7 +124,7 @@ def _demo_history(store: Store, tahun: int, g: Generated) -> None:
         today = frozenset(ptk.filter(pl.col("npsn").is_in(schools))["nip"].to_list())
         r = buat_riwayat(store, tahun, g.snapshot["siasn_pegawai"]["nip"].to_list(), tetap=today)
     out.print(
-        f"Riwayat: pemeriksaan pertama {words.tanggal(r.mulai)}, lalu {words.angka(r.hari)} hari kerja "
+        f"Riwayat: pemeriksaan pertama {dates.tanggal(r.mulai)}, lalu {words.angka(r.hari)} hari kerja "
         f"dengan {words.angka(r.sinkron)} permintaan sinkron, {words.angka(r.eskalasi)} eskalasi dan "
         f"{words.angka(r.digest)} ringkasan harian terkirim."
     )

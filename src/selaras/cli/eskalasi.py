@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 from selaras.cli.common import EXIT_INPUT, open_store
 from selaras.domain.eskalasi import TINGKAT_LABEL, Tingkat
 from selaras.domain.results import Flow
@@ -125,7 +125,7 @@ def prakiraan(
     p = result.keseluruhan
     if p is not None:
         out.print(
-            f"Tenggat {words.tanggal(result.tenggat)} ({p.hari_kerja_sisa} hari kerja lagi): "
+            f"Tenggat {dates.tanggal(result.tenggat)} ({p.hari_kerja_sisa} hari kerja lagi): "
             f"kini {words.persen(100.0 * p.tersinkron / p.total if p.total else 100.0)} tersinkron, "
             f"perkiraan {words.persen(p.persen)} "
             f"(rentang {words.persen(p.persen_bawah)} sampai {words.persen(p.persen_atas)})."

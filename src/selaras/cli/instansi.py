@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 from selaras.store import reads
 
 
@@ -16,7 +16,7 @@ def instansi() -> None:
 
 @instansi.command("zona")
 @click.argument("instansi_id")
-@click.argument("zona", required=False, type=click.Choice(list(words.ZONA)))
+@click.argument("zona", required=False, type=click.Choice(list(dates.ZONA)))
 @click.option("--db", envvar="SELARAS_DB", help="URL basis data atau berkas SQLite (bawaan: selaras.db).")
 def zona(instansi_id: str, zona: str | None, db: str | None) -> None:
     """Tampilkan atau ubah zona waktu INSTANSI_ID (WIB, WITA, WIT) untuk waktu di halaman dan ekspor."""
@@ -58,7 +58,7 @@ def libur(instansi_id: str, tanggal: object, keterangan: str | None, db: str | N
     days = esk.libur_of(store, instansi_id)
     click.echo(f"{nama} ({instansi_id}): {words.angka(len(days))} hari libur tambahan")
     for d in sorted(days):
-        click.echo(f"  {words.tanggal(d)}  {days[d]}")
+        click.echo(f"  {dates.tanggal(d)}  {days[d]}")
 
 
 @instansi.command("eskalasi")

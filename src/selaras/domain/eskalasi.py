@@ -26,6 +26,7 @@ from enum import IntEnum
 from typing import Any
 
 from selaras.catalogue.codes import Aktor
+from selaras.catalogue.sentences import ESKALASI
 from selaras.domain import blockers
 
 KE_ADMIN_BAKU = 5
@@ -42,8 +43,8 @@ class Tingkat(IntEnum):
 
 
 TINGKAT_LABEL = {
-    Tingkat.ADMIN: "Admin Instansi",
-    Tingkat.PIMPINAN: "Kepala instansi dan Admin Nasional",
+    Tingkat.ADMIN: ESKALASI["tingkat_admin"],
+    Tingkat.PIMPINAN: ESKALASI["tingkat_pimpinan"],
 }
 
 
@@ -57,7 +58,7 @@ class Kebijakan:
 
     def __post_init__(self) -> None:
         if self.ke_admin < 1 or self.ke_pimpinan < 1:
-            raise ValueError("ambang eskalasi harus paling sedikit 1 hari kerja")
+            raise ValueError(ESKALASI["ambang_minimal"])
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,8 @@ def penerima_eskalasi(tingkat: Tingkat, instansi_id: str) -> str:
 def umur_label(hari: int) -> str:
     """How long an item has waited, in words people use."""
     if hari <= 0:
-        return "muncul hari ini"
-    return f"menunggu sejak {hari} hari kerja"
+        return ESKALASI["umur_hari_ini"]
+    return ESKALASI["umur_hari"].format(hari=hari)
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,12 @@ def digest(nama: str, baris: Sequence[BarisDigest]) -> tuple[str, str]:
     one holds and what is new since the last digest."""
     rows = sorted(baris, key=lambda b: (-b.umur, -b.jumlah_guru, b.label))
     baru = sum(1 for b in rows if b.baru)
-    judul = f"Ringkasan harian: {len(rows)} kendala terbuka" + (f", {baru} baru" if baru else "")
-    lines = [f"Yth. {nama},", "", "Kendala yang menunggu tindakan Anda, yang terlama di atas:"]
+    t = ESKALASI
+    judul = t["digest_judul_baru" if baru else "digest_judul"].format(n=len(rows), baru=baru)
+    lines = [t["digest_salam"].format(nama=nama), "", t["digest_pembuka"]]
     for b in rows:
-        extra = " (baru)" if b.baru else ""
+        extra = t["digest_baru"] if b.baru else ""
         if b.tingkat:
-            extra += f" [dieskalasi ke {TINGKAT_LABEL[Tingkat(b.tingkat)]}]"
-        lines.append(f"- {b.label}: {umur_label(b.umur)}, menahan {b.jumlah_guru} guru{extra}")
+            extra += t["digest_dieskalasi"].format(kepada=TINGKAT_LABEL[Tingkat(b.tingkat)])
+        lines.append(t["digest_baris"].format(label=b.label, umur=umur_label(b.umur), guru=b.jumlah_guru, tanda=extra))
     return judul, "\n".join(lines)

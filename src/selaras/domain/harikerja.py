@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import holidays
 
-from selaras.catalogue.words import zona as zona_of
+from selaras.catalogue.dates import AKHIR_PEKAN, LIBUR_INSTANSI
+from selaras.catalogue.dates import zona as zona_of
 
 
 def tanggal_lokal(waktu: datetime, zona: str = "WIB") -> date:
@@ -56,9 +57,9 @@ class Kalender:
     def libur(self, d: date) -> str | None:
         """Why ``d`` is not a working day (None: it is one)."""
         if d.weekday() >= 5:
-            return "akhir pekan"
+            return AKHIR_PEKAN
         if d in self.tambahan:
-            return "libur instansi"
+            return LIBUR_INSTANSI
         return libur_nasional(d.year).get(d)
 
     def hari_kerja(self, d: date) -> bool:

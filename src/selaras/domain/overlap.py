@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from selaras.catalogue.sentences import SOURCES
+
 
 def _tgl(value: date) -> str:
     return value.strftime("%d-%m-%Y")
@@ -29,8 +31,14 @@ def tahunan_overlaps(existing: Iterable[Mapping[str, Any]], row: Mapping[str, An
         o_awal, o_akhir = _as_date(other["awal"]), _as_date(other["akhir"])
         if awal <= o_akhir and o_awal <= akhir:
             problems.append(
-                f"Periode TAHUNAN {row['periode_id']} ({_tgl(awal)} s.d. {_tgl(akhir)}) bertumpang tanggal dengan "
-                f"periode TAHUNAN {other['periode_id']} ({_tgl(o_awal)} s.d. {_tgl(o_akhir)})."
+                SOURCES["periode_bertumpang"].format(
+                    periode_id=row["periode_id"],
+                    awal=_tgl(awal),
+                    akhir=_tgl(akhir),
+                    lain_id=other["periode_id"],
+                    lain_awal=_tgl(o_awal),
+                    lain_akhir=_tgl(o_akhir),
+                )
             )
     return problems
 

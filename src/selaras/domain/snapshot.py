@@ -18,6 +18,8 @@ from enum import StrEnum
 
 import polars as pl
 
+from selaras.catalogue.sentences import SOURCES
+
 
 class Kind(StrEnum):
     """The value format of a column."""
@@ -47,14 +49,8 @@ PATTERNS: dict[Kind, re.Pattern[str]] = {
 }
 
 FORMAT_TEXT: dict[Kind, str] = {
-    Kind.NIP: "NIP harus 18 digit angka",
-    Kind.NIK: "NIK harus 16 digit angka",
-    Kind.NPSN: "NPSN harus 8 digit angka",
-    Kind.DATE: "tanggal harus berformat YYYY-MM-DD",
-    Kind.TIMESTAMP: "waktu harus berformat ISO (YYYY-MM-DDTHH:MM:SS)",
-    Kind.BOOL: "nilai harus 1 atau 0",
-    Kind.INT: "nilai harus bilangan bulat",
-    Kind.DECIMAL: "nilai harus angka dengan titik desimal (misalnya 12.5)",
+    k: SOURCES[f"format_{k.value}"]
+    for k in (Kind.NIP, Kind.NIK, Kind.NPSN, Kind.DATE, Kind.TIMESTAMP, Kind.BOOL, Kind.INT, Kind.DECIMAL)
 }
 
 POLARS_TYPE: dict[Kind, pl.DataType] = {

@@ -17,13 +17,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from selaras.catalogue.sentences import SOURCES
+
 SEPARATORS = (",", ";")
 """The column separators a CSV file may use; the first is the contract's own."""
 
-SEPARATOR_NAME = {",": "koma (,)", ";": "titik koma (;)"}
+SEPARATOR_NAME = {",": SOURCES["pemisah_koma"], ";": SOURCES["pemisah_titik_koma"]}
 """How a separator is named to a person."""
 
-CONTRACT = "kontrak Selaras"
+CONTRACT = SOURCES["kontrak"]
 """How the contract's own column names are named when said which mapping a file used."""
 
 HEADER_SEARCH_ROWS = 30
@@ -50,11 +52,16 @@ class FileFormat:
     @property
     def way(self) -> str:
         """How it was read, without the file's name."""
-        parts = [f"kolom {CONTRACT}" if self.mapping is None else f"pemetaan {self.mapping}"]
+        t = SOURCES
+        parts = [
+            t["dibaca_kolom"].format(kontrak=CONTRACT)
+            if self.mapping is None
+            else t["dibaca_pemetaan"].format(pemetaan=self.mapping)
+        ]
         if self.separator is not None:
-            parts.append(f"pemisah {SEPARATOR_NAME.get(self.separator, repr(self.separator))}")
+            parts.append(t["dibaca_pemisah"].format(pemisah=SEPARATOR_NAME.get(self.separator, repr(self.separator))))
         if self.header_row != 1:
-            parts.append(f"baris judul tabel di baris {self.header_row}")
+            parts.append(t["dibaca_baris_judul"].format(baris=self.header_row))
         return ", ".join(parts)
 
     def __str__(self) -> str:

@@ -19,17 +19,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from selaras.catalogue.sentences import SOURCES
 from selaras.domain.snapshot import Table
 from selaras.sources import mapping as source_mapping
 from selaras.sources.mapping import MAPPINGS, SourceMapping, Unmappable, find_mapping, match_headers
 from selaras.sources.validation import KOLOM_TIDAK_ADA, KOLOM_WAJIB_TIDAK_ADA, ROW, Findings, RawTable
 
-UNKNOWN_HEADER = (
-    "nama kolom tidak dikenal (bukan kolom kontrak Selaras maupun kolom SIASN/Dapodik yang dibaca); "
-    "bila ini kolom yang dinyatakan tidak ada, ganti judulnya"
-)
-UNMAPPABLE = "nilai tidak dapat dipetakan"
-_REPEATED = "kolom muncul lebih dari sekali di baris judul"
+UNKNOWN_HEADER = SOURCES["kolom_tidak_dikenal"]
+_REPEATED = SOURCES["kolom_berulang"]
 
 
 def _digits(s: pl.Expr) -> pl.Expr:
@@ -217,12 +214,13 @@ def add_problems(findings: Findings, raw: RawTable, found: pl.DataFrame, mapping
     """Add the values that do not map (from :func:`convert`) to ``findings``, by row; the row
     numbers of their rows, whose other values are not to be checked (they are refused for
     this already, and an unmapped value would only read as empty)."""
+    unmappable = SOURCES["tidak_terpetakan"].format(pemetaan=mapping.name)
     for column in found.get_column("column").unique(maintain_order=True):
         findings.add_rows(
             raw,
             found.filter(pl.col("column") == column),
-            what=f"{UNMAPPABLE} ({mapping.name})",
-            rule=pl.concat_str(pl.lit(f"{UNMAPPABLE} ({mapping.name}): "), pl.col("rule")),
+            what=unmappable,
+            rule=pl.concat_str(pl.lit(f"{unmappable}: "), pl.col("rule")),
             column=column,
             value=pl.col("value"),
         )

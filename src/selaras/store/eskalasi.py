@@ -377,6 +377,11 @@ def write_summary(conn: sa.Connection, tanggal: date) -> tuple[int, int]:
     ]
     if rows:
         conn.execute(ringkasan_instansi.insert(), rows)
+    return len(rows), _write_school_summary(conn, tanggal, base, ok)
+
+
+def _write_school_summary(conn: sa.Connection, tanggal: date, base: sa.Select[Any], ok: Any) -> int:
+    """The day's row per school whose counts differ from its latest row before the day."""
     per_school = conn.execute(
         base.add_columns(
             sync_log.c.npsn,
@@ -428,7 +433,7 @@ def write_summary(conn: sa.Connection, tanggal: date) -> tuple[int, int]:
     ]
     for i in range(0, len(changed), 5000):
         conn.execute(ringkasan_sekolah.insert(), changed[i : i + 5000])
-    return len(rows), len(changed)
+    return len(changed)
 
 
 def _frame(conn: sa.Connection, q: sa.Select[Any], schema: dict[str, Any]) -> pl.DataFrame:

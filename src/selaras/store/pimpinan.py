@@ -78,7 +78,7 @@ def snapshot_sekolah(store: Store, where: sa.ColumnElement[bool]) -> Snapshot:
 
 def kebijakan_of(store: Store, tanggal: date | None = None, instansi_id: str | None = None) -> Kebijakan:
     """The check date (``tanggal``, else today in the instansi's zone) and the Plt settings."""
-    from selaras.catalogue.words import ZONA
+    from selaras.catalogue.dates import ZONA
 
     if tanggal is None:
         tanggal = pimpinan.hari_ini(ZONA.get(reads.zona_of(store, instansi_id), 7))

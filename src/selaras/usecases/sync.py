@@ -111,7 +111,7 @@ def check_store(
 def kebijakan_of(store: Store, tanggal: date | None = None, instansi_id: str | None = None) -> Kebijakan:
     """The check date (``tanggal``, else today in the instansi's zone, WIB for several) and
     every instansi's Plt settings, read from the store."""
-    from selaras.catalogue.words import ZONA
+    from selaras.catalogue.dates import ZONA
     from selaras.store import reads
 
     if tanggal is None:

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from selaras import __version__
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.jobs.runtime import Dispatcher
 from selaras.store import uow
@@ -173,7 +173,7 @@ def render(request: Request, name: str, status_code: int = 200, **data: Any) -> 
     """A page from ``templates/name`` with the common context."""
     user = data.get("user")
     if "zona" not in data:
-        data["zona"] = konteks(request).zona(user.instansi_id) if user is not None else words.ZONA_BAKU
+        data["zona"] = konteks(request).zona(user.instansi_id) if user is not None else dates.ZONA_BAKU
     return templates.TemplateResponse(request, name, {"request": request, **data}, status_code=status_code)
 
 

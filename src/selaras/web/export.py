@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from openpyxl import Workbook
 from starlette.background import BackgroundTask
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.store import reads
 from selaras.store.database import Store
@@ -59,7 +59,7 @@ def cells(row: dict[str, Any], zona: str) -> list[Any]:
     for c in EXPORT_COLUMNS:
         v = row.get(c)
         if c == "waktu" and isinstance(v, datetime):
-            v = words.di_zona(v, zona).replace(tzinfo=None, microsecond=0)
+            v = dates.di_zona(v, zona).replace(tzinfo=None, microsecond=0)
         elif c in _WORDS and v is not None:
             v = words.label(_WORDS[c], v)
         elif c == "kode":

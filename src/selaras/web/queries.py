@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Status
 from selaras.store import logs, peminta, reads
@@ -61,7 +61,7 @@ class LogFilter:
 def log_query(f: LogFilter, scope: LogScope, zona: str | None = None) -> logs.LogQuery:
     """The page's filters within the user's scope as a store query; the days ``dari`` and
     ``sampai`` are days in the instansi's zone."""
-    tz = words.zona(zona)
+    tz = dates.zona(zona)
     codes: list[tuple[str, ...]] = []
     if scope.codes is not None:
         codes.append(scope.codes)
@@ -187,7 +187,7 @@ def trend(store: Store, flow: str, tahun: int, instansi_id: str | None) -> pl.Da
         {
             "log_id": [r[0] for r in rows],
             "nip": [r[1] for r in rows],
-            "hari": [words.di_zona(r[2], zona).date() for r in rows],
+            "hari": [dates.di_zona(r[2], zona).date() for r in rows],
             "status": [r[3] for r in rows],
         }
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 from selaras.store import pimpinan
 from selaras.web.access import Pengguna, forbidden, instansi_scope
 from selaras.web.accounts import Peran
@@ -29,8 +29,8 @@ def daftar_pimpinan(ctx: Konteks, user: Pengguna, instansi_id: str | None = None
     rows = pimpinan.sekolah_by_pimpinan(store, scope, kebijakan)
     for r in rows:
         r["keadaan_label"] = words.label(words.KEADAAN_PIMPINAN, r["keadaan"])
-        r["tmt_label"] = words.tanggal(r["tmt"]) if r["tmt"] else "-"
-        r["akhir_label"] = words.tanggal(r["akhir_masa"]) if r["akhir_masa"] else "-"
+        r["tmt_label"] = dates.tanggal(r["tmt"]) if r["tmt"] else "-"
+        r["akhir_label"] = dates.tanggal(r["akhir_masa"]) if r["akhir_masa"] else "-"
         r["penugasan_label"] = words.label(words.PENUGASAN_ATASAN, r["atasan_penugasan"] or "DEFINITIF")
         for key in ("tmt", "akhir_masa"):
             r[key] = r[key].isoformat() if r[key] else None
@@ -41,7 +41,7 @@ def daftar_pimpinan(ctx: Konteks, user: Pengguna, instansi_id: str | None = None
     return {
         "kebijakan": {"plt_boleh_menilai": setelan["plt_boleh_menilai"], "plt_masa_bulan": setelan["plt_masa_bulan"]},
         "tanggal": kebijakan.tanggal.isoformat(),
-        "tanggal_label": words.tanggal(kebijakan.tanggal),
+        "tanggal_label": dates.tanggal(kebijakan.tanggal),
         "ringkas": ringkas,
         "segera_berakhir": sum(1 for r in rows if r["segera_berakhir"]),
         "guru_terdampak": sum(int(r["guru"]) for r in rows if r["keadaan"] in ("TANPA", "TIDAK_SAH", "BERAKHIR")),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from selaras.catalogue import words
+from selaras.catalogue import dates, words
 from selaras.domain.eskalasi import TINGKAT_LABEL, Butir, Tingkat, umur_label
 from selaras.domain.harikerja import tanggal_lokal
 from selaras.store import eskalasi as esk
@@ -27,7 +27,7 @@ def _age(store: Store, item: dict[str, Any], today: datetime, cache: dict[str, A
         "umur": hari,
         "umur_label": umur_label(hari),
         "sejak": sejak,
-        "sejak_label": words.tanggal(sejak),
+        "sejak_label": dates.tanggal(sejak),
         "eskalasi": [
             {"tingkat": int(t), "kepada": TINGKAT_LABEL[Tingkat(t)], "waktu": w}
             for t, w in sorted(item["tingkat"].items())

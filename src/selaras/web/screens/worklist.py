@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from selaras.catalogue import words
+from selaras.catalogue import sentences, words
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain import blockers as diagnosis
 from selaras.domain.results import Flow
@@ -35,7 +35,7 @@ def _actor_for(user: Pengguna) -> tuple[Aktor, ...]:
         return (Aktor.KEPALA_SEKOLAH, Aktor.PEGAWAI)  # a running Plt/Plh leads too (leaders.md)
     if p is Peran.PEGAWAI:
         return (Aktor.PEGAWAI,)
-    raise forbidden("Admin Nasional hanya membaca rekap dan log; tidak ada daftar kerja.")
+    raise forbidden(sentences.WORKLIST["tanpa_daftar"])
 
 
 def _concerns(user: Pengguna, mine: list[Aktor], err: dict[str, Any], row: dict[str, Any]) -> bool:
@@ -132,37 +132,38 @@ def _label(
     instansi: dict[str, str],
 ) -> str:
     mine = own is not None and key == own
+    t = sentences.WORKLIST
     if kind == ATASAN:
-        who = "SKP Anda" if mine else f"SKP kepala sekolah {people.get(key, key)} (NIP {key})"
+        who = t["skp_anda"] if mine else t["skp_kepala"].format(nama=people.get(key, key), nip=key)
         if code == "PMM-11":
-            return f"{who} belum ada di e-Kinerja; sinkronnya sudah siap dan akan membebaskan guru di bawah"
-        return f"{who} di e-Kinerja belum memuat RHK yang diacu guru; sinkronnya sudah siap"
+            return t["atasan_belum_ada"].format(skp=who)
+        return t["atasan_belum_memuat"].format(skp=who)
     if kind == ATASAN_TERTAHAN:
-        who = "SKP Anda sendiri" if mine else f"SKP kepala sekolah {people.get(key, key)} (NIP {key}) sendiri"
-        return f"Guru menunggu SKP kepala sekolah, tetapi {who} masih berkendala: selesaikan itu dulu, lalu sinkron"
+        who = t["skp_anda_sendiri"] if mine else t["skp_kepala_sendiri"].format(nama=people.get(key, key), nip=key)
+        return t["atasan_tertahan"].format(skp=who)
     if kind == RHK_PMM:
-        nama = pegawai[0][1]
-        return f"RHK {'Anda' if mine else nama} belum terkait ke RHK kepala sekolah di PMM (perbaikan di PMM)"
+        return t["rhk_pmm"].format(siapa=t["anda"] if mine else pegawai[0][1])
     if kind == "unor":
-        unit = f"{units.get(key, key)} ({key})"
+        unit = {"nama": units.get(key, key), "unor_id": key}
         if code == "PMM-12":
-            return f"Atasan unit {unit} di e-Kinerja berbeda dengan PMM"
-        return f"Unit {unit} tidak aktif atau tidak terdaftar"
+            return t["unor_atasan_beda"].format(**unit)
+        return t["unor_tidak_aktif"].format(**unit)
+    sekolah = {"nama": schools.get(key, key), "npsn": key}
     if kind == "sekolah" and code == "TAH-02":
-        return f"Predikat kinerja organisasi {schools.get(key, key)} (NPSN {key}) belum ditetapkan"
+        return t["pko_belum"].format(**sekolah)
     if kind == "sekolah" and code == "TAH-04":
-        return f"Sebaran predikat guru di {schools.get(key, key)} (NPSN {key}) tidak sesuai predikat organisasi"
+        return t["sebaran_tidak_sesuai"].format(**sekolah)
     if kind == "sekolah":
-        return f"Sekolah {schools.get(key, key)} (NPSN {key}) belum terpetakan ke unit kerja"
+        return t["sekolah_tanpa_unor"].format(**sekolah)
     if kind == "sekolah-skp" and code == "TAH-03":
-        return f"Predikat tahunan guru di {schools.get(key, key)} belum ditetapkan"
+        return t["predikat_belum"].format(**sekolah)
     if kind == "sekolah-skp":
-        return f"SKP guru di {schools.get(key, key)} belum disepakati"
+        return t["skp_guru_belum_disepakati"].format(**sekolah)
     if kind == "instansi":
-        return f"Pengaturan periode instansi {instansi.get(key, key)}"
+        return t["periode_instansi"].format(nama=instansi.get(key, key))
     if mine:
-        return "SKP Anda sendiri"
-    return f"{pegawai[0][1]} (NIP {key})"
+        return t["skp_anda_sendiri"]
+    return t["pegawai"].format(nama=pegawai[0][1], nip=key)
 
 
 def waiting_on_me(ctx: Konteks, user: Pengguna) -> dict[str, Any] | None:
