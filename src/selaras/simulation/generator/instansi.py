@@ -106,11 +106,14 @@ def add_instansi(b: Build) -> None:
     b.frames["instansi"] = b.inst.select("instansi_id", "nama")
 
 
-def add_periode(b: Build) -> None:
-    tahun = b.tahun
-    rows: list[dict[str, object]] = []
+class _PeriodeRows:
+    """The rows of ``ekinerja_periode``, as they are added."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, object]] = []
 
     def add(
+        self,
         inst_id: str,
         code: str,
         nama: str,
@@ -120,7 +123,7 @@ def add_periode(b: Build) -> None:
         tipe: str | None = None,
         angka: int | None = None,
     ) -> None:
-        rows.append(
+        self.rows.append(
             {
                 "periode_id": f"PRD-{inst_id[4:]}-{code}",
                 "instansi_id": inst_id,
@@ -133,11 +136,11 @@ def add_periode(b: Build) -> None:
             }
         )
 
-    def periodic(inst_id: str, year: int, tipe: str, numbers: Sequence[int], tag: str = "") -> None:
+    def periodic(self, inst_id: str, year: int, tipe: str, numbers: Sequence[int], tag: str = "") -> None:
         for a in numbers:
             if tipe == "BULANAN":
                 m = min(max(a, 1), 12)
-                add(
+                self.add(
                     inst_id,
                     f"{year}-B{a:02d}{tag}",
                     f"Bulan {BULAN[m - 1]} {year}",
@@ -149,7 +152,7 @@ def add_periode(b: Build) -> None:
                 )
             else:
                 q = min(max(a, 1), 4)
-                add(
+                self.add(
                     inst_id,
                     f"{year}-Q{a}{tag}",
                     f"Triwulan {ROMAWI[a - 1]} {year}",
@@ -160,7 +163,12 @@ def add_periode(b: Build) -> None:
                     a,
                 )
 
-    for r in b.inst.iter_rows(named=True):
+
+def _periode_rows(inst: pl.DataFrame, tahun: int) -> pl.DataFrame:
+    """Each instansi's periods of last year and of ``tahun``, with its period faults."""
+    rows = _PeriodeRows()
+    add, periodic = rows.add, rows.periodic
+    for r in inst.iter_rows(named=True):
         iid, tipe = r["instansi_id"], r["periodik"]
         n_num = 12 if tipe == "BULANAN" else 4
         last = tahun - 1
@@ -180,8 +188,8 @@ def add_periode(b: Build) -> None:
             periodic(iid, tahun, tipe, [2], tag="-2")
         elif fault == "rentang":
             periodic(iid, tahun, tipe, [n_num + 1])
-    periode = pl.DataFrame(
-        rows,
+    return pl.DataFrame(
+        rows.rows,
         schema={
             "periode_id": pl.String,
             "instansi_id": pl.String,
@@ -193,6 +201,11 @@ def add_periode(b: Build) -> None:
             "angka_periodik": pl.Int64,
         },
     )
+
+
+def add_periode(b: Build) -> None:
+    tahun = b.tahun
+    periode = _periode_rows(b.inst, tahun)
     b.frames["ekinerja_periode"] = periode
     with_inst = ordered_join(periode, b.inst.select("inst", "instansi_id"), "instansi_id", "inner")
     b.tahunan = with_inst.filter(

@@ -133,8 +133,10 @@ def add_pegawai(b: Build) -> None:
 # -- identities: NIP, NIK, names, for everyone -------------------------------------------
 
 
-def add_identitas(b: Build) -> None:
-    r, tahun = b.rand, b.tahun
+def _others(b: Build) -> pl.DataFrame:
+    """The people out of scope: each Dinas's head and staff, the pengawas of the PMM-12S
+    schools, and the schools' honorer teachers and administrative staff (TAS)."""
+    r = b.rand
     base = b.peg.height
     dinas = pl.DataFrame({"inst": pl.int_range(0, b.n_inst, eager=True)})
     staff_roles = pl.DataFrame({"role": ["SEKDIS", "KABID", "PELAKSANA"], "sub": [1, 2, 1]})
@@ -145,7 +147,7 @@ def add_identitas(b: Build) -> None:
         n_tas=r.below("sch", "tas", 2) + (pl.col("n_guru") >= 12).cast(pl.Int64),
     )
     none = pl.lit(None, pl.Int64)
-    others = pl.concat(
+    return pl.concat(
         [
             dinas.select("inst", role=pl.lit("KADIS"), sub=pl.lit(0, pl.Int64), sch=none, pengawas_sch=none),
             dinas.join(staff_roles, how="cross").select(
@@ -165,40 +167,22 @@ def add_identitas(b: Build) -> None:
         ],
         how="vertical_relaxed",
     ).with_columns(oid=pl.int_range(base, base + pl.len(), dtype=pl.Int64))
-    b.others = others
 
-    orang = pl.concat(
-        [b.peg.select("oid", "inst", "sch", "role"), others.select("oid", "inst", "sch", "role")],
-        how="vertical_relaxed",
-    ).with_columns(
-        **{
-            f"u_{s}": r.u("oid", s)
-            for s in (
-                "sex",
-                "by",
-                "bm",
-                "bd",
-                "pppk",
-                "ty",
-                "tm0",
-                "tm",
-                "kec",
-                "nl",
-                "np",
-                "nb",
-                "n1",
-                "gelar",
-                "nuptk",
-            )
-        }
-    )
-    role = pl.col("role")
-    senior = role.is_in(["KADIS", "SEKDIS", "KABID", "PENGAWAS"])
+
+_STREAMS = ("sex", "by", "bm", "bd", "pppk", "ty", "tm0", "tm", "kec", "nl", "np", "nb", "n1", "gelar", "nuptk")
+"""The random streams of a person's identity: one column ``u_<stream>`` each."""
+_ROLE = pl.col("role")
+_SENIOR = _ROLE.is_in(["KADIS", "SEKDIS", "KABID", "PENGAWAS"])
+
+
+def _below(name: str, n: int | pl.Expr) -> pl.Expr:
+    return (pl.col(f"u_{name}") * n).floor().cast(pl.Int64)
+
+
+def _birth_and_entry(orang: pl.DataFrame, tahun: int) -> pl.DataFrame:
+    """Sex, date of birth, PPPK or not, and the year and month of entry of everyone."""
+    role, senior, below = _ROLE, _SENIOR, _below
     asn = ~role.is_in(["HONORER", "TAS"])
-
-    def below(name: str, n: int | pl.Expr) -> pl.Expr:
-        return (pl.col(f"u_{name}") * n).floor().cast(pl.Int64)
-
     female_share = pl.when(role == "KS").then(0.45).when(senior).then(0.35).otherwise(0.64)
     orang = orang.with_columns(
         female=pl.col("u_sex") < female_share,
@@ -219,16 +203,22 @@ def add_identitas(b: Build) -> None:
         .then(pl.max_horizontal(pl.col("by") + 22, tahun - 1 - below("ty", 4)))
         .otherwise(pl.min_horizontal(tahun - 1, pl.col("by") + 23 + below("ty", 18)))
     )
-    orang = orang.with_columns(
+    return orang.with_columns(
         ty=pl.min_horizontal(ty, tahun - 1),
         tm=pl.when(pl.col("u_tm0") < 0.6).then(1).otherwise(1 + below("tm", 12)),
         sexd=pl.when(pl.col("female")).then(2).otherwise(1),
     )
+
+
+def _nip_and_nik_keys(orang: pl.DataFrame, inst: pl.DataFrame) -> pl.DataFrame:
+    """The keys of NIP (birth, entry, sex) and NIK (region, birth) and the sequence numbers
+    that make each unique."""
+    below = _below
     birth = (pl.col("by") * 100 + pl.col("bm")) * 100 + pl.col("bd")
     nip_key = birth * 10_000_000 + (pl.col("ty") * 100 + pl.col("tm")) * 10 + pl.col("sexd")
     region = pl.col("prov_code") * 10_000 + pl.col("kab_code") * 100 + 1 + below("kec", 30)
     nik_date = (pl.col("bd") + 40 * pl.col("female").cast(pl.Int64)) * 10_000 + pl.col("bm") * 100 + pl.col("by") % 100
-    orang = ordered_join(orang, b.inst.select("inst", "prov_code", "kab_code"), "inst")
+    orang = ordered_join(orang, inst.select("inst", "prov_code", "kab_code"), "inst")
     orang = orang.with_columns(
         nip_key=nip_key.cast(pl.Int64), nik_key=(region * 1_000_000 + nik_date).cast(pl.Int64)
     ).with_columns(
@@ -240,6 +230,20 @@ def add_identitas(b: Build) -> None:
     # number; that is unique only while the true sequence numbers stay below 500.
     if max_seq >= 500:
         raise RuntimeError("NIP sequence numbers overflow; too many pegawai for one date")
+    return orang
+
+
+def add_identitas(b: Build) -> None:
+    """NIP, NIK, names, degrees and NUPTK for everyone in scope or not (``b.orang``, ``b.nips``),
+    and the people out of scope (``b.others``)."""
+    r = b.rand
+    b.others = others = _others(b)
+    orang = pl.concat(
+        [b.peg.select("oid", "inst", "sch", "role"), others.select("oid", "inst", "sch", "role")],
+        how="vertical_relaxed",
+    ).with_columns(**{f"u_{s}": r.u("oid", s) for s in _STREAMS})
+    orang = _nip_and_nik_keys(_birth_and_entry(orang, b.tahun), b.inst)
+    role, senior, below = _ROLE, _SENIOR, _below
     nip_num = pl.col("nip_key") * 1000 + pl.col("nip_seq")
     depan = (
         pl.when(pl.col("female"))
