@@ -9,12 +9,12 @@ from selaras.simulation.generator.ids import ptk_id_of, unor_id_of
 from selaras.simulation.generator.randomness import choice, choice_by, choice_index, ordered_join, pick
 from selaras.simulation.generator.words import JABATAN, JABATAN_05, JENIS_GURU, STATUS_09
 
+_ROLE, _LABEL = pl.col("role"), pl.col("label").fill_null("")
+_U_FAULT = pl.col("u_fault")
 
-def add_siasn_dapodik(b: Build) -> None:
-    r, tahun = b.rand, b.tahun
+
+def _siasn_unor(b: Build, sch: pl.DataFrame) -> None:
     inst = b.inst
-    sch = ordered_join(b.sch, inst.select("inst", "instansi_id"), "inst")
-
     # Units: per instansi the Dinas Pendidikan (top), its Sekretariat and a Bidang; then
     # one unit per school under the Dinas.
     dinas_units = pl.concat(
@@ -56,22 +56,13 @@ def add_siasn_dapodik(b: Build) -> None:
             ),
         ]
     )
-    b.frames["dapodik_sekolah"] = sch.select("npsn", "nama", "instansi_id")
 
-    orang = ordered_join(b.orang, b.peg.select("oid", "label", "partner"), "oid")
-    orang = ordered_join(orang, b.others.select("oid", "sub", "pengawas_sch"), "oid")
-    orang = ordered_join(orang, sch.select("sch", "jenjang", "npsn", "unor", "instansi_id"), "sch")
-    orang = ordered_join(orang, sch.select(partner="sch", partner_unor="unor"), "partner")
-    orang = orang.with_columns(
-        u_jab=r.u("oid", "jabatan"),
-        u_fault=r.u("oid", "fault-variant"),
-        u_ptk=r.u("oid", "jenis-ptk"),
-        u_kst=r.u("oid", "ks-tugas"),
-        u_dap=r.u("oid", "nama-dapodik"),
-    )
-    role, label = pl.col("role"), pl.col("label").fill_null("")
+
+def _jabatan(tahun: int) -> pl.Expr:
+    """The index in ``JABATAN`` of each person's position (PMM-05: not a teacher's)."""
+    role, label, u_fault = _ROLE, _LABEL, _U_FAULT
     years = tahun - pl.col("ty")
-    u_jab, u_fault = pl.col("u_jab"), pl.col("u_fault")
+    u_jab = pl.col("u_jab")
     jab_guru = (
         pl.when(pl.col("pppk"))
         .then(pl.when(u_jab < 0.85).then(0).otherwise(1))
@@ -88,7 +79,7 @@ def add_siasn_dapodik(b: Build) -> None:
     jab_05 = pl.lit(pl.Series([j for j, _ in JABATAN_05], dtype=pl.Int64)).gather(
         choice_index(u_fault, [w for _, w in JABATAN_05])
     )
-    jab = (
+    return (
         pl.when(label == "PMM-05")
         .then(jab_05)
         .when(role == "KS")
@@ -105,6 +96,11 @@ def add_siasn_dapodik(b: Build) -> None:
         .then(10)
         .otherwise(11)
     )
+
+
+def _siasn_pegawai(b: Build, orang: pl.DataFrame) -> None:
+    role, label, u_fault = _ROLE, _LABEL, _U_FAULT
+    jab = _jabatan(b.tahun)
     status_09 = choice(u_fault, STATUS_09)
     is_09 = label == "PMM-09"
     unor = (
@@ -118,7 +114,7 @@ def add_siasn_dapodik(b: Build) -> None:
     )
     siasn = ordered_join(
         orang.filter(pl.col("nip").is_not_null()).drop("instansi_id"),
-        inst.select("inst", "instansi_id"),
+        b.inst.select("inst", "instansi_id"),
         "inst",
     )
     b.frames["siasn_pegawai"] = siasn.with_columns(jab=jab, s09=status_09).select(
@@ -139,6 +135,9 @@ def add_siasn_dapodik(b: Build) -> None:
         jabatan_jenis=pick([j for _, j in JABATAN], pl.col("jab")),
     )
 
+
+def _dapodik_ptk(b: Build, orang: pl.DataFrame) -> None:
+    role, label, u_fault = _ROLE, _LABEL, _U_FAULT
     # Dapodik PTK: principals, teachers, and the non-ASN staff of each school.
     ptk = orang.filter(pl.col("sch").is_not_null()).with_columns(
         jenis_asli=choice_by(pl.col("jenjang"), pl.col("u_ptk"), JENIS_GURU)
@@ -184,8 +183,9 @@ def add_siasn_dapodik(b: Build) -> None:
         .then(pl.lit("KELAS_SD"))
         .otherwise(pl.col("jenjang")),
     )
-    del b.orang
 
+
+def _ekinerja_unor(b: Build) -> None:
     # e-Kinerja's copy of the units, each with its head as e-Kinerja knows it.
     heads = ordered_join(
         b.others.filter(pl.col("role").is_in(["KADIS", "SEKDIS", "KABID"])).select(
@@ -215,3 +215,28 @@ def add_siasn_dapodik(b: Build) -> None:
             ),
         ]
     )
+
+
+def add_siasn_dapodik(b: Build) -> None:
+    """The units of SIASN and e-Kinerja, SIASN's pegawai, and Dapodik's schools and PTK (with
+    each teacher's subject group for the RHK texts in ``b.mapel_group``)."""
+    r = b.rand
+    sch = ordered_join(b.sch, b.inst.select("inst", "instansi_id"), "inst")
+    _siasn_unor(b, sch)
+    b.frames["dapodik_sekolah"] = sch.select("npsn", "nama", "instansi_id")
+
+    orang = ordered_join(b.orang, b.peg.select("oid", "label", "partner"), "oid")
+    orang = ordered_join(orang, b.others.select("oid", "sub", "pengawas_sch"), "oid")
+    orang = ordered_join(orang, sch.select("sch", "jenjang", "npsn", "unor", "instansi_id"), "sch")
+    orang = ordered_join(orang, sch.select(partner="sch", partner_unor="unor"), "partner")
+    orang = orang.with_columns(
+        u_jab=r.u("oid", "jabatan"),
+        u_fault=r.u("oid", "fault-variant"),
+        u_ptk=r.u("oid", "jenis-ptk"),
+        u_kst=r.u("oid", "ks-tugas"),
+        u_dap=r.u("oid", "nama-dapodik"),
+    )
+    _siasn_pegawai(b, orang)
+    _dapodik_ptk(b, orang)
+    del b.orang
+    _ekinerja_unor(b)
