@@ -106,9 +106,10 @@ def add_pimpinan(b: Build) -> None:
     )
 
 
-# -- the manifest -------------------------------------------------------------------------
+# -- the year end: PKO, annual ratings, jenjang, angka kredit (simulation/tahunan.py) --------
 
 
 def add_year_end(b: Build) -> None:
-    # Its own random streams: the tables above are the same with or without it.
+    """The year-end tables, with random streams of their own: the tables above are the same
+    with or without them."""
     b.frames.update(year_end(b.frames, b.tahun, b.rand.seed))

@@ -233,6 +233,3 @@ def add_periode(b: Build) -> None:
     )
     b.known_periodik = in_year.select("inst", "tipe", "angka").unique()
     b.good_periodik = in_year.filter(~pl.col("inst").is_in(b.broken_inst["inst"].implode()))
-
-
-# -- schools ------------------------------------------------------------------------------

@@ -117,6 +117,3 @@ def add_penilaian(b: Build) -> None:
     empty = pl.Series("skp", [], dtype=pl.Int64)
     b.skp_with_pen = pl.concat(with_pen) if with_pen else empty
     b.skp_unmatched = pl.concat(unmatched) if unmatched else empty
-
-
-# -- e-Kinerja SKP: synced ones, and the ones people made by hand --------------------------

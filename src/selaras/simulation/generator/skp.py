@@ -9,7 +9,7 @@ import polars as pl
 
 from selaras.simulation.generator.build import CHUNK_SKP, Build
 from selaras.simulation.generator.ids import ptk_id_of, rhk_ek_id_of, rhk_pmm_id_of, skp_ek_id_of, skp_pmm_id_of
-from selaras.simulation.generator.randomness import choice, ordered_join, pick
+from selaras.simulation.generator.randomness import Rand, choice, ordered_join, pick
 from selaras.simulation.generator.words import (
     MAPEL,
     RHK_GURU_TAMBAHAN,
@@ -19,7 +19,8 @@ from selaras.simulation.generator.words import (
 )
 
 
-def add_pmm_skp(b: Build) -> None:
+def _plans(b: Build) -> pl.DataFrame:
+    """Each pegawai's PMM plans of the year: one, none (PMM-02a), or two for a rotation."""
     r, tahun = b.rand, b.tahun
     kadis = b.others.filter(pl.col("role") == "KADIS").select("inst", kadis_oid="oid")
     peg = ordered_join(b.peg, kadis, "inst")
@@ -57,7 +58,14 @@ def add_pmm_skp(b: Build) -> None:
         status=pl.lit("DISEPAKATI"),
         atasan_oid="partner_ks_oid",
     )
-    skp = pl.concat([main, rot]).sort(["oid", "awal"]).with_row_index("skp").with_columns(pl.col("skp").cast(pl.Int64))
+    return pl.concat([main, rot]).sort(["oid", "awal"]).with_row_index("skp").with_columns(pl.col("skp").cast(pl.Int64))
+
+
+def add_pmm_skp(b: Build) -> None:
+    """PMM's SKPs (``pmm_skp``), with what the RHK need: their counts, where each SKP's RHK
+    start, and which SKPs were synced into e-Kinerja (``b.skp``)."""
+    r, tahun = b.rand, b.tahun
+    skp = _plans(b)
     is_ks = pl.col("role") == "KS"
     skp = skp.with_columns(
         # Not approved yet: PMM has no superior for the plan.
@@ -114,29 +122,38 @@ def add_pmm_skp(b: Build) -> None:
 # -- PMM RHK and their synced copies in e-Kinerja (in batches of SKPs) --------------------
 
 
-def add_rhk(b: Build) -> None:
-    r = b.rand
+def _rhk_texts() -> tuple[list[str], dict[str, int], dict[str, int]]:
+    """The pool of RHK texts (principals' main and extra, teachers' extra, then each subject's
+    main ones), and per subject group where its subjects start and how many there are."""
     groups = list(MAPEL)
     offsets, sizes, flat, off = {}, {}, [], 0
     for g in groups:
         offsets[g], sizes[g] = off, len(MAPEL[g])
         flat += list(MAPEL[g])
         off += len(MAPEL[g])
-    n_ku, n_kt = len(RHK_KEPALA_UTAMA), len(RHK_KEPALA_TAMBAHAN)
-    n_gt, n_tpl = len(RHK_GURU_TAMBAHAN), len(RHK_GURU_TEMPLATE)
     pool = (
         list(RHK_KEPALA_UTAMA)
         + list(RHK_KEPALA_TAMBAHAN)
         + list(RHK_GURU_TAMBAHAN)
         + [t.format(m) for m in flat for t in RHK_GURU_TEMPLATE]
     )
+    return pool, offsets, sizes
+
+
+_N_KU, _N_KT = len(RHK_KEPALA_UTAMA), len(RHK_KEPALA_TAMBAHAN)
+_N_GT, _N_TPL = len(RHK_GURU_TAMBAHAN), len(RHK_GURU_TEMPLATE)
+
+
+def _rhk_skp(b: Build, offsets: dict[str, int], sizes: dict[str, int]) -> pl.DataFrame:
+    """The SKPs with what their RHK are drawn from (subject, text offsets, no induk, stale)."""
+    r, n_tpl = b.rand, _N_TPL
     mg = b.mapel_group.select(
         "oid",
         mapel=pl.col("mg").replace_strict(offsets, return_dtype=pl.Int64)
         + r.below("oid", "mapel", pl.col("mg").replace_strict(sizes, return_dtype=pl.Int64)),
     )
     del b.mapel_group
-    skp = ordered_join(b.skp, mg, "oid").select(
+    return ordered_join(b.skp, mg, "oid").select(
         "skp",
         "synced",
         "rhk_start",
@@ -155,6 +172,12 @@ def add_rhk(b: Build) -> None:
         no_induk=pl.col("label").fill_null("") == "PMM-13",
         stale=pl.col("synced") & (pl.col("role") == "GURU") & (r.u("skp", "stale") < 0.04),
     )
+
+
+def _explode(skp: pl.DataFrame, r: Rand) -> pl.DataFrame:
+    """One row per RHK of the SKPs: its number, its text in the pool, UTAMA or not, and the
+    offset of its induk among the principal's RHK (none for a principal's, or PMM-13's first)."""
+    n_ku, n_kt, n_gt, n_tpl = _N_KU, _N_KT, _N_GT, _N_TPL
     pos, n_utama = pl.col("pos"), pl.col("n_utama")
     utama = pos < n_utama
     ks_text = (
@@ -172,6 +195,42 @@ def add_rhk(b: Build) -> None:
         .otherwise((u_induk * pl.col("ks_n")).floor())
         .cast(pl.Int64)
     )
+    return (
+        skp.with_columns(pos=pl.int_ranges(0, "n_rhk"))
+        .explode("pos")
+        .with_columns(rhk=pl.col("rhk_start") + pl.col("pos"))
+        .with_columns(u_induk=r.u("rhk", "induk"))
+        .with_columns(
+            text=pl.when(pl.col("is_ks")).then(ks_text).otherwise(guru_text),
+            utama=utama,
+            induk_off=pl.when(pl.col("is_ks") | (pl.col("no_induk") & (pos == 0))).then(None).otherwise(induk_off),
+        )
+    )
+
+
+_PMM_RHK_SCHEMA = {
+    "pmm_rhk_id": pl.String,
+    "pmm_skp_id": pl.String,
+    "uraian": pl.String,
+    "jenis": pl.String,
+    "induk_pmm_rhk_id": pl.String,
+}
+_EK_RHK_SCHEMA = {
+    "rhk_id": pl.String,
+    "skp_id": pl.String,
+    "uraian": pl.String,
+    "pmm_rhk_id": pl.String,
+    "induk_rhk_id": pl.String,
+}
+
+
+def add_rhk(b: Build) -> None:
+    """PMM's RHK (``pmm_rhk``) and the e-Kinerja copies of the synced ones
+    (``b.ek_rhk_synced``), in batches of ``CHUNK_SKP`` SKPs."""
+    r = b.rand
+    pool, offsets, sizes = _rhk_texts()
+    skp = _rhk_skp(b, offsets, sizes)
+    pos = pl.col("pos")
     # The synced copy of a teacher RHK whose PMM text changed since the sync (a later
     # sync updates it).
     text = pl.col("text")
@@ -180,18 +239,7 @@ def add_rhk(b: Build) -> None:
     ek_parts: list[pl.DataFrame] = []
     n = skp.height
     for start in range(0, n, CHUNK_SKP):
-        part = (
-            skp.slice(start, CHUNK_SKP)
-            .with_columns(pos=pl.int_ranges(0, "n_rhk"))
-            .explode("pos")
-            .with_columns(rhk=pl.col("rhk_start") + pl.col("pos"))
-            .with_columns(u_induk=r.u("rhk", "induk"))
-            .with_columns(
-                text=pl.when(pl.col("is_ks")).then(ks_text).otherwise(guru_text),
-                utama=utama,
-                induk_off=pl.when(pl.col("is_ks") | (pl.col("no_induk") & (pos == 0))).then(None).otherwise(induk_off),
-            )
-        )
+        part = _explode(skp.slice(start, CHUNK_SKP), r)
         pmm_parts.append(
             part.select(
                 pmm_rhk_id=rhk_pmm_id_of(pl.col("rhk")),
@@ -212,30 +260,8 @@ def add_rhk(b: Build) -> None:
         )
         del part
         b.report("pmm_rhk", 0.4 + 0.34 * min(n, start + CHUNK_SKP) / max(n, 1))
-    schema = {
-        "pmm_rhk_id": pl.String,
-        "pmm_skp_id": pl.String,
-        "uraian": pl.String,
-        "jenis": pl.String,
-        "induk_pmm_rhk_id": pl.String,
-    }
-    b.frames["pmm_rhk"] = pl.concat(pmm_parts) if pmm_parts else pl.DataFrame(schema=schema)
-    b.ek_rhk_synced = (
-        pl.concat(ek_parts)
-        if ek_parts
-        else pl.DataFrame(
-            schema={
-                "rhk_id": pl.String,
-                "skp_id": pl.String,
-                "uraian": pl.String,
-                "pmm_rhk_id": pl.String,
-                "induk_rhk_id": pl.String,
-            }
-        )
-    )
+    b.frames["pmm_rhk"] = pl.concat(pmm_parts) if pmm_parts else pl.DataFrame(schema=_PMM_RHK_SCHEMA)
+    b.ek_rhk_synced = pl.concat(ek_parts) if ek_parts else pl.DataFrame(schema=_EK_RHK_SCHEMA)
     b.skp = b.skp.select(
         "skp", "oid", "inst", "role", "label", "status", "synced", "ek", "awal", "akhir", "skp_unor", "atasan_nip"
     )
-
-
-# -- PMM assessments, the ones already in e-Kinerja, and what PER-01/03 need ---------------
