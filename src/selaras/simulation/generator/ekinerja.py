@@ -13,6 +13,8 @@ from selaras.simulation.tahunan import year_end
 
 
 def add_ekinerja(b: Build) -> None:
+    """e-Kinerja's SKPs and RHK: the synced copies of PMM's, and the ones people made by hand
+    (teachers with PMM-07, principals of PMM-13S schools, the Dinas staff)."""
     r = b.rand
     synced = ordered_join(ordered_join(b.skp.filter(pl.col("synced")), b.tahunan, "inst"), b.nips, "oid")
     # Hand-made SKPs: teachers with PMM-07, principals of PMM-13 schools, and the Dinas
@@ -92,6 +94,8 @@ def add_ekinerja(b: Build) -> None:
 
 
 def add_pimpinan(b: Build) -> None:
+    """The school leaders' stage (``simulation/pimpinan.py``): Plt, Plh, no head, unclaimed
+    units; the manifest rows it adds in ``b.pimpinan_codes``."""
     from selaras.simulation import pimpinan
 
     b.pimpinan_codes = pimpinan.inject(

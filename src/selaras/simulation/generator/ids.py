@@ -1,4 +1,5 @@
-"""The identifiers of the generated rows: a prefix and the digits of a row number."""
+"""The identifiers of the generated rows: a prefix and the digits of a row number (each
+``*_id_of(index)`` maps a row number to its table's identifier)."""
 
 from __future__ import annotations
 

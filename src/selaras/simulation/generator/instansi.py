@@ -35,6 +35,8 @@ def _month_end(year: int, month: int) -> date:
 
 
 def add_instansi(b: Build) -> None:
+    """The instansi (``instansi``), their kind, place and size, and their instansi-level faults
+    (``b.inst``)."""
     n, py = b.n_inst, b.py
     if n == 1:
         kinds = ["kab"]
@@ -204,6 +206,8 @@ def _periode_rows(inst: pl.DataFrame, tahun: int) -> pl.DataFrame:
 
 
 def add_periode(b: Build) -> None:
+    """e-Kinerja's periods (``ekinerja_periode``) and what later stages read from them: each
+    instansi's yearly period of ``tahun``, its periods in the year, and the broken ones."""
     tahun = b.tahun
     periode = _periode_rows(b.inst, tahun)
     b.frames["ekinerja_periode"] = periode

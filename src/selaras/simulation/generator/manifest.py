@@ -30,6 +30,7 @@ def _pmm12_knock_on(b: Build) -> pl.DataFrame:
 
 
 def manifest_of(b: Build) -> pl.DataFrame:
+    """The manifest: per pegawai in scope (by NIP) and flow, the codes that must hold."""
     peg = b.peg
     parts: list[pl.DataFrame] = [
         peg.filter(pl.col("label").is_in(list(LABEL_CODE))).select(

@@ -24,6 +24,8 @@ from selaras.simulation.generator.words import (
 
 
 def add_sekolah(b: Build) -> None:
+    """The schools of each instansi: jenjang, name, NPSN, number of teachers and school fault
+    (``b.sch``)."""
     r = b.rand
     all_places = list(KABUPATEN) + list(KOTA)
     sch = (
@@ -66,6 +68,8 @@ def add_sekolah(b: Build) -> None:
 
 
 def add_pegawai(b: Build) -> None:
+    """The pegawai in scope, one principal (KS) per school and its teachers (GURU), with each
+    teacher's fault, partner school and whether the SKP was synced already (``b.peg``)."""
     r = b.rand
     peg = (
         b.sch.select("sch", "inst", "fault", "bad_tahunan", n=pl.col("n_guru") + 1)
