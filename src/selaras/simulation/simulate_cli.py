@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from selaras.simulation.simulator import LOOPBACK_HOSTS, Faults
+from selaras.simulation.simulator import LOOPBACK_HOSTS
+from selaras.simulation.state import Faults
 from selaras.sources.http import SOURCE_PREFIX
 
 EXIT_INPUT = 2
