@@ -42,7 +42,8 @@ their periods), ``pegawai`` (schools, pegawai, the faults they get, identities),
 ``siasn_dapodik`` (units, SIASN and Dapodik rows), ``skp`` (PMM SKP and RHK with their
 e-Kinerja copies), ``penilaian`` (assessments), ``ekinerja`` (e-Kinerja SKP, the leaders'
 stage of ``simulation/pimpinan.py`` and the year end of ``simulation/tahunan.py``) and
-``manifest``; ``randomness``, ``ids``, ``words`` and ``faults`` are what they draw from.
+``manifest``; ``build`` holds what one stage leaves for the next, and ``randomness``, ``ids``,
+``words`` and ``faults`` are what they draw from.
 """
 
 from __future__ import annotations

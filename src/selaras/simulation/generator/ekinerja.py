@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from selaras.simulation import pimpinan
 from selaras.simulation.generator.build import Build
 from selaras.simulation.generator.ids import ptk_id_of, rhk_ek_id_of, skp_ek_id_of, skp_pmm_id_of, unor_id_of
 from selaras.simulation.generator.randomness import assign, ordered_join, pick
@@ -96,8 +97,6 @@ def add_ekinerja(b: Build) -> None:
 def add_pimpinan(b: Build) -> None:
     """The school leaders' stage (``simulation/pimpinan.py``): Plt, Plh, no head, unclaimed
     units; the manifest rows it adds in ``b.pimpinan_codes``."""
-    from selaras.simulation import pimpinan
-
     b.pimpinan_codes = pimpinan.inject(
         assign=assign,
         rand=b.rand,
