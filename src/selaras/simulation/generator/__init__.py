@@ -62,7 +62,7 @@ from selaras.simulation.generator.penilaian import add_penilaian
 from selaras.simulation.generator.siasn_dapodik import add_siasn_dapodik
 from selaras.simulation.generator.skp import add_pmm_skp, add_rhk
 
-__all__ = ["Generated", "ProgressFn", "generate"]
+__all__ = ["Generated", "generate"]
 
 
 MANIFEST_SCHEMA: dict[str, pl.DataType] = {
