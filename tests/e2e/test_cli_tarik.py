@@ -14,7 +14,8 @@ from selaras.cli import main
 from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
-from selaras.simulation.simulator import Faults, build_app, serve_in_thread
+from selaras.simulation.simulator import build_app, serve_in_thread
+from selaras.simulation.state import Faults
 from selaras.sources.files import write_snapshot
 from selaras.store.database import Store
 from selaras.usecases.imports import import_snapshot

@@ -16,8 +16,7 @@ import pytest
 
 from selaras.domain.rules import JENIS_PTK_BOLEH
 from selaras.domain.snapshot import PATTERNS, TABLE, TABLES, Snapshot
-from selaras.simulation import generator
-from selaras.simulation.generator import Generated, generate
+from selaras.simulation.generator import Generated, generate, penilaian, skp
 from selaras.simulation.pimpinan import tanggal_snapshot
 
 TAHUN = 2026
@@ -467,7 +466,8 @@ def test_same_seed_same_snapshot_other_seed_other_snapshot(small: Generated) -> 
 
 def test_batching_does_not_change_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
     whole = generate(1500, seed=5, tahun=TAHUN)
-    monkeypatch.setattr(generator, "_CHUNK_SKP", 97)
+    monkeypatch.setattr(skp, "CHUNK_SKP", 97)
+    monkeypatch.setattr(penilaian, "CHUNK_SKP", 97)
     assert _equal(whole, generate(1500, seed=5, tahun=TAHUN))
 
 

@@ -14,7 +14,8 @@ from polars.testing import assert_frame_equal
 
 from selaras.domain.snapshot import TABLE, Snapshot
 from selaras.simulation.generator import generate
-from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
+from selaras.simulation.simulator import build_app, serve_in_thread
+from selaras.simulation.state import Faults, Simulator
 from selaras.sources.http import (
     RESOURCES,
     SourceConfigError,

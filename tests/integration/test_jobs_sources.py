@@ -18,7 +18,8 @@ from selaras.jobs import queue, work
 from selaras.jobs.queue import JobStatus
 from selaras.jobs.runtime import JobRunner
 from selaras.simulation.generator import generate
-from selaras.simulation.simulator import Faults, RunningServer, Simulator, build_app, serve_in_thread
+from selaras.simulation.simulator import RunningServer, build_app, serve_in_thread
+from selaras.simulation.state import Faults, Simulator
 from selaras.sources.http import Sources
 from selaras.store.database import Store
 from selaras.store.repository import load_table, log_entries, save_snapshot

@@ -15,7 +15,8 @@ from selaras.domain.results import Flow
 from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
-from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
+from selaras.simulation.simulator import build_app, serve_in_thread
+from selaras.simulation.state import Faults, Simulator
 from selaras.sources.connectors import RealSources
 from selaras.sources.http import SourceUnavailable
 from selaras.sources.mapping import MAPPINGS, map_record

@@ -19,7 +19,8 @@ from selaras.jobs.queue import JobStatus
 from selaras.jobs.runtime import JobRunner
 from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
-from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
+from selaras.simulation.simulator import build_app, serve_in_thread
+from selaras.simulation.state import Faults, Simulator
 from selaras.sources.connectors import RealSources, live_from_env
 from selaras.sources.http import Sources
 from selaras.store.database import Store

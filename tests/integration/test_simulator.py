@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from selaras.cli.simulate import simulate
 from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
-from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
+from selaras.simulation.simulator import build_app, serve_in_thread
+from selaras.simulation.state import Faults, Simulator
 from selaras.sources.files import write_snapshot
 
 TOKEN = "token-sim"

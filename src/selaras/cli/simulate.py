@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 from selaras.cli.common import EXIT_INPUT
-from selaras.simulation.simulator import LOOPBACK_HOSTS, Faults
+from selaras.simulation.simulator import LOOPBACK_HOSTS
+from selaras.simulation.state import Faults
 from selaras.sources.http import SOURCE_PREFIX
 
 if TYPE_CHECKING:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -62,26 +63,16 @@ def _months_before(day: date, months: pl.Expr) -> pl.Expr:
     return pl.lit(day).dt.offset_by(pl.format("-{}mo", months))
 
 
-def inject(
-    *,
-    assign: Callable[..., pl.DataFrame],
-    rand: object,
-    tahun: int,
-    sch: pl.DataFrame,
-    peg: pl.DataFrame,
-    frames: dict[str, pl.DataFrame],
-    ptk_id_of: IdOf,
-    unor_id_of: IdOf,
-) -> pl.DataFrame:
-    """Change ``frames`` (``dapodik_ptk``, ``ekinerja_unor``, new ``dapodik_tugas_tambahan``)
-    for the leadership cases and return the manifest rows they add (``oid``, ``code``).
+_CASE = pl.col("pimpinan")
+_ACTING = _CASE.is_in(["PLT", "PLH", "PLT-02", "PLT-03"])
+_OWN_SCHOOL = (_CASE == "PLT-02") & (pl.col("variant") == 2)
+"""An invalid Plt whose duty is at his or her own school."""
 
-    ``sch``: the schools (``sch``, ``inst``, ``npsn``, ``unor``, ``fault``, ``bad_tahunan``);
-    ``peg``: the pegawai (``oid``, ``sch``, ``role``, ``label``, ``partner``); ``assign`` and
-    ``rand`` are the generator's disjoint drawing and random streams.
-    """
-    u = rand.u  # type: ignore[attr-defined]
-    day = tanggal_snapshot(tahun)
+
+def _led_schools(assign: Callable[..., pl.DataFrame], rand: Any, sch: pl.DataFrame, peg: pl.DataFrame) -> pl.DataFrame:
+    """The schools with a leadership case (``pimpinan``), their former principal (``ks_oid``),
+    the induk school of a Plt, and the draws of the case's variant and of the Plt's TMT."""
+    u = rand.u
     partners = peg.filter(pl.col("label").is_in(["rotasi", "PMM-10", "PMM-12"]))["partner"].drop_nulls().unique()
     faulty = peg.filter(pl.col("label").is_not_null())["sch"].unique()
     # The induk school of a Plt: the next school of the same instansi (none when it has one).
@@ -116,13 +107,16 @@ def inject(
         pimpinan=pl.coalesce("pimpinan", pl.when(first_waiting).then(pl.lit("PLT")).otherwise(pl.col("sah")))
     ).filter(pl.col("pimpinan").is_not_null())
     ks = peg.filter(pl.col("role") == "KS").select("sch", ks_oid="oid")
-    s = s.join(ks, on="sch", how="inner").with_columns(
+    return s.join(ks, on="sch", how="inner").with_columns(
         variant=(u("sch", "pimpinan-varian") * 3).floor().cast(pl.Int64),
         bulan=1 + (u("sch", "pimpinan-tmt") * 8).floor().cast(pl.Int64),
     )
-    case = pl.col("pimpinan")
-    acting = case.is_in(["PLT", "PLH", "PLT-02", "PLT-03"])
-    own_school = (case == "PLT-02") & (pl.col("variant") == 2)
+
+
+def _duties(s: pl.DataFrame, tahun: int, ptk_id_of: IdOf) -> pl.DataFrame:
+    """``dapodik_tugas_tambahan``: the Plt and Plh duties, valid or not."""
+    day = tanggal_snapshot(tahun)
+    case = _CASE
     tmt = (
         pl.when(case == "PLT-03")
         .then(_months_before(day, pl.lit(11)))
@@ -139,7 +133,7 @@ def inject(
             pl.format("800.1/{}/DISDIK/{}", (pl.col("sch") % 100_000).cast(pl.String).str.zfill(5), pl.lit(tahun))
         )
     )
-    duties = s.filter(acting).select(
+    return s.filter(_ACTING).select(
         ptk_id=ptk_id_of(pl.col("ks_oid")),
         npsn="npsn",
         jenis=pl.when(case == "PLH").then(pl.lit(PLH)).otherwise(pl.lit(PLT)),
@@ -147,16 +141,19 @@ def inject(
         tmt=tmt,
         tst=pl.lit(None, pl.Date),
     )
-    frames["dapodik_tugas_tambahan"] = duties
 
-    # The former principal: a teacher's jenis PTK, no Kepala Sekolah duty, an induk school.
-    moved = s.filter(acting | (case == "PLT-01")).select(
+
+def _former_principals(ptk: pl.DataFrame, s: pl.DataFrame, ptk_id_of: IdOf) -> pl.DataFrame:
+    """``dapodik_ptk`` with each former principal a teacher: a teacher's jenis PTK, no Kepala
+    Sekolah duty, and an induk school (the own one for PLT-01 and the own-school Plt)."""
+    case = _CASE
+    moved = s.filter(_ACTING | (case == "PLT-01")).select(
         ptk_id=ptk_id_of(pl.col("ks_oid")),
-        new_npsn=pl.when(own_school | (case == "PLT-01")).then(pl.col("npsn")).otherwise(pl.col("induk_npsn")),
+        new_npsn=pl.when(_OWN_SCHOOL | (case == "PLT-01")).then(pl.col("npsn")).otherwise(pl.col("induk_npsn")),
     )
-    ptk = frames["dapodik_ptk"].join(moved, on="ptk_id", how="left")
+    ptk = ptk.join(moved, on="ptk_id", how="left")
     changed = pl.col("new_npsn").is_not_null()
-    frames["dapodik_ptk"] = ptk.with_columns(
+    return ptk.with_columns(
         jenis_ptk=pl.when(changed & (pl.col("jenis_ptk") == "Kepala Sekolah"))
         .then(pl.lit("Guru Kelas"))
         .otherwise(pl.col("jenis_ptk")),
@@ -164,19 +161,22 @@ def inject(
         npsn=pl.coalesce("new_npsn", "npsn"),
     ).drop("new_npsn")
 
+
+def _units(eu: pl.DataFrame, s: pl.DataFrame, rand: Any, unor_id_of: IdOf) -> pl.DataFrame:
+    """``ekinerja_unor`` with the Plt/Plh menu's entries and the units not claimed."""
+    case = _CASE
     units = s.select(
         unor_id=unor_id_of(pl.col("unor")),
-        _penugasan=pl.when((case == "PLT") & (u("sch", "pimpinan-menu") < 0.85))
+        _penugasan=pl.when((case == "PLT") & (rand.u("sch", "pimpinan-menu") < 0.85))
         .then(pl.lit("PLT"))
         .when(case == "PLH")
         .then(pl.lit("PLH")),
         _diklaim=pl.when(case == "TIDAK_DIKLAIM").then(pl.lit(False)),
     )
-    eu = frames["ekinerja_unor"]
     for column in ("atasan_penugasan", "pimpinan_diklaim"):
         if column not in eu.columns:
             eu = eu.with_columns(pl.lit(None, pl.Boolean if column == "pimpinan_diklaim" else pl.String).alias(column))
-    frames["ekinerja_unor"] = (
+    return (
         eu.join(units, on="unor_id", how="left")
         .with_columns(
             atasan_penugasan=pl.coalesce("_penugasan", "atasan_penugasan"),
@@ -185,6 +185,10 @@ def inject(
         .drop("_penugasan", "_diklaim")
     )
 
+
+def _codes(peg: pl.DataFrame, s: pl.DataFrame) -> pl.DataFrame:
+    """The manifest rows of the leadership cases: the teachers', and a former principal's
+    whom nobody replaced (PLT-01, PMM-12, PMM-13)."""
     teacher_code = {"PLT-02": "PLT-02", "PLT-03": "PLT-03", "PLT-01": "PLT-01", "TIDAK_DIKLAIM": "PMM-13"}
     guru = (
         peg.filter(pl.col("role") == "GURU")
@@ -194,6 +198,31 @@ def inject(
     teachers = guru.filter(pl.col("pimpinan").is_in(list(teacher_code))).select(
         "oid", code=pl.col("pimpinan").replace_strict(teacher_code)
     )
-    former = s.filter(case == "PLT-01").select(oid="ks_oid")
+    former = s.filter(_CASE == "PLT-01").select(oid="ks_oid")
     knock_on = pl.concat([former.with_columns(code=pl.lit(c)) for c in ("PLT-01", "PMM-12", "PMM-13")])
     return pl.concat([teachers, knock_on])
+
+
+def inject(
+    *,
+    assign: Callable[..., pl.DataFrame],
+    rand: object,
+    tahun: int,
+    sch: pl.DataFrame,
+    peg: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+    ptk_id_of: IdOf,
+    unor_id_of: IdOf,
+) -> pl.DataFrame:
+    """Change ``frames`` (``dapodik_ptk``, ``ekinerja_unor``, new ``dapodik_tugas_tambahan``)
+    for the leadership cases and return the manifest rows they add (``oid``, ``code``).
+
+    ``sch``: the schools (``sch``, ``inst``, ``npsn``, ``unor``, ``fault``, ``bad_tahunan``);
+    ``peg``: the pegawai (``oid``, ``sch``, ``role``, ``label``, ``partner``); ``assign`` and
+    ``rand`` are the generator's disjoint drawing and random streams.
+    """
+    s = _led_schools(assign, rand, sch, peg)
+    frames["dapodik_tugas_tambahan"] = _duties(s, tahun, ptk_id_of)
+    frames["dapodik_ptk"] = _former_principals(frames["dapodik_ptk"], s, ptk_id_of)
+    frames["ekinerja_unor"] = _units(frames["ekinerja_unor"], s, rand, unor_id_of)
+    return _codes(peg, s)

@@ -37,7 +37,7 @@ import polars as pl
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from selaras.simulation.simulator import Simulator
+from selaras.simulation.state import Simulator
 from selaras.sources.http import Resource
 
 __all__ = ["RealAccess", "add_real_routes"]
@@ -282,39 +282,42 @@ def _gtk(sim: Simulator, npsn: str, spoil: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def add_real_routes(app: FastAPI, sim: Simulator, *, pmm_token: str, access: RealAccess | None = None) -> None:
-    """Serve the real shapes of SIASN and Dapodik (and the padanan) next to the project's own
-    contract; the token state is ``app.state.real_tokens``."""
-    access = access or RealAccess()
-    tokens = _Tokens(access)
-    app.state.real_tokens = tokens
-    expected_pmm = f"Bearer {pmm_token}".encode()
+def _unauthorized(message: str = "token tidak sah atau kedaluwarsa") -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
-    def unauthorized(message: str = "token tidak sah atau kedaluwarsa") -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
-    async def faulty(resource: Resource) -> tuple[Response | None, str | None]:
-        kind = sim.draw_fault(resource)
-        f = sim.faults
-        if f.latency_ms:
-            await asyncio.sleep(f.latency_ms / 1000)
-        if kind == "latency":
-            await asyncio.sleep(f.slow_ms / 1000)
-        elif kind == "timeout":
-            await asyncio.sleep(f.hang_s)
-        elif kind == "5xx":
-            return JSONResponse({"error": "gangguan simulasi"}, status_code=sim.server_error()), kind
-        elif kind == "429":
-            wait = str(math.ceil(f.retry_after_s))
-            return JSONResponse({"error": "terlalu banyak"}, status_code=429, headers={"Retry-After": wait}), kind
-        return None, kind
+async def _faulty(sim: Simulator, resource: Resource) -> tuple[Response | None, str | None]:
+    """Draw the call's fault and wait as it says: the answer that replaces the real one (None:
+    answer), and the fault's kind."""
+    kind = sim.draw_fault(resource)
+    f = sim.faults
+    if f.latency_ms:
+        await asyncio.sleep(f.latency_ms / 1000)
+    if kind == "latency":
+        await asyncio.sleep(f.slow_ms / 1000)
+    elif kind == "timeout":
+        await asyncio.sleep(f.hang_s)
+    elif kind == "5xx":
+        return JSONResponse({"error": "gangguan simulasi"}, status_code=sim.server_error()), kind
+    elif kind == "429":
+        wait = str(math.ceil(f.retry_after_s))
+        return JSONResponse({"error": "terlalu banyak"}, status_code=429, headers={"Retry-After": wait}), kind
+    return None, kind
 
-    def out(body: bytes, kind: str | None, media: str = "application/json") -> Response:
-        if kind == "malformed":
-            body = body[: len(body) // 2]
-        return Response(body, media_type=media)
 
-    # -- tokens
+def _out(body: bytes, kind: str | None, media: str = "application/json") -> Response:
+    if kind == "malformed":
+        body = body[: len(body) // 2]
+    return Response(body, media_type=media)
+
+
+def _pmm_ok(request: Request, expected_pmm: bytes) -> bool:
+    return hmac.compare_digest(request.headers.get("authorization", "").encode(), expected_pmm)
+
+
+def _add_token_routes(app: FastAPI, tokens: _Tokens, expected_pmm: bytes) -> None:
+    """SIASN's gateway and SSO tokens, and ``/_sim/token`` to expire or refuse them."""
+    access = tokens.access
 
     @app.post("/oauth2/token")
     async def gateway_token(request: Request) -> Response:
@@ -343,8 +346,8 @@ def add_real_routes(app: FastAPI, sim: Simulator, *, pmm_token: str, access: Rea
 
     @app.post("/_sim/token")
     async def token_control(request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected_pmm):
-            return unauthorized()
+        if not _pmm_ok(request, expected_pmm):
+            return _unauthorized()
         body = await request.json()
         with tokens.lock:
             if body.get("expire"):
@@ -354,7 +357,9 @@ def add_real_routes(app: FastAPI, sim: Simulator, *, pmm_token: str, access: Rea
             counts = dict(tokens.issued_count)
         return JSONResponse({"issued": counts})
 
-    # -- SIASN
+
+def _add_siasn_routes(app: FastAPI, sim: Simulator, tokens: _Tokens) -> None:
+    """SIASN's data-utama, rw-jabatan and ref-unor, with both tokens."""
 
     def siasn_ok(request: Request) -> bool:
         gw = request.headers.get("authorization", "")
@@ -371,38 +376,39 @@ def add_real_routes(app: FastAPI, sim: Simulator, *, pmm_token: str, access: Rea
     @app.get("/apisiasn/1.0/pns/data-utama/{nip}")
     async def data_utama(nip: str, request: Request) -> Response:
         if not siasn_ok(request):
-            return unauthorized()
-        refused, kind = await faulty(siasn_resources["pns/data-utama"])
+            return _unauthorized()
+        refused, kind = await _faulty(sim, siasn_resources["pns/data-utama"])
         if refused is not None:
             return refused
         record = _data_utama(sim, nip, kind == "invalid")
         if record is None:
-            return out(_envelope(None, ok=False, code="404", description="Data tidak ditemukan"), kind)
-        return out(_envelope(record), kind)
+            return _out(_envelope(None, ok=False, code="404", description="Data tidak ditemukan"), kind)
+        return _out(_envelope(record), kind)
 
     @app.get("/apisiasn/1.0/pns/rw-jabatan/{nip}")
     async def rw_jabatan(nip: str, request: Request) -> Response:
         if not siasn_ok(request):
-            return unauthorized()
-        refused, kind = await faulty(siasn_resources["pns/rw-jabatan"])
+            return _unauthorized()
+        refused, kind = await _faulty(sim, siasn_resources["pns/rw-jabatan"])
         if refused is not None:
             return refused
         rows = _rw_jabatan(sim, nip)
         if rows is None:
-            return out(_envelope(None, ok=False, code="404", description="Data tidak ditemukan"), kind)
-        return out(_envelope(rows), kind)
+            return _out(_envelope(None, ok=False, code="404", description="Data tidak ditemukan"), kind)
+        return _out(_envelope(rows), kind)
 
     @app.get("/apisiasn/1.0/referensi/ref-unor")
     async def ref_unor(request: Request) -> Response:
         if not siasn_ok(request):
-            return unauthorized()
-        refused, kind = await faulty(siasn_resources["referensi/ref-unor"])
+            return _unauthorized()
+        refused, kind = await _faulty(sim, siasn_resources["referensi/ref-unor"])
         if refused is not None:
             return refused
-        return out(_envelope(_ref_unor(sim)), kind)
+        return _out(_envelope(_ref_unor(sim)), kind)
 
-    # -- Dapodik
 
+def _add_dapodik_routes(app: FastAPI, sim: Simulator, access: RealAccess) -> None:
+    """Dapodik's getSekolah and getGtk, per school and central, with the web-service key."""
     dapodik_resources = {
         name: Resource("Dapodik", "WebService", name, "dapodik_ptk", ()) for name in ("getSekolah", "getGtk")
     }
@@ -411,11 +417,11 @@ def add_real_routes(app: FastAPI, sim: Simulator, *, pmm_token: str, access: Rea
         if not hmac.compare_digest(
             request.headers.get("authorization", "").encode(), f"Bearer {access.dapodik_key}".encode()
         ):
-            return unauthorized("kunci web service salah")
+            return _unauthorized("kunci web service salah")
         npsn = request.query_params.get("npsn", "")
         if npsn_path is not None and npsn != npsn_path:
             return JSONResponse({"error": "npsn tidak sesuai sekolah"}, status_code=400)
-        refused, kind = await faulty(dapodik_resources[method])
+        refused, kind = await _faulty(sim, dapodik_resources[method])
         if refused is not None:
             return refused
         if method == "getSekolah":
@@ -426,7 +432,7 @@ def add_real_routes(app: FastAPI, sim: Simulator, *, pmm_token: str, access: Rea
             rows = _gtk(sim, npsn, kind == "invalid")
             n = len(rows)
         body = {"results": n, "id": npsn, "start": 0, "limit": n, "rows": rows}
-        return out(json.dumps(body, ensure_ascii=False).encode(), kind, media="text/html")
+        return _out(json.dumps(body, ensure_ascii=False).encode(), kind, media="text/html")
 
     @app.get("/dapodik-sekolah/{npsn}/WebService/{method}")
     async def dapodik_school(npsn: str, method: str, request: Request) -> Response:
@@ -440,20 +446,31 @@ def add_real_routes(app: FastAPI, sim: Simulator, *, pmm_token: str, access: Rea
             return JSONResponse({"error": "tidak ditemukan"}, status_code=404)
         return await dapodik(None, method, request)
 
-    # -- padanan (the project's own contract, PMM side)
 
+def add_real_routes(app: FastAPI, sim: Simulator, *, pmm_token: str, access: RealAccess | None = None) -> None:
+    """Serve the real shapes of SIASN and Dapodik (and the padanan) next to the project's own
+    contract; the token state is ``app.state.real_tokens``."""
+    access = access or RealAccess()
+    tokens = _Tokens(access)
+    app.state.real_tokens = tokens
+    expected_pmm = f"Bearer {pmm_token}".encode()
+    _add_token_routes(app, tokens, expected_pmm)
+    _add_siasn_routes(app, sim, tokens)
+    _add_dapodik_routes(app, sim, access)
+
+    # The padanan: the project's own contract, PMM side.
     padanan_resource = Resource("PMM", "pmm/v1", "padanan", "siasn_unor", ())
 
     @app.get("/pmm/v1/padanan")
     async def padanan(request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected_pmm):
-            return unauthorized()
-        refused, kind = await faulty(padanan_resource)
+        if not _pmm_ok(request, expected_pmm):
+            return _unauthorized()
+        refused, kind = await _faulty(sim, padanan_resource)
         if refused is not None:
             return refused
         instansi_id = request.query_params.get("instansi_id", "")
         body = json.dumps({"data": _padanan(sim, instansi_id), "next_cursor": None}).encode()
-        return out(body, kind)
+        return _out(body, kind)
 
 
 def real_env(url: str, access: RealAccess, pmm_token: str) -> Mapping[str, str]:
