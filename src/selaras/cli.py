@@ -236,7 +236,7 @@ def import_(source: Path, db: str | None, lenient: bool, report: Path | None) ->
 def export(target: Path, db: str | None) -> None:
     """Ekspor isi penyimpanan sebagai snapshot (folder CSV atau .xlsx)."""
     from selaras.sources.files import write_snapshot
-    from selaras.store.repository import load_snapshot
+    from selaras.store.snapshots import load_snapshot
 
     store = open_store(db)
     with stage("membaca penyimpanan"):
@@ -479,7 +479,8 @@ def recap_(snapshot_dir: Path | None, db: str | None, tahun: int | None, flow: s
         result = check_snapshot(snapshot, flow=Flow(flow), tahun=_tahun(tahun), instansi_id=instansi_id)
         sekolah = snapshot["dapodik_sekolah"]
     else:
-        from selaras.store.repository import latest_results, load_table
+        from selaras.store.logs import latest_results
+        from selaras.store.snapshots import load_table
 
         store = open_store(db)
         found = latest_results(store, Flow(flow), instansi_id, tahun=tahun)
@@ -593,7 +594,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     """
     from selaras.simulation.generator import generate as gen
     from selaras.sources.files import write_snapshot
-    from selaras.store.repository import load_snapshot
+    from selaras.store.snapshots import load_snapshot
     from selaras.usecases.imports import import_snapshot
     from selaras.usecases.sync import check_store, sync_store
     from selaras.web.accounts import mark_demo_store

@@ -21,7 +21,8 @@ from selaras.simulation.generator import generate
 from selaras.simulation.simulator import Faults, RunningServer, Simulator, build_app, serve_in_thread
 from selaras.sources.http import Sources
 from selaras.store.database import Store
-from selaras.store.repository import load_table, log_entries, save_snapshot
+from selaras.store.logs import log_entries
+from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import sync_job
 
 TOKEN = "rahasia-uji"

@@ -20,7 +20,7 @@ from selaras.sources.connectors import RealSources
 from selaras.sources.http import SourceUnavailable
 from selaras.sources.mapping import MAPPINGS, map_record
 from selaras.store.database import Store
-from selaras.store.repository import load_snapshot, load_table
+from selaras.store.snapshots import load_snapshot, load_table
 from selaras.usecases.imports import import_snapshot
 from selaras.usecases.tarik import tarik_instansi
 

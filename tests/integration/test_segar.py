@@ -23,7 +23,8 @@ from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_
 from selaras.sources.connectors import RealSources, live_from_env
 from selaras.sources.http import Sources
 from selaras.store.database import Store
-from selaras.store.repository import load_table, log_entries
+from selaras.store.logs import log_entries
+from selaras.store.snapshots import load_table
 from selaras.store.tables import sync_job
 from selaras.usecases.imports import import_snapshot
 

@@ -26,14 +26,9 @@ from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, Sy
 from selaras.jobs import cascade, notifications, queue
 from selaras.jobs.queue import Alasan, Job
 from selaras.store.database import Store
-from selaras.store.repository import (
-    latest_with_status,
-    log_entries,
-    logged_results,
-    pegawai_brief,
-    set_source_watermark,
-    source_watermark,
-)
+from selaras.store.logs import latest_with_status, log_entries, logged_results
+from selaras.store.reads import pegawai_brief
+from selaras.store.tanda import set_source_watermark, source_watermark
 from selaras.store.uow import UnitOfWork
 from selaras.usecases.sync import log_result, sync_store
 

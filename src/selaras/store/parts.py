@@ -31,12 +31,9 @@ import sqlalchemy as sa
 
 from selaras.domain.partition import PART_PEGAWAI, Part
 from selaras.domain.snapshot import Snapshot
+from selaras.store.bulk import quote, read_table
 from selaras.store.database import Store
-from selaras.store.repository import (
-    _q,
-    _read_table,
-    load_snapshot,
-)
+from selaras.store.snapshots import load_snapshot
 
 SMALL_TABLES = (
     "instansi",
@@ -129,7 +126,7 @@ def plan_parts(
                 _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
             counts = _counts(store, conn, cur, wanted is not None, instansi_id)
             if wanted is not None:
-                cur.execute(f"DROP TABLE {_q(conn, _SEL)}")
+                cur.execute(f"DROP TABLE {quote(conn, _SEL)}")
         finally:
             cur.close()
     if wanted is None and instansi_id is None and sum(n for _, n in counts) <= size:
@@ -158,7 +155,7 @@ def load_part(
             with store.read() as conn:
                 cur = _cursor(conn)
                 try:
-                    fresh = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
+                    fresh = {name: read_table(store, conn, cur, name) for name in SMALL_TABLES}
                 finally:
                     cur.close()
             if small is None:
@@ -202,7 +199,7 @@ def _counts(
     where = ["instansi_id IS NOT NULL"]
     params: list[Any] = []
     if selected:
-        where.append(f"nip IN (SELECT nip FROM {_q(conn, _SEL)})")
+        where.append(f"nip IN (SELECT nip FROM {quote(conn, _SEL)})")
     if instansi_id is not None:
         where.append(f"instansi_id = {_ph(store)}")
         params.append(instansi_id)
@@ -225,8 +222,8 @@ def _load_part(
         cur = _cursor(conn)
         cache_size = _temp_cache(store, cur)
         try:
-            q = {name: _q(conn, name) for name, _ in _TEMP}
-            q[_SEL] = _q(conn, _SEL)
+            q = {name: quote(conn, name) for name, _ in _TEMP}
+            q[_SEL] = quote(conn, _SEL)
             for name, key in _TEMP:
                 _create_temp(store, conn, cur, name, key, "nik" if name == _NIP else None)
             _fill(store, conn, cur, _INST, ("instansi_id",), [(i,) for i in instansi])
@@ -243,7 +240,7 @@ def _load_part(
                 _create_temp(store, conn, cur, _SEL, "nip")
                 _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
                 where += f" AND nip IN (SELECT nip FROM {q[_SEL]})"
-            pegawai = _read_table(store, conn, cur, "siasn_pegawai", where)
+            pegawai = read_table(store, conn, cur, "siasn_pegawai", where)
             _fill(store, conn, cur, _NIP, ("nip", "nik"), pegawai.select("nip", "nik").iter_rows())
             analyze(_NIP)
             own = f"SELECT nip FROM {q[_NIP]}"
@@ -306,10 +303,10 @@ def _load_part(
                     " ON CONFLICT (skp_id) DO NOTHING"
                 )
             analyze(_EK)
-            ek_skp = _read_table(store, conn, cur, "ekinerja_skp", f"skp_id IN (SELECT skp_id FROM {q[_EK]})")
+            ek_skp = read_table(store, conn, cur, "ekinerja_skp", f"skp_id IN (SELECT skp_id FROM {q[_EK]})")
 
             def read(table: str, column: str, temp: str, key: str) -> pl.DataFrame:
-                return _read_table(store, conn, cur, table, f"{_q(conn, column)} IN (SELECT {key} FROM {q[temp]})")
+                return read_table(store, conn, cur, table, f"{quote(conn, column)} IN (SELECT {key} FROM {q[temp]})")
 
             frames = {
                 "siasn_pegawai": pl.concat([pegawai, read("siasn_pegawai", "nip", _ATASAN, "nip")]),
@@ -325,7 +322,7 @@ def _load_part(
                 "siasn_jabatan": read("siasn_jabatan", "nip", _NIP, "nip"),
                 "siasn_angka_kredit": read("siasn_angka_kredit", "nip", _NIP, "nip"),
                 "ekinerja_predikat": read("ekinerja_predikat", "nip", _NIP, "nip"),
-                "pmm_predikat_organisasi": _read_table(
+                "pmm_predikat_organisasi": read_table(
                     store,
                     conn,
                     cur,
@@ -370,24 +367,24 @@ def _ph(store: Store) -> str:
 
 def _create_temp(store: Store, conn: sa.Connection, cur: Any, name: str, key: str, extra: str | None = None) -> None:
     """A temporary key table (plus an ``extra`` column); dropped at commit (PostgreSQL) or by the caller."""
-    columns = f"{_q(conn, key)} TEXT PRIMARY KEY" + (f", {_q(conn, extra)} TEXT" if extra else "")
+    columns = f"{quote(conn, key)} TEXT PRIMARY KEY" + (f", {quote(conn, extra)} TEXT" if extra else "")
     if store.dialect == "postgresql":
-        cur.execute(f"CREATE TEMPORARY TABLE {_q(conn, name)} ({columns}) ON COMMIT DROP")
+        cur.execute(f"CREATE TEMPORARY TABLE {quote(conn, name)} ({columns}) ON COMMIT DROP")
     else:
         # A pooled SQLite connection keeps its temp tables: start from an empty one.
-        cur.execute(f"DROP TABLE IF EXISTS temp.{_q(conn, name)}")
-        cur.execute(f"CREATE TEMP TABLE {_q(conn, name)} ({columns}) WITHOUT ROWID")
+        cur.execute(f"DROP TABLE IF EXISTS temp.{quote(conn, name)}")
+        cur.execute(f"CREATE TEMP TABLE {quote(conn, name)} ({columns}) WITHOUT ROWID")
 
 
 def _fill(
     store: Store, conn: sa.Connection, cur: Any, name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
     """Insert ``rows`` into the temporary table ``name`` (COPY on PostgreSQL)."""
-    cols = ", ".join(_q(conn, c) for c in columns)
+    cols = ", ".join(quote(conn, c) for c in columns)
     if store.dialect == "postgresql":
-        with cur.copy(f"COPY {_q(conn, name)} ({cols}) FROM STDIN") as copy:
+        with cur.copy(f"COPY {quote(conn, name)} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
-    cur.executemany(f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({marks})", rows)
+    cur.executemany(f"INSERT INTO {quote(conn, name)} ({cols}) VALUES ({marks})", rows)

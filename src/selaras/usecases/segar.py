@@ -25,7 +25,7 @@ from selaras.jobs.queue import Alasan
 from selaras.sources.connectors import RealSources
 from selaras.sources.http import SourceContractError, SourceProblem, SourceUnavailable
 from selaras.store.database import Store
-from selaras.store.repository import rows_where
+from selaras.store.snapshots import rows_where
 from selaras.usecases.tarik import instansi_tersimpan, tarik_instansi
 
 __all__ = ["Tarikan", "tarik_pegawai", "tarik_terjadwal"]
