@@ -35,7 +35,7 @@ def tarik(db: str | None, instansi_ids: tuple[str, ...], semua: bool, tahun: int
     lalu antrekan pemeriksaan ulang setiap pegawai yang datanya berubah."""
     from selaras.cli import _pelaku, console, open_store
     from selaras.sources.connectors import RealSources
-    from selaras.sources.http import SourceConfigError, SourceContractError, SourceUnavailable
+    from selaras.sources.transport import SourceConfigError, SourceContractError, SourceUnavailable
     from selaras.store.snapshots import load_table
     from selaras.store.uow import InfrastructureError
     from selaras.usecases.tarik import InstansiTarik, summary_of, tarik_instansi, tugas_of

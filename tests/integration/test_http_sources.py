@@ -15,16 +15,11 @@ from polars.testing import assert_frame_equal
 from selaras.domain.snapshot import TABLE, Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
-from selaras.sources.http import (
-    RESOURCES,
-    SourceConfigError,
-    SourceContractError,
-    SourceProblem,
-    Sources,
-    SourceUnavailable,
-    parse_records,
-)
+from selaras.sources.clients import Sources
+from selaras.sources.http import RESOURCES, parse_records
+from selaras.sources.problems import SourceProblem
 from selaras.sources.refresh import SOURCE_TABLES, refresh_changed, refresh_pegawai
+from selaras.sources.transport import SourceConfigError, SourceContractError, SourceUnavailable
 from selaras.store.database import Store
 from selaras.store.snapshots import load_snapshot, load_table
 

@@ -19,7 +19,7 @@ from selaras.jobs.queue import JobStatus
 from selaras.jobs.runtime import JobRunner
 from selaras.simulation.generator import generate
 from selaras.simulation.simulator import Faults, RunningServer, Simulator, build_app, serve_in_thread
-from selaras.sources.http import Sources
+from selaras.sources.clients import Sources
 from selaras.store.database import Store
 from selaras.store.logs import log_entries
 from selaras.store.snapshots import load_table, save_snapshot

@@ -20,8 +20,8 @@ from selaras.jobs.runtime import JobRunner
 from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
 from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
+from selaras.sources.clients import Sources
 from selaras.sources.connectors import RealSources, live_from_env
-from selaras.sources.http import Sources
 from selaras.store.database import Store
 from selaras.store.logs import log_entries
 from selaras.store.snapshots import load_table

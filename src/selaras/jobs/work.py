@@ -65,7 +65,7 @@ class BatchReport:
 
 def backoff(percobaan: int, rng: random.Random | None = None) -> float:
     """Seconds to wait before attempt ``percobaan + 1`` (full jitter, as the connectors)."""
-    from selaras.sources.http import backoff_delay
+    from selaras.sources.transport import backoff_delay
 
     return backoff_delay(max(percobaan, 1), backoff_base(), BACKOFF_CAP, rng)
 
@@ -124,8 +124,8 @@ def _run_group(
     system_errors: list[dict[str, Any]] = []
     if sources is not None:
         from selaras.sources.connectors import RealSources
-        from selaras.sources.http import SourceUnavailable
         from selaras.sources.refresh import problems_by_nip, refresh_pegawai
+        from selaras.sources.transport import SourceUnavailable
         from selaras.usecases.segar import tarik_pegawai
 
         unavailable: dict[str, Exception] = {}

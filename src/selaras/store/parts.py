@@ -227,109 +227,12 @@ def _load_part(
             for name, key in _TEMP:
                 _create_temp(store, conn, cur, name, key, "nik" if name == _NIP else None)
             _fill(store, conn, cur, _INST, ("instansi_id",), [(i,) for i in instansi])
-            inst = f"SELECT instansi_id FROM {q[_INST]}"
-
-            def analyze(name: str) -> None:
-                # Statistics of the key table just filled, for the plans of the next statements.
-                if store.dialect == "postgresql":
-                    cur.execute(f"ANALYZE {q[name]}")
-
-            # The part's pegawai (``instansi_id`` needs no filter: the group is that instansi).
-            where = f"instansi_id IN ({inst})"
-            if wanted is not None:
-                _create_temp(store, conn, cur, _SEL, "nip")
-                _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
-                where += f" AND nip IN (SELECT nip FROM {q[_SEL]})"
-            pegawai = read_table(store, conn, cur, "siasn_pegawai", where)
-            _fill(store, conn, cur, _NIP, ("nip", "nik"), pegawai.select("nip", "nik").iter_rows())
-            analyze(_NIP)
-            own = f"SELECT nip FROM {q[_NIP]}"
-            # Their PTK, matched by NIP or by NIK.
-            cur.execute(
-                f"INSERT INTO {q[_PTK]} (ptk_id)"
-                f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({own})"
-                f" UNION SELECT ptk_id FROM dapodik_ptk WHERE nik IN (SELECT nik FROM {q[_NIP]} WHERE nik IS NOT NULL)"
-            )
-            analyze(_PTK)
-            # Their PMM SKP.
-            cur.execute(
-                f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
-                f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN (SELECT ptk_id FROM {q[_PTK]})"
-            )
-            analyze(_SKP)
-            # The superiors: of the instansi's units in e-Kinerja and named on their SKP.
-            cur.execute(
-                f"INSERT INTO {q[_ATASAN]} (nip) SELECT a.nip FROM ("
-                f" SELECT atasan_nip AS nip FROM ekinerja_unor WHERE unor_id IN"
-                f" (SELECT unor_id FROM siasn_unor WHERE instansi_id IN ({inst}))"
-                f" UNION SELECT atasan_nip AS nip FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
-                f") a WHERE a.nip IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q[_NIP]} n WHERE n.nip = a.nip)"
-            )
-            analyze(_ATASAN)
-            atasan = f"SELECT nip FROM {q[_ATASAN]}"
-            sup_ptk = f"SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
-            # The superiors' PMM SKP (before their PTK join the part's: an own PTK may be one).
-            # Keys already there are skipped by the key table's primary key, not by NOT IN: on
-            # PostgreSQL a NOT IN over a subquery larger than work_mem is run once per row.
-            cur.execute(
-                f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
-                f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN ({sup_ptk})"
-                " ON CONFLICT (pmm_skp_id) DO NOTHING"
-            )
-            cur.execute(
-                f"INSERT INTO {q[_PTK]} (ptk_id)"
-                f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
-                " ON CONFLICT (ptk_id) DO NOTHING"
-            )
-            if small.get("dapodik_tugas_tambahan") is not None and small["dapodik_tugas_tambahan"].height:
-                # Who may lead the part's schools (partition.leader_ptk): duty holders, principals.
-                schools = f"SELECT npsn FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
-                cur.execute(
-                    f"INSERT INTO {q[_PTK]} (ptk_id)"
-                    f" SELECT ptk_id FROM dapodik_tugas_tambahan WHERE npsn IN ({schools})"
-                    f" UNION SELECT ptk_id FROM dapodik_ptk WHERE npsn IN ({schools})"
-                    " AND (jenis_ptk = 'Kepala Sekolah' OR tugas_tambahan = 'Kepala Sekolah')"
-                    " ON CONFLICT (ptk_id) DO NOTHING"
-                )
-            analyze(_PTK)
-            analyze(_SKP)
-            # The e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP: their
-            # keys first, one condition at a time. Read with ``a IN (...) OR b IN (...)``,
-            # PostgreSQL cannot join and runs each subquery once per row of ekinerja_skp when
-            # it exceeds work_mem (minutes for a part of 250,000 pegawai).
-            for column, keys in (("nip", own), ("nip", atasan), ("pmm_skp_id", f"SELECT pmm_skp_id FROM {q[_SKP]}")):
-                cur.execute(
-                    f"INSERT INTO {q[_EK]} (skp_id) SELECT skp_id FROM ekinerja_skp WHERE {column} IN ({keys})"
-                    " ON CONFLICT (skp_id) DO NOTHING"
-                )
-            analyze(_EK)
-            ek_skp = read_table(store, conn, cur, "ekinerja_skp", f"skp_id IN (SELECT skp_id FROM {q[_EK]})")
-
-            def read(table: str, column: str, temp: str, key: str) -> pl.DataFrame:
-                return read_table(store, conn, cur, table, f"{quote(conn, column)} IN (SELECT {key} FROM {q[temp]})")
-
-            frames = {
-                "siasn_pegawai": pl.concat([pegawai, read("siasn_pegawai", "nip", _ATASAN, "nip")]),
-                "dapodik_ptk": read("dapodik_ptk", "ptk_id", _PTK, "ptk_id"),
-                "pmm_skp": read("pmm_skp", "pmm_skp_id", _SKP, "pmm_skp_id"),
-                "pmm_rhk": read("pmm_rhk", "pmm_skp_id", _SKP, "pmm_skp_id"),
-                "pmm_penilaian": read("pmm_penilaian", "pmm_skp_id", _SKP, "pmm_skp_id"),
-                "ekinerja_skp": ek_skp,
-                "ekinerja_rhk": read("ekinerja_rhk", "skp_id", _EK, "skp_id"),
-                "ekinerja_penilaian": read("ekinerja_penilaian", "skp_id", _EK, "skp_id"),
-                # The year's end (annual.md): the part's own rows, and its schools' PKO.
-                "pmm_predikat": read("pmm_predikat", "ptk_id", _PTK, "ptk_id"),
-                "siasn_jabatan": read("siasn_jabatan", "nip", _NIP, "nip"),
-                "siasn_angka_kredit": read("siasn_angka_kredit", "nip", _NIP, "nip"),
-                "ekinerja_predikat": read("ekinerja_predikat", "nip", _NIP, "nip"),
-                "pmm_predikat_organisasi": read_table(
-                    store,
-                    conn,
-                    cur,
-                    "pmm_predikat_organisasi",
-                    f"npsn IN (SELECT npsn FROM dapodik_sekolah WHERE instansi_id IN ({inst}))",
-                ),
-            }
+            k = _Keys(store, conn, cur, q)
+            pegawai = _part_pegawai(k, wanted)
+            _fill_own_keys(k)
+            _fill_superior_keys(k, small)
+            _fill_ekinerja_keys(k)
+            frames = _part_frames(k, pegawai)
             part_nips = pegawai["nip"].sort().to_list()
             for name in (*(n for n, _ in _TEMP), *([_SEL] if wanted is not None else [])):
                 cur.execute(f"DROP TABLE {q[name]}")
@@ -338,6 +241,144 @@ def _load_part(
                 cur.execute(f"PRAGMA temp.cache_size={int(cache_size)}")
             cur.close()
     return Part(Snapshot({**small, **frames}), part_nips)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The read transaction of one part and the quoted names of its key tables."""
+
+    store: Store
+    conn: sa.Connection
+    cur: Any
+    q: dict[str, str]
+
+    @property
+    def inst(self) -> str:
+        """The part's instansi, as a subquery."""
+        return f"SELECT instansi_id FROM {self.q[_INST]}"
+
+    def analyze(self, name: str) -> None:
+        """Statistics of the key table just filled, for the plans of the next statements."""
+        if self.store.dialect == "postgresql":
+            self.cur.execute(f"ANALYZE {self.q[name]}")
+
+    def read(self, table: str, where: str) -> pl.DataFrame:
+        """The rows of contract ``table`` matching the SQL ``where``."""
+        return read_table(self.store, self.conn, self.cur, table, where)
+
+
+def _part_pegawai(k: _Keys, wanted: list[str] | None) -> pl.DataFrame:
+    """The part's pegawai (only ``wanted`` when given), their NIP and NIK in the key table."""
+    # ``instansi_id`` needs no filter: the group is that instansi.
+    where = f"instansi_id IN ({k.inst})"
+    if wanted is not None:
+        _create_temp(k.store, k.conn, k.cur, _SEL, "nip")
+        _fill(k.store, k.conn, k.cur, _SEL, ("nip",), [(n,) for n in wanted])
+        where += f" AND nip IN (SELECT nip FROM {k.q[_SEL]})"
+    pegawai = k.read("siasn_pegawai", where)
+    _fill(k.store, k.conn, k.cur, _NIP, ("nip", "nik"), pegawai.select("nip", "nik").iter_rows())
+    k.analyze(_NIP)
+    return pegawai
+
+
+def _fill_own_keys(k: _Keys) -> None:
+    """The keys of the pegawai's PTK (matched by NIP or by NIK) and of their PMM SKP."""
+    q, cur = k.q, k.cur
+    own = f"SELECT nip FROM {q[_NIP]}"
+    cur.execute(
+        f"INSERT INTO {q[_PTK]} (ptk_id)"
+        f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({own})"
+        f" UNION SELECT ptk_id FROM dapodik_ptk WHERE nik IN (SELECT nik FROM {q[_NIP]} WHERE nik IS NOT NULL)"
+    )
+    k.analyze(_PTK)
+    cur.execute(
+        f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
+        f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN (SELECT ptk_id FROM {q[_PTK]})"
+    )
+    k.analyze(_SKP)
+
+
+def _fill_superior_keys(k: _Keys, small: dict[str, pl.DataFrame]) -> None:
+    """The superiors (of the instansi's units in e-Kinerja and named on their SKP), their PTK
+    and PMM SKP, and the PTK who may lead the part's schools."""
+    q, cur = k.q, k.cur
+    cur.execute(
+        f"INSERT INTO {q[_ATASAN]} (nip) SELECT a.nip FROM ("
+        f" SELECT atasan_nip AS nip FROM ekinerja_unor WHERE unor_id IN"
+        f" (SELECT unor_id FROM siasn_unor WHERE instansi_id IN ({k.inst}))"
+        f" UNION SELECT atasan_nip AS nip FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
+        f") a WHERE a.nip IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q[_NIP]} n WHERE n.nip = a.nip)"
+    )
+    k.analyze(_ATASAN)
+    atasan = f"SELECT nip FROM {q[_ATASAN]}"
+    sup_ptk = f"SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
+    # The superiors' PMM SKP (before their PTK join the part's: an own PTK may be one).
+    # Keys already there are skipped by the key table's primary key, not by NOT IN: on
+    # PostgreSQL a NOT IN over a subquery larger than work_mem is run once per row.
+    cur.execute(
+        f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
+        f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN ({sup_ptk})"
+        " ON CONFLICT (pmm_skp_id) DO NOTHING"
+    )
+    cur.execute(
+        f"INSERT INTO {q[_PTK]} (ptk_id)"
+        f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
+        " ON CONFLICT (ptk_id) DO NOTHING"
+    )
+    if small.get("dapodik_tugas_tambahan") is not None and small["dapodik_tugas_tambahan"].height:
+        # Who may lead the part's schools (partition.leader_ptk): duty holders, principals.
+        schools = f"SELECT npsn FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
+        cur.execute(
+            f"INSERT INTO {q[_PTK]} (ptk_id)"
+            f" SELECT ptk_id FROM dapodik_tugas_tambahan WHERE npsn IN ({schools})"
+            f" UNION SELECT ptk_id FROM dapodik_ptk WHERE npsn IN ({schools})"
+            " AND (jenis_ptk = 'Kepala Sekolah' OR tugas_tambahan = 'Kepala Sekolah')"
+            " ON CONFLICT (ptk_id) DO NOTHING"
+        )
+    k.analyze(_PTK)
+    k.analyze(_SKP)
+
+
+def _fill_ekinerja_keys(k: _Keys) -> None:
+    """The keys of the e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP."""
+    q = k.q
+    # One condition at a time. Read with ``a IN (...) OR b IN (...)``, PostgreSQL cannot join
+    # and runs each subquery once per row of ekinerja_skp when it exceeds work_mem (minutes for
+    # a part of 250,000 pegawai).
+    own, atasan = f"SELECT nip FROM {q[_NIP]}", f"SELECT nip FROM {q[_ATASAN]}"
+    for column, keys in (("nip", own), ("nip", atasan), ("pmm_skp_id", f"SELECT pmm_skp_id FROM {q[_SKP]}")):
+        k.cur.execute(
+            f"INSERT INTO {q[_EK]} (skp_id) SELECT skp_id FROM ekinerja_skp WHERE {column} IN ({keys})"
+            " ON CONFLICT (skp_id) DO NOTHING"
+        )
+    k.analyze(_EK)
+
+
+def _part_frames(k: _Keys, pegawai: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Every table of the part but the small shared ones, read through its key tables."""
+
+    def read(table: str, column: str, temp: str, key: str) -> pl.DataFrame:
+        return k.read(table, f"{quote(k.conn, column)} IN (SELECT {key} FROM {k.q[temp]})")
+
+    return {
+        "siasn_pegawai": pl.concat([pegawai, read("siasn_pegawai", "nip", _ATASAN, "nip")]),
+        "dapodik_ptk": read("dapodik_ptk", "ptk_id", _PTK, "ptk_id"),
+        "pmm_skp": read("pmm_skp", "pmm_skp_id", _SKP, "pmm_skp_id"),
+        "pmm_rhk": read("pmm_rhk", "pmm_skp_id", _SKP, "pmm_skp_id"),
+        "pmm_penilaian": read("pmm_penilaian", "pmm_skp_id", _SKP, "pmm_skp_id"),
+        "ekinerja_skp": k.read("ekinerja_skp", f"skp_id IN (SELECT skp_id FROM {k.q[_EK]})"),
+        "ekinerja_rhk": read("ekinerja_rhk", "skp_id", _EK, "skp_id"),
+        "ekinerja_penilaian": read("ekinerja_penilaian", "skp_id", _EK, "skp_id"),
+        # The year's end (annual.md): the part's own rows, and its schools' PKO.
+        "pmm_predikat": read("pmm_predikat", "ptk_id", _PTK, "ptk_id"),
+        "siasn_jabatan": read("siasn_jabatan", "nip", _NIP, "nip"),
+        "siasn_angka_kredit": read("siasn_angka_kredit", "nip", _NIP, "nip"),
+        "ekinerja_predikat": read("ekinerja_predikat", "nip", _NIP, "nip"),
+        "pmm_predikat_organisasi": k.read(
+            "pmm_predikat_organisasi",
+            f"npsn IN (SELECT npsn FROM dapodik_sekolah WHERE instansi_id IN ({k.inst}))",
+        ),
+    }
 
 
 # ---------------------------------------------------------------------------- internals

@@ -127,90 +127,36 @@ class _Reader:
         return typed_frame(self.store, table, self.cur.fetchall())
 
 
+def _ids(*frames_and_columns: tuple[pl.DataFrame, str]) -> set[Any]:
+    """The distinct non-null values of these columns of these frames."""
+    out: set[Any] = set()
+    for df, col in frames_and_columns:
+        out.update(df[col].drop_nulls().to_list())
+    return out
+
+
 def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
-    def ids(*frames_and_columns: tuple[pl.DataFrame, str]) -> set[Any]:
-        out: set[Any] = set()
-        for df, col in frames_and_columns:
-            out.update(df[col].drop_nulls().to_list())
-        return out
-
-    pegawai = r.where("siasn_pegawai", "nip", nips)
-    instansi_ids = ids((pegawai, "instansi_id"))
-    ptk = pl.concat(
-        [
-            r.where("dapodik_ptk", "nip", nips),
-            r.where("dapodik_ptk", "nik", ids((pegawai, "nik"))),
-        ]
-    )
-    skp = r.where("pmm_skp", "ptk_id", ids((ptk, "ptk_id")))
-    skp_ids = ids((skp, "pmm_skp_id"))
-    rhk = r.where("pmm_rhk", "pmm_skp_id", skp_ids)
-    pmm_penilaian = r.where("pmm_penilaian", "pmm_skp_id", skp_ids)
-
-    school_npsn = ids((ptk, "npsn"), (skp, "npsn"))
-    unor = pl.concat(
-        [
-            r.where("siasn_unor", "npsn", school_npsn),
-            r.where("siasn_unor", "unor_id", ids((pegawai, "unor_id"))),
-        ]
-    )
-    parents = ids((unor, "parent_unor_id")) - ids((unor, "unor_id"))
-    unor = pl.concat([unor, r.where("siasn_unor", "unor_id", parents)])
-    ekinerja_unor = r.where("ekinerja_unor", "unor_id", ids((unor, "unor_id"), (pegawai, "unor_id")))
-    sekolah = r.where("dapodik_sekolah", "npsn", school_npsn | ids((unor, "npsn")))
-
-    # The superiors the checks compare: the heads (in e-Kinerja) of the pegawai's own units, of
-    # the units of their schools and of those units' parents, and the approvers of their SKP;
-    # not the heads of every unit of the instansi (tens of thousands for a batch of a few
-    # hundred pegawai spread over the country).
-    own_units = ids((pegawai, "unor_id")) | ids((unor.filter(pl.col("npsn").is_in(list(school_npsn))), "unor_id"))
-    own_units |= ids((unor.filter(pl.col("unor_id").is_in(list(own_units))), "parent_unor_id"))
-    superiors = ids((ekinerja_unor.filter(pl.col("unor_id").is_in(list(own_units))), "atasan_nip"), (skp, "atasan_nip"))
-    pegawai = pl.concat([pegawai, r.where("siasn_pegawai", "nip", superiors - nips)])
-    sup_ptk = r.where("dapodik_ptk", "nip", superiors - nips)
-    sup_skp = r.where("pmm_skp", "ptk_id", ids((sup_ptk, "ptk_id")) - ids((ptk, "ptk_id")))
-    sup_rhk = r.where("pmm_rhk", "pmm_skp_id", ids((sup_skp, "pmm_skp_id")) - skp_ids)
-
-    ek_skp = r.where("ekinerja_skp", "nip", nips | superiors)
-    ek_skp_ids = ids((ek_skp, "skp_id"))
-    periode = r.where("ekinerja_periode", "instansi_id", instansi_ids)
-    periode = pl.concat(
-        [
-            periode,
-            r.where("ekinerja_periode", "periode_id", ids((ek_skp, "periode_id")) - ids((periode, "periode_id"))),
-        ]
-    )
-    # Who leads the schools (leaders.md): their duties and the PTK who may lead them. With no
-    # duty at these schools, one row of the table still says the snapshot has the duty file.
-    tugas = r.where("dapodik_tugas_tambahan", "npsn", school_npsn)
-    if tugas.height == 0:
-        tugas = r.first("dapodik_tugas_tambahan")
-    lead_ptk = (
-        pl.concat(
-            [
-                r.where("dapodik_ptk", "ptk_id", ids((tugas, "ptk_id"))),
-                r.where("dapodik_ptk", "npsn", school_npsn).filter(principal_expr()),
-            ]
-        )
-        if tugas.height
-        else r.where("dapodik_ptk", "ptk_id", [])  # no duty file: nothing reads them (as before)
-    )
+    own = _own_rows(r, nips)
+    pegawai, ptk, skp = own["siasn_pegawai"], own["dapodik_ptk"], own["pmm_skp"]
+    school_npsn = _ids((ptk, "npsn"), (skp, "npsn"))
+    units = _unit_rows(r, pegawai, school_npsn)
+    superiors = _superiors(pegawai, skp, units, school_npsn)
+    sup = _superior_rows(r, superiors - nips, ptk, _ids((skp, "pmm_skp_id")))
+    ekinerja = _ekinerja_rows(r, nips | superiors, _ids((pegawai, "instansi_id")))
+    tugas, lead_ptk = _leader_rows(r, school_npsn)
     frames = {
         "dapodik_tugas_tambahan": tugas,
-        "instansi": r.where("instansi", "instansi_id", instansi_ids),
-        "siasn_unor": unor,
-        "siasn_pegawai": pegawai,
-        "dapodik_sekolah": sekolah,
-        "dapodik_ptk": pl.concat([ptk, sup_ptk, lead_ptk]),
-        "pmm_skp": pl.concat([skp, sup_skp]),
-        "pmm_rhk": pl.concat([rhk, sup_rhk]),
-        "pmm_penilaian": pmm_penilaian,
-        "ekinerja_unor": ekinerja_unor,
-        "ekinerja_periode": periode,
-        "ekinerja_skp": ek_skp,
-        "ekinerja_rhk": r.where("ekinerja_rhk", "skp_id", ek_skp_ids),
-        "ekinerja_penilaian": r.where("ekinerja_penilaian", "skp_id", ek_skp_ids),
-        **_year_end_subset(r, nips, school_npsn, ids((ptk, "ptk_id"), (sup_ptk, "ptk_id"))),
+        "instansi": r.where("instansi", "instansi_id", _ids((pegawai, "instansi_id"))),
+        "siasn_unor": units["siasn_unor"],
+        "siasn_pegawai": pl.concat([pegawai, sup["siasn_pegawai"]]),
+        "dapodik_sekolah": units["dapodik_sekolah"],
+        "dapodik_ptk": pl.concat([ptk, sup["dapodik_ptk"], lead_ptk]),
+        "pmm_skp": pl.concat([skp, sup["pmm_skp"]]),
+        "pmm_rhk": pl.concat([own["pmm_rhk"], sup["pmm_rhk"]]),
+        "pmm_penilaian": own["pmm_penilaian"],
+        "ekinerja_unor": units["ekinerja_unor"],
+        **ekinerja,
+        **_year_end_subset(r, nips, school_npsn, _ids((ptk, "ptk_id"), (sup["dapodik_ptk"], "ptk_id"))),
     }
     frames["dapodik_ptk"] = pl.concat([frames["dapodik_ptk"], frames.pop("_ptk_sekolah")])
     return Snapshot(
@@ -219,6 +165,112 @@ def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
             for name, df in frames.items()
         }
     )
+
+
+def _own_rows(r: _Reader, nips: set[str]) -> dict[str, pl.DataFrame]:
+    """The pegawai ``nips``, their Dapodik PTK (by NIP or NIK) and the PTK's PMM SKP, RHK and
+    assessments."""
+    pegawai = r.where("siasn_pegawai", "nip", nips)
+    ptk = pl.concat(
+        [
+            r.where("dapodik_ptk", "nip", nips),
+            r.where("dapodik_ptk", "nik", _ids((pegawai, "nik"))),
+        ]
+    )
+    skp = r.where("pmm_skp", "ptk_id", _ids((ptk, "ptk_id")))
+    skp_ids = _ids((skp, "pmm_skp_id"))
+    return {
+        "siasn_pegawai": pegawai,
+        "dapodik_ptk": ptk,
+        "pmm_skp": skp,
+        "pmm_rhk": r.where("pmm_rhk", "pmm_skp_id", skp_ids),
+        "pmm_penilaian": r.where("pmm_penilaian", "pmm_skp_id", skp_ids),
+    }
+
+
+def _unit_rows(r: _Reader, pegawai: pl.DataFrame, school_npsn: set[Any]) -> dict[str, pl.DataFrame]:
+    """The SIASN units of the pegawai and of their schools (``school_npsn``) with the units'
+    parents, those units in e-Kinerja, and the schools."""
+    unor = pl.concat(
+        [
+            r.where("siasn_unor", "npsn", school_npsn),
+            r.where("siasn_unor", "unor_id", _ids((pegawai, "unor_id"))),
+        ]
+    )
+    parents = _ids((unor, "parent_unor_id")) - _ids((unor, "unor_id"))
+    unor = pl.concat([unor, r.where("siasn_unor", "unor_id", parents)])
+    return {
+        "siasn_unor": unor,
+        "dapodik_sekolah": r.where("dapodik_sekolah", "npsn", school_npsn | _ids((unor, "npsn"))),
+        "ekinerja_unor": r.where("ekinerja_unor", "unor_id", _ids((unor, "unor_id"), (pegawai, "unor_id"))),
+    }
+
+
+def _superiors(
+    pegawai: pl.DataFrame, skp: pl.DataFrame, units: dict[str, pl.DataFrame], school_npsn: set[Any]
+) -> set[Any]:
+    """The NIPs of the superiors the checks compare.
+
+    The heads (in e-Kinerja) of the pegawai's own units, of the units of their schools and of
+    those units' parents, and the approvers of their SKP; not the heads of every unit of the
+    instansi (tens of thousands for a batch of a few hundred pegawai spread over the country).
+    """
+    unor, ekinerja_unor = units["siasn_unor"], units["ekinerja_unor"]
+    own_units = _ids((pegawai, "unor_id")) | _ids((unor.filter(pl.col("npsn").is_in(list(school_npsn))), "unor_id"))
+    own_units |= _ids((unor.filter(pl.col("unor_id").is_in(list(own_units))), "parent_unor_id"))
+    return _ids((ekinerja_unor.filter(pl.col("unor_id").is_in(list(own_units))), "atasan_nip"), (skp, "atasan_nip"))
+
+
+def _superior_rows(r: _Reader, others: set[Any], ptk: pl.DataFrame, skp_ids: set[Any]) -> dict[str, pl.DataFrame]:
+    """The superiors who are not among the pegawai asked for (``others``): their SIASN rows,
+    PTK, and the PMM SKP and RHK not read already (of ``ptk`` / ``skp_ids``)."""
+    sup_ptk = r.where("dapodik_ptk", "nip", others)
+    sup_skp = r.where("pmm_skp", "ptk_id", _ids((sup_ptk, "ptk_id")) - _ids((ptk, "ptk_id")))
+    return {
+        "siasn_pegawai": r.where("siasn_pegawai", "nip", others),
+        "dapodik_ptk": sup_ptk,
+        "pmm_skp": sup_skp,
+        "pmm_rhk": r.where("pmm_rhk", "pmm_skp_id", _ids((sup_skp, "pmm_skp_id")) - skp_ids),
+    }
+
+
+def _ekinerja_rows(r: _Reader, nips: set[Any], instansi_ids: set[Any]) -> dict[str, pl.DataFrame]:
+    """The e-Kinerja SKP, RHK and assessments of ``nips``; the periods of their instansi and
+    of those SKP."""
+    ek_skp = r.where("ekinerja_skp", "nip", nips)
+    ek_skp_ids = _ids((ek_skp, "skp_id"))
+    periode = r.where("ekinerja_periode", "instansi_id", instansi_ids)
+    periode = pl.concat(
+        [
+            periode,
+            r.where("ekinerja_periode", "periode_id", _ids((ek_skp, "periode_id")) - _ids((periode, "periode_id"))),
+        ]
+    )
+    return {
+        "ekinerja_periode": periode,
+        "ekinerja_skp": ek_skp,
+        "ekinerja_rhk": r.where("ekinerja_rhk", "skp_id", ek_skp_ids),
+        "ekinerja_penilaian": r.where("ekinerja_penilaian", "skp_id", ek_skp_ids),
+    }
+
+
+def _leader_rows(r: _Reader, school_npsn: set[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Who leads the schools (leaders.md): their duties and the PTK who may lead them. With no
+    duty at these schools, one row of the table still says the snapshot has the duty file."""
+    tugas = r.where("dapodik_tugas_tambahan", "npsn", school_npsn)
+    if tugas.height == 0:
+        tugas = r.first("dapodik_tugas_tambahan")
+    lead_ptk = (
+        pl.concat(
+            [
+                r.where("dapodik_ptk", "ptk_id", _ids((tugas, "ptk_id"))),
+                r.where("dapodik_ptk", "npsn", school_npsn).filter(principal_expr()),
+            ]
+        )
+        if tugas.height
+        else r.where("dapodik_ptk", "ptk_id", [])  # no duty file: nothing reads them (as before)
+    )
+    return tugas, lead_ptk
 
 
 def _year_end_subset(r: _Reader, nips: set[str], npsn: set[Any], ptk_ids: set[Any]) -> dict[str, pl.DataFrame]:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from selaras.jobs.queue import Alasan
 from selaras.sources.connectors import RealSources
-from selaras.sources.http import SourceContractError, SourceProblem, SourceUnavailable
+from selaras.sources.problems import SourceProblem
+from selaras.sources.transport import SourceContractError, SourceUnavailable
 from selaras.store.database import Store
 from selaras.store.snapshots import rows_where
 from selaras.usecases.tarik import instansi_tersimpan, tarik_instansi

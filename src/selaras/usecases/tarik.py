@@ -25,7 +25,8 @@ from selaras.domain.results import Flow
 from selaras.domain.snapshot import TABLE, conform
 from selaras.jobs import notifications, queue
 from selaras.sources.connectors import RealSources, padanan
-from selaras.sources.http import Batch, SourceProblem
+from selaras.sources.http import Batch
+from selaras.sources.problems import SourceProblem
 from selaras.store import admin as repo
 from selaras.store import uow
 from selaras.store.changes import write_rows
