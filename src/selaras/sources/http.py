@@ -39,6 +39,7 @@ MAX_LIMIT = 1000
 """Records per page, and values per key-list filter, that a source accepts at most."""
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+
 # --------------------------------------------------------------------------- the contract
 
 

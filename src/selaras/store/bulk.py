@@ -56,6 +56,7 @@ def cursor(conn: sa.Connection, sqlite_cache_kib: int | None = None) -> Iterator
 
 
 def quote(conn: sa.Connection, name: str) -> str:
+    """``name`` quoted as an identifier of ``conn``'s dialect."""
     return conn.dialect.identifier_preparer.quote(name)
 
 
@@ -79,6 +80,9 @@ def insert_frame(
     progress: Progress | None = None,
     order: pl.Series | None = None,
 ) -> None:
+    """Insert the rows of ``df`` (already in the table's types) into table ``name``, in
+    ``order`` (row indices) when given: ``COPY`` on PostgreSQL, multi-row inserts on SQLite."""
+
     def report(done: int) -> None:
         if progress:
             progress(name, done, df.height)
@@ -125,6 +129,7 @@ def pg_copy_in(
     progress: Callable[[int], None] | None,
     order: pl.Series | None = None,
 ) -> None:
+    """``COPY`` the rows of ``df`` into ``table_sql`` (quoted) as CSV, chunk by chunk."""
     # CSV keeps NULL (unquoted empty) and '' (quoted "") apart, and polars writes it in Rust.
     cols = ", ".join(f'"{c}"' for c in df.columns)
     done = 0
@@ -189,6 +194,7 @@ def _raw_schema(store: Store, name: str) -> dict[str, pl.DataType]:
 
 
 def typed_frame(store: Store, name: str, rows: Sequence[tuple[Any, ...]]) -> pl.DataFrame:
+    """Rows of contract table ``name`` as the driver returned them, as a typed frame."""
     df = pl.DataFrame(rows, schema=_raw_schema(store, name), orient="row")
     return contract.conform(name, df)
 
@@ -199,6 +205,7 @@ def _fetch_typed(store: Store, cur: Any, name: str) -> pl.DataFrame:
 
 
 def fetch_frame(cur: Any, schema: dict[str, pl.DataType], dialect: str) -> pl.DataFrame:
+    """The rest of ``cur``'s rows as a frame of ``schema`` (SQLite's 0/1 read as booleans)."""
     raw = {c: (pl.Int64() if dialect == "sqlite" and t == pl.Boolean else t) for c, t in schema.items()}
     return _fetch_blocks(cur, raw, lambda block: block.cast(schema), pl.DataFrame(schema=schema))  # type: ignore[arg-type]
 

@@ -136,6 +136,7 @@ def _ids(*frames_and_columns: tuple[pl.DataFrame, str]) -> set[Any]:
 
 
 def _load_subset(r: _Reader, nips: set[str]) -> Snapshot:
+    """What checking ``nips`` needs (see :func:`load_snapshot`), each table's rows once."""
     own = _own_rows(r, nips)
     pegawai, ptk, skp = own["siasn_pegawai"], own["dapodik_ptk"], own["pmm_skp"]
     school_npsn = _ids((ptk, "npsn"), (skp, "npsn"))
