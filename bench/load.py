@@ -66,7 +66,7 @@ def prepare(url: str, pegawai: int, snapshot_dir: Path) -> None:
     from selaras.simulation.generator import generate
     from selaras.sources.files import write_snapshot
     from selaras.store.database import Store
-    from selaras.store.repository import save_snapshot
+    from selaras.store.snapshots import save_snapshot
 
     store = Store.open(url)
     with store.read() as conn:

@@ -14,7 +14,8 @@ from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.pimpinan import tanggal_snapshot
 from selaras.store.database import Store
-from selaras.store.repository import record_run, save_snapshot
+from selaras.store.logs import record_run
+from selaras.store.snapshots import save_snapshot
 
 TAHUN = 2026
 PEGAWAI = 300

@@ -47,7 +47,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from selaras.jobs.runtime import JobRunner
     from selaras.simulation.generator import generate
     from selaras.store.database import Store
-    from selaras.store.repository import record_run, save_snapshot
+    from selaras.store.logs import record_run
+    from selaras.store.snapshots import save_snapshot
     from selaras.web.accounts import create_token
     from selaras.web.app import create_app
 

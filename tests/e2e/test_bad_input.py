@@ -14,7 +14,7 @@ from world import snapshot
 from selaras.cli import main
 from selaras.sources.files import write_snapshot
 from selaras.store.database import Store
-from selaras.store.repository import load_snapshot
+from selaras.store.snapshots import load_snapshot
 
 
 def set_cell(path: Path, row: int, column: str, value: str) -> None:

@@ -86,7 +86,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from selaras.simulation.generator import generate
     from selaras.simulation.pimpinan import tanggal_snapshot
     from selaras.store.database import Store
-    from selaras.store.repository import record_run, save_snapshot
+    from selaras.store.logs import record_run
+    from selaras.store.snapshots import save_snapshot
     from selaras.web.app import create_app
 
     # The generated data's day (its Plt terms are dated from it), for the check and the server.

@@ -46,9 +46,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from selaras.domain.sync import sync
     from selaras.jobs.runtime import JobRunner
     from selaras.simulation.generator import generate
-    from selaras.store import repository
+    from selaras.store import logs
+    from selaras.store.changes import apply_changes
     from selaras.store.database import Store
-    from selaras.store.repository import apply_changes, record_run, save_snapshot
+    from selaras.store.logs import record_run
+    from selaras.store.snapshots import save_snapshot
     from selaras.usecases import eskalasi
     from selaras.web.app import create_app
 
@@ -57,14 +59,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     snap = g.snapshot
     save_snapshot(store, snap)
     seed_demo_accounts(store, PASSWORD)
-    real = repository.datetime
+    real = logs.datetime
     kal = Kalender()
     today = datetime.now(UTC).date()
     day = today - timedelta(days=28)
     first = check(snap, TAHUN)
     ready = sorted(first.pegawai.filter(first.pegawai["status"] == Status.SIAP.value)["nip"].to_list())
     try:
-        repository.datetime = _FakeDatetime  # type: ignore[misc]
+        logs.datetime = _FakeDatetime  # type: ignore[misc]
         _Clock.now = _at(day, 8)
         record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=first)
         eskalasi.tulis_ringkasan(store, sekarang=_at(day, 9))
@@ -88,7 +90,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             eskalasi.tulis_ringkasan(store, sekarang=_at(day, 9))
             eskalasi.jalankan(store, sekarang=_at(day, 9))
     finally:
-        repository.datetime = real  # type: ignore[misc]
+        logs.datetime = real  # type: ignore[misc]
 
     runner = JobRunner(store)
     app = create_app(store, runner, tahun=TAHUN, tenggat=today + timedelta(days=30))

@@ -42,7 +42,8 @@ def _serve(tmp: Path, rows: Rows, accounts: dict[str, dict[str, str]]) -> Iterat
     from selaras.domain.snapshot import Snapshot
     from selaras.jobs.runtime import JobRunner
     from selaras.store.database import Store
-    from selaras.store.repository import record_run, save_snapshot
+    from selaras.store.logs import record_run
+    from selaras.store.snapshots import save_snapshot
     from selaras.web.accounts import create_account
     from selaras.web.app import create_app
 
@@ -222,7 +223,7 @@ def test_when_the_plt_duty_ends_the_next_request_loses_the_leaders_pages(
     browser: object, plt_site: Site, monkeypatch: pytest.MonkeyPatch, tanggal: str
 ) -> None:
     from selaras.domain.snapshot import Snapshot
-    from selaras.store.repository import save_snapshot
+    from selaras.store.snapshots import save_snapshot
 
     rows = plt_world()
     if tanggal == "2026-10-03":

@@ -214,7 +214,7 @@ def test_recap_from_the_log_equals_the_check(generated: tuple[Path, pl.DataFrame
     from selaras.domain.results import Flow
     from selaras.domain.rules import check
     from selaras.store.database import Store
-    from selaras.store.repository import latest_results
+    from selaras.store.logs import latest_results
 
     folder, _ = generated
     db = tmp_path / "s.db"

@@ -16,7 +16,7 @@ from selaras.cli import main
 from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
-from selaras.store.repository import save_snapshot
+from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import akun, akun_hak, akun_tautan, audit_log
 from selaras.web.accounts import authenticate
 from selaras.web.app import create_app

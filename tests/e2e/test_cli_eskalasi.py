@@ -19,7 +19,8 @@ from selaras.domain.results import Flow  # noqa: E402
 from selaras.domain.rules import check  # noqa: E402
 from selaras.store import eskalasi as esk  # noqa: E402
 from selaras.store.database import Store  # noqa: E402
-from selaras.store.repository import record_run, save_snapshot  # noqa: E402
+from selaras.store.logs import record_run  # noqa: E402
+from selaras.store.snapshots import save_snapshot  # noqa: E402
 
 
 def cli(*args: str) -> Result:

@@ -15,7 +15,7 @@ from world import G1, NPSN, NPSN2, row, snapshot, synced_rows  # noqa: E402
 
 from selaras.cli import main  # noqa: E402
 from selaras.store.database import Store  # noqa: E402
-from selaras.store.repository import save_snapshot  # noqa: E402
+from selaras.store.snapshots import save_snapshot  # noqa: E402
 
 
 def cli(*args: str) -> Result:

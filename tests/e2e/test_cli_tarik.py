@@ -70,7 +70,7 @@ def test_tarik_then_check_gives_the_statuses_and_codes_of_the_served_snapshot(
     assert "instansi ditarik" in r.output and "diantrekan untuk diperiksa ulang" in r.output
     duties = world["dapodik_tugas_tambahan"].height
     assert f"Tugas kepala sekolah/Plt/Plh (termasuk hitungan Dapodik): {duties} baru, 0 berubah" in r.output
-    from selaras.store.repository import load_table
+    from selaras.store.snapshots import load_table
 
     key = ["ptk_id", "npsn", "jenis"]
     pulled = load_table(Store.open(db), "dapodik_tugas_tambahan").sort(key)
@@ -119,7 +119,7 @@ def test_tarik_with_a_source_down_exits_3_and_changes_nothing(
     r = cli("tarik", "--db", db, "--semua", env=down)
     assert r.exit_code == 3, r.output
     assert "tidak dapat dihubungi" in r.output and "tidak diubah" in r.output
-    from selaras.store.repository import load_table
+    from selaras.store.snapshots import load_table
 
     assert load_table(Store.open(db), "siasn_pegawai").height == 0
 

@@ -14,7 +14,7 @@ from source_files import TAHUN, siasn_pegawai, source_folder
 from selaras.cli import main
 from selaras.simulation.generator import generate
 from selaras.store.database import Store
-from selaras.store.repository import load_snapshot
+from selaras.store.snapshots import load_snapshot
 
 
 def import_args(source: Path, url: str) -> list[str]:

@@ -21,7 +21,7 @@ from world import G1, G2, KS, TAHUN, base_rows, manual_skp, synced_rows
 from selaras.cli.akun import seed_demo_accounts
 from selaras.domain.snapshot import Snapshot
 from selaras.store.database import Store
-from selaras.store.repository import load_table, save_snapshot
+from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import audit_log, metadata, sync_job, sync_log
 from selaras.usecases import admin, requests
 from selaras.web.access import Ditolak, Pengguna, resolve
@@ -150,7 +150,7 @@ def test_manual_skp_replacement_failing_midway_changes_nothing(
     # A teacher logged as waiting on G2 makes the replacement queue a re-check (the last write).
     from selaras.domain.results import Flow
     from selaras.domain.rules import check
-    from selaras.store.repository import record_run
+    from selaras.store.logs import record_run
 
     record_run(
         store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(Snapshot.from_rows(rows), TAHUN)

@@ -26,9 +26,10 @@ from selaras.domain.harikerja import Kalender  # noqa: E402
 from selaras.domain.results import Flow  # noqa: E402
 from selaras.domain.rules import check  # noqa: E402
 from selaras.store import eskalasi as esk  # noqa: E402
-from selaras.store import repository  # noqa: E402
+from selaras.store import logs  # noqa: E402
 from selaras.store.database import Store  # noqa: E402
-from selaras.store.repository import record_run, save_snapshot  # noqa: E402
+from selaras.store.logs import record_run  # noqa: E402
+from selaras.store.snapshots import save_snapshot  # noqa: E402
 from selaras.usecases import eskalasi  # noqa: E402
 from selaras.web.accounts import create_account  # noqa: E402
 
@@ -60,7 +61,7 @@ def _rows(unit_fixed: bool) -> dict:
 
 def _log(store: Store, rows: dict, when: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     _Clock.now = when
-    monkeypatch.setattr(repository, "datetime", _FakeDatetime)
+    monkeypatch.setattr(logs, "datetime", _FakeDatetime)
     snap = snapshot(rows)
     save_snapshot(store, snap)
     record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(snap, TAHUN, Flow.SKP))

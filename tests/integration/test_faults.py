@@ -23,7 +23,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.sources.files import write_snapshot
 from selaras.store.database import Store
-from selaras.store.repository import save_snapshot
+from selaras.store.snapshots import save_snapshot
 
 TAHUN = 2026
 POLARS_FULL = "No space left on device (os error 28)"
@@ -217,7 +217,7 @@ def test_a_sync_in_parts_sees_one_snapshot_when_an_import_lands_between_parts(
     from selaras.domain.results import Flow
     from selaras.domain.sync import sync
     from selaras.store import uow
-    from selaras.store.repository import load_table
+    from selaras.store.snapshots import load_table
     from selaras.usecases.sync import sync_store
 
     a = generate(200, seed=5, tahun=TAHUN, instansi=3).snapshot

@@ -22,7 +22,7 @@ from selaras.domain.results import Flow
 from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
-from selaras.store.repository import save_snapshot
+from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import eskalasi_butir
 from selaras.usecases.sync import sync_store
 from selaras.web.accounts import create_account, create_token

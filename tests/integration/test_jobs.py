@@ -17,8 +17,10 @@ from selaras.jobs.notifications import mark_read, notices_for
 from selaras.jobs.queue import Alasan, JobStatus
 from selaras.jobs.runtime import JobRunner
 from selaras.jobs.work import work_once
+from selaras.store.changes import upsert_rows
 from selaras.store.database import Store
-from selaras.store.repository import log_entries, save_snapshot, upsert_rows
+from selaras.store.logs import log_entries
+from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import sync_job, sync_log
 
 ALL = [KS, G1, G2]

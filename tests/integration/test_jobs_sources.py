@@ -20,9 +20,10 @@ from selaras.jobs.runtime import JobRunner
 from selaras.simulation.generator import generate
 from selaras.simulation.simulator import RunningServer, build_app, serve_in_thread
 from selaras.simulation.state import Faults, Simulator
-from selaras.sources.http import Sources
+from selaras.sources.clients import Sources
 from selaras.store.database import Store
-from selaras.store.repository import load_table, log_entries, save_snapshot
+from selaras.store.logs import log_entries
+from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import sync_job
 
 TOKEN = "rahasia-uji"

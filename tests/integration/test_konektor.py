@@ -18,10 +18,10 @@ from selaras.simulation.real import RealAccess, real_env
 from selaras.simulation.simulator import build_app, serve_in_thread
 from selaras.simulation.state import Faults, Simulator
 from selaras.sources.connectors import RealSources
-from selaras.sources.http import SourceUnavailable
 from selaras.sources.mapping import MAPPINGS, map_record
+from selaras.sources.transport import SourceUnavailable
 from selaras.store.database import Store
-from selaras.store.repository import load_snapshot, load_table
+from selaras.store.snapshots import load_snapshot, load_table
 from selaras.usecases.imports import import_snapshot
 from selaras.usecases.tarik import tarik_instansi
 
@@ -431,7 +431,7 @@ def test_a_roster_without_instansi_is_read_once_per_run(
 
 
 def test_the_real_configuration_does_not_break_the_old_clients(running: Running) -> None:
-    from selaras.sources.http import Sources
+    from selaras.sources.clients import Sources
 
     # selaras serve and worker read Sources.from_env: PMM set for tarik must not make them fail.
     assert Sources.from_env(running.env()) is None

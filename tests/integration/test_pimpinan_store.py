@@ -17,7 +17,7 @@ from selaras.domain.rules import check
 from selaras.sources.files import SnapshotError, read_snapshot, write_snapshot
 from selaras.store import reads
 from selaras.store.database import Store
-from selaras.store.repository import load_snapshot, save_snapshot
+from selaras.store.snapshots import load_snapshot, save_snapshot
 from selaras.usecases.sync import check_store
 
 

@@ -22,7 +22,8 @@ from selaras.jobs.runtime import JobRunner
 from selaras.simulation.generator import generate
 from selaras.store import eskalasi as esk
 from selaras.store.database import Store
-from selaras.store.repository import latest_results, record_run, save_snapshot
+from selaras.store.logs import latest_results, record_run
+from selaras.store.snapshots import save_snapshot
 from selaras.usecases import eskalasi as uc
 from selaras.usecases.sync import sync_store
 from selaras.web.accounts import create_token

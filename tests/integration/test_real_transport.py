@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 import httpx
 import pytest
 
-from selaras.sources.http import SourceConfigError, SourceUnavailable
 from selaras.sources.real import RENEWALS, RealSettings, Transport
+from selaras.sources.transport import SourceConfigError, SourceUnavailable
 
 
 def transport(answers: list[Callable[[httpx.Request], httpx.Response]], **settings: object) -> tuple[Transport, list]:

@@ -21,10 +21,11 @@ from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
 from selaras.simulation.simulator import build_app, serve_in_thread
 from selaras.simulation.state import Faults, Simulator
+from selaras.sources.clients import Sources
 from selaras.sources.connectors import RealSources, live_from_env
-from selaras.sources.http import Sources
 from selaras.store.database import Store
-from selaras.store.repository import load_table, log_entries
+from selaras.store.logs import log_entries
+from selaras.store.snapshots import load_table
 from selaras.store.tables import sync_job
 from selaras.usecases.imports import import_snapshot
 

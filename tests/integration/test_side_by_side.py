@@ -28,8 +28,7 @@ from selaras.domain.rules import check
 from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store import tables
-from selaras.store.logs import log_entry
-from selaras.store.repository import record_run
+from selaras.store.logs import log_entry, record_run
 from selaras.views import NAME_FIELDS, CardNames, _side_by_side, detail_fields
 from selaras.web.app import create_app
 

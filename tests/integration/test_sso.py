@@ -31,7 +31,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs import notifications
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
-from selaras.store.repository import save_snapshot
+from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import akun, audit_log, sync_job
 from selaras.usecases import akun as uc
 from selaras.web.accounts import AccountError, create_account, set_active

@@ -22,7 +22,8 @@ from selaras.domain.rules import check
 from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
-from selaras.store.repository import record_run, save_snapshot
+from selaras.store.logs import record_run
+from selaras.store.snapshots import save_snapshot
 from selaras.web.accounts import create_account
 from selaras.web.app import create_app
 

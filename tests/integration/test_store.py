@@ -21,7 +21,7 @@ from selaras.domain.results import (
     Flow,
 )
 from selaras.domain.snapshot import TABLE, TABLES, Snapshot
-from selaras.store import repository
+from selaras.store import bulk, changes, logs, snapshots
 from selaras.store.database import Store, alembic_config, resolve_url
 from selaras.store.tables import metadata
 
@@ -290,8 +290,8 @@ def test_open_does_not_wait_for_a_writer(tmp_path: Path) -> None:
     with writer.write() as conn:
         conn.exec_driver_sql("INSERT INTO instansi (instansi_id, nama) VALUES ('X', 'Y')")
         reader = Store.open(url)  # would time out if opening took the write lock
-        assert repository.load_snapshot(reader)["instansi"].height == 0
-    assert repository.load_snapshot(reader)["instansi"].height == 1
+        assert snapshots.load_snapshot(reader)["instansi"].height == 0
+    assert snapshots.load_snapshot(reader)["instansi"].height == 1
     reader.dispose()
     writer.dispose()
 
@@ -302,17 +302,17 @@ def test_open_does_not_wait_for_a_writer(tmp_path: Path) -> None:
 def test_save_then_load_round_trips(store: Store) -> None:
     snap = _snapshot()
     calls: list[tuple[str, int, int]] = []
-    repository.save_snapshot(store, snap, progress=lambda *a: calls.append(a))
-    assert_snapshots_equal(repository.load_snapshot(store), snap)
+    snapshots.save_snapshot(store, snap, progress=lambda *a: calls.append(a))
+    assert_snapshots_equal(snapshots.load_snapshot(store), snap)
     assert ("pmm_rhk", 0, 3) in calls and ("pmm_rhk", 3, 3) in calls
     assert_frame_equal(
-        _sorted("pmm_skp", repository.load_table(store, "pmm_skp")),
+        _sorted("pmm_skp", snapshots.load_table(store, "pmm_skp")),
         _sorted("pmm_skp", snap["pmm_skp"]),
     )
 
     smaller = snap.replace(pmm_rhk=snap["pmm_rhk"].head(1))
-    repository.save_snapshot(store, smaller)
-    assert_snapshots_equal(repository.load_snapshot(store), smaller)
+    snapshots.save_snapshot(store, smaller)
+    assert_snapshots_equal(snapshots.load_snapshot(store), smaller)
 
 
 def test_load_builds_tables_in_blocks_sharing_repeated_texts(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -330,10 +330,10 @@ def test_load_builds_tables_in_blocks_sharing_repeated_texts(store: Store, monke
         }
     )
     snap = base.replace(pmm_rhk=pl.concat([base["pmm_rhk"], rhk]))
-    repository.save_snapshot(store, snap)
-    monkeypatch.setattr(repository, "FETCH_CHUNK", 97)
+    snapshots.save_snapshot(store, snap)
+    monkeypatch.setattr(bulk, "FETCH_CHUNK", 97)
 
-    loaded = repository.load_snapshot(store)
+    loaded = snapshots.load_snapshot(store)
 
     uraian = loaded["pmm_rhk"]["uraian"]
     if store.dialect == "sqlite":
@@ -342,7 +342,7 @@ def test_load_builds_tables_in_blocks_sharing_repeated_texts(store: Store, monke
     # written out with its buffers, the column is a fraction of one built from the same values.
     assert _stored_bytes(uraian) < _stored_bytes(pl.Series(uraian.to_list(), dtype=pl.String)) / 2
     assert_snapshots_equal(loaded, snap)
-    assert_frame_equal(_sorted("pmm_rhk", repository.load_table(store, "pmm_rhk")), _sorted("pmm_rhk", snap["pmm_rhk"]))
+    assert_frame_equal(_sorted("pmm_rhk", snapshots.load_table(store, "pmm_rhk")), _sorted("pmm_rhk", snap["pmm_rhk"]))
 
 
 def _stored_bytes(values: pl.Series) -> int:
@@ -353,9 +353,9 @@ def _stored_bytes(values: pl.Series) -> int:
 
 def test_save_is_atomic(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     first = _snapshot()
-    repository.save_snapshot(store, first)
+    snapshots.save_snapshot(store, first)
 
-    original = repository._bulk_insert
+    original = snapshots._bulk_insert
     written: list[str] = []
 
     def failing(*args: object, **kwargs: object) -> None:
@@ -364,22 +364,22 @@ def test_save_is_atomic(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         original(*args, **kwargs)  # type: ignore[arg-type]
         written.append("one")
 
-    monkeypatch.setattr(repository, "_bulk_insert", failing)
+    monkeypatch.setattr(snapshots, "_bulk_insert", failing)
     second = Snapshot.from_rows({"instansi": [{"instansi_id": "X", "nama": "Baru"}]})
     with pytest.raises(RuntimeError, match="disk full"):
-        repository.save_snapshot(store, second)
+        snapshots.save_snapshot(store, second)
     monkeypatch.undo()
 
     assert written == ["one"]
-    assert_snapshots_equal(repository.load_snapshot(store), first)
+    assert_snapshots_equal(snapshots.load_snapshot(store), first)
     with store.read() as conn:  # the indexes dropped for the load are back
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
 
 
 def test_load_for_nips_returns_what_the_check_needs(store: Store) -> None:
-    repository.save_snapshot(store, _snapshot())
-    sub = repository.load_snapshot(store, [NIP_GURU])
+    snapshots.save_snapshot(store, _snapshot())
+    sub = snapshots.load_snapshot(store, [NIP_GURU])
 
     assert _keys(sub, "instansi") == {("I1",)}
     assert _keys(sub, "siasn_pegawai") == {(NIP_GURU,), (NIP_KEPSEK,), (NIP_KADIS,)}
@@ -402,13 +402,13 @@ def test_load_for_nips_returns_what_the_check_needs(store: Store) -> None:
         expected = full[t.name].join(sub[t.name].select(t.key), on=list(t.key), how="semi")
         assert_frame_equal(_sorted(t.name, sub[t.name]), _sorted(t.name, expected))
 
-    assert all(n == 0 for n in repository.load_snapshot(store, []).counts().values())
+    assert all(n == 0 for n in snapshots.load_snapshot(store, []).counts().values())
 
 
 def test_load_for_many_nips_chunks_the_in_lists(store: Store) -> None:
-    repository.save_snapshot(store, _snapshot())
+    snapshots.save_snapshot(store, _snapshot())
     nips = [f"{i:018d}" for i in range(1200)] + [NIP_LAIN]
-    sub = repository.load_snapshot(store, nips)
+    sub = snapshots.load_snapshot(store, nips)
     assert _keys(sub, "siasn_pegawai") == {(NIP_LAIN,)}
     assert _keys(sub, "ekinerja_skp") == {("E-L",)}
 
@@ -469,11 +469,11 @@ def _changes() -> EkinerjaChanges:
 
 
 def test_apply_changes_upserts_and_deletes_idempotently(store: Store) -> None:
-    repository.save_snapshot(store, _snapshot())
-    repository.apply_changes(store, _changes())
-    once = repository.load_snapshot(store)
-    repository.apply_changes(store, _changes())
-    assert_snapshots_equal(repository.load_snapshot(store), once)
+    snapshots.save_snapshot(store, _snapshot())
+    changes.apply_changes(store, _changes())
+    once = snapshots.load_snapshot(store)
+    changes.apply_changes(store, _changes())
+    assert_snapshots_equal(snapshots.load_snapshot(store), once)
 
     assert _keys(once, "ekinerja_skp") == {("E-K",), ("E-G",), ("E-L",)}
     assert once["ekinerja_skp"].filter(pl.col("skp_id") == "E-K")["atasan_nip"].to_list() == [None]
@@ -482,16 +482,16 @@ def test_apply_changes_upserts_and_deletes_idempotently(store: Store) -> None:
     assert_frame_equal(_sorted("pmm_rhk", once["pmm_rhk"]), _sorted("pmm_rhk", _snapshot()["pmm_rhk"]))
 
     with pytest.raises(ValueError, match="e-Kinerja"):
-        repository.apply_changes(store, EkinerjaChanges(deletes={"pmm_rhk": pl.DataFrame()}))
+        changes.apply_changes(store, EkinerjaChanges(deletes={"pmm_rhk": pl.DataFrame()}))
 
 
 def test_apply_changes_is_atomic(store: Store) -> None:
-    repository.save_snapshot(store, _snapshot())
+    snapshots.save_snapshot(store, _snapshot())
     bad = _changes()
     bad.upserts["ekinerja_rhk"] = bad.upserts["ekinerja_rhk"].with_columns(rhk_id=pl.lit(None, pl.String))
     with pytest.raises(Exception):  # noqa: B017 - the driver's own IntegrityError
-        repository.apply_changes(store, bad)
-    assert_snapshots_equal(repository.load_snapshot(store), _snapshot())
+        changes.apply_changes(store, bad)
+    assert_snapshots_equal(snapshots.load_snapshot(store), _snapshot())
 
 
 # ------------------------------------------------------------------------------ the log
@@ -580,20 +580,20 @@ def _check(
 
 
 def test_record_run_and_latest_results_round_trip(store: Store) -> None:
-    assert repository.latest_results(store, Flow.SKP) is None
+    assert logs.latest_results(store, Flow.SKP) is None
     check = _check()
     outcomes = pl.DataFrame({"nip": [NIP_KEPSEK, NIP_GURU], "hasil": ["BARU", "GAGAL"]})
-    run_id = repository.record_run(
+    run_id = logs.record_run(
         store, pelaku="cli:root", mode="SYNC", flow=Flow.SKP, tahun=2024, check=check, outcomes=outcomes
     )
-    latest = repository.latest_results(store, Flow.SKP)
+    latest = logs.latest_results(store, Flow.SKP)
     assert latest is not None
     assert (latest.tahun, latest.flow) == (2024, Flow.SKP)
     assert_frame_equal(latest.pegawai, check.pegawai)
     assert_frame_equal(latest.errors, check.errors)
-    assert repository.latest_results(store, Flow.PENILAIAN) is None
+    assert logs.latest_results(store, Flow.PENILAIAN) is None
 
-    entries = repository.log_entries(store)
+    entries = logs.log_entries(store)
     assert [e["nip"] for e in entries] == [NIP_LAIN, NIP_KEPSEK, NIP_GURU]
     guru = entries[2]
     assert guru["run_id"] == run_id
@@ -608,7 +608,7 @@ def test_record_run_and_latest_results_round_trip(store: Store) -> None:
 
 
 def test_record_run_of_an_empty_check(store: Store) -> None:
-    run_id = repository.record_run(
+    run_id = logs.record_run(
         store,
         pelaku="demo",
         mode="CHECK",
@@ -616,17 +616,17 @@ def test_record_run_of_an_empty_check(store: Store) -> None:
         tahun=2025,
         check=CheckResult(tahun=2025, flow=Flow.PENILAIAN),
     )
-    latest = repository.latest_results(store, Flow.PENILAIAN)
+    latest = logs.latest_results(store, Flow.PENILAIAN)
     assert run_id >= 1 and latest is not None
     assert latest.pegawai.height == 0 and latest.tahun == 2025
     with pytest.raises(ValueError, match="mode"):
-        repository.record_run(
+        logs.record_run(
             store, pelaku="demo", mode="LIHAT", flow=Flow.SKP, tahun=2025, check=CheckResult(tahun=2025, flow=Flow.SKP)
         )
 
 
 def test_the_log_keeps_history(store: Store) -> None:
-    first = repository.record_run(store, pelaku="cli:root", mode="CHECK", flow=Flow.SKP, tahun=2024, check=_check())
+    first = logs.record_run(store, pelaku="cli:root", mode="CHECK", flow=Flow.SKP, tahun=2024, check=_check())
     only_guru = _check(
         pegawai=[
             {
@@ -641,7 +641,7 @@ def test_the_log_keeps_history(store: Store) -> None:
         ],
         errors=[],
     )
-    second = repository.record_run(
+    second = logs.record_run(
         store,
         pelaku="demo",
         mode="SYNC",
@@ -652,13 +652,13 @@ def test_the_log_keeps_history(store: Store) -> None:
     )
     assert second > first
 
-    history = repository.log_entries(store, nip=NIP_GURU)
+    history = logs.log_entries(store, nip=NIP_GURU)
     assert [(e["run_id"], e["status"]) for e in history] == [(second, "SIAP"), (first, "GAGAL")]
     assert len(history[1]["errors"]) == 4 and history[1]["kode"] == "PMM-01,PMM-11,PMM-13"
 
 
 def _run(store: Store, check: CheckResult, *, flow: Flow = Flow.SKP, tahun: int = 2024) -> int:
-    return repository.record_run(store, pelaku="test", mode="CHECK", flow=flow, tahun=tahun, check=check)
+    return logs.record_run(store, pelaku="test", mode="CHECK", flow=flow, tahun=tahun, check=check)
 
 
 def _only(
@@ -689,7 +689,7 @@ def test_latest_results_is_each_pegawais_latest_state(store: Store) -> None:
     # them, the teacher with her four errors.
     kepsek = _only(NIP_KEPSEK, "GAGAL", [{"code": "SIA-01", "detail": '{"a": 1}'}, {"code": "PMM-04"}])
     _run(store, kepsek)
-    latest = repository.latest_results(store, Flow.SKP)
+    latest = logs.latest_results(store, Flow.SKP)
     assert latest is not None and (latest.tahun, latest.flow) == (2024, Flow.SKP)
     assert_frame_equal(latest.pegawai, pl.concat([full.pegawai.filter(pl.col("nip") != NIP_KEPSEK), kepsek.pegawai]))
     assert_frame_equal(latest.errors, pl.concat([full.errors, kepsek.errors]))
@@ -697,30 +697,30 @@ def test_latest_results_is_each_pegawais_latest_state(store: Store) -> None:
     # Then only the teacher, now ready: her errors of the first run are gone.
     guru = _only(NIP_GURU, "SIAP")
     _run(store, guru)
-    latest = repository.latest_results(store, Flow.SKP)
+    latest = logs.latest_results(store, Flow.SKP)
     assert latest is not None
     assert_frame_equal(
         latest.pegawai, pl.concat([full.pegawai.filter(pl.col("nip") == NIP_LAIN), kepsek.pegawai, guru.pegawai])
     )
     assert_frame_equal(latest.errors, kepsek.errors)
-    assert len(repository.log_entries(store, limit=100)) == 5  # the history is all still there
+    assert len(logs.log_entries(store, limit=100)) == 5  # the history is all still there
 
 
 def test_latest_results_of_one_instansi(store: Store) -> None:
     _run(store, _check())
     _run(store, _only(NIP_GURU, "SIAP"))
-    of_i1 = repository.latest_results(store, Flow.SKP, "I1")
+    of_i1 = logs.latest_results(store, Flow.SKP, "I1")
     assert _nips_status(of_i1) == [(NIP_KEPSEK, "SIAP"), (NIP_GURU, "SIAP")]
     assert of_i1 is not None and of_i1.errors.height == 0
-    assert _nips_status(repository.latest_results(store, Flow.SKP, "I2")) == [(NIP_LAIN, "TERSINKRON")]
-    assert repository.latest_results(store, Flow.SKP, "I3") is None
+    assert _nips_status(logs.latest_results(store, Flow.SKP, "I2")) == [(NIP_LAIN, "TERSINKRON")]
+    assert logs.latest_results(store, Flow.SKP, "I3") is None
 
     # A pegawai counts for the instansi of their latest row: moved from I2 to I1.
     _run(store, _only(NIP_LAIN, "GAGAL", [{"code": "SIA-02"}], instansi_id="I1"))
-    of_i1 = repository.latest_results(store, Flow.SKP, "I1")
+    of_i1 = logs.latest_results(store, Flow.SKP, "I1")
     assert _nips_status(of_i1) == [(NIP_KEPSEK, "SIAP"), (NIP_GURU, "SIAP"), (NIP_LAIN, "GAGAL")]
     assert of_i1 is not None and of_i1.errors.select("nip", "code").rows() == [(NIP_LAIN, "SIA-02")]
-    assert repository.latest_results(store, Flow.SKP, "I2") is None
+    assert logs.latest_results(store, Flow.SKP, "I2") is None
 
 
 def test_latest_results_by_year(store: Store) -> None:
@@ -731,25 +731,25 @@ def test_latest_results_by_year(store: Store) -> None:
     # A later run of the earlier year does not make it the latest year.
     _run(store, _only(NIP_KEPSEK, "TERSINKRON"))
 
-    latest = repository.latest_results(store, Flow.SKP)
+    latest = logs.latest_results(store, Flow.SKP)
     assert latest is not None and latest.tahun == 2025
     assert_frame_equal(latest.pegawai, next_year.pegawai)
     assert_frame_equal(latest.errors, next_year.errors)
 
-    of_2024 = repository.latest_results(store, Flow.SKP, tahun=2024)
+    of_2024 = logs.latest_results(store, Flow.SKP, tahun=2024)
     assert of_2024 is not None and of_2024.tahun == 2024
     assert _nips_status(of_2024) == [(NIP_GURU, "GAGAL"), (NIP_LAIN, "TERSINKRON"), (NIP_KEPSEK, "TERSINKRON")]
     assert_frame_equal(of_2024.errors, full.errors)
-    assert repository.latest_results(store, Flow.SKP, tahun=2023) is None
+    assert logs.latest_results(store, Flow.SKP, tahun=2023) is None
 
     # With an instansi, the latest year with pegawai of that instansi.
-    of_i1 = repository.latest_results(store, Flow.SKP, "I1")
+    of_i1 = logs.latest_results(store, Flow.SKP, "I1")
     assert of_i1 is not None and of_i1.tahun == 2024
     assert _nips_status(of_i1) == [(NIP_GURU, "GAGAL"), (NIP_KEPSEK, "TERSINKRON")]
-    of_i2 = repository.latest_results(store, Flow.SKP, "I2")
+    of_i2 = logs.latest_results(store, Flow.SKP, "I2")
     assert of_i2 is not None and of_i2.tahun == 2025 and _nips_status(of_i2) == [(NIP_LAIN, "GAGAL")]
-    assert _nips_status(repository.latest_results(store, Flow.SKP, "I2", tahun=2024)) == [(NIP_LAIN, "TERSINKRON")]
-    assert repository.latest_results(store, Flow.SKP, "I1", tahun=2025) is None
+    assert _nips_status(logs.latest_results(store, Flow.SKP, "I2", tahun=2024)) == [(NIP_LAIN, "TERSINKRON")]
+    assert logs.latest_results(store, Flow.SKP, "I1", tahun=2025) is None
 
 
 def test_latest_results_keeps_the_flows_apart(store: Store) -> None:
@@ -758,22 +758,22 @@ def test_latest_results_keeps_the_flows_apart(store: Store) -> None:
     penilaian = _only(NIP_GURU, "TERSINKRON")
     _run(store, penilaian, flow=Flow.PENILAIAN)
 
-    skp = repository.latest_results(store, Flow.SKP)
+    skp = logs.latest_results(store, Flow.SKP)
     assert skp is not None
     assert_frame_equal(skp.pegawai, full.pegawai)
     assert_frame_equal(skp.errors, full.errors)
-    latest = repository.latest_results(store, Flow.PENILAIAN)
+    latest = logs.latest_results(store, Flow.PENILAIAN)
     assert latest is not None and latest.flow == Flow.PENILAIAN
     assert_frame_equal(latest.pegawai, penilaian.pegawai)
     assert latest.errors.height == 0
-    assert repository.latest_results(store, Flow.PENILAIAN, "I2") is None
+    assert logs.latest_results(store, Flow.PENILAIAN, "I2") is None
 
 
 def test_migration_0002_fills_the_state_from_the_log(store: Store) -> None:
     _run(store, _check())
     _run(store, _only(NIP_KEPSEK, "GAGAL", [{"code": "SIA-01"}]))
     _run(store, _only(NIP_LAIN, "SIAP"), tahun=2025)
-    before = [repository.latest_results(store, Flow.SKP, tahun=t) for t in (2024, 2025)]
+    before = [logs.latest_results(store, Flow.SKP, tahun=t) for t in (2024, 2025)]
 
     config = alembic_config()
     with store.write() as conn:  # back to the schema without sync_state, the log kept
@@ -781,33 +781,33 @@ def test_migration_0002_fills_the_state_from_the_log(store: Store) -> None:
         command.downgrade(config, "0001")
     store.migrate()
 
-    after = [repository.latest_results(store, Flow.SKP, tahun=t) for t in (2024, 2025)]
+    after = [logs.latest_results(store, Flow.SKP, tahun=t) for t in (2024, 2025)]
     assert _nips_status(after[0]) == [(NIP_GURU, "GAGAL"), (NIP_LAIN, "TERSINKRON"), (NIP_KEPSEK, "GAGAL")]
     for a, b in zip(after, before, strict=True):
         assert a is not None and b is not None
         assert_frame_equal(a.pegawai, b.pegawai)
         assert_frame_equal(a.errors, b.errors)
-    assert _nips_status(repository.latest_results(store, Flow.SKP, "I2")) == [(NIP_LAIN, "SIAP")]
+    assert _nips_status(logs.latest_results(store, Flow.SKP, "I2")) == [(NIP_LAIN, "SIAP")]
 
 
 def test_log_entries_filters_and_pages(store: Store) -> None:
     for _ in range(3):
-        repository.record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=2024, check=_check())
-    all_entries = repository.log_entries(store, limit=100)
+        logs.record_run(store, pelaku="demo", mode="CHECK", flow=Flow.SKP, tahun=2024, check=_check())
+    all_entries = logs.log_entries(store, limit=100)
     assert len(all_entries) == 9
     ids = [e["log_id"] for e in all_entries]
     assert ids == sorted(ids, reverse=True)
 
-    by_code = repository.log_entries(store, code="PMM-13")
+    by_code = logs.log_entries(store, code="PMM-13")
     assert [e["nip"] for e in by_code] == [NIP_GURU] * 3
-    assert {e["status"] for e in repository.log_entries(store, status="SIAP")} == {"SIAP"}
-    assert len(repository.log_entries(store, npsn="50100001")) == 6
-    assert len(repository.log_entries(store, instansi_id="I2")) == 3
-    assert repository.log_entries(store, nip=NIP_LAIN, code="PMM-01") == []
+    assert {e["status"] for e in logs.log_entries(store, status="SIAP")} == {"SIAP"}
+    assert len(logs.log_entries(store, npsn="50100001")) == 6
+    assert len(logs.log_entries(store, instansi_id="I2")) == 3
+    assert logs.log_entries(store, nip=NIP_LAIN, code="PMM-01") == []
 
     pages: list[int] = []
     before = None
-    while page := repository.log_entries(store, npsn="50100001", limit=4, before_log_id=before):
+    while page := logs.log_entries(store, npsn="50100001", limit=4, before_log_id=before):
         pages.append(len(page))
         before = page[-1]["log_id"]
     assert pages == [4, 2]
@@ -822,12 +822,12 @@ def test_what_a_batch_loads_by_nip_checks_exactly_as_the_whole_snapshot(store: S
     from selaras.simulation.generator import generate
 
     g = generate(3_000, seed=17, tahun=2026, instansi=2)
-    repository.save_snapshot(store, g.snapshot)
+    snapshots.save_snapshot(store, g.snapshot)
     whole = check(g.snapshot, 2026, Flow.SKP)
     nips = g.snapshot["siasn_pegawai"]["nip"].to_list()
     random.Random(5).shuffle(nips)
     for batch in (nips[:7], nips[7:300], nips[300:1000]):
-        part = check(repository.load_snapshot(store, batch), 2026, Flow.SKP, nips=batch)
+        part = check(snapshots.load_snapshot(store, batch), 2026, Flow.SKP, nips=batch)
         want = whole.errors.filter(pl.col("nip").is_in(batch)).sort("nip", "urutan", "pmm_skp_id", "code")
         got = part.errors.sort("nip", "urutan", "pmm_skp_id", "code")
         assert_frame_equal(got.select(want.columns), want)

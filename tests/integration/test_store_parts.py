@@ -10,7 +10,7 @@ from selaras.domain import partition, rules
 from selaras.domain.results import CheckResult, Flow
 from selaras.domain.snapshot import TABLE, TABLES, Snapshot
 from selaras.simulation.generator import generate
-from selaras.store import repository
+from selaras.store import snapshots
 from selaras.store.database import Store
 from selaras.store.parts import store_parts
 
@@ -43,7 +43,7 @@ def _same_result(got: CheckResult, want: CheckResult) -> None:
 
 
 def test_parts_equal_the_in_memory_parts(store: Store, snapshot: Snapshot) -> None:
-    repository.save_snapshot(store, snapshot)
+    snapshots.save_snapshot(store, snapshot)
     want = list(partition.parts(snapshot, size=SIZE))
     got = list(store_parts(store, size=SIZE))
     assert len(want) > 2
@@ -54,7 +54,7 @@ def test_parts_equal_the_in_memory_parts(store: Store, snapshot: Snapshot) -> No
 
 
 def test_nips_and_instansi_select_the_batch(store: Store, snapshot: Snapshot) -> None:
-    repository.save_snapshot(store, snapshot)
+    snapshots.save_snapshot(store, snapshot)
     peg = snapshot["siasn_pegawai"]
     # Many NIPs (more than load_snapshot's path takes): every other pegawai.
     nips = peg["nip"].sort().gather_every(2).to_list()
@@ -71,7 +71,7 @@ def test_nips_and_instansi_select_the_batch(store: Store, snapshot: Snapshot) ->
 
 
 def test_few_nips_and_small_store(store: Store, snapshot: Snapshot) -> None:
-    repository.save_snapshot(store, snapshot)
+    snapshots.save_snapshot(store, snapshot)
     nip = snapshot["siasn_pegawai"]["nip"][0]
     (part,) = store_parts(store, nips=[nip, "000000000000000000"])
     assert part.nips == [nip]

@@ -11,7 +11,7 @@ from world import G1, G2, KS, TAHUN, snapshot, tahunan_rows
 from selaras.domain.results import Flow
 from selaras.store import uow
 from selaras.store.database import Store
-from selaras.store.repository import load_table, save_snapshot
+from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import sync_log, sync_run, sync_state
 from selaras.usecases.sync import check_store, sync_store
 

@@ -37,7 +37,7 @@ from selaras.simulation.generator import generate
 from selaras.sources.files import write_snapshot
 from selaras.store import uow
 from selaras.store.database import Store
-from selaras.store.repository import load_table, save_snapshot
+from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import sync_job, sync_log, sync_state
 from selaras.usecases.sync import sync_store
 

@@ -20,7 +20,7 @@ from selaras.domain.sync import sync
 from selaras.jobs import cascade
 from selaras.jobs.notifications import drafts_for
 from selaras.jobs.runtime import JobRunner
-from selaras.store.repository import log_entries
+from selaras.store.logs import log_entries
 from selaras.web.access import resolve
 from selaras.web.accounts import get_account
 from selaras.web.screens import Konteks, cards, worklist

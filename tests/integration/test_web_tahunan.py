@@ -13,7 +13,7 @@ from world import G1, G2, KS, NPSN, TAHUN, snapshot, tahunan_rows
 from selaras.cli.akun import seed_demo_accounts
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
-from selaras.store.repository import load_table, save_snapshot
+from selaras.store.snapshots import load_table, save_snapshot
 from selaras.web.app import create_app
 
 PASSWORD = "rahasia-uji-1"

@@ -22,7 +22,7 @@ from selaras.domain.sync import sync
 from selaras.jobs import queue
 from selaras.simulation.generator import generate
 from selaras.store.database import Store
-from selaras.store.repository import load_table, save_snapshot
+from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import sync_job, sync_log
 
 PEGAWAI = 2_000

@@ -6,7 +6,7 @@ import random
 import threading
 from datetime import UTC, datetime
 
-from selaras.sources.http import TokenBucket, backoff_delay, parse_retry_after
+from selaras.sources.transport import TokenBucket, backoff_delay, parse_retry_after
 
 
 def test_full_jitter_stays_under_a_doubling_ceiling_capped() -> None:

@@ -79,7 +79,7 @@ def _sources() -> RealSources:
 
 def _wanted(store: Store, instansi_ids: tuple[str, ...], semua: bool) -> tuple[dict[str, str], list[str]]:
     """The stored instansi's names by id, and the ids to pull; an unknown one ends with exit 2."""
-    from selaras.store.repository import load_table
+    from selaras.store.snapshots import load_table
 
     instansi = load_table(store, "instansi")
     names = dict(zip(instansi["instansi_id"].to_list(), instansi["nama"].to_list(), strict=True))
@@ -97,7 +97,7 @@ def _pull(
 ) -> tuple[list[InstansiTarik], list[str], int]:
     """Pull each instansi in turn, with a bar per instansi and source: what was pulled, the
     instansi that failed (kept as they were), and the exit status so far."""
-    from selaras.sources.http import SourceConfigError, SourceContractError, SourceUnavailable
+    from selaras.sources.transport import SourceConfigError, SourceContractError, SourceUnavailable
     from selaras.store.uow import InfrastructureError
     from selaras.usecases.tarik import tarik_instansi
 

@@ -26,14 +26,9 @@ from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, Sy
 from selaras.jobs import cascade, notifications, queue
 from selaras.jobs.queue import Alasan, Job
 from selaras.store.database import Store
-from selaras.store.repository import (
-    latest_with_status,
-    log_entries,
-    logged_results,
-    pegawai_brief,
-    set_source_watermark,
-    source_watermark,
-)
+from selaras.store.logs import latest_with_status, log_entries, logged_results
+from selaras.store.reads import pegawai_brief
+from selaras.store.tanda import set_source_watermark, source_watermark
 from selaras.store.uow import UnitOfWork
 from selaras.usecases.sync import log_result, sync_store
 
@@ -70,7 +65,7 @@ class BatchReport:
 
 def backoff(percobaan: int, rng: random.Random | None = None) -> float:
     """Seconds to wait before attempt ``percobaan + 1`` (full jitter, as the connectors)."""
-    from selaras.sources.http import backoff_delay
+    from selaras.sources.transport import backoff_delay
 
     return backoff_delay(max(percobaan, 1), backoff_base(), BACKOFF_CAP, rng)
 
@@ -129,8 +124,8 @@ def _run_group(
     system_errors: list[dict[str, Any]] = []
     if sources is not None:
         from selaras.sources.connectors import RealSources
-        from selaras.sources.http import SourceUnavailable
         from selaras.sources.refresh import problems_by_nip, refresh_pegawai
+        from selaras.sources.transport import SourceUnavailable
         from selaras.usecases.segar import tarik_pegawai
 
         unavailable: dict[str, Exception] = {}

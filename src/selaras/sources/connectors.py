@@ -1,7 +1,7 @@
 """The sources ``selaras tarik`` reads, configured by environment (``docs/source-api.md``).
 
 SIASN and Dapodik in their real shapes (``sources.siasn``, ``sources.dapodik``); PMM in the
-project's own contract (``sources.http.PmmClient``), which also gives the padanan (which SIASN
+project's own contract (``sources.clients.PmmClient``), which also gives the padanan (which SIASN
 unit is which school, ``GET {PMM}/padanan?instansi_id=``). Each source is optional: one not
 configured is not pulled (its data in the store stays as it is).
 """
@@ -14,10 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from selaras.sources.clients import PmmClient, SourceConfig, Sources
 from selaras.sources.dapodik import DapodikConfig, DapodikConnector
-from selaras.sources.http import PmmClient, SourceConfig, SourceContractError, SourceProblem, Sources
+from selaras.sources.problems import SourceProblem
 from selaras.sources.real import RealSettings
 from selaras.sources.siasn import SiasnConfig, SiasnConnector
+from selaras.sources.transport import SourceContractError
 
 __all__ = ["ENV_SIASN", "LiveSources", "RealSources", "live_from_env", "padanan", "read_roster"]
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selaras.domain.snapshot import empty_frame
-from selaras.sources.http import SourceContractError, SourceProblem, SourceUnavailable
 from selaras.sources.mapping import MAPPINGS, is_duty, map_record
+from selaras.sources.problems import SourceProblem
 from selaras.sources.real import Pulled, RealSettings, Transport, validated
+from selaras.sources.transport import SourceContractError, SourceUnavailable
 
 __all__ = ["DapodikConfig", "DapodikConnector", "DapodikPull"]
 

@@ -1,65 +1,43 @@
-"""Clients of the live source APIs (PMM, SIASN, Dapodik), as documented in ``docs/source-api.md``.
+"""The project's own source API (``docs/source-api.md``) as both sides see it: its endpoints (the
+contract the simulator serves and the clients ask), its timestamps, and the records of an answer
+checked against the data contract (``selaras.domain.snapshot``).
 
-Every answer is checked against the data contract (``selaras.domain.snapshot``) before it is
-used: a record that breaks it is left out and reported as a :class:`SourceProblem` (SYS-02),
-the valid records of the same answer are kept. A source that times out, refuses the
-connection, answers 5xx or 429, or sends a body that is not JSON is asked again with
-exponential backoff and full jitter; after ``max_attempts`` the call raises
-:class:`SourceUnavailable` (SYS-01). A wrong token (401/403) or a refused request (other 4xx)
-is a :class:`SourceConfigError`: asking again cannot help.
-
-A client is thread-safe: one pooled ``httpx.Client`` and one token bucket per source.
+A record that breaks the contract is left out and reported as a :class:`SourceProblem` (SYS-02);
+the valid records of the same answer are kept.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import random
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
-import httpx
 import polars as pl
 
 from selaras.domain.snapshot import TABLE, Column, Kind, Table, conform, empty_frame
 from selaras.sources.problems import SourceProblem
+from selaras.sources.transport import SourceContractError
 from selaras.sources.validation import Findings, RawTable, check_table
 
 __all__ = [
     "EPOCH",
+    "MAX_LIMIT",
     "RESOURCES",
+    "SOURCE_PREFIX",
     "Batch",
-    "DapodikClient",
-    "PmmClient",
     "Resource",
-    "SiasnClient",
-    "SourceClient",
-    "SourceConfig",
-    "SourceConfigError",
-    "SourceContractError",
-    "SourceError",
-    "SourceProblem",
-    "SourceUnavailable",
-    "Sources",
-    "TokenBucket",
-    "backoff_delay",
+    "api_table",
+    "check_records",
     "format_timestamp",
     "parse_records",
-    "parse_retry_after",
     "parse_timestamp",
 ]
 
 MAX_LIMIT = 1000
 """Records per page, and values per key-list filter, that a source accepts at most."""
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-Sleep = Callable[[float], None]
 
 
 # --------------------------------------------------------------------------- the contract
@@ -128,135 +106,6 @@ def format_timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-# ------------------------------------------------------------------------------ errors
-
-
-
-
-class SourceError(Exception):
-    """Any failure to get data from a source."""
-
-
-class SourceUnavailable(SourceError):
-    """SYS-01: the source timed out, refused, answered 5xx/429 or garbage on every attempt."""
-
-    code = "SYS-01"
-
-    def __init__(self, source: str, path: str, reason: str, attempts: int) -> None:
-        self.source, self.path, self.reason, self.attempts = source, path, reason, attempts
-        super().__init__(f"{source} tidak dapat dihubungi ({path}): {reason}, setelah {attempts} percobaan")
-
-
-class SourceConfigError(SourceError):
-    """The source refused the request itself (wrong token, wrong URL, bad query): not retried."""
-
-    def __init__(self, source: str, path: str, status: int, detail: str) -> None:
-        self.source, self.path, self.status = source, path, status
-        super().__init__(f"{source} menolak permintaan {path} (HTTP {status}): {detail}")
-
-
-class SourceContractError(SourceError):
-    """SYS-02: the source's answer breaks the contract; ``problems`` names every offence."""
-
-    code = "SYS-02"
-
-    def __init__(self, problems: Sequence[SourceProblem]) -> None:
-        self.problems = list(problems)
-        shown = "\n".join(f"  {p}" for p in self.problems[:20])
-        super().__init__(f"data dari sumber tidak valid: {len(self.problems)} masalah\n{shown}")
-
-
-# ------------------------------------------------------------------ backoff, rate limit
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Seconds to wait after failed attempt ``attempt`` (1, 2, ...): full jitter, uniform
-    between 0 and ``min(cap, base * 2 ** (attempt - 1))``."""
-    ceiling = min(cap, base * 2 ** (attempt - 1))
-    return (rng or random).uniform(0.0, ceiling)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds asked for by a ``Retry-After`` header (delta seconds or an HTTP date);
-    None when absent or unreadable. A date in the past gives 0."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-class TokenBucket:
-    """At most ``rate`` acquisitions per second on average, bursts of up to ``burst``.
-
-    Thread-safe: a caller reserves its token under the lock and sleeps outside it, so
-    concurrent callers queue up fairly without holding each other up."""
-
-    def __init__(
-        self,
-        rate: float | None,
-        burst: float | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Sleep = time.sleep,
-    ) -> None:
-        self.rate = rate if rate and rate > 0 else None
-        self.burst = max(1.0, burst if burst is not None else (self.rate or 1.0))
-        self._tokens = self.burst
-        self._clock, self._sleep = clock, sleep
-        self._last = clock()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Take one token, waiting for it when the bucket is empty; the seconds waited."""
-        if self.rate is None:
-            return 0.0
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            self._tokens -= 1.0
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-
-# ------------------------------------------------------------------------ configuration
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    """How to reach one source."""
-
-    base_url: str
-    token: str
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    max_attempts: int = 5
-    backoff_base: float = 0.5
-    """Seconds: the ceiling of the first backoff; it doubles with each attempt."""
-    backoff_cap: float = 30.0
-    retry_after_cap: float = 120.0
-    """A ``Retry-After`` longer than this is shortened to it."""
-    rate_limit: float | None = 10.0
-    """Requests per second at most (None: unlimited)."""
-    burst: float | None = None
-    page_size: int = MAX_LIMIT
-    batch_size: int = 200
-    """Values per key-list filter in one request (longer lists are split)."""
-    max_connections: int = 10
 
 
 # ----------------------------------------------------------------------------- records
@@ -339,7 +188,7 @@ def _key_text(table: Table, record: Mapping[str, Any]) -> str | None:
     return ", ".join("" if p is None else str(p) for p in parts)
 
 
-def _check(
+def check_records(
     source: str, label: str, table: Table, records: Sequence[Mapping[str, Any]]
 ) -> tuple[pl.DataFrame, dict[int, list[SourceProblem]]]:
     """Validate ``records`` against ``table``: the string frame and the problems by position."""
@@ -376,7 +225,7 @@ def parse_records(source: str, resource: Resource, records: Sequence[Any], label
             objects.append(r)
         else:
             problems.append(SourceProblem(source, table.name, None, None, str(r)[:200], "rekaman bukan objek JSON"))
-    frame, found = _check(source, label, table, objects)
+    frame, found = check_records(source, label, table, objects)
     bad = set(found)
     children: dict[str, tuple[pl.DataFrame, list[int]]] = {}
     for fld, child_name in resource.nested:
@@ -394,7 +243,7 @@ def parse_records(source: str, resource: Resource, records: Sequence[Any], label
                 continue
             rows.extend(items)
             parents.extend([i] * len(items))
-        child_frame, child_found = _check(source, label, child_table, rows)
+        child_frame, child_found = check_records(source, label, child_table, rows)
         for pos, ps in child_found.items():
             found.setdefault(parents[pos], []).extend(ps)
             bad.add(parents[pos])
@@ -428,327 +277,3 @@ def _latest(stamps: pl.Series) -> datetime | None:
         if latest is None or value > latest:
             latest = value
     return latest
-
-
-# ------------------------------------------------------------------------------ clients
-
-
-class SourceClient:
-    """A client of one source API: paginated, filtered, validated reads with retries."""
-
-    def __init__(
-        self,
-        source: str,
-        config: SourceConfig,
-        *,
-        sleep: Sleep = time.sleep,
-        rng: random.Random | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.source = source
-        self.config = config
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._rng_lock = threading.Lock()
-        self._limiter = TokenBucket(config.rate_limit, config.burst, sleep=sleep)
-        self._resources = {r.path: r for r in RESOURCES if r.source == source}
-        self._http = httpx.Client(
-            base_url=config.base_url.rstrip("/") + "/",
-            headers={"Authorization": f"Bearer {config.token}", "Accept": "application/json"},
-            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=config.max_connections, max_keepalive_connections=config.max_connections
-            ),
-            transport=transport,
-            follow_redirects=False,
-        )
-
-    def close(self) -> None:
-        """Close the pooled connections."""
-        self._http.close()
-
-    def __enter__(self) -> SourceClient:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    def get_json(self, path: str, params: Mapping[str, str]) -> Any:
-        """GET ``path`` (relative to the base URL) and parse its JSON body, retrying the
-        transient failures of SYS-01 with backoff; raises :class:`SourceUnavailable` after
-        ``max_attempts``, :class:`SourceConfigError` at once on 401/403/other 4xx."""
-        cfg = self.config
-        reason = ""
-        for attempt in range(1, cfg.max_attempts + 1):
-            self._limiter.acquire()
-            asked: float | None = None
-            try:
-                response = self._http.get(path, params=params)
-            except httpx.TimeoutException as e:
-                reason = f"batas waktu habis ({type(e).__name__})"
-            except httpx.TransportError as e:
-                reason = f"koneksi gagal ({type(e).__name__}: {e})"
-            else:
-                status = response.status_code
-                if status in (401, 403):
-                    raise SourceConfigError(self.source, path, status, "token ditolak; periksa konfigurasi token")
-                if status == 429:
-                    reason = "HTTP 429 (terlalu banyak permintaan)"
-                    asked = parse_retry_after(response.headers.get("Retry-After"))
-                elif status >= 500:
-                    reason = f"HTTP {status}"
-                elif status >= 300:
-                    raise SourceConfigError(self.source, path, status, response.text[:300])
-                else:
-                    try:
-                        return json.loads(response.content)
-                    except ValueError:
-                        # A cut-off body is what a dropped connection or a failing proxy gives.
-                        reason = "jawaban bukan JSON yang sah (terpotong?)"
-            if attempt < cfg.max_attempts:
-                if asked is not None:
-                    delay = min(asked, cfg.retry_after_cap)
-                else:
-                    with self._rng_lock:
-                        delay = backoff_delay(attempt, cfg.backoff_base, cfg.backoff_cap, self._rng)
-                self._sleep(delay)
-        raise SourceUnavailable(self.source, path, reason, cfg.max_attempts)
-
-    def fetch(self, path: str, *, since: datetime | None = None, **filters: Iterable[str] | None) -> Batch:
-        """Every record of endpoint ``path`` (all pages) matching the filters: at most one
-        key-list filter (split into requests of ``batch_size`` values), and records changed
-        after ``since``. An empty key list gives an empty batch without a request."""
-        resource = self._resources.get(path)
-        if resource is None:
-            raise ValueError(f"{self.source} has no endpoint {path!r}")
-        given = {k: v for k, v in filters.items() if v is not None}
-        unknown = set(given) - set(resource.filters)
-        if unknown:
-            raise ValueError(f"{self.source} {path} cannot be filtered by {sorted(unknown)}")
-        if len(given) > 1:
-            raise ValueError("at most one key-list filter per fetch")
-        tables = [resource.table, *(t for _, t in resource.nested)]
-        params: dict[str, str] = {}
-        if since is not None:
-            params["diperbarui_sejak"] = format_timestamp(since)
-        if not given:
-            return Batch.merge(list(self._pages(resource, params)), tables)
-        ((name, raw),) = given.items()
-        if isinstance(raw, str):
-            raise TypeError(f"{name} takes a list of values, not one string")
-        values = sorted({v for v in raw if v is not None})
-        size = max(1, min(self.config.batch_size, MAX_LIMIT))
-        batches = []
-        for i in range(0, len(values), size):
-            batches.extend(self._pages(resource, {**params, name: ",".join(values[i : i + size])}))
-        return Batch.merge(batches, tables)
-
-    def _pages(self, resource: Resource, params: Mapping[str, str]) -> Iterator[Batch]:
-        cursor: str | None = None
-        seen: set[str] = set()
-        limit = str(max(1, min(self.config.page_size, MAX_LIMIT)))
-        while True:
-            query = {**params, "limit": limit}
-            if cursor is not None:
-                query["cursor"] = cursor
-            body = self.get_json(resource.path, query)
-            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise SourceContractError(
-                    [SourceProblem(self.source, resource.table, None, "data", None, "jawaban tanpa daftar 'data'")]
-                )
-            yield parse_records(self.source, resource, body["data"])
-            cursor = body.get("next_cursor")
-            if cursor is None:
-                return
-            if not isinstance(cursor, str) or cursor in seen:
-                rule = "next_cursor bukan teks" if not isinstance(cursor, str) else "next_cursor berulang"
-                raise SourceContractError(
-                    [SourceProblem(self.source, resource.table, None, "next_cursor", str(cursor)[:200], rule)]
-                )
-            seen.add(cursor)
-
-
-class SiasnClient(SourceClient):
-    """SIASN (BKN): instansi, units, pegawai."""
-
-    def __init__(self, config: SourceConfig, **options: Any) -> None:
-        super().__init__("SIASN", config, **options)
-
-    def instansi(self, *, instansi_id: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
-        """``instansi`` records."""
-        return self.fetch("instansi", since=since, instansi_id=instansi_id)
-
-    def unor(
-        self,
-        *,
-        unor_id: Iterable[str] | None = None,
-        instansi_id: Iterable[str] | None = None,
-        npsn: Iterable[str] | None = None,
-        since: datetime | None = None,
-    ) -> Batch:
-        """``siasn_unor`` records (one filter at most)."""
-        return self.fetch("unor", since=since, unor_id=unor_id, instansi_id=instansi_id, npsn=npsn)
-
-    def pegawai(
-        self,
-        *,
-        nip: Iterable[str] | None = None,
-        nik: Iterable[str] | None = None,
-        instansi_id: Iterable[str] | None = None,
-        unor_id: Iterable[str] | None = None,
-        since: datetime | None = None,
-    ) -> Batch:
-        """``siasn_pegawai`` records (one filter at most)."""
-        return self.fetch("pegawai", since=since, nip=nip, nik=nik, instansi_id=instansi_id, unor_id=unor_id)
-
-    def jabatan(self, *, nip: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
-        """``siasn_jabatan`` records: the jenjang history."""
-        return self.fetch("jabatan", since=since, nip=nip)
-
-    def angka_kredit(self, *, nip: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
-        """``siasn_angka_kredit`` records: the credit recorded."""
-        return self.fetch("angka-kredit", since=since, nip=nip)
-
-
-class DapodikClient(SourceClient):
-    """Dapodik / Verval PTK: schools and PTK."""
-
-    def __init__(self, config: SourceConfig, **options: Any) -> None:
-        super().__init__("Dapodik", config, **options)
-
-    def sekolah(
-        self,
-        *,
-        npsn: Iterable[str] | None = None,
-        instansi_id: Iterable[str] | None = None,
-        since: datetime | None = None,
-    ) -> Batch:
-        """``dapodik_sekolah`` records (one filter at most)."""
-        return self.fetch("sekolah", since=since, npsn=npsn, instansi_id=instansi_id)
-
-    def ptk(
-        self,
-        *,
-        ptk_id: Iterable[str] | None = None,
-        nip: Iterable[str] | None = None,
-        nik: Iterable[str] | None = None,
-        npsn: Iterable[str] | None = None,
-        since: datetime | None = None,
-    ) -> Batch:
-        """``dapodik_ptk`` records (one filter at most)."""
-        return self.fetch("ptk", since=since, ptk_id=ptk_id, nip=nip, nik=nik, npsn=npsn)
-
-    def tugas_tambahan(
-        self,
-        *,
-        ptk_id: Iterable[str] | None = None,
-        npsn: Iterable[str] | None = None,
-        since: datetime | None = None,
-    ) -> Batch:
-        """``dapodik_tugas_tambahan`` records, the leaders' duties (one filter at most)."""
-        return self.fetch("tugas-tambahan", since=since, ptk_id=ptk_id, npsn=npsn)
-
-
-class PmmClient(SourceClient):
-    """PMM / Ruang GTK: SKP with their RHK and assessments."""
-
-    def __init__(self, config: SourceConfig, **options: Any) -> None:
-        super().__init__("PMM", config, **options)
-
-    def skp(
-        self,
-        *,
-        pmm_skp_id: Iterable[str] | None = None,
-        ptk_id: Iterable[str] | None = None,
-        npsn: Iterable[str] | None = None,
-        since: datetime | None = None,
-    ) -> Batch:
-        """``pmm_skp`` records with their ``pmm_rhk`` and ``pmm_penilaian`` (one filter at most)."""
-        return self.fetch("skp", since=since, pmm_skp_id=pmm_skp_id, ptk_id=ptk_id, npsn=npsn)
-
-    def predikat_organisasi(self, *, npsn: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
-        """``pmm_predikat_organisasi`` records: the schools' organisation ratings (PKO)."""
-        return self.fetch("predikat-organisasi", since=since, npsn=npsn)
-
-    def predikat(self, *, ptk_id: Iterable[str] | None = None, since: datetime | None = None) -> Batch:
-        """``pmm_predikat`` records: the teachers' annual ratings."""
-        return self.fetch("predikat", since=since, ptk_id=ptk_id)
-
-
-_ENV_URL = {"PMM": "SELARAS_PMM_URL", "SIASN": "SELARAS_SIASN_URL", "Dapodik": "SELARAS_DAPODIK_URL"}
-_ENV_TOKEN = {"PMM": "SELARAS_PMM_TOKEN", "SIASN": "SELARAS_SIASN_TOKEN", "Dapodik": "SELARAS_DAPODIK_TOKEN"}
-_REAL_ENV = {"SELARAS_SIASN_API_URL", "SELARAS_DAPODIK_SEKOLAH_URL"}
-_ENV_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "SELARAS_SOURCE_CONNECT_TIMEOUT": ("connect_timeout", float),
-    "SELARAS_SOURCE_READ_TIMEOUT": ("read_timeout", float),
-    "SELARAS_SOURCE_MAX_ATTEMPTS": ("max_attempts", int),
-    "SELARAS_SOURCE_RATE_LIMIT": ("rate_limit", float),
-}
-
-
-@dataclass
-class Sources:
-    """The three source clients."""
-
-    siasn: SiasnClient
-    dapodik: DapodikClient
-    pmm: PmmClient
-
-    @classmethod
-    def from_configs(cls, siasn: SourceConfig, dapodik: SourceConfig, pmm: SourceConfig, **options: Any) -> Sources:
-        """Clients for three configurations; ``options`` (``sleep``, ``rng``, ``transport``)
-        go to each client."""
-        return cls(SiasnClient(siasn, **options), DapodikClient(dapodik, **options), PmmClient(pmm, **options))
-
-    @classmethod
-    def from_base_url(cls, url: str, token: str, *, sleep: Sleep = time.sleep, **settings: Any) -> Sources:
-        """Clients of three sources served by one server at ``url`` (the simulator):
-        ``{url}/siasn/v1``, ``{url}/dapodik/v1``, ``{url}/pmm/v1``. ``settings`` are
-        :class:`SourceConfig` fields."""
-        root = url.rstrip("/")
-
-        def config(source: str) -> SourceConfig:
-            return SourceConfig(f"{root}/{SOURCE_PREFIX[source]}", token, **settings)
-
-        return cls.from_configs(config("SIASN"), config("Dapodik"), config("PMM"), sleep=sleep)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Sources | None:
-        """Clients configured by ``SELARAS_PMM_URL``, ``SELARAS_SIASN_URL``,
-        ``SELARAS_DAPODIK_URL`` and ``SELARAS_SOURCE_TOKEN`` (or a per-source
-        ``SELARAS_PMM_TOKEN`` ...), tuned by ``SELARAS_SOURCE_CONNECT_TIMEOUT``,
-        ``_READ_TIMEOUT``, ``_MAX_ATTEMPTS``, ``_RATE_LIMIT``. None when no source URL is set;
-        ``ValueError`` naming the missing variables when only some are."""
-        env = os.environ if env is None else env
-        urls = {s: env.get(v, "").strip() for s, v in _ENV_URL.items()}
-        if not any(urls.values()):
-            return None
-        if not urls["SIASN"] and not urls["Dapodik"] and _REAL_ENV.intersection(k for k, v in env.items() if v):
-            # Only PMM in this contract, SIASN and Dapodik in their real shapes: that is the
-            # configuration of ``selaras tarik`` (sources.connectors), not of these clients.
-            return None
-        tokens = {s: (env.get(_ENV_TOKEN[s]) or env.get("SELARAS_SOURCE_TOKEN") or "").strip() for s in urls}
-        missing = [_ENV_URL[s] for s, u in urls.items() if not u]
-        missing += [f"{_ENV_TOKEN[s]} atau SELARAS_SOURCE_TOKEN" for s, t in tokens.items() if not t]
-        if missing:
-            raise ValueError(f"konfigurasi sumber data tidak lengkap: {', '.join(missing)} belum diisi")
-        settings: dict[str, Any] = {}
-        for var, (name, convert) in _ENV_OPTIONS.items():
-            if env.get(var):
-                try:
-                    settings[name] = convert(env[var])
-                except ValueError as e:
-                    raise ValueError(f"{var}={env[var]!r} bukan angka") from e
-        configs = {s: replace(SourceConfig(urls[s], tokens[s]), **settings) for s in urls}
-        return cls.from_configs(configs["SIASN"], configs["Dapodik"], configs["PMM"])
-
-    def close(self) -> None:
-        """Close every client's connections."""
-        for client in (self.siasn, self.dapodik, self.pmm):
-            client.close()
-
-    def __enter__(self) -> Sources:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,20 +23,13 @@ import httpx
 import polars as pl
 
 from selaras.domain.snapshot import TABLE, Kind, conform, empty_frame
-from selaras.sources.http import (
-    SourceConfigError,
-    SourceProblem,
-    SourceUnavailable,
-    TokenBucket,
-    _check,
-    backoff_delay,
-    parse_retry_after,
-)
+from selaras.sources.http import check_records
 from selaras.sources.mapping import SourceMapping, map_record
+from selaras.sources.problems import SourceProblem
+from selaras.sources.transport import PooledClient, Sleep, SourceConfigError, SourceUnavailable, parse_retry_after
 
 __all__ = ["Pulled", "RealSettings", "Transport", "validated"]
 
-Sleep = Callable[[float], None]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -66,7 +58,7 @@ class Unauthorized(Exception):
     """A 401 the renewal of the tokens did not cure."""
 
 
-class Transport:
+class Transport(PooledClient):
     """Requests to one real source with rate limit, bounded concurrency and retries."""
 
     def __init__(
@@ -79,26 +71,19 @@ class Transport:
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.source = source
-        self.settings = settings
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._lock = threading.Lock()
-        self._limiter = TokenBucket(settings.rate_limit, None, sleep=sleep)
-        self.requests = 0
-        self._http = httpx.Client(
+        super().__init__(
+            source,
             base_url=base_url,
-            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=max(1, settings.concurrency), max_keepalive_connections=max(1, settings.concurrency)
-            ),
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            connections=max(1, settings.concurrency),
+            rate_limit=settings.rate_limit,
+            sleep=sleep,
+            rng=rng,
             transport=transport,
-            follow_redirects=False,
         )
-
-    def close(self) -> None:
-        """Close the pooled connections."""
-        self._http.close()
+        self.settings = settings
+        self.requests = 0
 
     def request(
         self,
@@ -156,8 +141,7 @@ class Transport:
                 if asked is not None:
                     delay = min(asked, s.retry_after_cap)
                 else:
-                    with self._lock:
-                        delay = backoff_delay(attempt, s.backoff_base, s.backoff_cap, self._rng)
+                    delay = self.backoff(attempt, s.backoff_base, s.backoff_cap)
                 self._sleep(delay)
         raise SourceUnavailable(self.source, url, reason, s.max_attempts)
 
@@ -171,9 +155,7 @@ class Transport:
             except ValueError:
                 # A cut-off body is what a dropped connection or a failing proxy gives.
                 if attempt < self.settings.max_attempts:
-                    with self._lock:
-                        delay = backoff_delay(attempt, self.settings.backoff_base, self.settings.backoff_cap, self._rng)
-                    self._sleep(delay)
+                    self._sleep(self.backoff(attempt, self.settings.backoff_base, self.settings.backoff_cap))
         raise SourceUnavailable(
             self.source, url, "jawaban bukan JSON yang sah (terpotong?)", self.settings.max_attempts
         )
@@ -246,7 +228,7 @@ def validated(
     ]
     if not typed:
         return Pulled(table.name, empty_frame(table.name), problems, refused)
-    frame, bad = _check(mapping.source, f"{mapping.source} {mapping.record}", table, typed)
+    frame, bad = check_records(mapping.source, f"{mapping.source} {mapping.record}", table, typed)
     for pos in sorted(bad):
         problems.extend(bad[pos])
     mask = pl.Series([i not in bad for i in range(len(typed))], dtype=pl.Boolean)

@@ -23,9 +23,12 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from selaras.domain.snapshot import TABLE
-from selaras.sources.http import EPOCH, Batch, SourceProblem, Sources
+from selaras.sources.clients import Sources
+from selaras.sources.http import EPOCH, Batch
+from selaras.sources.problems import SourceProblem
+from selaras.store.changes import write_rows
 from selaras.store.database import Store
-from selaras.store.repository import rows_where, write_rows
+from selaras.store.snapshots import rows_where
 
 __all__ = ["SOURCE_TABLES", "RefreshResult", "problems_by_nip", "refresh_changed", "refresh_pegawai"]
 

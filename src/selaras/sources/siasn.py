@@ -21,9 +21,10 @@ from typing import Any
 
 import polars as pl
 
-from selaras.sources.http import SourceContractError, SourceProblem
 from selaras.sources.mapping import MAPPINGS
+from selaras.sources.problems import SourceProblem
 from selaras.sources.real import Pulled, RealSettings, Transport, validated
+from selaras.sources.transport import SourceContractError
 
 __all__ = ["SiasnConfig", "SiasnConnector", "SiasnPull", "TokenSource"]
 

@@ -31,12 +31,9 @@ import sqlalchemy as sa
 
 from selaras.domain.partition import PART_PEGAWAI, Part
 from selaras.domain.snapshot import Snapshot
+from selaras.store.bulk import quote, read_table
 from selaras.store.database import Store
-from selaras.store.repository import (
-    _q,
-    _read_table,
-    load_snapshot,
-)
+from selaras.store.snapshots import load_snapshot
 
 SMALL_TABLES = (
     "instansi",
@@ -129,7 +126,7 @@ def plan_parts(
                 _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
             counts = _counts(store, conn, cur, wanted is not None, instansi_id)
             if wanted is not None:
-                cur.execute(f"DROP TABLE {_q(conn, _SEL)}")
+                cur.execute(f"DROP TABLE {quote(conn, _SEL)}")
         finally:
             cur.close()
     if wanted is None and instansi_id is None and sum(n for _, n in counts) <= size:
@@ -158,7 +155,7 @@ def load_part(
             with store.read() as conn:
                 cur = _cursor(conn)
                 try:
-                    fresh = {name: _read_table(store, conn, cur, name) for name in SMALL_TABLES}
+                    fresh = {name: read_table(store, conn, cur, name) for name in SMALL_TABLES}
                 finally:
                     cur.close()
             if small is None:
@@ -202,7 +199,7 @@ def _counts(
     where = ["instansi_id IS NOT NULL"]
     params: list[Any] = []
     if selected:
-        where.append(f"nip IN (SELECT nip FROM {_q(conn, _SEL)})")
+        where.append(f"nip IN (SELECT nip FROM {quote(conn, _SEL)})")
     if instansi_id is not None:
         where.append(f"instansi_id = {_ph(store)}")
         params.append(instansi_id)
@@ -225,114 +222,17 @@ def _load_part(
         cur = _cursor(conn)
         cache_size = _temp_cache(store, cur)
         try:
-            q = {name: _q(conn, name) for name, _ in _TEMP}
-            q[_SEL] = _q(conn, _SEL)
+            q = {name: quote(conn, name) for name, _ in _TEMP}
+            q[_SEL] = quote(conn, _SEL)
             for name, key in _TEMP:
                 _create_temp(store, conn, cur, name, key, "nik" if name == _NIP else None)
             _fill(store, conn, cur, _INST, ("instansi_id",), [(i,) for i in instansi])
-            inst = f"SELECT instansi_id FROM {q[_INST]}"
-
-            def analyze(name: str) -> None:
-                # Statistics of the key table just filled, for the plans of the next statements.
-                if store.dialect == "postgresql":
-                    cur.execute(f"ANALYZE {q[name]}")
-
-            # The part's pegawai (``instansi_id`` needs no filter: the group is that instansi).
-            where = f"instansi_id IN ({inst})"
-            if wanted is not None:
-                _create_temp(store, conn, cur, _SEL, "nip")
-                _fill(store, conn, cur, _SEL, ("nip",), [(n,) for n in wanted])
-                where += f" AND nip IN (SELECT nip FROM {q[_SEL]})"
-            pegawai = _read_table(store, conn, cur, "siasn_pegawai", where)
-            _fill(store, conn, cur, _NIP, ("nip", "nik"), pegawai.select("nip", "nik").iter_rows())
-            analyze(_NIP)
-            own = f"SELECT nip FROM {q[_NIP]}"
-            # Their PTK, matched by NIP or by NIK.
-            cur.execute(
-                f"INSERT INTO {q[_PTK]} (ptk_id)"
-                f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({own})"
-                f" UNION SELECT ptk_id FROM dapodik_ptk WHERE nik IN (SELECT nik FROM {q[_NIP]} WHERE nik IS NOT NULL)"
-            )
-            analyze(_PTK)
-            # Their PMM SKP.
-            cur.execute(
-                f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
-                f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN (SELECT ptk_id FROM {q[_PTK]})"
-            )
-            analyze(_SKP)
-            # The superiors: of the instansi's units in e-Kinerja and named on their SKP.
-            cur.execute(
-                f"INSERT INTO {q[_ATASAN]} (nip) SELECT a.nip FROM ("
-                f" SELECT atasan_nip AS nip FROM ekinerja_unor WHERE unor_id IN"
-                f" (SELECT unor_id FROM siasn_unor WHERE instansi_id IN ({inst}))"
-                f" UNION SELECT atasan_nip AS nip FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
-                f") a WHERE a.nip IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q[_NIP]} n WHERE n.nip = a.nip)"
-            )
-            analyze(_ATASAN)
-            atasan = f"SELECT nip FROM {q[_ATASAN]}"
-            sup_ptk = f"SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
-            # The superiors' PMM SKP (before their PTK join the part's: an own PTK may be one).
-            # Keys already there are skipped by the key table's primary key, not by NOT IN: on
-            # PostgreSQL a NOT IN over a subquery larger than work_mem is run once per row.
-            cur.execute(
-                f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
-                f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN ({sup_ptk})"
-                " ON CONFLICT (pmm_skp_id) DO NOTHING"
-            )
-            cur.execute(
-                f"INSERT INTO {q[_PTK]} (ptk_id)"
-                f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
-                " ON CONFLICT (ptk_id) DO NOTHING"
-            )
-            if small.get("dapodik_tugas_tambahan") is not None and small["dapodik_tugas_tambahan"].height:
-                # Who may lead the part's schools (partition.leader_ptk): duty holders, principals.
-                schools = f"SELECT npsn FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
-                cur.execute(
-                    f"INSERT INTO {q[_PTK]} (ptk_id)"
-                    f" SELECT ptk_id FROM dapodik_tugas_tambahan WHERE npsn IN ({schools})"
-                    f" UNION SELECT ptk_id FROM dapodik_ptk WHERE npsn IN ({schools})"
-                    " AND (jenis_ptk = 'Kepala Sekolah' OR tugas_tambahan = 'Kepala Sekolah')"
-                    " ON CONFLICT (ptk_id) DO NOTHING"
-                )
-            analyze(_PTK)
-            analyze(_SKP)
-            # The e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP: their
-            # keys first, one condition at a time. Read with ``a IN (...) OR b IN (...)``,
-            # PostgreSQL cannot join and runs each subquery once per row of ekinerja_skp when
-            # it exceeds work_mem (minutes for a part of 250,000 pegawai).
-            for column, keys in (("nip", own), ("nip", atasan), ("pmm_skp_id", f"SELECT pmm_skp_id FROM {q[_SKP]}")):
-                cur.execute(
-                    f"INSERT INTO {q[_EK]} (skp_id) SELECT skp_id FROM ekinerja_skp WHERE {column} IN ({keys})"
-                    " ON CONFLICT (skp_id) DO NOTHING"
-                )
-            analyze(_EK)
-            ek_skp = _read_table(store, conn, cur, "ekinerja_skp", f"skp_id IN (SELECT skp_id FROM {q[_EK]})")
-
-            def read(table: str, column: str, temp: str, key: str) -> pl.DataFrame:
-                return _read_table(store, conn, cur, table, f"{_q(conn, column)} IN (SELECT {key} FROM {q[temp]})")
-
-            frames = {
-                "siasn_pegawai": pl.concat([pegawai, read("siasn_pegawai", "nip", _ATASAN, "nip")]),
-                "dapodik_ptk": read("dapodik_ptk", "ptk_id", _PTK, "ptk_id"),
-                "pmm_skp": read("pmm_skp", "pmm_skp_id", _SKP, "pmm_skp_id"),
-                "pmm_rhk": read("pmm_rhk", "pmm_skp_id", _SKP, "pmm_skp_id"),
-                "pmm_penilaian": read("pmm_penilaian", "pmm_skp_id", _SKP, "pmm_skp_id"),
-                "ekinerja_skp": ek_skp,
-                "ekinerja_rhk": read("ekinerja_rhk", "skp_id", _EK, "skp_id"),
-                "ekinerja_penilaian": read("ekinerja_penilaian", "skp_id", _EK, "skp_id"),
-                # The year's end (annual.md): the part's own rows, and its schools' PKO.
-                "pmm_predikat": read("pmm_predikat", "ptk_id", _PTK, "ptk_id"),
-                "siasn_jabatan": read("siasn_jabatan", "nip", _NIP, "nip"),
-                "siasn_angka_kredit": read("siasn_angka_kredit", "nip", _NIP, "nip"),
-                "ekinerja_predikat": read("ekinerja_predikat", "nip", _NIP, "nip"),
-                "pmm_predikat_organisasi": _read_table(
-                    store,
-                    conn,
-                    cur,
-                    "pmm_predikat_organisasi",
-                    f"npsn IN (SELECT npsn FROM dapodik_sekolah WHERE instansi_id IN ({inst}))",
-                ),
-            }
+            k = _Keys(store, conn, cur, q)
+            pegawai = _part_pegawai(k, wanted)
+            _fill_own_keys(k)
+            _fill_superior_keys(k, small)
+            _fill_ekinerja_keys(k)
+            frames = _part_frames(k, pegawai)
             part_nips = pegawai["nip"].sort().to_list()
             for name in (*(n for n, _ in _TEMP), *([_SEL] if wanted is not None else [])):
                 cur.execute(f"DROP TABLE {q[name]}")
@@ -341,6 +241,144 @@ def _load_part(
                 cur.execute(f"PRAGMA temp.cache_size={int(cache_size)}")
             cur.close()
     return Part(Snapshot({**small, **frames}), part_nips)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The read transaction of one part and the quoted names of its key tables."""
+
+    store: Store
+    conn: sa.Connection
+    cur: Any
+    q: dict[str, str]
+
+    @property
+    def inst(self) -> str:
+        """The part's instansi, as a subquery."""
+        return f"SELECT instansi_id FROM {self.q[_INST]}"
+
+    def analyze(self, name: str) -> None:
+        """Statistics of the key table just filled, for the plans of the next statements."""
+        if self.store.dialect == "postgresql":
+            self.cur.execute(f"ANALYZE {self.q[name]}")
+
+    def read(self, table: str, where: str) -> pl.DataFrame:
+        """The rows of contract ``table`` matching the SQL ``where``."""
+        return read_table(self.store, self.conn, self.cur, table, where)
+
+
+def _part_pegawai(k: _Keys, wanted: list[str] | None) -> pl.DataFrame:
+    """The part's pegawai (only ``wanted`` when given), their NIP and NIK in the key table."""
+    # ``instansi_id`` needs no filter: the group is that instansi.
+    where = f"instansi_id IN ({k.inst})"
+    if wanted is not None:
+        _create_temp(k.store, k.conn, k.cur, _SEL, "nip")
+        _fill(k.store, k.conn, k.cur, _SEL, ("nip",), [(n,) for n in wanted])
+        where += f" AND nip IN (SELECT nip FROM {k.q[_SEL]})"
+    pegawai = k.read("siasn_pegawai", where)
+    _fill(k.store, k.conn, k.cur, _NIP, ("nip", "nik"), pegawai.select("nip", "nik").iter_rows())
+    k.analyze(_NIP)
+    return pegawai
+
+
+def _fill_own_keys(k: _Keys) -> None:
+    """The keys of the pegawai's PTK (matched by NIP or by NIK) and of their PMM SKP."""
+    q, cur = k.q, k.cur
+    own = f"SELECT nip FROM {q[_NIP]}"
+    cur.execute(
+        f"INSERT INTO {q[_PTK]} (ptk_id)"
+        f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({own})"
+        f" UNION SELECT ptk_id FROM dapodik_ptk WHERE nik IN (SELECT nik FROM {q[_NIP]} WHERE nik IS NOT NULL)"
+    )
+    k.analyze(_PTK)
+    cur.execute(
+        f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
+        f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN (SELECT ptk_id FROM {q[_PTK]})"
+    )
+    k.analyze(_SKP)
+
+
+def _fill_superior_keys(k: _Keys, small: dict[str, pl.DataFrame]) -> None:
+    """The superiors (of the instansi's units in e-Kinerja and named on their SKP), their PTK
+    and PMM SKP, and the PTK who may lead the part's schools."""
+    q, cur = k.q, k.cur
+    cur.execute(
+        f"INSERT INTO {q[_ATASAN]} (nip) SELECT a.nip FROM ("
+        f" SELECT atasan_nip AS nip FROM ekinerja_unor WHERE unor_id IN"
+        f" (SELECT unor_id FROM siasn_unor WHERE instansi_id IN ({k.inst}))"
+        f" UNION SELECT atasan_nip AS nip FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
+        f") a WHERE a.nip IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q[_NIP]} n WHERE n.nip = a.nip)"
+    )
+    k.analyze(_ATASAN)
+    atasan = f"SELECT nip FROM {q[_ATASAN]}"
+    sup_ptk = f"SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
+    # The superiors' PMM SKP (before their PTK join the part's: an own PTK may be one).
+    # Keys already there are skipped by the key table's primary key, not by NOT IN: on
+    # PostgreSQL a NOT IN over a subquery larger than work_mem is run once per row.
+    cur.execute(
+        f"INSERT INTO {q[_SKP]} (pmm_skp_id)"
+        f" SELECT pmm_skp_id FROM pmm_skp WHERE ptk_id IN ({sup_ptk})"
+        " ON CONFLICT (pmm_skp_id) DO NOTHING"
+    )
+    cur.execute(
+        f"INSERT INTO {q[_PTK]} (ptk_id)"
+        f" SELECT ptk_id FROM dapodik_ptk WHERE nip IN ({atasan})"
+        " ON CONFLICT (ptk_id) DO NOTHING"
+    )
+    if small.get("dapodik_tugas_tambahan") is not None and small["dapodik_tugas_tambahan"].height:
+        # Who may lead the part's schools (partition.leader_ptk): duty holders, principals.
+        schools = f"SELECT npsn FROM pmm_skp WHERE pmm_skp_id IN (SELECT pmm_skp_id FROM {q[_SKP]})"
+        cur.execute(
+            f"INSERT INTO {q[_PTK]} (ptk_id)"
+            f" SELECT ptk_id FROM dapodik_tugas_tambahan WHERE npsn IN ({schools})"
+            f" UNION SELECT ptk_id FROM dapodik_ptk WHERE npsn IN ({schools})"
+            " AND (jenis_ptk = 'Kepala Sekolah' OR tugas_tambahan = 'Kepala Sekolah')"
+            " ON CONFLICT (ptk_id) DO NOTHING"
+        )
+    k.analyze(_PTK)
+    k.analyze(_SKP)
+
+
+def _fill_ekinerja_keys(k: _Keys) -> None:
+    """The keys of the e-Kinerja SKP of the pegawai and superiors, and of the part's PMM SKP."""
+    q = k.q
+    # One condition at a time. Read with ``a IN (...) OR b IN (...)``, PostgreSQL cannot join
+    # and runs each subquery once per row of ekinerja_skp when it exceeds work_mem (minutes for
+    # a part of 250,000 pegawai).
+    own, atasan = f"SELECT nip FROM {q[_NIP]}", f"SELECT nip FROM {q[_ATASAN]}"
+    for column, keys in (("nip", own), ("nip", atasan), ("pmm_skp_id", f"SELECT pmm_skp_id FROM {q[_SKP]}")):
+        k.cur.execute(
+            f"INSERT INTO {q[_EK]} (skp_id) SELECT skp_id FROM ekinerja_skp WHERE {column} IN ({keys})"
+            " ON CONFLICT (skp_id) DO NOTHING"
+        )
+    k.analyze(_EK)
+
+
+def _part_frames(k: _Keys, pegawai: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Every table of the part but the small shared ones, read through its key tables."""
+
+    def read(table: str, column: str, temp: str, key: str) -> pl.DataFrame:
+        return k.read(table, f"{quote(k.conn, column)} IN (SELECT {key} FROM {k.q[temp]})")
+
+    return {
+        "siasn_pegawai": pl.concat([pegawai, read("siasn_pegawai", "nip", _ATASAN, "nip")]),
+        "dapodik_ptk": read("dapodik_ptk", "ptk_id", _PTK, "ptk_id"),
+        "pmm_skp": read("pmm_skp", "pmm_skp_id", _SKP, "pmm_skp_id"),
+        "pmm_rhk": read("pmm_rhk", "pmm_skp_id", _SKP, "pmm_skp_id"),
+        "pmm_penilaian": read("pmm_penilaian", "pmm_skp_id", _SKP, "pmm_skp_id"),
+        "ekinerja_skp": k.read("ekinerja_skp", f"skp_id IN (SELECT skp_id FROM {k.q[_EK]})"),
+        "ekinerja_rhk": read("ekinerja_rhk", "skp_id", _EK, "skp_id"),
+        "ekinerja_penilaian": read("ekinerja_penilaian", "skp_id", _EK, "skp_id"),
+        # The year's end (annual.md): the part's own rows, and its schools' PKO.
+        "pmm_predikat": read("pmm_predikat", "ptk_id", _PTK, "ptk_id"),
+        "siasn_jabatan": read("siasn_jabatan", "nip", _NIP, "nip"),
+        "siasn_angka_kredit": read("siasn_angka_kredit", "nip", _NIP, "nip"),
+        "ekinerja_predikat": read("ekinerja_predikat", "nip", _NIP, "nip"),
+        "pmm_predikat_organisasi": k.read(
+            "pmm_predikat_organisasi",
+            f"npsn IN (SELECT npsn FROM dapodik_sekolah WHERE instansi_id IN ({k.inst}))",
+        ),
+    }
 
 
 # ---------------------------------------------------------------------------- internals
@@ -370,24 +408,24 @@ def _ph(store: Store) -> str:
 
 def _create_temp(store: Store, conn: sa.Connection, cur: Any, name: str, key: str, extra: str | None = None) -> None:
     """A temporary key table (plus an ``extra`` column); dropped at commit (PostgreSQL) or by the caller."""
-    columns = f"{_q(conn, key)} TEXT PRIMARY KEY" + (f", {_q(conn, extra)} TEXT" if extra else "")
+    columns = f"{quote(conn, key)} TEXT PRIMARY KEY" + (f", {quote(conn, extra)} TEXT" if extra else "")
     if store.dialect == "postgresql":
-        cur.execute(f"CREATE TEMPORARY TABLE {_q(conn, name)} ({columns}) ON COMMIT DROP")
+        cur.execute(f"CREATE TEMPORARY TABLE {quote(conn, name)} ({columns}) ON COMMIT DROP")
     else:
         # A pooled SQLite connection keeps its temp tables: start from an empty one.
-        cur.execute(f"DROP TABLE IF EXISTS temp.{_q(conn, name)}")
-        cur.execute(f"CREATE TEMP TABLE {_q(conn, name)} ({columns}) WITHOUT ROWID")
+        cur.execute(f"DROP TABLE IF EXISTS temp.{quote(conn, name)}")
+        cur.execute(f"CREATE TEMP TABLE {quote(conn, name)} ({columns}) WITHOUT ROWID")
 
 
 def _fill(
     store: Store, conn: sa.Connection, cur: Any, name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
     """Insert ``rows`` into the temporary table ``name`` (COPY on PostgreSQL)."""
-    cols = ", ".join(_q(conn, c) for c in columns)
+    cols = ", ".join(quote(conn, c) for c in columns)
     if store.dialect == "postgresql":
-        with cur.copy(f"COPY {_q(conn, name)} ({cols}) FROM STDIN") as copy:
+        with cur.copy(f"COPY {quote(conn, name)} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
-    cur.executemany(f"INSERT INTO {_q(conn, name)} ({cols}) VALUES ({marks})", rows)
+    cur.executemany(f"INSERT INTO {quote(conn, name)} ({cols}) VALUES ({marks})", rows)

@@ -275,6 +275,29 @@ def latest_state(
 
     The one place the ``sync_state`` -> ``sync_log`` join is written.
     """
+    q = _latest_query(flow, tahun, instansi_ids, status, codes, concerning)
+    out: dict[int, LatestState] = {}
+    with store.read() as conn:
+        queries = [q.where(sync_state.c.nip.in_(chunk)) for chunk in _chunks(nips)] if nips is not None else [q]
+        for query in queries:
+            for r in conn.execute(query):
+                out[int(r.log_id)] = LatestState(
+                    r.nip, int(r.log_id), r.status, r.kode, r.instansi_id, r.npsn, r.unor_id, []
+                )
+        if (with_errors or codes is not None) and out:
+            _add_errors(conn, out)
+    return sorted(out.values(), key=lambda s: s.nip)
+
+
+def _latest_query(
+    flow: str,
+    tahun: int | None,
+    instansi_ids: Collection[str] | None,
+    status: str | None,
+    codes: Sequence[str] | None,
+    concerning: dict[str, str] | None,
+) -> sa.Select:
+    """The latest-state query of :func:`latest_state` with its filters (NIPs aside)."""
     q = (
         sa.select(
             sync_log.c.nip,
@@ -310,33 +333,28 @@ def latest_state(
         q = q.where(
             sa.exists().where(sync_log_error.c.log_id == sync_state.c.log_id, sync_log_error.c.code.in_(list(codes)))
         )
-    out: dict[int, LatestState] = {}
-    with store.read() as conn:
-        queries = [q.where(sync_state.c.nip.in_(chunk)) for chunk in _chunks(nips)] if nips is not None else [q]
-        for query in queries:
-            for r in conn.execute(query):
-                out[int(r.log_id)] = LatestState(
-                    r.nip, int(r.log_id), r.status, r.kode, r.instansi_id, r.npsn, r.unor_id, []
-                )
-        if (with_errors or codes is not None) and out:
-            ids = sorted(out)
-            for i in range(0, len(ids), CHUNK):
-                eq = (
-                    sa.select(sync_log_error)
-                    .where(sync_log_error.c.log_id.in_(ids[i : i + CHUNK]))
-                    .order_by(sync_log_error.c.log_id, sync_log_error.c.nomor)
-                )
-                for e in conn.execute(eq):
-                    out[int(e.log_id)].errors.append(
-                        {
-                            "code": e.code,
-                            "urutan": e.urutan,
-                            "pmm_skp_id": e.pmm_skp_id,
-                            "detail": _json(e.detail),
-                            "selesai_oleh": e.selesai_oleh,
-                        }
-                    )
-    return sorted(out.values(), key=lambda s: s.nip)
+    return q
+
+
+def _add_errors(conn: sa.Connection, out: dict[int, LatestState]) -> None:
+    """Each state's logged errors (``detail`` parsed), in the logged order."""
+    ids = sorted(out)
+    for i in range(0, len(ids), CHUNK):
+        eq = (
+            sa.select(sync_log_error)
+            .where(sync_log_error.c.log_id.in_(ids[i : i + CHUNK]))
+            .order_by(sync_log_error.c.log_id, sync_log_error.c.nomor)
+        )
+        for e in conn.execute(eq):
+            out[int(e.log_id)].errors.append(
+                {
+                    "code": e.code,
+                    "urutan": e.urutan,
+                    "pmm_skp_id": e.pmm_skp_id,
+                    "detail": _json(e.detail),
+                    "selesai_oleh": e.selesai_oleh,
+                }
+            )
 
 
 def instansi_of(store: Store, nips: Collection[str]) -> set[str]:

@@ -3,7 +3,7 @@
 :func:`run` opens a write transaction, takes the store's data lock, runs the use case on a
 :class:`UnitOfWork` and commits once. Everything the use case reads and writes goes through
 ``uow.store``: a :class:`Store` whose ``read()`` and ``write()`` join this transaction instead of
-opening their own, so the repository functions (``load_snapshot``, ``apply_changes``,
+opening their own, so the store functions (``load_snapshot``, ``apply_changes``,
 ``record_run``, ``queue.finish``, ``notifications.save``, ...) all land in the one commit, or, on
 any error, none of them does.
 

@@ -24,7 +24,9 @@ from selaras.domain.sync import sync as plan_sync
 from selaras.jobs import cascade
 from selaras.store import admin as repo
 from selaras.store import pimpinan, reads, uow
-from selaras.store.repository import apply_changes, load_snapshot, record_run
+from selaras.store.changes import apply_changes
+from selaras.store.logs import record_run
+from selaras.store.snapshots import load_snapshot
 from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
 from selaras.web.access import (
     Ditolak,

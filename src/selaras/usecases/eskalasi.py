@@ -27,7 +27,7 @@ from selaras.jobs import notifications
 from selaras.store import eskalasi as esk
 from selaras.store import reads, tanda, uow
 from selaras.store.database import Store
-from selaras.store.repository import latest_results
+from selaras.store.logs import latest_results
 
 
 def _now(sekarang: datetime | None) -> datetime:

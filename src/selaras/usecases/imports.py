@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from selaras.domain.snapshot import Snapshot
+from selaras.store.bulk import Progress
 from selaras.store.database import Store
-from selaras.store.repository import Progress, save_snapshot
+from selaras.store.snapshots import save_snapshot
 
 
 def import_snapshot(store: Store, snapshot: Snapshot, *, progress: Progress | None = None) -> None:

@@ -11,7 +11,8 @@ from selaras.domain.results import Flow
 from selaras.domain.snapshot import Snapshot
 from selaras.sources.files import write_snapshot
 from selaras.store.database import Store
-from selaras.store.repository import latest_results, load_snapshot, load_table
+from selaras.store.logs import latest_results
+from selaras.store.snapshots import load_snapshot, load_table
 from selaras.usecases.sync import check_snapshot
 
 
@@ -24,7 +25,7 @@ def recap_snapshot(snapshot: Snapshot, *, flow: Flow, tahun: int, instansi_id: s
 
 def recap_latest(store: Store, *, flow: Flow, instansi_id: str | None = None, tahun: int | None = None) -> Recap | None:
     """The recap of each pegawai's latest logged state of ``flow`` (see
-    :func:`selaras.store.repository.latest_results`); ``None`` when nothing was checked yet."""
+    :func:`selaras.store.logs.latest_results`); ``None`` when nothing was checked yet."""
     found = latest_results(store, flow, instansi_id, tahun=tahun)
     if found is None:
         return None

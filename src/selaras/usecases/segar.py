@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from selaras.jobs.queue import Alasan
 from selaras.sources.connectors import RealSources
-from selaras.sources.http import SourceContractError, SourceProblem, SourceUnavailable
+from selaras.sources.problems import SourceProblem
+from selaras.sources.transport import SourceContractError, SourceUnavailable
 from selaras.store.database import Store
-from selaras.store.repository import rows_where
+from selaras.store.snapshots import rows_where
 from selaras.usecases.tarik import instansi_tersimpan, tarik_instansi
 
 __all__ = ["Tarikan", "tarik_pegawai", "tarik_terjadwal"]

@@ -30,10 +30,11 @@ from selaras.domain.sync import sync as run_sync
 from selaras.domain.sync import sync_by_part
 from selaras.sources.files import SnapshotWriter
 from selaras.store import uow
+from selaras.store.changes import apply_changes
 from selaras.store.database import Store
 from selaras.store.generasi import generation
+from selaras.store.logs import record_run
 from selaras.store.parts import PartPlan, load_part, plan_parts
-from selaras.store.repository import apply_changes, record_run
 
 T = TypeVar("T")
 

@@ -25,11 +25,13 @@ from selaras.domain.results import Flow
 from selaras.domain.snapshot import TABLE, conform
 from selaras.jobs import notifications, queue
 from selaras.sources.connectors import RealSources, padanan
-from selaras.sources.http import Batch, SourceProblem
+from selaras.sources.http import Batch
+from selaras.sources.problems import SourceProblem
 from selaras.store import admin as repo
 from selaras.store import uow
+from selaras.store.changes import write_rows
 from selaras.store.database import Store
-from selaras.store.repository import rows_where, write_rows
+from selaras.store.snapshots import rows_where
 
 __all__ = ["SOURCE_OF", "Hitungan", "InstansiTarik", "instansi_tersimpan", "summary_of", "tarik_instansi", "tugas_of"]
 
@@ -89,7 +91,7 @@ class InstansiTarik:
 
 def instansi_tersimpan(store: Store) -> list[str]:
     """The instansi in the store (what "every instansi" means)."""
-    from selaras.store.repository import load_table
+    from selaras.store.snapshots import load_table
 
     return sorted(load_table(store, "instansi").get_column("instansi_id").to_list())
 

@@ -14,7 +14,7 @@ from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.jobs import queue
 from selaras.store import pimpinan, reads
-from selaras.store.repository import load_snapshot
+from selaras.store.snapshots import load_snapshot
 from selaras.web.access import Pengguna, not_found, require_pegawai
 from selaras.web.accounts import Peran
 from selaras.web.queries import latest_entry

@@ -9,7 +9,8 @@ from selaras.catalogue import words
 from selaras.domain.recap import recap
 from selaras.domain.results import Flow, Status
 from selaras.store import reads
-from selaras.store.repository import latest_results, load_table
+from selaras.store.logs import latest_results
+from selaras.store.snapshots import load_table
 from selaras.web.access import Pengguna, forbidden, instansi_scope
 from selaras.web.accounts import Peran
 from selaras.web.queries import trend

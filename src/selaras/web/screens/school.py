@@ -10,7 +10,7 @@ from selaras.catalogue import words
 from selaras.domain.pegawai import is_principal
 from selaras.domain.results import Flow
 from selaras.store import reads
-from selaras.store.repository import latest_results
+from selaras.store.logs import latest_results
 from selaras.web.access import Pengguna, forbidden
 from selaras.web.accounts import Peran
 from selaras.web.screens.konteks import Konteks

@@ -21,7 +21,7 @@ from selaras.domain.sebaran import ATURAN, MIN_DINILAI, langgar
 from selaras.domain.snapshot import PREDIKAT, Snapshot
 from selaras.store import reads
 from selaras.store.parts import load_part, plan_parts
-from selaras.store.repository import load_snapshot
+from selaras.store.snapshots import load_snapshot
 from selaras.web.access import Pengguna, forbidden, not_found, require_pegawai
 from selaras.web.accounts import Peran
 from selaras.web.charts import sebaran_chart

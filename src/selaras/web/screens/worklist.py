@@ -13,7 +13,7 @@ from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain import blockers as diagnosis
 from selaras.domain.results import Flow
 from selaras.store import reads
-from selaras.store.repository import latest_results
+from selaras.store.logs import latest_results
 from selaras.web.access import Pengguna, forbidden
 from selaras.web.accounts import Peran
 from selaras.web.screens import umur
