@@ -86,6 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from selaras.simulation.pimpinan import tanggal_snapshot
     from selaras.store.database import Store
     from selaras.store.repository import record_run, save_snapshot
+    from selaras.usecases.batch import work_once
     from selaras.web.app import create_app
     from selaras.web.cli import seed_demo_accounts
 
@@ -108,7 +109,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     teacher, principal = waiting.row(0)[0], waiting.row(0)[2]
     names = dict(g.snapshot["siasn_pegawai"].select("nip", "nama").iter_rows())
 
-    runner = JobRunner(store).start()
+    runner = JobRunner(store, run=work_once).start()
     app = create_app(store, runner, tahun=TAHUN)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -49,6 +49,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from selaras.store.database import Store
     from selaras.store.repository import apply_changes, record_run, save_snapshot
     from selaras.usecases import eskalasi
+    from selaras.usecases.batch import work_once
     from selaras.web.app import create_app
     from selaras.web.cli import seed_demo_accounts
 
@@ -90,7 +91,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         repository.datetime = real  # type: ignore[misc]
 
-    runner = JobRunner(store)
+    runner = JobRunner(store, run=work_once)
     app = create_app(store, runner, tahun=TAHUN, tenggat=today + timedelta(days=30))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -34,6 +34,7 @@ from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
 from selaras.store.tables import akun, audit_log, sync_job
 from selaras.usecases import akun as uc
+from selaras.usecases.batch import work_once
 from selaras.web.accounts import AccountError, create_account, set_active
 from selaras.web.app import create_app
 
@@ -68,7 +69,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, issuer: str, **extra: str) -> No
 def app(store: Store, issuer: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     _configure(monkeypatch, issuer)
     save_snapshot(store, Snapshot.from_rows(base_rows()))
-    return create_app(store, JobRunner(store), tahun=TAHUN)
+    return create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
 
 
 def provider_login(location: str, login: str) -> str:
@@ -216,7 +217,7 @@ def test_claim_mapping_gives_a_role(store: Store, issuer: str, monkeypatch: pyte
         SELARAS_OIDC_PETA_PERAN=json.dumps({"selaras-admin-I1": "admin:I1"}),
     )
     save_snapshot(store, Snapshot.from_rows(base_rows()))
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     c, _ = sso_login(app, "guru2")
     assert c.get("/rekap").status_code == 200
     g, _ = sso_login(app, "guru")  # no such group: the data decides
@@ -401,7 +402,7 @@ def test_a_pimpinan_granted_on_the_command_line_or_mapped_from_a_claim_is_a_pimp
         SELARAS_OIDC_PETA_PERAN=json.dumps({"selaras-pimpinan-I1": "pimpinan:I1"}),
     )
     save_snapshot(store, Snapshot.from_rows(base_rows()))
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     create_account(store, "pimpinan-I1", "rahasia-uji-1", "pimpinan", "Pimpinan I1", instansi_id="I1")
     notifications.save(
         store, [notifications.Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")]
@@ -486,7 +487,7 @@ def test_id_tokens_are_checked_by_the_library(
 ) -> None:
     _configure(monkeypatch, bad.issuer)
     save_snapshot(store, Snapshot.from_rows(base_rows()))
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     c = TestClient(app)
     r = c.get("/masuk/sso", follow_redirects=False)
     q = parse_qs(urlsplit(r.headers["location"]).query)
@@ -526,7 +527,7 @@ def test_a_provider_naming_another_issuer_is_refused(store: Store, monkeypatch: 
     try:
         _configure(monkeypatch, other.issuer)
         save_snapshot(store, Snapshot.from_rows(base_rows()))
-        c = TestClient(create_app(store, JobRunner(store), tahun=TAHUN))
+        c = TestClient(create_app(store, JobRunner(store, run=work_once), tahun=TAHUN))
         q = parse_qs(urlsplit(c.get("/masuk/sso", follow_redirects=False).headers["location"]).query)
         now = int(time.time())
         other.claims = {

@@ -1,4 +1,5 @@
-"""What running a batch of jobs does, whichever engine runs it.
+"""What running a batch of jobs does, whichever engine runs it (the engines in ``jobs/`` are
+given :func:`work_once` and :func:`scheduled_refresh` by the entry point that starts them).
 
 For each flow and year in the batch: pull the pegawai's fresh data from the sources (when
 connectors are configured), check and sync them from the store, log the result, finish the
