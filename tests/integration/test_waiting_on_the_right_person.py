@@ -13,14 +13,15 @@ import polars as pl
 import pytest
 from demo import TAHUN, TANGGAL, Demo, demo_store
 
+from selaras.domain.cascade import WAITING_CODES
 from selaras.domain.recap import recap
 from selaras.domain.results import Flow, Outcome, Status
 from selaras.domain.rules import check
 from selaras.domain.sync import sync
-from selaras.jobs import cascade
 from selaras.jobs.notifications import drafts_for
 from selaras.jobs.runtime import JobRunner
 from selaras.store.repository import log_entries
+from selaras.usecases import cascade
 from selaras.usecases.batch import work_once
 from selaras.web.access import resolve
 from selaras.web.accounts import get_account
@@ -146,7 +147,7 @@ def test_a_principal_with_a_manual_skp_sees_it_before_the_teachers_waiting_on_th
         n
         for n in manual
         if any(
-            e["code"] in cascade.WAITING_CODES and (e["detail"].get("ekinerja") or {}).get("atasan_nip") == n
+            e["code"] in WAITING_CODES and (e["detail"].get("ekinerja") or {}).get("atasan_nip") == n
             for errs in errors.values()
             for e in errs
         )

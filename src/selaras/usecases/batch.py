@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from selaras.domain.cascade import atasan_of, clearing_superiors
 from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, SyncResult, add_errors
-from selaras.jobs import cascade, notifications, queue
+from selaras.jobs import notifications, queue
 from selaras.jobs.queue import Alasan, Job
 from selaras.store.database import Store
 from selaras.store.repository import (
@@ -36,6 +37,7 @@ from selaras.store.repository import (
     source_watermark,
 )
 from selaras.store.uow import UnitOfWork
+from selaras.usecases import cascade
 from selaras.usecases.sync import log_result, sync_store
 
 if TYPE_CHECKING:
@@ -259,7 +261,7 @@ def _entries(store: Store, log_ids: list[int]) -> list[dict[str, Any]]:
 
 
 def _notify(store: Store, flow: Flow, entries: list[dict[str, Any]], jobs: dict[str, Job]) -> None:
-    atasan = {e2.get("selesai_oleh") or cascade.atasan_of(e2.get("detail")) for e in entries for e2 in e["errors"]}
+    atasan = {e2.get("selesai_oleh") or atasan_of(e2.get("detail")) for e in entries for e2 in e["errors"]}
     names = _names(store, {a for a in atasan if a})
     drafts = [
         d
@@ -282,7 +284,7 @@ def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]]
     # A teacher checked while their principal's sync was running may have logged "waiting"
     # after that sync finished: if whom they wait on is synced by now, go again.
     waits = {
-        e["nip"]: cascade.clearing_superiors(e["errors"])
+        e["nip"]: clearing_superiors(e["errors"])
         for e in entries
         if e["status"] == Status.GAGAL.value
         and jobs.get(e["nip"]) is not None
