@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from test_words_people_read import Names, _own, login, problems, visible
 
 from selaras.domain.results import Status
-from selaras.jobs.notifications import notices_for
 from selaras.jobs.runtime import JobRunner
 from selaras.store import eskalasi as esk
+from selaras.store.notices import notices_for
 from selaras.usecases import eskalasi
 from selaras.usecases.batch import work_once
 from selaras.web.app import create_app

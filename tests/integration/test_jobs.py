@@ -13,14 +13,15 @@ from world import G1, G2, KS, TAHUN, Rows, base_rows, row, snapshot
 
 from selaras.domain.results import Flow, Status
 from selaras.jobs import queue
-from selaras.jobs.notifications import mark_read, notices_for
 from selaras.jobs.queue import Alasan, JobStatus
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
+from selaras.store.notices import notices_for
 from selaras.store.repository import log_entries, save_snapshot, upsert_rows
 from selaras.store.tables import sync_job, sync_log
 from selaras.usecases import cascade
 from selaras.usecases.batch import work_once
+from selaras.usecases.pemberitahuan import mark_read
 
 ALL = [KS, G1, G2]
 

@@ -27,9 +27,10 @@ from joserfc.jwk import KeySet, RSAKey
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from world import G1, G2, KADIS, KS, NPSN, TAHUN, base_rows, row
 
+from selaras.domain.pemberitahuan import Draft
 from selaras.domain.snapshot import Snapshot
-from selaras.jobs import notifications
 from selaras.jobs.runtime import JobRunner
+from selaras.store import notices
 from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
 from selaras.store.tables import akun, audit_log, sync_job
@@ -368,9 +369,7 @@ def test_a_pimpinan_granted_on_the_page_signs_in_by_sso_as_a_local_pimpinan(app:
     then sees what the local Pimpinan Instansi account sees, and nothing more."""
     create_account(store, "admin-I1", "rahasia-uji-1", "admin", "Admin I1", instansi_id="I1")
     create_account(store, "pimpinan-I1", "rahasia-uji-1", "pimpinan", "Pimpinan I1", instansi_id="I1")
-    notifications.save(
-        store, [notifications.Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")]
-    )
+    notices.save(store, [Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")])
     admin = _local(app, "admin-I1")
     form = admin.get("/akun/hak").text
     assert 'value="pimpinan">Pimpinan Instansi</option>' in form
@@ -404,9 +403,7 @@ def test_a_pimpinan_granted_on_the_command_line_or_mapped_from_a_claim_is_a_pimp
     save_snapshot(store, Snapshot.from_rows(base_rows()))
     app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     create_account(store, "pimpinan-I1", "rahasia-uji-1", "pimpinan", "Pimpinan I1", instansi_id="I1")
-    notifications.save(
-        store, [notifications.Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")]
-    )
+    notices.save(store, [Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")])
     cli = uc.Pelaku("cli:uji", "cli")
     with pytest.raises(AccountError, match="pimpinan instansi memerlukan instansi"):
         uc.grant(store, cli, G1, "pimpinan")

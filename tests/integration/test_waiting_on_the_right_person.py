@@ -14,11 +14,11 @@ import pytest
 from demo import TAHUN, TANGGAL, Demo, demo_store
 
 from selaras.domain.cascade import WAITING_CODES
+from selaras.domain.pemberitahuan import drafts_for
 from selaras.domain.recap import recap
 from selaras.domain.results import Flow, Outcome, Status
 from selaras.domain.rules import check
 from selaras.domain.sync import sync
-from selaras.jobs.notifications import drafts_for
 from selaras.jobs.runtime import JobRunner
 from selaras.store.repository import log_entries
 from selaras.usecases import cascade

@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from selaras.domain.cascade import atasan_of, clearing_superiors
+from selaras.domain.pemberitahuan import drafts_for, for_source_owners
 from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, SyncResult, add_errors
-from selaras.jobs import notifications, queue
+from selaras.jobs import queue
 from selaras.jobs.queue import Alasan, Job
+from selaras.store import notices
 from selaras.store.database import Store
 from selaras.store.repository import (
     latest_with_status,
@@ -38,6 +40,7 @@ from selaras.store.repository import (
 )
 from selaras.store.uow import UnitOfWork
 from selaras.usecases import cascade
+from selaras.usecases.pemberitahuan import kirim_surel
 from selaras.usecases.sync import log_result, sync_store
 
 if TYPE_CHECKING:
@@ -230,7 +233,7 @@ def _run_group(
         report.hasil["TIDAK_DIKENAL"] = report.hasil.get("TIDAK_DIKENAL", 0) + len(unknown)
     if notify and finished and os.environ.get("SELARAS_SMTP_HOST"):
         try:
-            notifications.send_email(store, notifications.account_address(store))
+            kirim_surel(store)
         except OSError:  # the notices stay in the app and are e-mailed with the next batch
             log.warning("SMTP server unreachable; notices wait for the next batch", exc_info=True)
 
@@ -264,11 +267,9 @@ def _notify(store: Store, flow: Flow, entries: list[dict[str, Any]], jobs: dict[
     atasan = {e2.get("selesai_oleh") or atasan_of(e2.get("detail")) for e in entries for e2 in e["errors"]}
     names = _names(store, {a for a in atasan if a})
     drafts = [
-        d
-        for e in entries
-        for d in notifications.drafts_for(e, flow, jobs[e["nip"]].job_id if e["nip"] in jobs else None, names)
+        d for e in entries for d in drafts_for(e, flow, jobs[e["nip"]].job_id if e["nip"] in jobs else None, names)
     ]
-    notifications.save(store, drafts)
+    notices.save(store, drafts)
 
 
 def _names(store: Store, nips: set[str]) -> dict[str, str]:
@@ -318,13 +319,7 @@ def _report_orphans(store: Store, orphans: Sequence[Any]) -> None:
     if not orphans:
         return
     log.warning("%d records from the sources break the contract: %s", len(orphans), "; ".join(map(str, orphans[:5])))
-    notifications.save(
-        store,
-        [
-            notifications.Draft(f"sumber:{p.source}", None, "SYS-02", f"SYS-02: {p.source} {p.table} [{p.key}]", str(p))
-            for p in orphans
-        ],
-    )
+    notices.save(store, for_source_owners(orphans))
 
 
 def _unavailable(e: Exception) -> dict[str, Any]:

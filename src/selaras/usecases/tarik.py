@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from selaras.catalogue.words import angka
+from selaras.domain.pemberitahuan import for_source_owners
 from selaras.domain.results import Flow
 from selaras.domain.snapshot import TABLE, conform
-from selaras.jobs import notifications, queue
+from selaras.jobs import queue
 from selaras.sources.connectors import RealSources, padanan
 from selaras.sources.http import Batch, SourceProblem
 from selaras.store import admin as repo
-from selaras.store import uow
+from selaras.store import notices, uow
 from selaras.store.database import Store
 from selaras.store.repository import rows_where, write_rows
 
@@ -216,15 +217,7 @@ def tarik_instansi(
         for flow in Flow:
             queue.submit(u.store, result.nips, flow, tahun, alasan=alasan, diminta_oleh=pelaku)
         # SYS-02 goes to the source's owner, as the scheduled refresh's does.
-        notifications.save(
-            u.store,
-            [
-                notifications.Draft(
-                    f"sumber:{p.source}", None, "SYS-02", f"SYS-02: {p.source} {p.table} [{p.key}]", str(p)
-                )
-                for p in problems
-            ],
-        )
+        notices.save(u.store, for_source_owners(problems))
         named = _stored(u.store, "instansi", "instansi_id", [instansi_id], ["nama"])
         sesudah: dict[str, str] = {
             f"tarik_{source.lower()}": (

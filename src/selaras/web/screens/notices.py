@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from selaras.jobs.notifications import notices_for
 from selaras.store.database import Store
+from selaras.store.notices import notices_for
 from selaras.web.access import Pengguna
 from selaras.web.accounts import Peran
 
