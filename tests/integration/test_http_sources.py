@@ -24,9 +24,9 @@ from selaras.sources.http import (
     SourceUnavailable,
     parse_records,
 )
-from selaras.sources.refresh import SOURCE_TABLES, refresh_changed, refresh_pegawai
 from selaras.store.database import Store
 from selaras.store.repository import load_snapshot, load_table
+from selaras.usecases.refresh import SOURCE_TABLES, refresh_changed, refresh_pegawai
 
 TOKEN = "rahasia-uji"
 NO_FAULTS = dict.fromkeys(("latency", "timeout", "5xx", "429", "malformed", "invalid"), 0.0)

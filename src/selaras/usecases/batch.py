@@ -136,7 +136,7 @@ def _run_group(
     if sources is not None:
         from selaras.sources.connectors import RealSources
         from selaras.sources.http import SourceUnavailable
-        from selaras.sources.refresh import problems_by_nip, refresh_pegawai
+        from selaras.usecases.refresh import problems_by_nip, refresh_pegawai
         from selaras.usecases.segar import tarik_pegawai
 
         unavailable: dict[str, Exception] = {}
@@ -341,7 +341,7 @@ def scheduled_refresh(store: Store, sources: LiveSources, tahun: int) -> int:
     from datetime import datetime
 
     from selaras.sources.connectors import RealSources
-    from selaras.sources.refresh import refresh_changed
+    from selaras.usecases.refresh import refresh_changed
     from selaras.usecases.segar import tarik_terjadwal
 
     if isinstance(sources, RealSources):
