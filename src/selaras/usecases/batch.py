@@ -131,88 +131,13 @@ def _run_group(
     notify: bool,
     report: BatchReport,
 ) -> None:
-    nips = sorted({j.nip for j in jobs})
     system_errors: list[dict[str, Any]] = []
     if sources is not None:
-        from selaras.sources.connectors import RealSources
-        from selaras.sources.http import SourceUnavailable
-        from selaras.usecases.refresh import problems_by_nip, refresh_pegawai
-        from selaras.usecases.segar import tarik_pegawai
-
-        unavailable: dict[str, Exception] = {}
-        problems: list[Any] = []
-        owned_only = isinstance(sources, RealSources)
-        try:
-            if isinstance(sources, RealSources):
-                # The real shapes: the pieces of `selaras tarik`, which also sends every refused
-                # record to its source's owner. A school offline holds up its own pegawai only.
-                pulled = tarik_pegawai(store, sources, nips, tahun=tahun, pelaku=f"job:{worker}")
-                problems, unavailable = pulled.problems, dict(pulled.tertunda)
-            else:
-                problems = refresh_pegawai(store, sources, nips).problems
-        except SourceUnavailable as e:
-            unavailable = dict.fromkeys(nips, e)
-        if unavailable:
-            held = [j for j in jobs if j.nip in unavailable]
-            given_up = [j for j in held if j.percobaan >= MAX_PERCOBAAN]
-            for j in held:
-                if j.percobaan < MAX_PERCOBAAN:
-                    why = f"SYS-01: {unavailable[j.nip]}"
-                    moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), why)
-                    report.retried += len(moved)
-            system_errors = [
-                {"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(unavailable[n]))}
-                for n in sorted({j.nip for j in given_up})
-            ]
-            jobs = [j for j in jobs if j.nip not in unavailable] + given_up
-            if not jobs:
-                return
-            nips = sorted({j.nip for j in jobs})
-        fresh = [n for n in nips if n not in unavailable]
-        if problems and fresh:
-            mine, orphans = problems_by_nip(store, problems, fresh)
-            system_errors += [
-                {"nip": nip, "code": "SYS-02", "detail": json.dumps(_problem(p), ensure_ascii=False)}
-                for nip, found in mine.items()
-                for p in found
-            ]
-            if not owned_only:
-                _report_orphans(store, orphans)
-
-    def claim(u: UnitOfWork) -> set[str]:
-        held = set(queue.hold(u.store, worker, [j.job_id for j in jobs]))
-        return {j.nip for j in jobs if j.job_id in held}
-
-    def after(u: UnitOfWork, r: SyncResult, run_id: int) -> _PartDone:
-        # In the part's transaction: the jobs finished, the notices and the cascade queued
-        # with the sync and its log, or none of them.
-        results = logged_results(u.store, [run_id])
-        mine = [j for j in jobs if j.nip in results]
-        done = set(queue.finish(u.store, worker, [(j.job_id, *results[j.nip], None) for j in mine]))
-        finished = {j.nip: j for j in mine if j.job_id in done}
-        hasil: dict[str, int] = {}
-        for j in mine:
-            if j.job_id in done:
-                hasil[results[j.nip][1]] = hasil.get(results[j.nip][1], 0) + 1
-        entries = _entries(u.store, [results[n][0] for n in finished])
-        if notify and entries:
-            _notify(u.store, flow, entries, finished)
-        return _PartDone(sorted(done), hasil, _cascade(u.store, flow, tahun, entries, finished))
-
-    broken = {e["nip"] for e in system_errors}
-    # A pegawai the sources could not deliver is not synced from stale data: only logged.
-    clean = [n for n in nips if n not in broken]
-    parts: list[_PartDone] = []
-    pelaku = f"job:{worker}"
-    if clean:
-        parts += sync_store(store, flow=flow, tahun=tahun, pelaku=pelaku, nips=clean, claim=claim, after=after).extra
-    if broken:
-        errors = pl.DataFrame(system_errors, schema={"nip": pl.String, "code": pl.String, "detail": pl.String})
-        check = add_errors(CheckResult(tahun, flow), errors, _pegawai_rows(store, sorted(broken)))
-        if check.pegawai.height:
-            _, done = log_result(store, flow=flow, tahun=tahun, pelaku=pelaku, check=check, after=after)
-            if done is not None:
-                parts.append(done)
+        pulled = _pull(store, worker, tahun, jobs, sources, report)
+        if pulled is None:
+            return
+        jobs, system_errors = pulled
+    parts = _sync_and_log(store, worker, flow, tahun, jobs, system_errors, notify)
     finished = {i for p in parts for i in p.finished}
     for p in parts:
         report.cascaded += p.cascaded
@@ -236,6 +161,110 @@ def _run_group(
             kirim_surel(store)
         except OSError:  # the notices stay in the app and are e-mailed with the next batch
             log.warning("SMTP server unreachable; notices wait for the next batch", exc_info=True)
+
+
+def _pull(
+    store: Store, worker: str, tahun: int, jobs: list[Job], sources: LiveSources, report: BatchReport
+) -> tuple[list[Job], list[dict[str, Any]]] | None:
+    """Pull the pegawai's fresh data; the jobs to run now and their system errors (SYS-01 for
+    those given up on, SYS-02 for records refused), or None when every job waits to retry."""
+    from selaras.sources.connectors import RealSources
+    from selaras.sources.http import SourceUnavailable
+    from selaras.usecases.refresh import problems_by_nip, refresh_pegawai
+    from selaras.usecases.segar import tarik_pegawai
+
+    nips = sorted({j.nip for j in jobs})
+    system_errors: list[dict[str, Any]] = []
+    unavailable: dict[str, Exception] = {}
+    problems: list[Any] = []
+    owned_only = isinstance(sources, RealSources)
+    try:
+        if isinstance(sources, RealSources):
+            # The real shapes: the pieces of `selaras tarik`, which also sends every refused
+            # record to its source's owner. A school offline holds up its own pegawai only.
+            pulled = tarik_pegawai(store, sources, nips, tahun=tahun, pelaku=f"job:{worker}")
+            problems, unavailable = pulled.problems, dict(pulled.tertunda)
+        else:
+            problems = refresh_pegawai(store, sources, nips).problems
+    except SourceUnavailable as e:
+        unavailable = dict.fromkeys(nips, e)
+    if unavailable:
+        held = [j for j in jobs if j.nip in unavailable]
+        given_up = [j for j in held if j.percobaan >= MAX_PERCOBAAN]
+        for j in held:
+            if j.percobaan < MAX_PERCOBAAN:
+                why = f"SYS-01: {unavailable[j.nip]}"
+                moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), why)
+                report.retried += len(moved)
+        system_errors = [
+            {"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(unavailable[n]))}
+            for n in sorted({j.nip for j in given_up})
+        ]
+        jobs = [j for j in jobs if j.nip not in unavailable] + given_up
+        if not jobs:
+            return None
+        nips = sorted({j.nip for j in jobs})
+    fresh = [n for n in nips if n not in unavailable]
+    if problems and fresh:
+        mine, orphans = problems_by_nip(store, problems, fresh)
+        system_errors += [
+            {"nip": nip, "code": "SYS-02", "detail": json.dumps(_problem(p), ensure_ascii=False)}
+            for nip, found in mine.items()
+            for p in found
+        ]
+        if not owned_only:
+            _report_orphans(store, orphans)
+    return jobs, system_errors
+
+
+def _sync_and_log(
+    store: Store,
+    worker: str,
+    flow: Flow,
+    tahun: int,
+    jobs: list[Job],
+    system_errors: list[dict[str, Any]],
+    notify: bool,
+) -> list[_PartDone]:
+    """Sync the pegawai the sources delivered and log the others' system errors, each part in
+    its transaction with its jobs finished, notices and cascade; what each part did."""
+
+    def claim(u: UnitOfWork) -> set[str]:
+        held = set(queue.hold(u.store, worker, [j.job_id for j in jobs]))
+        return {j.nip for j in jobs if j.job_id in held}
+
+    def after(u: UnitOfWork, r: SyncResult, run_id: int) -> _PartDone:
+        # In the part's transaction: the jobs finished, the notices and the cascade queued
+        # with the sync and its log, or none of them.
+        results = logged_results(u.store, [run_id])
+        mine = [j for j in jobs if j.nip in results]
+        done = set(queue.finish(u.store, worker, [(j.job_id, *results[j.nip], None) for j in mine]))
+        finished = {j.nip: j for j in mine if j.job_id in done}
+        hasil: dict[str, int] = {}
+        for j in mine:
+            if j.job_id in done:
+                hasil[results[j.nip][1]] = hasil.get(results[j.nip][1], 0) + 1
+        entries = _entries(u.store, [results[n][0] for n in finished])
+        if notify and entries:
+            _notify(u.store, flow, entries, finished)
+        return _PartDone(sorted(done), hasil, _cascade(u.store, flow, tahun, entries, finished))
+
+    nips = sorted({j.nip for j in jobs})
+    broken = {e["nip"] for e in system_errors}
+    # A pegawai the sources could not deliver is not synced from stale data: only logged.
+    clean = [n for n in nips if n not in broken]
+    parts: list[_PartDone] = []
+    pelaku = f"job:{worker}"
+    if clean:
+        parts += sync_store(store, flow=flow, tahun=tahun, pelaku=pelaku, nips=clean, claim=claim, after=after).extra
+    if broken:
+        errors = pl.DataFrame(system_errors, schema={"nip": pl.String, "code": pl.String, "detail": pl.String})
+        check = add_errors(CheckResult(tahun, flow), errors, _pegawai_rows(store, sorted(broken)))
+        if check.pegawai.height:
+            _, done = log_result(store, flow=flow, tahun=tahun, pelaku=pelaku, check=check, after=after)
+            if done is not None:
+                parts.append(done)
+    return parts
 
 
 def _pegawai_rows(store: Store, nips: list[str]) -> pl.DataFrame:
