@@ -49,6 +49,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from selaras.store.database import Store
     from selaras.store.logs import record_run
     from selaras.store.snapshots import save_snapshot
+    from selaras.usecases.batch import work_once
     from selaras.web.accounts import create_token
     from selaras.web.app import create_app
 
@@ -72,7 +73,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "nasional": "nasional",
     }
     tokens = {role: create_token(store, u, "kontrak") for role, u in users.items()}
-    runner = JobRunner(store)  # not started: sync requests stay queued, which is all the API promises
+    runner = JobRunner(store, run=work_once)  # not started: sync requests stay queued, which is all the API promises
     server = uvicorn.Server(
         uvicorn.Config(create_app(store, runner, tahun=TAHUN), host="127.0.0.1", port=0, log_level="error")
     )

@@ -88,6 +88,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from selaras.store.database import Store
     from selaras.store.logs import record_run
     from selaras.store.snapshots import save_snapshot
+    from selaras.usecases.batch import work_once
     from selaras.web.app import create_app
 
     # The generated data's day (its Plt terms are dated from it), for the check and the server.
@@ -109,7 +110,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     teacher, principal = waiting.row(0)[0], waiting.row(0)[2]
     names = dict(g.snapshot["siasn_pegawai"].select("nip", "nama").iter_rows())
 
-    runner = JobRunner(store).start()
+    runner = JobRunner(store, run=work_once).start()
     app = create_app(store, runner, tahun=TAHUN)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -52,6 +52,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from selaras.store.logs import record_run
     from selaras.store.snapshots import save_snapshot
     from selaras.usecases import eskalasi
+    from selaras.usecases.batch import work_once
     from selaras.web.app import create_app
 
     store = Store.open(str(tmp_path_factory.mktemp("web") / "selaras.db"))
@@ -92,7 +93,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         logs.datetime = real  # type: ignore[misc]
 
-    runner = JobRunner(store)
+    runner = JobRunner(store, run=work_once)
     app = create_app(store, runner, tahun=TAHUN, tenggat=today + timedelta(days=30))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -44,6 +44,7 @@ def _serve(tmp: Path, rows: Rows, accounts: dict[str, dict[str, str]]) -> Iterat
     from selaras.store.database import Store
     from selaras.store.logs import record_run
     from selaras.store.snapshots import save_snapshot
+    from selaras.usecases.batch import work_once
     from selaras.web.accounts import create_account
     from selaras.web.app import create_app
 
@@ -65,7 +66,7 @@ def _serve(tmp: Path, rows: Rows, accounts: dict[str, dict[str, str]]) -> Iterat
         for claims in accounts.values():
             nip = claims["nip"]
             create_account(store, f"lokal-{nip}", LOCAL_PASSWORD, "pegawai", names[nip], nip=nip)
-        runner = JobRunner(store).start()
+        runner = JobRunner(store, run=work_once).start()
         server = uvicorn.Server(
             uvicorn.Config(create_app(store, runner, tahun=TAHUN), host="127.0.0.1", port=port, log_level="warning")
         )

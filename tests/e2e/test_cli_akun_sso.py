@@ -18,6 +18,7 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import akun, akun_hak, akun_tautan, audit_log
+from selaras.usecases.batch import work_once
 from selaras.web.accounts import authenticate
 from selaras.web.app import create_app
 
@@ -60,7 +61,7 @@ def test_import_makes_accounts_with_one_time_links_and_no_password(tmp_path: Pat
     assert not hashes & set(tokens.values())  # the store keeps hashes only
     # no password works before the link is used
     assert authenticate(store, "budi", "", "127.0.0.1") is None
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     c = TestClient(app)
     page = c.get(f"/sandi/{tokens['budi']}")
     assert page.status_code == 200 and "Budi Santoso" in page.text
@@ -106,7 +107,7 @@ def test_grants_from_the_cli_and_the_page_are_audited(tmp_path: Path) -> None:
     f = tmp_path / "akun.csv"
     f.write_text(CSV)
     links = dict(re.findall(r"^(\S+)\t\S+/sandi/(\S+)$", cli("akun", "impor", f, "--db", db).output, re.M))
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     c = TestClient(app)
     c.post(f"/sandi/{links['budi']}", data={"password": "sandi-budi-1", "ulang": "sandi-budi-1"})
     pra = re.search(r'name="pra" value="([^"]+)"', c.get("/masuk").text)

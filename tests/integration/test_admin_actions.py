@@ -155,7 +155,7 @@ def test_manual_skp_replacement_failing_midway_changes_nothing(
     record_run(
         store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(Snapshot.from_rows(rows), TAHUN)
     )
-    monkeypatch.setattr("selaras.jobs.cascade.waiting_on", lambda *a, **k: [G1])
+    monkeypatch.setattr("selaras.usecases.cascade.waiting_on", lambda *a, **k: [G1])
     before = _state(store)
     real = _resolve(target)
 
@@ -276,13 +276,13 @@ def test_set_atasan_is_whole_or_nothing(store: Store, monkeypatch: pytest.Monkey
     before = _state(store)
     assert "bukan pegawai" in _refused(admin.set_atasan, ctx, user, "U-SD1", "199999999999999999", status=422)
     assert _state(store) == before
-    monkeypatch.setattr("selaras.jobs.cascade.affected", lambda *a, **k: [G1, G2])
+    monkeypatch.setattr("selaras.usecases.cascade.affected", lambda *a, **k: [G1, G2])
     monkeypatch.setattr(target, _raiser(target))
     with pytest.raises(Boom):
         admin.set_atasan(ctx, user, "U-SD1", G1)
     assert _state(store) == before
     monkeypatch.undo()
-    monkeypatch.setattr("selaras.jobs.cascade.affected", lambda *a, **k: [G1, G2])
+    monkeypatch.setattr("selaras.usecases.cascade.affected", lambda *a, **k: [G1, G2])
     out = admin.set_atasan(ctx, user, "U-SD1", G1)
     assert out["dicoba_lagi"] == 2 and ctx.runner.woken == 1
     with store.read() as conn:

@@ -72,10 +72,11 @@ def test_the_head_of_the_agency_has_an_account_that_sees_the_escalations(demo: S
 
     from selaras.cli.akun import DEMO_PASSWORD
     from selaras.jobs.runtime import JobRunner
+    from selaras.usecases.batch import work_once
     from selaras.web.app import create_app
 
     instansi = esk.instansi_logged(demo)[0]
-    runner = JobRunner(demo)
+    runner = JobRunner(demo, run=work_once)
     app = create_app(demo, runner, tahun=TAHUN)
     c = TestClient(app)
     token = c.post("/api/v1/auth/token", data={"username": f"pimpinan-{instansi}", "password": DEMO_PASSWORD})

@@ -216,10 +216,12 @@ def test_daily_summary_once_a_day_and_the_forecast_reads_it(store: Store, monkey
 
 def test_the_in_process_engine_runs_rounds_on_a_schedule(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from selaras.jobs.runtime import JobRunner
+    from selaras.usecases.batch import work_once
+    from selaras.usecases.eskalasi import putaran
 
     _log(store, _rows(unit_fixed=False), datetime.now(UTC), monkeypatch)
     monkeypatch.undo()
-    runner = JobRunner(store, eskalasi_every=0.05).start()
+    runner = JobRunner(store, run=work_once, eskalasi=putaran, eskalasi_every=0.05).start()
     try:
         deadline = time.monotonic() + 20
         while not esk.items_of(store, instansi_id="I1") and time.monotonic() < deadline:
@@ -236,6 +238,7 @@ def test_pages_exports_and_api_show_ages_forecast_and_escalations(
     from fastapi.testclient import TestClient
 
     from selaras.jobs.runtime import JobRunner
+    from selaras.usecases.batch import work_once
     from selaras.web.accounts import create_token
     from selaras.web.app import create_app
 
@@ -251,7 +254,7 @@ def test_pages_exports_and_api_show_ages_forecast_and_escalations(
     eskalasi.tulis_ringkasan(store, sekarang=_at(start, 9))
     eskalasi.tulis_ringkasan(store, sekarang=_at(start + timedelta(days=1), 9))
     eskalasi.jalankan(store, sekarang=_at(start + timedelta(days=20), 9))
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
 
     def client(user: str) -> TestClient:
         c = TestClient(app)

@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 from test_words_people_read import Names, _own, login, problems, visible
 
 from selaras.domain.results import Status
-from selaras.jobs.notifications import notices_for
 from selaras.jobs.runtime import JobRunner
 from selaras.store import eskalasi as esk
+from selaras.store.notices import notices_for
 from selaras.usecases import eskalasi
+from selaras.usecases.batch import work_once
 from selaras.web.app import create_app
 
 
@@ -39,7 +40,7 @@ def test_ages_escalations_forecast_and_digests_speak_words(tmp_path) -> None:  #
     principals = [n for n in peg.filter(pl.col("kepala_sekolah"))["nip"].to_list() if f"pegawai:{n}" in parties][:4]
     failing = peg.filter(pl.col("status") == Status.GAGAL.value)["nip"].to_list()[:4]
     schools = sorted(p.partition(":")[2] for p in parties if p.startswith("operator:"))[:2]
-    app = TestClient(create_app(store, JobRunner(store), tahun=TAHUN))
+    app = TestClient(create_app(store, JobRunner(store, run=work_once), tahun=TAHUN))
     pages = [(f"admin-{instansi}", p) for p in ("/rekap", "/kerja", "/kerja/ekspor.csv")]
     pages += [("nasional", "/rekap"), (f"dinas-{instansi}", "/kerja")]
     pages += [(f"op-{n}", "/kerja") for n in schools]

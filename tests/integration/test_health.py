@@ -24,6 +24,7 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import eskalasi_butir
+from selaras.usecases.batch import work_once
 from selaras.usecases.sync import sync_store
 from selaras.web.accounts import create_account, create_token
 from selaras.web.app import create_app
@@ -94,7 +95,7 @@ class Relay:
 
 
 def _app(store: Store) -> Any:
-    return create_app(store, JobRunner(store), tahun=TAHUN)
+    return create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
 
 
 def test_healthz_answers_without_the_store(store: Store) -> None:
@@ -196,7 +197,7 @@ def test_metrics_count_jobs_and_the_oldest_waiting_age(synced_world: Store) -> N
     assert m[("selaras_jobs", (("status", "ANTRE"),))] == 1
     assert 3500 < m[("selaras_job_antre_tertua_detik", ())] < 3700
     assert not any(k[0] == "selaras_sumber_gagal_pekerjaan" for k in m)
-    # the job's source was down (as jobs/work.py puts it back), and one escalation item is open
+    # the job's source was down (as usecases/batch.py puts it back), and one escalation item is open
     with store.write() as conn:
         conn.execute(
             sa.text("UPDATE sync_job SET pesan = :p"), {"p": "SYS-01: PMM tidak dapat dihubungi (/skp): timeout"}

@@ -19,10 +19,10 @@ from selaras.simulation.state import Faults, Simulator
 from selaras.sources.clients import Sources
 from selaras.sources.http import RESOURCES, parse_records
 from selaras.sources.problems import SourceProblem
-from selaras.sources.refresh import SOURCE_TABLES, refresh_changed, refresh_pegawai
 from selaras.sources.transport import SourceConfigError, SourceContractError, SourceUnavailable
 from selaras.store.database import Store
 from selaras.store.snapshots import load_snapshot, load_table
+from selaras.usecases.refresh import SOURCE_TABLES, refresh_changed, refresh_pegawai
 
 TOKEN = "rahasia-uji"
 NO_FAULTS = dict.fromkeys(("latency", "timeout", "5xx", "429", "malformed", "invalid"), 0.0)

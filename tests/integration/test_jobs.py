@@ -12,16 +12,18 @@ import sqlalchemy as sa
 from world import G1, G2, KS, TAHUN, Rows, base_rows, row, snapshot
 
 from selaras.domain.results import Flow, Status
-from selaras.jobs import cascade, queue
-from selaras.jobs.notifications import mark_read, notices_for
+from selaras.jobs import queue
 from selaras.jobs.queue import Alasan, JobStatus
 from selaras.jobs.runtime import JobRunner
-from selaras.jobs.work import work_once
 from selaras.store.changes import upsert_rows
 from selaras.store.database import Store
 from selaras.store.logs import log_entries
+from selaras.store.notices import notices_for
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import sync_job, sync_log
+from selaras.usecases import cascade
+from selaras.usecases.batch import work_once
+from selaras.usecases.pemberitahuan import mark_read
 
 ALL = [KS, G1, G2]
 
@@ -139,7 +141,7 @@ def test_the_same_unread_notice_is_not_repeated_and_reading_is_per_penerima(worl
 
 
 def test_the_in_process_runner_runs_what_is_submitted(world: Store) -> None:
-    runner = JobRunner(world, workers=2).start()
+    runner = JobRunner(world, run=work_once, workers=2).start()
     try:
         ids = runner.submit(ALL, Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh="x")
         runner.drain(timeout=60)

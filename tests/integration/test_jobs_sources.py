@@ -14,7 +14,7 @@ from world import G1, G2, KS, TAHUN, base_rows, row, snapshot
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Flow
 from selaras.domain.snapshot import Snapshot
-from selaras.jobs import queue, work
+from selaras.jobs import queue
 from selaras.jobs.queue import JobStatus
 from selaras.jobs.runtime import JobRunner
 from selaras.simulation.generator import generate
@@ -25,6 +25,8 @@ from selaras.store.database import Store
 from selaras.store.logs import log_entries
 from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import sync_job
+from selaras.usecases import batch
+from selaras.usecases.batch import scheduled_refresh, work_once
 
 TOKEN = "rahasia-uji"
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.3, "max_attempts": 3, "backoff_base": 0.01, "backoff_cap": 0.05}
@@ -57,7 +59,7 @@ def test_thousands_of_syncs_under_30_percent_faults_end_synced_or_with_a_known_e
     server, simulator = _serve(g.snapshot, faults)
     with server:
         sources = _sources(server)
-        runner = JobRunner(store, workers=2, sources=sources, batch=250).start()
+        runner = JobRunner(store, run=work_once, workers=2, sources=sources, batch=250).start()
         try:
             ids = runner.submit(nips, Flow.SKP, TAHUN, alasan="MASSAL", diminta_oleh="uji")
             runner.drain(timeout=600)
@@ -101,7 +103,9 @@ def test_the_principal_fixed_at_the_source_frees_every_teacher_with_no_request(s
     server, simulator = _serve(s)
     with server:
         sources = _sources(server)
-        runner = JobRunner(store, sources=sources, refresh_every=0.3, tahun=TAHUN).start()
+        runner = JobRunner(
+            store, run=work_once, refresh=scheduled_refresh, sources=sources, refresh_every=0.3, tahun=TAHUN
+        ).start()
         try:
             runner.submit([G1, G2], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=G1)
             runner.drain(timeout=60)
@@ -123,19 +127,19 @@ def test_a_source_that_stays_down_keeps_the_job_queued_then_ends_in_sys01(
 ) -> None:
     s = snapshot(base_rows())
     save_snapshot(store, s)
-    monkeypatch.setattr(work, "MAX_PERCOBAAN", 3)
+    monkeypatch.setattr(batch, "MAX_PERCOBAAN", 3)
     monkeypatch.setenv("SELARAS_RETRY_BASE_SECONDS", "0")
     server, _ = _serve(s, Faults(rate=1.0, weights={"5xx": 1.0}))
     with server:
         sources = _sources(server)
         (job_id,) = queue.submit(store, [G1], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=G1)
-        first = work.work_once(store, "w", sources=sources)
+        first = batch.work_once(store, "w", sources=sources)
         assert first.retried == 1
         job = queue.get_job(store, job_id)
         assert job is not None and job.status is JobStatus.ANTRE and job.pesan and job.pesan.startswith("SYS-01")
         assert log_entries(store, nip=G1) == []  # queued, not failed
         for _ in range(2):
-            work.work_once(store, "w", sources=sources)
+            batch.work_once(store, "w", sources=sources)
         sources.close()
     job = queue.get_job(store, job_id)
     assert job is not None and job.status is JobStatus.SELESAI and job.hasil == "GAGAL" and job.percobaan == 3

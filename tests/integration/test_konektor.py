@@ -284,7 +284,7 @@ def test_an_unmappable_value_is_refused_with_its_sys02_and_the_stored_row_kept(
     assert _same(before, load_table(store, "siasn_pegawai"))
     ptk_problems = [p for r in results for p in r.problems if p.source == "Dapodik"]
     assert ptk_problems and all(p.field == "jenis_ptk_id_str" for p in ptk_problems)
-    from selaras.jobs.notifications import notices_for
+    from selaras.store.notices import notices_for
 
     told = notices_for(store, ["sumber:SIASN"], limit=1000)
     assert len(told) == len(problems) and {n.kode for n in told} == {"SYS-02"}

@@ -21,6 +21,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
+from selaras.usecases.batch import work_once
 from selaras.web.accounts import create_token
 from selaras.web.app import create_app
 
@@ -28,7 +29,7 @@ from selaras.web.app import create_app
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, TestClient, JobRunner]]:
     demo = demo_store(tmp_path_factory.mktemp("tampil") / "selaras.db")
-    runner = JobRunner(demo.store).start()
+    runner = JobRunner(demo.store, run=work_once).start()
     try:
         yield demo, TestClient(create_app(demo.store, runner, tahun=TAHUN)), runner
     finally:
@@ -156,7 +157,7 @@ def test_a_principal_found_by_nik_is_named_principal_on_his_page(store: Store) -
     row(rows, "dapodik_ptk", ptk_id="PTK-KS")["nip"] = "198001012005011099"  # a wrong NIP in Verval PTK
     save_snapshot(store, Snapshot.from_rows(rows))
     seed_demo_accounts(store, PASSWORD)
-    c = TestClient(create_app(store, JobRunner(store), tahun=TAHUN))
+    c = TestClient(create_app(store, JobRunner(store, run=work_once), tahun=TAHUN))
     c.headers["Authorization"] = f"Bearer {create_token(store, KS)}"
     view = c.get(f"/api/v1/pegawai/{KS}").json()
     assert view["kepala_sekolah"] is True  # as the rules and the access decisions say

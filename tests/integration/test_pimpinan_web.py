@@ -136,6 +136,7 @@ def test_a_plt_worklist_shows_the_teachers_waiting_on_his_or_her_sync(
 ) -> None:
     from selaras.domain.pimpinan import Kebijakan
     from selaras.jobs.runtime import JobRunner
+    from selaras.usecases.batch import work_once
     from selaras.web.access import resolve
     from selaras.web.accounts import get_account
     from selaras.web.screens import Konteks, worklist
@@ -149,7 +150,7 @@ def test_a_plt_worklist_shows_the_teachers_waiting_on_his_or_her_sync(
     result = check(snap, TAHUN, Flow.SKP, kebijakan=Kebijakan())
     assert result.errors.filter(result.errors["nip"] == G1)["selesai_oleh"].to_list() == [KS]
     record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=result)
-    ctx = Konteks(store, JobRunner(store), tahun_tetap=TAHUN)
+    ctx = Konteks(store, JobRunner(store, run=work_once), tahun_tetap=TAHUN)
     plt = resolve(store, get_account(store, KS))  # type: ignore[arg-type]
     assert plt.pimpinan_npsn == (NPSN,) and plt.label == "Plt Kepala Sekolah"
     items = worklist(ctx, plt)["butir"]

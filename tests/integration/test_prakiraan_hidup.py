@@ -25,6 +25,7 @@ from selaras.store.database import Store
 from selaras.store.logs import latest_results, record_run
 from selaras.store.snapshots import save_snapshot
 from selaras.usecases import eskalasi as uc
+from selaras.usecases.batch import work_once
 from selaras.usecases.sync import sync_store
 from selaras.web.accounts import create_token
 from selaras.web.app import create_app
@@ -66,7 +67,7 @@ def test_right_after_a_sync_the_forecast_starts_from_the_figures_of_the_page(his
     store, nips = history
     instansi = sorted(_live(store)["instansi_id"].unique().to_list())
     seed_demo_accounts(store, "rahasia-uji-1")
-    runner = JobRunner(store).start()
+    runner = JobRunner(store, run=work_once).start()
     try:
         app = create_app(store, runner, tahun=TAHUN)
         admin = TestClient(app)

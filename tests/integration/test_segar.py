@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from selaras.domain.results import Flow
 from selaras.domain.snapshot import Snapshot
-from selaras.jobs import queue, work
+from selaras.jobs import queue
 from selaras.jobs.queue import JobStatus
 from selaras.jobs.runtime import JobRunner
 from selaras.simulation.generator import generate
@@ -27,6 +27,8 @@ from selaras.store.database import Store
 from selaras.store.logs import log_entries
 from selaras.store.snapshots import load_table
 from selaras.store.tables import sync_job
+from selaras.usecases import batch
+from selaras.usecases.batch import scheduled_refresh, work_once
 from selaras.usecases.imports import import_snapshot
 
 TOKEN = "token-pmm"
@@ -94,13 +96,13 @@ def test_a_job_pulls_its_pegawai_fresh_record_and_syncs_it(pulled: Store, runnin
     nip, rhk_id = _teacher_with_rhk(world)
     with running.sources() as sources:
         queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
-        first = work.work_once(pulled, "w", sources=sources)
+        first = batch.work_once(pulled, "w", sources=sources)
         assert first.hasil == {"TERSINKRON": 1}
         # Changed at PMM and at SIASN after the store was filled: only a pull can know.
         running.sim.upsert("pmm_rhk", [{"pmm_rhk_id": rhk_id, "uraian": "Meningkatnya literasi murid kelas 4"}])
         running.sim.upsert("siasn_pegawai", [{"nip": nip, "jabatan_nama": "Guru Ahli Madya"}])
         (job_id,) = queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
-        second = work.work_once(pulled, "w", sources=sources)
+        second = batch.work_once(pulled, "w", sources=sources)
     assert second.claimed == 1 and second.hasil == {"TERSINKRON": 1}
     job = queue.get_job(pulled, job_id)
     assert job is not None and job.status is JobStatus.SELESAI and job.hasil == "TERSINKRON"
@@ -119,7 +121,7 @@ def test_a_source_down_keeps_the_job_queued_then_it_succeeds_when_back(
     running.sim.set_faults(Faults(rate=1.0, weights={"5xx": 1.0}))
     with running.sources(SELARAS_SOURCE_MAX_ATTEMPTS="2") as sources:
         (job_id,) = queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
-        down = work.work_once(pulled, "w", sources=sources)
+        down = batch.work_once(pulled, "w", sources=sources)
         assert down.retried == 1 and down.finished == 0
         job = queue.get_job(pulled, job_id)
         assert job is not None and job.status is JobStatus.ANTRE and job.percobaan == 1
@@ -128,9 +130,9 @@ def test_a_source_down_keeps_the_job_queued_then_it_succeeds_when_back(
         assert _ekinerja_uraian(pulled, rhk_id) != ["Terlaksananya pembelajaran berdiferensiasi"]
 
         running.sim.set_faults(Faults(rate=0.0))
-        back = work.work_once(pulled, "w", sources=sources)
+        back = batch.work_once(pulled, "w", sources=sources)
         assert back.claimed == 1 and back.hasil == {"TERSINKRON": 1}
-        assert work.work_once(pulled, "w", sources=sources).claimed == 0
+        assert batch.work_once(pulled, "w", sources=sources).claimed == 0
     job = queue.get_job(pulled, job_id)
     assert job is not None and job.status is JobStatus.SELESAI and job.hasil == "TERSINKRON"
     assert len(log_entries(pulled, nip=nip)) == 1
@@ -147,7 +149,7 @@ def test_a_refused_record_is_the_pegawai_sys02_naming_record_and_field(
     running.sim.set_faults(Faults(rate=1.0, weights={"invalid": 1.0}))
     with running.sources() as sources:
         queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
-        report = work.work_once(pulled, "w", sources=sources)
+        report = batch.work_once(pulled, "w", sources=sources)
     assert report.hasil == {"GAGAL": 1}
     (entry,) = log_entries(pulled, nip=nip)
     sumber = [e["detail"]["sumber"] for e in entry["errors"] if e["code"] == "SYS-02"]
@@ -169,10 +171,10 @@ def test_the_scheduled_refresh_picks_up_a_change_at_the_source(
 ) -> None:
     nip = world["siasn_pegawai"]["nip"][0]
     with running.sources() as sources:
-        assert work.scheduled_refresh(pulled, sources, TAHUN) == 0  # the store is what they serve
+        assert batch.scheduled_refresh(pulled, sources, TAHUN) == 0  # the store is what they serve
         running.sim.upsert("siasn_pegawai", [{"nip": nip, "status": "PENSIUN"}])
-        assert work.scheduled_refresh(pulled, sources, TAHUN) == 1
-        assert work.scheduled_refresh(pulled, sources, TAHUN) == 0
+        assert batch.scheduled_refresh(pulled, sources, TAHUN) == 1
+        assert batch.scheduled_refresh(pulled, sources, TAHUN) == 0
     stored = load_table(pulled, "siasn_pegawai").filter(pl.col("nip") == nip)
     assert stored["status"].to_list() == ["PENSIUN"]
     assert sorted((j.flow, j.alasan) for j in _jobs(pulled, nip)) == sorted((f.value, "JADWAL") for f in Flow)
@@ -186,7 +188,9 @@ def test_the_worker_started_from_the_environment_refreshes_and_syncs(
         monkeypatch.setenv(name, value)
     sources = live_from_env()
     assert isinstance(sources, RealSources)
-    runner = JobRunner(pulled, sources=sources, refresh_every=0.2, tahun=TAHUN, notify=False).start()
+    runner = JobRunner(
+        pulled, run=work_once, refresh=scheduled_refresh, sources=sources, refresh_every=0.2, tahun=TAHUN, notify=False
+    ).start()
     try:
         running.sim.upsert("pmm_rhk", [{"pmm_rhk_id": rhk_id, "uraian": "Tersusunnya modul ajar berbasis proyek"}])
         deadline = time.monotonic() + 60
@@ -231,7 +235,7 @@ def test_a_pegawai_new_to_the_store_is_found_by_their_own_siasn_record(
     import_snapshot(store, Snapshot(frames))
     with running.sources() as sources:
         queue.submit(store, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
-        report = work.work_once(store, "w", sources=sources)
+        report = batch.work_once(store, "w", sources=sources)
     assert report.hasil == {"TERSINKRON": 1}
     stored = load_table(store, "siasn_pegawai").filter(pl.col("nip") == nip)
     expected = world["siasn_pegawai"].filter(pl.col("nip") == nip)
@@ -243,11 +247,11 @@ def test_a_job_pull_that_changes_nothing_leaves_no_audit_row(pulled: Store, runn
     nip, _ = _teacher_with_rhk(world)
     with running.sources() as sources:
         queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
-        assert work.work_once(pulled, "w", sources=sources).hasil == {"TERSINKRON": 1}
+        assert batch.work_once(pulled, "w", sources=sources).hasil == {"TERSINKRON": 1}
         assert _tarik_audits(pulled) == []
         running.sim.upsert("siasn_pegawai", [{"nip": nip, "jabatan_nama": "Guru Ahli Madya"}])
         queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
-        work.work_once(pulled, "w", sources=sources)
+        batch.work_once(pulled, "w", sources=sources)
     (audit,) = _tarik_audits(pulled)
     assert audit["username"] == "job:w"
 
@@ -278,19 +282,19 @@ def test_their_school_offline_keeps_the_job_queued_and_another_school_s_teacher_
         sources.dapodik = DapodikConnector(offline, sleep=lambda _s: None)
         try:
             (job_id,) = queue.submit(pulled, [nip], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh=nip)
-            down = work.work_once(pulled, "w", sources=sources)
+            down = batch.work_once(pulled, "w", sources=sources)
             assert down.retried == 1
             job = queue.get_job(pulled, job_id)
             assert job is not None and job.status is JobStatus.ANTRE
             assert job.pesan is not None and job.pesan.startswith("SYS-01") and npsn in job.pesan
             # In one batch with a teacher of another school: that one is pulled and synced.
             queue.submit(pulled, elsewhere[:1], Flow.SKP, TAHUN, alasan="TOMBOL", diminta_oleh="x")
-            both = work.work_once(pulled, "w", sources=sources)
+            both = batch.work_once(pulled, "w", sources=sources)
             assert both.claimed == 2 and both.retried == 1 and both.hasil == {"TERSINKRON": 1}
             assert [e["status"] for e in log_entries(pulled, nip=elsewhere[0])] == ["TERSINKRON"]
             assert log_entries(pulled, nip=nip) == []
         finally:
             sources.dapodik.close()
             sources.dapodik = online
-        back = work.work_once(pulled, "w", sources=sources)
+        back = batch.work_once(pulled, "w", sources=sources)
     assert back.claimed == 1 and back.hasil == {"TERSINKRON": 1}

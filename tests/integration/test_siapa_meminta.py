@@ -32,7 +32,7 @@ def test_every_kind_of_request_names_who_asked(web: Web) -> None:
     web.runner.drain()  # the principal synced on his behalf; his teachers go again (cascade)
     assert admin.post("/api/v1/sinkron-massal", json={"nips": [G2]}).status_code == 202
     web.runner.drain()
-    # What the scheduled refresh queues when the sources changed (jobs.work.scheduled_refresh).
+    # What the scheduled refresh queues when the sources changed (usecases.batch.scheduled_refresh).
     web.runner.submit([G2], Flow.PENILAIAN, TAHUN, alasan="JADWAL", diminta_oleh="selaras")
     web.runner.drain()
 

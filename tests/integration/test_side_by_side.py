@@ -29,6 +29,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store import tables
 from selaras.store.logs import log_entry, record_run
+from selaras.usecases.batch import work_once
 from selaras.views import NAME_FIELDS, CardNames, _side_by_side, detail_fields
 from selaras.web.app import create_app
 
@@ -247,7 +248,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, TestC
     for flow in (Flow.PENILAIAN, Flow.TAHUNAN):
         result = check(demo.snapshot, TAHUN, flow)
         record_run(demo.store, pelaku="demo", mode="CHECK", flow=flow, tahun=TAHUN, check=result)
-    runner = JobRunner(demo.store).start()
+    runner = JobRunner(demo.store, run=work_once).start()
     try:
         yield demo, TestClient(create_app(demo.store, runner, tahun=TAHUN))
     finally:

@@ -27,13 +27,15 @@ from joserfc.jwk import KeySet, RSAKey
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from world import G1, G2, KADIS, KS, NPSN, TAHUN, base_rows, row
 
+from selaras.domain.pemberitahuan import Draft
 from selaras.domain.snapshot import Snapshot
-from selaras.jobs import notifications
 from selaras.jobs.runtime import JobRunner
+from selaras.store import notices
 from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import akun, audit_log, sync_job
 from selaras.usecases import akun as uc
+from selaras.usecases.batch import work_once
 from selaras.web.accounts import AccountError, create_account, set_active
 from selaras.web.app import create_app
 
@@ -68,7 +70,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, issuer: str, **extra: str) -> No
 def app(store: Store, issuer: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     _configure(monkeypatch, issuer)
     save_snapshot(store, Snapshot.from_rows(base_rows()))
-    return create_app(store, JobRunner(store), tahun=TAHUN)
+    return create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
 
 
 def provider_login(location: str, login: str) -> str:
@@ -216,7 +218,7 @@ def test_claim_mapping_gives_a_role(store: Store, issuer: str, monkeypatch: pyte
         SELARAS_OIDC_PETA_PERAN=json.dumps({"selaras-admin-I1": "admin:I1"}),
     )
     save_snapshot(store, Snapshot.from_rows(base_rows()))
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     c, _ = sso_login(app, "guru2")
     assert c.get("/rekap").status_code == 200
     g, _ = sso_login(app, "guru")  # no such group: the data decides
@@ -367,9 +369,7 @@ def test_a_pimpinan_granted_on_the_page_signs_in_by_sso_as_a_local_pimpinan(app:
     then sees what the local Pimpinan Instansi account sees, and nothing more."""
     create_account(store, "admin-I1", "rahasia-uji-1", "admin", "Admin I1", instansi_id="I1")
     create_account(store, "pimpinan-I1", "rahasia-uji-1", "pimpinan", "Pimpinan I1", instansi_id="I1")
-    notifications.save(
-        store, [notifications.Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")]
-    )
+    notices.save(store, [Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")])
     admin = _local(app, "admin-I1")
     form = admin.get("/akun/hak").text
     assert 'value="pimpinan">Pimpinan Instansi</option>' in form
@@ -401,11 +401,9 @@ def test_a_pimpinan_granted_on_the_command_line_or_mapped_from_a_claim_is_a_pimp
         SELARAS_OIDC_PETA_PERAN=json.dumps({"selaras-pimpinan-I1": "pimpinan:I1"}),
     )
     save_snapshot(store, Snapshot.from_rows(base_rows()))
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     create_account(store, "pimpinan-I1", "rahasia-uji-1", "pimpinan", "Pimpinan I1", instansi_id="I1")
-    notifications.save(
-        store, [notifications.Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")]
-    )
+    notices.save(store, [Draft("pimpinan:I1", None, "PMM-12", "Eskalasi uji untuk pimpinan", "isi")])
     cli = uc.Pelaku("cli:uji", "cli")
     with pytest.raises(AccountError, match="pimpinan instansi memerlukan instansi"):
         uc.grant(store, cli, G1, "pimpinan")
@@ -486,7 +484,7 @@ def test_id_tokens_are_checked_by_the_library(
 ) -> None:
     _configure(monkeypatch, bad.issuer)
     save_snapshot(store, Snapshot.from_rows(base_rows()))
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     c = TestClient(app)
     r = c.get("/masuk/sso", follow_redirects=False)
     q = parse_qs(urlsplit(r.headers["location"]).query)
@@ -526,7 +524,7 @@ def test_a_provider_naming_another_issuer_is_refused(store: Store, monkeypatch: 
     try:
         _configure(monkeypatch, other.issuer)
         save_snapshot(store, Snapshot.from_rows(base_rows()))
-        c = TestClient(create_app(store, JobRunner(store), tahun=TAHUN))
+        c = TestClient(create_app(store, JobRunner(store, run=work_once), tahun=TAHUN))
         q = parse_qs(urlsplit(c.get("/masuk/sso", follow_redirects=False).headers["location"]).query)
         now = int(time.time())
         other.claims = {

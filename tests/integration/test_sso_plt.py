@@ -24,6 +24,7 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.logs import record_run
 from selaras.store.snapshots import save_snapshot
+from selaras.usecases.batch import work_once
 from selaras.web.accounts import create_account
 from selaras.web.app import create_app
 
@@ -47,7 +48,7 @@ def _app(store: Store, provider: str, monkeypatch: pytest.MonkeyPatch, rows: Row
     save_snapshot(store, snap)
     record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(snap, TAHUN))
     create_account(store, KS, "rahasia-uji-1", "pegawai", "Siti Aminah", nip=KS)
-    return create_app(store, JobRunner(store), tahun=TAHUN)
+    return create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
 
 
 def _answers(c: TestClient) -> dict[str, int]:

@@ -32,13 +32,13 @@ from selaras.domain.results import Flow
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync
 from selaras.jobs import queue
-from selaras.jobs.work import run_jobs
 from selaras.simulation.generator import generate
 from selaras.sources.files import write_snapshot
 from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import sync_job, sync_log, sync_state
+from selaras.usecases.batch import run_jobs
 from selaras.usecases.sync import sync_store
 
 TAHUN = 2026

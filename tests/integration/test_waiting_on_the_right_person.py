@@ -13,14 +13,16 @@ import polars as pl
 import pytest
 from demo import TAHUN, TANGGAL, Demo, demo_store
 
+from selaras.domain.cascade import WAITING_CODES
+from selaras.domain.pemberitahuan import drafts_for
 from selaras.domain.recap import recap
 from selaras.domain.results import Flow, Outcome, Status
 from selaras.domain.rules import check
 from selaras.domain.sync import sync
-from selaras.jobs import cascade
-from selaras.jobs.notifications import drafts_for
 from selaras.jobs.runtime import JobRunner
 from selaras.store.logs import log_entries
+from selaras.usecases import cascade
+from selaras.usecases.batch import work_once
 from selaras.web.access import resolve
 from selaras.web.accounts import get_account
 from selaras.web.screens import Konteks, cards, worklist
@@ -125,7 +127,7 @@ def test_no_card_notice_or_worklist_waits_on_a_sync_that_does_not_help(demo: Dem
                 assert (entry["nip"], err["code"]) in cleared.of(d)
     assert own_plan > 0, "the demo has PMM-13 caused by the teacher's own plan"
 
-    runner = JobRunner(store)
+    runner = JobRunner(store, run=work_once)
     ctx = Konteks(store, runner, tahun_tetap=TAHUN)
     instansi = demo.before.pegawai["instansi_id"][0]
     principals = demo.before.pegawai.filter(pl.col("kepala_sekolah"))["nip"].to_list()
@@ -145,14 +147,14 @@ def test_a_principal_with_a_manual_skp_sees_it_before_the_teachers_waiting_on_th
         n
         for n in manual
         if any(
-            e["code"] in cascade.WAITING_CODES and (e["detail"].get("ekinerja") or {}).get("atasan_nip") == n
+            e["code"] in WAITING_CODES and (e["detail"].get("ekinerja") or {}).get("atasan_nip") == n
             for errs in errors.values()
             for e in errs
         )
     }
     assert held, "the demo has a principal with a manual SKP whom teachers wait on"
     store = demo.store
-    ctx = Konteks(store, JobRunner(store), tahun_tetap=TAHUN)
+    ctx = Konteks(store, JobRunner(store, run=work_once), tahun_tetap=TAHUN)
     for nip in held:
         items = worklist(ctx, resolve(store, get_account(store, nip)))["butir"]  # type: ignore[arg-type]
         assert items[0]["code"] == "PMM-07" and items[0]["milik_sendiri"], items[0]

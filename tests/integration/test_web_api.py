@@ -31,6 +31,7 @@ from selaras.store.database import Store
 from selaras.store.logs import record_run
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import CONTRACT, audit_log
+from selaras.usecases.batch import work_once
 from selaras.web.accounts import create_account, create_token, revoke_tokens
 from selaras.web.app import create_app
 
@@ -120,7 +121,7 @@ def web(store: Store) -> Iterator[Web]:
     save_snapshot(store, snap)
     seed_demo_accounts(store, PASSWORD)
     record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(snap, TAHUN))
-    runner = JobRunner(store).start()
+    runner = JobRunner(store, run=work_once).start()
     try:
         yield Web(store, runner, create_app(store, runner, tahun=TAHUN), snap)
     finally:
@@ -330,7 +331,7 @@ def test_without_nip_pairing_the_button_is_replaced_by_the_reason(store: Store) 
     snap = Snapshot.from_rows(rows)
     save_snapshot(store, snap)
     seed_demo_accounts(store, PASSWORD)
-    runner = JobRunner(store)
+    runner = JobRunner(store, run=work_once)
     c = TestClient(create_app(store, runner, tahun=TAHUN))
     c.headers["Authorization"] = f"Bearer {create_token(store, G2)}"
     view = c.get(f"/api/v1/pegawai/{G2}").json()
@@ -365,7 +366,7 @@ def test_manual_skp_is_replaced_only_on_request_and_audited(store: Store) -> Non
     )
     save_snapshot(store, Snapshot.from_rows(rows))
     seed_demo_accounts(store, PASSWORD)
-    runner = JobRunner(store).start()
+    runner = JobRunner(store, run=work_once).start()
     try:
         w = Web(store, runner, create_app(store, runner, tahun=TAHUN), Snapshot())
         assert w.client(G1).post(f"/api/v1/pegawai/{G2}/skp-manual/SKP-MAN-1/ganti").status_code == 404
@@ -595,7 +596,9 @@ def test_dinas_sees_its_matching_problems_only(store: Store) -> None:
     save_snapshot(store, snap)
     seed_demo_accounts(store, PASSWORD)
     record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(snap, TAHUN))
-    w = Web(store, JobRunner(store), create_app(store, JobRunner(store), tahun=TAHUN), snap)
+    w = Web(
+        store, JobRunner(store, run=work_once), create_app(store, JobRunner(store, run=work_once), tahun=TAHUN), snap
+    )
     dinas = w.client(DINAS)
     log_rows = dinas.get("/api/v1/log").json()["baris"]
     assert log_rows and all("PMM-08" in r["kode"] for r in log_rows)
@@ -657,7 +660,7 @@ def test_recap_numbers_equal_the_check(store: Store) -> None:
     seed_demo_accounts(store, PASSWORD)
     result = check(g.snapshot, TAHUN)
     record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=result)
-    app = create_app(store, JobRunner(store), tahun=TAHUN)
+    app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
     for instansi_id in g.snapshot["instansi"]["instansi_id"].to_list():
         c = TestClient(app, headers={"Authorization": f"Bearer {create_token(store, f'admin-{instansi_id}')}"})
         api = c.get("/api/v1/rekap").json()
@@ -775,14 +778,14 @@ def test_rotation_lists_the_schools_of_the_year(store: Store) -> None:
     )
     save_snapshot(store, Snapshot.from_rows(rows))
     seed_demo_accounts(store, PASSWORD)
-    c = TestClient(create_app(store, JobRunner(store), tahun=TAHUN))
+    c = TestClient(create_app(store, JobRunner(store, run=work_once), tahun=TAHUN))
     c.headers["Authorization"] = f"Bearer {create_token(store, G1)}"
     view = c.get(f"/api/v1/pegawai/{G1}").json()
     assert view["rotasi"] is True
     assert [(s["pmm_skp_id"], s["npsn"]) for s in view["skp"]] == [("S-G1", NPSN), ("S-G1-B", "10000002")]
     assert view["sekolah"] == ["SD Negeri 1 Bima", "SD Negeri 2 Bima"]
     token = create_token(store, G1)
-    page = TestClient(create_app(store, JobRunner(store), tahun=TAHUN))
+    page = TestClient(create_app(store, JobRunner(store, run=work_once), tahun=TAHUN))
     html = page.get("/skp", headers={"Authorization": f"Bearer {token}"}).text
     assert "Sinkron Data SKP dengan Rotasi PMM" in html and "Lakukan Sinkron" in html
 

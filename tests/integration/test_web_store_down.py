@@ -42,6 +42,7 @@ from selaras.simulation.simulator import RunningServer, serve_in_thread
 from selaras.store.database import Store
 from selaras.store.logs import record_run
 from selaras.store.snapshots import save_snapshot
+from selaras.usecases.batch import work_once
 from selaras.web.accounts import create_token
 from selaras.web.app import create_app
 
@@ -279,7 +280,7 @@ def site(request: pytest.FixtureRequest) -> Iterator[Site]:
         seed_demo_accounts(store, PASSWORD)
         record_run(store, pelaku="uji", mode="CHECK", flow=Flow.SKP, tahun=TAHUN, check=check(snap, TAHUN))
         # Not started: the jobs wait in the store; the test is about the requests.
-        app = create_app(store, JobRunner(store), tahun=TAHUN)
+        app = create_app(store, JobRunner(store, run=work_once), tahun=TAHUN)
         server = serve_in_thread(app)
         try:
             s = Site(proxy, server, _routes(app))

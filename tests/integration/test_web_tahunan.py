@@ -14,6 +14,7 @@ from selaras.cli.akun import seed_demo_accounts
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.snapshots import load_table, save_snapshot
+from selaras.usecases.batch import work_once
 from selaras.web.app import create_app
 
 PASSWORD = "rahasia-uji-1"
@@ -23,7 +24,7 @@ PASSWORD = "rahasia-uji-1"
 def app(store: Store) -> Iterator[tuple[object, JobRunner]]:
     save_snapshot(store, snapshot(tahunan_rows()))
     seed_demo_accounts(store, PASSWORD)
-    runner = JobRunner(store).start()
+    runner = JobRunner(store, run=work_once).start()
     try:
         yield create_app(store, runner, tahun=TAHUN), runner
     finally:

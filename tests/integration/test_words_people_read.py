@@ -31,6 +31,7 @@ from selaras.domain.snapshot import TABLES, Kind
 from selaras.jobs.queue import Alasan, JobStatus
 from selaras.jobs.runtime import JobRunner
 from selaras.store import tables
+from selaras.usecases.batch import work_once
 from selaras.web.app import create_app
 
 SYSTEM_NAMES = {"PMM"}
@@ -103,7 +104,7 @@ def visible(html: str) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, TestClient, JobRunner]]:
     demo = demo_store(tmp_path_factory.mktemp("demo") / "selaras.db")
-    runner = JobRunner(demo.store).start()
+    runner = JobRunner(demo.store, run=work_once).start()
     app = create_app(demo.store, runner, tahun=TAHUN)
     try:
         yield demo, TestClient(app), runner

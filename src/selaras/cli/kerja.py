@@ -32,23 +32,34 @@ def worker(
     store = open_store(db)
     if engine == "celery":
         from selaras.jobs.engine import run_worker
+        from selaras.usecases.batch import scheduled_refresh, work_once
+        from selaras.usecases.eskalasi import putaran
 
         # The pool processes open the store from the environment, after the fork.
         os.environ["SELARAS_DB"] = store.engine.url.render_as_string(hide_password=False)
         if broker:
             os.environ["SELARAS_BROKER"] = broker
         store.dispose()
-        run_worker(concurrency=concurrency)
+        run_worker(run=work_once, refresh=scheduled_refresh, eskalasi=putaran, concurrency=concurrency)
         return
 
     from selaras.jobs.runtime import JobRunner
     from selaras.sources.connectors import live_from_env
+    from selaras.usecases.batch import scheduled_refresh, work_once
 
     try:
         sources = live_from_env()
     except ValueError as e:
         fail(f"{e} (lihat docs/source-api.md)")
-    runner = JobRunner(store, workers=concurrency, batch=batch, sources=sources, refresh_every=refresh_every).start()
+    runner = JobRunner(
+        store,
+        run=work_once,
+        refresh=scheduled_refresh,
+        workers=concurrency,
+        batch=batch,
+        sources=sources,
+        refresh_every=refresh_every,
+    ).start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

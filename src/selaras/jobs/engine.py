@@ -6,6 +6,9 @@ nothing: the job is in the store, its lease runs out, and the periodic drain (Ce
 any later wake-up) takes it again. Workers claim with ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so any number of them on any number of machines share the queue.
 
+The tasks run what the entry point that starts the worker gives :func:`run_worker` (the batch,
+the scheduled refresh and the escalation round): the engine never names a use case.
+
 Configuration: ``$SELARAS_DB`` (the store, PostgreSQL at scale) and ``$SELARAS_BROKER``
 (``redis://127.0.0.1:6379/0`` or ``amqp://guest:guest@127.0.0.1:5672//``).
 """
@@ -18,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,8 +29,7 @@ from celery import Celery, signals
 
 from selaras.domain.results import Flow
 from selaras.jobs import queue
-from selaras.jobs.runtime import eskalasi_every, worker_name
-from selaras.jobs.work import scheduled_refresh, work_once
+from selaras.jobs.runtime import Refresh, Round, RunBatch, eskalasi_every, worker_name
 from selaras.store.database import Store
 
 log = logging.getLogger("selaras.jobs")
@@ -72,6 +75,30 @@ def make_app(broker: str | None = None) -> Celery:
     return app
 
 
+@dataclass(frozen=True)
+class Handlers:
+    """What this process's tasks run, given by the entry point that starts the worker."""
+
+    run: RunBatch
+    refresh: Refresh
+    eskalasi: Round
+
+
+_handlers: Handlers | None = None
+
+
+def register(*, run: RunBatch, refresh: Refresh, eskalasi: Round) -> None:
+    """Give this process's tasks what they run (before the worker starts: its pool inherits it)."""
+    global _handlers
+    _handlers = Handlers(run, refresh, eskalasi)
+
+
+def _registered() -> Handlers:
+    if _handlers is None:
+        raise RuntimeError("no batch registered: start the worker with run_worker(run=..., ...)")
+    return _handlers
+
+
 _store: Store | None = None
 _name: str | None = None
 
@@ -106,13 +133,14 @@ def drain() -> int:
     """Run batches until the queue has nothing runnable (or ``DRAIN_SECONDS`` passed); jobs run."""
     from selaras.sources.connectors import live_from_env
 
+    run = _registered().run
     store = _worker_store()
     assert _name is not None
     sources = live_from_env()
     deadline = time.monotonic() + DRAIN_SECONDS
     done = 0
     while time.monotonic() < deadline:
-        report = work_once(store, _name, sources=sources)
+        report = run(store, _name, sources=sources)
         if not report.claimed:
             break
         done += report.claimed
@@ -123,10 +151,11 @@ def refresh() -> int:
     """The scheduled refresh: pull changed source data and queue the pegawai it concerns."""
     from selaras.sources.connectors import live_from_env
 
+    refresh_changed = _registered().refresh
     sources = live_from_env()
     if sources is None:
         return 0
-    n = scheduled_refresh(_worker_store(), sources, date.today().year)
+    n = refresh_changed(_worker_store(), sources, date.today().year)
     if n:
         drain_app().send_task("selaras.drain")
     return n
@@ -134,9 +163,7 @@ def refresh() -> int:
 
 def eskalasi() -> int:
     """The scheduled escalation round (summary, policy, digests); how many steps were taken."""
-    from selaras.usecases.eskalasi import putaran
-
-    return putaran(_worker_store())
+    return _registered().eskalasi(_worker_store())
 
 
 _app: Celery | None = None
@@ -198,8 +225,18 @@ class CeleryDispatcher:
             log.warning("broker unreachable: queued jobs wait for the next scheduled drain")
 
 
-def run_worker(concurrency: int = 2, beat: bool = True, loglevel: str = "INFO") -> None:
-    """Start a Celery worker of this process's app (``selaras worker``)."""
+def run_worker(
+    *,
+    run: RunBatch,
+    refresh: Refresh,
+    eskalasi: Round,
+    concurrency: int = 2,
+    beat: bool = True,
+    loglevel: str = "INFO",
+) -> None:
+    """Start a Celery worker of this process's app (``selaras worker``) running ``run`` (the
+    batch), ``refresh`` (the scheduled refresh) and ``eskalasi`` (the escalation round)."""
+    register(run=run, refresh=refresh, eskalasi=eskalasi)
     argv = ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
     if beat:
         argv.append("--beat")

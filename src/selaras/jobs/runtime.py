@@ -3,6 +3,9 @@
 Both persist the job first (``queue.submit``) and then wake a worker, so a request that was
 acknowledged is in the store whatever happens to the process after. The in-process runner
 polls too: a retry whose time came or a lease that ran out is picked up without a wake-up.
+
+The engines know how to run, not what: the entry point that starts one gives it the batch, the
+scheduled refresh and the escalation round to run (``usecases.batch``, ``usecases.eskalasi``).
 """
 
 from __future__ import annotations
@@ -13,13 +16,12 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from selaras.domain.results import Flow
 from selaras.jobs import queue
-from selaras.jobs.work import scheduled_refresh, work_once
 from selaras.store.database import Store
 from selaras.store.uow import InfrastructureError
 
@@ -42,6 +44,31 @@ def worker_name(prefix: str = "proses") -> str:
     return f"{prefix}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+class Claimed(Protocol):
+    """What an engine needs to know of a batch it ran: how many jobs it claimed (0: idle)."""
+
+    @property
+    def claimed(self) -> int:
+        """Jobs the batch claimed."""
+        ...
+
+
+class RunBatch(Protocol):
+    """Claim up to ``limit`` runnable jobs as ``worker`` and run them (``usecases.batch.work_once``)."""
+
+    def __call__(
+        self, store: Store, worker: str, *, limit: int = ..., sources: LiveSources | None = ..., notify: bool = ...
+    ) -> Claimed:
+        """What the batch did."""
+        ...
+
+
+Refresh = Callable[[Store, "LiveSources", int], int]
+"""The scheduled refresh (``usecases.batch.scheduled_refresh``): pegawai queued."""
+Round = Callable[[Store], int]
+"""The scheduled escalation round (``usecases.eskalasi.putaran``)."""
+
+
 class Dispatcher(Protocol):
     """What the web app and the CLI need of an engine."""
 
@@ -61,6 +88,9 @@ class JobRunner:
         self,
         store: Store,
         *,
+        run: RunBatch,
+        refresh: Refresh | None = None,
+        eskalasi: Round | None = None,
         workers: int = 1,
         sources: LiveSources | None = None,
         batch: int = 500,
@@ -69,6 +99,11 @@ class JobRunner:
         notify: bool = True,
         eskalasi_every: float | None = None,
     ) -> None:
+        if refresh_every and refresh is None:
+            raise ValueError("refresh_every needs the refresh to run (refresh=...)")
+        if eskalasi_every and eskalasi is None:
+            raise ValueError("eskalasi_every needs the round to run (eskalasi=...)")
+        self.run, self.refresh, self.eskalasi = run, refresh, eskalasi
         self.store, self.sources, self.batch, self.notify = store, sources, batch, notify
         self.eskalasi_every = eskalasi_every
         self.refresh_every = refresh_every
@@ -134,7 +169,7 @@ class JobRunner:
             with self._lock:
                 self._busy += 1
             try:
-                report = work_once(self.store, name, limit=self.batch, sources=self.sources, notify=self.notify)
+                report = self.run(self.store, name, limit=self.batch, sources=self.sources, notify=self.notify)
             except InfrastructureError as e:  # the store failed: said plainly, tried again later
                 log.error("%s (jobs return to the queue when their lease runs out)", e.message())
                 report = None
@@ -149,22 +184,20 @@ class JobRunner:
                 self._wake.clear()
 
     def _refresh_loop(self) -> None:
-        assert self.sources is not None and self.refresh_every
+        assert self.sources is not None and self.refresh_every and self.refresh is not None
         while not self._stop.wait(self.refresh_every):
             try:
-                n = scheduled_refresh(self.store, self.sources, self.tahun or date.today().year)
+                n = self.refresh(self.store, self.sources, self.tahun or date.today().year)
                 if n:
                     self._wake.set()
             except Exception:  # noqa: BLE001 - the next round tries again
                 log.exception("scheduled refresh failed")
 
     def _eskalasi_loop(self) -> None:
-        from selaras.usecases.eskalasi import putaran
-
-        assert self.eskalasi_every
+        assert self.eskalasi_every and self.eskalasi is not None
         while not self._stop.is_set():
             try:
-                putaran(self.store)
+                self.eskalasi(self.store)
             except Exception:  # noqa: BLE001 - the next round tries again
                 log.exception("escalation round failed")
             self._stop.wait(self.eskalasi_every)

@@ -225,7 +225,7 @@ def add_notice(
     conn: sa.Connection, penerima: str, waktu: datetime, judul: str, isi: str, kode: str | None = None
 ) -> int:
     """Store one in-app notice in the caller's transaction (read and e-mailed as the job
-    engine's notices, ``jobs.notifications``); its id."""
+    engine's notices, ``store.notices``); its id."""
     return int(
         conn.execute(
             notifikasi.insert().values(

@@ -16,7 +16,7 @@ from selaras.store.database import Store, alembic_config
 from selaras.store.tables import eskalasi_butir, sync_job, sync_log, sync_run, sync_state
 
 SOURCE_FAILURE_PREFIX = "SYS-01: "
-"""How a job put back because a source was unreachable starts its ``pesan`` (jobs/work.py)."""
+"""How a job put back because a source was unreachable starts its ``pesan`` (usecases/batch.py)."""
 
 
 def head_revision() -> str | None:

@@ -3,12 +3,14 @@ read per penerima, marked read, and the accounts' e-mail addresses for them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from selaras.domain.pemberitahuan import Draft, Notice
+from selaras.store import eskalasi as eskalasi_store
 from selaras.store.database import Store
 from selaras.store.tables import akun, notifikasi
 
@@ -40,6 +42,37 @@ def insert_new(store: Store, rows: Sequence[dict[str, Any]]) -> int:
         if new:
             conn.execute(notifikasi.insert(), new)
     return len(new)
+
+
+def save(store: Store, drafts: Sequence[Draft]) -> int:
+    """Store ``drafts``, skipping one whose unread twin (penerima, nip, kode) is there; how many."""
+    return insert_new(
+        store,
+        [
+            {"penerima": d.penerima, "nip": d.nip, "kode": d.kode, "judul": d.judul, "isi": d.isi, "job_id": d.job_id}
+            for d in drafts
+        ],
+    )
+
+
+def notices_for(store: Store, penerima: Sequence[str], *, limit: int = 50, unread_only: bool = False) -> list[Notice]:
+    """The newest notices to any of ``penerima``."""
+    return [_notice(m) for m in newest(store, penerima, limit=limit, unread_only=unread_only)]
+
+
+def _notice(m: Any) -> Notice:
+    waktu = m["waktu"]
+    return Notice(
+        notifikasi_id=int(m["notifikasi_id"]),
+        penerima=m["penerima"],
+        waktu=waktu.replace(tzinfo=UTC) if waktu.tzinfo is None else waktu,
+        nip=m["nip"],
+        kode=m["kode"],
+        judul=m["judul"],
+        isi=m["isi"],
+        job_id=m["job_id"],
+        dibaca=bool(m["dibaca"]),
+    )
 
 
 def newest(
@@ -80,6 +113,25 @@ def email_of(store: Store, kind: str, value: str) -> str | None:
         return conn.execute(
             sa.select(akun.c.email).where(where[kind](value), akun.c.aktif.is_(True), akun.c.email.isnot(None))
         ).scalar()
+
+
+def account_address(store: Store) -> Callable[[str], str | None]:
+    """``address_of(penerima)`` from the accounts: the e-mail of the account that penerima
+    names (a pegawai by NIP, the operator of a school, the admin or dinas of an instansi), or
+    the head of an agency's address in its escalation policy (``pimpinan:<instansi_id>``)."""
+    found: dict[str, str | None] = {}
+
+    def address_of(penerima: str) -> str | None:
+        if penerima not in found:
+            kind, _, value = penerima.partition(":")
+            if kind == "pimpinan":
+                # The head of an agency: the address in the instansi's escalation policy.
+                found[penerima] = eskalasi_store.kebijakan_of(store, value).pimpinan_email
+            else:
+                found[penerima] = email_of(store, kind, value)
+        return found[penerima]
+
+    return address_of
 
 
 def not_emailed(store: Store, limit: int) -> list[dict[str, Any]]:

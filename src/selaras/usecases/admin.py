@@ -21,12 +21,12 @@ from selaras.domain.results import Flow, Outcome, Status
 from selaras.domain.rules import periode_problems
 from selaras.domain.snapshot import TABLE, Snapshot
 from selaras.domain.sync import sync as plan_sync
-from selaras.jobs import cascade
 from selaras.store import admin as repo
 from selaras.store import pimpinan, reads, uow
 from selaras.store.changes import apply_changes
 from selaras.store.logs import record_run
 from selaras.store.snapshots import load_snapshot
+from selaras.usecases import cascade
 from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
 from selaras.web.access import (
     Ditolak,

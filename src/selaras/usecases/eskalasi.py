@@ -23,11 +23,11 @@ from selaras.domain import eskalasi as policy
 from selaras.domain.harikerja import Kalender, tanggal_lokal
 from selaras.domain.prakiraan import JENDELA_HARI, Prakiraan, berisiko_urut, gabung, prakirakan_sekolah_semua
 from selaras.domain.results import Flow
-from selaras.jobs import notifications
 from selaras.store import eskalasi as esk
 from selaras.store import reads, tanda, uow
 from selaras.store.database import Store
 from selaras.store.logs import latest_results
+from selaras.usecases.pemberitahuan import kirim_surel
 
 
 def _now(sekarang: datetime | None) -> datetime:
@@ -89,7 +89,7 @@ def jalankan(
     except _Coba as dry:
         return dry.report
     if report.hitung("eskalasi"):
-        notifications.send_email(store, notifications.account_address(store))
+        kirim_surel(store)
     return report
 
 
@@ -262,7 +262,7 @@ class LaporanDigest:
 
 def kirim_digest(store: Store, *, sekarang: datetime | None = None) -> LaporanDigest:
     """Send each account with open items its digest of the day, at most one a day: in the app,
-    and by e-mail where the account has an address (``jobs.notifications``)."""
+    and by e-mail where the account has an address (``usecases.pemberitahuan``)."""
     now = _now(sekarang)
 
     def work(u: uow.UnitOfWork) -> LaporanDigest:
@@ -302,7 +302,7 @@ def kirim_digest(store: Store, *, sekarang: datetime | None = None) -> LaporanDi
         return report
 
     report = uow.run(store, work, name="digest", lock=False)
-    report.email = notifications.send_email(store, notifications.account_address(store))
+    report.email = kirim_surel(store)
     return report
 
 

@@ -21,14 +21,15 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from selaras.catalogue.words import angka
+from selaras.domain.pemberitahuan import for_source_owners
 from selaras.domain.results import Flow
 from selaras.domain.snapshot import TABLE, conform
-from selaras.jobs import notifications, queue
+from selaras.jobs import queue
 from selaras.sources.connectors import RealSources, padanan
 from selaras.sources.http import Batch
 from selaras.sources.problems import SourceProblem
 from selaras.store import admin as repo
-from selaras.store import uow
+from selaras.store import notices, uow
 from selaras.store.changes import write_rows
 from selaras.store.database import Store
 from selaras.store.snapshots import rows_where
@@ -126,10 +127,6 @@ def tarik_instansi(
     ``audit_bila_sama`` False: no audit row for a pull that found nothing new, changed or
     refused (the jobs and the schedule pull often)."""
     tell = progress or (lambda _what, _done, _total: None)
-    frames: dict[str, pl.DataFrame] = {}
-    refused: dict[str, int] = {"SIASN": 0, "Dapodik": 0, "PMM": 0}
-    problems: list[SourceProblem] = []
-
     stored_sekolah = _stored(store, "dapodik_sekolah", "instansi_id", [instansi_id], ["npsn"])
     pairs = padanan(sources.pmm, instansi_id) if sources.pmm is not None else []
     npsns = sorted({n for n, _ in pairs} | set(_values(stored_sekolah, "npsn")))
@@ -137,129 +134,178 @@ def tarik_instansi(
         npsns = sorted(set(npsns) & set(_schools_of(store, nips)))
     unor_npsn = {u: n for n, u in pairs if u is not None}
 
-    if sources.dapodik is not None:
-        d = sources.dapodik.pull(instansi_id, npsns, progress=lambda i, n: tell("Dapodik", i, n))
-        frames["dapodik_sekolah"], frames["dapodik_ptk"] = d.sekolah.frame, d.ptk.frame
-        frames["dapodik_tugas_tambahan"] = d.tugas.frame
-        answered = d.terjawab
-        refused["Dapodik"] = d.sekolah.refused + d.ptk.refused + d.tugas.refused
-        tugas_ditolak = d.tugas.refused
-        problems += d.problems
-        unreachable = {n: e.reason for n, e in d.tidak_terjangkau.items()}
-        if unreachable:
-            # The PTK of a school not heard from are those stored: their plans are still pulled.
-            kept = _stored(store, "dapodik_ptk", "npsn", sorted(unreachable), ["ptk_id", "nip", "nik"])
-            ptk_all = pl.concat([d.ptk.frame.select("ptk_id", "nip", "nik"), kept])
-        else:
-            ptk_all = None
-    else:
-        unreachable, ptk_all, answered, tugas_ditolak = {}, None, [], 0
-    ptk = ptk_all if ptk_all is not None else frames.get("dapodik_ptk")
-    if ptk is None:
-        ptk = _stored(store, "dapodik_ptk", "npsn", npsns, ["ptk_id", "nip", "nik"])
-
+    pulled = _Pulled()
+    ptk = _pull_dapodik(store, sources, instansi_id, npsns, tell, pulled)
     if sources.pmm is not None:
         tell("PMM", 0, 1)
         skp: Batch = sources.pmm.skp(ptk_id=_values(ptk, "ptk_id"))
         for name in ("pmm_skp", "pmm_rhk", "pmm_penilaian"):
-            frames[name] = skp[name]
-        refused["PMM"] = len({(p.table, p.key) for p in skp.problems})
-        problems += skp.problems
+            pulled.frames[name] = skp[name]
+        pulled.refused["PMM"] = len({(p.table, p.key) for p in skp.problems})
+        pulled.problems += skp.problems
         tell("PMM", 1, 1)
-
     if sources.siasn is not None:
-        if nips is None:
-            wanted = set(_roster(store, instansi_id, ptk, frames.get("pmm_skp"))) | set(sources.nips_of(instansi_id))
-        else:
-            wanted = set(nips) | set(_superiors(frames.get("pmm_skp")))
-        s = sources.siasn.pull(instansi_id, sorted(wanted), npsn=unor_npsn, progress=lambda i, n: tell("SIASN", i, n))
-        frames["siasn_unor"], frames["siasn_pegawai"] = s.unor.frame, s.pegawai.frame
-        known = set(
-            _values(
-                _stored(store, "instansi", "instansi_id", _values(s.instansi, "instansi_id"), ["instansi_id"]),
-                "instansi_id",
-            )
-        )
-        # A name SIASN gives never overwrites one an admin has; an instansi new to the store is added.
-        frames["instansi"] = conform("instansi", s.instansi.filter(~pl.col("instansi_id").is_in(sorted(known))))
-        refused["SIASN"] = s.unor.refused + s.pegawai.refused
-        problems += s.problems
-        missing = s.tidak_ada
-    else:
-        missing = []
+        _pull_siasn(store, sources, instansi_id, nips, ptk, unor_npsn, tell, pulled)
 
     def work(u: uow.UnitOfWork) -> InstansiTarik:
-        result = InstansiTarik(
-            instansi_id, {k: Hitungan(ditolak=v) for k, v in refused.items()}, problems, [], missing, unreachable
-        )
-        upserts: dict[str, pl.DataFrame] = {}
-        changed: dict[str, pl.DataFrame] = {}
-        for name in SOURCE_OF:
-            if name not in frames:
-                continue
-            new, diff, same = _compare(u.store, name, frames[name])
-            count = result.hitungan[SOURCE_OF[name]]
-            count.add(Hitungan(new.height, diff.height, same))
-            if name == "dapodik_tugas_tambahan":
-                result.tugas = Hitungan(new.height, diff.height, same, tugas_ditolak)
-            changed[name] = pl.concat([new, diff])
-            upserts[name] = changed[name]
-        deletes = _children_gone(u.store, frames) if "pmm_skp" in frames else {}
-        if "dapodik_tugas_tambahan" in frames:
-            # A school's duties are replaced as its PTK are: one no longer listed has ended.
-            deletes["dapodik_tugas_tambahan"] = _duties_gone(u.store, answered, frames["dapodik_tugas_tambahan"])
-            changed["dapodik_tugas_tambahan_selesai"] = deletes["dapodik_tugas_tambahan"]
-            result.tugas_berakhir = deletes["dapodik_tugas_tambahan"].height
-        # The plans of RHK about to go are found before they go.
-        gone_skp = _plans_of(u.store, deletes)
-        write_rows(u.store, upserts, deletes)
+        result = _write_pull(u.store, instansi_id, pulled)
         skip = set(kecuali)
-        result.nips = [n for n in _touched(u.store, changed, gone_skp) if n not in skip]
+        result.nips = [n for n in result.nips if n not in skip]
         for flow in Flow:
             queue.submit(u.store, result.nips, flow, tahun, alasan=alasan, diminta_oleh=pelaku)
         # SYS-02 goes to the source's owner, as the scheduled refresh's does.
-        notifications.save(
-            u.store,
-            [
-                notifications.Draft(
-                    f"sumber:{p.source}", None, "SYS-02", f"SYS-02: {p.source} {p.table} [{p.key}]", str(p)
-                )
-                for p in problems
-            ],
-        )
-        named = _stored(u.store, "instansi", "instansi_id", [instansi_id], ["nama"])
-        sesudah: dict[str, str] = {
-            f"tarik_{source.lower()}": (
-                f"{angka(h.baru)} baru, {angka(h.berubah)} berubah, {angka(h.sama)} sama, {angka(h.ditolak)} ditolak"
-            )
-            for source, h in result.hitungan.items()
-            if source in sources.configured
-        }
-        if "dapodik_tugas_tambahan" in frames:
-            t = result.tugas
-            sesudah["tarik_tugas_tambahan"] = (
-                f"{angka(t.baru)} baru, {angka(t.berubah)} berubah, {angka(t.sama)} sama, "
-                f"{angka(t.ditolak)} ditolak, {angka(result.tugas_berakhir)} berakhir"
-            )
-        sesudah["diperiksa_ulang"] = angka(len(result.nips))
+        notices.save(u.store, for_source_owners(pulled.problems))
         if not audit_bila_sama and not any(h.baru or h.berubah or h.ditolak for h in result.hitungan.values()):
             return result
-        with u.store.write() as conn:
-            repo.insert_audit(
-                conn,
-                username=pelaku,
-                peran="admin",
-                aksi="TARIK_DATA",
-                sasaran=named["nama"][0] if named.height else instansi_id,
-                instansi_id=instansi_id,
-                sesudah=sesudah,
-            )
+        _audit(u.store, instansi_id, pelaku, result, sources.configured, "dapodik_tugas_tambahan" in pulled.frames)
         return result
 
     done = uow.run(store, work, name="tarik")
     if nips is None:
         sources.roster_done.update(n for n, i in sources.daftar_nip.items() if i is None)
     return done
+
+
+@dataclass
+class _Pulled:
+    """What the pull of one instansi got from the sources, before anything is written."""
+
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    """The records served, per contract table."""
+    refused: dict[str, int] = field(default_factory=lambda: {"SIASN": 0, "Dapodik": 0, "PMM": 0})
+    problems: list[SourceProblem] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+    """The schools whose Dapodik service answered."""
+    unreachable: dict[str, str] = field(default_factory=dict)
+    tugas_ditolak: int = 0
+    missing: list[str] = field(default_factory=list)
+    """NIPs SIASN does not know."""
+
+
+def _pull_dapodik(
+    store: Store, sources: RealSources, instansi_id: str, npsns: list[str], tell: Progress, pulled: _Pulled
+) -> pl.DataFrame:
+    """Pull the schools' Dapodik services into ``pulled``; the PTK whose plans PMM is asked for
+    (those served, with the stored ones of a school not heard from)."""
+    ptk_all = None
+    if sources.dapodik is not None:
+        d = sources.dapodik.pull(instansi_id, npsns, progress=lambda i, n: tell("Dapodik", i, n))
+        pulled.frames["dapodik_sekolah"], pulled.frames["dapodik_ptk"] = d.sekolah.frame, d.ptk.frame
+        pulled.frames["dapodik_tugas_tambahan"] = d.tugas.frame
+        pulled.answered = d.terjawab
+        pulled.refused["Dapodik"] = d.sekolah.refused + d.ptk.refused + d.tugas.refused
+        pulled.tugas_ditolak = d.tugas.refused
+        pulled.problems += d.problems
+        pulled.unreachable = {n: e.reason for n, e in d.tidak_terjangkau.items()}
+        if pulled.unreachable:
+            # The PTK of a school not heard from are those stored: their plans are still pulled.
+            kept = _stored(store, "dapodik_ptk", "npsn", sorted(pulled.unreachable), ["ptk_id", "nip", "nik"])
+            ptk_all = pl.concat([d.ptk.frame.select("ptk_id", "nip", "nik"), kept])
+    ptk = ptk_all if ptk_all is not None else pulled.frames.get("dapodik_ptk")
+    if ptk is None:
+        ptk = _stored(store, "dapodik_ptk", "npsn", npsns, ["ptk_id", "nip", "nik"])
+    return ptk
+
+
+def _pull_siasn(
+    store: Store,
+    sources: RealSources,
+    instansi_id: str,
+    nips: Collection[str] | None,
+    ptk: pl.DataFrame,
+    unor_npsn: dict[str, str],
+    tell: Progress,
+    pulled: _Pulled,
+) -> None:
+    """Pull the instansi's pegawai (or ``nips`` and the superiors the plans name) and units from
+    SIASN into ``pulled``."""
+    assert sources.siasn is not None
+    frames = pulled.frames
+    if nips is None:
+        wanted = set(_roster(store, instansi_id, ptk, frames.get("pmm_skp"))) | set(sources.nips_of(instansi_id))
+    else:
+        wanted = set(nips) | set(_superiors(frames.get("pmm_skp")))
+    s = sources.siasn.pull(instansi_id, sorted(wanted), npsn=unor_npsn, progress=lambda i, n: tell("SIASN", i, n))
+    frames["siasn_unor"], frames["siasn_pegawai"] = s.unor.frame, s.pegawai.frame
+    known = set(
+        _values(
+            _stored(store, "instansi", "instansi_id", _values(s.instansi, "instansi_id"), ["instansi_id"]),
+            "instansi_id",
+        )
+    )
+    # A name SIASN gives never overwrites one an admin has; an instansi new to the store is added.
+    frames["instansi"] = conform("instansi", s.instansi.filter(~pl.col("instansi_id").is_in(sorted(known))))
+    pulled.refused["SIASN"] = s.unor.refused + s.pegawai.refused
+    pulled.problems += s.problems
+    pulled.missing = s.tidak_ada
+
+
+def _write_pull(store: Store, instansi_id: str, pulled: _Pulled) -> InstansiTarik:
+    """Write the new and changed rows and what is gone (in the unit of work's ``store``); the
+    counts, and in ``nips`` every pegawai whose data changed."""
+    frames = pulled.frames
+    result = InstansiTarik(
+        instansi_id,
+        {k: Hitungan(ditolak=v) for k, v in pulled.refused.items()},
+        pulled.problems,
+        [],
+        pulled.missing,
+        pulled.unreachable,
+    )
+    upserts: dict[str, pl.DataFrame] = {}
+    changed: dict[str, pl.DataFrame] = {}
+    for name in SOURCE_OF:
+        if name not in frames:
+            continue
+        new, diff, same = _compare(store, name, frames[name])
+        count = result.hitungan[SOURCE_OF[name]]
+        count.add(Hitungan(new.height, diff.height, same))
+        if name == "dapodik_tugas_tambahan":
+            result.tugas = Hitungan(new.height, diff.height, same, pulled.tugas_ditolak)
+        changed[name] = pl.concat([new, diff])
+        upserts[name] = changed[name]
+    deletes = _children_gone(store, frames) if "pmm_skp" in frames else {}
+    if "dapodik_tugas_tambahan" in frames:
+        # A school's duties are replaced as its PTK are: one no longer listed has ended.
+        deletes["dapodik_tugas_tambahan"] = _duties_gone(store, pulled.answered, frames["dapodik_tugas_tambahan"])
+        changed["dapodik_tugas_tambahan_selesai"] = deletes["dapodik_tugas_tambahan"]
+        result.tugas_berakhir = deletes["dapodik_tugas_tambahan"].height
+    # The plans of RHK about to go are found before they go.
+    gone_skp = _plans_of(store, deletes)
+    write_rows(store, upserts, deletes)
+    result.nips = _touched(store, changed, gone_skp)
+    return result
+
+
+def _audit(
+    store: Store, instansi_id: str, pelaku: str, result: InstansiTarik, configured: Collection[str], tugas: bool
+) -> None:
+    """The pull's audit row: its counts per source (and of the duties), and the re-checks queued."""
+    named = _stored(store, "instansi", "instansi_id", [instansi_id], ["nama"])
+    sesudah: dict[str, str] = {
+        f"tarik_{source.lower()}": (
+            f"{angka(h.baru)} baru, {angka(h.berubah)} berubah, {angka(h.sama)} sama, {angka(h.ditolak)} ditolak"
+        )
+        for source, h in result.hitungan.items()
+        if source in configured
+    }
+    if tugas:
+        t = result.tugas
+        sesudah["tarik_tugas_tambahan"] = (
+            f"{angka(t.baru)} baru, {angka(t.berubah)} berubah, {angka(t.sama)} sama, "
+            f"{angka(t.ditolak)} ditolak, {angka(result.tugas_berakhir)} berakhir"
+        )
+    sesudah["diperiksa_ulang"] = angka(len(result.nips))
+    with store.write() as conn:
+        repo.insert_audit(
+            conn,
+            username=pelaku,
+            peran="admin",
+            aksi="TARIK_DATA",
+            sasaran=named["nama"][0] if named.height else instansi_id,
+            instansi_id=instansi_id,
+            sesudah=sesudah,
+        )
 
 
 def _schools_of(store: Store, nips: Collection[str]) -> list[str]:

@@ -16,9 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain.results import Flow, Status
 from selaras.jobs import queue
-from selaras.jobs.notifications import mark_read
 from selaras.usecases import admin, requests
 from selaras.usecases import sandi as sandi_usecase
+from selaras.usecases.pemberitahuan import mark_read
 from selaras.web import audit, export, screens
 from selaras.web.access import (
     Ditolak,

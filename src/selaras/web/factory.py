@@ -34,6 +34,8 @@ def app_from_env() -> Any:
 
     from selaras.jobs.runtime import Dispatcher, JobRunner, eskalasi_every
     from selaras.sources.connectors import live_from_env
+    from selaras.usecases.batch import scheduled_refresh, work_once
+    from selaras.usecases.eskalasi import putaran
     from selaras.web.app import create_app
 
     store = Store.open(os.environ.get("SELARAS_DB"))
@@ -47,6 +49,9 @@ def app_from_env() -> Any:
         every = os.environ.get("SELARAS_REFRESH_EVERY")
         runner = JobRunner(
             store,
+            run=work_once,
+            refresh=scheduled_refresh,
+            eskalasi=putaran,
             workers=int(os.environ.get("SELARAS_WEB_WORKERS") or 1),
             sources=live_from_env(),
             refresh_every=float(every) if every else None,

@@ -1,17 +1,17 @@
-"""A user's notices (written by ``jobs.notifications``)."""
+"""A user's notices (written by ``domain.pemberitahuan`` and ``store.notices``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from selaras.jobs.notifications import notices_for
 from selaras.store.database import Store
+from selaras.store.notices import notices_for
 from selaras.web.access import Pengguna
 from selaras.web.accounts import Peran
 
 
 def penerima_of(user: Pengguna) -> list[str]:
-    """The notice addresses of a user (``jobs.notifications``)."""
+    """The notice addresses of a user (``store.notices``)."""
     p = user.peran
     if p is Peran.PEGAWAI and user.akun.nip:
         return [f"pegawai:{user.akun.nip}"]

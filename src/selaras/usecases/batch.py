@@ -1,4 +1,5 @@
-"""What running a batch of jobs does, whichever engine runs it.
+"""What running a batch of jobs does, whichever engine runs it (the engines in ``jobs/`` are
+given :func:`work_once` and :func:`scheduled_refresh` by the entry point that starts them).
 
 For each flow and year in the batch: pull the pegawai's fresh data from the sources (when
 connectors are configured), check and sync them from the store, log the result, finish the
@@ -22,14 +23,19 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from selaras.domain.cascade import atasan_of, clearing_superiors
+from selaras.domain.pemberitahuan import drafts_for, for_source_owners
 from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, SyncResult, add_errors
-from selaras.jobs import cascade, notifications, queue
+from selaras.jobs import queue
 from selaras.jobs.queue import Alasan, Job
+from selaras.store import notices
 from selaras.store.database import Store
 from selaras.store.logs import latest_with_status, log_entries, logged_results
 from selaras.store.reads import pegawai_brief
 from selaras.store.tanda import set_source_watermark, source_watermark
 from selaras.store.uow import UnitOfWork
+from selaras.usecases import cascade
+from selaras.usecases.pemberitahuan import kirim_surel
 from selaras.usecases.sync import log_result, sync_store
 
 if TYPE_CHECKING:
@@ -120,53 +126,103 @@ def _run_group(
     notify: bool,
     report: BatchReport,
 ) -> None:
-    nips = sorted({j.nip for j in jobs})
     system_errors: list[dict[str, Any]] = []
     if sources is not None:
-        from selaras.sources.connectors import RealSources
-        from selaras.sources.refresh import problems_by_nip, refresh_pegawai
-        from selaras.sources.transport import SourceUnavailable
-        from selaras.usecases.segar import tarik_pegawai
-
-        unavailable: dict[str, Exception] = {}
-        problems: list[Any] = []
-        owned_only = isinstance(sources, RealSources)
+        pulled = _pull(store, worker, tahun, jobs, sources, report)
+        if pulled is None:
+            return
+        jobs, system_errors = pulled
+    parts = _sync_and_log(store, worker, flow, tahun, jobs, system_errors, notify)
+    finished = {i for p in parts for i in p.finished}
+    for p in parts:
+        report.cascaded += p.cascaded
+        for h, n in p.hasil.items():
+            report.hasil[h] = report.hasil.get(h, 0) + n
+    # The jobs of NIPs no run logged (not in SIASN, or not a teacher in scope).
+    unknown = queue.finish(
+        store,
+        worker,
+        [
+            (j.job_id, None, None, "NIP tidak ditemukan di SIASN atau bukan guru dalam cakupan Sinkron PMM")
+            for j in jobs
+            if j.job_id not in finished
+        ],
+    )
+    report.finished += len(finished) + len(unknown)
+    if unknown:
+        report.hasil["TIDAK_DIKENAL"] = report.hasil.get("TIDAK_DIKENAL", 0) + len(unknown)
+    if notify and finished and os.environ.get("SELARAS_SMTP_HOST"):
         try:
-            if isinstance(sources, RealSources):
-                # The real shapes: the pieces of `selaras tarik`, which also sends every refused
-                # record to its source's owner. A school offline holds up its own pegawai only.
-                pulled = tarik_pegawai(store, sources, nips, tahun=tahun, pelaku=f"job:{worker}")
-                problems, unavailable = pulled.problems, dict(pulled.tertunda)
-            else:
-                problems = refresh_pegawai(store, sources, nips).problems
-        except SourceUnavailable as e:
-            unavailable = dict.fromkeys(nips, e)
-        if unavailable:
-            held = [j for j in jobs if j.nip in unavailable]
-            given_up = [j for j in held if j.percobaan >= MAX_PERCOBAAN]
-            for j in held:
-                if j.percobaan < MAX_PERCOBAAN:
-                    why = f"SYS-01: {unavailable[j.nip]}"
-                    moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), why)
-                    report.retried += len(moved)
-            system_errors = [
-                {"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(unavailable[n]))}
-                for n in sorted({j.nip for j in given_up})
-            ]
-            jobs = [j for j in jobs if j.nip not in unavailable] + given_up
-            if not jobs:
-                return
-            nips = sorted({j.nip for j in jobs})
-        fresh = [n for n in nips if n not in unavailable]
-        if problems and fresh:
-            mine, orphans = problems_by_nip(store, problems, fresh)
-            system_errors += [
-                {"nip": nip, "code": "SYS-02", "detail": json.dumps(_problem(p), ensure_ascii=False)}
-                for nip, found in mine.items()
-                for p in found
-            ]
-            if not owned_only:
-                _report_orphans(store, orphans)
+            kirim_surel(store)
+        except OSError:  # the notices stay in the app and are e-mailed with the next batch
+            log.warning("SMTP server unreachable; notices wait for the next batch", exc_info=True)
+
+
+def _pull(
+    store: Store, worker: str, tahun: int, jobs: list[Job], sources: LiveSources, report: BatchReport
+) -> tuple[list[Job], list[dict[str, Any]]] | None:
+    """Pull the pegawai's fresh data; the jobs to run now and their system errors (SYS-01 for
+    those given up on, SYS-02 for records refused), or None when every job waits to retry."""
+    from selaras.sources.connectors import RealSources
+    from selaras.sources.transport import SourceUnavailable
+    from selaras.usecases.refresh import problems_by_nip, refresh_pegawai
+    from selaras.usecases.segar import tarik_pegawai
+
+    nips = sorted({j.nip for j in jobs})
+    system_errors: list[dict[str, Any]] = []
+    unavailable: dict[str, Exception] = {}
+    problems: list[Any] = []
+    owned_only = isinstance(sources, RealSources)
+    try:
+        if isinstance(sources, RealSources):
+            # The real shapes: the pieces of `selaras tarik`, which also sends every refused
+            # record to its source's owner. A school offline holds up its own pegawai only.
+            pulled = tarik_pegawai(store, sources, nips, tahun=tahun, pelaku=f"job:{worker}")
+            problems, unavailable = pulled.problems, dict(pulled.tertunda)
+        else:
+            problems = refresh_pegawai(store, sources, nips).problems
+    except SourceUnavailable as e:
+        unavailable = dict.fromkeys(nips, e)
+    if unavailable:
+        held = [j for j in jobs if j.nip in unavailable]
+        given_up = [j for j in held if j.percobaan >= MAX_PERCOBAAN]
+        for j in held:
+            if j.percobaan < MAX_PERCOBAAN:
+                why = f"SYS-01: {unavailable[j.nip]}"
+                moved = queue.retry_later(store, worker, [j.job_id], backoff(j.percobaan), why)
+                report.retried += len(moved)
+        system_errors = [
+            {"nip": n, "code": "SYS-01", "detail": json.dumps(_unavailable(unavailable[n]))}
+            for n in sorted({j.nip for j in given_up})
+        ]
+        jobs = [j for j in jobs if j.nip not in unavailable] + given_up
+        if not jobs:
+            return None
+        nips = sorted({j.nip for j in jobs})
+    fresh = [n for n in nips if n not in unavailable]
+    if problems and fresh:
+        mine, orphans = problems_by_nip(store, problems, fresh)
+        system_errors += [
+            {"nip": nip, "code": "SYS-02", "detail": json.dumps(_problem(p), ensure_ascii=False)}
+            for nip, found in mine.items()
+            for p in found
+        ]
+        if not owned_only:
+            _report_orphans(store, orphans)
+    return jobs, system_errors
+
+
+def _sync_and_log(
+    store: Store,
+    worker: str,
+    flow: Flow,
+    tahun: int,
+    jobs: list[Job],
+    system_errors: list[dict[str, Any]],
+    notify: bool,
+) -> list[_PartDone]:
+    """Sync the pegawai the sources delivered and log the others' system errors, each part in
+    its transaction with its jobs finished, notices and cascade; what each part did."""
 
     def claim(u: UnitOfWork) -> set[str]:
         held = set(queue.hold(u.store, worker, [j.job_id for j in jobs]))
@@ -188,6 +244,7 @@ def _run_group(
             _notify(u.store, flow, entries, finished)
         return _PartDone(sorted(done), hasil, _cascade(u.store, flow, tahun, entries, finished))
 
+    nips = sorted({j.nip for j in jobs})
     broken = {e["nip"] for e in system_errors}
     # A pegawai the sources could not deliver is not synced from stale data: only logged.
     clean = [n for n in nips if n not in broken]
@@ -202,29 +259,7 @@ def _run_group(
             _, done = log_result(store, flow=flow, tahun=tahun, pelaku=pelaku, check=check, after=after)
             if done is not None:
                 parts.append(done)
-    finished = {i for p in parts for i in p.finished}
-    for p in parts:
-        report.cascaded += p.cascaded
-        for h, n in p.hasil.items():
-            report.hasil[h] = report.hasil.get(h, 0) + n
-    # The jobs of NIPs no run logged (not in SIASN, or not a teacher in scope).
-    unknown = queue.finish(
-        store,
-        worker,
-        [
-            (j.job_id, None, None, "NIP tidak ditemukan di SIASN atau bukan guru dalam cakupan Sinkron PMM")
-            for j in jobs
-            if j.job_id not in finished
-        ],
-    )
-    report.finished += len(finished) + len(unknown)
-    if unknown:
-        report.hasil["TIDAK_DIKENAL"] = report.hasil.get("TIDAK_DIKENAL", 0) + len(unknown)
-    if notify and finished and os.environ.get("SELARAS_SMTP_HOST"):
-        try:
-            notifications.send_email(store, notifications.account_address(store))
-        except OSError:  # the notices stay in the app and are e-mailed with the next batch
-            log.warning("SMTP server unreachable; notices wait for the next batch", exc_info=True)
+    return parts
 
 
 def _pegawai_rows(store: Store, nips: list[str]) -> pl.DataFrame:
@@ -253,14 +288,12 @@ def _entries(store: Store, log_ids: list[int]) -> list[dict[str, Any]]:
 
 
 def _notify(store: Store, flow: Flow, entries: list[dict[str, Any]], jobs: dict[str, Job]) -> None:
-    atasan = {e2.get("selesai_oleh") or cascade.atasan_of(e2.get("detail")) for e in entries for e2 in e["errors"]}
+    atasan = {e2.get("selesai_oleh") or atasan_of(e2.get("detail")) for e in entries for e2 in e["errors"]}
     names = _names(store, {a for a in atasan if a})
     drafts = [
-        d
-        for e in entries
-        for d in notifications.drafts_for(e, flow, jobs[e["nip"]].job_id if e["nip"] in jobs else None, names)
+        d for e in entries for d in drafts_for(e, flow, jobs[e["nip"]].job_id if e["nip"] in jobs else None, names)
     ]
-    notifications.save(store, drafts)
+    notices.save(store, drafts)
 
 
 def _names(store: Store, nips: set[str]) -> dict[str, str]:
@@ -276,7 +309,7 @@ def _cascade(store: Store, flow: Flow, tahun: int, entries: list[dict[str, Any]]
     # A teacher checked while their principal's sync was running may have logged "waiting"
     # after that sync finished: if whom they wait on is synced by now, go again.
     waits = {
-        e["nip"]: cascade.clearing_superiors(e["errors"])
+        e["nip"]: clearing_superiors(e["errors"])
         for e in entries
         if e["status"] == Status.GAGAL.value
         and jobs.get(e["nip"]) is not None
@@ -310,13 +343,7 @@ def _report_orphans(store: Store, orphans: Sequence[Any]) -> None:
     if not orphans:
         return
     log.warning("%d records from the sources break the contract: %s", len(orphans), "; ".join(map(str, orphans[:5])))
-    notifications.save(
-        store,
-        [
-            notifications.Draft(f"sumber:{p.source}", None, "SYS-02", f"SYS-02: {p.source} {p.table} [{p.key}]", str(p))
-            for p in orphans
-        ],
-    )
+    notices.save(store, for_source_owners(orphans))
 
 
 def _unavailable(e: Exception) -> dict[str, Any]:
@@ -338,7 +365,7 @@ def scheduled_refresh(store: Store, sources: LiveSources, tahun: int) -> int:
     from datetime import datetime
 
     from selaras.sources.connectors import RealSources
-    from selaras.sources.refresh import refresh_changed
+    from selaras.usecases.refresh import refresh_changed
     from selaras.usecases.segar import tarik_terjadwal
 
     if isinstance(sources, RealSources):
