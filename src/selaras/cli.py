@@ -594,9 +594,9 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     from selaras.simulation.generator import generate as gen
     from selaras.sources.files import write_snapshot
     from selaras.store.repository import load_snapshot
+    from selaras.usecases.accounts import mark_demo_store
     from selaras.usecases.imports import import_snapshot
     from selaras.usecases.sync import check_store, sync_store
-    from selaras.web.accounts import mark_demo_store
 
     th = _tahun(tahun)
     if workdir.exists():

@@ -47,7 +47,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from selaras.simulation.generator import generate
     from selaras.store.database import Store
     from selaras.store.repository import record_run, save_snapshot
-    from selaras.web.accounts import create_token
+    from selaras.usecases.accounts import create_token
     from selaras.web.app import create_app
     from selaras.web.cli import seed_demo_accounts
 

@@ -43,7 +43,7 @@ def _serve(tmp: Path, rows: Rows, accounts: dict[str, dict[str, str]]) -> Iterat
     from selaras.jobs.runtime import JobRunner
     from selaras.store.database import Store
     from selaras.store.repository import record_run, save_snapshot
-    from selaras.web.accounts import create_account
+    from selaras.usecases.accounts import create_account
     from selaras.web.app import create_app
 
     port = free_port()

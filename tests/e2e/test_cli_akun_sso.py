@@ -18,7 +18,7 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
 from selaras.store.tables import akun, akun_hak, akun_tautan, audit_log
-from selaras.web.accounts import authenticate
+from selaras.usecases.accounts import authenticate
 from selaras.web.app import create_app
 
 CSV = f"""username,peran,nama,nip,npsn,instansi_id,email

@@ -30,7 +30,7 @@ from selaras.store import repository  # noqa: E402
 from selaras.store.database import Store  # noqa: E402
 from selaras.store.repository import record_run, save_snapshot  # noqa: E402
 from selaras.usecases import eskalasi  # noqa: E402
-from selaras.web.accounts import create_account  # noqa: E402
+from selaras.usecases.accounts import create_account  # noqa: E402
 
 START = date(2026, 12, 14)  # a Monday
 FIX_UNIT = date(2026, 12, 29)
@@ -235,7 +235,7 @@ def test_pages_exports_and_api_show_ages_forecast_and_escalations(
     from fastapi.testclient import TestClient
 
     from selaras.jobs.runtime import JobRunner
-    from selaras.web.accounts import create_token
+    from selaras.usecases.accounts import create_token
     from selaras.web.app import create_app
 
     esk.set_kebijakan(store, "I1", Kebijakan(ke_admin=1, ke_pimpinan=2))

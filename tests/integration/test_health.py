@@ -24,8 +24,8 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
 from selaras.store.tables import eskalasi_butir
+from selaras.usecases.accounts import create_account, create_token
 from selaras.usecases.sync import sync_store
-from selaras.web.accounts import create_account, create_token
 from selaras.web.app import create_app
 
 LOCAL = ("127.0.0.1", 50000)

@@ -20,7 +20,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
-from selaras.web.accounts import create_token
+from selaras.usecases.accounts import create_token
 from selaras.web.app import create_app
 from selaras.web.cli import seed_demo_accounts
 

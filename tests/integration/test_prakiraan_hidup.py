@@ -23,8 +23,8 @@ from selaras.store import eskalasi as esk
 from selaras.store.database import Store
 from selaras.store.repository import latest_results, record_run, save_snapshot
 from selaras.usecases import eskalasi as uc
+from selaras.usecases.accounts import create_token
 from selaras.usecases.sync import sync_store
-from selaras.web.accounts import create_token
 from selaras.web.app import create_app
 from selaras.web.cli import seed_demo_accounts
 

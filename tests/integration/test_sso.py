@@ -27,6 +27,7 @@ from joserfc.jwk import KeySet, RSAKey
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from world import G1, G2, KADIS, KS, NPSN, TAHUN, base_rows, row
 
+from selaras.domain.akun import AccountError
 from selaras.domain.snapshot import Snapshot
 from selaras.jobs import notifications
 from selaras.jobs.runtime import JobRunner
@@ -34,7 +35,7 @@ from selaras.store.database import Store
 from selaras.store.repository import save_snapshot
 from selaras.store.tables import akun, audit_log, sync_job
 from selaras.usecases import akun as uc
-from selaras.web.accounts import AccountError, create_account, set_active
+from selaras.usecases.accounts import create_account, set_active
 from selaras.web.app import create_app
 
 APP = "http://testserver"

@@ -23,7 +23,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
-from selaras.web.accounts import create_account
+from selaras.usecases.accounts import create_account
 from selaras.web.app import create_app
 
 ACCOUNTS = {"plt": {"nip": KS, "name": "Siti Aminah"}, "kepsek": {"nip": KS, "name": "Siti Aminah"}}

@@ -21,8 +21,8 @@ from selaras.jobs import cascade
 from selaras.jobs.notifications import drafts_for
 from selaras.jobs.runtime import JobRunner
 from selaras.store.repository import log_entries
-from selaras.web.access import resolve
-from selaras.web.accounts import get_account
+from selaras.usecases.access import resolve
+from selaras.usecases.accounts import get_account
 from selaras.web.screens import Konteks, cards, worklist
 
 

@@ -29,7 +29,7 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
 from selaras.store.tables import CONTRACT, audit_log
-from selaras.web.accounts import create_account, create_token, revoke_tokens
+from selaras.usecases.accounts import create_account, create_token, revoke_tokens
 from selaras.web.app import create_app
 from selaras.web.cli import seed_demo_accounts
 
@@ -809,7 +809,7 @@ def test_log_pages_are_index_range_scans(tmp_path: Any) -> None:
     the query plans SQLite chooses, not on a wall time; after ``ANALYZE`` a store of a few
     thousand rows gets the same plans as one of 200,000 (checked when this test was written)."""
     from selaras.simulation.generator import generate
-    from selaras.web.access import DINAS_CODES, LogScope
+    from selaras.usecases.access import DINAS_CODES, LogScope
     from selaras.web.queries import LogFilter as F
     from selaras.web.queries import log_page as page
 

@@ -40,7 +40,7 @@ from selaras.jobs.runtime import JobRunner
 from selaras.simulation.simulator import RunningServer, serve_in_thread
 from selaras.store.database import Store
 from selaras.store.repository import record_run, save_snapshot
-from selaras.web.accounts import create_token
+from selaras.usecases.accounts import create_token
 from selaras.web.app import create_app
 from selaras.web.cli import seed_demo_accounts
 

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from selaras.catalogue.codes import lookup
+from selaras.domain.akun import Peran
 from selaras.domain.overlap import tahunan_overlaps
 from selaras.domain.results import Flow, Outcome, Status
 from selaras.domain.rules import periode_problems
@@ -25,8 +26,7 @@ from selaras.jobs import cascade
 from selaras.store import admin as repo
 from selaras.store import pimpinan, reads, uow
 from selaras.store.repository import apply_changes, load_snapshot, record_run
-from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
-from selaras.web.access import (
+from selaras.usecases.access import (
     Ditolak,
     Pengguna,
     forbidden,
@@ -34,7 +34,7 @@ from selaras.web.access import (
     require_admin,
     require_pegawai,
 )
-from selaras.web.accounts import Peran
+from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
 
 NIP_DIGITS = 18
 

@@ -14,13 +14,14 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain.akun import PERAN_LABEL, Peran
 from selaras.domain.results import Flow, Status
 from selaras.jobs import queue
 from selaras.jobs.notifications import mark_read
+from selaras.store import audit
 from selaras.usecases import admin, requests
 from selaras.usecases import sandi as sandi_usecase
-from selaras.web import audit, export, screens
-from selaras.web.access import (
+from selaras.usecases.access import (
     Ditolak,
     Pengguna,
     can_view_pegawai,
@@ -29,16 +30,8 @@ from selaras.web.access import (
     not_found,
     require_admin,
 )
-from selaras.web.accounts import (
-    PERAN_LABEL,
-    Peran,
-    RateLimited,
-    authenticate,
-    create_token,
-    list_tokens,
-    retry_after,
-    revoke_token,
-)
+from selaras.usecases.accounts import RateLimited, authenticate, create_token, list_tokens, retry_after, revoke_token
+from selaras.web import export, screens
 from selaras.web.app import COOKIE, current_user, konteks
 from selaras.web.edge import (
     ID_MAX,

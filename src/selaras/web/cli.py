@@ -8,12 +8,11 @@ from typing import Any
 
 import click
 
+from selaras.domain.akun import AccountError, Peran
 from selaras.store.accounts import demo_account_sources
 from selaras.store.database import Store
-from selaras.web.accounts import (
+from selaras.usecases.accounts import (
     TOKEN_DAYS_MAX,
-    AccountError,
-    Peran,
     check_references,
     create_account,
     create_accounts,

@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain.akun import Peran
 from selaras.domain.results import Flow, Status
+from selaras.store import audit
 from selaras.usecases import admin, requests
 from selaras.usecases import sandi as sandi_usecase
-from selaras.web import audit, screens
-from selaras.web.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
-from selaras.web.accounts import (
-    Peran,
+from selaras.usecases.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
+from selaras.usecases.accounts import (
     RateLimited,
     authenticate,
     close_session,
@@ -28,6 +28,7 @@ from selaras.web.accounts import (
     revoke_token,
     session_count,
 )
+from selaras.web import screens
 from selaras.web.api import Filter, IdTeks, MassalIn, PeriodeIn, log_detail
 from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
 from selaras.web.charts import bar_chart, trend_chart

@@ -42,10 +42,11 @@ from authlib.integrations.base_client import BaseApp, FrameworkIntegration, OAut
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from selaras.domain.akun import SSO_PREFIX, Akun, Peran
 from selaras.store import reach, reads
 from selaras.store import sso as db
 from selaras.store.database import Store
-from selaras.web.accounts import SSO_PREFIX, Akun, Peran, open_session
+from selaras.usecases.accounts import open_session
 from selaras.web.app import COOKIE, konteks, render, secure, templates
 
 with warnings.catch_warnings():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
+from selaras.domain.akun import PERAN_LABEL, AccountError, Peran
 from selaras.usecases import akun as uc
-from selaras.web.accounts import PERAN_LABEL, AccountError, Peran
 
 
 def _store(db: str | None) -> object:
