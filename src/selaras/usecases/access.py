@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
-from selaras.domain.akun import PERAN_LABEL, SSO_PREFIX, Akun, Peran
+from selaras.domain.akun import PERAN_LABEL, SSO_PREFIX, Akun, Pelaku, Peran
 from selaras.domain.pegawai import KEPALA_SEKOLAH
 from selaras.store import pimpinan, reach
 from selaras.store.database import Store
@@ -69,6 +69,11 @@ class Pengguna:
     @property
     def is_admin(self) -> bool:
         return self.peran is Peran.ADMIN
+
+    @property
+    def pelaku(self) -> Pelaku:
+        """The account as the one who acts (the audit's who)."""
+        return Pelaku(self.akun.username, self.peran.value, self.instansi_id)
 
 
 def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool = False) -> Pengguna:

@@ -247,7 +247,7 @@ def my_tokens(request: Request, user: User) -> list[dict[str, Any]]:
 
 @router.delete("/saya/token/{token_id}", status_code=204, summary="Cabut satu token API akun saya")
 def revoke_my_token(request: Request, token_id: TokenId, user: User) -> Response:
-    if not revoke_token(konteks(request).store, user.akun.username, token_id):
+    if not revoke_token(konteks(request).store, user.akun.username, token_id, pelaku=user.pelaku):
         raise not_found("Token tidak ditemukan atau sudah dicabut.")
     return Response(status_code=204)
 

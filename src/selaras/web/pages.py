@@ -189,14 +189,14 @@ def akun_sandi(
 def akun_token_cabut(
     request: Request, token_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")], user: User
 ) -> Response:
-    if not revoke_token(konteks(request).store, user.akun.username, token_id):
+    if not revoke_token(konteks(request).store, user.akun.username, token_id, pelaku=user.pelaku):
         raise Ditolak(404, "Token tidak ditemukan atau sudah dicabut.")
     return _go("/akun", pesan="token-cabut")
 
 
 @router.post("/akun/keluar-semua")
 def akun_keluar_semua(request: Request, user: User) -> Response:
-    end_sessions(konteks(request).store, user.akun.username)
+    end_sessions(konteks(request).store, user.akun.username, pelaku=user.pelaku)
     response = RedirectResponse("/masuk", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
