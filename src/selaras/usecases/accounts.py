@@ -6,6 +6,11 @@ only their SHA-256, so a copy of the database opens no session. Sessions end aft
 ``SESSION_HOURS`` (absolute) or ``SELARAS_SESI_IDLE_MENIT`` minutes unused (idle, default 30);
 tokens after ``SELARAS_TOKEN_HARI`` days (default 90, or as given when made). A new password,
 deactivation or re-creation of an account ends all its sessions and tokens at once.
+
+Every write is a use case: one unit of work (``store.uow.run``). An action someone takes on an
+account (``pelaku``: the CLI's operator, an admin, the person themselves) commits with its audit
+row; signing in and out (sessions, the login counter, a token got by signing in) is bookkeeping
+and writes none.
 """
 
 from __future__ import annotations
