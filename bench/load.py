@@ -88,8 +88,9 @@ def prepare(url: str, pegawai: int, snapshot_dir: Path) -> None:
 
 def admin_tokens(url: str) -> dict[str, str]:
     """An admin instansi account and API token per instansi."""
+    from selaras.domain.akun import Peran
     from selaras.store.database import Store
-    from selaras.web.accounts import Peran, create_account, create_token, hash_password
+    from selaras.usecases.accounts import create_account, create_token, hash_password
 
     store = Store.open(url)
     with store.read() as conn:

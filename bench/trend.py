@@ -134,7 +134,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from selaras.jobs.runtime import JobRunner
-    from selaras.web.accounts import create_account, create_token
+    from selaras.usecases.accounts import create_account, create_token
     from selaras.web.app import create_app
 
     create_account(store, "nasional", "bench-rahasia", "nasional", "Admin Nasional")

@@ -49,8 +49,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from selaras.store.database import Store
     from selaras.store.logs import record_run
     from selaras.store.snapshots import save_snapshot
+    from selaras.usecases.accounts import create_token
     from selaras.usecases.batch import work_once
-    from selaras.web.accounts import create_token
     from selaras.web.app import create_app
 
     store = Store.open(str(Path(tmp_path_factory.mktemp("kontrak")) / "selaras.db"))

@@ -44,8 +44,8 @@ def _serve(tmp: Path, rows: Rows, accounts: dict[str, dict[str, str]]) -> Iterat
     from selaras.store.database import Store
     from selaras.store.logs import record_run
     from selaras.store.snapshots import save_snapshot
+    from selaras.usecases.accounts import create_account
     from selaras.usecases.batch import work_once
-    from selaras.web.accounts import create_account
     from selaras.web.app import create_app
 
     port = free_port()

@@ -18,8 +18,8 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import akun, akun_hak, akun_tautan, audit_log
+from selaras.usecases.accounts import authenticate
 from selaras.usecases.batch import work_once
-from selaras.web.accounts import authenticate
 from selaras.web.app import create_app
 
 CSV = f"""username,peran,nama,nip,npsn,instansi_id,email
@@ -126,7 +126,9 @@ def test_grants_from_the_cli_and_the_page_are_audited(tmp_path: Path) -> None:
         assert conn.execute(sa.select(sa.func.count()).select_from(akun_hak)).scalar_one() == 0
         audit = [(a.username, a.aksi) for a in conn.execute(sa.select(audit_log).order_by(audit_log.c.audit_id))]
     assert audit[0][1] == "BERI_PERAN" and audit[0][0].startswith("cli:")
-    assert audit[1] == ("budi", "CABUT_PERAN")
+    # the import and the password set through the link are audited too (issue 22)
+    assert audit[1][1] == "IMPOR_AKUN" and audit[1][0] == audit[0][0]
+    assert audit[2:] == [("budi", "SANDI_LEWAT_TAUTAN"), ("budi", "CABUT_PERAN")]
 
 
 def test_the_cli_grants_pimpinan_only_with_an_instansi_and_imports_need_one_too(tmp_path: Path) -> None:

@@ -24,8 +24,8 @@ from selaras.store.database import Store
 from selaras.store.snapshots import load_table, save_snapshot
 from selaras.store.tables import audit_log, metadata, sync_job, sync_log
 from selaras.usecases import admin, requests
-from selaras.web.access import Ditolak, Pengguna, resolve
-from selaras.web.accounts import get_account
+from selaras.usecases.access import Ditolak, Pengguna, resolve
+from selaras.usecases.accounts import get_account
 
 ADMIN = "admin-I1"
 

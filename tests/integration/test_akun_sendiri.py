@@ -18,7 +18,7 @@ from world import G1, G2, NPSN
 from selaras.cli import main
 from selaras.store.database import Store
 from selaras.store.tables import audit_log
-from selaras.web.accounts import authenticate, create_token, is_demo_store, mark_demo_store, session_count
+from selaras.usecases.accounts import authenticate, create_token, is_demo_store, mark_demo_store, session_count
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from selaras.store import eskalasi as esk
 from selaras.store.database import Store
 from selaras.store.tables import digest_kirim, eskalasi_langkah, ringkasan_instansi, sync_log
 from selaras.usecases import eskalasi as uc
+from selaras.usecases.accounts import is_demo_store
 from selaras.usecases.demo_riwayat import HARI_KERJA
-from selaras.web.accounts import is_demo_store
 
 TAHUN = 2026
 

@@ -31,7 +31,7 @@ from selaras.store.database import Store  # noqa: E402
 from selaras.store.logs import record_run  # noqa: E402
 from selaras.store.snapshots import save_snapshot  # noqa: E402
 from selaras.usecases import eskalasi  # noqa: E402
-from selaras.web.accounts import create_account  # noqa: E402
+from selaras.usecases.accounts import create_account  # noqa: E402
 
 START = date(2026, 12, 14)  # a Monday
 FIX_UNIT = date(2026, 12, 29)
@@ -238,8 +238,8 @@ def test_pages_exports_and_api_show_ages_forecast_and_escalations(
     from fastapi.testclient import TestClient
 
     from selaras.jobs.runtime import JobRunner
+    from selaras.usecases.accounts import create_token
     from selaras.usecases.batch import work_once
-    from selaras.web.accounts import create_token
     from selaras.web.app import create_app
 
     esk.set_kebijakan(store, "I1", Kebijakan(ke_admin=1, ke_pimpinan=2))

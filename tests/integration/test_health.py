@@ -24,9 +24,9 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import eskalasi_butir
+from selaras.usecases.accounts import create_account, create_token
 from selaras.usecases.batch import work_once
 from selaras.usecases.sync import sync_store
-from selaras.web.accounts import create_account, create_token
 from selaras.web.app import create_app
 
 LOCAL = ("127.0.0.1", 50000)

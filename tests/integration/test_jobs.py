@@ -165,7 +165,8 @@ def test_notices_are_emailed_to_the_accounts_that_have_an_address(
         def handle_message(self, message: Any) -> None:
             received.append(message)
 
-    from selaras.web.accounts import Peran, create_account
+    from selaras.domain.akun import Peran
+    from selaras.usecases.accounts import create_account
 
     save_snapshot(store, snapshot(blocked_principal()))
     create_account(store, G1, "rahasia-guru", Peran.PEGAWAI, "Guru", nip=G1, email="guru@sekolah.example")

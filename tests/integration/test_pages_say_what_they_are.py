@@ -21,8 +21,8 @@ from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
+from selaras.usecases.accounts import create_token
 from selaras.usecases.batch import work_once
-from selaras.web.accounts import create_token
 from selaras.web.app import create_app
 
 

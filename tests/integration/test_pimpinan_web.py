@@ -17,7 +17,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.store.database import Store
 from selaras.store.logs import record_run
 from selaras.store.snapshots import save_snapshot
-from selaras.web.accounts import create_token
+from selaras.usecases.accounts import create_token
 from selaras.web.app import create_app
 
 
@@ -136,9 +136,9 @@ def test_a_plt_worklist_shows_the_teachers_waiting_on_his_or_her_sync(
 ) -> None:
     from selaras.domain.pimpinan import Kebijakan
     from selaras.jobs.runtime import JobRunner
+    from selaras.usecases.access import resolve
+    from selaras.usecases.accounts import get_account
     from selaras.usecases.batch import work_once
-    from selaras.web.access import resolve
-    from selaras.web.accounts import get_account
     from selaras.web.screens import Konteks, worklist
 
     monkeypatch.setenv("SELARAS_TANGGAL", "2026-03-01")

@@ -25,9 +25,9 @@ from selaras.store.database import Store
 from selaras.store.logs import latest_results, record_run
 from selaras.store.snapshots import save_snapshot
 from selaras.usecases import eskalasi as uc
+from selaras.usecases.accounts import create_token
 from selaras.usecases.batch import work_once
 from selaras.usecases.sync import sync_store
-from selaras.web.accounts import create_token
 from selaras.web.app import create_app
 
 TAHUN = 2026

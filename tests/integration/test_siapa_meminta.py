@@ -15,7 +15,7 @@ from test_web_api import web as web_fixture  # noqa: F401  (the fixture, by its 
 from world import G1, G2, KS, TAHUN
 
 from selaras.domain.results import Flow
-from selaras.web.accounts import get_account
+from selaras.usecases.accounts import get_account
 
 
 @pytest.fixture

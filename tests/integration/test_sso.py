@@ -27,6 +27,7 @@ from joserfc.jwk import KeySet, RSAKey
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from world import G1, G2, KADIS, KS, NPSN, TAHUN, base_rows, row
 
+from selaras.domain.akun import AccountError
 from selaras.domain.pemberitahuan import Draft
 from selaras.domain.snapshot import Snapshot
 from selaras.jobs.runtime import JobRunner
@@ -35,8 +36,8 @@ from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import akun, audit_log, sync_job
 from selaras.usecases import akun as uc
+from selaras.usecases.accounts import create_account, set_active
 from selaras.usecases.batch import work_once
-from selaras.web.accounts import AccountError, create_account, set_active
 from selaras.web.app import create_app
 
 APP = "http://testserver"

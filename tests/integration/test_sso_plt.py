@@ -24,8 +24,8 @@ from selaras.jobs.runtime import JobRunner
 from selaras.store.database import Store
 from selaras.store.logs import record_run
 from selaras.store.snapshots import save_snapshot
+from selaras.usecases.accounts import create_account
 from selaras.usecases.batch import work_once
-from selaras.web.accounts import create_account
 from selaras.web.app import create_app
 
 ACCOUNTS = {"plt": {"nip": KS, "name": "Siti Aminah"}, "kepsek": {"nip": KS, "name": "Siti Aminah"}}

@@ -22,9 +22,9 @@ from selaras.domain.sync import sync
 from selaras.jobs.runtime import JobRunner
 from selaras.store.logs import log_entries
 from selaras.usecases import cascade
+from selaras.usecases.access import resolve
+from selaras.usecases.accounts import get_account
 from selaras.usecases.batch import work_once
-from selaras.web.access import resolve
-from selaras.web.accounts import get_account
 from selaras.web.screens import Konteks, cards, worklist
 
 

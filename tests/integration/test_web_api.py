@@ -31,8 +31,8 @@ from selaras.store.database import Store
 from selaras.store.logs import record_run
 from selaras.store.snapshots import save_snapshot
 from selaras.store.tables import CONTRACT, audit_log
+from selaras.usecases.accounts import create_account, create_token, revoke_tokens
 from selaras.usecases.batch import work_once
-from selaras.web.accounts import create_account, create_token, revoke_tokens
 from selaras.web.app import create_app
 
 PASSWORD = "rahasia-uji-1"
@@ -813,7 +813,7 @@ def test_log_pages_are_index_range_scans(tmp_path: Any) -> None:
     the query plans SQLite chooses, not on a wall time; after ``ANALYZE`` a store of a few
     thousand rows gets the same plans as one of 200,000 (checked when this test was written)."""
     from selaras.simulation.generator import generate
-    from selaras.web.access import DINAS_CODES, LogScope
+    from selaras.usecases.access import DINAS_CODES, LogScope
     from selaras.web.queries import LogFilter as F
     from selaras.web.queries import log_page as page
 

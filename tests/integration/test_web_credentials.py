@@ -22,7 +22,7 @@ from test_web_api import web as web_fixture  # noqa: F401  (the fixture, by its 
 
 from selaras.cli import main
 from selaras.store.tables import akun_sesi, akun_token
-from selaras.web.accounts import LOGIN_LIMIT, create_account, create_token, token_id_of
+from selaras.usecases.accounts import LOGIN_LIMIT, create_account, create_token, token_id_of
 
 
 @pytest.fixture
@@ -167,7 +167,7 @@ def test_expired_tokens_and_timed_out_sessions_are_refused(web: Web) -> None:
     absolute, _csrf = web.login(ADMIN)
     assert idle.get("/api/v1/saya").status_code == 200 and absolute.get("/api/v1/saya").status_code == 200
     value = {"idle": idle.cookies.get("selaras_sesi"), "absolute": absolute.cookies.get("selaras_sesi")}
-    from selaras.web.accounts import _sha
+    from selaras.usecases.accounts import _sha
 
     with web.store.write() as conn:
         conn.execute(

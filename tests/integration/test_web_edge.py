@@ -168,7 +168,7 @@ def test_notices_are_chosen_by_code_never_text_from_the_url(web: Web) -> None:
 def test_page_flow_messages_and_links_follow_the_role(web: Web) -> None:
     from test_web_api import DINAS, OP
 
-    from selaras.web.access import DINAS_CODES
+    from selaras.usecases.access import DINAS_CODES
 
     admin, csrf = web.login(ADMIN, PASSWORD)
     # A bulk action with nothing ticked: a message on the same page, not an error page.

@@ -42,8 +42,8 @@ from selaras.simulation.simulator import RunningServer, serve_in_thread
 from selaras.store.database import Store
 from selaras.store.logs import record_run
 from selaras.store.snapshots import save_snapshot
+from selaras.usecases.accounts import create_token
 from selaras.usecases.batch import work_once
-from selaras.web.accounts import create_token
 from selaras.web.app import create_app
 
 pytestmark = pytest.mark.postgres

@@ -55,7 +55,7 @@ PERAN = {
     "nasional": "Admin Nasional",
     "pimpinan": "Pimpinan Instansi",
 }
-"""Roles of accounts (``web.accounts.Peran``)."""
+"""Roles of accounts (``domain.akun.Peran``)."""
 
 AKSI = {
     "SINKRON_ATAS_NAMA": "Sinkron atas nama pegawai",

@@ -8,13 +8,13 @@ import sys
 
 import click
 
+from selaras.domain.akun import AccountError, Peran
 from selaras.store.accounts import demo_account_sources
 from selaras.store.database import Store
-from selaras.web.accounts import (
+from selaras.usecases.accounts import (
     TOKEN_DAYS_MAX,
-    AccountError,
-    Peran,
     check_references,
+    cli_pelaku,
     create_account,
     create_accounts,
     create_token,
@@ -130,7 +130,18 @@ def tambah(
         _fail(e)
     pw = password or getpass.getpass("Kata sandi: ")
     try:
-        create_account(store, username, pw, peran, nama, nip=nip, npsn=npsn, instansi_id=instansi_id, email=email)
+        create_account(
+            store,
+            username,
+            pw,
+            peran,
+            nama,
+            nip=nip,
+            npsn=npsn,
+            instansi_id=instansi_id,
+            email=email,
+            pelaku=cli_pelaku(),
+        )
     except AccountError as e:
         click.echo(f"Galat: {e}", err=True)
         sys.exit(2)
@@ -159,7 +170,7 @@ def _need(store: Store, username: str) -> None:
 def token(username: str, label: str, hari: int | None, db: str | None) -> None:
     """Buat token API untuk akun (ditampilkan sekali)."""
     try:
-        click.echo(create_token(Store.open(db), username, label, hari))
+        click.echo(create_token(Store.open(db), username, label, hari, pelaku=cli_pelaku()))
     except AccountError as e:
         _fail(e)
 
@@ -193,8 +204,8 @@ def cabut(username: str, token_id: str | None, semua: bool, db: str | None) -> N
     if semua == (token_id is not None):
         _fail(AccountError("sebut satu TOKEN_ID atau --semua"))
     if semua:
-        click.echo(f"{revoke_tokens(store, username)} token dicabut.")
-    elif not revoke_token(store, username, str(token_id)):
+        click.echo(f"{revoke_tokens(store, username, pelaku=cli_pelaku())} token dicabut.")
+    elif not revoke_token(store, username, str(token_id), pelaku=cli_pelaku()):
         _fail(AccountError(f"token {token_id} tidak ada atau sudah dicabut"))
     else:
         click.echo(f"Token {token_id} dicabut.")
@@ -208,7 +219,7 @@ def sandi(username: str, db: str | None, password: str | None) -> None:
     """Ganti kata sandi akun; semua sesi dan token akun itu berakhir saat itu juga."""
     pw = password or getpass.getpass("Kata sandi baru: ")
     try:
-        reset_password(Store.open(db), username, pw)
+        reset_password(Store.open(db), username, pw, pelaku=cli_pelaku())
     except AccountError as e:
         _fail(e)
     click.echo(f"Kata sandi {username} diganti; semua sesi dan tokennya berakhir.")
@@ -220,7 +231,7 @@ def sandi(username: str, db: str | None, password: str | None) -> None:
 def nonaktif(username: str, db: str | None) -> None:
     """Nonaktifkan akun; semua sesi dan tokennya berakhir saat itu juga."""
     try:
-        set_active(Store.open(db), username, False)
+        set_active(Store.open(db), username, False, pelaku=cli_pelaku())
     except AccountError as e:
         _fail(e)
     click.echo(f"Akun {username} dinonaktifkan; semua sesi dan tokennya berakhir.")
@@ -232,7 +243,7 @@ def nonaktif(username: str, db: str | None) -> None:
 def aktif(username: str, db: str | None) -> None:
     """Aktifkan kembali akun (token lama tetap dicabut; buat token baru bila perlu)."""
     try:
-        set_active(Store.open(db), username, True)
+        set_active(Store.open(db), username, True, pelaku=cli_pelaku())
     except AccountError as e:
         _fail(e)
     click.echo(f"Akun {username} aktif kembali.")
@@ -245,7 +256,7 @@ def keluar(username: str, db: str | None) -> None:
     """Akhiri semua sesi peramban akun (token API tidak berubah)."""
     store = Store.open(db)
     _need(store, username)
-    click.echo(f"{end_sessions(store, username)} sesi diakhiri.")
+    click.echo(f"{end_sessions(store, username, pelaku=cli_pelaku())} sesi diakhiri.")
 
 
 @akun.command("demo")

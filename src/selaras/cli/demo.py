@@ -33,9 +33,9 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     """
     from selaras.simulation.generator import generate as gen
     from selaras.sources.files import write_snapshot
+    from selaras.usecases.accounts import mark_demo_store
     from selaras.usecases.imports import import_snapshot
     from selaras.usecases.laporan import export_snapshot
-    from selaras.web.accounts import mark_demo_store
 
     th = tahun_or_now(tahun)
     if workdir.exists():

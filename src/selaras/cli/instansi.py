@@ -21,13 +21,15 @@ def instansi() -> None:
 def zona(instansi_id: str, zona: str | None, db: str | None) -> None:
     """Tampilkan atau ubah zona waktu INSTANSI_ID (WIB, WITA, WIT) untuk waktu di halaman dan ekspor."""
     from selaras.cli.common import open_store
+    from selaras.usecases import instansi as usecase
+    from selaras.usecases.accounts import cli_pelaku
 
     store = open_store(db)
     nama = reads.instansi_nama(store, instansi_id)
     if nama is None:
         raise click.UsageError(f"Instansi {instansi_id} tidak ada di penyimpanan.")
     if zona is not None:
-        reads.set_zona(store, instansi_id, zona)
+        usecase.set_zona(store, instansi_id, zona, pelaku=cli_pelaku())
     click.echo(f"{nama} ({instansi_id}): zona waktu {reads.zona_of(store, instansi_id)}")
 
 
@@ -48,13 +50,16 @@ def libur(instansi_id: str, tanggal: object, keterangan: str | None, db: str | N
     KETERANGAN: hari itu tidak dihitung sebagai hari kerja dalam umur kendala dan eskalasi."""
     from selaras.cli.common import open_store
     from selaras.store import eskalasi as esk
+    from selaras.usecases import instansi as usecase
+    from selaras.usecases.accounts import cli_pelaku
 
     store = open_store(db)
     nama = _instansi(store, instansi_id)
     if tanggal is not None:
         if not keterangan or not keterangan.strip():
             raise click.UsageError('Sebutkan KETERANGAN hari libur itu, mis. "Hari jadi kabupaten".')
-        esk.add_libur(store, instansi_id, tanggal.date(), keterangan.strip())  # type: ignore[attr-defined]
+        day = tanggal.date()  # type: ignore[attr-defined]
+        usecase.add_libur(store, instansi_id, day, keterangan.strip(), pelaku=cli_pelaku())
     days = esk.libur_of(store, instansi_id)
     click.echo(f"{nama} ({instansi_id}): {words.angka(len(days))} hari libur tambahan")
     for d in sorted(days):
@@ -77,6 +82,8 @@ def kebijakan(
 
     from selaras.cli.common import open_store
     from selaras.store import eskalasi as esk
+    from selaras.usecases import instansi as usecase
+    from selaras.usecases.accounts import cli_pelaku
 
     store = open_store(db)
     nama = _instansi(store, instansi_id)
@@ -90,7 +97,7 @@ def kebijakan(
             ke_pimpinan=ke_pimpinan or k.ke_pimpinan,
             pimpinan_email=(pimpinan_email or None) if pimpinan_email is not None else k.pimpinan_email,
         )
-        esk.set_kebijakan(store, instansi_id, k)
+        usecase.set_kebijakan_eskalasi(store, instansi_id, k, pelaku=cli_pelaku())
     click.echo(
         f"{nama} ({instansi_id}): naik ke Admin Instansi setelah {words.angka(k.ke_admin)} hari kerja, "
         f"ke pimpinan setelah {words.angka(k.ke_pimpinan)} hari kerja; "
@@ -114,11 +121,13 @@ def plt(instansi_id: str, boleh_menilai: str | None, masa_bulan: int | None, db:
 
     from selaras.cli.common import open_store
     from selaras.domain.pimpinan import Kebijakan
+    from selaras.usecases import instansi as usecase
+    from selaras.usecases.accounts import cli_pelaku
 
     store = open_store(db)
     nama = _instansi(store, instansi_id)
     boleh = None if boleh_menilai is None else boleh_menilai.lower() == "ya"
-    reads.set_plt(store, instansi_id, boleh, masa_bulan)
+    usecase.set_plt(store, instansi_id, boleh, masa_bulan, pelaku=cli_pelaku())
     row = (
         Kebijakan(setelan=reads.plt_setelan(store))
         .of_instansi(pl.DataFrame({"instansi_id": [instansi_id]}))

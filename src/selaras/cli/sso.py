@@ -4,14 +4,14 @@ by :func:`add_commands`."""
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
 import click
 
+from selaras.domain.akun import PERAN_LABEL, AccountError, Peran
 from selaras.usecases import akun as uc
-from selaras.web.accounts import PERAN_LABEL, AccountError, Peran
+from selaras.usecases.accounts import cli_pelaku
 
 
 def _store(db: str | None) -> object:
@@ -25,11 +25,6 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _pelaku() -> uc.Pelaku:
-    # The command line is the deployment's operator: audited as such, with the OS user.
-    return uc.Pelaku(f"cli:{getpass.getuser()}", "cli")
-
-
 @click.command("hak")
 @click.argument("nip")
 @click.option("--peran", type=click.Choice([p.value for p in uc.GRANTABLE]), required=True)
@@ -39,7 +34,7 @@ def _pelaku() -> uc.Pelaku:
 def hak(nip: str, peran: str, npsn: str | None, instansi_id: str | None, db: str | None) -> None:
     """Beri peran kepada NIP untuk masuk dengan SSO (tercatat di audit); sesi SSO-nya berakhir."""
     try:
-        uc.grant(_store(db), _pelaku(), nip, peran, npsn=npsn, instansi_id=instansi_id)  # type: ignore[arg-type]
+        uc.grant(_store(db), cli_pelaku(), nip, peran, npsn=npsn, instansi_id=instansi_id)  # type: ignore[arg-type]
     except AccountError as e:
         _fail(str(e))
     click.echo(f"Peran {PERAN_LABEL[Peran(peran)]} diberikan kepada NIP {nip}; berlaku saat ia masuk berikutnya.")
@@ -50,7 +45,7 @@ def hak(nip: str, peran: str, npsn: str | None, instansi_id: str | None, db: str
 @click.option("--db", envvar="SELARAS_DB")
 def hak_cabut(nip: str, db: str | None) -> None:
     """Cabut peran yang diberikan kepada NIP; sesi SSO-nya berakhir saat itu juga."""
-    if not uc.revoke(_store(db), _pelaku(), nip):  # type: ignore[arg-type]
+    if not uc.revoke(_store(db), cli_pelaku(), nip):  # type: ignore[arg-type]
         _fail(f"NIP {nip} tidak mempunyai peran yang diberikan")
     click.echo(f"Peran NIP {nip} dicabut; sesinya berakhir.")
 
@@ -81,7 +76,7 @@ def impor(berkas: Path, base_url: str, db: str | None) -> None:
         _fail(f"{berkas}: tidak dapat dibaca sebagai CSV UTF-8: {e}")
         return
     try:
-        links = uc.import_accounts(_store(db), str(berkas), text)  # type: ignore[arg-type]
+        links = uc.import_accounts(_store(db), str(berkas), text, pelaku=cli_pelaku())  # type: ignore[arg-type]
     except uc.ImportGagal as e:
         for p in e.problems:
             click.echo(f"Galat: {p}", err=True)

@@ -1,5 +1,5 @@
 """What an account reaches, read from the contract data: a pegawai's instansi and Dapodik PTK, a
-school's instansi. The decisions on these facts are the web's (web/access.py); the SQL is here.
+school's instansi. The decisions on these facts are the use cases' (usecases/access.py); the SQL is here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The SQL of single sign-on and bulk local accounts: role grants to a NIP, OIDC logins under
 way (one-shot), the account row a signed-in person acts through, and one-time password-set
-links. Decisions are made in ``web/sso.py`` and ``usecases/akun.py``."""
+links. Decisions are made in ``web/sso.py``, ``usecases/sso.py`` and ``usecases/akun.py``."""
 
 from __future__ import annotations
 

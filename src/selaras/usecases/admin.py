@@ -14,10 +14,13 @@ from datetime import date
 from typing import Any
 
 import polars as pl
+import sqlalchemy as sa
 
 from selaras.catalogue.codes import lookup
+from selaras.domain.akun import Peran
 from selaras.domain.overlap import tahunan_overlaps
-from selaras.domain.results import Flow, Outcome, Status
+from selaras.domain.pimpinan import Kebijakan
+from selaras.domain.results import Flow, Outcome, Status, SyncResult
 from selaras.domain.rules import periode_problems
 from selaras.domain.snapshot import TABLE, Snapshot
 from selaras.domain.sync import sync as plan_sync
@@ -27,8 +30,7 @@ from selaras.store.changes import apply_changes
 from selaras.store.logs import record_run
 from selaras.store.snapshots import load_snapshot
 from selaras.usecases import cascade
-from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
-from selaras.web.access import (
+from selaras.usecases.access import (
     Ditolak,
     Pengguna,
     forbidden,
@@ -36,7 +38,7 @@ from selaras.web.access import (
     require_admin,
     require_pegawai,
 )
-from selaras.web.accounts import Peran
+from selaras.usecases.requests import Context, audit, blocked_by, request_cascade
 
 NIP_DIGITS = 18
 
@@ -234,6 +236,49 @@ def _reasons(errors: pl.DataFrame) -> list[str]:
     return out
 
 
+def _refuse_losses(conn: sa.Connection, skp_id: str, rhk: list[dict[str, Any]]) -> None:
+    """409 when replacing the SKP would lose data: its assessments, or other RHK linked to its RHK."""
+    lost = []
+    if nilai := repo.penilaian_of(conn, skp_id):
+        lost.append(f"SKP ini sudah memiliki {len(nilai)} penilaian periodik yang akan hilang.")
+    if linked := repo.rhk_linked_to(conn, [r["rhk_id"] for r in rhk], skp_id):
+        owners = sorted({r["nip"] or "?" for r in linked})
+        lost.append(
+            f"{len(linked)} RHK pegawai lain (NIP {', '.join(owners)}) terkait ke RHK SKP ini dan akan "
+            "kehilangan induknya."
+        )
+    if lost:
+        raise Ditolak(409, "SKP manual tidak dapat diganti: " + " ".join(lost))
+
+
+def _plan_without(snapshot: Snapshot, nip: str, skp_id: str, tahun: int, kebijakan: Kebijakan) -> SyncResult:
+    """The sync plan of ``nip`` once the MANUAL SKP ``skp_id`` is gone; 409 unless PMM-07 names
+    that SKP now and the pegawai's PMM plan would then sync."""
+    # The SKP must be the one PMM-07 reports: a MANUAL SKP that no PMM plan collides with
+    # would be deleted with nothing in its place.
+    _, now = plan_sync(snapshot, tahun, Flow.SKP, nips=[nip], kebijakan=kebijakan)
+    own = now.check.errors.filter((pl.col("code") == "PMM-07") & (pl.col("nip") == nip))
+    if not any(_manual_skp_id(d) == skp_id for d in own["detail"].to_list()):
+        raise Ditolak(
+            409,
+            "SKP manual tidak dapat diganti: tidak ada SKP dari PMM pada periode dan unit kerja SKP ini "
+            "yang akan menggantikannya (kendala PMM-07 tidak berlaku untuk SKP ini).",
+        )
+    _, result = plan_sync(_without(snapshot, skp_id), tahun, Flow.SKP, nips=[nip], kebijakan=kebijakan)
+    mine = result.check.pegawai.filter(pl.col("nip") == nip)
+    status = mine["status"][0] if mine.height else None
+    if status not in (Status.SIAP.value, Status.TERSINKRON.value):
+        errors = result.check.errors.filter(pl.col("nip") == nip)
+        reasons = _reasons(errors) if errors.height else ["pegawai tidak dalam cakupan Sinkron PMM"]
+        raise Ditolak(
+            409,
+            "SKP manual tidak dapat diganti: tanpa SKP ini pun SKP dari PMM belum dapat disinkronkan ("
+            + "; ".join(reasons)
+            + "). Perbaiki kendala itu dulu; SKP manual dibiarkan.",
+        )
+    return result
+
+
 def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> dict[str, Any]:
     """Let the pegawai's PMM plan replace a MANUAL e-Kinerja SKP (PMM-07), synced at once.
 
@@ -257,41 +302,8 @@ def replace_manual_skp(ctx: Context, user: Pengguna, nip: str, skp_id: str) -> d
         if skp is None or skp["sumber"] != "MANUAL":
             raise not_found("SKP manual tidak ditemukan untuk pegawai ini.")
         rhk = repo.rhk_of(conn, skp_id)
-        lost = []
-        if nilai := repo.penilaian_of(conn, skp_id):
-            lost.append(f"SKP ini sudah memiliki {len(nilai)} penilaian periodik yang akan hilang.")
-        if linked := repo.rhk_linked_to(conn, [r["rhk_id"] for r in rhk], skp_id):
-            owners = sorted({r["nip"] or "?" for r in linked})
-            lost.append(
-                f"{len(linked)} RHK pegawai lain (NIP {', '.join(owners)}) terkait ke RHK SKP ini dan akan "
-                "kehilangan induknya."
-            )
-        if lost:
-            raise Ditolak(409, "SKP manual tidak dapat diganti: " + " ".join(lost))
-
-        snapshot = load_snapshot(tx, [nip])
-        # The SKP must be the one PMM-07 reports: a MANUAL SKP that no PMM plan collides with
-        # would be deleted with nothing in its place.
-        _, now = plan_sync(snapshot, tahun, Flow.SKP, nips=[nip], kebijakan=kebijakan)
-        own = now.check.errors.filter((pl.col("code") == "PMM-07") & (pl.col("nip") == nip))
-        if not any(_manual_skp_id(d) == skp_id for d in own["detail"].to_list()):
-            raise Ditolak(
-                409,
-                "SKP manual tidak dapat diganti: tidak ada SKP dari PMM pada periode dan unit kerja SKP ini "
-                "yang akan menggantikannya (kendala PMM-07 tidak berlaku untuk SKP ini).",
-            )
-        _, result = plan_sync(_without(snapshot, skp_id), tahun, Flow.SKP, nips=[nip], kebijakan=kebijakan)
-        mine = result.check.pegawai.filter(pl.col("nip") == nip)
-        status = mine["status"][0] if mine.height else None
-        if status not in (Status.SIAP.value, Status.TERSINKRON.value):
-            errors = result.check.errors.filter(pl.col("nip") == nip)
-            reasons = _reasons(errors) if errors.height else ["pegawai tidak dalam cakupan Sinkron PMM"]
-            raise Ditolak(
-                409,
-                "SKP manual tidak dapat diganti: tanpa SKP ini pun SKP dari PMM belum dapat disinkronkan ("
-                + "; ".join(reasons)
-                + "). Perbaiki kendala itu dulu; SKP manual dibiarkan.",
-            )
+        _refuse_losses(conn, skp_id, rhk)
+        result = _plan_without(load_snapshot(tx, [nip]), nip, skp_id, tahun, kebijakan)
         hasil = result.outcomes.filter(pl.col("nip") == nip)["hasil"].to_list()
         repo.delete_skp(conn, skp_id)
         apply_changes(tx, result.changes)

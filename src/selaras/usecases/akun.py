@@ -9,15 +9,16 @@ import hashlib
 import io
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from selaras.domain.akun import PERAN_LABEL, SSO_PREFIX, AccountError, Pelaku, Peran
+from selaras.store import accounts as accounts_db
 from selaras.store import reach, reads, uow
 from selaras.store import sso as db
 from selaras.store.admin import insert_audit
 from selaras.store.database import Store
-from selaras.web.accounts import PERAN_LABEL, SSO_PREFIX, AccountError, Peran, hash_password
+from selaras.usecases.accounts import hash_password
 
 GRANTABLE = (Peran.OPERATOR, Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN, Peran.NASIONAL, Peran.MONITOR)
 """Roles an admin grants to a NIP (pegawai and principal come from the data, never a grant)."""
@@ -25,15 +26,6 @@ LINK_HOURS = 72
 """A password-set link works this long, once."""
 NIP = re.compile(r"^\d{18}$")
 NPSN = re.compile(r"^\d{8}$")
-
-
-@dataclass(frozen=True)
-class Pelaku:
-    """Who acts: an account (a page) or the command line (``cli``)."""
-
-    username: str
-    peran: str
-    instansi_id: str | None = None
 
 
 def _check_grant(
@@ -172,13 +164,46 @@ def _sha(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def import_accounts(store: Store, name: str, text: str) -> list[tuple[str, str]]:
+def import_accounts(store: Store, name: str, text: str, *, pelaku: Pelaku | None = None) -> list[tuple[str, str]]:
     """Create the accounts of CSV ``text`` (file ``name`` for the messages), each with a
     one-time password-set link token. All or nothing: any bad row raises
     :class:`ImportGagal` naming file, row and column, and nothing is made. Returns
-    (username, link token) per account; the store keeps only each token's SHA-256."""
+    (username, link token) per account; the store keeps only each token's SHA-256. One unit of
+    work: the accounts, their links and ``pelaku``'s audit row."""
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    _check_header(name, [h.strip() for h in (reader.fieldnames or [])])
+    now = datetime.now(UTC)
+    problems: list[str] = []
+    accounts = _account_rows(name, reader, now, problems)
+    existing = db.existing_usernames(store, [a["username"] for a in accounts])
+    for a in accounts:
+        if a["username"] in existing:
+            problems.append(f"{name}: baris {a['_baris']}, kolom username: akun {a['username']} sudah ada")
+    if problems:
+        raise ImportGagal(problems)
+    if not accounts:
+        raise ImportGagal([f"{name}: tidak ada baris akun"])
+    links, link_rows = _links(accounts, now)
+
+    def work(u: uow.UnitOfWork) -> None:
+        db.insert_accounts_with_links(u.store, accounts, link_rows)
+        if pelaku is not None:
+            insert_audit(
+                u.conn,
+                username=pelaku.username,
+                peran=pelaku.peran,
+                aksi="IMPOR_AKUN",
+                sasaran="akun:*",
+                instansi_id=pelaku.instansi_id,
+                sesudah={"berkas": name, "username": [a["username"] for a in accounts]},
+            )
+
+    uow.run(store, work, name="impor_akun", lock=False)
+    return links
+
+
+def _check_header(name: str, header: list[str]) -> None:
+    """Refuse a header with a password column, without a required column or with an unknown one."""
     problems: list[str] = []
     for col in header:
         if col.lower() in FORBIDDEN_COLUMNS:
@@ -193,7 +218,10 @@ def import_accounts(store: Store, name: str, text: str) -> list[tuple[str, str]]
         )
     if problems:
         raise ImportGagal(problems)
-    now = datetime.now(UTC)
+
+
+def _account_rows(name: str, reader: csv.DictReader[str], now: datetime, problems: list[str]) -> list[dict[str, Any]]:
+    """The account rows of the CSV (each with its line ``_baris``); every bad value to ``problems``."""
     accounts: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(reader, start=2):
@@ -215,12 +243,7 @@ def import_accounts(store: Store, name: str, text: str) -> list[tuple[str, str]]
         if not r.get("nama"):
             problems.append(f"{where}, kolom nama: wajib")
         nip, npsn, instansi_id = r.get("nip") or None, r.get("npsn") or None, r.get("instansi_id") or None
-        if peran is Peran.PEGAWAI and not (nip and NIP.match(nip)):
-            problems.append(f"{where}, kolom nip: akun pegawai memerlukan NIP 18 angka")
-        if peran is Peran.OPERATOR and not (npsn and NPSN.match(npsn)):
-            problems.append(f"{where}, kolom npsn: akun operator memerlukan NPSN 8 angka")
-        if peran in (Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN) and not instansi_id:
-            problems.append(f"{where}, kolom instansi_id: akun admin instansi, dinas dan pimpinan memerlukan instansi")
+        problems.extend(_role_problems(where, peran, nip, npsn, instansi_id))
         accounts.append(
             {
                 "username": username,
@@ -236,14 +259,24 @@ def import_accounts(store: Store, name: str, text: str) -> list[tuple[str, str]]
                 "_baris": i,
             }
         )
-    existing = db.existing_usernames(store, [a["username"] for a in accounts])
-    for a in accounts:
-        if a["username"] in existing:
-            problems.append(f"{name}: baris {a['_baris']}, kolom username: akun {a['username']} sudah ada")
-    if problems:
-        raise ImportGagal(problems)
-    if not accounts:
-        raise ImportGagal([f"{name}: tidak ada baris akun"])
+    return accounts
+
+
+def _role_problems(where: str, peran: Peran, nip: str | None, npsn: str | None, instansi_id: str | None) -> list[str]:
+    """What a row of ``peran`` lacks: a pegawai's NIP, an operator's NPSN, an instansi."""
+    problems = []
+    if peran is Peran.PEGAWAI and not (nip and NIP.match(nip)):
+        problems.append(f"{where}, kolom nip: akun pegawai memerlukan NIP 18 angka")
+    if peran is Peran.OPERATOR and not (npsn and NPSN.match(npsn)):
+        problems.append(f"{where}, kolom npsn: akun operator memerlukan NPSN 8 angka")
+    if peran in (Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN) and not instansi_id:
+        problems.append(f"{where}, kolom instansi_id: akun admin instansi, dinas dan pimpinan memerlukan instansi")
+    return problems
+
+
+def _links(accounts: list[dict[str, Any]], now: datetime) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """A one-time password-set link per account: (username, token) to hand out and the rows
+    to store (the token's hash). Drops each account's ``_baris``."""
     links: list[tuple[str, str]] = []
     link_rows: list[dict[str, Any]] = []
     for a in accounts:
@@ -258,8 +291,7 @@ def import_accounts(store: Store, name: str, text: str) -> list[tuple[str, str]]
                 "kedaluwarsa": now + timedelta(hours=LINK_HOURS),
             }
         )
-    uow.run(store, lambda u: db.insert_accounts_with_links(u.store, accounts, link_rows), name="impor_akun", lock=False)
-    return links
+    return links, link_rows
 
 
 def link_account(store: Store, token: str) -> str | None:
@@ -272,11 +304,29 @@ def link_account(store: Store, token: str) -> str | None:
 
 
 def set_password_by_link(store: Store, token: str, password: str) -> str:
-    """Set the password through a link, once; the username. Raises :class:`AccountError`."""
+    """Set the password through a link, once; the username. Raises :class:`AccountError`.
+    One unit of work: the password, the used links, the ended sessions and the audit row
+    (the person acts on their own account)."""
     if len(password) < 8:
         raise AccountError("kata sandi minimal 8 karakter")
     digest, now = hash_password(password), datetime.now(UTC)
-    username = uow.run(store, lambda u: db.use_link(u.store, _sha(token), digest, now), name="sandi_tautan", lock=False)
+
+    def work(u: uow.UnitOfWork) -> str | None:
+        username = db.use_link(u.store, _sha(token), digest, now)
+        if username is None:
+            return None
+        row = accounts_db.account_row(u.store, username)
+        insert_audit(
+            u.conn,
+            username=username,
+            peran=row.peran if row is not None else "",
+            aksi="SANDI_LEWAT_TAUTAN",
+            sasaran=f"akun:{username}",
+            instansi_id=row.instansi_id if row is not None else None,
+        )
+        return username
+
+    username = uow.run(store, work, name="sandi_tautan", lock=False)
     if username is None:
         raise AccountError("tautan tidak berlaku: sudah dipakai, kedaluwarsa, atau tidak dikenal")
     return username

@@ -7,8 +7,8 @@ from typing import Any
 
 from selaras.store import pimpinan as repo
 from selaras.store import uow
+from selaras.usecases.access import Ditolak, Pengguna, require_admin
 from selaras.usecases.requests import Context, audit
-from selaras.web.access import Ditolak, Pengguna, require_admin
 
 MASA_BULAN = (1, 36)
 """The term a Plt policy may set, in months."""

@@ -22,7 +22,7 @@ from selaras.store import admin as repo
 from selaras.store import reads, uow
 from selaras.store.database import Store
 from selaras.store.logs import latest_results
-from selaras.web.access import Ditolak, Pengguna, not_found, require_admin, require_sync_for
+from selaras.usecases.access import Ditolak, Pengguna, not_found, require_admin, require_sync_for
 
 MASSAL_MAX = 20_000
 """Pegawai per bulk sync request."""

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 from selaras.store import uow
 from selaras.store.database import Store
-from selaras.usecases.requests import audit
-from selaras.web.access import Ditolak, Pengguna
-from selaras.web.accounts import (
+from selaras.usecases.access import Ditolak, Pengguna
+from selaras.usecases.accounts import (
     clear_password_attempts,
     count_password_attempt,
     hash_password,
     password_ok,
     replace_password_keeping,
 )
+from selaras.usecases.requests import audit
 
 SANDI_MIN = 8
 

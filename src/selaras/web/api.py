@@ -14,13 +14,13 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain.akun import PERAN_LABEL, Peran
 from selaras.domain.results import Flow, Status
 from selaras.jobs import queue
+from selaras.store import audit
 from selaras.usecases import admin, requests
 from selaras.usecases import sandi as sandi_usecase
-from selaras.usecases.pemberitahuan import mark_read
-from selaras.web import audit, export, screens
-from selaras.web.access import (
+from selaras.usecases.access import (
     Ditolak,
     Pengguna,
     can_view_pegawai,
@@ -29,16 +29,9 @@ from selaras.web.access import (
     not_found,
     require_admin,
 )
-from selaras.web.accounts import (
-    PERAN_LABEL,
-    Peran,
-    RateLimited,
-    authenticate,
-    create_token,
-    list_tokens,
-    retry_after,
-    revoke_token,
-)
+from selaras.usecases.accounts import RateLimited, authenticate, create_token, list_tokens, retry_after, revoke_token
+from selaras.usecases.pemberitahuan import mark_read
+from selaras.web import export, screens
 from selaras.web.app import COOKIE, current_user, konteks
 from selaras.web.edge import (
     ID_MAX,
@@ -254,7 +247,7 @@ def my_tokens(request: Request, user: User) -> list[dict[str, Any]]:
 
 @router.delete("/saya/token/{token_id}", status_code=204, summary="Cabut satu token API akun saya")
 def revoke_my_token(request: Request, token_id: TokenId, user: User) -> Response:
-    if not revoke_token(konteks(request).store, user.akun.username, token_id):
+    if not revoke_token(konteks(request).store, user.akun.username, token_id, pelaku=user.pelaku):
         raise not_found("Token tidak ditemukan atau sudah dicabut.")
     return Response(status_code=204)
 

@@ -32,8 +32,8 @@ from selaras.catalogue.codes import CATALOGUE
 from selaras.jobs.runtime import Dispatcher
 from selaras.store import uow
 from selaras.store.database import Store
-from selaras.web.access import Ditolak, Pengguna, resolve
-from selaras.web.accounts import session, token_account
+from selaras.usecases.access import Ditolak, Pengguna, resolve
+from selaras.usecases.accounts import session, token_account
 from selaras.web.edge import body, validation_detail, validation_fields
 from selaras.web.screens.konteks import Konteks
 

@@ -15,12 +15,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from selaras.domain.akun import Peran
 from selaras.domain.eskalasi import TINGKAT_LABEL, Tingkat
 from selaras.domain.results import Flow
 from selaras.store import eskalasi as esk
+from selaras.usecases.access import Pengguna, forbidden, instansi_scope
 from selaras.web import screens
-from selaras.web.access import Pengguna, forbidden, instansi_scope
-from selaras.web.accounts import Peran
 from selaras.web.api import IdTeks, error_responses, optional_query
 from selaras.web.app import current_user, konteks
 from selaras.web.edge import Hari

@@ -23,7 +23,7 @@ from selaras.catalogue import dates, words
 from selaras.catalogue.codes import CATALOGUE
 from selaras.store import reads
 from selaras.store.database import Store
-from selaras.web.access import LogScope
+from selaras.usecases.access import LogScope
 from selaras.web.queries import EXPORT_COLUMNS, LogFilter, export_rows
 
 HEADERS = {

@@ -34,9 +34,10 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 
+from selaras.domain.akun import Peran
 from selaras.store import health as db
 from selaras.store.database import Store
-from selaras.web.accounts import Peran, token_account
+from selaras.usecases.accounts import token_account
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("selaras.web")

@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain.akun import Peran
 from selaras.domain.results import Flow, Status
+from selaras.store import audit
 from selaras.usecases import admin, requests
 from selaras.usecases import sandi as sandi_usecase
-from selaras.web import audit, screens
-from selaras.web.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
-from selaras.web.accounts import (
-    Peran,
+from selaras.usecases.access import Ditolak, Pengguna, can_view_pegawai, forbidden, log_scope, require_admin
+from selaras.usecases.accounts import (
     RateLimited,
     authenticate,
     close_session,
@@ -28,6 +28,7 @@ from selaras.web.accounts import (
     revoke_token,
     session_count,
 )
+from selaras.web import screens
 from selaras.web.api import Filter, IdTeks, MassalIn, PeriodeIn, log_detail
 from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
 from selaras.web.charts import bar_chart, trend_chart
@@ -188,14 +189,14 @@ def akun_sandi(
 def akun_token_cabut(
     request: Request, token_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")], user: User
 ) -> Response:
-    if not revoke_token(konteks(request).store, user.akun.username, token_id):
+    if not revoke_token(konteks(request).store, user.akun.username, token_id, pelaku=user.pelaku):
         raise Ditolak(404, "Token tidak ditemukan atau sudah dicabut.")
     return _go("/akun", pesan="token-cabut")
 
 
 @router.post("/akun/keluar-semua")
 def akun_keluar_semua(request: Request, user: User) -> Response:
-    end_sessions(konteks(request).store, user.akun.username)
+    end_sessions(konteks(request).store, user.akun.username, pelaku=user.pelaku)
     response = RedirectResponse("/masuk", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -15,7 +15,7 @@ from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Status
 from selaras.store import logs, peminta, reads
 from selaras.store.database import Store
-from selaras.web.access import LogScope
+from selaras.usecases.access import LogScope
 
 EXPORT_MAX = 200_000
 EXPORT_PAGE = 5_000

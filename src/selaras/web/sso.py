@@ -42,10 +42,12 @@ from authlib.integrations.base_client import BaseApp, FrameworkIntegration, OAut
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from selaras.domain.akun import SSO_PREFIX, Akun, Peran
 from selaras.store import reach, reads
 from selaras.store import sso as db
 from selaras.store.database import Store
-from selaras.web.accounts import SSO_PREFIX, Akun, Peran, open_session
+from selaras.usecases import sso as sso_uc
+from selaras.usecases.accounts import open_session
 from selaras.web.app import COOKIE, konteks, render, secure, templates
 
 with warnings.catch_warnings():
@@ -182,7 +184,7 @@ def begin(store: Store, s: Setelan, redirect_uri: str, lanjut: str) -> tuple[str
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48)
     rv = c.create_authorization_url(redirect_uri, state=state, nonce=nonce, code_verifier=verifier)
     now = datetime.now(UTC)
-    db.put_state(
+    sso_uc.remember_login(
         store,
         {
             "state_hash": _sha(state),
@@ -206,7 +208,7 @@ def finish(
     state = params.get("state", "")
     if not state or not cookie or not secrets.compare_digest(state, cookie):
         raise SsoError("Permintaan masuk SSO tidak cocok dengan peramban ini. Mulai lagi dari halaman Masuk.")
-    row = db.take_state(store, _sha(state))
+    row = sso_uc.take_login(store, _sha(state))
     if row is None:
         raise SsoError("Permintaan masuk SSO sudah dipakai atau tidak dikenal. Mulai lagi dari halaman Masuk.")
     kedaluwarsa = row.kedaluwarsa if row.kedaluwarsa.tzinfo else row.kedaluwarsa.replace(tzinfo=UTC)
@@ -309,7 +311,7 @@ def decide(store: Store, s: Setelan, claims: dict[str, Any]) -> Akun:
 def sign_in(store: Store, a: Akun) -> str:
     """Write the account row as decided now (its other sessions stay) and open a session;
     :class:`SsoError` (403) when an admin deactivated the account (``selaras akun nonaktif``)."""
-    aktif = db.put_account(
+    aktif = sso_uc.put_account(
         store,
         {
             "username": a.username,

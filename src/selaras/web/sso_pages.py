@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from selaras.domain.akun import PERAN_LABEL, AccountError, Peran
 from selaras.usecases import akun as uc
-from selaras.web.access import Ditolak, Pengguna, require_admin
-from selaras.web.accounts import PERAN_LABEL, AccountError, Peran
+from selaras.usecases.access import Ditolak, Pengguna, require_admin
 from selaras.web.app import current_user, konteks, render
 
 router = APIRouter(include_in_schema=False)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from selaras.domain.akun import Peran
 from selaras.store.database import Store
 from selaras.store.notices import notices_for
-from selaras.web.access import Pengguna
-from selaras.web.accounts import Peran
+from selaras.usecases.access import Pengguna
 
 
 def penerima_of(user: Pengguna) -> list[str]:

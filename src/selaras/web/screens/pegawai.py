@@ -9,14 +9,14 @@ from typing import Any
 import polars as pl
 
 from selaras.catalogue import words
+from selaras.domain.akun import Peran
 from selaras.domain.pegawai import principal_expr
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.jobs import queue
 from selaras.store import pimpinan, reads
 from selaras.store.snapshots import load_snapshot
-from selaras.web.access import Pengguna, not_found, require_pegawai
-from selaras.web.accounts import Peran
+from selaras.usecases.access import Pengguna, not_found, require_pegawai
 from selaras.web.queries import latest_entry
 from selaras.web.screens.cards import cards, job_view, result_view
 from selaras.web.screens.konteks import Konteks

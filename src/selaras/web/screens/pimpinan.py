@@ -8,9 +8,9 @@ from typing import Any
 import polars as pl
 
 from selaras.catalogue import dates, words
+from selaras.domain.akun import Peran
 from selaras.store import pimpinan
-from selaras.web.access import Pengguna, forbidden, instansi_scope
-from selaras.web.accounts import Peran
+from selaras.usecases.access import Pengguna, forbidden, instansi_scope
 from selaras.web.screens.konteks import Konteks
 
 URUTAN = ("TANPA", "TIDAK_SAH", "BERAKHIR", "PLT", "PLH", "DEFINITIF")

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from selaras.catalogue import words
+from selaras.domain.akun import Peran
 from selaras.domain.recap import recap
 from selaras.domain.results import Flow, Status
 from selaras.store import reads
 from selaras.store.logs import latest_results
 from selaras.store.snapshots import load_table
-from selaras.web.access import Pengguna, forbidden, instansi_scope
-from selaras.web.accounts import Peran
+from selaras.usecases.access import Pengguna, forbidden, instansi_scope
 from selaras.web.queries import trend
 from selaras.web.screens import umur
 from selaras.web.screens.konteks import Konteks

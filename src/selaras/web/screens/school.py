@@ -7,12 +7,12 @@ from typing import Any
 import polars as pl
 
 from selaras.catalogue import words
+from selaras.domain.akun import Peran
 from selaras.domain.pegawai import is_principal
 from selaras.domain.results import Flow
 from selaras.store import reads
 from selaras.store.logs import latest_results
-from selaras.web.access import Pengguna, forbidden
-from selaras.web.accounts import Peran
+from selaras.usecases.access import Pengguna, forbidden
 from selaras.web.screens.konteks import Konteks
 
 

@@ -11,6 +11,7 @@ import polars as pl
 
 from selaras.catalogue import words
 from selaras.catalogue.codes import CATALOGUE, TAHUNAN_CODES
+from selaras.domain.akun import Peran
 from selaras.domain.angka_kredit import kenaikan
 from selaras.domain.pegawai import principal_expr
 from selaras.domain.results import Flow
@@ -22,8 +23,7 @@ from selaras.domain.snapshot import PREDIKAT, Snapshot
 from selaras.store import reads
 from selaras.store.parts import load_part, plan_parts
 from selaras.store.snapshots import load_snapshot
-from selaras.web.access import Pengguna, forbidden, not_found, require_pegawai
-from selaras.web.accounts import Peran
+from selaras.usecases.access import Pengguna, forbidden, not_found, require_pegawai
 from selaras.web.charts import sebaran_chart
 from selaras.web.screens.konteks import Konteks
 

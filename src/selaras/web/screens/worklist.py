@@ -11,11 +11,11 @@ from typing import Any
 from selaras.catalogue import sentences, words
 from selaras.catalogue.codes import CATALOGUE, Aktor
 from selaras.domain import blockers as diagnosis
+from selaras.domain.akun import Peran
 from selaras.domain.results import Flow
 from selaras.store import reads
 from selaras.store.logs import latest_results
-from selaras.web.access import Pengguna, forbidden
-from selaras.web.accounts import Peran
+from selaras.usecases.access import Pengguna, forbidden
 from selaras.web.screens import umur
 from selaras.web.screens.konteks import Konteks
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selaras.catalogue.codes import CATALOGUE, Aktor
+from selaras.domain.akun import PERAN_LABEL, SSO_PREFIX, Akun, Pelaku, Peran
 from selaras.domain.pegawai import KEPALA_SEKOLAH
 from selaras.store import pimpinan, reach
 from selaras.store.database import Store
-from selaras.web.accounts import PERAN_LABEL, SSO_PREFIX, Akun, Peran
 
 DINAS_CODES: tuple[str, ...] = tuple(c.code for c in CATALOGUE.values() if Aktor.DINAS_PENDIDIKAN in c.aktor)
 """The unit matching problems a Dinas Pendidikan sees (the codes it must act on)."""
@@ -69,6 +69,11 @@ class Pengguna:
     @property
     def is_admin(self) -> bool:
         return self.peran is Peran.ADMIN
+
+    @property
+    def pelaku(self) -> Pelaku:
+        """The account as the one who acts (the audit's who)."""
+        return Pelaku(self.akun.username, self.peran.value, self.instansi_id)
 
 
 def resolve(store: Store, a: Akun, *, csrf: str | None = None, via_token: bool = False) -> Pengguna:

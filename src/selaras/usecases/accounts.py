@@ -6,23 +6,30 @@ only their SHA-256, so a copy of the database opens no session. Sessions end aft
 ``SESSION_HOURS`` (absolute) or ``SELARAS_SESI_IDLE_MENIT`` minutes unused (idle, default 30);
 tokens after ``SELARAS_TOKEN_HARI`` days (default 90, or as given when made). A new password,
 deactivation or re-creation of an account ends all its sessions and tokens at once.
+
+Every write is a use case: one unit of work (``store.uow.run``). An action someone takes on an
+account (``pelaku``: the CLI's operator, an admin, the person themselves) commits with its audit
+row; signing in and out (sessions, the login counter, a token got by signing in) is bookkeeping
+and writes none.
 """
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from selaras.domain.akun import AccountError, Akun, Pelaku, Peran
 from selaras.store import accounts as db
-from selaras.store import tanda
+from selaras.store import tanda, uow
+from selaras.store.admin import insert_audit
 from selaras.store.database import Store
 
 SESSION_HOURS = 12
@@ -39,8 +46,6 @@ LOGIN_LIMIT = 5
 (a success starts the count again)."""
 LOGIN_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "slr_"
-SSO_PREFIX = "sso:"
-"""The username of the account row a single sign-on person acts through is this plus the NIP."""
 
 
 def _setting(name: str, default: int, low: int, high: int) -> int:
@@ -69,48 +74,42 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 
-class Peran(StrEnum):
-    """Account roles. A principal (kepala sekolah) is a pegawai account; see ``access``."""
-
-    PEGAWAI = "pegawai"
-    OPERATOR = "operator"
-    ADMIN = "admin"
-    DINAS = "dinas"
-    NASIONAL = "nasional"
-    MONITOR = "monitor"
-    PIMPINAN = "pimpinan"  # the head of the agency: reads what is escalated to them
-
-
-PERAN_LABEL = {
-    Peran.PEGAWAI: "Pegawai",
-    Peran.OPERATOR: "Operator Sekolah",
-    Peran.ADMIN: "Admin Instansi",
-    Peran.DINAS: "Dinas Pendidikan",
-    Peran.NASIONAL: "Admin Nasional",
-    Peran.MONITOR: "Pemantau Layanan",
-    Peran.PIMPINAN: "Pimpinan Instansi",
-}
-
-
-@dataclass(frozen=True)
-class Akun:
-    """One account as stored (without its password hash)."""
-
-    username: str
-    peran: Peran
-    nama: str
-    nip: str | None = None
-    npsn: str | None = None
-    instansi_id: str | None = None
-    aktif: bool = True
-
-
-class AccountError(ValueError):
-    """An account that cannot be created as asked."""
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def cli_pelaku() -> Pelaku:
+    """The command line as the one who acts: the deployment's operator, audited with the OS user."""
+    try:
+        return Pelaku(f"cli:{getpass.getuser()}", "cli")
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return Pelaku("cli", "cli")
+
+
+def _audit(
+    u: uow.UnitOfWork,
+    pelaku: Pelaku | None,
+    aksi: str,
+    username: str,
+    *,
+    instansi_id: str | None = None,
+    sebelum: Any = None,
+    sesudah: Any = None,
+) -> None:
+    """The audit row of ``pelaku``'s action on account ``username``, in the use case's transaction.
+    Without ``pelaku`` (a person signing in, the demo's seeding) there is none: bookkeeping, not an action."""
+    if pelaku is None:
+        return
+    insert_audit(
+        u.conn,
+        username=pelaku.username,
+        peran=pelaku.peran,
+        aksi=aksi,
+        sasaran=f"akun:{username}",
+        instansi_id=instansi_id or pelaku.instansi_id,
+        sebelum=sebelum,
+        sesudah=sesudah,
+    )
 
 
 def _sha(value: str) -> str:
@@ -147,8 +146,10 @@ def create_account(
     instansi_id: str | None = None,
     password_hash: str | None = None,
     email: str | None = None,
+    pelaku: Pelaku | None = None,
 ) -> Akun:
-    """Create (or replace) one account; ``password_hash`` skips hashing ``password`` again."""
+    """Create (or replace) one account; ``password_hash`` skips hashing ``password`` again.
+    One unit of work: the account, its ended sessions and tokens, and ``pelaku``'s audit row."""
     peran = Peran(peran)
     _validate(peran, nip, npsn, instansi_id)
     if not username or (len(password) < 8 and password_hash is None):
@@ -165,20 +166,55 @@ def create_account(
         "dibuat": _now(),
         "email": email,
     }
-    db.replace_accounts(store, [row])
-    return Akun(username, peran, nama, nip, npsn, instansi_id)
+    made = Akun(username, peran, nama, nip, npsn, instansi_id)
+
+    def work(u: uow.UnitOfWork) -> None:
+        before = db.account_row(u.store, username)
+        db.replace_accounts(u.store, [row])
+        _audit(
+            u,
+            pelaku,
+            "BUAT_AKUN",
+            username,
+            instansi_id=instansi_id,
+            sebelum=_akun_json(_row_akun(before)) if before is not None else None,
+            sesudah=_akun_json(made),
+        )
+
+    uow.run(store, work, name="buat_akun", lock=False)
+    return made
 
 
-def create_accounts(store: Store, rows: list[dict[str, object]], password_hash: str) -> int:
+def _akun_json(a: Akun) -> dict[str, Any]:
+    return {"peran": a.peran.value, "nama": a.nama, "nip": a.nip, "npsn": a.npsn, "instansi_id": a.instansi_id}
+
+
+def create_accounts(
+    store: Store, rows: list[dict[str, object]], password_hash: str, *, pelaku: Pelaku | None = None
+) -> int:
     """Create many accounts sharing one password hash (the demo); existing usernames are
-    re-created (their sessions and tokens end)."""
+    re-created (their sessions and tokens end). One unit of work, with ``pelaku``'s audit row."""
     now = _now()
     full = [
         {"password_hash": password_hash, "aktif": True, "dibuat": now, "nip": None, "npsn": None, "instansi_id": None}
         | r
         for r in rows
     ]
-    db.replace_accounts(store, full)
+
+    def work(u: uow.UnitOfWork) -> None:
+        db.replace_accounts(u.store, full)
+        if pelaku is not None:
+            insert_audit(
+                u.conn,
+                username=pelaku.username,
+                peran=pelaku.peran,
+                aksi="BUAT_AKUN_MASSAL",
+                sasaran="akun:*",
+                instansi_id=pelaku.instansi_id,
+                sesudah={"jumlah": len(full)},
+            )
+
+    uow.run(store, work, name="buat_akun", lock=False)
     return len(full)
 
 
@@ -193,18 +229,34 @@ def accounts_of(store: Store, *, peran: Peran | None = None, npsn: str | None = 
     return [_row_akun(r) for r in db.account_rows(store, peran=peran.value if peran else None, npsn=npsn)]
 
 
-def reset_password(store: Store, username: str, password: str) -> None:
-    """Set a new password; every session and token of the account ends at once."""
+def reset_password(store: Store, username: str, password: str, *, pelaku: Pelaku | None = None) -> None:
+    """Set a new password; every session and token of the account ends at once (one unit of
+    work with ``pelaku``'s audit row)."""
     if len(password) < 8:
         raise AccountError("kata sandi minimal 8 karakter")
-    if not db.set_password(store, username, hash_password(password)):
-        raise AccountError(f"akun {username} tidak ada")
+    digest = hash_password(password)  # slow on purpose: outside the transaction
+
+    def work(u: uow.UnitOfWork) -> None:
+        row = db.account_row(u.store, username)
+        if row is None or not db.set_password(u.store, username, digest):
+            raise AccountError(f"akun {username} tidak ada")
+        _audit(u, pelaku, "GANTI_SANDI", username, instansi_id=row.instansi_id)
+
+    uow.run(store, work, name="ganti_sandi", lock=False)
 
 
-def set_active(store: Store, username: str, aktif: bool) -> None:
-    """Activate or deactivate an account; deactivation ends every session and token at once."""
-    if not db.set_active(store, username, aktif):
-        raise AccountError(f"akun {username} tidak ada")
+def set_active(store: Store, username: str, aktif: bool, *, pelaku: Pelaku | None = None) -> None:
+    """Activate or deactivate an account; deactivation ends every session and token at once
+    (one unit of work with ``pelaku``'s audit row)."""
+
+    def work(u: uow.UnitOfWork) -> None:
+        row = db.account_row(u.store, username)
+        if row is None or not db.set_active(u.store, username, aktif):
+            raise AccountError(f"akun {username} tidak ada")
+        aksi = "AKTIFKAN_AKUN" if aktif else "NONAKTIFKAN_AKUN"
+        _audit(u, pelaku, aksi, username, instansi_id=row.instansi_id, sebelum={"aktif": bool(row.aktif)})
+
+    uow.run(store, work, name="aktif_akun", lock=False)
 
 
 class RateLimited(Exception):
@@ -224,9 +276,10 @@ def authenticate(store: Store, username: str, password: str, address: str) -> Ak
     """
     kunci = f"{username.lower()}|{address}"
     now = _now()
-    # The attempt is counted before the password is checked, in one statement: attempts sent
-    # at once cannot all read a count below the limit.
-    if db.count_login_attempt(store, kunci, now, LOGIN_WINDOW) > LOGIN_LIMIT:
+    # The attempt is counted and committed before the password is checked (its own unit of
+    # work, one statement): attempts sent at once cannot all read a count below the limit, and
+    # the slow check holds no transaction.
+    if _count_attempt(store, kunci, now) > LOGIN_LIMIT:
         raise RateLimited
     row = db.account_row(store, username)
     ok = False
@@ -236,8 +289,22 @@ def authenticate(store: Store, username: str, password: str, address: str) -> Ak
         ok = False
     if not (ok and row is not None and row.aktif):
         return None
-    db.clear_login_attempts(store, kunci, now - 4 * LOGIN_WINDOW)
+    _clear_attempts(store, kunci, now)
     return _row_akun(row)
+
+
+def _count_attempt(store: Store, kunci: str, now: datetime) -> int:
+    """Count one attempt of ``kunci`` (login bookkeeping: its own unit of work, no audit row)."""
+    return uow.run(
+        store, lambda u: db.count_login_attempt(u.store, kunci, now, LOGIN_WINDOW), name="login_batas", lock=False
+    )
+
+
+def _clear_attempts(store: Store, kunci: str, now: datetime) -> None:
+    """Forget ``kunci``'s attempts and windows long past (a success: its own unit of work)."""
+    uow.run(
+        store, lambda u: db.clear_login_attempts(u.store, kunci, now - 4 * LOGIN_WINDOW), name="login_batas", lock=False
+    )
 
 
 # ------------------------------------------------------------------------------ sessions
@@ -252,49 +319,61 @@ class Sesi:
 
 
 def open_session(store: Store, username: str) -> tuple[str, str]:
-    """Start a session; returns (cookie value, CSRF token)."""
+    """Start a session (login bookkeeping: one unit of work, no audit row); returns (cookie
+    value, CSRF token)."""
     value = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     now = _now()
-    db.insert_session(
-        store,
-        {
-            "sesi_hash": _sha(value),
-            "username": username,
-            "csrf": csrf,
-            "dibuat": now,
-            "kedaluwarsa": now + timedelta(hours=SESSION_HOURS),
-            "terakhir": now,
-        },
-        now,
-    )
+    row = {
+        "sesi_hash": _sha(value),
+        "username": username,
+        "csrf": csrf,
+        "dibuat": now,
+        "kedaluwarsa": now + timedelta(hours=SESSION_HOURS),
+        "terakhir": now,
+    }
+    uow.run(store, lambda u: db.insert_session(u.store, row, now), name="sesi", lock=False)
     return value, csrf
 
 
 def session(store: Store, value: str) -> Sesi | None:
     """The live session of cookie ``value`` with its active account, or None (also past its
-    absolute end or idle too long; such a session is deleted)."""
+    absolute end or idle too long; such a session is deleted). Read on every request: a unit
+    of work is opened only when the session ends or its last use is written."""
     key = _sha(value)
     row = db.session_row(store, key)
     if row is None or not row.aktif:
         return None
     now = _now()
     if _aware(row.kedaluwarsa) < now or _aware(row.terakhir) + session_idle() < now:
-        db.delete_session(store, key)
+        uow.run(store, lambda u: db.delete_session(u.store, key), name="sesi", lock=False)
         return None
     if now - _aware(row.terakhir) > SESSION_TOUCH:
-        db.touch_session(store, key, now)
+        uow.run(store, lambda u: db.touch_session(u.store, key, now), name="sesi", lock=False)
     return Sesi(_row_akun(row), row.csrf)
 
 
 def close_session(store: Store, value: str) -> None:
-    """End the session of cookie ``value``."""
-    db.delete_session(store, _sha(value))
+    """End the session of cookie ``value`` (signing out: one unit of work, no audit row)."""
+    key = _sha(value)
+    uow.run(store, lambda u: db.delete_session(u.store, key), name="sesi", lock=False)
 
 
-def end_sessions(store: Store, username: str) -> int:
-    """End every session of ``username`` (sign out everywhere); how many there were."""
-    return db.end_sessions(store, username)
+def end_sessions(store: Store, username: str, *, pelaku: Pelaku | None = None) -> int:
+    """End every session of ``username`` (sign out everywhere); how many there were. One unit
+    of work with ``pelaku``'s audit row."""
+
+    def work(u: uow.UnitOfWork) -> int:
+        n = db.end_sessions(u.store, username)
+        _audit(u, pelaku, "AKHIRI_SESI", username, instansi_id=_instansi_of(u, username), sesudah={"sesi": n})
+        return n
+
+    return uow.run(store, work, name="sesi", lock=False)
+
+
+def _instansi_of(u: uow.UnitOfWork, username: str) -> str | None:
+    row = db.account_row(u.store, username)
+    return row.instansi_id if row is not None else None
 
 
 def session_count(store: Store, username: str) -> int:
@@ -331,29 +410,37 @@ class Token:
         }
 
 
-def create_token(store: Store, username: str, label: str = "api", days: int | None = None) -> str:
+def create_token(
+    store: Store, username: str, label: str = "api", days: int | None = None, *, pelaku: Pelaku | None = None
+) -> str:
     """A new API token for ``username`` valid ``days`` (default: the setting); shown once, the
-    store keeps its hash and a short id to list and revoke it by."""
-    if get_account(store, username) is None:
-        raise AccountError(f"akun {username} tidak ada")
+    store keeps its hash and a short id to list and revoke it by. One unit of work with
+    ``pelaku``'s audit row (none for a token got by signing in)."""
     days = token_days() if days is None else days
-    if not 1 <= days <= TOKEN_DAYS_MAX:
-        raise AccountError(f"masa berlaku token harus 1..{TOKEN_DAYS_MAX} hari")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     digest = _sha(token)
     now = _now()
-    db.insert_token(
-        store,
-        {
-            "token_hash": digest,
-            "token_id": digest[:12],
-            "username": username,
-            "label": label,
-            "dibuat": now,
-            "kedaluwarsa": now + timedelta(days=days),
-            "dicabut": False,
-        },
-    )
+    row = {
+        "token_hash": digest,
+        "token_id": digest[:12],
+        "username": username,
+        "label": label,
+        "dibuat": now,
+        "kedaluwarsa": now + timedelta(days=days),
+        "dicabut": False,
+    }
+
+    def work(u: uow.UnitOfWork) -> None:
+        akun = db.account_row(u.store, username)
+        if akun is None:
+            raise AccountError(f"akun {username} tidak ada")
+        if not 1 <= days <= TOKEN_DAYS_MAX:
+            raise AccountError(f"masa berlaku token harus 1..{TOKEN_DAYS_MAX} hari")
+        db.insert_token(u.store, row)
+        sesudah = {"token_id": digest[:12], "label": label, "hari": days}
+        _audit(u, pelaku, "BUAT_TOKEN", username, instansi_id=akun.instansi_id, sesudah=sesudah)
+
+    uow.run(store, work, name="token", lock=False)
     return token
 
 
@@ -370,14 +457,31 @@ def list_tokens(store: Store, username: str) -> list[Token]:
     ]
 
 
-def revoke_token(store: Store, username: str, token_id: str) -> bool:
-    """Revoke one token of ``username``; False when it has no live token of that id."""
-    return db.revoke_token_rows(store, username, token_id) > 0
+def revoke_token(store: Store, username: str, token_id: str, *, pelaku: Pelaku | None = None) -> bool:
+    """Revoke one token of ``username``; False when it has no live token of that id. One unit
+    of work with ``pelaku``'s audit row."""
+
+    def work(u: uow.UnitOfWork) -> bool:
+        if db.revoke_token_rows(u.store, username, token_id) == 0:
+            return False
+        _audit(
+            u, pelaku, "CABUT_TOKEN", username, instansi_id=_instansi_of(u, username), sesudah={"token_id": token_id}
+        )
+        return True
+
+    return uow.run(store, work, name="token", lock=False)
 
 
-def revoke_tokens(store: Store, username: str) -> int:
-    """Revoke every token of ``username``; how many were live."""
-    return db.revoke_token_rows(store, username)
+def revoke_tokens(store: Store, username: str, *, pelaku: Pelaku | None = None) -> int:
+    """Revoke every token of ``username``; how many were live. One unit of work with
+    ``pelaku``'s audit row."""
+
+    def work(u: uow.UnitOfWork) -> int:
+        n = db.revoke_token_rows(u.store, username)
+        _audit(u, pelaku, "CABUT_TOKEN", username, instansi_id=_instansi_of(u, username), sesudah={"jumlah": n})
+        return n
+
+    return uow.run(store, work, name="token", lock=False)
 
 
 def token_account(store: Store, token: str) -> Akun | None:
@@ -399,7 +503,8 @@ DEMO_MARK = "demo"
 
 def mark_demo_store(store: Store) -> None:
     """Mark ``store`` as made by ``selaras demo``: only such a store gets demo accounts."""
-    tanda.set_mark(store, DEMO_MARK, "selaras demo", _now())
+    now = _now()
+    uow.run(store, lambda u: tanda.set_mark(u.store, DEMO_MARK, "selaras demo", now), name="tanda_demo", lock=False)
 
 
 def is_demo_store(store: Store) -> bool:
@@ -438,23 +543,24 @@ def password_ok(store: Store, username: str, password: str) -> bool:
 def count_password_attempt(store: Store, username: str) -> bool:
     """Count one attempt to change ``username``'s own password; False once past the limit
     (the same limit as logins: guessing the old password from a stolen session is slow)."""
-    return db.count_login_attempt(store, f"{username.lower()}|ganti-sandi", _now(), LOGIN_WINDOW) <= LOGIN_LIMIT
+    return _count_attempt(store, f"{username.lower()}|ganti-sandi", _now()) <= LOGIN_LIMIT
 
 
 def clear_password_attempts(store: Store, username: str) -> None:
     """Forget the attempts of ``username`` to change the own password (it succeeded)."""
-    db.clear_login_attempts(store, f"{username.lower()}|ganti-sandi", _now() - 4 * LOGIN_WINDOW)
+    _clear_attempts(store, f"{username.lower()}|ganti-sandi", _now())
 
 
 def replace_password_keeping(
     store: Store, username: str, password_hash: str, *, sesi: str | None = None, token: str | None = None
 ) -> tuple[int, int]:
     """Set ``password_hash``; every other session and token of ``username`` ends, the session
-    cookie ``sesi`` or API token ``token`` of the request stays. (sessions ended, tokens revoked)."""
-    return db.set_password_keeping(
+    cookie ``sesi`` or API token ``token`` of the request stays. (sessions ended, tokens revoked).
+    A step of :func:`selaras.usecases.sandi.ganti_sandi`: joins its unit of work (audited there)."""
+    keep_sesi, keep_token = _sha(sesi) if sesi else None, _sha(token) if token else None
+    return uow.run(
         store,
-        username,
-        password_hash,
-        keep_sesi=_sha(sesi) if sesi else None,
-        keep_token=_sha(token) if token else None,
+        lambda u: db.set_password_keeping(u.store, username, password_hash, keep_sesi=keep_sesi, keep_token=keep_token),
+        name="ganti_sandi",
+        lock=False,
     )
