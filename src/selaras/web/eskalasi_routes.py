@@ -21,9 +21,9 @@ from selaras.store import eskalasi as esk
 from selaras.web import screens
 from selaras.web.access import Pengguna, forbidden, instansi_scope
 from selaras.web.accounts import Peran
-from selaras.web.api import IdTeks, error_responses, optional_query
-from selaras.web.app import current_user, konteks
+from selaras.web.deps import current_user, konteks
 from selaras.web.edge import Hari
+from selaras.web.models import IdTeks, error_responses, optional_query
 from selaras.web.screens import umur
 
 router = APIRouter()

@@ -28,10 +28,11 @@ from selaras.web.accounts import (
     revoke_token,
     session_count,
 )
-from selaras.web.api import Filter, IdTeks, MassalIn, PeriodeIn, log_detail
-from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
 from selaras.web.charts import bar_chart, trend_chart
+from selaras.web.deps import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
 from selaras.web.edge import IdPath, IdQuery, IdTeksPath, NipPath, validation_detail, validation_fields
+from selaras.web.log_detail import log_detail
+from selaras.web.models import Filter, IdTeks, MassalIn, PeriodeIn
 from selaras.web.queries import log_page
 from selaras.web.sso import logout_url
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from selaras.usecases import pimpinan as usecase
 from selaras.web.access import Pengguna
-from selaras.web.api import IdTeks, error_responses, optional_query
-from selaras.web.app import current_user, konteks, render
+from selaras.web.deps import current_user, konteks, render
+from selaras.web.models import IdTeks, error_responses, optional_query
 from selaras.web.screens import pimpinan as screen
 
 router = APIRouter()
