@@ -22,6 +22,7 @@ from selaras.domain.snapshot import PREDIKAT, Snapshot
 from selaras.store import reads
 from selaras.store.parts import load_part, plan_parts
 from selaras.store.repository import load_snapshot
+from selaras.usecases.periksa import Pemeriksaan, periksa_pegawai
 from selaras.web.access import Pengguna, forbidden, not_found, require_pegawai
 from selaras.web.accounts import Peran
 from selaras.web.charts import sebaran_chart
@@ -30,23 +31,11 @@ from selaras.web.screens.konteks import Konteks
 JUDUL = {c: f"({e.judul})" for c, e in CATALOGUE.items() if c in TAHUNAN_CODES}
 
 
-def tahun_pegawai(snap: Snapshot, tahun: int, nip: str) -> dict[str, Any]:
+def tahun_pegawai_view(c: Pemeriksaan) -> dict[str, Any]:
     """The teacher's year: rating, credit with its formula and numbers, gathered and needed,
-    the year each next step is expected at this year's rating (``snap`` holds ``nip``'s rows)."""
-    ev = evaluate(snap, tahun, Flow.TAHUNAN, nips=[nip])
-    nilai = ev.tahunan.filter(pl.col("nip") == nip) if ev.tahunan is not None else pl.DataFrame()
-    predikat = (
-        nilai.select("nip", "predikat").drop_nulls()
-        if nilai.height
-        else pl.DataFrame(schema={"nip": pl.String, "predikat": pl.String})
-    )
-    ready = kenaikan(
-        snap["siasn_jabatan"].filter(pl.col("nip") == nip),
-        snap["siasn_angka_kredit"].filter(pl.col("nip") == nip),
-        predikat,
-        tahun,
-    )
-    r = ready.row(0, named=True) if ready.height else None
+    the year each next step is expected at this year's rating (from the live check ``c``)."""
+    nip, t = c.nip, c.tahunan
+    nilai, r = t.nilai, t.kenaikan
     rincian = []
     for seg in (r or {}).get("rincian") or []:
         koef = seg["koefisien"]
@@ -61,10 +50,9 @@ def tahun_pegawai(snap: Snapshot, tahun: int, nip: str) -> dict[str, Any]:
                 "rumus": f"{rumus} = {words.angka(seg['angka_kredit'], 2)}",
             }
         )
-    riwayat = snap["siasn_angka_kredit"].filter(pl.col("nip") == nip).sort("tahun", "jenis").to_dicts()
-    kode = ev.errors.filter(pl.col("nip") == nip)["code"].to_list()
+    riwayat = c.snapshot["siasn_angka_kredit"].filter(pl.col("nip") == nip).sort("tahun", "jenis").to_dicts()
     return {
-        "tahun": tahun,
+        "tahun": c.tahun,
         "predikat": nilai["predikat"][0] if nilai.height else None,
         "angka_kredit": nilai["angka_kredit"][0] if nilai.height else None,
         "jenjang": (r or {}).get("jenjang"),
@@ -77,7 +65,7 @@ def tahun_pegawai(snap: Snapshot, tahun: int, nip: str) -> dict[str, Any]:
         "tahun_jenjang": (r or {}).get("tahun_jenjang"),
         "boleh_jenjang": (r or {}).get("boleh_jenjang"),
         "riwayat": riwayat,
-        "kode": kode,
+        "kode": t.kode,
         "ada": r is not None or bool(nilai.height and nilai["predikat"][0]),
     }
 
@@ -211,19 +199,17 @@ def pak_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
     the credit gathered and what the next steps need."""
     store = ctx.store
     require_pegawai(store, user, nip)
-    tahun = ctx.tahun()
-    snap = load_snapshot(store, [nip])
-    peg = snap["siasn_pegawai"].filter(pl.col("nip") == nip)
-    if peg.height == 0:
+    c = periksa_pegawai(store, nip, ctx.tahun(), flow=None)
+    if c is None:
         raise not_found()
-    p = peg.row(0, named=True)
+    p = c.pegawai
     return {
         "nip": nip,
         "nama": p["nama"],
         "jabatan": p["jabatan_nama"],
         "unor_nama": reads.unit_names(store, [p["unor_id"] or ""]).get(p["unor_id"] or ""),
         "instansi_nama": reads.instansi_nama(store, p["instansi_id"]),
-        "t": tahun_pegawai(snap, tahun, nip),
+        "t": tahun_pegawai_view(c),
     }
 
 
