@@ -4,7 +4,8 @@ The authorization code flow with PKCE (S256), ``state`` and ``nonce``, through A
 token's signature (the provider's JWKS), issuer, audience, expiry and nonce are checked by the
 library, never by hand. Each login under way is a row of ``oidc_state`` (the state's SHA-256,
 its nonce and PKCE verifier), taken once when the provider sends the browser back, and bound
-to that browser by a cookie: a replayed or forged callback finds nothing.
+to that browser by a cookie: a replayed or forged callback finds nothing. The routes
+(``/masuk/sso`` and its callback) are in ``web.sso_pages``.
 
 Who the person is comes from the data, decided at every login (:func:`decide`), and checked
 again on every request (``access.resolve``: a principal replaced in Dapodik is a teacher on the
