@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -38,10 +38,11 @@ from selaras.web.accounts import (
     retry_after,
     revoke_token,
 )
-from selaras.web.deps import COOKIE, current_user, konteks
+from selaras.web.deps import COOKIE, User, konteks
 from selaras.web.edge import IdPath, IdQuery, IdTeksPath, NipPath
 from selaras.web.log_detail import log_detail
 from selaras.web.models import (
+    API_ERRORS,
     AtasanIn,
     DibacaIn,
     Filter,
@@ -55,8 +56,7 @@ from selaras.web.models import (
 )
 from selaras.web.queries import log_entry, log_page
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses(400, 401, 403, 404, 422, 500, 503))
-User = Annotated[Pengguna, Depends(current_user)]
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=API_ERRORS)
 
 
 def user_json(user: Pengguna) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hmac
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -101,6 +101,10 @@ async def current_user(request: Request) -> Pengguna:
         if not sent or not hmac.compare_digest(sent, sesi.csrf):
             raise Ditolak(403, "Token keamanan (CSRF) tidak cocok. Muat ulang halaman lalu coba lagi.")
     return await run_in_threadpool(lambda: resolve(ctx.store, sesi.akun, csrf=sesi.csrf))
+
+
+User = Annotated[Pengguna, Depends(current_user)]
+"""A route's signed-in user (401 or the login page without one)."""
 
 
 async def page_user(request: Request) -> Pengguna | None:

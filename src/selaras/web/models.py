@@ -30,6 +30,9 @@ ERROR_TEXT = {
     500: "Kesalahan di server",
     503: "Penyimpanan atau server sedang terganggu; tidak ada yang diubah, coba lagi nanti",
 }
+API_ERRORS = error_responses(400, 401, 403, 404, 422, 500, 503)
+"""The refusals every API route may answer."""
+
 Nip = Annotated[str, StringConstraints(pattern=NIP_POLA)]
 Npsn = Annotated[str, StringConstraints(pattern=NPSN_POLA)]
 Kode = Literal[tuple(sorted(CATALOGUE))]  # type: ignore[valid-type]

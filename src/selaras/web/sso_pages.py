@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from selaras.usecases import akun as uc
 from selaras.web.access import Ditolak, Pengguna, require_admin
 from selaras.web.accounts import PERAN_LABEL, AccountError, Peran
-from selaras.web.deps import COOKIE, current_user, konteks, render, secure
+from selaras.web.deps import COOKIE, User, konteks, render, secure
 from selaras.web.sso import (
     STATE_COOKIE,
     STATE_MINUTES,
@@ -27,7 +27,6 @@ from selaras.web.sso import (
 )
 
 router = APIRouter(include_in_schema=False)
-User = Annotated[Pengguna, Depends(current_user)]
 TokenPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
 ADMIN_GRANTS = (Peran.OPERATOR, Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN)
 """What an Admin Instansi grants within its instansi (nasional and monitor: the command line)."""
