@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from selaras.catalogue.codes import CATALOGUE
 from selaras.domain.results import Flow
 from selaras.jobs import queue
+from selaras.jobs.notifications import mark_read
 from selaras.usecases import admin, requests
-from selaras.usecases import notifikasi as notifikasi_usecase
 from selaras.usecases import sandi as sandi_usecase
 from selaras.web import audit, export, screens
 from selaras.web.access import (
@@ -208,7 +208,8 @@ def notifikasi(request: Request, user: User) -> list[dict[str, Any]]:
 
 @router.post("/notifikasi/dibaca", summary="Tandai pemberitahuan sudah dibaca")
 def dibaca(request: Request, body: DibacaIn, user: User) -> dict[str, int]:
-    return {"diubah": notifikasi_usecase.tandai_dibaca(konteks(request).store, screens.penerima_of(user), body.ids)}
+    keys = screens.penerima_of(user)
+    return {"diubah": mark_read(konteks(request).store, keys, body.ids) if keys else 0}
 
 
 # ------------------------------------------------------------------------- admin instansi
