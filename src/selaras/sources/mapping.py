@@ -47,8 +47,6 @@ class Unmappable(ValueError):
 Converter = Callable[[str], "str | None"]
 
 
-
-
 @dataclass(frozen=True)
 class FieldMap:
     """One snapshot column and the source fields that fill it."""

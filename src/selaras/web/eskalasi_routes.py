@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from selaras.domain.akun import Peran
 from selaras.domain.eskalasi import TINGKAT_LABEL, Tingkat
 from selaras.domain.results import Flow
 from selaras.store import eskalasi as esk
-from selaras.usecases.access import Pengguna, forbidden, instansi_scope
+from selaras.usecases.access import forbidden, instansi_scope
 from selaras.web import screens
-from selaras.web.api import IdTeks, error_responses, optional_query
-from selaras.web.app import current_user, konteks
+from selaras.web.deps import User, konteks
 from selaras.web.edge import Hari
+from selaras.web.models import API_ERRORS, IdTeks, optional_query
 from selaras.web.screens import umur
 
 router = APIRouter()
-API_ERRORS = error_responses(400, 401, 403, 404, 422, 500, 503)
-User = Annotated[Pengguna, Depends(current_user)]
 
 
 @router.get("/kerja/ekspor.csv", include_in_schema=False)

@@ -6,7 +6,7 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -29,15 +29,15 @@ from selaras.usecases.accounts import (
     session_count,
 )
 from selaras.web import screens
-from selaras.web.api import Filter, IdTeks, MassalIn, PeriodeIn, log_detail
-from selaras.web.app import COOKIE, PRA_COOKIE, current_user, konteks, render, secure
 from selaras.web.charts import bar_chart, trend_chart
+from selaras.web.deps import COOKIE, PRA_COOKIE, User, konteks, render, secure
 from selaras.web.edge import IdPath, IdQuery, IdTeksPath, NipPath, validation_detail, validation_fields
+from selaras.web.log_detail import log_detail
+from selaras.web.models import Filter, IdTeks, MassalIn, PeriodeIn
 from selaras.web.queries import log_page
 from selaras.web.sso import logout_url
 
 router = APIRouter(include_in_schema=False)
-User = Annotated[Pengguna, Depends(current_user)]
 
 PESAN = {
     # Notices are chosen by these codes only: no text from the URL reaches the page.

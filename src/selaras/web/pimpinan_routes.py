@@ -6,19 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from selaras.usecases import pimpinan as usecase
-from selaras.usecases.access import Pengguna
-from selaras.web.api import IdTeks, error_responses, optional_query
-from selaras.web.app import current_user, konteks, render
+from selaras.web.deps import User, konteks, render
+from selaras.web.models import API_ERRORS, IdTeks, optional_query
 from selaras.web.screens import pimpinan as screen
 
 router = APIRouter()
-API_ERRORS = error_responses(400, 401, 403, 404, 422, 500, 503)
-User = Annotated[Pengguna, Depends(current_user)]
 
 
 @router.get("/pimpinan", include_in_schema=False)

@@ -4,7 +4,8 @@ The authorization code flow with PKCE (S256), ``state`` and ``nonce``, through A
 token's signature (the provider's JWKS), issuer, audience, expiry and nonce are checked by the
 library, never by hand. Each login under way is a row of ``oidc_state`` (the state's SHA-256,
 its nonce and PKCE verifier), taken once when the provider sends the browser back, and bound
-to that browser by a cookie: a replayed or forged callback finds nothing.
+to that browser by a cookie: a replayed or forged callback finds nothing. The routes
+(``/masuk/sso`` and its callback) are in ``web.sso_pages``.
 
 Who the person is comes from the data, decided at every login (:func:`decide`), and checked
 again on every request (``access.resolve``: a principal replaced in Dapodik is a teacher on the
@@ -39,8 +40,7 @@ from urllib.parse import urlencode
 
 import httpx
 from authlib.integrations.base_client import BaseApp, FrameworkIntegration, OAuth2Mixin, OpenIDMixin
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import Request
 
 from selaras.domain.akun import SSO_PREFIX, Akun, Peran
 from selaras.store import reach, reads
@@ -48,14 +48,12 @@ from selaras.store import sso as db
 from selaras.store.database import Store
 from selaras.usecases import sso as sso_uc
 from selaras.usecases.accounts import open_session
-from selaras.web.app import COOKIE, konteks, render, secure, templates
 
 with warnings.catch_warnings():
     # Authlib prefers the httpx2 fork; httpx is the project's HTTP client and works with it.
     warnings.simplefilter("ignore", DeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client
 
-router = APIRouter(include_in_schema=False)
 log = logging.getLogger("selaras.web.sso")
 
 STATE_COOKIE = "selaras_oidc"
@@ -125,9 +123,6 @@ def sso_label() -> str | None:
     return s.label if s else None
 
 
-templates.env.globals["sso_label"] = sso_label
-
-
 # ---------------------------------------------------------------------- the OIDC client
 
 
@@ -163,7 +158,8 @@ def _sha(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _redirect_uri(request: Request, s: Setelan) -> str:
+def redirect_uri_of(request: Request, s: Setelan) -> str:
+    """Where the provider sends the browser back: configured, or this server's callback."""
     return s.redirect_uri or str(request.url_for("sso_kembali"))
 
 
@@ -348,55 +344,3 @@ def logout_url(request: Request, username: str) -> str | None:
         return None
     back = str(request.url_for("masuk"))
     return f"{end}?{urlencode({'client_id': s.client_id, 'post_logout_redirect_uri': back})}"
-
-
-# -------------------------------------------------------------------------------- routes
-
-
-def _refuse(request: Request, e: SsoError) -> Response:
-    return render(request, "galat.html", status_code=e.status, status=e.status, pesan=e.pesan, fields=(), user=None)
-
-
-@router.get("/masuk/sso", name="sso_masuk")
-def sso_masuk(request: Request, lanjut: str = "/") -> Response:
-    """Send the browser to the provider's login."""
-    try:
-        s = setelan()
-        if s is None:
-            raise SsoError("Masuk dengan SSO belum diatur di server ini; masuk dengan akun lokal.", 404)
-        url, state = begin(konteks(request).store, s, _redirect_uri(request, s), lanjut)
-    except SsoError as e:
-        return _refuse(request, e)
-    response = RedirectResponse(url, status_code=303)
-    response.set_cookie(
-        STATE_COOKIE,
-        state,
-        httponly=True,
-        samesite="lax",
-        secure=secure(request),
-        max_age=STATE_MINUTES * 60,
-        path="/masuk/sso",
-    )
-    return response
-
-
-@router.get("/masuk/sso/kembali", name="sso_kembali")
-def sso_kembali(request: Request) -> Response:
-    """The provider's answer: sign the person in, or say why not."""
-    store = konteks(request).store
-    try:
-        s = setelan()
-        if s is None:
-            raise SsoError("Masuk dengan SSO belum diatur di server ini; masuk dengan akun lokal.", 404)
-        params = {k: str(v) for k, v in request.query_params.items()}
-        claims, lanjut = finish(store, s, _redirect_uri(request, s), params, request.cookies.get(STATE_COOKIE, ""))
-        a = decide(store, s, claims)
-        value = sign_in(store, a)
-    except SsoError as e:
-        response = _refuse(request, e)
-        response.delete_cookie(STATE_COOKIE, path="/masuk/sso")
-        return response
-    response = RedirectResponse(lanjut, status_code=303)
-    response.set_cookie(COOKIE, value, httponly=True, samesite="lax", secure=secure(request), path="/")
-    response.delete_cookie(STATE_COOKIE, path="/masuk/sso")
-    return response

@@ -1,24 +1,87 @@
-"""Pages of issue 20: an Admin Instansi grants and revokes single sign-on roles (``/akun/hak``,
-audited), and the owner of an imported local account sets its password through a one-time
+"""Pages of single sign-on (issue 20): the login through the provider (``/masuk/sso`` and its
+callback), an Admin Instansi granting and revoking single sign-on roles (``/akun/hak``,
+audited), and the owner of an imported local account setting its password through a one-time
 link (``/sandi/{token}``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from selaras.domain.akun import PERAN_LABEL, AccountError, Peran
 from selaras.usecases import akun as uc
 from selaras.usecases.access import Ditolak, Pengguna, require_admin
-from selaras.web.app import current_user, konteks, render
+from selaras.web.deps import COOKIE, User, konteks, render, secure
+from selaras.web.sso import (
+    STATE_COOKIE,
+    STATE_MINUTES,
+    SsoError,
+    begin,
+    decide,
+    finish,
+    redirect_uri_of,
+    setelan,
+    sign_in,
+)
 
 router = APIRouter(include_in_schema=False)
-User = Annotated[Pengguna, Depends(current_user)]
 TokenPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
 ADMIN_GRANTS = (Peran.OPERATOR, Peran.ADMIN, Peran.DINAS, Peran.PIMPINAN)
 """What an Admin Instansi grants within its instansi (nasional and monitor: the command line)."""
+
+
+# ------------------------------------------------------------------ single sign-on login
+
+
+def _refuse(request: Request, e: SsoError) -> Response:
+    return render(request, "galat.html", status_code=e.status, status=e.status, pesan=e.pesan, fields=(), user=None)
+
+
+@router.get("/masuk/sso", name="sso_masuk")
+def sso_masuk(request: Request, lanjut: str = "/") -> Response:
+    """Send the browser to the provider's login."""
+    try:
+        s = setelan()
+        if s is None:
+            raise SsoError("Masuk dengan SSO belum diatur di server ini; masuk dengan akun lokal.", 404)
+        url, state = begin(konteks(request).store, s, redirect_uri_of(request, s), lanjut)
+    except SsoError as e:
+        return _refuse(request, e)
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        STATE_COOKIE,
+        state,
+        httponly=True,
+        samesite="lax",
+        secure=secure(request),
+        max_age=STATE_MINUTES * 60,
+        path="/masuk/sso",
+    )
+    return response
+
+
+@router.get("/masuk/sso/kembali", name="sso_kembali")
+def sso_kembali(request: Request) -> Response:
+    """The provider's answer: sign the person in, or say why not."""
+    store = konteks(request).store
+    try:
+        s = setelan()
+        if s is None:
+            raise SsoError("Masuk dengan SSO belum diatur di server ini; masuk dengan akun lokal.", 404)
+        params = {k: str(v) for k, v in request.query_params.items()}
+        claims, lanjut = finish(store, s, redirect_uri_of(request, s), params, request.cookies.get(STATE_COOKIE, ""))
+        a = decide(store, s, claims)
+        value = sign_in(store, a)
+    except SsoError as e:
+        response = _refuse(request, e)
+        response.delete_cookie(STATE_COOKIE, path="/masuk/sso")
+        return response
+    response = RedirectResponse(lanjut, status_code=303)
+    response.set_cookie(COOKIE, value, httponly=True, samesite="lax", secure=secure(request), path="/")
+    response.delete_cookie(STATE_COOKIE, path="/masuk/sso")
+    return response
 
 
 def _pelaku(user: Pengguna) -> uc.Pelaku:

@@ -10,17 +10,16 @@ import polars as pl
 
 from selaras.catalogue import words
 from selaras.domain.akun import Peran
-from selaras.domain.pegawai import principal_expr
 from selaras.domain.results import Flow
-from selaras.domain.rules import check
 from selaras.jobs import queue
-from selaras.store import pimpinan, reads
-from selaras.store.snapshots import load_snapshot
+from selaras.store import reads
+from selaras.store.database import Store
 from selaras.usecases.access import Pengguna, not_found, require_pegawai
+from selaras.usecases.periksa import Pemeriksaan, periksa_pegawai
 from selaras.web.queries import latest_entry
 from selaras.web.screens.cards import cards, job_view, result_view
 from selaras.web.screens.konteks import Konteks
-from selaras.web.screens.tahunan import tahun_pegawai
+from selaras.web.screens.tahunan import tahun_pegawai_view
 
 
 def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
@@ -31,22 +30,65 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
     require_pegawai(store, user, nip)
     sendiri = user.peran is Peran.PEGAWAI and user.akun.nip == nip
     tahun = ctx.tahun()
-    snap = load_snapshot(store, [nip])
-    peg = snap["siasn_pegawai"].filter(pl.col("nip") == nip)
-    if peg.height == 0:
+    c = periksa_pegawai(store, nip, tahun, Flow.SKP)
+    if c is None:
         raise not_found()
-    p = peg.row(0, named=True)
-    live = check(
-        snap, tahun, Flow.SKP, nips=[nip], kebijakan=pimpinan.kebijakan_of(store, instansi_id=p["instansi_id"])
-    )
-    live_errors = live.errors.filter(pl.col("nip") == nip)
-    ptk = snap["dapodik_ptk"].filter((pl.col("nip") == nip) | (pl.col("nik") == p["nik"]))
-    ptk_ids = ptk["ptk_id"].to_list()
+    p = c.pegawai
+    skps = _skp_rows(store, c)
+    ek = c.snapshot["ekinerja_skp"].filter(pl.col("nip") == nip)
+    manual = [r for r in ek.iter_rows(named=True) if r["sumber"] == "MANUAL"]
+    periode_names = reads.periode_names(store, [m["periode_id"] for m in manual])
+    unit_names = reads.unit_names(store, [m["unor_id"] for m in manual if m["unor_id"]] + [p["unor_id"] or ""])
+    for m in manual:
+        m["periode_nama"] = periode_names.get(m["periode_id"])
+        m["unor_nama"] = unit_names.get(m["unor_id"] or "")
+    pmm01 = c.errors.filter(pl.col("code") == "PMM-01")
+    hasil_skp = result_view(store, latest_entry(store, nip, Flow.SKP.value), sendiri=sendiri)
+    hasil_penilaian = result_view(store, latest_entry(store, nip, Flow.PENILAIAN.value), sendiri=sendiri)
+    hasil_penilaian, penilaian_catatan = _penilaian_now(hasil_skp, hasil_penilaian, tombol=pmm01.height == 0)
+    jobs = [job_view(j) for j in queue.jobs_of(store, nip, limit=5)]
+    return {
+        "nip": nip,
+        "nama": p["nama"],
+        "jabatan": p["jabatan_nama"],
+        "instansi_id": p["instansi_id"],
+        "instansi_nama": reads.instansi_nama(store, p["instansi_id"]),
+        "zona": ctx.zona(p["instansi_id"]),
+        "unor_id": p["unor_id"],
+        "unor_nama": unit_names.get(p["unor_id"] or ""),
+        "kepala_sekolah": c.kepala_sekolah,
+        "sendiri": sendiri,
+        "sekolah": sorted({s["sekolah"] for s in skps}),
+        "tahun": tahun,
+        "skp": skps,
+        "skp_manual": manual,
+        "rotasi": len({s["npsn"] for s in skps}) > 1,
+        "tombol_sinkron": pmm01.height == 0,
+        "tanpa_tombol": _tanpa_tombol(store, c, pmm01, sendiri=sendiri),
+        "hasil_skp": hasil_skp,
+        "hasil_penilaian": hasil_penilaian,
+        "penilaian_catatan": penilaian_catatan,
+        "tahunan": tahun_pegawai_view(c),
+        "hasil_tahunan": result_view(store, latest_entry(store, nip, Flow.TAHUNAN.value), sendiri=sendiri),
+        "jobs": jobs,
+        "job_aktif": next((j for j in jobs if j and j["status"] != queue.JobStatus.SELESAI.value), None),
+        "boleh_sinkron": user.peran is Peran.ADMIN or sendiri,
+        "boleh_ganti_manual": user.peran is Peran.ADMIN or sendiri,
+    }
+
+
+def _skp_rows(store: Store, c: Pemeriksaan) -> list[dict[str, Any]]:
+    """The PMM plans of the year with the e-Kinerja SKP each one was synced to."""
+    snap, nip = c.snapshot, c.nip
     sekolah = {r["npsn"]: r["nama"] for r in snap["dapodik_sekolah"].iter_rows(named=True)}
-    lo, hi = date(tahun, 1, 1), date(tahun, 12, 31)
+    lo, hi = date(c.tahun, 1, 1), date(c.tahun, 12, 31)
     pmm = (
         snap["pmm_skp"]
-        .filter(pl.col("ptk_id").is_in(ptk_ids) & (pl.col("periode_awal") <= hi) & (pl.col("periode_akhir") >= lo))
+        .filter(
+            pl.col("ptk_id").is_in(c.ptk["ptk_id"].to_list())
+            & (pl.col("periode_awal") <= hi)
+            & (pl.col("periode_akhir") >= lo)
+        )
         .sort("periode_awal", "npsn")
     )
     atasan_names = reads.names_of(store, pmm["atasan_nip"].drop_nulls().to_list())
@@ -75,63 +117,23 @@ def pegawai_view(ctx: Konteks, user: Pengguna, nip: str) -> dict[str, Any]:
                 "penilaian_ekinerja": nilai_ek_n.get(synced["skp_id"], 0) if synced else 0,
             }
         )
-    manual = [r for r in ek.iter_rows(named=True) if r["sumber"] == "MANUAL"]
-    periode_names = reads.periode_names(store, [m["periode_id"] for m in manual])
-    unit_names = reads.unit_names(store, [m["unor_id"] for m in manual if m["unor_id"]] + [p["unor_id"] or ""])
-    for m in manual:
-        m["periode_nama"] = periode_names.get(m["periode_id"])
-        m["unor_nama"] = unit_names.get(m["unor_id"] or "")
-    # The PTK matched as the rules match it (by NIP, else by NIK: a principal whose Dapodik NIP is
-    # wrong is a principal here too, and his PMM-01 card names him so).
-    own_ptk = ptk.filter(pl.col("nip") == nip) if ptk.filter(pl.col("nip") == nip).height else ptk
-    ks = bool(own_ptk.select(principal_expr()).to_series().any()) if own_ptk.height else False
-    mine = live.pegawai.filter(pl.col("nip") == nip)
-    if snap["dapodik_tugas_tambahan"].height and mine.height:
-        ks = bool(mine["kepala_sekolah"].item())  # leaders.md: a running Plt leads; an ended duty does not
-    pmm01 = live_errors.filter(pl.col("code") == "PMM-01")
-    tanpa_tombol = None
-    if pmm01.height:
-        entry = {
-            "nip": nip,
-            "nama": p["nama"],
-            "npsn": ptk["npsn"][0] if ptk.height else None,
-            "instansi_id": p["instansi_id"],
-            "kepala_sekolah": ks,
-            "errors": [{**pmm01.row(0, named=True), "detail": _json(pmm01["detail"][0])}],
-        }
-        tanpa_tombol = cards(store, entry, sendiri=sendiri)[0]
-    hasil_skp = result_view(store, latest_entry(store, nip, Flow.SKP.value), sendiri=sendiri)
-    hasil_penilaian = result_view(store, latest_entry(store, nip, Flow.PENILAIAN.value), sendiri=sendiri)
-    hasil_penilaian, penilaian_catatan = _penilaian_now(hasil_skp, hasil_penilaian, tombol=pmm01.height == 0)
-    jobs = [job_view(j) for j in queue.jobs_of(store, nip, limit=5)]
-    return {
-        "nip": nip,
+    return skps
+
+
+def _tanpa_tombol(store: Store, c: Pemeriksaan, pmm01: pl.DataFrame, *, sendiri: bool) -> dict[str, Any] | None:
+    """The PMM-01 card shown where the Sinkron PMM button is not, or None."""
+    if not pmm01.height:
+        return None
+    p = c.pegawai
+    entry = {
+        "nip": c.nip,
         "nama": p["nama"],
-        "jabatan": p["jabatan_nama"],
+        "npsn": c.ptk["npsn"][0] if c.ptk.height else None,
         "instansi_id": p["instansi_id"],
-        "instansi_nama": reads.instansi_nama(store, p["instansi_id"]),
-        "zona": ctx.zona(p["instansi_id"]),
-        "unor_id": p["unor_id"],
-        "unor_nama": unit_names.get(p["unor_id"] or ""),
-        "kepala_sekolah": ks,
-        "sendiri": sendiri,
-        "sekolah": sorted({s["sekolah"] for s in skps}),
-        "tahun": tahun,
-        "skp": skps,
-        "skp_manual": manual,
-        "rotasi": len({s["npsn"] for s in skps}) > 1,
-        "tombol_sinkron": pmm01.height == 0,
-        "tanpa_tombol": tanpa_tombol,
-        "hasil_skp": hasil_skp,
-        "hasil_penilaian": hasil_penilaian,
-        "penilaian_catatan": penilaian_catatan,
-        "tahunan": tahun_pegawai(snap, tahun, nip),
-        "hasil_tahunan": result_view(store, latest_entry(store, nip, Flow.TAHUNAN.value), sendiri=sendiri),
-        "jobs": jobs,
-        "job_aktif": next((j for j in jobs if j and j["status"] != queue.JobStatus.SELESAI.value), None),
-        "boleh_sinkron": user.peran is Peran.ADMIN or sendiri,
-        "boleh_ganti_manual": user.peran is Peran.ADMIN or sendiri,
+        "kepala_sekolah": c.kepala_sekolah,
+        "errors": [{**pmm01.row(0, named=True), "detail": _json(pmm01["detail"][0])}],
     }
+    return cards(store, entry, sendiri=sendiri)[0]
 
 
 PENILAIAN_MENUNGGU_SKP = "PER-02"
