@@ -50,3 +50,22 @@ def test_who_made_a_log_row() -> None:
     assert words.pelaku("job:vm:22419:4e320a") == "Sistem (antrean)"
     assert words.pelaku("cli:budi") == "Baris perintah (budi)"
     assert words.pelaku("admin-I1", {"admin-I1": "Admin BKPSDM Bima"}) == "Admin BKPSDM Bima"
+
+
+def test_every_audited_action_has_a_label() -> None:
+    """The audit page names each action in words: every action a use case writes has its label."""
+    import re
+    from pathlib import Path
+
+    from selaras.catalogue.words import AKSI
+
+    src = Path(__file__).resolve().parents[2] / "src" / "selaras" / "usecases"
+    found: set[str] = set()
+    for path in src.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r'aksi\s*=\s*"([A-Z_]+)"', text))
+        found |= set(re.findall(r'_audit\(\s*\w+,\s*\w+,\s*"([A-Z_]+)"', text))
+        for pair in re.findall(r'"([A-Z_]+)" if \w+ else "([A-Z_]+)"', text):
+            found |= set(pair)
+    assert len(found) > 10, found
+    assert not found - set(AKSI), f"audit actions without a label: {sorted(found - set(AKSI))}"

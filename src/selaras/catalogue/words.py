@@ -68,6 +68,20 @@ AKSI = {
     "TARIK_DATA": "Tarik data sumber (selaras tarik)",
     "GANTI_SANDI_SENDIRI": "Ganti kata sandi sendiri",
     "UBAH_KEBIJAKAN_PLT": "Ubah kebijakan Plt Kepala Sekolah",
+    "UBAH_KEBIJAKAN_ESKALASI": "Ubah kebijakan eskalasi instansi",
+    "TAMBAH_HARI_LIBUR": "Tambah hari libur instansi",
+    "BUAT_AKUN": "Buat akun",
+    "BUAT_AKUN_MASSAL": "Buat akun massal",
+    "IMPOR_AKUN": "Impor akun dari berkas",
+    "GANTI_SANDI": "Ganti kata sandi akun",
+    "SANDI_LEWAT_TAUTAN": "Atur kata sandi lewat tautan",
+    "AKTIFKAN_AKUN": "Aktifkan akun",
+    "NONAKTIFKAN_AKUN": "Nonaktifkan akun",
+    "AKHIRI_SESI": "Akhiri sesi masuk",
+    "BUAT_TOKEN": "Buat token API",
+    "CABUT_TOKEN": "Cabut token API",
+    "BERI_PERAN": "Beri peran",
+    "CABUT_PERAN": "Cabut peran",
 }
 """Audit actions."""
 
