@@ -47,6 +47,9 @@ ALASAN_JOB = {
 }
 """Why a sync request was made (``jobs.queue.Alasan``)."""
 
+JOB_TIDAK_DIKENAL = "NIP tidak ditemukan di SIASN atau bukan guru dalam cakupan Sinkron PMM"
+"""The message of a finished sync request whose NIP no run logged."""
+
 PERAN = {
     "pegawai": "Pegawai",
     "operator": "Operator Sekolah",

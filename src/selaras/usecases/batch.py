@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from selaras.catalogue import words
 from selaras.domain.cascade import atasan_of, clearing_superiors
 from selaras.domain.pemberitahuan import drafts_for, for_source_owners
 from selaras.domain.results import PEGAWAI_SCHEMA, CheckResult, Flow, Status, SyncResult, add_errors
@@ -142,11 +143,7 @@ def _run_group(
     unknown = queue.finish(
         store,
         worker,
-        [
-            (j.job_id, None, None, "NIP tidak ditemukan di SIASN atau bukan guru dalam cakupan Sinkron PMM")
-            for j in jobs
-            if j.job_id not in finished
-        ],
+        [(j.job_id, None, None, words.JOB_TIDAK_DIKENAL) for j in jobs if j.job_id not in finished],
     )
     report.finished += len(finished) + len(unknown)
     if unknown:
