@@ -202,7 +202,7 @@ def main() -> None:
 def generate(n: int, out_dir: Path, seed: int, instansi: int | None, tahun: int | None) -> None:
     """Buat snapshot sintetis yang realistis, dengan setiap kode kendala disisipkan."""
     from selaras.simulation.generator import generate as gen
-    from selaras.sources.files import write_snapshot
+    from selaras.sources.writer import write_snapshot
 
     with progress() as p:
         g = gen(n, seed=seed, tahun=_tahun(tahun), instansi=instansi, progress=p)
@@ -235,7 +235,7 @@ def import_(source: Path, db: str | None, lenient: bool, report: Path | None) ->
 @db_option
 def export(target: Path, db: str | None) -> None:
     """Ekspor isi penyimpanan sebagai snapshot (folder CSV atau .xlsx)."""
-    from selaras.sources.files import write_snapshot
+    from selaras.sources.writer import write_snapshot
     from selaras.store.repository import load_snapshot
 
     store = open_store(db)
@@ -592,7 +592,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     Dengan --serve: aplikasi web atas data demo, dengan akun demo untuk setiap peran.
     """
     from selaras.simulation.generator import generate as gen
-    from selaras.sources.files import write_snapshot
+    from selaras.sources.writer import write_snapshot
     from selaras.store.repository import load_snapshot
     from selaras.usecases.imports import import_snapshot
     from selaras.usecases.sync import check_store, sync_store

@@ -15,7 +15,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
 from selaras.simulation.simulator import Faults, build_app, serve_in_thread
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 from selaras.store.database import Store
 from selaras.usecases.imports import import_snapshot
 

@@ -19,7 +19,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.simulate_cli import simulate
 from selaras.simulation.simulator import Faults, Simulator, build_app, serve_in_thread
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 
 TOKEN = "token-sim"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -34,7 +34,7 @@ from selaras.domain.sync import sync
 from selaras.jobs import queue
 from selaras.jobs.work import run_jobs
 from selaras.simulation.generator import generate
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.repository import load_table, save_snapshot
