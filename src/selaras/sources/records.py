@@ -7,6 +7,8 @@ a NUL byte or is not UTF-8.
 from __future__ import annotations
 
 import csv
+import mmap
+import os
 import re
 from pathlib import Path
 
@@ -155,12 +157,13 @@ def parse_slowly(
 
 
 def has_nul(path: Path) -> bool:
-    """Whether the file holds a NUL byte anywhere (read in blocks, at memory speed)."""
+    """Whether the file holds a NUL byte anywhere. Searched in the file's pages mapped into
+    memory: reading it in blocks copied every byte first, which took twice the CPU."""
     with path.open("rb") as f:
-        while block := f.read(1 << 24):
-            if b"\x00" in block:
-                return True
-    return False
+        if os.fstat(f.fileno()).st_size == 0:
+            return False  # an empty file cannot be mapped
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return m.find(b"\x00") != -1
 
 
 def not_utf8(path: Path) -> str:
