@@ -83,7 +83,9 @@ def main() -> None:
             for name, build in builds.items():
                 folder = a.work / f"{name}-synced"
                 shutil.rmtree(folder, ignore_errors=True)
-                args = [step, "--snapshot", str(a.snapshot), "--tahun", str(a.tahun), "--format", "jsonl"]
+                args = [step, "--snapshot", str(a.snapshot), "--tahun", str(a.tahun)]
+                if not (name == "refsync" and step == "sync"):  # its sync has no --format
+                    args += ["--format", "jsonl"]
                 if step == "sync":
                     args += ["--out", str(folder)]
                 wall, cpu, peak, _ = run(f"{step} {name} #{i + 1}", build, args, a.work / f"{name}-{step}.jsonl")

@@ -446,6 +446,7 @@ class SharedTexts:
 
     def __init__(self) -> None:
         self._unshared: set[str] = set()
+        self._estimated: set[str] = set()
 
     def share(self, block: pl.DataFrame) -> pl.DataFrame:
         """``block`` with the texts of its shareable columns stored once."""
@@ -457,12 +458,15 @@ class SharedTexts:
         name = values.name
         if not (values.str.len_bytes() > INLINE_BYTES).any():
             return values  # every value fits in its view: nothing to share
-        # A column plainly of distinct values (ids, names) is seen by an estimate of its
-        # distinct count, hashing only, at a twentieth of the cost of the cast below; the
-        # margin leaves every column near the bound to the exact count.
-        if values.to_frame().select(pl.first().approx_n_unique()).item() * 4 > values.len() * _PLAINLY_DISTINCT:
-            self._unshared.add(name)
-            return values
+        # A column plainly of distinct values (ids, names) is seen in its first block by an
+        # estimate of its distinct count, hashing only, at a twentieth of the cost of the cast
+        # below; the margin leaves every column near the bound to the exact count. Estimated
+        # once: a column shared in its first block goes on to the exact count, as before.
+        if name not in self._estimated:
+            self._estimated.add(name)
+            if values.to_frame().select(pl.first().approx_n_unique()).item() * 4 > values.len() * _PLAINLY_DISTINCT:
+                self._unshared.add(name)
+                return values
         # One hashing pass gives each row the code of its text and the distinct texts, held
         # apart from the block's buffer (a unique() and a replace_strict() took two passes).
         # (The categories live only as long as a column of them: ``coded`` is kept until read.)
