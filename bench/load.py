@@ -64,7 +64,7 @@ def ensure_database(name: str) -> str:
 def prepare(url: str, pegawai: int, snapshot_dir: Path) -> None:
     """Generate the snapshot (CSV, for the simulator) and load it into the store, once."""
     from selaras.simulation.generator import generate
-    from selaras.sources.files import write_snapshot
+    from selaras.sources.writer import write_snapshot
     from selaras.store.database import Store
     from selaras.store.snapshots import save_snapshot
 

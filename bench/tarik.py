@@ -50,7 +50,7 @@ def main() -> None:
     from selaras.domain.snapshot import Snapshot
     from selaras.simulation.generator import generate
     from selaras.sources.connectors import RealSources
-    from selaras.sources.files import write_snapshot
+    from selaras.sources.writer import write_snapshot
     from selaras.store.database import Store
     from selaras.usecases.imports import import_snapshot
     from selaras.usecases.tarik import instansi_tersimpan, summary_of, tarik_instansi

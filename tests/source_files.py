@@ -9,7 +9,7 @@ import polars as pl
 
 from selaras.domain.results import CheckResult
 from selaras.domain.snapshot import TABLES, Snapshot
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 
 TAHUN = 2026
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from world import snapshot
 
 from selaras.cli import main
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 from selaras.store.database import Store
 from selaras.store.snapshots import load_snapshot
 

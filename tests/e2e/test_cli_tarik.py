@@ -16,7 +16,7 @@ from selaras.simulation.generator import generate
 from selaras.simulation.real import RealAccess, real_env
 from selaras.simulation.simulator import build_app, serve_in_thread
 from selaras.simulation.state import Faults
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 from selaras.store.database import Store
 from selaras.usecases.imports import import_snapshot
 

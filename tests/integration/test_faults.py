@@ -21,7 +21,7 @@ from services import unavailable
 from selaras.cli import main
 from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 from selaras.store.database import Store
 from selaras.store.snapshots import save_snapshot
 

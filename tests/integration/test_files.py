@@ -11,15 +11,9 @@ import polars as pl
 import pytest
 
 from selaras.domain.snapshot import TABLE, TABLES, Snapshot
-from selaras.sources.files import (
-    XLSX_MAX_ROWS,
-    Problem,
-    SnapshotError,
-    read_snapshot,
-    write_problems,
-    write_snapshot,
-)
+from selaras.sources.files import Problem, SnapshotError, read_snapshot, write_problems
 from selaras.sources.validation import KOLOM_TIDAK_ADA, KOLOM_WAJIB_TIDAK_ADA
+from selaras.sources.writer import XLSX_MAX_ROWS, write_snapshot
 
 Rows = dict[str, list[dict[str, str | None]]]
 

@@ -16,9 +16,10 @@ from selaras.domain.results import Flow
 from selaras.domain.rules import check
 from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
-from selaras.sources.files import Problem, SnapshotError, read_snapshot, write_snapshot
+from selaras.sources.files import Problem, SnapshotError, read_snapshot
 from selaras.sources.layout import FileFormat
 from selaras.sources.mapped import UNKNOWN_HEADER
+from selaras.sources.writer import write_snapshot
 
 
 @pytest.fixture(scope="module")

@@ -354,7 +354,7 @@ def test_the_simulate_cli_prints_the_real_configuration(tmp_path: Path, world: S
     import subprocess
     import sys
 
-    from selaras.sources.files import write_snapshot
+    from selaras.sources.writer import write_snapshot
 
     write_snapshot(world, tmp_path / "snap")
     code = "from selaras.cli.simulate import simulate; simulate()"

@@ -14,7 +14,8 @@ from world import G1, G2, KS, NPSN, NPSN2, TAHUN, Rows, row, snapshot, synced_ro
 
 from selaras.domain.results import Flow
 from selaras.domain.rules import check
-from selaras.sources.files import SnapshotError, read_snapshot, write_snapshot
+from selaras.sources.files import SnapshotError, read_snapshot
+from selaras.sources.writer import write_snapshot
 from selaras.store import reads
 from selaras.store.database import Store
 from selaras.store.snapshots import load_snapshot, save_snapshot

@@ -20,7 +20,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.simulation.generator import generate
 from selaras.simulation.simulator import build_app, serve_in_thread
 from selaras.simulation.state import Faults, Simulator
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 
 TOKEN = "token-sim"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -12,8 +12,9 @@ from selaras.domain.results import EkinerjaChanges, Flow
 from selaras.domain.snapshot import TABLE, TABLES, Snapshot
 from selaras.domain.sync import apply, sync, sync_by_part
 from selaras.simulation.generator import generate
-from selaras.sources import files
-from selaras.sources.files import SnapshotWriter, read_snapshot, write_snapshot
+from selaras.sources import writer
+from selaras.sources.files import read_snapshot
+from selaras.sources.writer import SnapshotWriter, write_snapshot
 from selaras.usecases.sync import sync_snapshot
 
 TAHUN = 2026
@@ -40,7 +41,7 @@ def snapshot() -> Snapshot:
 def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     """Slices of 97 rows, so every table is written in many slices and the rows a slice
     leaves out fall on both sides of its boundaries."""
-    monkeypatch.setattr(files, "_WRITE_BLOCK", 97)
+    monkeypatch.setattr(writer, "_WRITE_BLOCK", 97)
 
 
 def by_key(frame: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -102,17 +103,17 @@ def test_changes_given_in_parts_write_what_they_give_at_once(snapshot: Snapshot,
 
 def failing_at(monkeypatch: pytest.MonkeyPatch, table: str, call: int) -> None:
     """Turning the ``call``-th slice of ``table`` into text fails, as a full disk would."""
-    real = files._as_text
+    real = writer._as_text
     seen = {"n": 0}
 
-    def as_text(frame: pl.DataFrame, t: files.Table) -> pl.DataFrame:
+    def as_text(frame: pl.DataFrame, t: writer.Table) -> pl.DataFrame:
         if t.name == table:
             seen["n"] += 1
             if seen["n"] == call:
                 raise OSError("disk penuh")
         return real(frame, t)
 
-    monkeypatch.setattr(files, "_as_text", as_text)
+    monkeypatch.setattr(writer, "_as_text", as_text)
 
 
 @pytest.mark.usefixtures("small_slices")

@@ -33,7 +33,7 @@ from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync
 from selaras.jobs import queue
 from selaras.simulation.generator import generate
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 from selaras.store import uow
 from selaras.store.database import Store
 from selaras.store.snapshots import load_table, save_snapshot

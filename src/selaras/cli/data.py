@@ -30,7 +30,7 @@ from selaras.cli.common import (
 def generate(n: int, out_dir: Path, seed: int, instansi: int | None, tahun: int | None) -> None:
     """Buat snapshot sintetis yang realistis, dengan setiap kode kendala disisipkan."""
     from selaras.simulation.generator import generate as gen
-    from selaras.sources.files import write_snapshot
+    from selaras.sources.writer import write_snapshot
 
     with progress() as p:
         g = gen(n, seed=seed, tahun=tahun_or_now(tahun), instansi=instansi, progress=p)

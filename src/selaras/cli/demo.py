@@ -32,7 +32,7 @@ def demo(workdir: Path, n: int, tahun: int | None, serve_after: bool, port: int)
     Dengan --serve: aplikasi web atas data demo, dengan akun demo untuk setiap peran.
     """
     from selaras.simulation.generator import generate as gen
-    from selaras.sources.files import write_snapshot
+    from selaras.sources.writer import write_snapshot
     from selaras.usecases.accounts import mark_demo_store
     from selaras.usecases.imports import import_snapshot
     from selaras.usecases.laporan import export_snapshot

@@ -421,6 +421,12 @@ INLINE_BYTES = 12
 """Polars keeps a string of up to 12 bytes inside its 16-byte view, a longer one in a buffer."""
 
 
+_PLAINLY_DISTINCT = 1.25
+"""How far over the sharing bound (a quarter of the rows distinct) an estimated distinct count
+must be for :class:`SharedTexts` to leave a column as read without counting exactly: the
+estimate is off by a few percent."""
+
+
 class SharedTexts:
     """Stores each distinct text of a column once per block, however many rows repeat it.
 
@@ -436,6 +442,7 @@ class SharedTexts:
 
     def __init__(self) -> None:
         self._unshared: set[str] = set()
+        self._estimated: set[str] = set()
 
     def share(self, block: pl.DataFrame) -> pl.DataFrame:
         """``block`` with the texts of its shareable columns stored once."""
@@ -447,6 +454,15 @@ class SharedTexts:
         name = values.name
         if not (values.str.len_bytes() > INLINE_BYTES).any():
             return values  # every value fits in its view: nothing to share
+        # A column plainly of distinct values (ids, names) is seen in its first block by an
+        # estimate of its distinct count, hashing only, at a twentieth of the cost of the cast
+        # below; the margin leaves every column near the bound to the exact count. Estimated
+        # once: a column shared in its first block goes on to the exact count, as before.
+        if name not in self._estimated:
+            self._estimated.add(name)
+            if values.to_frame().select(pl.first().approx_n_unique()).item() * 4 > values.len() * _PLAINLY_DISTINCT:
+                self._unshared.add(name)
+                return values
         # One hashing pass gives each row the code of its text and the distinct texts, held
         # apart from the block's buffer (a unique() and a replace_strict() took two passes).
         # (The categories live only as long as a column of them: ``coded`` is kept until read.)

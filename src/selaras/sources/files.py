@@ -1,11 +1,12 @@
-"""Snapshots as files: a folder of CSV files, or an XLSX workbook with one sheet per table.
+"""Snapshots read from files: a folder of CSV files, or an XLSX workbook with one sheet per table.
 
 Reading validates everything against the data contract (``selaras.domain.snapshot``) and
 either returns a typed :class:`Snapshot` or raises :class:`SnapshotError` listing every
 problem. CSV folders are read and checked with vectorised polars operations, so the national
 snapshot (tens of millions of rows) is read in seconds, and in little more memory than the
 snapshot itself: one file at a time is read (in blocks), checked and typed; the raw lines are
-streamed, never held; repeated texts are stored once.
+streamed, never held; repeated texts are stored once. Writing them is
+:mod:`selaras.sources.writer`.
 """
 
 from __future__ import annotations
@@ -13,25 +14,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
-import os
-import re
-import secrets
-import shutil
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from xml.etree import ElementTree
 
 import polars as pl
 
-from selaras.domain.results import EkinerjaChanges
-from selaras.domain.snapshot import TABLE, TABLES, Kind, SharedTexts, Snapshot, Table
-from selaras.domain.sync import apply, key_hashes, staying
+from selaras.domain.snapshot import TABLE, TABLES, SharedTexts, Snapshot, Table
 from selaras.sources import mapped
 from selaras.sources.layout import HEADER_SEARCH_ROWS, FileFormat, cell_texts, csv_layout, header_row
 from selaras.sources.mapping import SourceMapping
+from selaras.sources.records import has_nul, irregular_records, not_utf8, parse_slowly
 from selaras.sources.validation import (
     LIMIT,
     ROW,
@@ -47,19 +43,7 @@ from selaras.sources.validation import (
     keep_valid,
 )
 
-__all__ = [
-    "XLSX_MAX_ROWS",
-    "Problem",
-    "ReadResult",
-    "SnapshotError",
-    "SnapshotWriter",
-    "read_snapshot",
-    "write_problems",
-    "write_snapshot",
-]
-
-XLSX_MAX_ROWS = 1_048_575
-"""Data rows that fit in one sheet (Excel's 1,048,576 rows less the header)."""
+__all__ = ["Problem", "ReadResult", "SnapshotError", "read_snapshot", "write_problems"]
 
 _EMPTY_FILE = "berkas kosong: tidak ada baris judul"
 _EMPTY_SHEET = "lembar kosong: tidak ada baris judul"
@@ -69,10 +53,6 @@ _WRONG_COUNT = "jumlah kolom salah"
 _EXCEL_DIGITS = 10**15
 _BLOCK = 250_000
 """CSV rows read at a time; the repeated texts of a block are shared before the next is read."""
-_WRITE_BLOCK = 250_000
-"""Rows turned into text and written at a time."""
-_QUOTED = r'"(?:[^"]|"")*(?:"|$)'
-"""A quoted field, or the rest of a line inside one."""
 
 
 @dataclass
@@ -131,107 +111,6 @@ def read_snapshot(
     snapshot = Snapshot(frames)
     report("selesai", 1.0)
     return ReadResult(snapshot, rejected, [formats[t.name] for t in TABLES if t.name in formats])
-
-
-def write_snapshot(snapshot: Snapshot, path: Path) -> None:
-    """Write every table of ``snapshot``: a folder of CSV files, or a workbook when ``path``
-    ends with ``.xlsx``. Dates are ISO, booleans 1/0, no value is an empty cell. See
-    :class:`SnapshotWriter`, which this is without changes."""
-    with SnapshotWriter(snapshot, path):
-        pass
-
-
-class SnapshotWriter:
-    """Writes ``snapshot`` with the changes :meth:`add` is given (a sync's, part by part) to
-    ``path``, when the ``with`` block ends: what is written is ``apply(snapshot, changes)``
-    (:func:`selaras.domain.sync.apply`), row for row, and the same whether the changes came at
-    once or in parts touching disjoint rows.
-
-    A CSV folder is written without the new tables or a whole table's text ever held: each
-    part's upserted rows go to a file as they come, only which old rows stay is kept (one
-    boolean per row); a changed table is then written as its staying old rows, a slice at a
-    time, followed by the upserted rows' file. A workbook (at most a million rows a sheet) is
-    built in memory.
-
-    Atomic: the folder is written beside ``path`` and put in place only when every file is
-    complete, so a failure (in the block too) leaves ``path`` as it was. A new ``path`` (or
-    an empty folder) is replaced by one rename; an existing folder with files keeps its other
-    files and has each table file replaced by a rename of the complete file.
-    """
-
-    def __init__(self, snapshot: Snapshot, path: Path) -> None:
-        self.snapshot = snapshot
-        self.path = Path(path)
-        self.workbook = self.path.suffix.lower() == ".xlsx"
-        self._parts: list[EkinerjaChanges] = []  # workbook only
-        self._stay: dict[str, pl.Series | None] = {}
-        # Each part's changed keys are looked up among the old keys' hashes: a whole table's
-        # keys compared for every part cost seconds at national scale.
-        self._hashes: dict[str, pl.Series] = {}
-        self._partial: Path | None = None
-
-    def __enter__(self) -> SnapshotWriter:
-        if not self.workbook:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Beside the target, so the rename stays on one file system; made with mkdir, so
-            # it gets the usual permissions (a tempfile folder would be private to its owner).
-            self._partial = self.path.with_name(f".{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-            self._partial.mkdir()
-        return self
-
-    def add(self, changes: EkinerjaChanges) -> None:
-        """Changes to write, touching rows that no earlier ones touched."""
-        if self._partial is None:
-            self._parts.append(changes)
-            return
-        for name in set(changes.upserts) | set(changes.deletes):
-            if name not in self._hashes:
-                self._hashes[name] = key_hashes(self.snapshot[name], name)
-            stay = staying(self.snapshot[name], name, changes, self._hashes[name])
-            before = self._stay.get(name)
-            self._stay[name] = stay if before is None else before if stay is None else before & stay
-            up = changes.upserts.get(name)
-            if up is not None and up.height:
-                with self._upserted(name).open("ab") as f:
-                    _write_rows(f, TABLE[name], up)
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if self._partial is None:
-            if kind is None:
-                s = self.snapshot if not self._parts else apply(self.snapshot, EkinerjaChanges.union(self._parts))
-                _write_workbook(s, self.path)
-            return
-        try:
-            if kind is None:
-                self._write_tables(self._partial)
-                self._put_in_place(self._partial)
-        finally:
-            shutil.rmtree(self._partial, ignore_errors=True)
-
-    def _upserted(self, name: str) -> Path:
-        assert self._partial is not None
-        return self._partial / f"{TABLE[name].file_name}.baru"
-
-    def _write_tables(self, folder: Path) -> None:
-        for t in TABLES:
-            old, stay = self.snapshot[t.name], self._stay.get(t.name)
-            with (folder / t.file_name).open("wb") as f:
-                f.write((",".join(t.column_names) + "\n").encode())
-                for start in range(0, old.height, _WRITE_BLOCK):
-                    rows = old.slice(start, _WRITE_BLOCK)
-                    _write_rows(f, t, rows if stay is None else rows.filter(stay.slice(start, _WRITE_BLOCK)))
-                upserted = self._upserted(t.name)
-                if upserted.exists():
-                    with upserted.open("rb") as up:
-                        shutil.copyfileobj(up, f, 1 << 24)
-                    upserted.unlink()
-
-    def _put_in_place(self, folder: Path) -> None:
-        if self.path.is_dir() and any(self.path.iterdir()):
-            for t in TABLES:
-                os.replace(folder / t.file_name, self.path / t.file_name)
-        else:
-            os.replace(folder, self.path)  # an empty folder at ``path`` is replaced too
 
 
 def write_problems(problems: Sequence[Problem], path: Path) -> None:
@@ -333,7 +212,7 @@ def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, F
         with path.open(newline="", encoding="utf-8-sig") as f:
             first = next(itertools.islice(csv.reader(f, delimiter=sep), skip, None), None)
     except UnicodeDecodeError:
-        findings.add_file(label, _not_utf8(path))
+        findings.add_file(label, not_utf8(path))
         return unreadable
     header = [h.strip() for h in first or []]
     if not any(header):
@@ -348,14 +227,14 @@ def _read_csv(path: Path, table: Table, findings: Findings, formats: dict[str, F
         data = _read_values(path, positions, sep, skip)
         # The fast record count splits lines at NUL: a file holding one is counted slowly
         # (and refused for it by the value checks).
-        irregular = None if _has_nul(path) else _irregular_records(path, len(header), data.height, sep, skip)
+        irregular = None if has_nul(path) else irregular_records(path, len(header), data.height, sep, skip)
     except pl.exceptions.PolarsError as e:
         if "utf-8" in str(e).lower() or "utf8" in str(e).lower():
-            findings.add_file(label, _not_utf8(path))
+            findings.add_file(label, not_utf8(path))
             return unreadable
         irregular = None  # quoting the fast reader refuses; the slow one below decides
     if irregular is None:
-        parsed = _parse_slowly(path, positions, len(header), sep, skip)
+        parsed = parse_slowly(path, positions, len(header), sep, skip)
         if isinstance(parsed, str):
             findings.add_file(label, parsed)
             return unreadable
@@ -441,194 +320,6 @@ def _positions(header: list[str], table: Table, label: str, findings: Findings) 
         positions[name] = i
     check_header(table, label, positions, findings)
     return positions
-
-
-def _irregular_records(path: Path, fields: int, rows: int, sep: str = ",", skip: int = 0) -> pl.DataFrame | None:
-    """The data records that are blank (``_kosong``) or whose field count (``_n``) is not
-    ``fields``, by position (``_pos``, 0 for the first data record). They are found from the
-    raw lines, because the CSV reader pads short rows without saying so. None when the records
-    cannot be matched to the ``rows`` rows the reader found.
-
-    The lines are streamed: only those that are not plainly regular (``fields`` - 1 commas, no
-    quote, not starting with a space or a comma) are kept, as a few numbers each. ``sep`` is
-    the file's column separator (a comma, or a semicolon; see :mod:`selaras.sources.layout`);
-    ``skip`` lines (title lines) above the header are not read."""
-    lines = pl.scan_csv(
-        path,
-        has_header=False,
-        schema={"l": pl.String},
-        quote_char=None,
-        separator="\x00",
-        skip_lines=skip,
-        truncate_ragged_lines=True,
-        raise_if_empty=False,
-        encoding="utf8",
-    )
-    line = pl.col("l")
-    plain = (
-        (line.str.count_matches(sep, literal=True) == fields - 1)
-        & ~line.str.contains('"', literal=True)
-        & ~line.str.contains(rf"^[\s{re.escape(sep)}]")
-    )
-
-    def outside(text: pl.Expr) -> pl.Expr:
-        # Separators inside quotes are not separators.
-        return text.str.replace_all(_QUOTED, "").str.count_matches(sep, literal=True).fill_null(0).cast(pl.UInt32)
-
-    numbered = lines.with_row_index("_i")
-    # (Counting with pl.len() would map the whole file into memory; the highest line number
-    # is found in the same streaming pass.)
-    special, last = pl.collect_all(
-        [
-            numbered.filter(~plain.fill_null(False)).select(
-                "_i",
-                (line.str.count_matches('"', literal=True).fill_null(0) % 2 == 1).alias("_odd"),
-                (line.is_null() | line.str.contains(rf"^[\s{re.escape(sep)}]*$")).alias("_kosong"),
-                outside(line).alias("_o"),
-            ),
-            numbered.select(pl.col("_i").max()),
-        ],
-        engine="streaming",
-    )
-    n_lines = 0 if last.item() is None else int(last.item()) + 1
-    # A line with an odd number of quotes opens a quoted field that runs on to the next such
-    # line; the lines after it, up to that one, continue the same record.
-    odd = pl.col("_odd").cast(pl.Int64)
-    special = special.with_columns(((odd.cum_sum() - odd) % 2 == 1).alias("_inside"))
-    turns = special.filter("_odd").get_column("_i").cast(pl.Int64)
-    opens, closes = turns.gather_every(2), turns.gather_every(2, offset=1)
-    if closes.len() < opens.len():
-        closes = closes.append(pl.Series([n_lines - 1], dtype=pl.Int64))
-    spans = closes - opens
-    continued = pl.concat([pl.Series([0], dtype=pl.Int64), spans.cum_sum()])
-    if n_lines - spans.sum() - 1 != rows:
-        return None
-    fields_of_line = pl.col("_o")
-    if not turns.is_empty():
-        # The lines that start inside a quoted field are counted again with its opening quote.
-        inside = special.filter("_inside").get_column("_i")
-        again = (
-            numbered.filter(pl.col("_i").is_in(inside.implode()))
-            .select("_i", outside(pl.concat_str(pl.lit('"'), line)).alias("_o_in"))
-            .collect(engine="streaming")
-        )
-        special = special.join(again, on="_i", how="left", maintain_order="left")
-        fields_of_line = pl.when("_inside").then("_o_in").otherwise("_o")
-    records = special.group_by((~pl.col("_inside")).cum_sum().alias("_r"), maintain_order=True).agg(
-        pl.col("_i").first().cast(pl.Int64),
-        (fields_of_line.cast(pl.Int64).sum() + 1).alias("_n"),
-        pl.col("_kosong").all(),
-    )
-    # A record's number is its first line's, less the lines that continued earlier records.
-    starts = records.get_column("_i")
-    number = starts - continued.gather(closes.search_sorted(starts, side="left"))
-    return (
-        records.with_columns(number.alias("_pos") - 1)
-        .filter(pl.col("_pos") >= 0, pl.col("_kosong") | (pl.col("_n") != fields))
-        .select("_pos", "_n", "_kosong")
-    )
-
-
-def _parse_slowly(
-    path: Path, positions: dict[str, int], fields: int, sep: str = ",", skip: int = 0
-) -> tuple[pl.DataFrame, pl.DataFrame] | str:
-    """Data and irregular records (as :func:`_irregular_records`) with Python's csv module, for
-    files whose quoting the fast path cannot follow (a stray quote inside an unquoted field).
-    A rule text when the quoting is broken beyond reading."""
-    columns: dict[str, list[str | None]] = {name: [] for name in positions}
-    n: list[int] = []
-    blank: list[bool] = []
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, delimiter=sep, strict=True)
-        start = 1
-        try:
-            for _ in range(skip + 1):  # title lines and the header
-                next(reader, None)
-            while True:
-                start = reader.line_num + 1
-                record = next(reader, None)
-                if record is None:
-                    break
-                n.append(len(record) or 1)
-                blank.append(all(not v.strip() for v in record))
-                for name, i in positions.items():
-                    columns[name].append(record[i] or None if i < len(record) else None)
-        except csv.Error:
-            return (
-                f'berkas CSV rusak mulai baris {start}: tanda kutip (") tidak '
-                "berpasangan; nilai yang berisi koma, tanda kutip atau baris baru harus diapit "
-                'tanda kutip, dan tanda kutip di dalamnya ditulis dua kali ("")'
-            )
-    data = pl.DataFrame(columns, schema={name: pl.String for name in positions})
-    irregular = (
-        pl.DataFrame({"_n": n, "_kosong": blank}, schema={"_n": pl.Int64, "_kosong": pl.Boolean})
-        .with_row_index("_pos")
-        .filter(pl.col("_kosong") | (pl.col("_n") != fields))
-    )
-    return data, irregular
-
-
-def _has_nul(path: Path) -> bool:
-    """Whether the file holds a NUL byte anywhere (read in blocks, at memory speed)."""
-    with path.open("rb") as f:
-        while block := f.read(1 << 24):
-            if b"\x00" in block:
-                return True
-    return False
-
-
-def _not_utf8(path: Path) -> str:
-    """The rule for a file that is not UTF-8, naming the first bad byte."""
-    offset = 0
-    line = 1
-    carry = b""
-    with path.open("rb") as f:
-        while True:
-            chunk = f.read(1 << 24)
-            data = carry + chunk
-            if not data:
-                break
-            try:
-                data.decode("utf-8")
-                usable = len(data)
-            except UnicodeDecodeError as e:
-                if chunk and e.end == len(data) and e.reason == "unexpected end of data":
-                    usable = e.start  # a character cut by the chunk boundary
-                else:
-                    where = line + data.count(b"\n", 0, e.start)
-                    return (
-                        f"berkas bukan UTF-8 (byte 0x{data[e.start]:02X} pada posisi "
-                        f"{offset + e.start}, baris {where}); simpan ulang sebagai CSV UTF-8"
-                    )
-            line += data.count(b"\n", 0, usable)
-            offset += usable
-            carry = data[usable:]
-            if not chunk:
-                break
-    return "berkas bukan UTF-8; simpan ulang sebagai CSV UTF-8"
-
-
-def _write_rows(f: BinaryIO, table: Table, rows: pl.DataFrame) -> None:
-    """Append ``rows`` of ``table`` to the open file as CSV text, a slice at a time."""
-    for start in range(0, rows.height, _WRITE_BLOCK):
-        _as_text(rows.slice(start, _WRITE_BLOCK), table).write_csv(f, include_header=False, null_value="")
-
-
-def _as_text(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
-    """The table as the strings written to a file; null for no value."""
-    exprs: list[pl.Expr] = []
-    for c in table.columns:
-        s = pl.col(c.name)
-        if c.kind is Kind.DATE:
-            exprs.append(s.dt.strftime("%Y-%m-%d"))
-        elif c.kind is Kind.BOOL:
-            exprs.append(pl.when(s).then(pl.lit("1")).when(s.not_()).then(pl.lit("0")).alias(c.name))
-        elif c.kind in (Kind.INT, Kind.DECIMAL):
-            exprs.append(s.cast(pl.String))
-        else:
-            # An empty string and no value are the same cell in a file.
-            exprs.append(pl.when(s != "").then(s).alias(c.name))
-    return frame.select(exprs)
 
 
 # --- XLSX --------------------------------------------------------------------------------
@@ -789,51 +480,3 @@ def _cell_text(v: object) -> str | None:
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
-
-
-def _text_cell(ws: Any, value: str | None) -> object:
-    """A cell that stays text: openpyxl would take "=..." for a formula, which reads back empty."""
-    if value is None or not value.startswith("="):
-        return value
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    return cell
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
-def _write_workbook(snapshot: Snapshot, path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.utils.exceptions import IllegalCharacterError
-
-    too_big = [(t.name, snapshot[t.name].height) for t in TABLES if snapshot[t.name].height > XLSX_MAX_ROWS]
-    if too_big:
-        listed = ", ".join(f"{name} ({_thousands(n)} baris)" for name, n in too_big)
-        raise ValueError(
-            f"tabel terlalu besar untuk XLSX (paling banyak {_thousands(XLSX_MAX_ROWS)} baris "
-            f"data per lembar): {listed}; tulis sebagai folder CSV"
-        )
-    wb = Workbook(write_only=True)
-    for t in TABLES:
-        ws = wb.create_sheet(t.name)
-        ws.append(t.column_names)
-        for i, row in enumerate(_as_text(snapshot[t.name], t).iter_rows(), start=2):
-            try:
-                ws.append([_text_cell(ws, v) for v in row])
-            except IllegalCharacterError as e:
-                raise ValueError(
-                    f"tabel {t.name} baris {i} berisi karakter kendali yang tidak dapat "
-                    f"disimpan di XLSX; tulis sebagai folder CSV"
-                ) from e
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Saved beside the target first so a failure never leaves a half-written workbook.
-    partial = path.with_name(f".{path.name}.tmp")
-    try:
-        wb.save(partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from selaras.domain.recap import Recap, recap
 from selaras.domain.results import Flow
 from selaras.domain.snapshot import Snapshot
-from selaras.sources.files import write_snapshot
+from selaras.sources.writer import write_snapshot
 from selaras.store.database import Store
 from selaras.store.logs import latest_results
 from selaras.store.snapshots import load_snapshot, load_table

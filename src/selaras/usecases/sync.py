@@ -28,7 +28,7 @@ from selaras.domain.rules import check_parts
 from selaras.domain.snapshot import Snapshot
 from selaras.domain.sync import sync as run_sync
 from selaras.domain.sync import sync_by_part
-from selaras.sources.files import SnapshotWriter
+from selaras.sources.writer import SnapshotWriter
 from selaras.store import uow
 from selaras.store.changes import apply_changes
 from selaras.store.database import Store
@@ -156,7 +156,7 @@ def sync_snapshot_parts(
     The sync runs part by part (``size`` pegawai, default ``SNAPSHOT_PART_PEGAWAI``); each part's
     changes go to the writer as they come, which keeps only their upserted rows' text on disk
     and which old rows stay, so neither all the changes nor the new tables are held in memory
-    (see :class:`selaras.sources.files.SnapshotWriter`). ``out`` appears only once complete. A
+    (see :class:`selaras.sources.writer.SnapshotWriter`). ``out`` appears only once complete. A
     caller that keeps only what it shows of each part (counts, lines on disk) never holds the
     results of a national batch at once.
     """

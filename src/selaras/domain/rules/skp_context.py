@@ -209,25 +209,27 @@ class SkpContext:
         the sync writes, this is the link to A's RHK; and one join serves the sync and PMM-13.
         """
         d = self.teacher.select("pmm_skp_id", "pmm12", pl.col("atasan").alias("_d"))
-        return (
-            self.s["pmm_rhk"]
-            .join(
-                self.targets.select("pmm_skp_id", "nip", "kepala_sekolah", "periode_id", "atasan_ek"),
-                on="pmm_skp_id",
-                how="inner",
-            )
-            .join(d, on="pmm_skp_id", how="left")
+        # The owner of the RHK to link to is the SKP's: found once per SKP, and joined to the
+        # RHK with the rest of the SKP's columns (one join over the RHK less).
+        per_skp = (
+            self.targets.select("pmm_skp_id", "nip", "kepala_sekolah", "periode_id", "atasan_ek")
+            .join(d, on="pmm_skp_id", how="left", maintain_order="left")
             .with_columns(
                 pl.when(pl.col("pmm12").fill_null(False))
                 .then(pl.col("_d"))
                 .otherwise(pl.col("atasan_ek"))
                 .alias("link_owner")
             )
+            .drop("pmm12", "_d")
+        )
+        return (
+            self.s["pmm_rhk"]
+            .join(per_skp, on="pmm_skp_id", how="inner")
             .join(self.atasan_ek_rhk(), on=["link_owner", "periode_id", "induk_pmm_rhk_id"], how="left")
             .with_columns(
                 pl.when(pl.col("kepala_sekolah")).then(None).otherwise(pl.col("induk_rhk_id")).alias("induk_rhk_id")
             )
-            .drop("pmm12", "_d", "link_owner")
+            .drop("link_owner")
         )
 
     @cached_property
