@@ -74,25 +74,33 @@ def _write_jsonl(f: TextIO, lines: pl.Series) -> None:
         f.write(lines.slice(start, JSONL_SLICE).str.join("\n").item() + "\n")
 
 
-def _exit_for(result: CheckResult) -> None:
-    sys.exit(EXIT_GAGAL if result.errors.height else EXIT_OK)
-
-
-@click.command()
-@click.option(
+snapshot_option = click.option(
     "--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Folder snapshot (tanpa ini: penyimpanan)."
 )
-@db_option
-@tahun_option
-@flow_option
-@nip_option
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
-@click.option(
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True
+)
+tanggal_option = click.option(
     "--tanggal",
     "tanggal_periksa",
     type=click.DateTime(["%Y-%m-%d"]),
     help="Tanggal pemeriksaan YYYY-MM-DD untuk masa tugas Plt/Plh (bawaan: hari ini di zona instansi).",
 )
+"""The options check and sync share: where the data is, how results are shown, the check date."""
+
+
+def _exit_for(result: CheckResult) -> None:
+    sys.exit(EXIT_GAGAL if result.errors.height else EXIT_OK)
+
+
+@click.command()
+@snapshot_option
+@db_option
+@tahun_option
+@flow_option
+@nip_option
+@format_option
+@tanggal_option
 def check(
     snapshot_dir: Path | None,
     db: str | None,
@@ -143,9 +151,7 @@ def check(
 
 
 @click.command()
-@click.option(
-    "--snapshot", "snapshot_dir", type=click.Path(path_type=Path), help="Folder snapshot (tanpa ini: penyimpanan)."
-)
+@snapshot_option
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), help="Folder untuk snapshot hasil (wajib dengan --snapshot)."
 )
@@ -153,13 +159,8 @@ def check(
 @tahun_option
 @flow_option
 @nip_option
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
-@click.option(
-    "--tanggal",
-    "tanggal_periksa",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Tanggal pemeriksaan YYYY-MM-DD untuk masa tugas Plt/Plh (bawaan: hari ini di zona instansi).",
-)
+@format_option
+@tanggal_option
 def sync(
     snapshot_dir: Path | None,
     out_dir: Path | None,
