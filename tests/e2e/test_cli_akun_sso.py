@@ -146,3 +146,15 @@ def test_the_cli_grants_pimpinan_only_with_an_instansi_and_imports_need_one_too(
     f.write_text("username,peran,nama,nip,npsn,instansi_id,email\npimpinan-i1,pimpinan,Bupati,,,,\n")
     bad = CliRunner().invoke(main, ["akun", "impor", str(f), "--db", db])
     assert bad.exit_code == 2 and f"{f}: baris 2, kolom instansi_id:" in bad.output
+
+
+def test_account_commands_name_a_store_they_cannot_open(tmp_path: Path) -> None:
+    """A wrong --db is the person's input: exit 2 naming the store, not a traceback."""
+    for args in (
+        ["akun", "token", "guru", "--db", "bogus://tidak-ada"],
+        ["akun", "nonaktif", "guru", "--db", "bogus://tidak-ada"],
+        ["akun", "keluar", "guru", "--db", "bogus://tidak-ada"],
+    ):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 2, (args, r.output, r.exception)
+        assert "penyimpanan bogus://tidak-ada tidak dapat dibuka" in r.output

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from selaras.cli.common import open_store
 from selaras.domain.akun import AccountError, Peran
 from selaras.store.accounts import demo_account_sources
 from selaras.store.database import Store
@@ -123,7 +124,7 @@ def tambah(
     email: str | None,
 ) -> None:
     """Buat (atau ganti) satu akun."""
-    store = Store.open(db)
+    store = open_store(db)
     try:
         check_references(store, nip, npsn, instansi_id)
     except AccountError as e:
@@ -170,7 +171,7 @@ def _need(store: Store, username: str) -> None:
 def token(username: str, label: str, hari: int | None, db: str | None) -> None:
     """Buat token API untuk akun (ditampilkan sekali)."""
     try:
-        click.echo(create_token(Store.open(db), username, label, hari, pelaku=cli_pelaku()))
+        click.echo(create_token(open_store(db), username, label, hari, pelaku=cli_pelaku()))
     except AccountError as e:
         _fail(e)
 
@@ -180,7 +181,7 @@ def token(username: str, label: str, hari: int | None, db: str | None) -> None:
 @click.option("--db", envvar="SELARAS_DB")
 def token_daftar(username: str, db: str | None) -> None:
     """Daftar token API akun: id, label, dibuat, berlaku sampai, status."""
-    store = Store.open(db)
+    store = open_store(db)
     _need(store, username)
     tokens = list_tokens(store, username)
     if not tokens:
@@ -199,7 +200,7 @@ def token_daftar(username: str, db: str | None) -> None:
 @click.option("--db", envvar="SELARAS_DB")
 def cabut(username: str, token_id: str | None, semua: bool, db: str | None) -> None:
     """Cabut satu token API (TOKEN_ID dari token-daftar) atau --semua."""
-    store = Store.open(db)
+    store = open_store(db)
     _need(store, username)
     if semua == (token_id is not None):
         _fail(AccountError("sebut satu TOKEN_ID atau --semua"))
@@ -219,7 +220,7 @@ def sandi(username: str, db: str | None, password: str | None) -> None:
     """Ganti kata sandi akun; semua sesi dan token akun itu berakhir saat itu juga."""
     pw = password or getpass.getpass("Kata sandi baru: ")
     try:
-        reset_password(Store.open(db), username, pw, pelaku=cli_pelaku())
+        reset_password(open_store(db), username, pw, pelaku=cli_pelaku())
     except AccountError as e:
         _fail(e)
     click.echo(f"Kata sandi {username} diganti; semua sesi dan tokennya berakhir.")
@@ -231,7 +232,7 @@ def sandi(username: str, db: str | None, password: str | None) -> None:
 def nonaktif(username: str, db: str | None) -> None:
     """Nonaktifkan akun; semua sesi dan tokennya berakhir saat itu juga."""
     try:
-        set_active(Store.open(db), username, False, pelaku=cli_pelaku())
+        set_active(open_store(db), username, False, pelaku=cli_pelaku())
     except AccountError as e:
         _fail(e)
     click.echo(f"Akun {username} dinonaktifkan; semua sesi dan tokennya berakhir.")
@@ -243,7 +244,7 @@ def nonaktif(username: str, db: str | None) -> None:
 def aktif(username: str, db: str | None) -> None:
     """Aktifkan kembali akun (token lama tetap dicabut; buat token baru bila perlu)."""
     try:
-        set_active(Store.open(db), username, True, pelaku=cli_pelaku())
+        set_active(open_store(db), username, True, pelaku=cli_pelaku())
     except AccountError as e:
         _fail(e)
     click.echo(f"Akun {username} aktif kembali.")
@@ -254,7 +255,7 @@ def aktif(username: str, db: str | None) -> None:
 @click.option("--db", envvar="SELARAS_DB")
 def keluar(username: str, db: str | None) -> None:
     """Akhiri semua sesi peramban akun (token API tidak berubah)."""
-    store = Store.open(db)
+    store = open_store(db)
     _need(store, username)
     click.echo(f"{end_sessions(store, username, pelaku=cli_pelaku())} sesi diakhiri.")
 
@@ -267,7 +268,7 @@ def demo_accounts(db: str | None, password: str) -> None:
 
     Hanya untuk penyimpanan yang dibuat oleh ``selaras demo``; akun yang sudah ada tidak diubah.
     """
-    store = Store.open(db)
+    store = open_store(db)
     if not is_demo_store(store):
         _fail(
             AccountError(

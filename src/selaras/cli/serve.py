@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from selaras.cli.akun import DEMO_PASSWORD
+from selaras.cli.common import open_store
 from selaras.store.database import Store
 from selaras.web.factory import web_threads
 
@@ -94,7 +95,7 @@ def serve(
 ) -> None:
     """Sajikan aplikasi web dan API /api/v1 atas penyimpanan ini."""
     run_server(
-        Store.open(db),
+        open_store(db),
         host,
         port,
         secure_cookies=secure_cookies,
